@@ -1,0 +1,197 @@
+// neurark/arch/numerics.hpp: the numerics contract — the ONE definition of every integer
+// operation of the bit-exact HGRNBit datapath.
+//
+// The integer reference (models/), the functional and SystemC backends (sim/) call these
+// functions; the RTL (rtl/) re-implements them and is compared against them bit for bit. No
+// other part of neurark may re-implement a rounding, shift or saturation. docs/numerics.md
+// specifies every function here with its bit widths, rounding mode and saturation, and says
+// how the integer datapath relates to the float model (ridgerchu/matmulfreellm, a016f72).
+//
+// Fixed-point formats (Qm.f = signed, f fractional bits; UQ = unsigned):
+//   activation  int32 Q15.16 (kActFrac)   residual stream, BitLinear outputs, i, g, logits
+//   gate        int32 UQ7.24 (kGateFrac)  sigmoid outputs, forget gate f, 1 - f, lower bound
+//   state       int32 Q11.20 (kStateFrac) MLGRU hidden state h and candidate c
+//   BitLinear input  int32 mantissas of a block-floating-point vector (|v| <= 2^30): every
+//               BitLinear starts with an RMSNorm and an absmax quantization, both invariant to
+//               a common positive scale of the input, so only the mantissas matter.
+//   activation codes int8 in [-127, 127] (absmax never produces -128; the MAC accepts it)
+//   ternary weights  2-bit codes (TernaryCode), values {-1, 0, +1}
+//   accumulators     int32
+//   per-token scales Scale: 32-bit mantissa in [2^31, 2^32) times 2^exp (or zero)
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace neurark::arch {
+
+__extension__ typedef unsigned __int128 u128;
+
+constexpr int kActFrac = 16;    // Q15.16 activations
+constexpr int kGateFrac = 24;   // UQ7.24 gates (1.0 == 1 << 24)
+constexpr int kStateFrac = 20;  // Q11.20 MLGRU state
+constexpr int32_t kGateOne = int32_t{1} << kGateFrac;
+constexpr int kNormWeightBits = 16;         // norm weights: int16 mantissas, per-tensor 2^-e
+constexpr int kBlockMantissaBits = 30;      // BitLinear input mantissas: |v| <= 2^30
+constexpr int32_t kActCodeMax = 127;        // absmax maps max|x| to +-127
+
+// ---- Rounding, shifting, saturation -----------------------------------------------------
+
+// v / 2^s rounded to nearest, ties away from zero (the one rounding rule of the datapath).
+// s in [0, 126]; s == 0 returns v. Exact for every int64 v (no overflow).
+int64_t round_shift(int64_t v, int s);
+// Saturate to [INT32_MIN, INT32_MAX] / [-128, 127].
+int32_t saturate_i32(int64_t v);
+int8_t saturate_i8(int64_t v);
+// a + b saturated to int32 (residual adds).
+int32_t add_sat_i32(int32_t a, int32_t b);
+// Number of significant bits of v (0 for 0): bit_length(5) == 3.
+int bit_length(uint64_t v);
+int bit_length(u128 v);
+
+// ---- Ternary weights ----------------------------------------------------------------------
+
+// 2-bit codes as stored in synapse SRAM, 4 per byte, lowest bits first (docs/numerics.md §2).
+enum class TernaryCode : uint8_t { kZero = 0b00, kPlus = 0b01, kMinus = 0b11, kInvalid = 0b10 };
+TernaryCode ternary_encode(int8_t w);  // w in {-1, 0, 1}; throws std::invalid_argument else
+int8_t ternary_decode(TernaryCode c);  // throws std::invalid_argument for kInvalid
+
+// Weight ternarization, per tensor (fusedbitnet.py weight_quant): s_w = 1 / max(mean|W|, 1e-5)
+// in float32, W_t = clamp(round_half_even(W * s_w), -1, 1). `mean_abs` is mean|W| accumulated
+// in double then rounded to float32 (REFERENCES §1). Load-time only (the only float in arch
+// besides table generation); returns s_w and writes W_t.
+float ternary_scale(double mean_abs);
+int8_t ternarize(float w, float s_w);
+
+// One synaptic operation: acc + x * t for t in {-1, 0, +1} (add / subtract / skip); int32
+// wrap is impossible for fan-in <= 2^23 (|x| <= 128), so no saturation is applied.
+inline int32_t ternary_mac(int32_t acc, int8_t x, int8_t t) {
+  return t == 0 ? acc : (t > 0 ? acc + x : acc - x);
+}
+// acc[o] = sum_k q[k] * w[o*k_in + k] over o < n_out (row-major ternary matrix).
+void ternary_matvec(const int8_t* q, const int8_t* w, int64_t k_in, int64_t n_out, int32_t* acc);
+
+// ---- Activation quantization (per token absmax) --------------------------------------------
+
+// max_k |u_k| of int64 values (|u_k| < 2^62).
+uint64_t absmax(const int64_t* u, int64_t n);
+// round_half_away(127 * u / m): the int8 code of u given the token's absmax m > 0; |u| <= m.
+int8_t quantize_absmax(int64_t u, uint64_t m);
+
+// ---- Block floating point (BitLinear inputs) ---------------------------------------------
+
+// Normalizes int64 values to int32 mantissas sharing one shift: s = max(0, bit_length(max|p|)
+// - 30), out_k = round_shift(p_k, s). Returns s. |out_k| <= 2^30.
+int normalize_block(const int64_t* p, int64_t n, int32_t* out);
+
+// ---- Per-token scales ---------------------------------------------------------------------
+
+// mant * 2^exp; mant == 0 means zero, otherwise mant in [2^31, 2^32).
+struct Scale {
+  uint32_t mant = 0;
+  int32_t exp = 0;
+  bool operator==(const Scale& o) const { return mant == o.mant && exp == o.exp; }
+};
+// Exact normalization of an integer to a Scale, rounding the dropped bits half up.
+Scale scale_from_u128(u128 v);
+// Load-time conversion of a finite double >= 0 (rounded half up at 32 bits).
+Scale scale_from_double(double v);
+double scale_to_double(Scale s);  // for reports and tests only
+// Product, rounded half up to 32 mantissa bits.
+Scale scale_mul(Scale a, Scale b);
+// 1 / sqrt(v) for v > 0: v is truncated to 32 significant bits at an even bit position
+// (m in [2^30, 2^32)), then mant = floor(sqrt(floor(2^94 / m))) (exact integer sqrt).
+// rsqrt(0) returns the zero scale.
+Scale scale_rsqrt(u128 v);
+// Integer square root: floor(sqrt(v)).
+uint64_t isqrt(u128 v);
+
+// Requantize: round_half_away(acc * s) saturated to int32 (the one requantization rule).
+int32_t requantize(int32_t acc, Scale s);
+
+// ---- Norm helper reductions ----------------------------------------------------------------
+
+// Sum of squares of int32 values, exact (u128; fan-in up to 2^64).
+u128 sum_squares(const int32_t* v, int64_t n);
+
+// ---- BitLinear per-token scale ------------------------------------------------------------
+
+// The output scale of one BitLinear for one token (docs/numerics.md §5):
+//   S = C * m * rsqrt(ss), C = sqrt(K) * mean|W| * 2^(16 - e_norm) / 127 (layer constant),
+//   m = max_k |v_k * w_norm_k|, ss = sum_k v_k^2.
+// Returns zero when m == 0 or ss == 0.
+Scale bitlinear_token_scale(Scale layer_c, uint64_t m, u128 ss);
+
+// ---- Activation functions ----------------------------------------------------------------
+
+// Sigmoid LUT: kSigmoidLutSegments + 1 entries, entry i = round(sigmoid(i / 64) * 2^24) for
+// i = 0..1024 (domain [0, 16), 1/64 steps), built once from double precision.
+constexpr int kSigmoidLutSegments = 1024;
+constexpr int kSigmoidLutStepLog2 = 10;  // Q15.16 input: 2^10 units per 1/64 step
+const std::array<uint32_t, kSigmoidLutSegments + 1>& sigmoid_lut();
+// sigmoid(z) in UQ7.24 for z in Q15.16: linear interpolation in the LUT for |z| < 16,
+// sigma(-z) = 2^24 - sigma(z); |z| >= 16 saturates to 2^24 (or 0).
+int32_t sigmoid_q24(int32_t z_q16);
+// SiLU(z) = z * sigmoid(z): Q15.16 in, Q15.16 out (round_shift by 24, saturated).
+int32_t silu_q16(int32_t z_q16);
+
+// ---- Element-wise products -----------------------------------------------------------------
+
+// round_shift(a * b, s) saturated to int32 (a * b exact in int64).
+int32_t mul_shift_sat(int32_t a, int32_t b, int s);
+
+// ---- MLGRU (HGRNBitAttention, fused_recurrent) -------------------------------------------
+
+// f = lb + (1 - lb) * sigma, all UQ7.24: lb + round_shift((2^24 - lb) * sigma, 24).
+int32_t forget_gate_q24(int32_t sigma_q24, int32_t lower_bound_q24);
+// c = SiLU(i) * (1 - f): Q15.16 x UQ7.24 -> Q11.20 (round_shift by 20, saturated).
+int32_t mlgru_candidate_q20(int32_t silu_i_q16, int32_t one_minus_f_q24);
+// h_t = f * h_{t-1} + c: round_shift(f * h, 24) + c, saturated (Q11.20).
+int32_t mlgru_state_update_q20(int32_t f_q24, int32_t h_q20, int32_t c_q20);
+
+
+// ---- Load-time constant preparation ----------------------------------------------------------
+
+// A norm weight vector as int16 mantissas sharing one exponent: w_k ~= mant_k * 2^-exp, with
+// exp the largest integer such that max|w| * 2^exp <= 32767, mant_k = round_half_away(w_k *
+// 2^exp). All-zero weights give exp 0. Throws std::invalid_argument for a non-finite value or
+// max|w| > 32767.
+struct NormWeightQ {
+  std::vector<int16_t> mant;
+  int exp = 0;
+};
+NormWeightQ quantize_norm_weight(const float* w, int64_t n);
+
+// The per-layer constant of a BitLinear with fan-in k, float32 weight scale s_w (ternary_scale)
+// and internal norm weight exponent e_norm: C = sqrt(k) * (1 / s_w) * 2^(16 - e_norm) / 127,
+// computed in double and rounded by scale_from_double.
+Scale bitlinear_layer_scale(int64_t k, float s_w, int e_norm);
+
+// ---- Composite operations (what one neurocore pipeline does for one token) ----------------
+
+// A folded RMSNorm weight applied to a Q15.16 vector ahead of BitLinears: p_k = x_k * w_k in
+// int64, then normalize_block into v (the RMSNorm's own per-token scalar cancels in the
+// BitLinears that follow; docs/numerics.md §6).
+void apply_norm_weight(const int32_t* x, const int16_t* w, int64_t n, int32_t* v);
+// Element-wise product of two int32 vectors, then normalize_block (GLU and output-gate inputs).
+void product_block(const int32_t* a, const int32_t* b, int64_t n, int32_t* v);
+
+// Statistics of one BitLinear evaluation for one token (for counters and cross-checks).
+struct BitLinearStats {
+  int64_t nonzero_inputs = 0;   // activation codes != 0 (events)
+  uint64_t absmax = 0;          // m
+  Scale token_scale;            // S
+};
+
+// One BitLinear for one token (docs/numerics.md §5). v: k block-floating mantissas
+// (|v| <= 2^30); norm_mant: k int16; w_t: n x k ternary values row-major; y: n outputs in
+// Q15.16. Steps: u = v * norm_mant (int64); m = absmax(u); q = quantize_absmax(u, m);
+// acc = ternary_matvec(q, w_t); S = bitlinear_token_scale(C, m, sum_squares(v));
+// y = requantize(acc, S). Optionally returns the int8 codes and int32 accumulators.
+BitLinearStats bitlinear_q16(const int32_t* v, int64_t k, int64_t n, const int16_t* norm_mant,
+                             const int8_t* w_t, Scale layer_c, int32_t* y,
+                             int8_t* codes_out = nullptr, int32_t* acc_out = nullptr);
+
+}  // namespace neurark::arch

@@ -1,0 +1,353 @@
+// The numerics contract: see neurark/arch/numerics.hpp and docs/numerics.md.
+#include "neurark/arch/numerics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace neurark::arch {
+
+namespace {
+constexpr u128 kOne128 = 1;
+
+uint64_t magnitude(int64_t v) {
+  return v < 0 ? uint64_t{0} - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+}
+}  // namespace
+
+// ---- Rounding, shifting, saturation -----------------------------------------------------
+
+int64_t round_shift(int64_t v, int s) {
+  if (s <= 0) return v;
+  const u128 mag = magnitude(v);
+  const u128 r = (mag + (kOne128 << (s - 1))) >> s;  // half away from zero
+  const auto r64 = static_cast<int64_t>(static_cast<uint64_t>(r));  // r < 2^63 for s >= 1
+  return v < 0 ? -r64 : r64;
+}
+
+int32_t saturate_i32(int64_t v) {
+  return static_cast<int32_t>(std::clamp<int64_t>(v, std::numeric_limits<int32_t>::min(),
+                                                  std::numeric_limits<int32_t>::max()));
+}
+
+int8_t saturate_i8(int64_t v) { return static_cast<int8_t>(std::clamp<int64_t>(v, -128, 127)); }
+
+int32_t add_sat_i32(int32_t a, int32_t b) {
+  return saturate_i32(static_cast<int64_t>(a) + static_cast<int64_t>(b));
+}
+
+int bit_length(uint64_t v) { return v == 0 ? 0 : 64 - __builtin_clzll(v); }
+
+int bit_length(u128 v) {
+  const auto hi = static_cast<uint64_t>(v >> 64);
+  return hi != 0 ? 64 + bit_length(hi) : bit_length(static_cast<uint64_t>(v));
+}
+
+// ---- Ternary weights ----------------------------------------------------------------------
+
+TernaryCode ternary_encode(int8_t w) {
+  switch (w) {
+    case 0: return TernaryCode::kZero;
+    case 1: return TernaryCode::kPlus;
+    case -1: return TernaryCode::kMinus;
+    default: throw std::invalid_argument("ternary_encode: weight not in {-1, 0, 1}");
+  }
+}
+
+int8_t ternary_decode(TernaryCode c) {
+  switch (c) {
+    case TernaryCode::kZero: return 0;
+    case TernaryCode::kPlus: return 1;
+    case TernaryCode::kMinus: return -1;
+    case TernaryCode::kInvalid: break;
+  }
+  throw std::invalid_argument("ternary_decode: reserved code 0b10");
+}
+
+float ternary_scale(double mean_abs) {
+  const auto m = static_cast<float>(mean_abs);
+  return 1.0f / std::max(m, 1e-5f);
+}
+
+int8_t ternarize(float w, float s_w) {
+  const float u = w * s_w;
+  const float r = std::nearbyint(u);  // default rounding mode: ties to even (torch.round)
+  return static_cast<int8_t>(std::clamp(r, -1.0f, 1.0f));
+}
+
+void ternary_matvec(const int8_t* q, const int8_t* w, int64_t k_in, int64_t n_out,
+                    int32_t* acc) {
+  // Multiply form of ternary_mac: x * t with t in {-1, 0, 1} is exactly add / subtract / skip.
+  for (int64_t o = 0; o < n_out; ++o) {
+    const int8_t* row = w + o * k_in;
+    int32_t a = 0;
+    for (int64_t k = 0; k < k_in; ++k) a += static_cast<int32_t>(q[k]) * row[k];
+    acc[o] = a;
+  }
+}
+
+// ---- Activation quantization --------------------------------------------------------------
+
+uint64_t absmax(const int64_t* u, int64_t n) {
+  uint64_t m = 0;
+  for (int64_t k = 0; k < n; ++k) m = std::max(m, magnitude(u[k]));
+  return m;
+}
+
+int8_t quantize_absmax(int64_t u, uint64_t m) {
+  if (m == 0) return 0;
+  const u128 mag = magnitude(u);
+  const u128 q = (2 * u128{kActCodeMax} * mag + m) / (2 * u128{m});  // round half away
+  const auto q8 = static_cast<int8_t>(std::min<u128>(q, kActCodeMax));
+  return static_cast<int8_t>(u < 0 ? -q8 : q8);
+}
+
+// ---- Block floating point -----------------------------------------------------------------
+
+int normalize_block(const int64_t* p, int64_t n, int32_t* out) {
+  const uint64_t m = absmax(p, n);
+  const int s = std::max(0, bit_length(m) - kBlockMantissaBits);
+  for (int64_t k = 0; k < n; ++k) out[k] = static_cast<int32_t>(round_shift(p[k], s));
+  return s;
+}
+
+// ---- Per-token scales ---------------------------------------------------------------------
+
+Scale scale_from_u128(u128 v) {
+  if (v == 0) return {};
+  const int b = bit_length(v);
+  if (b <= 32) return {static_cast<uint32_t>(v << (32 - b)), -(32 - b)};
+  int s = b - 32;
+  u128 m = (v + (kOne128 << (s - 1))) >> s;  // half up
+  if (m == (kOne128 << 32)) {
+    m >>= 1;
+    ++s;
+  }
+  return {static_cast<uint32_t>(m), s};
+}
+
+Scale scale_from_double(double v) {
+  if (!(v > 0.0) || !std::isfinite(v)) {
+    if (v == 0.0) return {};
+    throw std::invalid_argument("scale_from_double: value must be finite and >= 0");
+  }
+  int e = 0;
+  const double f = std::frexp(v, &e);  // v = f * 2^e, f in [0.5, 1)
+  double m = std::floor(std::ldexp(f, 32) + 0.5);
+  if (m >= 4294967296.0) {
+    m = 2147483648.0;
+    ++e;
+  }
+  return {static_cast<uint32_t>(m), e - 32};
+}
+
+double scale_to_double(Scale s) { return std::ldexp(static_cast<double>(s.mant), s.exp); }
+
+Scale scale_mul(Scale a, Scale b) {
+  if (a.mant == 0 || b.mant == 0) return {};
+  const u128 p = static_cast<u128>(a.mant) * b.mant;  // [2^62, 2^64)
+  int s = (p >> 63) != 0 ? 32 : 31;
+  u128 m = (p + (kOne128 << (s - 1))) >> s;
+  if (m == (kOne128 << 32)) {
+    m >>= 1;
+    ++s;
+  }
+  return {static_cast<uint32_t>(m), a.exp + b.exp + s};
+}
+
+uint64_t isqrt(u128 v) {
+  // Bit-by-bit (restoring) square root: the result bits from the top, as RTL would do it.
+  u128 rem = v;
+  u128 root = 0;
+  u128 bit = kOne128 << 126;
+  while (bit > rem) bit >>= 2;
+  while (bit != 0) {
+    if (rem >= root + bit) {
+      rem -= root + bit;
+      root = (root >> 1) + bit;
+    } else {
+      root >>= 1;
+    }
+    bit >>= 2;
+  }
+  return static_cast<uint64_t>(root);
+}
+
+Scale scale_rsqrt(u128 v) {
+  if (v == 0) return {};
+  const int b = bit_length(v);
+  // j = floor((b - 31) / 2): m = v * 2^(-2j) has 31 or 32 significant bits.
+  const int e = b - 31;
+  const int j = e >= 0 ? e / 2 : -((-e + 1) / 2);
+  const u128 m = j >= 0 ? (v >> (2 * j)) : (v << (-2 * j));
+  const uint64_t r = isqrt((kOne128 << 94) / m);  // floor(2^47 / sqrt(m)), in (2^31, 2^32]
+  if (r == (uint64_t{1} << 32)) return {uint32_t{1} << 31, -47 - j + 1};
+  return {static_cast<uint32_t>(r), -47 - j};
+}
+
+int32_t requantize(int32_t acc, Scale s) {
+  if (acc == 0 || s.mant == 0) return 0;
+  const u128 mag = static_cast<u128>(magnitude(acc)) * s.mant;  // < 2^63
+  const int shift = -s.exp;
+  u128 r;
+  if (shift > 0) {
+    r = shift >= 127 ? 0 : (mag + (kOne128 << (shift - 1))) >> shift;  // half away from zero
+  } else {
+    const int left = -shift;
+    r = (left >= 64 || bit_length(mag) + left > 64) ? (kOne128 << 64) : (mag << left);
+  }
+  constexpr u128 kMaxPos = std::numeric_limits<int32_t>::max();
+  if (acc > 0) return static_cast<int32_t>(std::min(r, kMaxPos));
+  if (r > kMaxPos) return std::numeric_limits<int32_t>::min();
+  return -static_cast<int32_t>(r);
+}
+
+// ---- Norm helper --------------------------------------------------------------------------
+
+u128 sum_squares(const int32_t* v, int64_t n) {
+  u128 ss = 0;
+  for (int64_t k = 0; k < n; ++k) {
+    const uint64_t m = magnitude(v[k]);
+    ss += static_cast<u128>(m * m);  // m <= 2^31: m * m <= 2^62
+  }
+  return ss;
+}
+
+Scale bitlinear_token_scale(Scale layer_c, uint64_t m, u128 ss) {
+  if (m == 0 || ss == 0) return {};
+  return scale_mul(scale_mul(layer_c, scale_from_u128(m)), scale_rsqrt(ss));
+}
+
+// ---- Activation functions ----------------------------------------------------------------
+
+const std::array<uint32_t, kSigmoidLutSegments + 1>& sigmoid_lut() {
+  static const std::array<uint32_t, kSigmoidLutSegments + 1> lut = [] {
+    std::array<uint32_t, kSigmoidLutSegments + 1> t{};
+    for (int i = 0; i <= kSigmoidLutSegments; ++i) {
+      const double x = static_cast<double>(i) / 64.0;
+      const double s = 1.0 / (1.0 + std::exp(-x));
+      t[static_cast<std::size_t>(i)] = static_cast<uint32_t>(std::floor(s * 16777216.0 + 0.5));
+    }
+    return t;
+  }();
+  return lut;
+}
+
+int32_t sigmoid_q24(int32_t z_q16) {
+  const auto& lut = sigmoid_lut();
+  constexpr uint64_t kLimit = uint64_t{kSigmoidLutSegments} << kSigmoidLutStepLog2;  // 16.0
+  const uint64_t a = std::min(magnitude(z_q16), kLimit);
+  const auto idx = static_cast<std::size_t>(a >> kSigmoidLutStepLog2);
+  int64_t pos;
+  if (idx >= static_cast<std::size_t>(kSigmoidLutSegments)) {
+    pos = lut[kSigmoidLutSegments];
+  } else {
+    const auto frac = static_cast<int64_t>(a & ((uint64_t{1} << kSigmoidLutStepLog2) - 1));
+    const int64_t lo = lut[idx];
+    const int64_t hi = lut[idx + 1];
+    pos = lo + round_shift((hi - lo) * frac, kSigmoidLutStepLog2);
+  }
+  return static_cast<int32_t>(z_q16 < 0 ? kGateOne - pos : pos);
+}
+
+int32_t silu_q16(int32_t z_q16) {
+  return saturate_i32(round_shift(static_cast<int64_t>(z_q16) * sigmoid_q24(z_q16), kGateFrac));
+}
+
+int32_t mul_shift_sat(int32_t a, int32_t b, int s) {
+  return saturate_i32(round_shift(static_cast<int64_t>(a) * b, s));
+}
+
+// ---- MLGRU --------------------------------------------------------------------------------
+
+int32_t forget_gate_q24(int32_t sigma_q24, int32_t lower_bound_q24) {
+  const int64_t span = static_cast<int64_t>(kGateOne) - lower_bound_q24;
+  return static_cast<int32_t>(lower_bound_q24 + round_shift(span * sigma_q24, kGateFrac));
+}
+
+int32_t mlgru_candidate_q20(int32_t silu_i_q16, int32_t one_minus_f_q24) {
+  return mul_shift_sat(silu_i_q16, one_minus_f_q24, kActFrac + kGateFrac - kStateFrac);
+}
+
+int32_t mlgru_state_update_q20(int32_t f_q24, int32_t h_q20, int32_t c_q20) {
+  const int64_t decayed = round_shift(static_cast<int64_t>(f_q24) * h_q20, kGateFrac);
+  return saturate_i32(decayed + c_q20);
+}
+
+
+// ---- Load-time constant preparation ----------------------------------------------------------
+
+NormWeightQ quantize_norm_weight(const float* w, int64_t n) {
+  double mx = 0.0;
+  for (int64_t k = 0; k < n; ++k) {
+    if (!std::isfinite(w[k])) throw std::invalid_argument("norm weight is not finite");
+    mx = std::max(mx, std::fabs(static_cast<double>(w[k])));
+  }
+  if (mx > 32767.0) throw std::invalid_argument("norm weight magnitude above 32767");
+  NormWeightQ q;
+  q.mant.resize(static_cast<std::size_t>(n));
+  if (mx == 0.0) return q;
+  int e = 0;
+  while (e < 62 && std::ldexp(mx, e + 1) <= 32767.0) ++e;
+  while (e > 0 && std::ldexp(mx, e) > 32767.0) --e;
+  q.exp = e;
+  for (int64_t k = 0; k < n; ++k)
+    q.mant[static_cast<std::size_t>(k)] =
+        static_cast<int16_t>(std::llround(std::ldexp(static_cast<double>(w[k]), e)));
+  return q;
+}
+
+Scale bitlinear_layer_scale(int64_t k, float s_w, int e_norm) {
+  const double beta = 1.0 / static_cast<double>(s_w);
+  return scale_from_double(std::sqrt(static_cast<double>(k)) * beta *
+                           std::ldexp(1.0, kActFrac - e_norm) / kActCodeMax);
+}
+
+// ---- Composite operations -------------------------------------------------------------------
+
+namespace {
+template <class T>
+T* scratch(std::vector<T>& buf, int64_t n) {
+  if (buf.size() < static_cast<std::size_t>(n)) buf.resize(static_cast<std::size_t>(n));
+  return buf.data();
+}
+}  // namespace
+
+void apply_norm_weight(const int32_t* x, const int16_t* w, int64_t n, int32_t* v) {
+  thread_local std::vector<int64_t> p;
+  int64_t* pp = scratch(p, n);
+  for (int64_t k = 0; k < n; ++k) pp[k] = static_cast<int64_t>(x[k]) * w[k];
+  normalize_block(pp, n, v);
+}
+
+void product_block(const int32_t* a, const int32_t* b, int64_t n, int32_t* v) {
+  thread_local std::vector<int64_t> p;
+  int64_t* pp = scratch(p, n);
+  for (int64_t k = 0; k < n; ++k) pp[k] = static_cast<int64_t>(a[k]) * b[k];
+  normalize_block(pp, n, v);
+}
+
+BitLinearStats bitlinear_q16(const int32_t* v, int64_t k, int64_t n, const int16_t* norm_mant,
+                             const int8_t* w_t, Scale layer_c, int32_t* y, int8_t* codes_out,
+                             int32_t* acc_out) {
+  thread_local std::vector<int64_t> ubuf;
+  thread_local std::vector<int8_t> qbuf;
+  thread_local std::vector<int32_t> abuf;
+  int64_t* u = scratch(ubuf, k);
+  int8_t* q = codes_out != nullptr ? codes_out : scratch(qbuf, k);
+  int32_t* acc = acc_out != nullptr ? acc_out : scratch(abuf, n);
+  BitLinearStats st;
+  for (int64_t i = 0; i < k; ++i) u[i] = static_cast<int64_t>(v[i]) * norm_mant[i];
+  st.absmax = absmax(u, k);
+  for (int64_t i = 0; i < k; ++i) {
+    q[i] = quantize_absmax(u[i], st.absmax);
+    st.nonzero_inputs += q[i] != 0;
+  }
+  ternary_matvec(q, w_t, k, n, acc);
+  st.token_scale = bitlinear_token_scale(layer_c, st.absmax, sum_squares(v, k));
+  for (int64_t o = 0; o < n; ++o) y[o] = requantize(acc[o], st.token_scale);
+  return st;
+}
+
+}  // namespace neurark::arch

@@ -1,0 +1,66 @@
+// neurark/models/checkpoint.hpp: an HGRNBit checkpoint (config.json + safetensors) in memory.
+//
+// Parameter names follow HGRNBitForCausalLM (ridgerchu/matmulfreellm, modeling_hgrn_bit.py,
+// layers/hgrn_bit.py): model.embeddings.weight [V, d], model.lower_bounds [L, d] (when
+// use_lower_bound), model.layers.{l}.attn_norm.weight [d],
+// model.layers.{l}.attn.{i,f,g,o}_proj.weight [d, d] and .{i,f,g,o}_proj.norm.weight [d],
+// model.layers.{l}.attn.g_norm.weight [d], model.layers.{l}.mlp_norm.weight [d],
+// model.layers.{l}.mlp.gate_proj.weight [2I, d] / .norm.weight [d],
+// model.layers.{l}.mlp.down_proj.weight [d, I] / .norm.weight [I], model.norm.weight [d],
+// lm_head.weight [V, d], lm_head.norm.weight [d].
+// All values are converted to float32 on load (bf16/f16/i8 exactly).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "neurark/models/config.hpp"
+
+namespace neurark::models {
+
+// A BitLinear (FusedBitLinear): full-precision weight [out, in] (ternarized by the references
+// at load) and its internal RMSNorm weight [in].
+struct BitLinearWeights {
+  int64_t in = 0;
+  int64_t out = 0;
+  std::vector<float> weight;  // [out][in], row-major
+  std::vector<float> norm;    // [in]
+};
+
+struct LayerWeights {
+  std::vector<float> attn_norm;  // [d]
+  BitLinearWeights i_proj, f_proj, g_proj, o_proj;  // d -> d
+  std::vector<float> g_norm;     // [d]
+  std::vector<float> mlp_norm;   // [d]
+  BitLinearWeights gate_proj;    // d -> 2I (first I rows: gate, last I rows: value)
+  BitLinearWeights down_proj;    // I -> d
+};
+
+struct HGRNBitWeights {
+  HGRNBitConfig config;
+  std::vector<float> embeddings;    // [V][d]
+  std::vector<float> lower_bounds;  // [L][d]; empty when !config.use_lower_bound
+  std::vector<LayerWeights> layers;
+  std::vector<float> final_norm;    // [d] (model.norm.weight)
+  BitLinearWeights lm_head;         // d -> V
+
+  // Loads DIR/config.json and DIR's tensors (single file or sharded index). Every tensor the
+  // config implies must be present with the right shape, and no other tensor may be present;
+  // float values must be finite. Throws neurark::Error naming the file, the tensor, the value
+  // and what was expected. Checks run in this order: DIR is a directory; config.json exists and
+  // parses; the tensors (TensorStore::open_dir) validate; every expected tensor is present (the
+  // first missing one is named, with its shape and the count of missing ones); every shape
+  // matches; no unexpected tensor; then values are read (integer dtypes I32/I64 are rejected)
+  // and checked finite, naming the flat and multi-dimensional index of the first bad element.
+  static HGRNBitWeights load(const std::string& dir);
+};
+
+// The tensor names and shapes a config implies, in a fixed order (used by load and by tests).
+struct ExpectedTensor {
+  std::string name;
+  std::vector<int64_t> shape;
+};
+std::vector<ExpectedTensor> expected_tensors(const HGRNBitConfig& config);
+
+}  // namespace neurark::models

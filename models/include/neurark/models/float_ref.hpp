@@ -1,0 +1,65 @@
+// neurark/models/float_ref.hpp: the float32 reference of HGRNBit.
+//
+// Reproduces the exact mode of models/train/hgrn_bit.py (the PyTorch model the checkpoint was
+// trained and exported with) operation by operation, so that logits agree to float rounding
+// (golden test: max |error| <= 1e-4): reductions (mean of squares, mean|W|) and
+// transcendentals (sigmoid, SiLU, softmax of the lower bounds) in double, rounded once to
+// float; every other operation a single float32 operation in PyTorch's order (e.g.
+// s_x = (1 / max|x_hat|) * 127, as torch evaluates `127.0 / t`). BitLinear accumulations are
+// exact integers. Compiled with -ffp-contract=off (no fused multiply-add).
+// Semantics: ridgerchu/matmulfreellm a016f72, REFERENCES §1 (docs/model.md).
+#pragma once
+
+#include <vector>
+
+#include "neurark/models/checkpoint.hpp"
+#include "neurark/models/lm.hpp"
+
+namespace neurark::models {
+
+class FloatReference : public LanguageModel {
+ public:
+  // Ternarizes every BitLinear once (absmean, round half to even). Keeps a reference to
+  // nothing: the weights are copied.
+  explicit FloatReference(const HGRNBitWeights& weights);
+
+  std::string name() const override { return "float"; }
+  int64_t vocab_size() const override { return cfg_.vocab_size; }
+  void reset() override;
+  void step(int32_t token, std::vector<float>& logits) override;
+
+  // MLGRU hidden state of layer l after the last step ([d]).
+  const std::vector<float>& state(std::size_t layer) const { return h_[layer]; }
+
+  struct BitLinear {
+    int64_t in = 0, out = 0;
+    std::vector<int8_t> w_t;     // [out][in] ternary
+    float s_w = 1.0f;            // 1 / max(mean|W|, 1e-5)
+    std::vector<float> norm;     // [in]
+  };
+
+ private:
+  struct Layer {
+    std::vector<float> attn_norm, g_norm, mlp_norm;
+    BitLinear i_proj, f_proj, g_proj, o_proj, gate_proj, down_proj;
+  };
+  HGRNBitConfig cfg_;
+  std::vector<float> embeddings_;
+  std::vector<std::vector<float>> lower_bound_;  // [L][d] (empty rows: no bound)
+  std::vector<Layer> layers_;
+  std::vector<float> final_norm_;
+  BitLinear lm_head_;
+  std::vector<std::vector<float>> h_;
+};
+
+// Ternarizes one BitLinear the way the float and integer references both do (shared so the
+// two can never disagree on which weights are zero): mean|W| in double, s_w = ternary_scale,
+// W_t = ternarize(W, s_w).
+FloatReference::BitLinear ternarize_bitlinear(const BitLinearWeights& w);
+
+// The MLGRU forget-gate lower bounds (modeling_hgrn_bit.py): softmax of model.lower_bounds over
+// layers, cumulative sum, minus layer 0's share, in double, rounded to float. Row l has d
+// values; row 0 (and every row when use_lower_bound is false) is empty: no bound applied.
+std::vector<std::vector<float>> lower_bound_table(const HGRNBitWeights& w);
+
+}  // namespace neurark::models

@@ -1,0 +1,81 @@
+// neurark/models/int_ref.hpp: the bit-exact integer reference of HGRNBit.
+//
+// Runs the whole model with the arch/ integer operations only (neurark/arch/numerics.hpp;
+// specification in docs/numerics.md §6 "The integer HGRNBit"). Float is used once, at load, to
+// prepare constants: ternary weights (shared with the float reference), int16 norm-weight
+// mantissas, per-BitLinear output constants (Scale), Q15.16 embeddings and UQ7.24 lower
+// bounds. At run time every value is an integer: Q15.16 residual stream and logits, UQ7.24
+// gates, Q11.20 MLGRU state. This is the golden model that the functional and SystemC backends
+// and the RTL must match bit for bit.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "neurark/arch/numerics.hpp"
+#include "neurark/models/checkpoint.hpp"
+#include "neurark/models/lm.hpp"
+
+namespace neurark::models {
+
+// One BitLinear's integer constants.
+struct IntBitLinear {
+  int64_t in = 0, out = 0;
+  std::vector<int8_t> w_t;          // [out][in] ternary {-1, 0, 1}
+  std::vector<int16_t> norm_mant;   // [in] internal RMSNorm weight mantissas
+  int norm_exp = 0;
+  arch::Scale layer_c;              // arch::bitlinear_layer_scale(in, s_w, norm_exp)
+  float s_w = 1.0f;                 // kept for reports only
+  std::vector<int32_t> col_nnz;     // [in] non-zero weights per input column (SOP counts)
+};
+
+struct IntLayer {
+  std::vector<int16_t> attn_norm, g_norm, mlp_norm;  // folded pre-norm weight mantissas
+  IntBitLinear i_proj, f_proj, g_proj, o_proj, gate_proj, down_proj;
+  std::vector<int32_t> lower_bound_q24;               // [d]; empty: no bound (layer 0)
+};
+
+// The prepared integer model (what a chip image will carry).
+struct IntModel {
+  HGRNBitConfig config;
+  std::vector<int32_t> embeddings_q16;  // [V][d]
+  std::vector<IntLayer> layers;
+  std::vector<int16_t> final_norm;
+  IntBitLinear lm_head;
+
+  // Prepares every constant from float weights. Throws neurark::Error (naming the tensor) if a
+  // weight cannot be represented (non-finite, norm weight > 32767, embedding beyond Q15.16).
+  static IntModel prepare(const HGRNBitWeights& weights);
+};
+
+// Per-token observations at unit boundaries, for cross-checks and counters.
+struct IntStepTrace {
+  std::vector<std::vector<int32_t>> layer_out_q16;  // residual stream after each layer
+  int64_t synaptic_ops = 0;       // non-zero activation code x non-zero weight pairs
+  int64_t events = 0;             // non-zero activation codes entering BitLinears
+  int64_t activation_codes = 0;   // all activation codes entering BitLinears
+};
+
+class IntReference : public LanguageModel {
+ public:
+  explicit IntReference(const HGRNBitWeights& weights);
+  explicit IntReference(IntModel model);
+
+  std::string name() const override { return "int"; }
+  int64_t vocab_size() const override { return model_.config.vocab_size; }
+  void reset() override;
+  // Logits as float: Q15.16 / 2^16 (exact conversion of the integer logits).
+  void step(int32_t token, std::vector<float>& logits) override;
+  // The integer logits (Q15.16), optionally with a trace of unit-boundary values.
+  void step_q16(int32_t token, std::vector<int32_t>& logits_q16, IntStepTrace* trace = nullptr);
+
+  const IntModel& model() const { return model_; }
+  const std::vector<int32_t>& state_q20(std::size_t layer) const { return h_[layer]; }
+
+ private:
+  IntModel model_;
+  std::vector<std::vector<int32_t>> h_;
+  std::vector<int32_t> logits_q16_;
+};
+
+}  // namespace neurark::models

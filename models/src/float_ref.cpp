@@ -1,0 +1,170 @@
+// Float32 reference of HGRNBit: see neurark/models/float_ref.hpp.
+#include "neurark/models/float_ref.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "neurark/arch/error.hpp"
+#include "neurark/arch/numerics.hpp"
+
+namespace neurark::models {
+
+namespace {
+
+// Pairwise sum of |w| in double (robust against order effects on large matrices).
+double sum_abs_pairwise(const float* w, std::size_t n) {
+  if (n <= 64) {
+    double s = 0.0;
+    for (std::size_t i = 0; i < n; ++i) s += std::fabs(static_cast<double>(w[i]));
+    return s;
+  }
+  const std::size_t h = n / 2;
+  return sum_abs_pairwise(w, h) + sum_abs_pairwise(w + h, n - h);
+}
+
+double sigmoid_d(double z) { return 1.0 / (1.0 + std::exp(-z)); }
+float sigmoid_f(float z) { return static_cast<float>(sigmoid_d(z)); }
+float silu_f(float z) {
+  const double zd = z;
+  return static_cast<float>(zd * sigmoid_d(zd));
+}
+
+// rsqrt(mean(x^2) + eps): mean in double rounded to float, then float32 ops (torch order).
+float rms_scale(const float* x, std::size_t n, float eps) {
+  double s = 0.0;
+  for (std::size_t i = 0; i < n; ++i) s += static_cast<double>(x[i]) * static_cast<double>(x[i]);
+  const auto ms = static_cast<float>(s / static_cast<double>(n));
+  return 1.0f / std::sqrt(ms + eps);
+}
+
+// RMSNorm module: (x * r) * w.
+void rms_norm(const float* x, const float* w, std::size_t n, float eps, float* y) {
+  const float r = rms_scale(x, n, eps);
+  for (std::size_t i = 0; i < n; ++i) y[i] = (x[i] * r) * w[i];
+}
+
+// FusedBitLinear forward for one token.
+void bitlinear(const FloatReference::BitLinear& bl, const float* x, float eps, float* y) {
+  const auto k = static_cast<std::size_t>(bl.in);
+  std::vector<float> xh(k);
+  rms_norm(x, bl.norm.data(), k, eps, xh.data());
+  float m = 0.0f;
+  for (float v : xh) m = std::max(m, std::fabs(v));
+  m = std::max(m, 1e-5f);
+  const float s_x = (1.0f / m) * 127.0f;  // torch: 127.0 / t == reciprocal(t) * 127.0
+  std::vector<int8_t> q(k);
+  for (std::size_t i = 0; i < k; ++i)
+    q[i] = static_cast<int8_t>(std::clamp(std::round(xh[i] * s_x), -128.0f, 127.0f));
+  std::vector<int32_t> acc(static_cast<std::size_t>(bl.out));
+  arch::ternary_matvec(q.data(), bl.w_t.data(), bl.in, bl.out, acc.data());
+  const float denom = s_x * bl.s_w;
+  for (std::size_t o = 0; o < acc.size(); ++o) y[o] = static_cast<float>(acc[o]) / denom;
+}
+
+}  // namespace
+
+FloatReference::BitLinear ternarize_bitlinear(const BitLinearWeights& w) {
+  FloatReference::BitLinear bl;
+  bl.in = w.in;
+  bl.out = w.out;
+  const std::size_t n = w.weight.size();
+  const double mean_abs = n == 0 ? 0.0 : sum_abs_pairwise(w.weight.data(), n) / static_cast<double>(n);
+  bl.s_w = arch::ternary_scale(mean_abs);
+  bl.w_t.resize(n);
+  for (std::size_t i = 0; i < n; ++i) bl.w_t[i] = arch::ternarize(w.weight[i], bl.s_w);
+  bl.norm = w.norm;
+  return bl;
+}
+
+std::vector<std::vector<float>> lower_bound_table(const HGRNBitWeights& w) {
+  const HGRNBitConfig& cfg = w.config;
+  const auto d = static_cast<std::size_t>(cfg.hidden_size);
+  const auto nl = static_cast<std::size_t>(cfg.num_hidden_layers);
+  std::vector<std::vector<float>> table(nl);
+  if (cfg.use_lower_bound) {
+    std::vector<double> col(nl);
+    for (std::size_t k = 0; k < d; ++k) {
+      double mx = -INFINITY;
+      for (std::size_t l = 0; l < nl; ++l) mx = std::max(mx, static_cast<double>(w.lower_bounds[l * d + k]));
+      double sum = 0.0;
+      for (std::size_t l = 0; l < nl; ++l) {
+        col[l] = std::exp(static_cast<double>(w.lower_bounds[l * d + k]) - mx);
+        sum += col[l];
+      }
+      double cum = 0.0;
+      const double first = col[0] / sum;
+      for (std::size_t l = 0; l < nl; ++l) {
+        cum += col[l] / sum;
+        if (l == 0) continue;  // layer 0 has no lower bound
+        if (table[l].empty()) table[l].resize(d);
+        table[l][k] = static_cast<float>(cum - first);
+      }
+    }
+  }
+  return table;
+}
+
+FloatReference::FloatReference(const HGRNBitWeights& w)
+    : cfg_(w.config), embeddings_(w.embeddings), final_norm_(w.final_norm) {
+  lower_bound_ = lower_bound_table(w);
+  for (const LayerWeights& lw : w.layers) {
+    Layer L;
+    L.attn_norm = lw.attn_norm;
+    L.g_norm = lw.g_norm;
+    L.mlp_norm = lw.mlp_norm;
+    L.i_proj = ternarize_bitlinear(lw.i_proj);
+    L.f_proj = ternarize_bitlinear(lw.f_proj);
+    L.g_proj = ternarize_bitlinear(lw.g_proj);
+    L.o_proj = ternarize_bitlinear(lw.o_proj);
+    L.gate_proj = ternarize_bitlinear(lw.gate_proj);
+    L.down_proj = ternarize_bitlinear(lw.down_proj);
+    layers_.push_back(std::move(L));
+  }
+  lm_head_ = ternarize_bitlinear(w.lm_head);
+  reset();
+}
+
+void FloatReference::reset() {
+  h_.assign(layers_.size(), std::vector<float>(static_cast<std::size_t>(cfg_.hidden_size), 0.0f));
+}
+
+void FloatReference::step(int32_t token, std::vector<float>& logits) {
+  if (token < 0 || token >= cfg_.vocab_size)
+    throw Error("float reference: token " + std::to_string(token) + " outside [0, " +
+                std::to_string(cfg_.vocab_size) + ")");
+  const auto d = static_cast<std::size_t>(cfg_.hidden_size);
+  const auto inter = static_cast<std::size_t>(cfg_.intermediate_size);
+  const auto eps = static_cast<float>(cfg_.rms_norm_eps);
+  std::vector<float> x(embeddings_.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(token) * d),
+                       embeddings_.begin() + static_cast<std::ptrdiff_t>((static_cast<std::size_t>(token) + 1) * d));
+  std::vector<float> xn(d), i(d), f(d), g(d), o_in(d), o(d), gn(d), r(d), gy(2 * inter), act(inter), z(d);
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    const Layer& L = layers_[l];
+    std::vector<float>& h = h_[l];
+    rms_norm(x.data(), L.attn_norm.data(), d, eps, xn.data());
+    bitlinear(L.i_proj, xn.data(), eps, i.data());
+    bitlinear(L.f_proj, xn.data(), eps, f.data());
+    const std::vector<float>& lb = lower_bound_[l];
+    for (std::size_t k = 0; k < d; ++k) {
+      float fk = sigmoid_f(f[k]);
+      if (!lb.empty()) fk = lb[k] + (1.0f - lb[k]) * fk;
+      const float c = silu_f(i[k]) * (1.0f - fk);
+      h[k] = fk * h[k] + c;
+    }
+    bitlinear(L.g_proj, xn.data(), eps, g.data());
+    rms_norm(g.data(), L.g_norm.data(), d, eps, gn.data());
+    for (std::size_t k = 0; k < d; ++k) o_in[k] = gn[k] * silu_f(h[k]);
+    bitlinear(L.o_proj, o_in.data(), eps, o.data());
+    for (std::size_t k = 0; k < d; ++k) r[k] = o[k] + x[k];
+    rms_norm(r.data(), L.mlp_norm.data(), d, eps, xn.data());
+    bitlinear(L.gate_proj, xn.data(), eps, gy.data());
+    for (std::size_t k = 0; k < inter; ++k) act[k] = silu_f(gy[k]) * gy[inter + k];
+    bitlinear(L.down_proj, act.data(), eps, z.data());
+    for (std::size_t k = 0; k < d; ++k) x[k] = r[k] + z[k];
+  }
+  rms_norm(x.data(), final_norm_.data(), d, eps, xn.data());
+  logits.resize(static_cast<std::size_t>(cfg_.vocab_size));
+  bitlinear(lm_head_, xn.data(), eps, logits.data());
+}
+
+}  // namespace neurark::models

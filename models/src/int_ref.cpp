@@ -1,0 +1,167 @@
+// Bit-exact integer reference of HGRNBit: see neurark/models/int_ref.hpp and
+// docs/numerics.md §6.
+#include "neurark/models/int_ref.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "neurark/arch/error.hpp"
+#include "neurark/models/float_ref.hpp"
+
+namespace neurark::models {
+
+namespace {
+
+using arch::Scale;
+
+std::vector<int16_t> norm_mantissas(const std::vector<float>& w, const std::string& tensor,
+                                    int* exp_out = nullptr) {
+  try {
+    arch::NormWeightQ q = arch::quantize_norm_weight(w.data(), static_cast<int64_t>(w.size()));
+    if (exp_out != nullptr) *exp_out = q.exp;
+    return std::move(q.mant);
+  } catch (const std::invalid_argument& e) {
+    throw Error(fmt::format("tensor '{}': {} (the integer datapath stores norm weights as int16 "
+                            "mantissas with one exponent)", tensor, e.what()));
+  }
+}
+
+IntBitLinear prepare_bitlinear(const BitLinearWeights& w, const std::string& name) {
+  const FloatReference::BitLinear t = ternarize_bitlinear(w);
+  IntBitLinear bl;
+  bl.in = t.in;
+  bl.out = t.out;
+  bl.w_t = t.w_t;
+  bl.s_w = t.s_w;
+  bl.norm_mant = norm_mantissas(w.norm, name + ".norm.weight", &bl.norm_exp);
+  bl.layer_c = arch::bitlinear_layer_scale(bl.in, bl.s_w, bl.norm_exp);
+  bl.col_nnz.assign(static_cast<std::size_t>(bl.in), 0);
+  for (int64_t o = 0; o < bl.out; ++o)
+    for (int64_t k = 0; k < bl.in; ++k)
+      bl.col_nnz[static_cast<std::size_t>(k)] += bl.w_t[static_cast<std::size_t>(o * bl.in + k)] != 0;
+  return bl;
+}
+
+int32_t to_fixed(double v, int frac, const std::string& what) {
+  const double s = std::ldexp(v, frac);
+  if (!std::isfinite(s) || std::fabs(s) > 2147483647.0)
+    throw Error(fmt::format("{}: value {} does not fit the integer datapath's Q{}.{} format",
+                            what, v, 31 - frac, frac));
+  return static_cast<int32_t>(std::llround(s));
+}
+
+// One BitLinear evaluation with optional counters.
+void run_bitlinear(const IntBitLinear& bl, const int32_t* v, int32_t* y, IntStepTrace* trace,
+                   std::vector<int8_t>& codes) {
+  codes.resize(static_cast<std::size_t>(bl.in));
+  const arch::BitLinearStats st = arch::bitlinear_q16(v, bl.in, bl.out, bl.norm_mant.data(),
+                                                      bl.w_t.data(), bl.layer_c, y, codes.data());
+  if (trace != nullptr) {
+    trace->events += st.nonzero_inputs;
+    trace->activation_codes += bl.in;
+    for (int64_t k = 0; k < bl.in; ++k)
+      if (codes[static_cast<std::size_t>(k)] != 0) trace->synaptic_ops += bl.col_nnz[static_cast<std::size_t>(k)];
+  }
+}
+
+}  // namespace
+
+IntModel IntModel::prepare(const HGRNBitWeights& w) {
+  IntModel m;
+  m.config = w.config;
+  const auto d = static_cast<std::size_t>(w.config.hidden_size);
+  m.embeddings_q16.resize(w.embeddings.size());
+  for (std::size_t i = 0; i < w.embeddings.size(); ++i)
+    m.embeddings_q16[i] = to_fixed(w.embeddings[i], arch::kActFrac,
+                                   fmt::format("tensor 'model.embeddings.weight' [{}, {}]", i / d, i % d));
+  const std::vector<std::vector<float>> lb = lower_bound_table(w);
+  for (std::size_t l = 0; l < w.layers.size(); ++l) {
+    const LayerWeights& lw = w.layers[l];
+    const std::string p = fmt::format("model.layers.{}.", l);
+    IntLayer L;
+    L.attn_norm = norm_mantissas(lw.attn_norm, p + "attn_norm.weight");
+    L.g_norm = norm_mantissas(lw.g_norm, p + "attn.g_norm.weight");
+    L.mlp_norm = norm_mantissas(lw.mlp_norm, p + "mlp_norm.weight");
+    L.i_proj = prepare_bitlinear(lw.i_proj, p + "attn.i_proj");
+    L.f_proj = prepare_bitlinear(lw.f_proj, p + "attn.f_proj");
+    L.g_proj = prepare_bitlinear(lw.g_proj, p + "attn.g_proj");
+    L.o_proj = prepare_bitlinear(lw.o_proj, p + "attn.o_proj");
+    L.gate_proj = prepare_bitlinear(lw.gate_proj, p + "mlp.gate_proj");
+    L.down_proj = prepare_bitlinear(lw.down_proj, p + "mlp.down_proj");
+    for (float v : lb[l])
+      L.lower_bound_q24.push_back(to_fixed(v, arch::kGateFrac, "model.lower_bounds"));
+    m.layers.push_back(std::move(L));
+  }
+  m.final_norm = norm_mantissas(w.final_norm, "model.norm.weight");
+  m.lm_head = prepare_bitlinear(w.lm_head, "lm_head");
+  return m;
+}
+
+IntReference::IntReference(const HGRNBitWeights& weights) : IntReference(IntModel::prepare(weights)) {}
+
+IntReference::IntReference(IntModel model) : model_(std::move(model)) { reset(); }
+
+void IntReference::reset() {
+  h_.assign(model_.layers.size(),
+            std::vector<int32_t>(static_cast<std::size_t>(model_.config.hidden_size), 0));
+}
+
+void IntReference::step(int32_t token, std::vector<float>& logits) {
+  step_q16(token, logits_q16_);
+  logits.resize(logits_q16_.size());
+  for (std::size_t i = 0; i < logits_q16_.size(); ++i)
+    logits[i] = static_cast<float>(std::ldexp(static_cast<double>(logits_q16_[i]), -arch::kActFrac));
+}
+
+void IntReference::step_q16(int32_t token, std::vector<int32_t>& logits_q16, IntStepTrace* trace) {
+  const HGRNBitConfig& cfg = model_.config;
+  if (token < 0 || token >= cfg.vocab_size)
+    throw Error(fmt::format("int reference: token {} outside [0, {})", token, cfg.vocab_size));
+  const auto d = static_cast<std::size_t>(cfg.hidden_size);
+  const auto inter = static_cast<std::size_t>(cfg.intermediate_size);
+  const auto di = static_cast<int64_t>(d);
+  const auto ii = static_cast<int64_t>(inter);
+  std::vector<int32_t> x(model_.embeddings_q16.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(token) * d),
+                         model_.embeddings_q16.begin() + static_cast<std::ptrdiff_t>((static_cast<std::size_t>(token) + 1) * d));
+  std::vector<int32_t> v(d), i(d), fz(d), g(d), sh(d), t1(d), o(d), r(d), gy(2 * inter), act(inter),
+      va(inter), z(d);
+  std::vector<int8_t> codes;
+  if (trace != nullptr) trace->layer_out_q16.clear();
+  for (std::size_t l = 0; l < model_.layers.size(); ++l) {
+    const IntLayer& L = model_.layers[l];
+    std::vector<int32_t>& h = h_[l];
+    // Token mixer (MLGRU). attn_norm folded: v = normalize(x * w_attn_norm).
+    arch::apply_norm_weight(x.data(), L.attn_norm.data(), di, v.data());
+    run_bitlinear(L.i_proj, v.data(), i.data(), trace, codes);
+    run_bitlinear(L.f_proj, v.data(), fz.data(), trace, codes);
+    run_bitlinear(L.g_proj, v.data(), g.data(), trace, codes);
+    const bool bounded = !L.lower_bound_q24.empty();
+    for (std::size_t k = 0; k < d; ++k) {
+      const int32_t sigma = arch::sigmoid_q24(fz[k]);
+      const int32_t f = bounded ? arch::forget_gate_q24(sigma, L.lower_bound_q24[k]) : sigma;
+      const int32_t c = arch::mlgru_candidate_q20(arch::silu_q16(i[k]), arch::kGateOne - f);
+      h[k] = arch::mlgru_state_update_q20(f, h[k], c);
+      sh[k] = arch::silu_q16(static_cast<int32_t>(arch::round_shift(h[k], arch::kStateFrac - arch::kActFrac)));
+    }
+    // Output gate RMSNorm(g) * w_g ⊙ SiLU(h): g_norm's scalar cancels in o_proj's RMSNorm.
+    arch::apply_norm_weight(g.data(), L.g_norm.data(), di, t1.data());
+    arch::product_block(t1.data(), sh.data(), di, v.data());
+    run_bitlinear(L.o_proj, v.data(), o.data(), trace, codes);
+    for (std::size_t k = 0; k < d; ++k) r[k] = arch::add_sat_i32(o[k], x[k]);
+    // Channel mixer (GLU).
+    arch::apply_norm_weight(r.data(), L.mlp_norm.data(), di, v.data());
+    run_bitlinear(L.gate_proj, v.data(), gy.data(), trace, codes);
+    for (std::size_t k = 0; k < inter; ++k) act[k] = arch::silu_q16(gy[k]);
+    arch::product_block(act.data(), gy.data() + inter, ii, va.data());
+    run_bitlinear(L.down_proj, va.data(), z.data(), trace, codes);
+    for (std::size_t k = 0; k < d; ++k) x[k] = arch::add_sat_i32(r[k], z[k]);
+    if (trace != nullptr) trace->layer_out_q16.push_back(x);
+  }
+  arch::apply_norm_weight(x.data(), model_.final_norm.data(), di, v.data());
+  logits_q16.resize(static_cast<std::size_t>(cfg.vocab_size));
+  run_bitlinear(model_.lm_head, v.data(), logits_q16.data(), trace, codes);
+}
+
+}  // namespace neurark::models

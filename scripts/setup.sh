@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages neurark needs, skipping those already installed.
+#   scripts/setup.sh           build, run and test dependencies
+#   scripts/setup.sh --train   also PyTorch and an optimized BLAS (models/train/ only)
+# Run as root (or with sudo). Nothing is downloaded at build or run time; only apt is used here.
+set -euo pipefail
+
+packages=(
+  cmake g++ make pkg-config        # toolchain (C++17, to match Debian's libsystemc)
+  catch2                           # tests (Catch2 2.13, prebuilt Catch2WithMain)
+  libfmt-dev                       # formatting
+  nlohmann-json3-dev               # JSON (safetensors headers, config.json, reports)
+  libcli11-dev                     # command line
+)
+if [[ "${1:-}" == "--train" ]]; then
+  packages+=(python3-torch python3-numpy libopenblas0-openmp)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  echo "setup: all ${#packages[@]} packages already installed"
+  exit 0
+fi
+SUDO=""
+if [[ "$(id -u)" != 0 ]]; then SUDO="sudo"; fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

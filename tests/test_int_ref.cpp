@@ -1,0 +1,123 @@
+// The bit-exact integer reference: a hand-worked BitLinear, model-level edge cases, agreement
+// with the float reference on held-out text, determinism.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "neurark/arch/numerics.hpp"
+#include "neurark/models/checkpoint.hpp"
+#include "neurark/models/float_ref.hpp"
+#include "neurark/models/int_ref.hpp"
+#include "test_paths.hpp"
+
+using namespace neurark;
+using namespace neurark::models;
+
+namespace {
+std::string read_file(const std::string& path, std::size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (s.size() > max_bytes) s.resize(max_bytes);
+  return s;
+}
+}  // namespace
+
+TEST_CASE("BitLinear on a hand-worked example", "[int_ref]") {
+  // Derived step by step (docs/numerics.md §5):
+  //   u = v * w_norm = [200, -100, 0, 50], m = 200
+  //   q = round_half_away(127 u / m) = [127, -64 (from -63.5), 0, 32 (from 31.75)]
+  //   acc = [127 + 64 + 32, -32] = [223, -32]; ss = 13125
+  //   S = 1.0 * 200 * rsqrt(13125) = 3748954808 * 2^-31 (1.74574312195; exact 1.74574312189)
+  //   y = round_half_away(acc * S) = [389 (389.30), -56 (-55.86)]
+  const int32_t v[] = {100, -50, 0, 25};
+  const int16_t w_norm[] = {2, 2, 2, 2};
+  const int8_t w_t[] = {1, -1, 0, 1, 0, 0, -1, -1};
+  int32_t y[2];
+  int8_t codes[4];
+  int32_t acc[2];
+  const arch::BitLinearStats st =
+      arch::bitlinear_q16(v, 4, 2, w_norm, w_t, arch::Scale{1u << 31, -31}, y, codes, acc);
+  CHECK(codes[0] == 127);
+  CHECK(codes[1] == -64);
+  CHECK(codes[2] == 0);
+  CHECK(codes[3] == 32);
+  CHECK(acc[0] == 223);
+  CHECK(acc[1] == -32);
+  CHECK(st.absmax == 200);
+  CHECK(st.nonzero_inputs == 3);
+  CHECK(st.token_scale == arch::Scale{3748954808u, -31});
+  CHECK(y[0] == 389);
+  CHECK(y[1] == -56);
+}
+
+TEST_CASE("an all-zero weight tensor gives exactly zero outputs", "[int_ref]") {
+  HGRNBitWeights w = HGRNBitWeights::load(test::default_model_dir());
+  std::fill(w.lm_head.weight.begin(), w.lm_head.weight.end(), 0.0f);  // mean|W| = 0
+  IntReference ref(w);
+  for (int8_t t : ref.model().lm_head.w_t) REQUIRE(t == 0);
+  std::vector<int32_t> logits;
+  IntStepTrace trace;
+  ref.step_q16('A', logits, &trace);
+  for (int32_t l : logits) CHECK(l == 0);
+  CHECK(trace.layer_out_q16.size() == static_cast<std::size_t>(w.config.num_hidden_layers));
+}
+
+TEST_CASE("integer reference is deterministic and counts events", "[int_ref]") {
+  const HGRNBitWeights w = HGRNBitWeights::load(test::default_model_dir());
+  IntReference a(w), b(w);
+  const std::string text = read_file(test::heldout_path(), 200);
+  REQUIRE(text.size() == 200);
+  std::vector<int32_t> la, lb;
+  for (unsigned char c : text) {
+    IntStepTrace ta, tb;
+    a.step_q16(c, la, &ta);
+    b.step_q16(c, lb, &tb);
+    REQUIRE(la == lb);
+    REQUIRE(ta.layer_out_q16 == tb.layer_out_q16);
+    REQUIRE(ta.synaptic_ops == tb.synaptic_ops);
+    // Every BitLinear input code is counted; events are its non-zero codes.
+    const auto& cfg = w.config;
+    const int64_t codes_per_token = cfg.num_hidden_layers * (4 * cfg.hidden_size + cfg.hidden_size +
+                                                             cfg.intermediate_size) + cfg.hidden_size;
+    CHECK(ta.activation_codes == codes_per_token);
+    CHECK(ta.events > 0);
+    CHECK(ta.events <= ta.activation_codes);
+    CHECK(ta.synaptic_ops > 0);
+  }
+  // reset() returns to the zero state: the same first token gives the same logits again.
+  std::vector<int32_t> first, again;
+  a.reset();
+  a.step_q16(static_cast<unsigned char>(text[0]), first);
+  b.reset();
+  b.step_q16(static_cast<unsigned char>(text[0]), again);
+  CHECK(first == again);
+  for (std::size_t l = 0; l < w.layers.size(); ++l) CHECK(a.state_q20(l) == b.state_q20(l));
+}
+
+TEST_CASE("integer reference agrees with the float reference on held-out text", "[int_ref][slow]") {
+  const HGRNBitWeights w = HGRNBitWeights::load(test::default_model_dir());
+  FloatReference fref(w);
+  IntReference iref(w);
+  const std::string text = read_file(test::heldout_path(), 3000);
+  const EvalResult rf = evaluate(fref, text);
+  const EvalResult ri = evaluate(iref, text);
+  INFO("float bpb " << rf.bits_per_byte << ", int bpb " << ri.bits_per_byte);
+  CHECK(ri.bytes == 2999);
+  CHECK(std::fabs(ri.bits_per_byte - rf.bits_per_byte) / rf.bits_per_byte < 0.01);
+  // Greedy choices agree at nearly every position.
+  fref.reset();
+  iref.reset();
+  std::vector<float> lf, li;
+  int same = 0;
+  for (unsigned char c : text) {
+    fref.step(c, lf);
+    iref.step(c, li);
+    same += std::max_element(lf.begin(), lf.end()) - lf.begin() ==
+            std::max_element(li.begin(), li.end()) - li.begin();
+  }
+  CHECK(same >= static_cast<int>(0.97 * static_cast<double>(text.size())));
+}

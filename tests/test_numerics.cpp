@@ -1,0 +1,186 @@
+// Unit tests of the numerics contract (arch/numerics.hpp): exact values, worked by hand.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "neurark/arch/numerics.hpp"
+
+using namespace neurark::arch;
+
+TEST_CASE("round_shift rounds half away from zero", "[numerics]") {
+  CHECK(round_shift(5, 1) == 3);     // 2.5 -> 3
+  CHECK(round_shift(-5, 1) == -3);   // -2.5 -> -3
+  CHECK(round_shift(7, 1) == 4);     // 3.5 -> 4
+  CHECK(round_shift(6, 2) == 2);     // 1.5 -> 2
+  CHECK(round_shift(5, 2) == 1);     // 1.25 -> 1
+  CHECK(round_shift(-6, 2) == -2);   // -1.5 -> -2
+  CHECK(round_shift(-5, 2) == -1);   // -1.25 -> -1
+  CHECK(round_shift(123, 0) == 123);
+  CHECK(round_shift(std::numeric_limits<int64_t>::min(), 1) == -(int64_t{1} << 62));
+  CHECK(round_shift(std::numeric_limits<int64_t>::max(), 63) == 1);
+}
+
+TEST_CASE("saturation", "[numerics]") {
+  CHECK(saturate_i32(int64_t{1} << 40) == std::numeric_limits<int32_t>::max());
+  CHECK(saturate_i32(-(int64_t{1} << 40)) == std::numeric_limits<int32_t>::min());
+  CHECK(saturate_i8(200) == 127);
+  CHECK(saturate_i8(-200) == -128);
+  CHECK(add_sat_i32(std::numeric_limits<int32_t>::max(), 1) == std::numeric_limits<int32_t>::max());
+  CHECK(add_sat_i32(std::numeric_limits<int32_t>::min(), -1) == std::numeric_limits<int32_t>::min());
+  CHECK(add_sat_i32(-3, 5) == 2);
+}
+
+TEST_CASE("ternary codes and the synaptic operation", "[numerics]") {
+  CHECK(ternary_encode(0) == TernaryCode::kZero);
+  CHECK(ternary_encode(1) == TernaryCode::kPlus);
+  CHECK(ternary_encode(-1) == TernaryCode::kMinus);
+  CHECK_THROWS_AS(ternary_encode(2), std::invalid_argument);
+  CHECK_THROWS_AS(ternary_decode(TernaryCode::kInvalid), std::invalid_argument);
+  for (int8_t w : {int8_t{-1}, int8_t{0}, int8_t{1}}) CHECK(ternary_decode(ternary_encode(w)) == w);
+  // -128 x -1 = +128: needs 9 bits, fine in the int32 accumulator.
+  CHECK(ternary_mac(0, -128, -1) == 128);
+  CHECK(ternary_mac(10, -128, 1) == -118);
+  CHECK(ternary_mac(10, -128, 0) == 10);
+  CHECK(ternary_mac(0, 127, -1) == -127);
+}
+
+TEST_CASE("accumulator worst case at the largest fan-in", "[numerics]") {
+  // Largest fan-in of the published configs: down_proj of MMfreeLM-2.7B, I = 6912. Worst case:
+  // every code -128 against every weight -1.
+  const int64_t k = 6912;
+  std::vector<int8_t> q(k, -128), w(2 * k, -1);
+  for (int64_t i = k; i < 2 * k; ++i) w[static_cast<std::size_t>(i)] = 1;  // second row +1
+  std::vector<int32_t> acc(2);
+  ternary_matvec(q.data(), w.data(), k, 2, acc.data());
+  CHECK(acc[0] == 884736);    // 128 * 6912
+  CHECK(acc[1] == -884736);
+}
+
+TEST_CASE("weight ternarization: absmean, ties to even, all-zero tensor", "[numerics]") {
+  // mean|W| = 0: clamp to 1e-5, s_w = 1e5, every weight 0.
+  const float s0 = ternary_scale(0.0);
+  CHECK(s0 == 1.0f / 1e-5f);
+  CHECK(ternarize(0.0f, s0) == 0);
+  // Ties go to even: 0.5 -> 0, -0.5 -> 0, 1.5 -> 2 -> clamp 1.
+  CHECK(ternarize(0.5f, 1.0f) == 0);
+  CHECK(ternarize(-0.5f, 1.0f) == 0);
+  CHECK(ternarize(1.5f, 1.0f) == 1);
+  CHECK(ternarize(0.50001f, 1.0f) == 1);
+  CHECK(ternarize(-0.7f, 1.0f) == -1);
+  CHECK(ternarize(-3.0f, 1.0f) == -1);
+  // s_w = 1 / mean|W| in float32: mean 0.25 -> 4.
+  CHECK(ternary_scale(0.25) == 4.0f);
+}
+
+TEST_CASE("absmax activation quantization rounds ties away from zero", "[numerics]") {
+  const int64_t u[] = {254, -127, 1, -1, 0, 3};
+  CHECK(absmax(u, 6) == 254);
+  CHECK(quantize_absmax(254, 254) == 127);
+  CHECK(quantize_absmax(-127, 254) == -64);  // -63.5 -> -64
+  CHECK(quantize_absmax(1, 254) == 1);       // 0.5 -> 1
+  CHECK(quantize_absmax(-1, 254) == -1);     // -0.5 -> -1
+  CHECK(quantize_absmax(0, 254) == 0);
+  CHECK(quantize_absmax(3, 254) == 2);       // 1.5 -> 2
+  CHECK(quantize_absmax(5, 0) == 0);         // all-zero token
+  // Full-scale 62-bit magnitudes do not overflow.
+  const int64_t big = (int64_t{1} << 62) - 1;
+  CHECK(quantize_absmax(-big, static_cast<uint64_t>(big)) == -127);
+}
+
+TEST_CASE("block normalization keeps 30-bit mantissas", "[numerics]") {
+  const int64_t p[] = {int64_t{3} << 40, -(int64_t{1} << 39), 5};
+  int32_t out[3];
+  const int s = normalize_block(p, 3, out);
+  CHECK(s == 12);  // bit_length(3 << 40) = 42
+  CHECK(out[0] == 3 << 28);
+  CHECK(out[1] == -(1 << 27));
+  CHECK(out[2] == 0);
+  const int64_t small[] = {100, -7};
+  CHECK(normalize_block(small, 2, out) == 0);
+  CHECK(out[0] == 100);
+  CHECK(out[1] == -7);
+}
+
+TEST_CASE("Scale arithmetic", "[numerics]") {
+  CHECK(scale_from_u128(1) == Scale{1u << 31, -31});
+  CHECK(scale_from_u128(3) == Scale{3u << 30, -30});
+  // 2^33 + 1: dropped bit is below half -> mantissa 2^31, exp 2.
+  CHECK(scale_from_u128((u128{1} << 33) + 1) == Scale{1u << 31, 2});
+  // 2^32 + 1 needs 33 bits: drop one bit (value 1 = exactly half) -> rounds up.
+  CHECK(scale_from_u128((u128{1} << 32) + 1) == Scale{(1u << 31) + 1, 1});
+  CHECK(scale_from_double(1.0) == Scale{1u << 31, -31});
+  CHECK(scale_from_double(0.75) == Scale{3u << 30, -32});
+  CHECK(scale_to_double(scale_from_double(0.1)) == Approx(0.1).epsilon(1e-9));
+  const Scale a = scale_from_double(1.5), b = scale_from_double(2.5);
+  CHECK(scale_mul(a, b) == scale_from_double(3.75));
+  CHECK(scale_mul(a, Scale{}) == Scale{});
+}
+
+TEST_CASE("integer square root and rsqrt", "[numerics]") {
+  CHECK(isqrt(0) == 0);
+  CHECK(isqrt(15) == 3);
+  CHECK(isqrt(16) == 4);
+  CHECK(isqrt((u128{1} << 64) - 1) == 0xFFFFFFFFull);
+  CHECK(isqrt(u128{1} << 100) == uint64_t{1} << 50);
+  // rsqrt(4) = 0.5 exactly: m = 4 << 28 = 2^30, floor(2^47 / 2^15) = 2^32 -> renormalized.
+  CHECK(scale_rsqrt(4) == Scale{1u << 31, -32});
+  CHECK(scale_to_double(scale_rsqrt(4)) == 0.5);
+  CHECK(scale_to_double(scale_rsqrt(u128{1} << 80)) == std::ldexp(1.0, -40));
+  const double r3 = scale_to_double(scale_rsqrt(3));
+  CHECK(r3 == Approx(1.0 / std::sqrt(3.0)).epsilon(1e-9));
+  CHECK(r3 <= 1.0 / std::sqrt(3.0));  // floor: never above the true value
+  CHECK(scale_rsqrt(0) == Scale{});
+}
+
+TEST_CASE("requantize rounds half away and saturates", "[numerics]") {
+  const Scale half{1u << 31, -32};  // 0.5
+  CHECK(requantize(3, half) == 2);     // 1.5 -> 2
+  CHECK(requantize(-3, half) == -2);   // -1.5 -> -2
+  CHECK(requantize(5, half) == 3);     // 2.5 -> 3
+  CHECK(requantize(4, half) == 2);
+  CHECK(requantize(0, half) == 0);
+  CHECK(requantize(100, Scale{}) == 0);
+  const Scale big{1u << 31, 10};  // 2^41
+  CHECK(requantize(1, big) == std::numeric_limits<int32_t>::max());
+  CHECK(requantize(-1, big) == std::numeric_limits<int32_t>::min());
+  const Scale tiny{1u << 31, -100};
+  CHECK(requantize(std::numeric_limits<int32_t>::max(), tiny) == 0);
+}
+
+TEST_CASE("sigmoid LUT and SiLU", "[numerics]") {
+  const auto& lut = sigmoid_lut();
+  CHECK(lut[0] == 1u << 23);          // sigma(0) = 0.5
+  CHECK(lut[64] == 12265128u);        // round(sigma(1) * 2^24) = round(12265127.68)
+  CHECK(sigmoid_q24(0) == 1 << 23);
+  CHECK(sigmoid_q24(1 << 16) == 12265128);                 // z = 1.0 hits entry 64
+  CHECK(sigmoid_q24(-(1 << 16)) == (1 << 24) - 12265128);  // symmetry
+  CHECK(sigmoid_q24(100 << 16) == static_cast<int32_t>(lut[1024]));  // saturates at z >= 16
+  CHECK(sigmoid_q24(std::numeric_limits<int32_t>::min()) == (1 << 24) - static_cast<int32_t>(lut[1024]));
+  // Interpolation: halfway between entries 0 and 1 (z = 1/128 = 512 in Q16).
+  CHECK(sigmoid_q24(512) == static_cast<int32_t>(lut[0] + ((lut[1] - lut[0]) + 1) / 2));
+  // Accuracy over the domain: within 4e-6 of the true sigmoid.
+  double worst = 0.0;
+  for (int32_t z = -(20 << 16); z <= (20 << 16); z += 977) {
+    const double exact = 1.0 / (1.0 + std::exp(-std::ldexp(z, -16)));
+    worst = std::max(worst, std::fabs(std::ldexp(sigmoid_q24(z), -24) - exact));
+  }
+  CHECK(worst < 4e-6);
+  CHECK(silu_q16(0) == 0);
+  CHECK(silu_q16(1 << 16) == 47911);   // round(65536 * 12265128 / 2^24) = round(47910.66)
+  CHECK(silu_q16(-(1 << 16)) == -17625); // -round(65536 * 4512088 / 2^24) = -round(17625.34)
+}
+
+TEST_CASE("MLGRU gate and state update", "[numerics]") {
+  // f = lb + (1 - lb) * sigma with lb = 0.25, sigma = 0.5 -> 0.625.
+  CHECK(forget_gate_q24(1 << 23, 1 << 22) == 10485760);
+  // c = SiLU(i) * (1 - f): 2.0 (Q16) x 0.375 (Q24) = 0.75 (Q20).
+  CHECK(mlgru_candidate_q20(2 << 16, 6291456) == 786432);
+  // h = f h + c: 0.625 * 1.0 + 0.75 = 1.375 (Q20).
+  CHECK(mlgru_state_update_q20(10485760, 1 << 20, 786432) == 1441792);
+  // Saturation at the top of Q11.20.
+  CHECK(mlgru_state_update_q20(1 << 24, std::numeric_limits<int32_t>::max(), 1 << 20) ==
+        std::numeric_limits<int32_t>::max());
+}

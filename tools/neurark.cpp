@@ -1,0 +1,137 @@
+// neurark: command line of the neurark toolkit (thin wiring of models/, arch/).
+//
+//   neurark generate --model DIR --prompt TEXT [--max-new-tokens N] [--backend float|int]
+//                    [--temperature T] [--seed S]
+//   neurark eval --model DIR --text FILE [--backend float|int] [--max-bytes N] [--json]
+//
+// Errors (bad checkpoint, missing file, bad option) print "neurark: error: ..." on stderr and
+// exit 1 (2 for command-line syntax errors).
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "neurark/arch/error.hpp"
+#include "neurark/models/checkpoint.hpp"
+#include "neurark/models/lm.hpp"
+
+namespace {
+
+using neurark::Error;
+namespace nm = neurark::models;
+
+std::string read_text(const std::string& path, int64_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(fmt::format("{}: cannot open the text file", path));
+  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (max_bytes > 0 && static_cast<int64_t>(s.size()) > max_bytes)
+    s.resize(static_cast<std::size_t>(max_bytes));
+  if (s.size() < 2) throw Error(fmt::format("{}: the text has {} bytes; eval needs at least 2", path, s.size()));
+  return s;
+}
+
+int cmd_eval(const std::string& model_dir, const std::string& text_path,
+             const std::string& backend, int64_t max_bytes, bool json, bool progress) {
+  const nm::HGRNBitWeights w = nm::HGRNBitWeights::load(model_dir);
+  const std::string text = read_text(text_path, max_bytes);
+  auto lm = nm::make_reference(backend, w);
+  const bool show = progress || isatty(STDERR_FILENO) != 0;
+  const nm::EvalResult r = nm::evaluate(*lm, text, [&](int64_t done, int64_t total) {
+    if (show) std::fprintf(stderr, "\reval [%s] %lld/%lld bytes", backend.c_str(),
+                           static_cast<long long>(done), static_cast<long long>(total));
+  });
+  if (show) std::fprintf(stderr, "\n");
+  if (json) {
+    nlohmann::json j = {{"model", model_dir}, {"text", text_path}, {"backend", backend},
+                        {"bpb", r.bits_per_byte}, {"bytes", r.bytes},
+                        {"tokens_per_s", r.tokens_per_s}, {"seconds", r.seconds}};
+    std::cout << j.dump() << "\n";
+  } else {
+    std::cout << fmt::format("model     {}\ntext      {}\nbackend   {}\nbpb       {:.4f} bits/byte\n"
+                             "bytes     {} evaluated (state carried across the whole text)\n"
+                             "speed     {:.0f} tokens/s ({:.1f} s)\n",
+                             model_dir, text_path, backend, r.bits_per_byte, r.bytes,
+                             r.tokens_per_s, r.seconds);
+  }
+  return 0;
+}
+
+int cmd_generate(const std::string& model_dir, const std::string& prompt, int64_t n,
+                 const std::string& backend, double temperature, uint64_t seed) {
+  if (prompt.empty()) throw Error("--prompt: empty; give at least one byte of text");
+  if (n < 0) throw Error(fmt::format("--max-new-tokens: {} is negative", n));
+  const nm::HGRNBitWeights w = nm::HGRNBitWeights::load(model_dir);
+  if (w.config.vocab_size < 256)
+    throw Error(fmt::format("{}: vocab_size {} is below 256; byte-level prompts need 256", model_dir,
+                            w.config.vocab_size));
+  auto lm = nm::make_reference(backend, w);
+  std::vector<int32_t> toks;
+  for (unsigned char c : prompt) toks.push_back(c);
+  nm::GenerateOptions opt;
+  opt.max_new_tokens = n;
+  opt.temperature = temperature;
+  opt.seed = seed;
+  const std::vector<int32_t> out = nm::generate(*lm, toks, opt);
+  std::string text = prompt;
+  for (int32_t t : out) text.push_back(static_cast<char>(t < 256 ? t : '?'));
+  std::cout << text << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"neurark: hardware co-design toolkit for MatMul-free (HGRNBit) language models"};
+  app.require_subcommand(1);
+
+  std::string model_dir, text_path, backend = "int", prompt;
+  int64_t max_bytes = 0, max_new = 64;
+  bool json = false, progress = false;
+  double temperature = 0.0;
+  uint64_t seed = 0;
+
+  auto* gen = app.add_subcommand("generate", "Generate text from a prompt with a reference backend");
+  gen->add_option("--model", model_dir, "Checkpoint folder (config.json + *.safetensors)")->required();
+  gen->add_option("--prompt", prompt, "Prompt text (bytes are tokens)")->required();
+  gen->add_option("--max-new-tokens", max_new, "Tokens to generate")->capture_default_str();
+  gen->add_option("--backend", backend, "float (fp32 reference) or int (bit-exact integer reference)")
+      ->check(CLI::IsMember({"float", "int"}))->capture_default_str();
+  gen->add_option("--temperature", temperature, "0 = greedy; > 0 samples from softmax(logits / T)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  gen->add_option("--seed", seed, "Sampling seed (same seed, same text)")->capture_default_str();
+
+  auto* ev = app.add_subcommand("eval", "Bits per byte of a text file, recurrent state carried throughout");
+  ev->add_option("--model", model_dir, "Checkpoint folder (config.json + *.safetensors)")->required();
+  ev->add_option("--text", text_path, "Text file (bytes are tokens)")->required();
+  ev->add_option("--backend", backend, "float or int")->check(CLI::IsMember({"float", "int"}))
+      ->capture_default_str();
+  ev->add_option("--max-bytes", max_bytes, "Evaluate only the first N bytes (0 = all)")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  ev->add_flag("--json", json, "Print one JSON object {bpb, bytes, tokens_per_s, ...}");
+  ev->add_flag("--progress", progress, "Show progress on stderr even when it is not a terminal");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    if (*gen) return cmd_generate(model_dir, prompt, max_new, backend, temperature, seed);
+    if (*ev) return cmd_eval(model_dir, text_path, backend, max_bytes, json, progress);
+  } catch (const Error& e) {
+    std::cerr << "neurark: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "neurark: internal error: " << e.what() << "\n";
+    return 3;
+  }
+  return 0;
+}
