@@ -1,1 +1,49 @@
-int main() { return 0; }
+// Benchmark: tokens/s of the float and the bit-exact integer references on the bundled model,
+// side by side, over the same held-out bytes, with the int/float ratio (both measured in this
+// run, so the ratio holds across machines even where absolute speeds do not).
+//   build/bench/bench_references [MODEL_DIR] [TEXT_FILE] [BYTES]
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "neurark/arch/error.hpp"
+#include "neurark/models/checkpoint.hpp"
+#include "neurark/models/lm.hpp"
+
+int main(int argc, char** argv) {
+  const std::string src = NEURARK_SOURCE_DIR;
+  auto arg = [&](int i, const std::string& def) {
+    return argc > i && argv[i][0] != '\0' ? std::string(argv[i]) : def;
+  };
+  const std::string model = arg(1, src + "/models/zoo/shakespeare-d256-l4");
+  const std::string text_path = arg(2, src + "/data/tinyshakespeare/heldout.txt");
+  const long bytes = argc > 3 ? std::atol(argv[3]) : 3000;
+  try {
+    const auto w = neurark::models::HGRNBitWeights::load(model);
+    std::ifstream in(text_path, std::ios::binary);
+    if (!in) throw neurark::Error(text_path + ": cannot open the text file");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes > 0 && text.size() > static_cast<std::size_t>(bytes)) text.resize(static_cast<std::size_t>(bytes));
+    fmt::print("model {} (d={}, layers={}, I={}), {} bytes of {}\n", model, w.config.hidden_size,
+               w.config.num_hidden_layers, w.config.intermediate_size, text.size(), text_path);
+    fmt::print("{:<8} {:>12} {:>10} {:>10}\n", "backend", "tokens/s", "seconds", "bpb");
+    double tps[2] = {0, 0};
+    const char* names[2] = {"float", "int"};
+    for (int i = 0; i < 2; ++i) {
+      auto lm = neurark::models::make_reference(names[i], w);
+      const auto r = neurark::models::evaluate(*lm, text);
+      tps[i] = r.tokens_per_s;
+      fmt::print("{:<8} {:>12.0f} {:>10.2f} {:>10.4f}\n", names[i], r.tokens_per_s, r.seconds,
+                 r.bits_per_byte);
+    }
+    fmt::print("int / float speed ratio: {:.2f}\n", tps[1] / tps[0]);
+  } catch (const neurark::Error& e) {
+    std::fprintf(stderr, "bench_references: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -102,11 +102,15 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--golden", default=None, help="also write golden logits to this file")
+    ap.add_argument("--heldout-limit", type=int, default=0,
+                    help="score only the first N held-out bytes (0 = all; smoke runs)")
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     train, held = split_bytes(args.data)
+    if args.heldout_limit > 0:
+        held = held[:args.heldout_limit]
     cfg = hgrn_bit.Config(vocab_size=256, hidden_size=args.hidden_size,
                           num_hidden_layers=args.layers,
                           intermediate_size=args.intermediate_size)

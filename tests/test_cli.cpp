@@ -1,0 +1,121 @@
+// The `neurark` command line as a user runs it: exit codes, error messages, JSON output.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "checkpoint_fixtures.hpp"
+#include "test_paths.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Runs `neurark ARGS` with stdout and stderr captured separately.
+Run run_cli(const std::string& args, const neurark_test::TempDir& tmp) {
+  const std::string out = tmp.file("stdout.txt"), err = tmp.file("stderr.txt");
+  const std::string cmd = std::string(NEURARK_CLI) + " " + args + " >" + out + " 2>" + err;
+  const int status = std::system(cmd.c_str());
+  Run r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+std::string copy_model(const neurark_test::TempDir& tmp) {
+  const std::string dst = tmp.file("model");
+  fs::copy(neurark::test::default_model_dir(), dst, fs::copy_options::recursive);
+  return dst;
+}
+
+}  // namespace
+
+TEST_CASE("eval --json prints bpb, bytes and tokens/s", "[cli]") {
+  neurark_test::TempDir tmp;
+  const Run r = run_cli("eval --model " + neurark::test::default_model_dir() + " --text " +
+                            neurark::test::heldout_path() + " --backend int --max-bytes 300 --json",
+                        tmp);
+  REQUIRE(r.exit_code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j.at("bytes").get<int64_t>() == 299);
+  CHECK(j.at("bpb").get<double>() > 0.5);
+  CHECK(j.at("bpb").get<double>() < 8.0);
+  CHECK(j.at("tokens_per_s").get<double>() > 0.0);
+  CHECK(j.at("backend") == "int");
+}
+
+TEST_CASE("a truncated checkpoint makes eval exit non-zero with a clear error", "[cli]") {
+  neurark_test::TempDir tmp;
+  const std::string model = copy_model(tmp);
+  const std::string st = model + "/model.safetensors";
+  fs::resize_file(st, fs::file_size(st) / 2);
+  const Run r = run_cli("eval --model " + model + " --text " + neurark::test::heldout_path() +
+                            " --max-bytes 100",
+                        tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("neurark: error:") && Catch::Contains("model.safetensors"));
+  CHECK(r.out.empty());
+}
+
+TEST_CASE("a corrupted safetensors header makes eval exit non-zero with a clear error", "[cli]") {
+  neurark_test::TempDir tmp;
+  const std::string model = copy_model(tmp);
+  const std::string st = model + "/model.safetensors";
+  {
+    std::fstream f(st, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(8);
+    f.put('#');  // the header JSON's opening '{' becomes '#'
+  }
+  const Run r = run_cli("eval --model " + model + " --text " + neurark::test::heldout_path(), tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("model.safetensors") && Catch::Contains("JSON"));
+}
+
+TEST_CASE("a missing text file is named in the error", "[cli]") {
+  neurark_test::TempDir tmp;
+  const Run r = run_cli("eval --model " + neurark::test::default_model_dir() + " --text " +
+                            tmp.file("nope.txt"),
+                        tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("nope.txt"));
+}
+
+TEST_CASE("an unknown backend is a usage error", "[cli]") {
+  neurark_test::TempDir tmp;
+  const Run r = run_cli("eval --model x --text y --backend gpu", tmp);
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.err, Catch::Contains("gpu"));
+}
+
+TEST_CASE("generate is deterministic: greedy, and sampling with a seed", "[cli]") {
+  neurark_test::TempDir tmp;
+  const std::string base = "generate --model " + neurark::test::default_model_dir() +
+                           " --prompt ROMEO: --max-new-tokens 40 --backend int";
+  const Run a = run_cli(base, tmp), b = run_cli(base, tmp);
+  REQUIRE(a.exit_code == 0);
+  CHECK(a.out == b.out);
+  CHECK(a.out.rfind("ROMEO:", 0) == 0);
+  CHECK(a.out.size() == 6 + 40 + 1);  // prompt, 40 bytes, newline
+  const Run s1 = run_cli(base + " --temperature 0.8 --seed 7", tmp);
+  const Run s2 = run_cli(base + " --temperature 0.8 --seed 7", tmp);
+  REQUIRE(s1.exit_code == 0);
+  CHECK(s1.out == s2.out);
+}
