@@ -4,14 +4,13 @@
 // logits the exporter wrote. Hidden tag: registered with ctest only where torch imports.
 #include <catch2/catch.hpp>
 
-#include <algorithm>
-#include <cmath>
 #include <cstdlib>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
 
 #include "checkpoint_fixtures.hpp"
+#include "golden_compare.hpp"
 #include "neurark/models/checkpoint.hpp"
 #include "neurark/models/float_ref.hpp"
 #include "neurark/models/safetensors.hpp"
@@ -41,18 +40,7 @@ TEST_CASE("trainer smoke run exports a checkpoint the C++ side reproduces", "[.t
   CHECK(w.config.hidden_size == 64);
   CHECK(w.config.intermediate_size == 128);
   FloatReference ref(w);
-  const SafetensorsFile g = SafetensorsFile::open(golden);
-  double worst = 0.0;
-  for (int p = 0; g.find("prompt" + std::to_string(p) + ".tokens") != nullptr; ++p) {
-    const auto toks = g.read_i32("prompt" + std::to_string(p) + ".tokens");
-    const auto want = g.read_f32("prompt" + std::to_string(p) + ".logits");
-    ref.reset();
-    std::vector<float> logits;
-    for (std::size_t t = 0; t < toks.size(); ++t) {
-      ref.step(toks[t], logits);
-      for (std::size_t k = 0; k < logits.size(); ++k)
-        worst = std::max(worst, static_cast<double>(std::fabs(logits[k] - want[t * 256 + k])));
-    }
-  }
-  CHECK(worst <= 1e-4);
+  const auto d = neurark::test::compare_golden(ref, SafetensorsFile::open(golden));
+  CHECK(d.prompts == 4);
+  CHECK(d.max_abs_error <= 1e-4);
 }
