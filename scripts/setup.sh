@@ -11,6 +11,7 @@ packages=(
   libfmt-dev                       # formatting
   nlohmann-json3-dev               # JSON (safetensors headers, config.json, reports)
   libcli11-dev                     # command line
+  libyaml-cpp-dev                  # chip descriptions (YAML)
 )
 if [[ "${1:-}" == "--train" ]]; then
   packages+=(python3-torch python3-numpy libopenblas0-openmp)

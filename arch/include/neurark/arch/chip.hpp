@@ -1,0 +1,91 @@
+// neurark/arch/chip.hpp: the chip description — every parameter a chip architect trades.
+//
+// A chip is a W x H mesh of neurocores joined by a 2-D mesh network-on-chip (optionally several
+// such chips joined by chip-to-chip links), a host/controller that injects tokens and reads
+// results, and optional DRAM for weights that do not fit in synapse SRAM. Files are YAML
+// (docs/chip-format.md), `format: neurark-chip`, `version: 1`. Presets live in arch/chips/.
+//
+// Validation is strict: an unknown key, a wrong type, a missing required key or an
+// out-of-range value throws neurark::Error naming the file, the key path (e.g.
+// `neurocore.lanes`), the line, the value found and what was expected.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace neurark::arch {
+
+enum class WeightEncoding { kPacked2, kSparse };  // 2-bit packed ternary | sparse index list
+enum class FlowControl { kCredit, kOnOff };       // credit-based | on/off backpressure
+
+const char* to_string(WeightEncoding e);
+const char* to_string(FlowControl f);
+
+struct NeurocoreParams {
+  int64_t lanes = 16;                    // parallel accumulate lanes (synaptic ops per cycle)
+  int64_t synapse_sram_bytes = 65536;    // weight memory per core
+  int64_t sram_port_bits = 64;           // synapse SRAM read width per cycle
+  int64_t accumulators = 1024;           // int32 accumulators (output neurons per tile)
+  int64_t state_memory_bytes = 4096;     // MLGRU state and neuron-unit constants
+  int64_t input_fifo_depth = 64;         // events
+  int64_t output_fifo_depth = 64;        // events
+  WeightEncoding weight_encoding = WeightEncoding::kPacked2;
+  int64_t sparse_index_bits = 16;        // bits per non-zero weight in sparse encoding (+1 sign)
+  int64_t activation_bits = 8;           // event payload width (int8 codes)
+};
+
+struct NocParams {
+  int64_t link_width_bits = 64;          // flit width
+  int64_t router_latency_cycles = 2;     // per hop
+  int64_t link_latency_cycles = 1;       // per hop, wire
+  FlowControl flow_control = FlowControl::kCredit;
+  int64_t buffer_depth_flits = 4;        // per input port
+};
+
+struct MultiChipParams {
+  int64_t chips_x = 1;                   // chips in a 2-D arrangement
+  int64_t chips_y = 1;
+  int64_t link_width_bits = 32;          // chip-to-chip link
+  int64_t link_latency_cycles = 20;
+};
+
+struct HostParams {
+  int64_t injection_bits_per_cycle = 64;  // host -> mesh (tokens, embeddings)
+  int64_t readback_bits_per_cycle = 64;   // mesh -> host (logits)
+  int64_t attach_x = 0;                   // mesh coordinate where the host attaches
+  int64_t attach_y = 0;
+};
+
+struct DramParams {
+  bool present = false;
+  int64_t bytes = 0;
+  int64_t bandwidth_bits_per_cycle = 128;
+  int64_t latency_cycles = 100;
+};
+
+struct ChipDescription {
+  std::string name;
+  std::string description;
+  std::string source_path;                // file it was read from ("" for built-in)
+  double clock_hz = 500e6;
+  int64_t technology_node_nm = 22;
+  std::string energy_table;               // path of the energy table, relative to the chip file
+  int64_t mesh_width = 4;
+  int64_t mesh_height = 4;
+  NeurocoreParams core;
+  NocParams noc;
+  MultiChipParams multichip;
+  HostParams host;
+  DramParams dram;
+
+  int64_t cores_per_chip() const { return mesh_width * mesh_height; }
+  int64_t total_cores() const { return cores_per_chip() * multichip.chips_x * multichip.chips_y; }
+  int64_t total_synapse_sram_bytes() const { return total_cores() * core.synapse_sram_bytes; }
+
+  // Reads and validates a chip file. Throws neurark::Error (file, key path, line, value,
+  // expected) on any violation; never returns a partially valid description.
+  static ChipDescription from_file(const std::string& path);
+  static ChipDescription from_yaml_text(const std::string& text, const std::string& path);
+};
+
+}  // namespace neurark::arch

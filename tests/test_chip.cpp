@@ -1,0 +1,129 @@
+// Chip descriptions: the presets load with their values; every kind of bad input is an Error
+// naming the file, the key path, the line, the value and what was expected.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "neurark/arch/chip.hpp"
+#include "neurark/arch/error.hpp"
+#include "test_paths.hpp"
+
+using neurark::Error;
+using neurark::arch::ChipDescription;
+using Catch::Contains;
+
+namespace {
+
+std::string preset(const std::string& name) {
+  return neurark::test::source_dir() + "/arch/chips/" + name + ".yaml";
+}
+
+const char* kMinimal = R"(format: neurark-chip
+version: 1
+name: t
+clock_hz: 1e9
+technology:
+  node_nm: 22
+mesh:
+  width: 3
+  height: 2
+neurocore:
+  lanes: 4
+  synapse_sram_bytes: 4096
+  accumulators: 64
+noc:
+  link_width_bits: 32
+  router_latency_cycles: 1
+)";
+
+std::string with(const std::string& from, const std::string& to) {
+  std::string s = kMinimal;
+  const auto p = s.find(from);
+  REQUIRE(p != std::string::npos);
+  s.replace(p, from.size(), to);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("chip presets load", "[chip]") {
+  const ChipDescription d = ChipDescription::from_file(preset("default-4x4"));
+  CHECK(d.name == "default-4x4");
+  CHECK(d.total_cores() == 16);
+  CHECK(d.core.lanes == 16);
+  CHECK(d.total_synapse_sram_bytes() == 16 * 65536);
+  CHECK(d.clock_hz == 500e6);
+  CHECK(d.noc.flow_control == neurark::arch::FlowControl::kCredit);
+  const ChipDescription e = ChipDescription::from_file(preset("edge-2x2"));
+  CHECK(e.total_cores() == 4);
+  CHECK_FALSE(e.dram.present);
+  const ChipDescription l = ChipDescription::from_file(preset("large-16x16"));
+  CHECK(l.total_cores() == 256);
+  CHECK(l.dram.present);
+  CHECK(l.dram.bytes == 8589934592LL);
+  const ChipDescription lo = ChipDescription::from_file(preset("loihi2-like"));
+  CHECK(lo.total_cores() == 128);
+  CHECK(lo.core.synapse_sram_bytes == 131072);
+}
+
+TEST_CASE("a minimal chip gets the documented defaults", "[chip]") {
+  const ChipDescription c = ChipDescription::from_yaml_text(kMinimal, "t.yaml");
+  CHECK(c.mesh_width == 3);
+  CHECK(c.mesh_height == 2);
+  CHECK(c.core.sram_port_bits == 64);
+  CHECK(c.core.weight_encoding == neurark::arch::WeightEncoding::kPacked2);
+  CHECK(c.noc.buffer_depth_flits == 4);
+  CHECK(c.multichip.chips_x == 1);
+  CHECK_FALSE(c.dram.present);
+}
+
+TEST_CASE("chip file errors name file, key path, line, value and expectation", "[chip]") {
+  SECTION("unknown key") {
+    CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with("  lanes: 4\n", "  lanes: 4\n  lane: 8\n"), "c.yaml"),
+                      Contains("c.yaml:12:") && Contains("unknown key 'neurocore.lane'") &&
+                          Contains("allowed here: lanes"));
+  }
+  SECTION("wrong type") {
+    CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with("lanes: 4", "lanes: four"), "c.yaml"),
+                      Contains("c.yaml:11:") && Contains("neurocore.lanes") && Contains("'four'") &&
+                          Contains("an integer in [1, 4096]"));
+    CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with("lanes: 4", "lanes: 4.5"), "c.yaml"),
+                      Contains("'4.5'"));
+    CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with("lanes: 4", "lanes: [4]"), "c.yaml"),
+                      Contains("(a list)"));
+  }
+  SECTION("out of range") {
+    CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with("lanes: 4", "lanes: 0"), "c.yaml"),
+                      Contains("neurocore.lanes: value 0 is not valid, expected an integer in [1, 4096]"));
+    CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with("clock_hz: 1e9", "clock_hz: -5"), "c.yaml"),
+                      Contains("clock_hz") && Contains("-5"));
+  }
+  SECTION("bad choice") {
+    CHECK_THROWS_WITH(ChipDescription::from_yaml_text(
+                          with("  accumulators: 64\n", "  accumulators: 64\n  weight_encoding: csr\n"), "c.yaml"),
+                      Contains("neurocore.weight_encoding") && Contains("'csr'") &&
+                          Contains("one of packed2 | sparse"));
+  }
+  SECTION("missing required key") {
+    CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with("  lanes: 4\n", ""), "c.yaml"),
+                      Contains("missing required key 'neurocore.lanes'"));
+    CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with("name: t\n", ""), "c.yaml"),
+                      Contains("missing required key 'name'"));
+  }
+  SECTION("format and version") {
+    CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with("version: 1", "version: 2"), "c.yaml"),
+                      Contains("version: value 2 is not valid, expected 1"));
+    CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with("format: neurark-chip", "format: sana-fe"), "c.yaml"),
+                      Contains("'neurark-chip'"));
+  }
+  SECTION("host outside the mesh") {
+    CHECK_THROWS_WITH(ChipDescription::from_yaml_text(std::string(kMinimal) + "host:\n  attach_x: 3\n", "c.yaml"),
+                      Contains("host.attach_x") && Contains("[0, 2]"));
+  }
+  SECTION("not YAML, empty, not a mapping, missing file") {
+    CHECK_THROWS_WITH(ChipDescription::from_yaml_text("a: [1, 2\n", "c.yaml"), Contains("c.yaml") && Contains("not valid YAML"));
+    CHECK_THROWS_WITH(ChipDescription::from_yaml_text("", "c.yaml"), Contains("empty chip description"));
+    CHECK_THROWS_WITH(ChipDescription::from_yaml_text("- 1\n- 2\n", "c.yaml"), Contains("a mapping of keys"));
+    CHECK_THROWS_WITH(ChipDescription::from_file("/nonexistent/chip.yaml"), Contains("/nonexistent/chip.yaml"));
+  }
+}
