@@ -98,11 +98,44 @@ TEST_CASE("a missing text file is named in the error", "[cli]") {
   CHECK_THAT(r.err, Catch::Contains("nope.txt"));
 }
 
-TEST_CASE("an unknown backend is a usage error", "[cli]") {
+TEST_CASE("command-line syntax errors exit 2", "[cli]") {
   neurark_test::TempDir tmp;
-  const Run r = run_cli("eval --model x --text y --backend gpu", tmp);
-  CHECK(r.exit_code != 0);
-  CHECK_THAT(r.err, Catch::Contains("gpu"));
+  Run r = run_cli("eval --model x --text y --backend gpu", tmp);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("neurark: error:") && Catch::Contains("gpu"));
+  r = run_cli("eval --model x", tmp);
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("--text"));
+  r = run_cli("frobnicate", tmp);
+  CHECK(r.exit_code == 2);
+  r = run_cli("--help", tmp);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("generate") && Catch::Contains("eval"));
+}
+
+TEST_CASE("bad option values exit 1 naming the option, value and expectation", "[cli]") {
+  neurark_test::TempDir tmp;
+  const std::string model = neurark::test::default_model_dir();
+  Run r = run_cli("generate --model " + model + " --prompt ab --temperature nan", tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("--temperature: nan") && Catch::Contains("finite"));
+  r = run_cli("generate --model " + model + " --prompt ab --temperature -1", tmp);
+  CHECK(r.exit_code == 1);
+  r = run_cli("generate --model " + model + " --prompt ''", tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("--prompt: empty"));
+  r = run_cli("generate --model " + model + " --prompt ab --max-new-tokens 99999999999", tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("--max-new-tokens: 99999999999 is out of range"));
+  r = run_cli("generate --model " + model + " --prompt ab --seed -5", tmp);
+  CHECK(r.exit_code == 1);
+  r = run_cli("eval --model " + model + " --text " + tmp.path(), tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains(tmp.path() + ": not a regular file"));
+  neurark_test::write_text(tmp.file("one.txt"), "x");
+  r = run_cli("eval --model " + model + " --text " + tmp.file("one.txt"), tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("one.txt: 1 byte(s) to evaluate") && Catch::Contains("at least 2"));
 }
 
 TEST_CASE("generate is deterministic: greedy, and sampling with a seed", "[cli]") {

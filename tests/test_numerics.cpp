@@ -184,3 +184,83 @@ TEST_CASE("MLGRU gate and state update", "[numerics]") {
   CHECK(mlgru_state_update_q20(1 << 24, std::numeric_limits<int32_t>::max(), 1 << 20) ==
         std::numeric_limits<int32_t>::max());
 }
+
+TEST_CASE("round_shift at and beyond 64 bits", "[numerics]") {
+  CHECK(round_shift(std::numeric_limits<int64_t>::min(), 64) == -1);  // -0.5 -> -1
+  CHECK(round_shift(std::numeric_limits<int64_t>::min(), 65) == 0);   // -0.25 -> 0
+  CHECK(round_shift(std::numeric_limits<int64_t>::max(), 64) == 0);   // (2^63 - 1) / 2^64 < 0.5
+  CHECK(round_shift(12345, 200) == 0);
+  CHECK_THROWS_AS(round_shift(1, -1), std::invalid_argument);
+}
+
+TEST_CASE("Scale renormalization branches", "[numerics]") {
+  // 2^33 - 1 rounds up to 2^32 at 32 bits -> renormalized to 2^31 * 2^2.
+  CHECK(scale_from_u128((u128{1} << 33) - 1) == Scale{1u << 31, 2});
+  // (2^31 + 1)(2^32 - 2) = 2^63 + 2^31 - 2: top bit set, shift 32, rounds to 2^31 + 0 (2^31 - 2 < 2^31).
+  CHECK(scale_mul(Scale{(1u << 31) + 1, 0}, Scale{0xFFFFFFFEu, 0}) == Scale{(1u << 31), 32});
+  // nextafter(1, 0) = 1 - 2^-53 rounds up to 2^32 at 32 bits -> 2^31 * 2^-31 = 1.0.
+  CHECK(scale_from_double(std::nextafter(1.0, 0.0)) == Scale{1u << 31, -31});
+  CHECK_THROWS_AS(scale_mul(Scale{1u << 31, 1 << 24}, Scale{1u << 31, 1 << 24}), std::overflow_error);
+}
+
+TEST_CASE("requantize at the int32 edges", "[numerics]") {
+  const Scale one{1u << 31, -31};
+  CHECK(requantize(std::numeric_limits<int32_t>::min(), one) == std::numeric_limits<int32_t>::min());
+  CHECK(requantize(std::numeric_limits<int32_t>::max(), one) == std::numeric_limits<int32_t>::max());
+  const Scale two{1u << 31, -30};
+  CHECK(requantize(std::numeric_limits<int32_t>::min(), two) == std::numeric_limits<int32_t>::min());
+  CHECK(requantize(-(1 << 30), two) == std::numeric_limits<int32_t>::min());   // -2^31 exactly
+  CHECK(requantize(1 << 30, two) == std::numeric_limits<int32_t>::max());      // 2^31 saturates
+  const Scale huge{1u << 31, 40};  // left shift by 71 bits: clamp, no UB
+  CHECK(requantize(-7, huge) == std::numeric_limits<int32_t>::min());
+}
+
+TEST_CASE("sigmoid at the edge of the LUT domain", "[numerics]") {
+  const auto& lut = sigmoid_lut();
+  const int32_t below = (16 << 16) - 1;  // idx 1023, frac 1023
+  CHECK(sigmoid_q24(below) ==
+        static_cast<int32_t>(lut[1023] + ((lut[1024] - lut[1023]) * 1023 + 512) / 1024));
+  CHECK(sigmoid_q24(16 << 16) == 16777214);
+  CHECK(sigmoid_q24(-(16 << 16)) == 2);
+}
+
+TEST_CASE("sums of squares, products and the BitLinear token scale", "[numerics]") {
+  const int32_t v[] = {std::numeric_limits<int32_t>::min(), 3, -4};
+  CHECK(sum_squares(v, 3) == (u128{1} << 62) + 25);
+  CHECK(mul_shift_sat(3, 5, 1) == 8);     // 7.5 -> 8
+  CHECK(mul_shift_sat(-3, 5, 1) == -8);
+  CHECK(mul_shift_sat(1 << 30, 1 << 30, 0) == std::numeric_limits<int32_t>::max());
+  // S = C * m * rsqrt(ss) with C = 1, m = 6, ss = 4 -> 3 exactly; with ss = 9 the floor in
+  // rsqrt makes it just below 2.
+  CHECK(scale_to_double(bitlinear_token_scale(Scale{1u << 31, -31}, 6, 4)) == 3.0);
+  const double s9 = scale_to_double(bitlinear_token_scale(Scale{1u << 31, -31}, 6, 9));
+  CHECK(s9 < 2.0);
+  CHECK(s9 > 2.0 - 1e-9);
+  CHECK(bitlinear_token_scale(Scale{1u << 31, -31}, 0, 9) == Scale{});
+  CHECK(bitlinear_token_scale(Scale{1u << 31, -31}, 6, 0) == Scale{});
+}
+
+TEST_CASE("norm weights become int16 mantissas with one exponent", "[numerics]") {
+  const float w[] = {1.0f, -0.5f, 0.25f, 0.0f};
+  const NormWeightQ q = quantize_norm_weight(w, 4);
+  CHECK(q.exp == 14);  // 1.0 * 2^14 = 16384 <= 32767 < 32768
+  CHECK(q.mant == std::vector<int16_t>{16384, -8192, 4096, 0});
+  const float big[] = {32767.0f, -1.5f};
+  const NormWeightQ qb = quantize_norm_weight(big, 2);
+  CHECK(qb.exp == 0);
+  CHECK(qb.mant == std::vector<int16_t>{32767, -2});  // -1.5 rounds away from zero
+  const float zeros[] = {0.0f, 0.0f};
+  CHECK(quantize_norm_weight(zeros, 2).exp == 0);
+  const float too_big[] = {1.0f, 40000.0f};
+  CHECK_THROWS_WITH(quantize_norm_weight(too_big, 2), Catch::Contains("element 1") && Catch::Contains("32767"));
+  const float tiny[] = {1e-30f, -2e-30f};
+  CHECK_THROWS_WITH(quantize_norm_weight(tiny, 2), Catch::Contains("zero mantissas"));
+  const float bad[] = {1.0f, NAN};
+  CHECK_THROWS_WITH(quantize_norm_weight(bad, 2), Catch::Contains("element 1"));
+}
+
+TEST_CASE("the BitLinear layer constant", "[numerics]") {
+  // K = 4, s_w = 2 (mean|W| = 0.5), e = 14: C = 2 * 0.5 * 2^(16-14) / 127 = 4 / 127.
+  CHECK(bitlinear_layer_scale(4, 2.0f, 14) == scale_from_double(4.0 / 127.0));
+  CHECK(scale_to_double(bitlinear_layer_scale(4, 2.0f, 14)) == Approx(4.0 / 127.0).epsilon(1e-9));
+}

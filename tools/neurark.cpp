@@ -4,15 +4,16 @@
 //                    [--temperature T] [--seed S]
 //   neurark eval --model DIR --text FILE [--backend float|int] [--max-bytes N] [--json]
 //
-// Errors (bad checkpoint, missing file, bad option) print "neurark: error: ..." on stderr and
-// exit 1 (2 for command-line syntax errors).
+// Exit codes: 0 success; 1 bad input (checkpoint, text file, option value), with
+// "neurark: error: ..." naming the file or option, the value and what was expected; 2 command
+// line syntax (unknown option, missing argument); 3 internal error (a bug: please report).
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <iterator>
-#include <sstream>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -28,20 +29,31 @@ namespace {
 using neurark::Error;
 namespace nm = neurark::models;
 
+constexpr int64_t kMaxNewTokens = 10'000'000;
+
+// Reads at most max_bytes (0 = all) of a regular file; names the file in every error.
 std::string read_text(const std::string& path, int64_t max_bytes) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw Error(fmt::format("{}: cannot open the text file (does it exist?)", path));
+  if (!S_ISREG(st.st_mode)) throw Error(fmt::format("{}: not a regular file, expected a text file", path));
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(fmt::format("{}: cannot open the text file", path));
-  std::string s((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (max_bytes > 0 && static_cast<int64_t>(s.size()) > max_bytes)
-    s.resize(static_cast<std::size_t>(max_bytes));
-  if (s.size() < 2) throw Error(fmt::format("{}: the text has {} bytes; eval needs at least 2", path, s.size()));
+  if (!in) throw Error(fmt::format("{}: cannot open the text file (permissions?)", path));
+  const auto size = static_cast<int64_t>(st.st_size);
+  const int64_t n = max_bytes > 0 ? std::min(size, max_bytes) : size;
+  std::string s(static_cast<std::size_t>(n), '\0');
+  in.read(s.data(), n);
+  if (in.gcount() != n) throw Error(fmt::format("{}: read {} of {} bytes", path, in.gcount(), n));
+  if (s.size() < 2)
+    throw Error(fmt::format("{}: {} byte(s) to evaluate (file size {}{}), expected at least 2", path,
+                            s.size(), size, max_bytes > 0 ? fmt::format(", --max-bytes {}", max_bytes) : ""));
   return s;
 }
 
 int cmd_eval(const std::string& model_dir, const std::string& text_path,
              const std::string& backend, int64_t max_bytes, bool json, bool progress) {
+  if (max_bytes < 0) throw Error(fmt::format("--max-bytes: {} is negative, expected 0 (all) or a byte count", max_bytes));
+  const std::string text = read_text(text_path, max_bytes);  // cheap checks before the model
   const nm::HGRNBitWeights w = nm::HGRNBitWeights::load(model_dir);
-  const std::string text = read_text(text_path, max_bytes);
   auto lm = nm::make_reference(backend, w);
   const bool show = progress || isatty(STDERR_FILENO) != 0;
   const nm::EvalResult r = nm::evaluate(*lm, text, [&](int64_t done, int64_t total) {
@@ -65,24 +77,31 @@ int cmd_eval(const std::string& model_dir, const std::string& text_path,
 }
 
 int cmd_generate(const std::string& model_dir, const std::string& prompt, int64_t n,
-                 const std::string& backend, double temperature, uint64_t seed) {
-  if (prompt.empty()) throw Error("--prompt: empty; give at least one byte of text");
-  if (n < 0) throw Error(fmt::format("--max-new-tokens: {} is negative", n));
+                 const std::string& backend, double temperature, int64_t seed) {
+  if (prompt.empty()) throw Error("--prompt: empty, expected at least one byte of text");
+  if (n < 0 || n > kMaxNewTokens)
+    throw Error(fmt::format("--max-new-tokens: {} is out of range, expected 0 to {}", n, kMaxNewTokens));
+  if (!std::isfinite(temperature) || temperature < 0.0)
+    throw Error(fmt::format("--temperature: {} is not valid, expected a finite number >= 0 (0 = greedy)", temperature));
+  if (seed < 0) throw Error(fmt::format("--seed: {} is negative, expected 0 to 2^63-1", seed));
   const nm::HGRNBitWeights w = nm::HGRNBitWeights::load(model_dir);
   if (w.config.vocab_size < 256)
-    throw Error(fmt::format("{}: vocab_size {} is below 256; byte-level prompts need 256", model_dir,
-                            w.config.vocab_size));
+    throw Error(fmt::format("{}: config.json vocab_size is {}, expected at least 256 (prompts are bytes)",
+                            model_dir, w.config.vocab_size));
   auto lm = nm::make_reference(backend, w);
   std::vector<int32_t> toks;
   for (unsigned char c : prompt) toks.push_back(c);
   nm::GenerateOptions opt;
   opt.max_new_tokens = n;
   opt.temperature = temperature;
-  opt.seed = seed;
-  const std::vector<int32_t> out = nm::generate(*lm, toks, opt);
-  std::string text = prompt;
-  for (int32_t t : out) text.push_back(static_cast<char>(t < 256 ? t : '?'));
-  std::cout << text << std::endl;
+  opt.seed = static_cast<uint64_t>(seed);
+  std::cout << prompt << std::flush;
+  opt.on_token = [](int32_t t) {  // stream: tokens >= 256 (non-byte models) print as '?'
+    std::cout.put(static_cast<char>(t < 256 ? t : '?'));
+    std::cout.flush();
+  };
+  nm::generate(*lm, toks, opt);
+  std::cout << std::endl;
   return 0;
 }
 
@@ -93,40 +112,41 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   std::string model_dir, text_path, backend = "int", prompt;
-  int64_t max_bytes = 0, max_new = 64;
+  int64_t max_bytes = 0, max_new = 64, seed = 0;
   bool json = false, progress = false;
   double temperature = 0.0;
-  uint64_t seed = 0;
 
   auto* gen = app.add_subcommand("generate", "Generate text from a prompt with a reference backend");
   gen->add_option("--model", model_dir, "Checkpoint folder (config.json + *.safetensors)")->required();
   gen->add_option("--prompt", prompt, "Prompt text (bytes are tokens)")->required();
-  gen->add_option("--max-new-tokens", max_new, "Tokens to generate")->capture_default_str();
+  gen->add_option("--max-new-tokens", max_new, "Tokens to generate (0 to 10^7)")->capture_default_str();
   gen->add_option("--backend", backend, "float (fp32 reference) or int (bit-exact integer reference)")
       ->check(CLI::IsMember({"float", "int"}))->capture_default_str();
   gen->add_option("--temperature", temperature, "0 = greedy; > 0 samples from softmax(logits / T)")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
-  gen->add_option("--seed", seed, "Sampling seed (same seed, same text)")->capture_default_str();
+      ->capture_default_str();
+  gen->add_option("--seed", seed, "Sampling seed, >= 0 (same seed, same text)")->capture_default_str();
 
   auto* ev = app.add_subcommand("eval", "Bits per byte of a text file, recurrent state carried throughout");
   ev->add_option("--model", model_dir, "Checkpoint folder (config.json + *.safetensors)")->required();
   ev->add_option("--text", text_path, "Text file (bytes are tokens)")->required();
   ev->add_option("--backend", backend, "float or int")->check(CLI::IsMember({"float", "int"}))
       ->capture_default_str();
-  ev->add_option("--max-bytes", max_bytes, "Evaluate only the first N bytes (0 = all)")
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  ev->add_option("--max-bytes", max_bytes, "Evaluate only the first N bytes (0 = all)")->capture_default_str();
   ev->add_flag("--json", json, "Print one JSON object {bpb, bytes, tokens_per_s, ...}");
   ev->add_flag("--progress", progress, "Show progress on stderr even when it is not a terminal");
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    std::cerr << "neurark: error: " << e.what() << "\nRun 'neurark --help' or 'neurark COMMAND --help'.\n";
+    return 2;
   }
   try {
     if (*gen) return cmd_generate(model_dir, prompt, max_new, backend, temperature, seed);
     if (*ev) return cmd_eval(model_dir, text_path, backend, max_bytes, json, progress);
   } catch (const Error& e) {
+    std::cout.flush();
     std::cerr << "neurark: error: " << e.what() << "\n";
     return 1;
   } catch (const std::exception& e) {

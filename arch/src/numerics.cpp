@@ -14,12 +14,24 @@ constexpr u128 kOne128 = 1;
 uint64_t magnitude(int64_t v) {
   return v < 0 ? uint64_t{0} - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
 }
+
+// Scale exponents stay far inside int32: products of a few dozen scales of real models reach
+// |exp| of a few hundred. Anything near the int32 limits is a caller bug, not a value.
+constexpr int64_t kMaxScaleExp = int64_t{1} << 24;
+int32_t checked_exp(int64_t e) {
+  if (e > kMaxScaleExp || e < -kMaxScaleExp) throw std::overflow_error("Scale exponent out of range");
+  return static_cast<int32_t>(e);
+}
 }  // namespace
 
 // ---- Rounding, shifting, saturation -----------------------------------------------------
 
 int64_t round_shift(int64_t v, int s) {
-  if (s <= 0) return v;
+  if (s <= 0) {
+    if (s < 0) throw std::invalid_argument("round_shift: negative shift");
+    return v;
+  }
+  if (s >= 128) return 0;  // |v| <= 2^63: v / 2^s < 2^-64 rounds to 0
   const u128 mag = magnitude(v);
   const u128 r = (mag + (kOne128 << (s - 1))) >> s;  // half away from zero
   const auto r64 = static_cast<int64_t>(static_cast<uint64_t>(r));  // r < 2^63 for s >= 1
@@ -153,7 +165,7 @@ Scale scale_mul(Scale a, Scale b) {
     m >>= 1;
     ++s;
   }
-  return {static_cast<uint32_t>(m), a.exp + b.exp + s};
+  return {static_cast<uint32_t>(m), checked_exp(int64_t{a.exp} + b.exp + s)};
 }
 
 uint64_t isqrt(u128 v) {
@@ -189,12 +201,12 @@ Scale scale_rsqrt(u128 v) {
 int32_t requantize(int32_t acc, Scale s) {
   if (acc == 0 || s.mant == 0) return 0;
   const u128 mag = static_cast<u128>(magnitude(acc)) * s.mant;  // < 2^63
-  const int shift = -s.exp;
+  const int64_t shift = -static_cast<int64_t>(s.exp);
   u128 r;
   if (shift > 0) {
     r = shift >= 127 ? 0 : (mag + (kOne128 << (shift - 1))) >> shift;  // half away from zero
   } else {
-    const int left = -shift;
+    const int64_t left = -shift;
     r = (left >= 64 || bit_length(mag) + left > 64) ? (kOne128 << 64) : (mag << left);
   }
   constexpr u128 kMaxPos = std::numeric_limits<int32_t>::max();
@@ -280,11 +292,22 @@ int32_t mlgru_state_update_q20(int32_t f_q24, int32_t h_q20, int32_t c_q20) {
 
 NormWeightQ quantize_norm_weight(const float* w, int64_t n) {
   double mx = 0.0;
+  int64_t at = 0;
   for (int64_t k = 0; k < n; ++k) {
-    if (!std::isfinite(w[k])) throw std::invalid_argument("norm weight is not finite");
-    mx = std::max(mx, std::fabs(static_cast<double>(w[k])));
+    if (!std::isfinite(w[k]))
+      throw std::invalid_argument("element " + std::to_string(k) + " is " + std::to_string(w[k]) +
+                                  ", expected a finite value");
+    if (std::fabs(static_cast<double>(w[k])) > mx) {
+      mx = std::fabs(static_cast<double>(w[k]));
+      at = k;
+    }
   }
-  if (mx > 32767.0) throw std::invalid_argument("norm weight magnitude above 32767");
+  if (mx > 32767.0)
+    throw std::invalid_argument("element " + std::to_string(at) + " is " + std::to_string(w[at]) +
+                                ", expected |w| <= 32767");
+  if (mx > 0.0 && std::ldexp(mx, 62) < 16384.0)
+    throw std::invalid_argument("largest |w| is " + std::to_string(mx) +
+                                ", expected 0 or above 2^-48 (it would round to zero mantissas)");
   NormWeightQ q;
   q.mant.resize(static_cast<std::size_t>(n));
   if (mx == 0.0) return q;

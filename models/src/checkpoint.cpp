@@ -111,6 +111,7 @@ HGRNBitWeights HGRNBitWeights::load(const std::string& dir) {
     throw Error(fmt::format("{}: file does not exist, expected the checkpoint's config.json", config_path));
   }
   HGRNBitWeights w;
+  w.dir = dir;
   w.config = HGRNBitConfig::from_file(config_path);
   const HGRNBitConfig& c = w.config;
   const TensorStore store = TensorStore::open_dir(dir);

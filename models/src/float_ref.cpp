@@ -43,11 +43,15 @@ void rms_norm(const float* x, const float* w, std::size_t n, float eps, float* y
   for (std::size_t i = 0; i < n; ++i) y[i] = (x[i] * r) * w[i];
 }
 
+// FusedBitLinear's internal RMSNorm runs with eps 1e-6 whatever rms_norm_eps says: the module
+// is built with 1e-8, but the fused function it calls does not pass eps on (fusedbitnet.py).
+constexpr float kBitLinearEps = 1e-6f;
+
 // FusedBitLinear forward for one token.
-void bitlinear(const FloatReference::BitLinear& bl, const float* x, float eps, float* y) {
+void bitlinear(const FloatReference::BitLinear& bl, const float* x, float* y) {
   const auto k = static_cast<std::size_t>(bl.in);
   std::vector<float> xh(k);
-  rms_norm(x, bl.norm.data(), k, eps, xh.data());
+  rms_norm(x, bl.norm.data(), k, kBitLinearEps, xh.data());
   float m = 0.0f;
   for (float v : xh) m = std::max(m, std::fabs(v));
   m = std::max(m, 1e-5f);
@@ -142,8 +146,8 @@ void FloatReference::step(int32_t token, std::vector<float>& logits) {
     const Layer& L = layers_[l];
     std::vector<float>& h = h_[l];
     rms_norm(x.data(), L.attn_norm.data(), d, eps, xn.data());
-    bitlinear(L.i_proj, xn.data(), eps, i.data());
-    bitlinear(L.f_proj, xn.data(), eps, f.data());
+    bitlinear(L.i_proj, xn.data(), i.data());
+    bitlinear(L.f_proj, xn.data(), f.data());
     const std::vector<float>& lb = lower_bound_[l];
     for (std::size_t k = 0; k < d; ++k) {
       float fk = sigmoid_f(f[k]);
@@ -151,20 +155,20 @@ void FloatReference::step(int32_t token, std::vector<float>& logits) {
       const float c = silu_f(i[k]) * (1.0f - fk);
       h[k] = fk * h[k] + c;
     }
-    bitlinear(L.g_proj, xn.data(), eps, g.data());
+    bitlinear(L.g_proj, xn.data(), g.data());
     rms_norm(g.data(), L.g_norm.data(), d, eps, gn.data());
     for (std::size_t k = 0; k < d; ++k) o_in[k] = gn[k] * silu_f(h[k]);
-    bitlinear(L.o_proj, o_in.data(), eps, o.data());
+    bitlinear(L.o_proj, o_in.data(), o.data());
     for (std::size_t k = 0; k < d; ++k) r[k] = o[k] + x[k];
     rms_norm(r.data(), L.mlp_norm.data(), d, eps, xn.data());
-    bitlinear(L.gate_proj, xn.data(), eps, gy.data());
+    bitlinear(L.gate_proj, xn.data(), gy.data());
     for (std::size_t k = 0; k < inter; ++k) act[k] = silu_f(gy[k]) * gy[inter + k];
-    bitlinear(L.down_proj, act.data(), eps, z.data());
+    bitlinear(L.down_proj, act.data(), z.data());
     for (std::size_t k = 0; k < d; ++k) x[k] = r[k] + z[k];
   }
   rms_norm(x.data(), final_norm_.data(), d, eps, xn.data());
   logits.resize(static_cast<std::size_t>(cfg_.vocab_size));
-  bitlinear(lm_head_, xn.data(), eps, logits.data());
+  bitlinear(lm_head_, xn.data(), logits.data());
 }
 
 }  // namespace neurark::models

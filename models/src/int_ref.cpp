@@ -16,26 +16,30 @@ namespace {
 
 using arch::Scale;
 
-std::vector<int16_t> norm_mantissas(const std::vector<float>& w, const std::string& tensor,
-                                    int* exp_out = nullptr) {
+std::vector<int16_t> norm_mantissas(const std::vector<float>& w, const std::string& dir,
+                                    const std::string& tensor, int* exp_out = nullptr) {
   try {
     arch::NormWeightQ q = arch::quantize_norm_weight(w.data(), static_cast<int64_t>(w.size()));
     if (exp_out != nullptr) *exp_out = q.exp;
     return std::move(q.mant);
   } catch (const std::invalid_argument& e) {
-    throw Error(fmt::format("tensor '{}': {} (the integer datapath stores norm weights as int16 "
-                            "mantissas with one exponent)", tensor, e.what()));
+    throw Error(fmt::format("{}: tensor '{}': {} (the integer datapath stores norm weights as int16 "
+                            "mantissas sharing one exponent, docs/numerics.md §7)", dir, tensor, e.what()));
   }
 }
 
-IntBitLinear prepare_bitlinear(const BitLinearWeights& w, const std::string& name) {
+IntBitLinear prepare_bitlinear(const BitLinearWeights& w, const std::string& dir, const std::string& name) {
+  // int32 accumulators hold +-128 * fan-in exactly only up to 2^23 inputs (docs/numerics.md §2).
+  if (w.in > (int64_t{1} << 23))
+    throw Error(fmt::format("{}: tensor '{}.weight': fan-in {} exceeds 2^23 = 8388608, the largest the "
+                            "int32 accumulators hold exactly", dir, name, w.in));
   const FloatReference::BitLinear t = ternarize_bitlinear(w);
   IntBitLinear bl;
   bl.in = t.in;
   bl.out = t.out;
   bl.w_t = t.w_t;
   bl.s_w = t.s_w;
-  bl.norm_mant = norm_mantissas(w.norm, name + ".norm.weight", &bl.norm_exp);
+  bl.norm_mant = norm_mantissas(w.norm, dir, name + ".norm.weight", &bl.norm_exp);
   bl.layer_c = arch::bitlinear_layer_scale(bl.in, bl.s_w, bl.norm_exp);
   bl.col_nnz.assign(static_cast<std::size_t>(bl.in), 0);
   for (int64_t o = 0; o < bl.out; ++o)
@@ -75,27 +79,27 @@ IntModel IntModel::prepare(const HGRNBitWeights& w) {
   m.embeddings_q16.resize(w.embeddings.size());
   for (std::size_t i = 0; i < w.embeddings.size(); ++i)
     m.embeddings_q16[i] = to_fixed(w.embeddings[i], arch::kActFrac,
-                                   fmt::format("tensor 'model.embeddings.weight' [{}, {}]", i / d, i % d));
+                                   fmt::format("{}: tensor 'model.embeddings.weight' [{}, {}]", w.dir, i / d, i % d));
   const std::vector<std::vector<float>> lb = lower_bound_table(w);
   for (std::size_t l = 0; l < w.layers.size(); ++l) {
     const LayerWeights& lw = w.layers[l];
     const std::string p = fmt::format("model.layers.{}.", l);
     IntLayer L;
-    L.attn_norm = norm_mantissas(lw.attn_norm, p + "attn_norm.weight");
-    L.g_norm = norm_mantissas(lw.g_norm, p + "attn.g_norm.weight");
-    L.mlp_norm = norm_mantissas(lw.mlp_norm, p + "mlp_norm.weight");
-    L.i_proj = prepare_bitlinear(lw.i_proj, p + "attn.i_proj");
-    L.f_proj = prepare_bitlinear(lw.f_proj, p + "attn.f_proj");
-    L.g_proj = prepare_bitlinear(lw.g_proj, p + "attn.g_proj");
-    L.o_proj = prepare_bitlinear(lw.o_proj, p + "attn.o_proj");
-    L.gate_proj = prepare_bitlinear(lw.gate_proj, p + "mlp.gate_proj");
-    L.down_proj = prepare_bitlinear(lw.down_proj, p + "mlp.down_proj");
+    L.attn_norm = norm_mantissas(lw.attn_norm, w.dir, p + "attn_norm.weight");
+    L.g_norm = norm_mantissas(lw.g_norm, w.dir, p + "attn.g_norm.weight");
+    L.mlp_norm = norm_mantissas(lw.mlp_norm, w.dir, p + "mlp_norm.weight");
+    L.i_proj = prepare_bitlinear(lw.i_proj, w.dir, p + "attn.i_proj");
+    L.f_proj = prepare_bitlinear(lw.f_proj, w.dir, p + "attn.f_proj");
+    L.g_proj = prepare_bitlinear(lw.g_proj, w.dir, p + "attn.g_proj");
+    L.o_proj = prepare_bitlinear(lw.o_proj, w.dir, p + "attn.o_proj");
+    L.gate_proj = prepare_bitlinear(lw.gate_proj, w.dir, p + "mlp.gate_proj");
+    L.down_proj = prepare_bitlinear(lw.down_proj, w.dir, p + "mlp.down_proj");
     for (float v : lb[l])
-      L.lower_bound_q24.push_back(to_fixed(v, arch::kGateFrac, "model.lower_bounds"));
+      L.lower_bound_q24.push_back(to_fixed(v, arch::kGateFrac, w.dir + ": tensor 'model.lower_bounds'"));
     m.layers.push_back(std::move(L));
   }
-  m.final_norm = norm_mantissas(w.final_norm, "model.norm.weight");
-  m.lm_head = prepare_bitlinear(w.lm_head, "lm_head");
+  m.final_norm = norm_mantissas(w.final_norm, w.dir, "model.norm.weight");
+  m.lm_head = prepare_bitlinear(w.lm_head, w.dir, "lm_head");
   return m;
 }
 

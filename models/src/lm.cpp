@@ -31,8 +31,8 @@ EvalResult evaluate(LanguageModel& lm, const std::string& text,
                     const std::function<void(int64_t, int64_t)>& progress,
                     int64_t progress_every) {
   if (lm.vocab_size() < 256)
-    throw Error("eval: the model's vocab_size " + std::to_string(lm.vocab_size()) +
-                " is below 256; byte-level evaluation needs one token per byte value");
+    throw Error("eval: the model's vocab_size is " + std::to_string(lm.vocab_size()) +
+                ", expected at least 256 (byte-level evaluation needs one token per byte value)");
   EvalResult res;
   lm.reset();
   const auto n = static_cast<int64_t>(text.size());
@@ -54,6 +54,11 @@ EvalResult evaluate(LanguageModel& lm, const std::string& text,
 std::vector<int32_t> generate(LanguageModel& lm, const std::vector<int32_t>& prompt,
                               const GenerateOptions& opt) {
   if (prompt.empty()) throw Error("generate: the prompt is empty (need at least one token)");
+  if (opt.max_new_tokens < 0)
+    throw Error("generate: max_new_tokens " + std::to_string(opt.max_new_tokens) + " is negative");
+  if (!std::isfinite(opt.temperature) || opt.temperature < 0.0)
+    throw Error("generate: temperature " + std::to_string(opt.temperature) +
+                " is not valid, expected a finite number >= 0 (0 = greedy)");
   lm.reset();
   std::vector<float> logits;
   for (int32_t t : prompt) lm.step(t, logits);
@@ -86,6 +91,7 @@ std::vector<int32_t> generate(LanguageModel& lm, const std::vector<int32_t>& pro
       }
     }
     out.push_back(next);
+    if (opt.on_token) opt.on_token(next);
     if (i + 1 < opt.max_new_tokens) lm.step(next, logits);
   }
   return out;

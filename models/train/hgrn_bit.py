@@ -1,7 +1,7 @@
 """HGRNBit (MatMul-free LM) in plain PyTorch, with the reference semantics of neurark.
 
 Follows the public code `ridgerchu/matmulfreellm` (commit a016f72), not the paper, where they
-differ (see ../../docs/model.md and REFERENCES §1):
+differ (see ../../docs/model.md):
 
   x = embeddings[token]                              full precision
   per layer l:  r = x; h = attn_norm(x); h = MLGRU_l(h); r = h + r; h = mlp_norm(r)
@@ -9,7 +9,7 @@ differ (see ../../docs/model.md and REFERENCES §1):
   logits = lm_head(norm(x))                          lm_head is a BitLinear
 
 BitLinear(x) = acc / (s_x * s_w) with
-  x_hat = RMSNorm(x) * w_norm                        eps = rms_norm_eps (fused path)
+  x_hat = RMSNorm(x) * w_norm                        eps = 1e-6 always (BITLINEAR_EPS)
   s_x   = 127 / max(max|x_hat|, 1e-5)                per token
   x_q   = clamp(round_half_away(x_hat * s_x), -128, 127)   (Triton tl.math.round)
   s_w   = 1 / max(mean|W|, 1e-5)                     per tensor
@@ -118,7 +118,7 @@ class RMSNorm(nn.Module):
 
 
 def weight_scale(w, exact):
-    """s_w = 1 / max(mean|W|, 1e-5); mean in float64 (REFERENCES §1: accumulate carefully)."""
+    """s_w = 1 / max(mean|W|, 1e-5); mean in float64 (a float32 sum can move a weight across the threshold)."""
     if exact:
         m = w.detach().double().abs().mean().float()
     else:
@@ -126,13 +126,19 @@ def weight_scale(w, exact):
     return 1.0 / m.clamp(min=1e-5)
 
 
+# FusedBitLinear builds its RMSNorm with eps 1e-8 but the fused function it calls does not pass
+# it on, so the norm runs with the function's default 1e-6 whatever the config says.
+BITLINEAR_EPS = 1e-6
+
+
 class BitLinear(nn.Module):
     """FusedBitLinear: RMSNorm(in) -> int8 absmax per token, ternary absmean per tensor."""
 
-    def __init__(self, k, n, eps):
+    def __init__(self, k, n, eps=BITLINEAR_EPS):
         super().__init__()
+        del eps  # see BITLINEAR_EPS
         self.weight = nn.Parameter(torch.empty(n, k))
-        self.norm = RMSNorm(k, eps)
+        self.norm = RMSNorm(k, BITLINEAR_EPS)
         nn.init.xavier_uniform_(self.weight, gain=2 ** -2.5)
 
     def forward(self, x):

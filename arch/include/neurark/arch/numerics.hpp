@@ -40,7 +40,8 @@ constexpr int32_t kActCodeMax = 127;        // absmax maps max|x| to +-127
 // ---- Rounding, shifting, saturation -----------------------------------------------------
 
 // v / 2^s rounded to nearest, ties away from zero (the one rounding rule of the datapath).
-// s in [0, 126]; s == 0 returns v. Exact for every int64 v (no overflow).
+// Any s >= 0 (s == 0 returns v, s >= 128 returns 0); exact for every int64 v (no overflow).
+// Throws std::invalid_argument for s < 0.
 int64_t round_shift(int64_t v, int s);
 // Saturate to [INT32_MIN, INT32_MAX] / [-128, 127].
 int32_t saturate_i32(int64_t v);
@@ -60,7 +61,7 @@ int8_t ternary_decode(TernaryCode c);  // throws std::invalid_argument for kInva
 
 // Weight ternarization, per tensor (fusedbitnet.py weight_quant): s_w = 1 / max(mean|W|, 1e-5)
 // in float32, W_t = clamp(round_half_even(W * s_w), -1, 1). `mean_abs` is mean|W| accumulated
-// in double then rounded to float32 (REFERENCES §1). Load-time only (the only float in arch
+// in double then rounded to float32 (docs/model.md). Load-time only (the only float in arch
 // besides table generation); returns s_w and writes W_t.
 float ternary_scale(double mean_abs);
 int8_t ternarize(float w, float s_w);
@@ -119,7 +120,7 @@ u128 sum_squares(const int32_t* v, int64_t n);
 // ---- BitLinear per-token scale ------------------------------------------------------------
 
 // The output scale of one BitLinear for one token (docs/numerics.md §5):
-//   S = C * m * rsqrt(ss), C = sqrt(K) * mean|W| * 2^(16 - e_norm) / 127 (layer constant),
+//   S = C * m * rsqrt(ss), C = bitlinear_layer_scale(K, s_w, e_norm) (layer constant),
 //   m = max_k |v_k * w_norm_k|, ss = sum_k v_k^2.
 // Returns zero when m == 0 or ss == 0.
 Scale bitlinear_token_scale(Scale layer_c, uint64_t m, u128 ss);
@@ -132,7 +133,7 @@ constexpr int kSigmoidLutSegments = 1024;
 constexpr int kSigmoidLutStepLog2 = 10;  // Q15.16 input: 2^10 units per 1/64 step
 const std::array<uint32_t, kSigmoidLutSegments + 1>& sigmoid_lut();
 // sigmoid(z) in UQ7.24 for z in Q15.16: linear interpolation in the LUT for |z| < 16,
-// sigma(-z) = 2^24 - sigma(z); |z| >= 16 saturates to 2^24 (or 0).
+// sigma(-z) = 2^24 - sigma(z); |z| >= 16 saturates to L[1024] = 16777214 (or 2 for z <= -16).
 int32_t sigmoid_q24(int32_t z_q16);
 // SiLU(z) = z * sigmoid(z): Q15.16 in, Q15.16 out (round_shift by 24, saturated).
 int32_t silu_q16(int32_t z_q16);
@@ -155,9 +156,10 @@ int32_t mlgru_state_update_q20(int32_t f_q24, int32_t h_q20, int32_t c_q20);
 // ---- Load-time constant preparation ----------------------------------------------------------
 
 // A norm weight vector as int16 mantissas sharing one exponent: w_k ~= mant_k * 2^-exp, with
-// exp the largest integer such that max|w| * 2^exp <= 32767, mant_k = round_half_away(w_k *
-// 2^exp). All-zero weights give exp 0. Throws std::invalid_argument for a non-finite value or
-// max|w| > 32767.
+// exp the largest integer in [0, 62] such that max|w| * 2^exp <= 32767, mant_k =
+// round_half_away(w_k * 2^exp). All-zero weights give exp 0. Throws std::invalid_argument
+// (naming the element and value) for a non-finite value, max|w| > 32767, or 0 < max|w| so
+// small that the mantissas would lose their precision (max|w| * 2^62 < 2^14).
 struct NormWeightQ {
   std::vector<int16_t> mant;
   int exp = 0;

@@ -38,6 +38,7 @@ struct LayerWeights {
 };
 
 struct HGRNBitWeights {
+  std::string dir;                  // the checkpoint folder it was loaded from (for messages)
   HGRNBitConfig config;
   std::vector<float> embeddings;    // [V][d]
   std::vector<float> lower_bounds;  // [L][d]; empty when !config.use_lower_bound

@@ -7,7 +7,7 @@
 // float; every other operation a single float32 operation in PyTorch's order (e.g.
 // s_x = (1 / max|x_hat|) * 127, as torch evaluates `127.0 / t`). BitLinear accumulations are
 // exact integers. Compiled with -ffp-contract=off (no fused multiply-add).
-// Semantics: ridgerchu/matmulfreellm a016f72, REFERENCES §1 (docs/model.md).
+// Semantics: ridgerchu/matmulfreellm a016f72 (docs/model.md).
 #pragma once
 
 #include <vector>

@@ -50,11 +50,14 @@ EvalResult evaluate(LanguageModel& lm, const std::string& text,
 
 struct GenerateOptions {
   int64_t max_new_tokens = 64;
-  double temperature = 0.0;  // 0: greedy (argmax, lowest index on ties)
+  double temperature = 0.0;  // 0: greedy (argmax, lowest index on ties); must be finite, >= 0
   uint64_t seed = 0;         // sampling seed (std::mt19937_64; same seed, same text)
+  std::function<void(int32_t)> on_token;  // called with each new token as it is chosen
 };
 
-// Feeds `prompt` from a zero state, then generates; returns the new tokens only.
+// Feeds `prompt` from a zero state, then generates; returns the new tokens only. Throws
+// neurark::Error for an empty prompt, a negative token count or a temperature that is negative
+// or not finite.
 std::vector<int32_t> generate(LanguageModel& lm, const std::vector<int32_t>& prompt,
                               const GenerateOptions& opt);
 
