@@ -3,6 +3,7 @@
 //   neurark generate --model DIR --prompt TEXT [--max-new-tokens N] [--backend float|int]
 //                    [--temperature T] [--seed S]
 //   neurark eval --model DIR --text FILE [--backend float|int] [--max-bytes N] [--json]
+//   neurark synth-checkpoint --config CONFIG.json -o DIR [--seed N] [--dtype BF16|F32]
 //
 // Exit codes: 0 success; 1 bad input (checkpoint, text file, option value), with
 // "neurark: error: ..." naming the file or option, the value and what was expected; 2 command
@@ -23,6 +24,7 @@
 #include "neurark/arch/error.hpp"
 #include "neurark/models/checkpoint.hpp"
 #include "neurark/models/lm.hpp"
+#include "neurark/models/synth.hpp"
 
 namespace {
 
@@ -105,6 +107,22 @@ int cmd_generate(const std::string& model_dir, const std::string& prompt, int64_
   return 0;
 }
 
+int cmd_synth(const std::string& config_path, const std::string& out_dir, int64_t seed,
+              const std::string& dtype) {
+  if (seed < 0) throw Error(fmt::format("--seed: {} is negative, expected 0 to 2^63-1", seed));
+  const nm::HGRNBitConfig cfg = nm::HGRNBitConfig::from_file(config_path);
+  nm::SynthOptions opt;
+  opt.seed = static_cast<uint64_t>(seed);
+  opt.dtype = dtype;
+  std::cerr << fmt::format("synth-checkpoint: {} layers, d={}, I={}, vocab={} -> {} ({})\n",
+                           cfg.num_hidden_layers, cfg.hidden_size, cfg.intermediate_size,
+                           cfg.vocab_size, out_dir, dtype);
+  const nm::SynthResult r = nm::synth_checkpoint(cfg, out_dir, opt);
+  std::cout << fmt::format("wrote {}: {} parameters, {:.1f} MB in {} shard(s), seed {}\n", out_dir,
+                           r.parameters, static_cast<double>(r.bytes) / 1e6, r.shards, seed);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -135,6 +153,15 @@ int main(int argc, char** argv) {
   ev->add_flag("--json", json, "Print one JSON object {bpb, bytes, tokens_per_s, ...}");
   ev->add_flag("--progress", progress, "Show progress on stderr even when it is not a terminal");
 
+  std::string config_path, out_dir, dtype = "BF16";
+  auto* syn = app.add_subcommand("synth-checkpoint",
+                                 "Write an HF checkpoint with random weights of realistic statistics");
+  syn->add_option("--config", config_path, "HF config.json (e.g. models/configs/mmfreelm-370m.json)")->required();
+  syn->add_option("-o,--out", out_dir, "Output folder (must not exist or be empty)")->required();
+  syn->add_option("--seed", seed, "Random seed, >= 0 (same seed, same bytes)")->capture_default_str();
+  syn->add_option("--dtype", dtype, "BF16 (as HF releases) or F32")->check(CLI::IsMember({"BF16", "F32"}))
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -145,6 +172,7 @@ int main(int argc, char** argv) {
   try {
     if (*gen) return cmd_generate(model_dir, prompt, max_new, backend, temperature, seed);
     if (*ev) return cmd_eval(model_dir, text_path, backend, max_bytes, json, progress);
+    if (*syn) return cmd_synth(config_path, out_dir, seed, dtype);
   } catch (const Error& e) {
     std::cout.flush();
     std::cerr << "neurark: error: " << e.what() << "\n";
