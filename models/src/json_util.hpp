@@ -4,6 +4,11 @@
 #pragma once
 
 #include <cstddef>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <ios>
@@ -123,5 +128,49 @@ inline std::vector<unsigned char> read_whole_file(const std::string& path) {
   }
   return bytes;
 }
+
+// A read-only memory mapping of a whole file (POSIX mmap): tensors are read in place, so a
+// multi-gigabyte checkpoint costs address space, not memory, until its pages are touched.
+// Throws neurark::Error naming the path, like read_whole_file.
+class MappedFile {
+ public:
+  explicit MappedFile(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const fs::file_status st = fs::status(path, ec);
+    if (!fs::exists(st)) throw Error(fmt::format("{}: file does not exist", path));
+    if (!fs::is_regular_file(st)) throw Error(fmt::format("{}: not a regular file", path));
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw Error(fmt::format("{}: cannot open the file for reading", path));
+    struct stat sb {};
+    if (::fstat(fd, &sb) != 0 || sb.st_size < 0) {
+      ::close(fd);
+      throw Error(fmt::format("{}: cannot determine the file size", path));
+    }
+    size_ = static_cast<std::size_t>(sb.st_size);
+    if (size_ > 0) {
+      void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (p == MAP_FAILED) {
+        ::close(fd);
+        throw Error(fmt::format("{}: cannot map the file ({} bytes) into memory", path, size_));
+      }
+      data_ = static_cast<const unsigned char*>(p);
+    }
+    ::close(fd);
+  }
+  ~MappedFile() {
+    if (data_ != nullptr) ::munmap(const_cast<unsigned char*>(data_), size_);
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const unsigned char* data() const { return data_ != nullptr ? data_ : &empty_; }
+  std::size_t size() const { return size_; }
+
+ private:
+  const unsigned char* data_ = nullptr;
+  std::size_t size_ = 0;
+  unsigned char empty_ = 0;
+};
 
 }  // namespace neurark::models::detail

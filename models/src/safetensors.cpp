@@ -155,7 +155,7 @@ uint64_t TensorInfo::numel() const {
 // SafetensorsFile
 
 SafetensorsFile SafetensorsFile::open(const std::string& path) {
-  auto bytes = std::make_shared<std::vector<unsigned char>>(detail::read_whole_file(path));
+  auto bytes = std::make_shared<const detail::MappedFile>(path);
   const uint64_t file_size = bytes->size();
 
   if (file_size < 8) {
@@ -192,7 +192,7 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
 
   SafetensorsFile f;
   f.path_ = path;
-  f.bytes_ = bytes;
+  f.bytes_ = std::shared_ptr<const unsigned char>(bytes, bytes->data());  // keeps the mapping alive
   f.data_start_ = data_start;
 
   for (const auto& [key, value] : header.items()) {
@@ -355,7 +355,7 @@ const TensorInfo& require(const SafetensorsFile& f, const std::string& name) {
 std::vector<float> SafetensorsFile::read_f32(const std::string& name) const {
   const TensorInfo& t = require(*this, name);
   const std::size_t n = static_cast<std::size_t>(t.numel());  // <= data size: validated on open
-  const unsigned char* p = bytes_->data() + data_start_ + t.begin;
+  const unsigned char* p = bytes_.get() + data_start_ + t.begin;
   std::vector<float> out(n);
   switch (t.dtype) {
     case DType::F32:
@@ -382,7 +382,7 @@ std::vector<float> SafetensorsFile::read_f32(const std::string& name) const {
 std::vector<int32_t> SafetensorsFile::read_i32(const std::string& name) const {
   const TensorInfo& t = require(*this, name);
   const std::size_t n = static_cast<std::size_t>(t.numel());
-  const unsigned char* p = bytes_->data() + data_start_ + t.begin;
+  const unsigned char* p = bytes_.get() + data_start_ + t.begin;
   std::vector<int32_t> out(n);
   switch (t.dtype) {
     case DType::I8:

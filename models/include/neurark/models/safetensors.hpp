@@ -64,7 +64,7 @@ class SafetensorsFile {
   std::string path_;
   std::map<std::string, std::string> metadata_;
   std::vector<TensorInfo> tensors_;
-  std::shared_ptr<const std::vector<unsigned char>> bytes_;  // whole file
+  std::shared_ptr<const unsigned char> bytes_;  // the whole file, memory-mapped (read-only)
   uint64_t data_start_ = 0;                                  // 8 + N
 };
 
