@@ -264,3 +264,20 @@ TEST_CASE("the BitLinear layer constant", "[numerics]") {
   CHECK(bitlinear_layer_scale(4, 2.0f, 14) == scale_from_double(4.0 / 127.0));
   CHECK(scale_to_double(bitlinear_layer_scale(4, 2.0f, 14)) == Approx(4.0 / 127.0).epsilon(1e-9));
 }
+
+TEST_CASE("one MLGRU channel composes the gate, candidate, state update and SiLU", "[numerics]") {
+  // i = 2.0, fz = 0 (sigma = 0.5), lb = 0.25 -> f = 0.625, c = SiLU(2) * 0.375, h0 = 1.0.
+  int32_t h = 1 << 20;
+  const int32_t s = mlgru_channel_q16(2 << 16, 0, 1 << 22, true, &h);
+  const int32_t c = mlgru_candidate_q20(silu_q16(2 << 16), (1 << 24) - 10485760);
+  CHECK(h == mlgru_state_update_q20(10485760, 1 << 20, c));
+  CHECK(s == silu_q16(static_cast<int32_t>(round_shift(h, 4))));
+  // Without a bound, f = sigma = 0.5.
+  int32_t h2 = 1 << 20;
+  mlgru_channel_q16(2 << 16, 0, 1 << 22, false, &h2);
+  CHECK(h2 == mlgru_state_update_q20(1 << 23, 1 << 20, mlgru_candidate_q20(silu_q16(2 << 16), 1 << 23)));
+  // Independently (Python): L[128] = 14777323, SiLU(2) = round(2^17 * L[128] / 2^24) = 115448,
+  // c = round(115448 * 6291456 / 2^20) = 692688.
+  CHECK(silu_q16(2 << 16) == 115448);
+  CHECK(c == 692688);
+}

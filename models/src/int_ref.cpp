@@ -142,13 +142,8 @@ void IntReference::step_q16(int32_t token, std::vector<int32_t>& logits_q16, Int
     run_bitlinear(L.f_proj, v.data(), fz.data(), trace, codes);
     run_bitlinear(L.g_proj, v.data(), g.data(), trace, codes);
     const bool bounded = !L.lower_bound_q24.empty();
-    for (std::size_t k = 0; k < d; ++k) {
-      const int32_t sigma = arch::sigmoid_q24(fz[k]);
-      const int32_t f = bounded ? arch::forget_gate_q24(sigma, L.lower_bound_q24[k]) : sigma;
-      const int32_t c = arch::mlgru_candidate_q20(arch::silu_q16(i[k]), arch::kGateOne - f);
-      h[k] = arch::mlgru_state_update_q20(f, h[k], c);
-      sh[k] = arch::silu_q16(static_cast<int32_t>(arch::round_shift(h[k], arch::kStateFrac - arch::kActFrac)));
-    }
+    for (std::size_t k = 0; k < d; ++k)
+      sh[k] = arch::mlgru_channel_q16(i[k], fz[k], bounded ? L.lower_bound_q24[k] : 0, bounded, &h[k]);
     // Output gate RMSNorm(g) * w_g ⊙ SiLU(h): g_norm's scalar cancels in o_proj's RMSNorm.
     arch::apply_norm_weight(g.data(), L.g_norm.data(), di, t1.data());
     arch::product_block(t1.data(), sh.data(), di, v.data());

@@ -151,6 +151,12 @@ int32_t forget_gate_q24(int32_t sigma_q24, int32_t lower_bound_q24);
 int32_t mlgru_candidate_q20(int32_t silu_i_q16, int32_t one_minus_f_q24);
 // h_t = f * h_{t-1} + c: round_shift(f * h, 24) + c, saturated (Q11.20).
 int32_t mlgru_state_update_q20(int32_t f_q24, int32_t h_q20, int32_t c_q20);
+// One channel of the MLGRU neuron unit for one token (docs/numerics.md §6): sigma =
+// sigmoid_q24(fz); f = forget_gate_q24(sigma, lb) if `bounded` else sigma; c =
+// mlgru_candidate_q20(silu_q16(i), 2^24 - f); *h = mlgru_state_update_q20(f, *h, c). Returns
+// SiLU(h) in Q15.16: silu_q16(round_shift(*h, 4)).
+int32_t mlgru_channel_q16(int32_t i_q16, int32_t fz_q16, int32_t lower_bound_q24, bool bounded,
+                          int32_t* h_q20);
 
 
 // ---- Load-time constant preparation ----------------------------------------------------------
