@@ -60,6 +60,15 @@ TEST_CASE("eval --json prints bpb, bytes and tokens/s", "[cli]") {
   CHECK(j.at("bpb").get<double>() < 8.0);
   CHECK(j.at("tokens_per_s").get<double>() > 0.0);
   CHECK(j.at("backend") == "int");
+  // Activity of the integer reference: codes per token are fixed by the shapes (5d + I per
+  // layer, + d for lm_head), events are the non-zero ones.
+  const auto& a = j.at("activity");
+  CHECK(a.at("events_per_token").get<double>() > 0.0);
+  CHECK(a.at("activation_sparsity").get<double>() > 0.0);
+  CHECK(a.at("activation_sparsity").get<double>() < 1.0);
+  CHECK(a.at("weight_sparsity").get<double>() > 0.2);
+  CHECK(a.at("weight_sparsity").get<double>() < 0.6);
+  CHECK(a.at("sops_per_token").get<double>() > a.at("events_per_token").get<double>());
 }
 
 TEST_CASE("a truncated checkpoint makes eval exit non-zero with a clear error", "[cli]") {

@@ -23,6 +23,7 @@
 
 #include "neurark/arch/error.hpp"
 #include "neurark/models/checkpoint.hpp"
+#include "neurark/models/int_ref.hpp"
 #include "neurark/models/lm.hpp"
 #include "neurark/models/synth.hpp"
 
@@ -63,10 +64,22 @@ int cmd_eval(const std::string& model_dir, const std::string& text_path,
                            static_cast<long long>(done), static_cast<long long>(total));
   });
   if (show) std::fprintf(stderr, "\n");
+  // The integer reference also counts the work an event-driven chip would do.
+  const auto* iref = dynamic_cast<const nm::IntReference*>(lm.get());
+  nlohmann::json activity;
+  if (iref != nullptr && iref->activity().tokens > 0) {
+    const auto& a = iref->activity();
+    const double t = static_cast<double>(a.tokens);
+    activity = {{"events_per_token", static_cast<double>(a.events) / t},
+                {"sops_per_token", static_cast<double>(a.synaptic_ops) / t},
+                {"activation_sparsity", 1.0 - static_cast<double>(a.events) / static_cast<double>(a.activation_codes)},
+                {"weight_sparsity", iref->weight_sparsity()}};
+  }
   if (json) {
     nlohmann::json j = {{"model", model_dir}, {"text", text_path}, {"backend", backend},
                         {"bpb", r.bits_per_byte}, {"bytes", r.bytes},
                         {"tokens_per_s", r.tokens_per_s}, {"seconds", r.seconds}};
+    if (!activity.is_null()) j["activity"] = activity;
     std::cout << j.dump() << "\n";
   } else {
     std::cout << fmt::format("model     {}\ntext      {}\nbackend   {}\nbpb       {:.4f} bits/byte\n"
@@ -74,6 +87,12 @@ int cmd_eval(const std::string& model_dir, const std::string& text_path,
                              "speed     {:.0f} tokens/s ({:.1f} s)\n",
                              model_dir, text_path, backend, r.bits_per_byte, r.bytes,
                              r.tokens_per_s, r.seconds);
+    if (!activity.is_null())
+      std::cout << fmt::format("activity  {:.0f} events/token, {:.0f} synaptic ops/token, activation "
+                               "sparsity {:.1f} %, weight sparsity {:.1f} %\n",
+                               activity["events_per_token"].get<double>(), activity["sops_per_token"].get<double>(),
+                               100 * activity["activation_sparsity"].get<double>(),
+                               100 * activity["weight_sparsity"].get<double>());
   }
   return 0;
 }

@@ -107,13 +107,30 @@ IntReference::IntReference(const HGRNBitWeights& weights) : IntReference(IntMode
 
 IntReference::IntReference(IntModel model) : model_(std::move(model)) { reset(); }
 
+double IntReference::weight_sparsity() const {
+  int64_t zeros = 0, total = 0;
+  const auto count = [&](const IntBitLinear& bl) {
+    for (int8_t t : bl.w_t) zeros += t == 0;
+    total += static_cast<int64_t>(bl.w_t.size());
+  };
+  for (const IntLayer& L : model_.layers)
+    for (const IntBitLinear* bl : {&L.i_proj, &L.f_proj, &L.g_proj, &L.o_proj, &L.gate_proj, &L.down_proj}) count(*bl);
+  count(model_.lm_head);
+  return total > 0 ? static_cast<double>(zeros) / static_cast<double>(total) : 0.0;
+}
+
 void IntReference::reset() {
   h_.assign(model_.layers.size(),
             std::vector<int32_t>(static_cast<std::size_t>(model_.config.hidden_size), 0));
 }
 
 void IntReference::step(int32_t token, std::vector<float>& logits) {
-  step_q16(token, logits_q16_);
+  trace_ = IntStepTrace{};
+  step_q16(token, logits_q16_, &trace_);
+  ++activity_.tokens;
+  activity_.events += trace_.events;
+  activity_.synaptic_ops += trace_.synaptic_ops;
+  activity_.activation_codes += trace_.activation_codes;
   logits.resize(logits_q16_.size());
   for (std::size_t i = 0; i < logits_q16_.size(); ++i)
     logits[i] = static_cast<float>(std::ldexp(static_cast<double>(logits_q16_[i]), -arch::kActFrac));

@@ -70,12 +70,24 @@ class IntReference : public LanguageModel {
   void step_q16(int32_t token, std::vector<int32_t>& logits_q16, IntStepTrace* trace = nullptr);
 
   const IntModel& model() const { return model_; }
+
+  // Activity counted over every step() since construction (step_q16 counts only when given a
+  // trace): tokens, events (non-zero activation codes into BitLinears), synaptic operations
+  // (non-zero code x non-zero weight), activation codes.
+  struct Activity {
+    int64_t tokens = 0, events = 0, synaptic_ops = 0, activation_codes = 0;
+  };
+  const Activity& activity() const { return activity_; }
+  // Fraction of zero ternary weights over all BitLinears (static weight sparsity).
+  double weight_sparsity() const;
   const std::vector<int32_t>& state_q20(std::size_t layer) const { return h_[layer]; }
 
  private:
   IntModel model_;
   std::vector<std::vector<int32_t>> h_;
   std::vector<int32_t> logits_q16_;
+  IntStepTrace trace_;
+  Activity activity_;
 };
 
 }  // namespace neurark::models
