@@ -91,10 +91,17 @@ int8_t ternarize(float w, float s_w) {
 void ternary_matvec(const int8_t* q, const int8_t* w, int64_t k_in, int64_t n_out,
                     int32_t* acc) {
   // Multiply form of ternary_mac: x * t with t in {-1, 0, 1} is exactly add / subtract / skip.
+  // Codes and weights widened to int16 first so the compiler can use 16-bit multiply-add
+  // instructions (pmaddwd); every product and sum is exact in int32 either way.
+  thread_local std::vector<int16_t> q16, w16;
+  q16.assign(q, q + k_in);
+  w16.resize(static_cast<std::size_t>(k_in));
   for (int64_t o = 0; o < n_out; ++o) {
     const int8_t* row = w + o * k_in;
+    for (int64_t k = 0; k < k_in; ++k) w16[static_cast<std::size_t>(k)] = row[k];
     int32_t a = 0;
-    for (int64_t k = 0; k < k_in; ++k) a += static_cast<int32_t>(q[k]) * row[k];
+    for (int64_t k = 0; k < k_in; ++k)
+      a += static_cast<int32_t>(q16[static_cast<std::size_t>(k)]) * w16[static_cast<std::size_t>(k)];
     acc[o] = a;
   }
 }
@@ -109,7 +116,13 @@ uint64_t absmax(const int64_t* u, int64_t n) {
 
 int8_t quantize_absmax(int64_t u, uint64_t m) {
   if (m == 0) return 0;
-  const u128 mag = magnitude(u);
+  const uint64_t mag64 = magnitude(u);
+  if (mag64 < (uint64_t{1} << 55) && m < (uint64_t{1} << 62)) {  // fast path, same result in 64 bits
+    const uint64_t q = (2 * uint64_t{kActCodeMax} * mag64 + m) / (2 * m);
+    const auto q8 = static_cast<int8_t>(std::min<uint64_t>(q, kActCodeMax));
+    return static_cast<int8_t>(u < 0 ? -q8 : q8);
+  }
+  const u128 mag = mag64;
   const u128 q = (2 * u128{kActCodeMax} * mag + m) / (2 * u128{m});  // round half away
   const auto q8 = static_cast<int8_t>(std::min<u128>(q, kActCodeMax));
   return static_cast<int8_t>(u < 0 ? -q8 : q8);
@@ -200,11 +213,13 @@ Scale scale_rsqrt(u128 v) {
 
 int32_t requantize(int32_t acc, Scale s) {
   if (acc == 0 || s.mant == 0) return 0;
-  const u128 mag = static_cast<u128>(magnitude(acc)) * s.mant;  // < 2^63
+  const uint64_t mag64 = magnitude(acc) * uint64_t{s.mant};  // < 2^63: no overflow in 64 bits
+  const u128 mag = mag64;
   const int64_t shift = -static_cast<int64_t>(s.exp);
   u128 r;
   if (shift > 0) {
-    r = shift >= 127 ? 0 : (mag + (kOne128 << (shift - 1))) >> shift;  // half away from zero
+    // mag64 + 2^(shift-1) < 2^64 for shift <= 63; beyond, the result is 0 (mag64 < 2^63).
+    r = shift >= 64 ? 0 : (mag64 + (uint64_t{1} << (shift - 1))) >> shift;  // half away from zero
   } else {
     const int64_t left = -shift;
     r = (left >= 64 || bit_length(mag) + left > 64) ? (kOne128 << 64) : (mag << left);
