@@ -18,6 +18,6 @@ if [[ ! -f "$spec" || "$model/model.safetensors" -nt "$spec" ]]; then
   /usr/bin/python3 models/train/int_spec.py --model "$model" --golden "$golden" --out "$spec"
 fi
 NEURARK_TEST_MODEL="$model" NEURARK_TEST_GOLDEN="$golden" build/tests/neurark_tests "[golden],[spec]" -s \
-  | grep -E "float reference vs|int reference vs|passed|failed" || true
+  | grep -E -A1 "float reference vs|int reference vs|passed|failed" | grep -v "^--" || true
 echo "== reference speed (same bytes, same process) =="
 build/bench/bench_references "$model" "$heldout" 3000
