@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
 model=models/zoo/shakespeare-d256-l4
-echo "== neurark generate (bit-exact integer reference) =="
-build/neurark generate --model "$model" --backend int --prompt "ROMEO:" --max-new-tokens 300
+echo "== neurark generate (bit-exact integer reference, sampled at T = 0.8, seed 1) =="
+build/neurark generate --model "$model" --backend int --prompt "ROMEO:" --max-new-tokens 300 \
+  --temperature 0.8 --seed 1
 echo "== neurark eval on the held-out 10 % of tinyshakespeare (integer reference) =="
 build/neurark eval --model "$model" --backend int --text data/tinyshakespeare/heldout.txt --progress
