@@ -58,12 +58,22 @@ int cmd_eval(const std::string& model_dir, const std::string& text_path,
   const std::string text = read_text(text_path, max_bytes);  // cheap checks before the model
   const nm::HGRNBitWeights w = nm::HGRNBitWeights::load(model_dir);
   auto lm = nm::make_reference(backend, w);
-  const bool show = progress || isatty(STDERR_FILENO) != 0;
+  // Progress on stderr: redrawn in place on a terminal, one line per 10 % in a log (--progress).
+  const bool tty = isatty(STDERR_FILENO) != 0;
+  const bool show = progress || tty;
+  int64_t last_decile = 0;
   const nm::EvalResult r = nm::evaluate(*lm, text, [&](int64_t done, int64_t total) {
-    if (show) std::fprintf(stderr, "\reval [%s] %lld/%lld bytes", backend.c_str(),
-                           static_cast<long long>(done), static_cast<long long>(total));
+    if (!show) return;
+    if (tty) {
+      std::fprintf(stderr, "\reval [%s] %lld/%lld bytes", backend.c_str(), static_cast<long long>(done),
+                   static_cast<long long>(total));
+    } else if (const int64_t decile = 10 * done / total; decile > last_decile) {
+      last_decile = decile;
+      std::fprintf(stderr, "eval [%s] %lld/%lld bytes (%lld %%)\n", backend.c_str(), static_cast<long long>(done),
+                   static_cast<long long>(total), static_cast<long long>(10 * decile));
+    }
   });
-  if (show) std::fprintf(stderr, "\n");
+  if (show && tty) std::fprintf(stderr, "\n");
   // The integer reference also counts the work an event-driven chip would do.
   const auto* iref = dynamic_cast<const nm::IntReference*>(lm.get());
   nlohmann::json activity;
