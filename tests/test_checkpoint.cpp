@@ -340,5 +340,12 @@ TEST_CASE("checkpoint: a directory that does not exist", "[checkpoint]") {
   TempDir dir;
   const std::string missing = dir.file("no-such-model");
   CHECK_THAT(error_message([&] { HGRNBitWeights::load(missing); }),
-             Contains(missing) && Contains("not a directory"));
+             Contains(missing) && Contains("does not exist"));
+  // A file where a folder is expected: say which folder was probably meant.
+  write_text(dir.file("config.json"), "{}");
+  CHECK_THAT(error_message([&] { HGRNBitWeights::load(dir.file("config.json")); }),
+             Contains("is a file") && Contains("did you mean its folder '" + dir.path() + "'"));
+  write_text(dir.file("chip.yaml"), "format: neurark-chip\n");
+  CHECK_THAT(error_message([&] { HGRNBitWeights::load(dir.file("chip.yaml")); }),
+             Contains("chip description"));
 }

@@ -107,6 +107,9 @@ TEST_CASE("chip file errors name file, key path, line, value and expectation", "
   SECTION("missing required key") {
     CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with("  lanes: 4\n", ""), "c.yaml"),
                       Contains("missing required key 'neurocore.lanes'"));
+    CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with("  lanes: 4\n", "  lane: 4\n"), "c.yaml"),
+                      Contains("missing required key 'neurocore.lanes'") &&
+                          Contains("found unknown key 'neurocore.lane' at line 11: misspelled?"));
     CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with("name: t\n", ""), "c.yaml"),
                       Contains("missing required key 'name'"));
   }

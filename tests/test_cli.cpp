@@ -109,9 +109,12 @@ TEST_CASE("a missing text file is named in the error", "[cli]") {
 
 TEST_CASE("command-line syntax errors exit 2", "[cli]") {
   neurark_test::TempDir tmp;
-  Run r = run_cli("eval --model x --text y --backend gpu", tmp);
+  Run r = run_cli("eval --model x --text y --unknown-flag", tmp);
   CHECK(r.exit_code == 2);
-  CHECK_THAT(r.err, Catch::Contains("neurark: error:") && Catch::Contains("gpu"));
+  CHECK_THAT(r.err, Catch::Contains("neurark: error:") && Catch::Contains("--unknown-flag"));
+  r = run_cli("eval --model x --text y --backend gpu", tmp);
+  CHECK(r.exit_code == 1);  // a bad value, named
+  CHECK_THAT(r.err, Catch::Contains("gpu"));
   r = run_cli("eval --model x", tmp);
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("--text"));
@@ -160,4 +163,25 @@ TEST_CASE("generate is deterministic: greedy, and sampling with a seed", "[cli]"
   const Run s2 = run_cli(base + " --temperature 0.8 --seed 7", tmp);
   REQUIRE(s1.exit_code == 0);
   CHECK(s1.out == s2.out);
+}
+
+TEST_CASE("fit: the bundled model on the default chip, and the refusal on the smallest", "[cli]") {
+  neurark_test::TempDir tmp;
+  const std::string model = neurark::test::default_model_dir();
+  const std::string chips = neurark::test::source_dir() + "/arch/chips/";
+  Run r = run_cli("fit --model " + model + " --chip " + chips + "default-4x4.yaml --json", tmp);
+  REQUIRE(r.exit_code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j.at("fits") == true);
+  CHECK(j.at("weight_bytes") == 671744);  // 2,686,976 ternary weights at 2 bits
+  CHECK(j.at("cores") == 16);
+  CHECK(j.at("tiles").size() == 25);      // 4 layers x 6 BitLinears + lm_head, one tile each
+  r = run_cli("fit --model " + model + " --chip " + chips + "edge-2x2.yaml", tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("model does not fit chip 'edge-2x2'") && Catch::Contains("671744 bytes"));
+  r = run_cli("eval --model " + model + " --text x --backend itn", tmp);
+  CHECK(r.exit_code == 1);  // a value the parser rejects is bad input
+  r = run_cli("--version", tmp);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("neurark 0.1.0"));
 }

@@ -49,8 +49,16 @@ class Section {
     read_.insert(key);
     const YAML::Node& cn = node_;  // const: operator[] must not insert
     const YAML::Node n = cn[key];
-    if (!n && required)
-      throw Error(fmt::format("{}:{}: missing required key '{}'", file_, node_.Mark().line + 1, key_path(key)));
+    if (!n && required) {
+      // A present key that starts like the missing one is probably a misspelling of it.
+      std::string hint;
+      for (const auto& kv : node_) {
+        const auto k = kv.first.as<std::string>();
+        if (k.size() >= 3 && key.size() >= 3 && k.compare(0, 3, key, 0, 3) == 0)
+          hint = fmt::format(" (found unknown key '{}' at line {}: misspelled?)", key_path(k), kv.first.Mark().line + 1);
+      }
+      throw Error(fmt::format("{}:{}: missing required key '{}'{}", file_, node_.Mark().line + 1, key_path(key), hint));
+    }
     return n;
   }
 

@@ -101,10 +101,22 @@ std::vector<ExpectedTensor> expected_tensors(const HGRNBitConfig& c) {
 HGRNBitWeights HGRNBitWeights::load(const std::string& dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
-    throw Error(fmt::format("{}: not a directory, expected a checkpoint directory holding config.json "
-                            "and model.safetensors",
+  if (!fs::exists(dir, ec)) {
+    throw Error(fmt::format("{}: does not exist, expected a checkpoint folder holding config.json and "
+                            "model.safetensors",
                             dir));
+  }
+  if (!fs::is_directory(dir, ec)) {
+    const fs::path p(dir);
+    std::string hint;
+    const std::string ext = p.extension().string();
+    if (p.filename() == "config.json" || ext == ".safetensors" || p.filename() == "model.safetensors.index.json")
+      hint = fmt::format(" (did you mean its folder '{}'?)", p.parent_path().empty() ? "." : p.parent_path().string());
+    else if (ext == ".yaml" || ext == ".yml")
+      hint = " (this looks like a chip description: pass it with --chip)";
+    throw Error(fmt::format("{}: is a file, expected a checkpoint folder holding config.json and "
+                            "model.safetensors{}",
+                            dir, hint));
   }
   const std::string config_path = (fs::path(dir) / "config.json").string();
   if (!fs::exists(config_path, ec)) {

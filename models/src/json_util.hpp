@@ -112,7 +112,9 @@ inline std::vector<unsigned char> read_whole_file(const std::string& path) {
   std::error_code ec;
   const fs::file_status st = fs::status(path, ec);
   if (!fs::exists(st)) throw Error(fmt::format("{}: file does not exist", path));
-  if (!fs::is_regular_file(st)) throw Error(fmt::format("{}: not a regular file", path));
+  if (!fs::is_regular_file(st))
+    throw Error(fmt::format("{}: not a regular file{}", path,
+                            fs::is_directory(st) ? " (a folder; expected a file in it, e.g. config.json)" : ""));
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(fmt::format("{}: cannot open the file for reading", path));
   in.seekg(0, std::ios::end);

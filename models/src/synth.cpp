@@ -154,13 +154,18 @@ void write_shard(const std::string& path, const Shard& shard, std::size_t item, 
 
 }  // namespace
 
+void check_new_output_dir(const std::string& out_dir) {
+  std::error_code ec;
+  if (fs::exists(out_dir, ec) && !(fs::is_directory(out_dir, ec) && fs::is_empty(out_dir, ec)))
+    throw Error(fmt::format("{}: already exists and is not an empty folder; choose a new output folder", out_dir));
+}
+
 SynthResult synth_checkpoint(const HGRNBitConfig& config, const std::string& out_dir,
                              const SynthOptions& options) {
   if (options.dtype != "BF16" && options.dtype != "F32")
     throw Error(fmt::format("synth-checkpoint: dtype '{}' is not supported, expected BF16 or F32", options.dtype));
+  check_new_output_dir(out_dir);
   std::error_code ec;
-  if (fs::exists(out_dir, ec) && !(fs::is_directory(out_dir, ec) && fs::is_empty(out_dir, ec)))
-    throw Error(fmt::format("{}: already exists and is not an empty folder; choose a new output folder", out_dir));
   const bool bf16 = options.dtype == "BF16";
   const std::size_t item = bf16 ? 2 : 4;
 

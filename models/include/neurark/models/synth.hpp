@@ -39,4 +39,7 @@ struct SynthResult {
 SynthResult synth_checkpoint(const HGRNBitConfig& config, const std::string& out_dir,
                              const SynthOptions& options);
 
+// Throws neurark::Error unless `out_dir` does not exist or is an empty folder.
+void check_new_output_dir(const std::string& out_dir);
+
 }  // namespace neurark::models
