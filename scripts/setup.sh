@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev               # JSON (safetensors headers, config.json, reports)
   libcli11-dev                     # command line
   libyaml-cpp-dev                  # chip descriptions (YAML)
+  libxxhash-dev                    # chip image checksums (XXH3-64)
 )
 if [[ "${1:-}" == "--train" ]]; then
   packages+=(python3-torch python3-numpy libopenblas0-openmp)

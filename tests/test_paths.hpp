@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 namespace neurark::test {
@@ -20,6 +22,14 @@ inline std::string default_model_dir() {
 inline std::string golden_path() {
   const char* env = std::getenv("NEURARK_TEST_GOLDEN");
   return env != nullptr ? env : source_dir() + "/tests/golden/shakespeare-d256-l4.golden.safetensors";
+}
+
+// The whole content of a file ("" if it cannot be read).
+inline std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 inline std::string heldout_path() { return source_dir() + "/data/tinyshakespeare/heldout.txt"; }

@@ -1,10 +1,13 @@
-// neurark: command line of the neurark toolkit (thin wiring of models/, arch/).
+// neurark: command line of the neurark toolkit (thin wiring of models/, compiler/, sim/, arch/).
 //
 //   neurark generate --model DIR --prompt TEXT [--max-new-tokens N] [--backend float|int]
 //                    [--temperature T] [--seed S]
 //   neurark eval --model DIR --text FILE [--backend float|int] [--max-bytes N] [--json]
 //   neurark synth-checkpoint --config CONFIG.json -o DIR [--seed N] [--dtype BF16|F32]
 //   neurark fit --model DIR --chip CHIP.yaml [--json]
+//   neurark compile --model DIR --chip CHIP.yaml -o IMAGE [--dump-dir DIR] [--dump-after PASS] [--seed N]
+//   neurark inspect IMAGE [--json]
+//   eval / generate also take --backend func with --image IMAGE, or --chip CHIP.yaml (compile on the fly)
 //
 // Exit codes: 0 success; 1 bad input (checkpoint, chip, text file, option value; a model that
 // does not fit), with "neurark: error: ..." naming the file or option, the value and what was
@@ -13,10 +16,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
+#include <sstream>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -25,16 +32,25 @@
 
 #include "neurark/arch/chip.hpp"
 #include "neurark/arch/error.hpp"
-#include "neurark/compiler/partition.hpp"
+#include "neurark/arch/image.hpp"
+#include "neurark/compiler/inspect.hpp"
+#include "neurark/compiler/passes.hpp"
 #include "neurark/models/checkpoint.hpp"
 #include "neurark/models/int_ref.hpp"
 #include "neurark/models/lm.hpp"
 #include "neurark/models/synth.hpp"
+#include "neurark/sim/backend.hpp"
+#include "neurark/sim/functional.hpp"
 
 namespace {
 
 using neurark::Error;
 namespace nm = neurark::models;
+namespace nc = neurark::arch;
+namespace ncc = neurark::compiler;
+namespace ns = neurark::sim;
+using ncc::inspect_summary;
+using ncc::inspect_text;
 
 constexpr int64_t kMaxNewTokens = 10'000'000;
 
@@ -65,13 +81,72 @@ void warn_if_not_byte_level(const nm::HGRNBitWeights& w, const std::string& mode
                              model_dir, w.config.vocab_size);
 }
 
-int cmd_eval(const std::string& model_dir, const std::string& text_path,
-             const std::string& backend, int64_t max_bytes, bool json, bool progress) {
+std::shared_ptr<const nm::HGRNBitWeights> load_weights(const std::string& model_dir) {
+  return std::make_shared<const nm::HGRNBitWeights>(nm::HGRNBitWeights::load(model_dir));
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Where a model comes from: a checkpoint run by a reference backend, or a chip image run by the
+// functional backend (an image given with --image, or compiled on the fly for --chip).
+struct ModelSource {
+  std::string model_dir, backend, chip_path, image_path;
+};
+
+std::unique_ptr<nm::LanguageModel> open_model(const ModelSource& src) {
+  if (src.backend != "func") {
+    if (!src.image_path.empty())
+      throw Error(fmt::format("--image: the {} backend runs a checkpoint; images run on --backend func", src.backend));
+    if (!src.chip_path.empty())
+      throw Error(fmt::format("--chip: the {} backend does not model a chip; use --backend func", src.backend));
+    if (src.model_dir.empty()) throw Error(fmt::format("--model: required for --backend {}", src.backend));
+    const auto w = load_weights(src.model_dir);
+    warn_if_not_byte_level(*w, src.model_dir);
+    return nm::make_reference(src.backend, *w);
+  }
+  if (src.image_path.empty() == src.chip_path.empty())
+    throw Error("--backend func: give exactly one of --image IMAGE (a compiled chip image) or --chip FILE "
+                "(with --model: compile on the fly)");
+  if (!src.image_path.empty()) {
+    if (!src.model_dir.empty())
+      throw Error("--model: not used with --image (the image carries the model); drop one of them");
+    return ns::make_functional_backend(nc::Image::open(src.image_path));
+  }
+  if (src.model_dir.empty()) throw Error("--model: required with --chip (the model to compile)");
+  const nc::ChipDescription chip = nc::ChipDescription::from_file(src.chip_path);
+  const auto w = load_weights(src.model_dir);
+  warn_if_not_byte_level(*w, src.model_dir);
+  ncc::CompileOptions opt;  // placement seed 1, as `neurark compile`
+  const ncc::Graph g = ncc::compile_graph(w, chip, read_file(src.chip_path), opt);
+  // The image goes to a private temporary file, removed as soon as it is mapped.
+  namespace fs = std::filesystem;
+  const fs::path tmp = fs::temp_directory_path() / fmt::format("neurark-{}-{}.nimg", ::getpid(),
+      std::chrono::steady_clock::now().time_since_epoch().count());
+  ncc::emit(g, tmp.string());
+  std::unique_ptr<nm::LanguageModel> lm;
+  try {
+    const nc::Image img = nc::Image::open(tmp.string());
+    fs::remove(tmp);
+    lm = ns::make_functional_backend(img);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    throw;
+  }
+  return lm;
+}
+
+int cmd_eval(const ModelSource& src, const std::string& text_path, int64_t max_bytes, bool json, bool progress) {
   if (max_bytes < 0) throw Error(fmt::format("--max-bytes: {} is negative, expected 0 (all) or a byte count", max_bytes));
   const std::string text = read_text(text_path, max_bytes);  // cheap checks before the model
-  const nm::HGRNBitWeights w = nm::HGRNBitWeights::load(model_dir);
-  warn_if_not_byte_level(w, model_dir);
-  auto lm = nm::make_reference(backend, w);
+  const std::string& backend = src.backend;
+  const std::string model_dir = src.image_path.empty() ? src.model_dir : src.image_path;
+  auto lm = open_model(src);
   // Progress on stderr: redrawn in place on a terminal, one line per 10 % in a log (--progress).
   const bool tty = isatty(STDERR_FILENO) != 0;
   const bool show = progress || tty;
@@ -90,7 +165,20 @@ int cmd_eval(const std::string& model_dir, const std::string& text_path,
   if (show && tty) std::fprintf(stderr, "\n");
   // The integer reference also counts the work an event-driven chip would do.
   const auto* iref = dynamic_cast<const nm::IntReference*>(lm.get());
+  const auto* sback = dynamic_cast<const ns::Backend*>(lm.get());
   nlohmann::json activity;
+  if (sback != nullptr && sback->counters().tokens > 0) {
+    const ns::Counters& c = sback->counters();
+    const double t = static_cast<double>(c.tokens);
+    activity = {{"events_per_token", static_cast<double>(c.total.events_out) / t},
+                {"sops_per_token", static_cast<double>(c.total.synaptic_ops) / t},
+                {"activation_sparsity", 1.0 - static_cast<double>(c.total.events_out) / static_cast<double>(c.activation_codes)},
+                {"tile_deliveries_per_token", static_cast<double>(c.total.events_in) / t},
+                {"sram_words_per_token", static_cast<double>(c.total.sram_words) / t},
+                {"neuron_ops_per_token", static_cast<double>(c.total.neuron_ops) / t},
+                {"values_moved_per_token", static_cast<double>(c.total.values_out) / t},
+                {"flit_hops_per_token", static_cast<double>(c.flit_hops) / t}};
+  }
   if (iref != nullptr && iref->activity().tokens > 0) {
     const auto& a = iref->activity();
     const double t = static_cast<double>(a.tokens);
@@ -112,30 +200,36 @@ int cmd_eval(const std::string& model_dir, const std::string& text_path,
                              "speed     {:.0f} tokens/s ({:.1f} s)\n",
                              model_dir, text_path, backend, r.bits_per_byte, r.bytes,
                              r.tokens_per_s, r.seconds);
-    if (!activity.is_null())
+    if (activity.contains("weight_sparsity"))
       std::cout << fmt::format("activity  {:.0f} events/token, {:.0f} synaptic ops/token, activation "
                                "sparsity {:.1f} %, weight sparsity {:.1f} %\n",
                                activity["events_per_token"].get<double>(), activity["sops_per_token"].get<double>(),
                                100 * activity["activation_sparsity"].get<double>(),
                                100 * activity["weight_sparsity"].get<double>());
+    else if (activity.contains("flit_hops_per_token"))
+      std::cout << fmt::format("activity  {:.0f} events/token ({:.0f} tile deliveries), {:.0f} synaptic ops/token, "
+                               "activation sparsity {:.1f} %\n"
+                               "chip      {:.0f} SRAM words, {:.0f} neuron-unit ops, {:.0f} values moved, "
+                               "{:.0f} flit-hops per token\n",
+                               activity["events_per_token"].get<double>(), activity["tile_deliveries_per_token"].get<double>(),
+                               activity["sops_per_token"].get<double>(), 100 * activity["activation_sparsity"].get<double>(),
+                               activity["sram_words_per_token"].get<double>(), activity["neuron_ops_per_token"].get<double>(),
+                               activity["values_moved_per_token"].get<double>(), activity["flit_hops_per_token"].get<double>());
   }
   return 0;
 }
 
-int cmd_generate(const std::string& model_dir, const std::string& prompt, int64_t n,
-                 const std::string& backend, double temperature, int64_t seed) {
+int cmd_generate(const ModelSource& src, const std::string& prompt, int64_t n, double temperature, int64_t seed) {
   if (prompt.empty()) throw Error("--prompt: empty, expected at least one byte of text");
   if (n < 0 || n > kMaxNewTokens)
     throw Error(fmt::format("--max-new-tokens: {} is out of range, expected 0 to {}", n, kMaxNewTokens));
   if (!std::isfinite(temperature) || temperature < 0.0)
     throw Error(fmt::format("--temperature: {} is not valid, expected a finite number >= 0 (0 = greedy)", temperature));
   if (seed < 0) throw Error(fmt::format("--seed: {} is negative, expected 0 to 2^63-1", seed));
-  const nm::HGRNBitWeights w = nm::HGRNBitWeights::load(model_dir);
-  if (w.config.vocab_size < 256)
-    throw Error(fmt::format("{}: config.json vocab_size is {}, expected at least 256 (prompts are bytes)",
-                            model_dir, w.config.vocab_size));
-  warn_if_not_byte_level(w, model_dir);
-  auto lm = nm::make_reference(backend, w);
+  auto lm = open_model(src);
+  if (lm->vocab_size() < 256)
+    throw Error(fmt::format("{}: vocab_size is {}, expected at least 256 (prompts are bytes)",
+                            src.image_path.empty() ? src.model_dir : src.image_path, lm->vocab_size()));
   std::vector<int32_t> toks;
   for (unsigned char c : prompt) toks.push_back(c);
   nm::GenerateOptions opt;
@@ -152,49 +246,104 @@ int cmd_generate(const std::string& model_dir, const std::string& prompt, int64_
   return 0;
 }
 
+
 int cmd_fit(const std::string& model_dir, const std::string& chip_path, bool json) {
-  const neurark::arch::ChipDescription chip = neurark::arch::ChipDescription::from_file(chip_path);
-  const nm::IntModel model = nm::IntModel::prepare(nm::HGRNBitWeights::load(model_dir));
-  const neurark::compiler::Partition p = neurark::compiler::partition_and_pack(model, chip);
-  const auto bls = neurark::compiler::bitlinears_in_order(model);
+  const nc::ChipDescription chip = nc::ChipDescription::from_file(chip_path);
+  ncc::CompileOptions opt;
+  opt.stop_after = "place";
+  const ncc::Graph g = ncc::compile_graph(load_weights(model_dir), chip, read_file(chip_path), opt);
+  int64_t weight_bytes = 0, dram_bytes = 0;
+  std::vector<int64_t> core_bytes(static_cast<std::size_t>(chip.total_cores()), 0);
+  for (const ncc::Tile& t : g.tiles) {
+    weight_bytes += t.weight_bytes;
+    if (t.in_dram) dram_bytes += t.weight_bytes;
+    else core_bytes[static_cast<std::size_t>(t.core)] += t.weight_bytes;
+  }
+  int64_t cores_used = 0;
+  for (int64_t u : core_bytes) cores_used += u > 0;
   if (json) {
     nlohmann::json tiles = nlohmann::json::array();
-    for (const auto& t : p.tiles)
-      tiles.push_back({{"bitlinear", bls[t.bitlinear].name}, {"rows", {t.row_begin, t.row_end}},
-                       {"bytes", t.weight_bytes}, {"core", t.core}});
+    for (const ncc::Tile& t : g.tiles)
+      tiles.push_back({{"bitlinear", g.ops[static_cast<std::size_t>(t.op)].name}, {"rows", {t.row_begin, t.row_end}},
+                       {"bytes", t.weight_bytes}, {"core", t.core}, {"in_dram", t.in_dram}});
     std::cout << nlohmann::json{{"model", model_dir}, {"chip", chip.name}, {"fits", true},
-                                {"weight_bytes", p.weight_bytes}, {"dram_bytes", p.dram_bytes},
-                                {"cores_used", p.cores_used}, {"cores", chip.total_cores()},
-                                {"core_bytes_used", p.core_bytes_used}, {"tiles", tiles}}
+                                {"weight_bytes", weight_bytes}, {"dram_bytes", dram_bytes},
+                                {"cores_used", cores_used}, {"cores", chip.total_cores()},
+                                {"core_bytes_used", core_bytes}, {"tiles", tiles}}
                      .dump()
               << "\n";
     return 0;
   }
   std::cout << fmt::format("model {} fits chip '{}' ({}): {} bytes of {} ternary weights on {} of {} "
                            "neurocores ({} bytes of synapse SRAM each){}\n",
-                           model_dir, chip.name, chip_path, p.weight_bytes,
-                           neurark::arch::to_string(chip.core.weight_encoding), p.cores_used,
-                           chip.total_cores(), chip.core.synapse_sram_bytes,
-                           p.dram_bytes > 0 ? fmt::format(", {} bytes streamed from DRAM", p.dram_bytes) : "");
+                           model_dir, chip.name, chip_path, weight_bytes,
+                           nc::to_string(chip.core.weight_encoding), cores_used, chip.total_cores(),
+                           chip.core.synapse_sram_bytes,
+                           dram_bytes > 0 ? fmt::format(", {} bytes streamed from DRAM", dram_bytes) : "");
   std::cout << fmt::format("{:<28} {:>6} {:>12} {:>10}  {}\n", "bitlinear", "tiles", "rows/tile", "bytes", "cores");
-  for (std::size_t b = 0; b < bls.size(); ++b) {
-    int64_t n = 0, bytes = 0, rows = 0;
+  for (const ncc::Op& op : g.ops) {
+    if (op.kind != ncc::OpKind::kBitLinearQ) continue;
+    int64_t bytes = 0, rows = 0;
     std::string cores;
-    for (const auto& t : p.tiles)
-      if (t.bitlinear == b) {
-        ++n;
-        bytes += t.weight_bytes;
-        rows = std::max(rows, t.row_end - t.row_begin);
-        cores += (cores.empty() ? "" : ",") + (t.core >= 0 ? std::to_string(t.core) : std::string("DRAM"));
-      }
-    std::cout << fmt::format("{:<28} {:>6} {:>12} {:>10}  {}\n", bls[b].name, n, rows, bytes, cores);
+    for (int ti : op.tiles) {
+      const ncc::Tile& t = g.tiles[static_cast<std::size_t>(ti)];
+      bytes += t.weight_bytes;
+      rows = std::max(rows, t.row_end - t.row_begin);
+      cores += (cores.empty() ? "" : ",") + std::to_string(t.core) + (t.in_dram ? "(DRAM)" : "");
+    }
+    std::cout << fmt::format("{:<28} {:>6} {:>12} {:>10}  {}\n", op.name, op.tiles.size(), rows, bytes, cores);
   }
   std::cout << "synapse SRAM used per neurocore (bytes):";
-  for (int64_t u : p.core_bytes_used) std::cout << ' ' << u;
+  for (int64_t u : core_bytes) std::cout << ' ' << u;
   std::cout << "\n";
   return 0;
 }
 
+int cmd_compile(const std::string& model_dir, const std::string& chip_path, const std::string& out,
+                const std::string& dump_dir, const std::vector<std::string>& dump_after, int64_t seed) {
+  if (seed < 0) throw Error(fmt::format("--seed: {} is negative, expected 0 to 2^63-1", seed));
+  const nc::ChipDescription chip = nc::ChipDescription::from_file(chip_path);
+  ncc::CompileOptions opt;
+  opt.seed = static_cast<uint64_t>(seed);
+  opt.dump_dir = dump_dir;
+  opt.dump_after = dump_after;
+  opt.dump_stream = [](const std::string& text) { std::cout << text << std::flush; };
+  opt.log = [](const std::string& line) { std::cerr << line << "\n"; };
+  std::string names;
+  for (const std::string& n : ncc::pipeline_names()) names += (names.empty() ? "" : " -> ") + n;
+  std::cerr << "pipeline: " << names << "\n";
+  const auto t0 = std::chrono::steady_clock::now();
+  const ncc::Graph g = ncc::compile_graph(load_weights(model_dir), chip, read_file(chip_path), opt);
+  const auto t1 = std::chrono::steady_clock::now();
+  const uint64_t bytes = ncc::emit(g, out);
+  const auto t2 = std::chrono::steady_clock::now();
+  std::cerr << fmt::format("  {:<10} {:7.2f} s\n", "emit", std::chrono::duration<double>(t2 - t1).count());
+  if (!dump_dir.empty()) {
+    std::ofstream f(fmt::format("{}/{:02d}-emit.txt", dump_dir, ncc::pipeline_names().size() - 1), std::ios::binary);
+    f << inspect_text(nc::Image::open(out));
+  }
+  int64_t cores_used = 0;
+  std::vector<bool> used(static_cast<std::size_t>(chip.total_cores()), false);
+  for (const ncc::Tile& t : g.tiles) used[static_cast<std::size_t>(t.core)] = true;
+  for (bool u : used) cores_used += u;
+  std::cerr << fmt::format("wrote {}: {} bytes, {} tiles on {} of {} neurocores, {} flows, {} phases per token ({:.1f} s)\n",
+                           out, bytes, g.tiles.size(), cores_used, chip.total_cores(), g.flows.size(),
+                           g.schedule.size(), std::chrono::duration<double>(t2 - t0).count());
+  return 0;
+}
+
+int cmd_inspect(const std::string& image_path, bool json) {
+  const nc::Image img = nc::Image::open(image_path);
+  if (json) {
+    nlohmann::json m = img.manifest();
+    m["chip"].erase("text");
+    std::cout << nlohmann::json{{"image", image_path}, {"bytes", img.file_bytes()}, {"checksum", fmt::format("{:016x}", img.checksum())},
+                                {"summary", inspect_summary(img)}}.dump() << "\n";
+    return 0;
+  }
+  std::cout << inspect_text(img);
+  return 0;
+}
 int cmd_synth(const std::string& config_path, const std::string& out_dir, int64_t seed,
               const std::string& dtype) {
   if (seed < 0) throw Error(fmt::format("--seed: {} is negative, expected 0 to 2^63-1", seed));
@@ -223,36 +372,59 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  std::string model_dir, text_path, backend = "int", prompt;
+  std::string model_dir, text_path, backend = "int", prompt, chip_path, image_path;
   int64_t max_bytes = 0, max_new = 64, seed = 0;
   bool json = false, progress = false;
   double temperature = 0.0;
 
-  auto* gen = app.add_subcommand("generate", "Generate text from a prompt with a reference backend");
-  gen->add_option("--model", model_dir, "Checkpoint folder (config.json + *.safetensors)")->required();
+  const char* backend_help =
+      "float (fp32 reference), int (bit-exact integer reference) or func (functional chip backend: runs "
+      "--image, or compiles --model for --chip on the fly)";
+  auto* gen = app.add_subcommand("generate", "Generate text from a prompt");
+  gen->add_option("--model", model_dir, "Checkpoint folder (config.json + *.safetensors)");
   gen->add_option("--prompt", prompt, "Prompt text (bytes are tokens)")->required();
   gen->add_option("--max-new-tokens", max_new, "Tokens to generate (0 to 10^7)")->capture_default_str();
-  gen->add_option("--backend", backend, "float (fp32 reference) or int (bit-exact integer reference)")
-      ->check(CLI::IsMember({"float", "int"}))->capture_default_str();
+  gen->add_option("--backend", backend, backend_help)
+      ->check(CLI::IsMember({"float", "int", "func"}))->capture_default_str();
+  gen->add_option("--chip", chip_path, "func: chip description to compile the model for");
+  gen->add_option("--image", image_path, "func: chip image to run (from neurark compile)");
   gen->add_option("--temperature", temperature, "0 = greedy; > 0 samples from softmax(logits / T)")
       ->capture_default_str();
   gen->add_option("--seed", seed, "Sampling seed, >= 0 (same seed, same text)")->capture_default_str();
 
   auto* ev = app.add_subcommand("eval", "Bits per byte of a text file, recurrent state carried throughout");
-  ev->add_option("--model", model_dir, "Checkpoint folder (config.json + *.safetensors)")->required();
+  ev->add_option("--model", model_dir, "Checkpoint folder (config.json + *.safetensors)");
   ev->add_option("--text", text_path, "Text file (bytes are tokens)")->required();
-  ev->add_option("--backend", backend, "float or int")->check(CLI::IsMember({"float", "int"}))
+  ev->add_option("--backend", backend, backend_help)->check(CLI::IsMember({"float", "int", "func"}))
       ->capture_default_str();
+  ev->add_option("--chip", chip_path, "func: chip description to compile the model for");
+  ev->add_option("--image", image_path, "func: chip image to run (from neurark compile)");
   ev->add_option("--max-bytes", max_bytes, "Evaluate only the first N bytes (0 = all)")->capture_default_str();
   ev->add_flag("--json", json, "Print one JSON object {bpb, bytes, tokens_per_s, ...}");
   ev->add_flag("--progress", progress, "Show progress on stderr even when it is not a terminal");
 
-  std::string chip_path;
   auto* fit = app.add_subcommand("fit", "Does a model fit a chip? Partition BitLinears into tiles and pack them "
                                         "onto neurocores (exit 1 with what would make it fit)");
   fit->add_option("--model", model_dir, "Checkpoint folder (config.json + *.safetensors)")->required();
   fit->add_option("--chip", chip_path, "Chip description (YAML, e.g. arch/chips/default-4x4.yaml)")->required();
   fit->add_flag("--json", json, "Print the plan as one JSON object");
+
+  std::string image_out, dump_dir;
+  std::vector<std::string> dump_after;
+  int64_t place_seed = 1;
+  auto* comp = app.add_subcommand("compile", "Compile a model for a chip into a chip image (pipeline: import -> "
+                                             "lower -> fold -> partition -> place -> route -> schedule -> emit)");
+  comp->add_option("--model", model_dir, "Checkpoint folder (config.json + *.safetensors)")->required();
+  comp->add_option("--chip", chip_path, "Chip description (YAML, e.g. arch/chips/default-4x4.yaml)")->required();
+  comp->add_option("-o,--out", image_out, "Image file to write (written atomically)")->required();
+  comp->add_option("--dump-dir", dump_dir, "Write the IR after every pass to DIR/NN-PASS.ir");
+  comp->add_option("--dump-after", dump_after, "Print the IR after PASS on stdout (repeatable)");
+  comp->add_option("--seed", place_seed, "Placement seed, >= 0 (same seed, same image)")->capture_default_str();
+
+  std::string inspect_path;
+  auto* insp = app.add_subcommand("inspect", "Summarize a chip image: cores, SRAM per core, routes, events per token");
+  insp->add_option("image", inspect_path, "Chip image (from neurark compile)")->required();
+  insp->add_flag("--json", json, "Print the summary as one JSON object");
 
   std::string config_path, out_dir, dtype = "BF16";
   auto* syn = app.add_subcommand("synth-checkpoint",
@@ -275,8 +447,11 @@ int main(int argc, char** argv) {
     return bad_value ? 1 : 2;
   }
   try {
-    if (*gen) return cmd_generate(model_dir, prompt, max_new, backend, temperature, seed);
-    if (*ev) return cmd_eval(model_dir, text_path, backend, max_bytes, json, progress);
+    const ModelSource src{model_dir, backend, chip_path, image_path};
+    if (*gen) return cmd_generate(src, prompt, max_new, temperature, seed);
+    if (*ev) return cmd_eval(src, text_path, max_bytes, json, progress);
+    if (*comp) return cmd_compile(model_dir, chip_path, image_out, dump_dir, dump_after, place_seed);
+    if (*insp) return cmd_inspect(inspect_path, json);
     if (*syn) return cmd_synth(config_path, out_dir, seed, dtype);
     if (*fit) return cmd_fit(model_dir, chip_path, json);
   } catch (const Error& e) {

@@ -130,9 +130,10 @@ int8_t quantize_absmax(int64_t u, uint64_t m) {
 
 // ---- Block floating point -----------------------------------------------------------------
 
+int block_shift(uint64_t max_abs) { return std::max(0, bit_length(max_abs) - kBlockMantissaBits); }
+
 int normalize_block(const int64_t* p, int64_t n, int32_t* out) {
-  const uint64_t m = absmax(p, n);
-  const int s = std::max(0, bit_length(m) - kBlockMantissaBits);
+  const int s = block_shift(absmax(p, n));
   for (int64_t k = 0; k < n; ++k) out[k] = static_cast<int32_t>(round_shift(p[k], s));
   return s;
 }

@@ -12,12 +12,10 @@
 
 namespace neurark::models {
 
-namespace {
-
 using arch::Scale;
 
-std::vector<int16_t> norm_mantissas(const std::vector<float>& w, const std::string& dir,
-                                    const std::string& tensor, int* exp_out = nullptr) {
+std::vector<int16_t> prepare_norm(const std::vector<float>& w, const std::string& dir,
+                                    const std::string& tensor, int* exp_out) {
   try {
     arch::NormWeightQ q = arch::quantize_norm_weight(w.data(), static_cast<int64_t>(w.size()));
     if (exp_out != nullptr) *exp_out = q.exp;
@@ -39,7 +37,7 @@ IntBitLinear prepare_bitlinear(const BitLinearWeights& w, const std::string& dir
   bl.out = t.out;
   bl.w_t = t.w_t;
   bl.s_w = t.s_w;
-  bl.norm_mant = norm_mantissas(w.norm, dir, name + ".norm.weight", &bl.norm_exp);
+  bl.norm_mant = prepare_norm(w.norm, dir, name + ".norm.weight", &bl.norm_exp);
   bl.layer_c = arch::bitlinear_layer_scale(bl.in, bl.s_w, bl.norm_exp);
   bl.col_nnz.assign(static_cast<std::size_t>(bl.in), 0);
   for (int64_t o = 0; o < bl.out; ++o)
@@ -48,13 +46,15 @@ IntBitLinear prepare_bitlinear(const BitLinearWeights& w, const std::string& dir
   return bl;
 }
 
-int32_t to_fixed(double v, int frac, const std::string& what) {
+int32_t prepare_fixed(double v, int frac, const std::string& what) {
   const double s = std::ldexp(v, frac);
   if (!std::isfinite(s) || std::fabs(s) > 2147483647.0)
     throw Error(fmt::format("{}: value {} does not fit the integer datapath's Q{}.{} format",
                             what, v, 31 - frac, frac));
   return static_cast<int32_t>(std::llround(s));
 }
+
+namespace {
 
 // One BitLinear evaluation with optional counters.
 void run_bitlinear(const IntBitLinear& bl, const int32_t* v, int32_t* y, IntStepTrace* trace,
@@ -63,6 +63,7 @@ void run_bitlinear(const IntBitLinear& bl, const int32_t* v, int32_t* y, IntStep
   const arch::BitLinearStats st = arch::bitlinear_q16(v, bl.in, bl.out, bl.norm_mant.data(),
                                                       bl.w_t.data(), bl.layer_c, y, codes.data());
   if (trace != nullptr) {
+    if (trace->record_codes) trace->bitlinear_codes.push_back(codes);
     trace->events += st.nonzero_inputs;
     trace->activation_codes += bl.in;
     for (int64_t k = 0; k < bl.in; ++k)
@@ -78,16 +79,16 @@ IntModel IntModel::prepare(const HGRNBitWeights& w) {
   const auto d = static_cast<std::size_t>(w.config.hidden_size);
   m.embeddings_q16.resize(w.embeddings.size());
   for (std::size_t i = 0; i < w.embeddings.size(); ++i)
-    m.embeddings_q16[i] = to_fixed(w.embeddings[i], arch::kActFrac,
+    m.embeddings_q16[i] = prepare_fixed(w.embeddings[i], arch::kActFrac,
                                    fmt::format("{}: tensor 'model.embeddings.weight' [{}, {}]", w.dir, i / d, i % d));
   const std::vector<std::vector<float>> lb = lower_bound_table(w);
   for (std::size_t l = 0; l < w.layers.size(); ++l) {
     const LayerWeights& lw = w.layers[l];
     const std::string p = fmt::format("model.layers.{}.", l);
     IntLayer L;
-    L.attn_norm = norm_mantissas(lw.attn_norm, w.dir, p + "attn_norm.weight");
-    L.g_norm = norm_mantissas(lw.g_norm, w.dir, p + "attn.g_norm.weight");
-    L.mlp_norm = norm_mantissas(lw.mlp_norm, w.dir, p + "mlp_norm.weight");
+    L.attn_norm = prepare_norm(lw.attn_norm, w.dir, p + "attn_norm.weight");
+    L.g_norm = prepare_norm(lw.g_norm, w.dir, p + "attn.g_norm.weight");
+    L.mlp_norm = prepare_norm(lw.mlp_norm, w.dir, p + "mlp_norm.weight");
     L.i_proj = prepare_bitlinear(lw.i_proj, w.dir, p + "attn.i_proj");
     L.f_proj = prepare_bitlinear(lw.f_proj, w.dir, p + "attn.f_proj");
     L.g_proj = prepare_bitlinear(lw.g_proj, w.dir, p + "attn.g_proj");
@@ -95,10 +96,10 @@ IntModel IntModel::prepare(const HGRNBitWeights& w) {
     L.gate_proj = prepare_bitlinear(lw.gate_proj, w.dir, p + "mlp.gate_proj");
     L.down_proj = prepare_bitlinear(lw.down_proj, w.dir, p + "mlp.down_proj");
     for (float v : lb[l])
-      L.lower_bound_q24.push_back(to_fixed(v, arch::kGateFrac, w.dir + ": tensor 'model.lower_bounds'"));
+      L.lower_bound_q24.push_back(prepare_fixed(v, arch::kGateFrac, w.dir + ": tensor 'model.lower_bounds'"));
     m.layers.push_back(std::move(L));
   }
-  m.final_norm = norm_mantissas(w.final_norm, w.dir, "model.norm.weight");
+  m.final_norm = prepare_norm(w.final_norm, w.dir, "model.norm.weight");
   m.lm_head = prepare_bitlinear(w.lm_head, w.dir, "lm_head");
   return m;
 }
@@ -149,7 +150,10 @@ void IntReference::step_q16(int32_t token, std::vector<int32_t>& logits_q16, Int
   std::vector<int32_t> v(d), i(d), fz(d), g(d), sh(d), t1(d), o(d), r(d), gy(2 * inter), act(inter),
       va(inter), z(d);
   std::vector<int8_t> codes;
-  if (trace != nullptr) trace->layer_out_q16.clear();
+  if (trace != nullptr) {
+    trace->layer_out_q16.clear();
+    trace->bitlinear_codes.clear();
+  }
   for (std::size_t l = 0; l < model_.layers.size(); ++l) {
     const IntLayer& L = model_.layers[l];
     std::vector<int32_t>& h = h_[l];

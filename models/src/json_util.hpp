@@ -21,89 +21,15 @@
 #include <nlohmann/json.hpp>
 
 #include "neurark/arch/error.hpp"
+#include "neurark/arch/json_util.hpp"
 
 namespace neurark::models::detail {
 
 using nlohmann::json;
 
-// A JSON value as it appears in a message: scalars verbatim (strings quoted, long ones cut),
-// containers one level deep ("[4, 8]", "[1, [...]]", "{...}"). Never recurses further, so a
-// hostile, deeply nested value cannot blow the stack or the message.
-inline std::string show_json(const json& v) {
-  constexpr std::size_t kMaxChars = 80;
-  constexpr std::size_t kMaxItems = 8;
-  auto scalar = [&](const json& s) {
-    std::string out = s.dump(-1, ' ', false, json::error_handler_t::replace);
-    if (out.size() > kMaxChars) out = out.substr(0, kMaxChars) + "...";
-    return out;
-  };
-  if (v.is_object()) return v.empty() ? "{}" : "{...}";
-  if (!v.is_array()) return scalar(v);
-  std::string out = "[";
-  std::size_t i = 0;
-  for (const json& e : v) {
-    if (i > 0) out += ", ";
-    if (i == kMaxItems) {
-      out += fmt::format("... ({} elements)", v.size());
-      break;
-    }
-    out += e.is_array() ? (e.empty() ? "[]" : "[...]") : e.is_object() ? (e.empty() ? "{}" : "{...}")
-                                                                        : scalar(e);
-    ++i;
-  }
-  return out + "]";
-}
-
-// "a string", "an integer", "a floating-point number", "a boolean", "null", "an array", "an object".
-inline const char* json_kind(const json& v) {
-  switch (v.type()) {
-    case json::value_t::string: return "a string";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "an integer";
-    case json::value_t::number_float: return "a floating-point number";
-    case json::value_t::boolean: return "a boolean";
-    case json::value_t::null: return "null";
-    case json::value_t::array: return "an array";
-    case json::value_t::object: return "an object";
-    default: return "an unsupported JSON value";
-  }
-}
-
-// Parses `text` (the contents of `what`, e.g. "DIR/config.json" or "X.safetensors: header") and
-// rejects malformed JSON and duplicate keys in any object (json.load would silently keep the
-// last one, hiding which value was meant). Throws neurark::Error.
-template <typename It>
-json parse_json_strict(It first, It last, const std::string& what) {
-  std::vector<std::set<std::string>> keys;  // one set per open object
-  std::optional<std::string> duplicate;
-  json::parser_callback_t cb = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start: keys.emplace_back(); break;
-      case json::parse_event_t::object_end:
-        if (!keys.empty()) keys.pop_back();
-        break;
-      case json::parse_event_t::key:
-        if (!keys.empty() && parsed.is_string() &&
-            !keys.back().insert(parsed.get_ref<const std::string&>()).second && !duplicate) {
-          duplicate = parsed.get<std::string>();
-        }
-        break;
-      default: break;
-    }
-    return true;
-  };
-  json j;
-  try {
-    j = json::parse(first, last, cb, /*allow_exceptions=*/true, /*ignore_comments=*/false);
-  } catch (const json::exception& e) {
-    throw Error(fmt::format("{}: not well-formed JSON: {}", what, e.what()));
-  }
-  if (duplicate) {
-    throw Error(fmt::format("{}: key {} appears more than once in one JSON object, expected unique keys",
-                            what, show_json(json(*duplicate))));
-  }
-  return j;
-}
+using arch::json_kind;
+using arch::parse_json_strict;
+using arch::show_json;
 
 // The whole of `path` as bytes (std::ifstream, binary). Throws neurark::Error naming the path
 // if it does not exist, is not a regular file or cannot be read.

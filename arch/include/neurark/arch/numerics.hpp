@@ -86,6 +86,10 @@ int8_t quantize_absmax(int64_t u, uint64_t m);
 // Normalizes int64 values to int32 mantissas sharing one shift: s = max(0, bit_length(max|p|)
 // - 30), out_k = round_shift(p_k, s). Returns s. |out_k| <= 2^30.
 int normalize_block(const int64_t* p, int64_t n, int32_t* out);
+// The shift normalize_block uses for a block whose max |p_k| is `max_abs`: max(0,
+// bit_length(max_abs) - 30). A block spread over several neurocores reduces max|p_k| across
+// them (max is associative) and applies round_shift(p_k, block_shift(max)) locally: the same bits.
+int block_shift(uint64_t max_abs);
 
 // ---- Per-token scales ---------------------------------------------------------------------
 

@@ -48,12 +48,25 @@ struct IntModel {
   static IntModel prepare(const HGRNBitWeights& weights);
 };
 
+// Load-time preparation of single tensors (what IntModel::prepare does for each; the compiler's
+// fold pass calls them too). `dir` and the tensor name go into error messages.
+// prepare_bitlinear: ternary weights, int16 norm mantissas, layer scale, column non-zeros; throws
+// neurark::Error for fan-in > 2^23 or an unrepresentable norm weight.
+IntBitLinear prepare_bitlinear(const BitLinearWeights& w, const std::string& dir, const std::string& name);
+// prepare_norm: int16 mantissas (arch::quantize_norm_weight), exponent to *exp_out if given.
+std::vector<int16_t> prepare_norm(const std::vector<float>& w, const std::string& dir, const std::string& tensor,
+                                  int* exp_out = nullptr);
+// prepare_fixed: round(v * 2^frac) as int32; throws neurark::Error naming `what` if it does not fit.
+int32_t prepare_fixed(double v, int frac, const std::string& what);
+
 // Per-token observations at unit boundaries, for cross-checks and counters.
 struct IntStepTrace {
   std::vector<std::vector<int32_t>> layer_out_q16;  // residual stream after each layer
   int64_t synaptic_ops = 0;       // non-zero activation code x non-zero weight pairs
   int64_t events = 0;             // non-zero activation codes entering BitLinears
   int64_t activation_codes = 0;   // all activation codes entering BitLinears
+  bool record_codes = false;      // set to fill bitlinear_codes
+  std::vector<std::vector<int8_t>> bitlinear_codes;  // [BitLinear in execution order][fan-in]
 };
 
 class IntReference : public LanguageModel {

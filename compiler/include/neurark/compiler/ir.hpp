@@ -1,0 +1,170 @@
+// neurark/compiler/ir.hpp: the compiler's graph IR — one token's dataflow through an HGRNBit
+// model, from the model-level ops of a checkpoint down to the integer ops of arch/ placed on a
+// chip (docs/compiler.md).
+//
+// A Graph is a list of ops in execution order over vector tensors (one value per channel per
+// token; the batch is one token, the recurrent state lives inside the ops that own it). Passes
+// (passes.hpp) rewrite it in a fixed order; each level adds facts:
+//   import     model-level ops (embedding, rms_norm, bit_linear, hgrn_recurrence,
+//              rms_norm_swish_gate, swiglu, add) naming their checkpoint tensors;
+//   lower      integer ops of arch/ (embed, norm_scale, bitlinear, mlgru, product, silu,
+//              add_sat) with operand ranges;
+//   fold       integer constants in the constant pool (ternary weights, int16 norm mantissas,
+//              BitLinear layer scales, Q15.16 embeddings, UQ7.24 lower bounds);
+//   partition  BitLinear row tiles and the segments of every tensor (which tile owns which
+//              channels);
+//   place      a neurocore per tile;  route  NoC flows and multicast trees;
+//   schedule   the per-token phases;  emit  the chip image.
+// Every id is an index into the owning vector; -1 means "none".
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "neurark/arch/chip.hpp"
+#include "neurark/arch/numerics.hpp"
+#include "neurark/models/config.hpp"
+
+namespace neurark::models {
+struct HGRNBitWeights;
+}
+
+namespace neurark::compiler {
+
+enum class OpKind {
+  // model level (import)
+  kEmbedding, kRmsNorm, kBitLinear, kHgrnRecurrence, kRmsNormSwishGate, kSwiGlu, kAdd,
+  // integer level (lower): each is one arch/ operation per channel or per block
+  kEmbed, kNormScale, kBitLinearQ, kMlgru, kProduct, kSilu, kAddSat,
+};
+const char* to_string(OpKind k);
+bool is_integer_op(OpKind k);
+
+// Number formats of tensors (docs/numerics.md §1).
+enum class Format { kFloat, kQ16, kBlock30, kToken };
+const char* to_string(Format f);
+
+// A contiguous range of channels of a tensor owned by one tile (and so one neurocore).
+struct Segment {
+  int64_t begin = 0, end = 0;
+  int tile = -1;  // home tile: the channels are produced and held where this tile is placed
+};
+
+struct Tensor {
+  std::string name;
+  int64_t length = 0;
+  Format format = Format::kFloat;
+  int producer = -1;               // op id
+  std::vector<Segment> segments;   // after partition: disjoint, cover [0, length), ordered
+};
+
+// An operand: channels [offset, offset + length) of a tensor.
+struct Operand {
+  int tensor = -1;
+  int64_t offset = 0, length = 0;
+};
+
+// A BitLinear row tile: output rows [row_begin, row_end), its synapse SRAM bytes.
+struct Tile {
+  int op = -1;
+  int64_t row_begin = 0, row_end = 0;
+  int64_t weight_bytes = 0;   // in the chip's weight encoding
+  int64_t neuron_bytes = 0;   // state memory of the segments homed here (state + constants)
+  int core = -1;              // neurocore (global index over chips), -1: unplaced / DRAM
+  bool in_dram = false;
+};
+
+// A constant: integer data with a dtype tag. Only one of the vectors is used.
+struct Constant {
+  std::string name;
+  std::string dtype;             // "i8" | "i16" | "i32"
+  std::vector<int64_t> shape;
+  std::vector<int8_t> i8;
+  std::vector<int16_t> i16;
+  std::vector<int32_t> i32;
+  int64_t count() const;
+  uint64_t hash() const;          // XXH3-64 of the little-endian bytes (dumps and tests)
+};
+
+struct Op {
+  OpKind kind = OpKind::kEmbedding;
+  std::string name;               // HF module path, e.g. "model.layers.0.attn.i_proj"
+  int layer = -1;                 // -1 outside the layers
+  std::vector<Operand> inputs;
+  int output = -1;                // tensor id
+  std::map<std::string, std::string> source;  // role -> checkpoint tensor (model level)
+  std::map<std::string, int> consts;          // role -> constant id (after fold)
+  // BitLinear / bitlinear: shape and constants.
+  int64_t in = 0, out = 0;
+  arch::Scale layer_c;            // bitlinear: arch::bitlinear_layer_scale
+  int norm_exp = 0;               // bitlinear: exponent of the internal norm mantissas
+  bool bounded = false;           // mlgru: lower bound applied (every layer but the first)
+  int state_bytes = 0;            // per channel state (mlgru: Q11.20 h)
+  std::vector<int> tiles;         // bitlinear: tile ids (after partition)
+};
+
+// A NoC flow: one source neurocore (or the host, -2) sending to a set of destinations, with its
+// multicast tree (after route).
+struct Flow {
+  enum class Kind { kEvents, kValues, kInject, kReadback };
+  Kind kind = Kind::kEvents;
+  int op = -1;                      // consuming op (kEvents, kValues) or embed / last op
+  int src_core = -1;                // -2: host
+  std::vector<int> dst_cores;       // sorted, unique; -2: host
+  int64_t channels = 0;             // channels carried per token (upper bound for events)
+  std::vector<std::pair<int, int>> links;  // directed mesh links (from core, to core) of the tree
+};
+const char* to_string(Flow::Kind k);
+
+// One step of the per-token schedule; a barrier follows every phase.
+struct Phase {
+  enum class Kind { kInject, kReduce, kNormalize, kEvents, kRequantize, kElementwise, kReadback };
+  Kind kind = Kind::kInject;
+  int op = -1;
+  std::vector<int> cores;           // neurocores active in the phase (sorted)
+};
+const char* to_string(Phase::Kind k);
+
+struct Graph {
+  models::HGRNBitConfig config;
+  std::string model_dir;
+  std::string model_name;          // folder name of the checkpoint
+  arch::ChipDescription chip;
+  std::string chip_text;           // the chip file as read (carried into the image)
+  uint64_t seed = 0;               // placement seed
+  std::vector<Tensor> tensors;
+  std::vector<Op> ops;
+  std::vector<Constant> constants;
+  std::vector<Tile> tiles;
+  std::vector<Flow> flows;
+  std::vector<Phase> schedule;
+  int logits = -1;                 // tensor id of the logits
+  std::shared_ptr<const models::HGRNBitWeights> weights;  // import..fold only; dropped by fold
+  std::vector<std::string> passes_run;
+
+  int add_tensor(std::string name, int64_t length, Format format);
+  int add_constant(Constant c);
+  // The core that holds channel `ch` of tensor `t` (after place); throws if not covered.
+  int core_of(int t, int64_t ch) const;
+  const Segment& segment_of(int t, int64_t ch) const;
+  // Ops that read tensor t.
+  std::vector<int> consumers(int t) const;
+};
+
+// A readable, deterministic text dump of the graph (what --dump-after writes), MLIR-like: one
+// line per tensor and op, then tiles, flows and the schedule when present.
+std::string dump(const Graph& g);
+
+// Mesh coordinates of a global core index (over chips): x in [0, W * chips_x), y likewise.
+struct CoreXY {
+  int64_t x = 0, y = 0;
+};
+CoreXY core_xy(const arch::ChipDescription& chip, int core);
+int core_at(const arch::ChipDescription& chip, int64_t x, int64_t y);
+// Mesh hops between two cores (XY routing), or from the host's attach point (core -2).
+int64_t hops(const arch::ChipDescription& chip, int a, int b);
+
+}  // namespace neurark::compiler

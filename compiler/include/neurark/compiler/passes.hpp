@@ -1,0 +1,53 @@
+// neurark/compiler/passes.hpp: the pass pipeline that lowers a checkpoint onto a chip.
+//
+// The pipeline is fixed and printed by `neurark compile`: import, lower, fold, partition, place,
+// route, schedule, emit. Each pass lives in its own file (compiler/src/pass_<name>.cpp) whose
+// header paragraph says what it reads, what it changes and what it guarantees; docs/compiler.md
+// collects them. Passes throw neurark::Error for input the chip cannot take (the model does not
+// fit, a tile cannot be indexed) and std::logic_error for a broken invariant (a compiler bug).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "neurark/compiler/ir.hpp"
+
+namespace neurark::compiler {
+
+// import: builds the model-level graph from a loaded checkpoint and a chip (the chip text is
+// carried into the image verbatim). Keeps `weights` alive until fold.
+Graph import_checkpoint(std::shared_ptr<const models::HGRNBitWeights> weights, const arch::ChipDescription& chip,
+                        std::string chip_text, uint64_t seed);
+
+void lower(Graph& g);      // pass_lower.cpp
+void fold(Graph& g);       // pass_fold.cpp
+void partition(Graph& g);  // pass_partition.cpp
+void place(Graph& g);      // pass_place.cpp
+void route(Graph& g);      // pass_route.cpp
+void schedule(Graph& g);   // pass_schedule.cpp
+// emit: writes the chip image to `path` atomically; returns its size in bytes (pass_emit.cpp).
+uint64_t emit(const Graph& g, const std::string& path);
+
+// The names of the passes in pipeline order (import ... emit).
+const std::vector<std::string>& pipeline_names();
+
+struct CompileOptions {
+  uint64_t seed = 1;                         // placement seed
+  std::string dump_dir;                      // if set: <dir>/<NN>-<pass>.ir after each pass
+  std::vector<std::string> dump_after;       // passes whose dump goes to `dump_stream`
+  std::function<void(const std::string&)> dump_stream;  // receives dumps for dump_after
+  std::function<void(const std::string&)> log;          // progress lines (pass, wall time)
+  std::string stop_after;                    // run up to and including this pass ("" = all but emit)
+};
+
+// Loads nothing: runs import..schedule (or up to stop_after) on a loaded checkpoint and chip.
+// Throws neurark::Error naming a pass for an unknown name in dump_after / stop_after.
+Graph compile_graph(std::shared_ptr<const models::HGRNBitWeights> weights, const arch::ChipDescription& chip,
+                    const std::string& chip_text, const CompileOptions& options);
+
+// Estimated per-token event traffic (channels x hops) of a placed graph: the objective of place.
+int64_t traffic_cost(const Graph& g);
+
+}  // namespace neurark::compiler

@@ -1,0 +1,144 @@
+// Image summaries: see neurark/compiler/inspect.hpp.
+#include "neurark/compiler/inspect.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "neurark/arch/chip.hpp"
+#include "neurark/arch/error.hpp"
+
+namespace neurark::compiler {
+
+using nlohmann::json;
+
+json inspect_summary(const arch::Image& image) {
+  const json& m = image.manifest();
+  try {
+    const arch::ChipDescription chip =
+        arch::ChipDescription::from_yaml_text(m.at("chip").at("text").get<std::string>(), image.path() + " (chip.text)");
+    const int64_t cores = chip.total_cores();
+    std::vector<int64_t> sram(static_cast<std::size_t>(cores), 0), neuron(static_cast<std::size_t>(cores), 0),
+        tiles_on(static_cast<std::size_t>(cores), 0);
+    int64_t weight_bytes = 0, dram_bytes = 0;
+    for (const json& t : m.at("tiles")) {
+      const auto c = t.at("core").get<std::size_t>();
+      const int64_t b = t.at("weight_bytes").get<int64_t>();
+      weight_bytes += b;
+      if (t.at("in_dram").get<bool>()) dram_bytes += b;
+      else sram.at(c) += b;
+      neuron.at(c) += t.at("neuron_bytes").get<int64_t>();
+      ++tiles_on.at(c);
+    }
+    int64_t used = 0;
+    for (int64_t n : tiles_on) used += n > 0;
+    json bitlinears = json::array();
+    const json& ops = m.at("ops");
+    for (const json& op : ops) {
+      if (op.at("kind") != "bitlinear") continue;
+      std::vector<int> cs;
+      for (int t : op.at("tiles").get<std::vector<int>>()) cs.push_back(m.at("tiles").at(static_cast<std::size_t>(t)).at("core").get<int>());
+      bitlinears.push_back({{"name", op.at("name")}, {"in", op.at("in")}, {"out", op.at("out")}, {"tiles", cs.size()}, {"cores", cs}});
+    }
+    std::map<std::string, json> by_kind;
+    int64_t events_bound = 0, deliveries_bound = 0, event_flit_hops_bound = 0, value_channels = 0, value_channel_hops = 0;
+    const int64_t event_flits = (32 + chip.noc.link_width_bits - 1) / chip.noc.link_width_bits;
+    for (const json& f : m.at("flows")) {
+      const std::string kind = f.at("kind").get<std::string>();
+      json& k = by_kind[kind];
+      if (k.is_null()) k = {{"flows", 0}, {"links", 0}, {"channels", 0}};
+      const int64_t ch = f.at("channels").get<int64_t>(), links = static_cast<int64_t>(f.at("links").size());
+      k["flows"] = k["flows"].get<int64_t>() + 1;
+      k["links"] = k["links"].get<int64_t>() + links;
+      k["channels"] = k["channels"].get<int64_t>() + ch;
+      if (kind == "events") {
+        events_bound += ch;
+        deliveries_bound += ch * static_cast<int64_t>(f.at("dsts").size());
+        event_flit_hops_bound += ch * links * event_flits;
+      } else if (kind == "values") {
+        value_channels += ch;
+        value_channel_hops += ch * links;
+      }
+    }
+    return {{"model", m.at("model")},
+            {"chip", {{"name", chip.name}, {"mesh", {chip.mesh_width * chip.multichip.chips_x, chip.mesh_height * chip.multichip.chips_y}},
+                      {"neurocores", cores}, {"synapse_sram_bytes", chip.core.synapse_sram_bytes},
+                      {"state_memory_bytes", chip.core.state_memory_bytes}, {"clock_hz", chip.clock_hz}}},
+            {"seed", m.at("seed")},
+            {"passes", m.at("passes")},
+            {"weight_encoding", m.at("weight_encoding")},
+            {"weight_bytes", weight_bytes},
+            {"dram_bytes", dram_bytes},
+            {"tiles", m.at("tiles").size()},
+            {"cores_used", used},
+            {"synapse_bytes_per_core", sram},
+            {"neuron_bytes_per_core", neuron},
+            {"tiles_per_core", tiles_on},
+            {"bitlinears", bitlinears},
+            {"flows", by_kind},
+            {"per_token_upper_bounds", {{"events", events_bound}, {"tile_deliveries", deliveries_bound},
+                                        {"event_flit_hops", event_flit_hops_bound}, {"values_moved", value_channels},
+                                        {"value_channel_hops", value_channel_hops}}},
+            {"phases_per_token", m.at("schedule").size()},
+            {"traffic_channel_hops_per_token", m.at("estimates").at("traffic_channel_hops_per_token")}};
+  } catch (const json::exception& e) {
+    throw Error(fmt::format("{}: image program: malformed manifest: {}", image.path(), e.what()));
+  }
+}
+
+std::string inspect_text(const arch::Image& image) {
+  const json s = inspect_summary(image);
+  std::string o;
+  const json& chip = s["chip"];
+  const json& cfg = s["model"]["config"];
+  o += fmt::format("image     {} ({} bytes, XXH3 {:016x})\n", image.path(), image.file_bytes(), image.checksum());
+  o += fmt::format("model     {}: hidden {}, intermediate {}, vocab {}, {} layers\n", s["model"]["name"].get<std::string>(),
+                   cfg["hidden_size"].get<int64_t>(), cfg["intermediate_size"].get<int64_t>(),
+                   cfg["vocab_size"].get<int64_t>(), cfg["num_hidden_layers"].get<int64_t>());
+  const int64_t w = chip["mesh"][0].get<int64_t>(), h = chip["mesh"][1].get<int64_t>();
+  o += fmt::format("chip      {}: {} x {} neurocores, {} B synapse SRAM and {} B state memory each, {:.0f} MHz\n",
+                   chip["name"].get<std::string>(), w, h, chip["synapse_sram_bytes"].get<int64_t>(),
+                   chip["state_memory_bytes"].get<int64_t>(), chip["clock_hz"].get<double>() / 1e6);
+  std::string passes;
+  for (const json& p : s["passes"]) passes += (passes.empty() ? "" : " -> ") + p.get<std::string>();
+  o += fmt::format("built by  {} (placement seed {})\n", passes, s["seed"].get<uint64_t>());
+  o += fmt::format("weights   {} bytes ({}) in {} tiles on {} of {} neurocores{}\n", s["weight_bytes"].get<int64_t>(),
+                   s["weight_encoding"].get<std::string>(), s["tiles"].get<int64_t>(), s["cores_used"].get<int64_t>(),
+                   chip["neurocores"].get<int64_t>(),
+                   s["dram_bytes"].get<int64_t>() > 0 ? fmt::format(", {} bytes streamed from DRAM", s["dram_bytes"].get<int64_t>()) : "");
+  o += "\nsynapse SRAM use per neurocore (% of capacity; row y, column x; '.' = unused)\n";
+  const auto& sram = s["synapse_bytes_per_core"];
+  const auto& tiles = s["tiles_per_core"];
+  const double cap = static_cast<double>(chip["synapse_sram_bytes"].get<int64_t>());
+  for (int64_t y = 0; y < h; ++y) {
+    o += fmt::format("  y={:<3}", y);
+    for (int64_t x = 0; x < w; ++x) {
+      const auto c = static_cast<std::size_t>(y * w + x);
+      if (tiles[c].get<int64_t>() == 0) o += "     .";
+      else o += fmt::format(" {:5.1f}", 100.0 * static_cast<double>(sram[c].get<int64_t>()) / cap);
+    }
+    o += "\n";
+  }
+  o += fmt::format("\n{:<30} {:>6} {:>6} {:>6}  {}\n", "bitlinear", "in", "out", "tiles", "neurocores");
+  for (const json& b : s["bitlinears"]) {
+    std::string cs;
+    for (const json& c : b["cores"]) cs += (cs.empty() ? "" : ",") + std::to_string(c.get<int>());
+    o += fmt::format("{:<30} {:>6} {:>6} {:>6}  {}\n", b["name"].get<std::string>(), b["in"].get<int64_t>(),
+                     b["out"].get<int64_t>(), b["tiles"].get<int64_t>(), cs);
+  }
+  o += "\nroutes (XY; multicast trees for events)\n";
+  for (const auto& [kind, k] : s["flows"].items())
+    o += fmt::format("  {:<9} {:>6} flows, {:>8} channels/token, {:>6} tree links\n", kind, k["flows"].get<int64_t>(),
+                     k["channels"].get<int64_t>(), k["links"].get<int64_t>());
+  const json& ub = s["per_token_upper_bounds"];
+  o += fmt::format("\nper token (upper bounds: every activation code non-zero)\n"
+                   "  events sent        {}\n  tile deliveries    {}\n  event flit-hops    {}\n"
+                   "  values moved       {} ({} channel-hops)\n  phases             {}\n",
+                   ub["events"].get<int64_t>(), ub["tile_deliveries"].get<int64_t>(), ub["event_flit_hops"].get<int64_t>(),
+                   ub["values_moved"].get<int64_t>(), ub["value_channel_hops"].get<int64_t>(),
+                   s["phases_per_token"].get<int64_t>());
+  return o;
+}
+
+}  // namespace neurark::compiler

@@ -1,0 +1,215 @@
+// The graph IR: see neurark/compiler/ir.hpp.
+#include "neurark/compiler/ir.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <xxhash.h>
+
+#include "neurark/arch/error.hpp"
+
+namespace neurark::compiler {
+
+const char* to_string(OpKind k) {
+  switch (k) {
+    case OpKind::kEmbedding: return "embedding";
+    case OpKind::kRmsNorm: return "rms_norm";
+    case OpKind::kBitLinear: return "bit_linear";
+    case OpKind::kHgrnRecurrence: return "hgrn_recurrence";
+    case OpKind::kRmsNormSwishGate: return "rms_norm_swish_gate";
+    case OpKind::kSwiGlu: return "swiglu";
+    case OpKind::kAdd: return "add";
+    case OpKind::kEmbed: return "embed";
+    case OpKind::kNormScale: return "norm_scale";
+    case OpKind::kBitLinearQ: return "bitlinear";
+    case OpKind::kMlgru: return "mlgru";
+    case OpKind::kProduct: return "product";
+    case OpKind::kSilu: return "silu";
+    case OpKind::kAddSat: return "add_sat";
+  }
+  return "?";
+}
+
+bool is_integer_op(OpKind k) { return static_cast<int>(k) >= static_cast<int>(OpKind::kEmbed); }
+
+const char* to_string(Format f) {
+  switch (f) {
+    case Format::kFloat: return "f32";
+    case Format::kQ16: return "q15.16";
+    case Format::kBlock30: return "block30";
+    case Format::kToken: return "token";
+  }
+  return "?";
+}
+
+const char* to_string(Flow::Kind k) {
+  switch (k) {
+    case Flow::Kind::kEvents: return "events";
+    case Flow::Kind::kValues: return "values";
+    case Flow::Kind::kInject: return "inject";
+    case Flow::Kind::kReadback: return "readback";
+  }
+  return "?";
+}
+
+const char* to_string(Phase::Kind k) {
+  switch (k) {
+    case Phase::Kind::kInject: return "inject";
+    case Phase::Kind::kReduce: return "reduce";
+    case Phase::Kind::kNormalize: return "normalize";
+    case Phase::Kind::kEvents: return "events";
+    case Phase::Kind::kRequantize: return "requantize";
+    case Phase::Kind::kElementwise: return "elementwise";
+    case Phase::Kind::kReadback: return "readback";
+  }
+  return "?";
+}
+
+int64_t Constant::count() const {
+  return static_cast<int64_t>(dtype == "i8" ? i8.size() : dtype == "i16" ? i16.size() : i32.size());
+}
+
+uint64_t Constant::hash() const {
+  static_assert(sizeof(int16_t) == 2 && sizeof(int32_t) == 4, "");
+  if (dtype == "i8") return XXH3_64bits(i8.data(), i8.size());
+  if (dtype == "i16") return XXH3_64bits(i16.data(), i16.size() * 2);
+  return XXH3_64bits(i32.data(), i32.size() * 4);
+}
+
+int Graph::add_tensor(std::string name, int64_t length, Format format) {
+  Tensor t;
+  t.name = std::move(name);
+  t.length = length;
+  t.format = format;
+  tensors.push_back(std::move(t));
+  return static_cast<int>(tensors.size()) - 1;
+}
+
+int Graph::add_constant(Constant c) {
+  constants.push_back(std::move(c));
+  return static_cast<int>(constants.size()) - 1;
+}
+
+const Segment& Graph::segment_of(int t, int64_t ch) const {
+  const std::vector<Segment>& s = tensors.at(static_cast<std::size_t>(t)).segments;
+  auto it = std::upper_bound(s.begin(), s.end(), ch, [](int64_t c, const Segment& x) { return c < x.end; });
+  if (it == s.end() || ch < it->begin)
+    throw std::logic_error(fmt::format("tensor {} channel {} has no segment", tensors[static_cast<std::size_t>(t)].name, ch));
+  return *it;
+}
+
+int Graph::core_of(int t, int64_t ch) const {
+  return tiles.at(static_cast<std::size_t>(segment_of(t, ch).tile)).core;
+}
+
+std::vector<int> Graph::consumers(int t) const {
+  std::vector<int> out;
+  for (std::size_t i = 0; i < ops.size(); ++i)
+    for (const Operand& o : ops[i].inputs)
+      if (o.tensor == t) {
+        out.push_back(static_cast<int>(i));
+        break;
+      }
+  return out;
+}
+
+CoreXY core_xy(const arch::ChipDescription& chip, int core) {
+  const int64_t gw = chip.mesh_width * chip.multichip.chips_x;
+  return {core % gw, core / gw};
+}
+
+int core_at(const arch::ChipDescription& chip, int64_t x, int64_t y) {
+  return static_cast<int>(y * chip.mesh_width * chip.multichip.chips_x + x);
+}
+
+int64_t hops(const arch::ChipDescription& chip, int a, int b) {
+  const CoreXY pa = a == -2 ? CoreXY{chip.host.attach_x, chip.host.attach_y} : core_xy(chip, a);
+  const CoreXY pb = b == -2 ? CoreXY{chip.host.attach_x, chip.host.attach_y} : core_xy(chip, b);
+  return std::llabs(pa.x - pb.x) + std::llabs(pa.y - pb.y);
+}
+
+namespace {
+
+std::string operand_str(const Graph& g, const Operand& o) {
+  const Tensor& t = g.tensors[static_cast<std::size_t>(o.tensor)];
+  if (o.offset == 0 && o.length == t.length) return fmt::format("%{}", o.tensor);
+  return fmt::format("%{}[{}:{}]", o.tensor, o.offset, o.offset + o.length);
+}
+
+std::string core_str(int c) { return c == -2 ? "host" : c < 0 ? "-" : fmt::format("c{}", c); }
+
+}  // namespace
+
+std::string dump(const Graph& g) {
+  std::string s;
+  const models::HGRNBitConfig& c = g.config;
+  s += fmt::format("graph \"{}\" hidden={} intermediate={} vocab={} layers={} chip=\"{}\" mesh={}x{} seed={}\n",
+                   g.model_name, c.hidden_size, c.intermediate_size, c.vocab_size, c.num_hidden_layers,
+                   g.chip.name, g.chip.mesh_width * g.chip.multichip.chips_x,
+                   g.chip.mesh_height * g.chip.multichip.chips_y, g.seed);
+  s += "passes:";
+  for (const std::string& p : g.passes_run) s += " " + p;
+  s += "\n";
+  for (std::size_t i = 0; i < g.constants.size(); ++i) {
+    const Constant& k = g.constants[i];
+    std::string shape;
+    for (std::size_t d = 0; d < k.shape.size(); ++d) shape += (d ? "x" : "") + std::to_string(k.shape[d]);
+    s += fmt::format("const #{} \"{}\" {}[{}] xxh3={:016x}\n", i, k.name, k.dtype, shape, k.hash());
+  }
+  for (std::size_t i = 0; i < g.tensors.size(); ++i) {
+    const Tensor& t = g.tensors[i];
+    s += fmt::format("tensor %{} \"{}\" [{}] {}", i, t.name, t.length, to_string(t.format));
+    if (!t.segments.empty()) {
+      s += " segments";
+      for (const Segment& seg : t.segments) {
+        const int core = seg.tile >= 0 ? g.tiles[static_cast<std::size_t>(seg.tile)].core : -1;
+        s += fmt::format(" [{},{})@t{}", seg.begin, seg.end, seg.tile);
+        if (core >= 0) s += ":" + core_str(core);
+      }
+    }
+    s += "\n";
+  }
+  for (std::size_t i = 0; i < g.ops.size(); ++i) {
+    const Op& op = g.ops[i];
+    std::string ins;
+    for (std::size_t k = 0; k < op.inputs.size(); ++k) ins += (k ? ", " : "") + operand_str(g, op.inputs[k]);
+    s += fmt::format("%{} = {} \"{}\"({})", op.output, to_string(op.kind), op.name, ins);
+    if (op.kind == OpKind::kBitLinear || op.kind == OpKind::kBitLinearQ) s += fmt::format(" in={} out={}", op.in, op.out);
+    if (op.kind == OpKind::kBitLinearQ && op.layer_c.mant != 0)
+      s += fmt::format(" C={}*2^{} norm_exp={}", op.layer_c.mant, op.layer_c.exp, op.norm_exp);
+    if (op.kind == OpKind::kMlgru || op.kind == OpKind::kHgrnRecurrence) s += op.bounded ? " bounded" : " unbounded";
+    for (const auto& [role, name] : op.source) s += fmt::format(" src.{}=\"{}\"", role, name);
+    for (const auto& [role, id] : op.consts) s += fmt::format(" {}=#{}", role, id);
+    if (!op.tiles.empty()) {
+      s += " tiles=";
+      for (std::size_t k = 0; k < op.tiles.size(); ++k) s += fmt::format("{}t{}", k ? "," : "", op.tiles[k]);
+    }
+    s += "\n";
+  }
+  for (std::size_t i = 0; i < g.tiles.size(); ++i) {
+    const Tile& t = g.tiles[i];
+    s += fmt::format("tile t{} op=%{} rows=[{},{}) weight_bytes={} neuron_bytes={} core={}{}\n", i,
+                     g.ops[static_cast<std::size_t>(t.op)].output, t.row_begin, t.row_end, t.weight_bytes,
+                     t.neuron_bytes, core_str(t.core), t.in_dram ? " dram" : "");
+  }
+  for (std::size_t i = 0; i < g.flows.size(); ++i) {
+    const Flow& f = g.flows[i];
+    std::string dsts;
+    for (std::size_t k = 0; k < f.dst_cores.size(); ++k) dsts += (k ? "," : "") + core_str(f.dst_cores[k]);
+    s += fmt::format("flow f{} {} op=%{} {} -> {} channels={} links={}\n", i, to_string(f.kind),
+                     g.ops[static_cast<std::size_t>(f.op)].output, core_str(f.src_core), dsts, f.channels,
+                     f.links.size());
+  }
+  for (std::size_t i = 0; i < g.schedule.size(); ++i) {
+    const Phase& p = g.schedule[i];
+    std::string cores;
+    for (std::size_t k = 0; k < p.cores.size(); ++k) cores += (k ? "," : "") + core_str(p.cores[k]);
+    s += fmt::format("phase {} {} op=%{} cores={}\n", i, to_string(p.kind),
+                     g.ops[static_cast<std::size_t>(p.op)].output, cores);
+  }
+  return s;
+}
+
+}  // namespace neurark::compiler

@@ -1,0 +1,150 @@
+// Pass `place` — reads the partitioned graph (tiles with a first-fit core each, segments);
+// moves tiles between neurocores to minimize the estimated per-token traffic: the sum over
+// data movements of channels x mesh hops (XY distance), where data movements are input events
+// (each segment of a BitLinear's input to every tile of that BitLinear, counted per destination),
+// second operands of element-wise ops (to where the output lives), embedding injection from the
+// host's attach point and logits readback to it.
+// Method: seeded local search — std::mt19937_64(seed) picks a tile and a target neurocore; the
+// tile moves there if both memories (synapse SRAM unless the tile streams from DRAM, and neuron
+// state memory) have room, or swaps with a random tile of that core if that fits; the change is
+// kept only if the cost strictly drops. 20,000 + 400 x tiles proposals.
+// Guarantees: every tile on a core within the mesh; no neurocore over its SRAM or state memory;
+// cost never above the first-fit placement's; the same graph and seed give the same placement.
+#include <random>
+#include <stdexcept>
+
+#include "neurark/compiler/passes.hpp"
+
+namespace neurark::compiler {
+
+namespace {
+
+constexpr int kHost = -2;
+
+struct Edge {
+  int a = kHost, b = kHost;  // tiles, or kHost
+  int64_t channels = 0;
+};
+
+// Data movements between tiles (placement-independent), see the header.
+std::vector<Edge> traffic_edges(const Graph& g) {
+  std::vector<Edge> edges;
+  for (const Op& op : g.ops) {
+    const Tensor& out = g.tensors[static_cast<std::size_t>(op.output)];
+    if (op.kind == OpKind::kEmbed) {
+      for (const Segment& s : out.segments) edges.push_back({kHost, s.tile, s.end - s.begin});
+      continue;
+    }
+    if (op.kind == OpKind::kBitLinearQ) {
+      const Operand& in = op.inputs[0];
+      for (const Segment& s : g.tensors[static_cast<std::size_t>(in.tensor)].segments)
+        for (int t : op.tiles) edges.push_back({s.tile, t, s.end - s.begin});
+      if (op.output == g.logits)
+        for (const Segment& s : out.segments) edges.push_back({s.tile, kHost, s.end - s.begin});
+      continue;
+    }
+    for (std::size_t k = 1; k < op.inputs.size(); ++k) {
+      const Operand& in = op.inputs[k];
+      for (const Segment& o : out.segments)
+        for (const Segment& s : g.tensors[static_cast<std::size_t>(in.tensor)].segments) {
+          const int64_t b = std::max(o.begin + in.offset, s.begin), e = std::min(o.end + in.offset, s.end);
+          if (b < e && s.tile != o.tile) edges.push_back({s.tile, o.tile, e - b});
+        }
+    }
+  }
+  return edges;
+}
+
+int core_of_tile(const Graph& g, int t) { return t == kHost ? kHost : g.tiles[static_cast<std::size_t>(t)].core; }
+
+}  // namespace
+
+int64_t traffic_cost(const Graph& g) {
+  int64_t cost = 0;
+  for (const Edge& e : traffic_edges(g)) cost += e.channels * hops(g.chip, core_of_tile(g, e.a), core_of_tile(g, e.b));
+  return cost;
+}
+
+void place(Graph& g) {
+  if (g.tiles.empty()) throw std::logic_error("place: run partition first");
+  const std::vector<Edge> edges = traffic_edges(g);
+  std::vector<std::vector<int>> touching(g.tiles.size());
+  for (std::size_t i = 0; i < edges.size(); ++i) {
+    if (edges[i].a >= 0) touching[static_cast<std::size_t>(edges[i].a)].push_back(static_cast<int>(i));
+    if (edges[i].b >= 0 && edges[i].b != edges[i].a) touching[static_cast<std::size_t>(edges[i].b)].push_back(static_cast<int>(i));
+  }
+  const int64_t cores = g.chip.total_cores();
+  std::vector<int64_t> sram(static_cast<std::size_t>(cores), 0), neuron(static_cast<std::size_t>(cores), 0);
+  std::vector<std::vector<int>> on_core(static_cast<std::size_t>(cores));
+  for (std::size_t t = 0; t < g.tiles.size(); ++t) {
+    const Tile& tl = g.tiles[t];
+    if (tl.core < 0 || tl.core >= cores) throw std::logic_error("place: tile without a core after partition");
+    if (!tl.in_dram) sram[static_cast<std::size_t>(tl.core)] += tl.weight_bytes;
+    neuron[static_cast<std::size_t>(tl.core)] += tl.neuron_bytes;
+    on_core[static_cast<std::size_t>(tl.core)].push_back(static_cast<int>(t));
+  }
+  const auto sram_of = [&](int t) { return g.tiles[static_cast<std::size_t>(t)].in_dram ? 0 : g.tiles[static_cast<std::size_t>(t)].weight_bytes; };
+  const auto neuron_of = [&](int t) { return g.tiles[static_cast<std::size_t>(t)].neuron_bytes; };
+  // Cost of the edges touching tiles `a` and `b` (b may be -1), each edge once.
+  const auto local_cost = [&](int a, int b) {
+    int64_t c = 0;
+    for (int e : touching[static_cast<std::size_t>(a)]) {
+      const Edge& ed = edges[static_cast<std::size_t>(e)];
+      c += ed.channels * hops(g.chip, core_of_tile(g, ed.a), core_of_tile(g, ed.b));
+    }
+    if (b >= 0)
+      for (int e : touching[static_cast<std::size_t>(b)]) {
+        const Edge& ed = edges[static_cast<std::size_t>(e)];
+        if (ed.a == a || ed.b == a) continue;
+        c += ed.channels * hops(g.chip, core_of_tile(g, ed.a), core_of_tile(g, ed.b));
+      }
+    return c;
+  };
+  const auto move = [&](int t, int to) {
+    Tile& tl = g.tiles[static_cast<std::size_t>(t)];
+    auto& from_list = on_core[static_cast<std::size_t>(tl.core)];
+    from_list.erase(std::find(from_list.begin(), from_list.end(), t));
+    sram[static_cast<std::size_t>(tl.core)] -= sram_of(t);
+    neuron[static_cast<std::size_t>(tl.core)] -= neuron_of(t);
+    tl.core = to;
+    on_core[static_cast<std::size_t>(to)].push_back(t);
+    sram[static_cast<std::size_t>(to)] += sram_of(t);
+    neuron[static_cast<std::size_t>(to)] += neuron_of(t);
+  };
+  const int64_t sram_cap = g.chip.core.synapse_sram_bytes, neuron_cap = g.chip.core.state_memory_bytes;
+  std::mt19937_64 rng(g.seed);
+  const int64_t proposals = 20000 + 400 * static_cast<int64_t>(g.tiles.size());
+  const auto ntiles = static_cast<uint64_t>(g.tiles.size());
+  for (int64_t it = 0; it < proposals; ++it) {
+    const int t = static_cast<int>(rng() % ntiles);
+    const int to = static_cast<int>(rng() % static_cast<uint64_t>(cores));
+    const int from = g.tiles[static_cast<std::size_t>(t)].core;
+    const uint64_t pick = rng();
+    if (to == from) continue;
+    const auto toi = static_cast<std::size_t>(to), fromi = static_cast<std::size_t>(from);
+    if (sram[toi] + sram_of(t) <= sram_cap && neuron[toi] + neuron_of(t) <= neuron_cap) {
+      const int64_t before = local_cost(t, -1);
+      move(t, to);
+      if (local_cost(t, -1) >= before) move(t, from);
+      continue;
+    }
+    if (on_core[toi].empty()) continue;
+    const int u = on_core[toi][static_cast<std::size_t>(pick % on_core[toi].size())];
+    if (sram[toi] - sram_of(u) + sram_of(t) > sram_cap || neuron[toi] - neuron_of(u) + neuron_of(t) > neuron_cap ||
+        sram[fromi] - sram_of(t) + sram_of(u) > sram_cap || neuron[fromi] - neuron_of(t) + neuron_of(u) > neuron_cap)
+      continue;
+    const int64_t before = local_cost(t, u);
+    move(t, to);
+    move(u, from);
+    if (local_cost(t, u) >= before) {
+      move(t, from);
+      move(u, to);
+    }
+  }
+  for (int64_t c = 0; c < cores; ++c)
+    if (sram[static_cast<std::size_t>(c)] > sram_cap || neuron[static_cast<std::size_t>(c)] > neuron_cap)
+      throw std::logic_error("place: a neurocore ended over capacity");
+  g.passes_run.push_back("place");
+}
+
+}  // namespace neurark::compiler

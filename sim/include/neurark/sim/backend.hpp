@@ -1,0 +1,73 @@
+// neurark/sim/backend.hpp: the one backend interface (../shared/DESIGN.md, "Backends").
+//
+// sim/ owns the backends that execute a model: the bit-exact integer reference behind this
+// interface ("int", an adapter over models::IntReference), the functional image interpreter
+// ("func", functional.hpp) and, next, the SystemC chip model. A backend is a LanguageModel (one
+// token in, logits out, recurrent state carried) that also exposes its integer logits, the
+// values at unit boundaries (per-layer residual stream, per-BitLinear input events) for
+// lockstep cross-checks, and activity counters for timing and energy models.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "neurark/models/lm.hpp"
+
+namespace neurark::models {
+struct HGRNBitWeights;
+}
+
+namespace neurark::sim {
+
+// An input event of a BitLinear: channel k carries the non-zero int8 activation code q.
+struct Event {
+  int32_t channel = 0;
+  int8_t q = 0;
+  bool operator==(const Event& o) const { return channel == o.channel && q == o.q; }
+};
+
+// Values at unit boundaries for one token.
+struct StepObservation {
+  std::vector<std::vector<int32_t>> layer_out_q16;  // [layer][d] residual stream after each layer
+  std::vector<std::vector<Event>> bitlinear_events;  // [BitLinear in execution order] sorted by channel
+};
+
+// Activity of one neurocore (or the totals).
+struct UnitCounters {
+  int64_t synaptic_ops = 0;     // non-zero code x non-zero weight (add or subtract)
+  int64_t events_out = 0;       // events sent (one per non-zero code, before multicast)
+  int64_t events_in = 0;        // events received by tiles (one per tile reached)
+  int64_t sram_words = 0;       // synapse SRAM words read (neurocore.sram_port_bits wide)
+  int64_t neuron_ops = 0;       // neuron-unit channel operations (requantize, LUT, product, ...)
+  int64_t values_out = 0;       // int32 values sent to other cores (second operands)
+  int64_t reductions = 0;       // partial reductions sent to the controller
+};
+
+struct Counters {
+  int64_t tokens = 0;
+  int64_t activation_codes = 0;  // all activation codes computed for BitLinear inputs
+  UnitCounters total;
+  std::vector<UnitCounters> per_core;  // empty for backends without cores
+  int64_t flits = 0;             // flits injected into the mesh (events, values, host traffic)
+  int64_t flit_hops = 0;         // flits x links traversed (multicast trees count each link once)
+  std::vector<int64_t> link_flits;  // per directed mesh link (index: see FunctionalBackend::links)
+};
+
+class Backend : public models::LanguageModel {
+ public:
+  // The integer logits (Q15.16) of the next token; fills `obs` if given.
+  virtual void step_q16(int32_t token, std::vector<int32_t>& logits_q16, StepObservation* obs) = 0;
+  virtual const Counters& counters() const = 0;
+  // LanguageModel::step: logits as float, exactly Q15.16 / 2^16.
+  void step(int32_t token, std::vector<float>& logits) override;
+
+ protected:
+  std::vector<int32_t> scratch_logits_;
+};
+
+// The integer reference behind the backend interface (name "int"; no per-core counters).
+std::unique_ptr<Backend> make_int_backend(const models::HGRNBitWeights& weights);
+
+}  // namespace neurark::sim

@@ -1,0 +1,29 @@
+// neurark/sim/functional.hpp: the functional (untimed) backend — executes a chip image event by
+// event, core by core, as TVM VTA's fsim or NVDLA's C-model run theirs.
+//
+// Loads only the image (arch/image.hpp, docs/image-format.md): per-tile weight memories,
+// neuron constants, the host's embedding table, the tensors' segments (which neurocore holds
+// which channels), the flows' multicast trees and the schedule. Each token runs the schedule's
+// phases in order; in each phase every listed core does its part with arch/ arithmetic only:
+// partial reductions sent to the controller, events (k, q) quantized where the input lives and
+// delivered to every tile of the BitLinear (arch::accumulate_event on the tile's memory),
+// requantization, MLGRU / SiLU / products / residual adds on the cores holding the channels,
+// second operands fetched from the cores that hold them. Counters: synaptic operations, events,
+// SRAM words, neuron ops, values moved, flits and flit-hops per directed link.
+// The result is bit-identical to the integer reference (tests/test_functional.cpp).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "neurark/arch/image.hpp"
+#include "neurark/sim/backend.hpp"
+
+namespace neurark::sim {
+
+// Builds the functional backend from an opened image. Throws neurark::Error naming the image
+// and the manifest field for a program it cannot run (unknown op, segment out of range, weight
+// memory of the wrong size, a sigmoid LUT that differs from this build's arch/).
+std::unique_ptr<Backend> make_functional_backend(const arch::Image& image);
+
+}  // namespace neurark::sim

@@ -1,0 +1,524 @@
+// The functional image interpreter: see neurark/sim/functional.hpp and docs/image-format.md.
+#include "neurark/sim/functional.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "neurark/arch/chip.hpp"
+#include "neurark/arch/error.hpp"
+#include "neurark/arch/numerics.hpp"
+#include "neurark/arch/weight_memory.hpp"
+
+namespace neurark::sim {
+
+namespace {
+
+using nlohmann::json;
+using arch::u128;
+
+enum class Kind { kEmbed, kNormScale, kBitLinear, kMlgru, kProduct, kSilu, kAddSat };
+enum class PhaseKind { kInject, kReduce, kNormalize, kEvents, kRequantize, kElementwise, kReadback };
+
+constexpr int kHost = -2;
+constexpr int kEventBits = 32;  // one event packet: destination tag, channel index, int8 code
+
+struct Seg {
+  int64_t begin = 0, end = 0;
+  int tile = -1, core = -1;
+  std::vector<int32_t> val;     // the channels' values, held by `core`
+  std::vector<int64_t> wide;    // norm_scale / product: p before normalization; bitlinear input: u
+};
+
+struct TensorRT {
+  std::string name;
+  int64_t length = 0;
+  std::vector<Seg> segs;
+};
+
+struct Operand {
+  int tensor = -1;
+  int64_t offset = 0, length = 0;
+};
+
+struct TileRT {
+  int op = -1;
+  int64_t r0 = 0, r1 = 0;
+  int core = -1;
+  bool in_dram = false;
+  std::vector<uint8_t> mem;
+  std::vector<int32_t> acc;
+};
+
+struct OpRT {
+  Kind kind = Kind::kEmbed;
+  std::string name;
+  int layer = -1;
+  std::vector<Operand> inputs;
+  int output = -1;
+  std::vector<int> tiles;
+  std::vector<int16_t> norm;          // norm_scale: norm_weight; bitlinear: internal norm
+  std::vector<int32_t> lower_bound;   // mlgru (bounded)
+  bool bounded = false;
+  arch::Scale layer_c;
+  int64_t in = 0, out = 0;
+  int bitlinear_index = -1;
+  // Per token.
+  uint64_t max_abs = 0;
+  u128 sum_sq = 0;
+  std::vector<std::vector<int32_t>> state;  // mlgru: h (Q11.20) per output segment
+};
+
+struct Phase {
+  PhaseKind kind = PhaseKind::kInject;
+  int op = -1;
+};
+
+class FunctionalBackend final : public Backend {
+ public:
+  explicit FunctionalBackend(const arch::Image& image);
+  std::string name() const override { return "func"; }
+  int64_t vocab_size() const override { return vocab_; }
+  void reset() override;
+  void step_q16(int32_t token, std::vector<int32_t>& logits_q16, StepObservation* obs) override;
+  const Counters& counters() const override { return counters_; }
+
+ private:
+  [[noreturn]] void bad(const std::string& field, const std::string& what) const {
+    throw Error(fmt::format("{}: image program: {}: {}", path_, field, what));
+  }
+  void fetch(const Operand& o, int64_t b, int64_t e, int dst_core, int op, int32_t* out);
+  void send(int op, int src, int dst, int64_t flits);  // counts flits over the flow's tree
+  int64_t value_flits(int64_t values) const {
+    return 1 + (values * 32 + chip_.noc.link_width_bits - 1) / chip_.noc.link_width_bits;
+  }
+  void run_phase(const Phase& ph, int32_t token, StepObservation* obs);
+
+  std::string path_;
+  arch::ChipDescription chip_;
+  int64_t vocab_ = 0, cores_ = 0;
+  std::vector<TensorRT> tensors_;
+  std::vector<OpRT> ops_;
+  std::vector<TileRT> tiles_;
+  std::vector<Phase> schedule_;
+  std::vector<int32_t> embeddings_;
+  int64_t hidden_ = 0;
+  int logits_ = -1;
+  std::vector<int> layer_out_;                 // tensor id of each layer's output
+  std::map<std::pair<int, int>, std::vector<int>> event_tree_;       // (op, src) -> link ids
+  std::map<std::tuple<int, int, int>, std::vector<int>> value_tree_;  // (op, src, dst) -> link ids
+  int64_t event_flits_ = 1;
+  Counters counters_;
+  std::vector<int32_t> logits_buf_;
+};
+
+Kind parse_kind(const std::string& s, bool* ok) {
+  static const std::map<std::string, Kind> m = {{"embed", Kind::kEmbed},     {"norm_scale", Kind::kNormScale},
+                                                {"bitlinear", Kind::kBitLinear}, {"mlgru", Kind::kMlgru},
+                                                {"product", Kind::kProduct}, {"silu", Kind::kSilu},
+                                                {"add_sat", Kind::kAddSat}};
+  auto it = m.find(s);
+  *ok = it != m.end();
+  return *ok ? it->second : Kind::kEmbed;
+}
+
+PhaseKind parse_phase(const std::string& s, bool* ok) {
+  static const std::map<std::string, PhaseKind> m = {
+      {"inject", PhaseKind::kInject},         {"reduce", PhaseKind::kReduce},
+      {"normalize", PhaseKind::kNormalize},   {"events", PhaseKind::kEvents},
+      {"requantize", PhaseKind::kRequantize}, {"elementwise", PhaseKind::kElementwise},
+      {"readback", PhaseKind::kReadback}};
+  auto it = m.find(s);
+  *ok = it != m.end();
+  return *ok ? it->second : PhaseKind::kInject;
+}
+
+// Directed link id: 4 per core (east, west, south, north), from the source core.
+int link_id(const arch::ChipDescription& chip, int a, int b) {
+  const int64_t gw = chip.mesh_width * chip.multichip.chips_x;
+  const int64_t ax = a % gw, ay = a / gw, bx = b % gw, by = b / gw;
+  int dir = -1;
+  if (by == ay && bx == ax + 1) dir = 0;
+  else if (by == ay && bx == ax - 1) dir = 1;
+  else if (bx == ax && by == ay + 1) dir = 2;
+  else if (bx == ax && by == ay - 1) dir = 3;
+  if (dir < 0) return -1;
+  return 4 * a + dir;
+}
+
+FunctionalBackend::FunctionalBackend(const arch::Image& image) : path_(image.path()) {
+  const json& m = image.manifest();
+  try {
+    if (m.at("format").get<std::string>() != "neurark-image")
+      bad("format", fmt::format("\"{}\", expected \"neurark-image\"", m.at("format").get<std::string>()));
+    chip_ = arch::ChipDescription::from_yaml_text(m.at("chip").at("text").get<std::string>(), path_ + " (chip.text)");
+    cores_ = chip_.total_cores();
+    const json& cfg = m.at("model").at("config");
+    vocab_ = cfg.at("vocab_size").get<int64_t>();
+    hidden_ = cfg.at("hidden_size").get<int64_t>();
+    logits_ = m.at("logits").get<int>();
+    event_flits_ = (kEventBits + chip_.noc.link_width_bits - 1) / chip_.noc.link_width_bits;
+    // The sigmoid LUT must be the one this build's arch/ computes with.
+    const auto lut = image.blob_as<uint32_t>(m.at("lut").at("sigmoid_q24").get<std::string>(), arch::kSigmoidLutSegments + 1);
+    if (!std::equal(lut.begin(), lut.end(), arch::sigmoid_lut().begin()))
+      bad("lut.sigmoid_q24", "differs from this build's sigmoid LUT (docs/numerics.md §8): the image was built for other numerics");
+    const auto check_core = [&](int c, const std::string& field) {
+      if (c < 0 || c >= cores_) bad(field, fmt::format("core {} outside the chip's {} neurocores", c, cores_));
+    };
+    // Tiles.
+    const json& tiles = m.at("tiles");
+    const arch::WeightEncoding enc = chip_.core.weight_encoding;
+    for (std::size_t t = 0; t < tiles.size(); ++t) {
+      const json& j = tiles[t];
+      TileRT tl;
+      tl.op = j.at("op").get<int>();
+      tl.r0 = j.at("rows").at(0).get<int64_t>();
+      tl.r1 = j.at("rows").at(1).get<int64_t>();
+      tl.core = j.at("core").get<int>();
+      tl.in_dram = j.at("in_dram").get<bool>();
+      check_core(tl.core, fmt::format("tiles[{}].core", t));
+      if (tl.r1 <= tl.r0) bad(fmt::format("tiles[{}].rows", t), "empty row range");
+      const auto [data, bytes] = image.blob(j.at("blob").get<std::string>());
+      tl.mem.assign(data, data + bytes);
+      tl.acc.assign(static_cast<std::size_t>(tl.r1 - tl.r0), 0);
+      tiles_.push_back(std::move(tl));
+    }
+    // Tensors.
+    for (const json& j : m.at("tensors")) {
+      TensorRT t;
+      t.name = j.at("name").get<std::string>();
+      t.length = j.at("length").get<int64_t>();
+      int64_t at = 0;
+      for (const json& s : j.at("segments")) {
+        Seg seg;
+        seg.begin = s.at(0).get<int64_t>();
+        seg.end = s.at(1).get<int64_t>();
+        seg.tile = s.at(2).get<int>();
+        seg.core = s.at(3).get<int>();
+        check_core(seg.core, "tensors." + t.name + ".segments");
+        if (seg.begin != at || seg.end <= seg.begin) bad("tensors." + t.name + ".segments", "segments do not tile the tensor");
+        at = seg.end;
+        seg.val.assign(static_cast<std::size_t>(seg.end - seg.begin), 0);
+        t.segs.push_back(std::move(seg));
+      }
+      if (!t.segs.empty() && at != t.length) bad("tensors." + t.name + ".segments", "segments do not cover the tensor");
+      tensors_.push_back(std::move(t));
+    }
+    const auto check_tensor = [&](int id, const std::string& field) {
+      if (id < 0 || id >= static_cast<int>(tensors_.size())) bad(field, fmt::format("tensor {} does not exist", id));
+    };
+    check_tensor(logits_, "logits");
+    // Ops.
+    int bitlinears = 0;
+    const json& ops = m.at("ops");
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      const json& j = ops[i];
+      OpRT op;
+      bool ok = false;
+      op.kind = parse_kind(j.at("kind").get<std::string>(), &ok);
+      if (!ok) bad(fmt::format("ops[{}].kind", i), fmt::format("unknown op '{}'", j.at("kind").get<std::string>()));
+      op.name = j.at("name").get<std::string>();
+      op.layer = j.at("layer").get<int>();
+      op.output = j.at("output").get<int>();
+      check_tensor(op.output, fmt::format("ops[{}].output", i));
+      for (const json& in : j.at("inputs")) {
+        Operand o{in.at(0).get<int>(), in.at(1).get<int64_t>(), in.at(2).get<int64_t>()};
+        check_tensor(o.tensor, fmt::format("ops[{}].inputs", i));
+        if (o.offset < 0 || o.offset + o.length > tensors_[static_cast<std::size_t>(o.tensor)].length)
+          bad(fmt::format("ops[{}].inputs", i), "operand range outside its tensor");
+        op.inputs.push_back(o);
+      }
+      op.tiles = j.at("tiles").get<std::vector<int>>();
+      for (int t : op.tiles)
+        if (t < 0 || t >= static_cast<int>(tiles_.size()) || tiles_[static_cast<std::size_t>(t)].op != static_cast<int>(i))
+          bad(fmt::format("ops[{}].tiles", i), fmt::format("tile {} does not belong to this op", t));
+      const json& consts = j.at("consts");
+      const std::size_t n_in = op.inputs.empty() ? 0 : static_cast<std::size_t>(op.inputs[0].length);
+      const std::size_t n_out = static_cast<std::size_t>(tensors_[static_cast<std::size_t>(op.output)].length);
+      if (op.kind == Kind::kEmbed) {
+        embeddings_ = image.blob_as<int32_t>(consts.at("table").get<std::string>(), vocab_ * hidden_);
+      } else if (op.kind == Kind::kNormScale) {
+        op.norm = image.blob_as<int16_t>(consts.at("norm_weight").get<std::string>(), static_cast<int64_t>(n_out));
+      } else if (op.kind == Kind::kBitLinear) {
+        op.in = j.at("in").get<int64_t>();
+        op.out = j.at("out").get<int64_t>();
+        op.layer_c = {j.at("layer_c").at(0).get<uint32_t>(), j.at("layer_c").at(1).get<int32_t>()};
+        op.norm = image.blob_as<int16_t>(consts.at("norm").get<std::string>(), op.in);
+        if (static_cast<int64_t>(n_in) != op.in || static_cast<int64_t>(n_out) != op.out)
+          bad(fmt::format("ops[{}]", i), "BitLinear shape disagrees with its tensors");
+        op.bitlinear_index = bitlinears++;
+        for (int t : op.tiles) {
+          const TileRT& tl = tiles_[static_cast<std::size_t>(t)];
+          const int64_t rows = tl.r1 - tl.r0;
+          const int64_t expect = enc == arch::WeightEncoding::kPacked2 ? arch::packed2_tile_bytes(rows, op.in)
+                                                                       : static_cast<int64_t>(tl.mem.size());
+          if (static_cast<int64_t>(tl.mem.size()) != expect || tl.r1 > op.out)
+            bad(fmt::format("tiles[{}]", t), fmt::format("weight memory of {} bytes does not match a {} x {} tile",
+                                                         tl.mem.size(), rows, op.in));
+        }
+      } else if (op.kind == Kind::kMlgru) {
+        op.bounded = j.at("bounded").get<bool>();
+        if (op.bounded) op.lower_bound = image.blob_as<int32_t>(consts.at("lower_bound").get<std::string>(), static_cast<int64_t>(n_out));
+      }
+      if (op.layer >= 0) {
+        if (static_cast<std::size_t>(op.layer) >= layer_out_.size()) layer_out_.resize(static_cast<std::size_t>(op.layer) + 1, -1);
+        layer_out_[static_cast<std::size_t>(op.layer)] = op.output;
+      }
+      ops_.push_back(std::move(op));
+    }
+    // Flows: multicast trees as link ids.
+    for (const json& f : m.at("flows")) {
+      const std::string kind = f.at("kind").get<std::string>();
+      std::vector<int> links;
+      for (const json& l : f.at("links")) {
+        const int id = link_id(chip_, l.at(0).get<int>(), l.at(1).get<int>());
+        if (id < 0) bad("flows.links", "a link joins two cores that are not mesh neighbours");
+        links.push_back(id);
+      }
+      const int op = f.at("op").get<int>(), src = f.at("src").get<int>();
+      const auto dsts = f.at("dsts").get<std::vector<int>>();
+      if (kind == "events") event_tree_[{op, src}] = links;
+      else if (!dsts.empty()) value_tree_[{op, src, dsts[0]}] = links;
+    }
+    // Schedule.
+    for (const json& p : m.at("schedule")) {
+      Phase ph;
+      bool ok = false;
+      ph.kind = parse_phase(p.at("kind").get<std::string>(), &ok);
+      if (!ok) bad("schedule.kind", fmt::format("unknown phase '{}'", p.at("kind").get<std::string>()));
+      ph.op = p.at("op").get<int>();
+      if (ph.op < 0 || ph.op >= static_cast<int>(ops_.size())) bad("schedule.op", fmt::format("op {} does not exist", ph.op));
+      schedule_.push_back(ph);
+    }
+  } catch (const json::exception& e) {
+    throw Error(fmt::format("{}: image program: malformed manifest: {}", path_, e.what()));
+  }
+  if (embeddings_.empty()) bad("ops", "no embed op");
+  counters_.per_core.assign(static_cast<std::size_t>(cores_), {});
+  counters_.link_flits.assign(static_cast<std::size_t>(4 * cores_), 0);
+  reset();
+}
+
+void FunctionalBackend::reset() {
+  for (OpRT& op : ops_) {
+    if (op.kind != Kind::kMlgru) continue;
+    op.state.clear();
+    for (const Seg& s : tensors_[static_cast<std::size_t>(op.output)].segs)
+      op.state.emplace_back(static_cast<std::size_t>(s.end - s.begin), 0);
+  }
+}
+
+void FunctionalBackend::send(int op, int src, int dst, int64_t flits) {
+  auto it = value_tree_.find({op, src, dst});
+  counters_.flits += flits;
+  if (it == value_tree_.end()) return;
+  for (int l : it->second) counters_.link_flits[static_cast<std::size_t>(l)] += flits;
+  counters_.flit_hops += flits * static_cast<int64_t>(it->second.size());
+}
+
+// Copies channels [b, e) of operand `o` into out; values held by another core travel to dst_core.
+void FunctionalBackend::fetch(const Operand& o, int64_t b, int64_t e, int dst_core, int op, int32_t* out) {
+  const TensorRT& t = tensors_[static_cast<std::size_t>(o.tensor)];
+  const int64_t lo = o.offset + b, hi = o.offset + e;
+  for (const Seg& s : t.segs) {
+    const int64_t x0 = std::max(lo, s.begin), x1 = std::min(hi, s.end);
+    if (x0 >= x1) continue;
+    std::memcpy(out + (x0 - lo), s.val.data() + (x0 - s.begin), static_cast<std::size_t>(x1 - x0) * sizeof(int32_t));
+    if (s.core != dst_core) {
+      counters_.per_core[static_cast<std::size_t>(s.core)].values_out += x1 - x0;
+      counters_.total.values_out += x1 - x0;
+      send(op, s.core, dst_core, value_flits(x1 - x0));
+    }
+  }
+}
+
+void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservation* obs) {
+  OpRT& op = ops_[static_cast<std::size_t>(ph.op)];
+  TensorRT& out = tensors_[static_cast<std::size_t>(op.output)];
+  UnitCounters& tot = counters_.total;
+  const auto core_ctr = [&](int c) -> UnitCounters& { return counters_.per_core[static_cast<std::size_t>(c)]; };
+  std::vector<int32_t> a, b;
+  switch (ph.kind) {
+    case PhaseKind::kInject:
+      for (Seg& s : out.segs) {
+        const int32_t* row = embeddings_.data() + static_cast<int64_t>(token) * hidden_;
+        std::copy(row + s.begin, row + s.end, s.val.begin());
+        send(ph.op, kHost, s.core, value_flits(s.end - s.begin));
+      }
+      return;
+    case PhaseKind::kReduce:
+      if (op.kind == Kind::kBitLinear) {
+        // Where the input lives: u = v * norm mantissas, partial max |u| and sum v^2.
+        op.max_abs = 0;
+        op.sum_sq = 0;
+        const Operand& in = op.inputs[0];
+        for (Seg& s : tensors_[static_cast<std::size_t>(in.tensor)].segs) {
+          const int64_t x0 = std::max(in.offset, s.begin), x1 = std::min(in.offset + in.length, s.end);
+          if (x0 >= x1) continue;
+          s.wide.resize(static_cast<std::size_t>(x1 - x0));
+          for (int64_t c = x0; c < x1; ++c)
+            s.wide[static_cast<std::size_t>(c - x0)] =
+                static_cast<int64_t>(s.val[static_cast<std::size_t>(c - s.begin)]) * op.norm[static_cast<std::size_t>(c - in.offset)];
+          op.max_abs = std::max(op.max_abs, arch::absmax(s.wide.data(), x1 - x0));
+          op.sum_sq += arch::sum_squares(s.val.data() + (x0 - s.begin), x1 - x0);
+          ++core_ctr(s.core).reductions;
+          ++tot.reductions;
+        }
+        return;
+      }
+      // norm_scale / product: p = a * b where the output lives; partial max |p|.
+      op.max_abs = 0;
+      for (Seg& s : out.segs) {
+        const int64_t n = s.end - s.begin;
+        a.resize(static_cast<std::size_t>(n));
+        fetch(op.inputs[0], s.begin, s.end, s.core, ph.op, a.data());
+        s.wide.resize(static_cast<std::size_t>(n));
+        if (op.kind == Kind::kNormScale) {
+          for (int64_t k = 0; k < n; ++k)
+            s.wide[static_cast<std::size_t>(k)] = static_cast<int64_t>(a[static_cast<std::size_t>(k)]) * op.norm[static_cast<std::size_t>(s.begin + k)];
+        } else {
+          b.resize(static_cast<std::size_t>(n));
+          fetch(op.inputs[1], s.begin, s.end, s.core, ph.op, b.data());
+          for (int64_t k = 0; k < n; ++k)
+            s.wide[static_cast<std::size_t>(k)] = static_cast<int64_t>(a[static_cast<std::size_t>(k)]) * b[static_cast<std::size_t>(k)];
+        }
+        op.max_abs = std::max(op.max_abs, arch::absmax(s.wide.data(), n));
+        core_ctr(s.core).neuron_ops += n;
+        tot.neuron_ops += n;
+        ++core_ctr(s.core).reductions;
+        ++tot.reductions;
+      }
+      return;
+    case PhaseKind::kNormalize: {
+      const int shift = arch::block_shift(op.max_abs);
+      for (Seg& s : out.segs)
+        for (std::size_t k = 0; k < s.val.size(); ++k) s.val[k] = static_cast<int32_t>(arch::round_shift(s.wide[k], shift));
+      return;
+    }
+    case PhaseKind::kEvents: {
+      const Operand& in = op.inputs[0];
+      std::vector<Event>* rec = obs != nullptr ? &obs->bitlinear_events[static_cast<std::size_t>(op.bitlinear_index)] : nullptr;
+      if (rec != nullptr) rec->clear();
+      const arch::NeurocoreParams& cp = chip_.core;
+      for (Seg& s : tensors_[static_cast<std::size_t>(in.tensor)].segs) {
+        const int64_t x0 = std::max(in.offset, s.begin), x1 = std::min(in.offset + in.length, s.end);
+        if (x0 >= x1) continue;
+        const auto tree = event_tree_.find({ph.op, s.core});
+        for (int64_t c = x0; c < x1; ++c) {
+          const int8_t q = arch::quantize_absmax(s.wide[static_cast<std::size_t>(c - x0)], op.max_abs);
+          ++counters_.activation_codes;
+          if (q == 0) continue;
+          const int64_t k = c - in.offset;
+          if (rec != nullptr) rec->push_back({static_cast<int32_t>(k), q});
+          ++core_ctr(s.core).events_out;
+          ++tot.events_out;
+          counters_.flits += event_flits_;
+          if (tree != event_tree_.end()) {
+            for (int l : tree->second) counters_.link_flits[static_cast<std::size_t>(l)] += event_flits_;
+            counters_.flit_hops += event_flits_ * static_cast<int64_t>(tree->second.size());
+          }
+          for (int t : op.tiles) {
+            TileRT& tl = tiles_[static_cast<std::size_t>(t)];
+            const arch::EventCost cost =
+                arch::accumulate_event(cp.weight_encoding, tl.mem.data(), static_cast<int64_t>(tl.mem.size()), tl.r1 - tl.r0,
+                                       op.in, cp.sparse_index_bits, cp.sram_port_bits, k, q, tl.acc.data());
+            UnitCounters& cc = core_ctr(tl.core);
+            ++cc.events_in;
+            ++tot.events_in;
+            cc.synaptic_ops += cost.synaptic_ops;
+            tot.synaptic_ops += cost.synaptic_ops;
+            cc.sram_words += cost.sram_words;
+            tot.sram_words += cost.sram_words;
+          }
+        }
+      }
+      return;
+    }
+    case PhaseKind::kRequantize: {
+      const arch::Scale S = arch::bitlinear_token_scale(op.layer_c, op.max_abs, op.sum_sq);
+      for (int t : op.tiles) {
+        TileRT& tl = tiles_[static_cast<std::size_t>(t)];
+        // The tile's rows are exactly one output segment (partition guarantees it).
+        Seg* seg = nullptr;
+        for (Seg& s : out.segs)
+          if (s.tile == t) seg = &s;
+        if (seg == nullptr || seg->begin != tl.r0 || seg->end != tl.r1) bad(op.name, "tile rows are not an output segment");
+        for (int64_t r = 0; r < tl.r1 - tl.r0; ++r) {
+          seg->val[static_cast<std::size_t>(r)] = arch::requantize(tl.acc[static_cast<std::size_t>(r)], S);
+          tl.acc[static_cast<std::size_t>(r)] = 0;
+        }
+        core_ctr(tl.core).neuron_ops += tl.r1 - tl.r0;
+        tot.neuron_ops += tl.r1 - tl.r0;
+      }
+      return;
+    }
+    case PhaseKind::kElementwise:
+      for (std::size_t si = 0; si < out.segs.size(); ++si) {
+        Seg& s = out.segs[si];
+        const int64_t n = s.end - s.begin;
+        a.resize(static_cast<std::size_t>(n));
+        fetch(op.inputs[0], s.begin, s.end, s.core, ph.op, a.data());
+        if (op.inputs.size() > 1) {
+          b.resize(static_cast<std::size_t>(n));
+          fetch(op.inputs[1], s.begin, s.end, s.core, ph.op, b.data());
+        }
+        for (int64_t k = 0; k < n; ++k) {
+          const auto kk = static_cast<std::size_t>(k);
+          switch (op.kind) {
+            case Kind::kMlgru:
+              s.val[kk] = arch::mlgru_channel_q16(a[kk], b[kk],
+                                                  op.bounded ? op.lower_bound[static_cast<std::size_t>(s.begin + k)] : 0,
+                                                  op.bounded, &op.state[si][kk]);
+              break;
+            case Kind::kSilu: s.val[kk] = arch::silu_q16(a[kk]); break;
+            case Kind::kAddSat: s.val[kk] = arch::add_sat_i32(a[kk], b[kk]); break;
+            default: bad(op.name, "not an element-wise op");
+          }
+        }
+        core_ctr(s.core).neuron_ops += n;
+        tot.neuron_ops += n;
+      }
+      return;
+    case PhaseKind::kReadback:
+      logits_buf_.assign(static_cast<std::size_t>(out.length), 0);
+      for (const Seg& s : out.segs) {
+        std::copy(s.val.begin(), s.val.end(), logits_buf_.begin() + s.begin);
+        counters_.flits += value_flits(s.end - s.begin);
+      }
+      return;
+  }
+}
+
+void FunctionalBackend::step_q16(int32_t token, std::vector<int32_t>& logits_q16, StepObservation* obs) {
+  if (token < 0 || token >= vocab_)
+    throw Error(fmt::format("func backend ({}): token {} outside [0, {})", path_, token, vocab_));
+  if (obs != nullptr) {
+    int n = 0;
+    for (const OpRT& op : ops_) n += op.kind == Kind::kBitLinear;
+    obs->bitlinear_events.assign(static_cast<std::size_t>(n), {});
+  }
+  for (const Phase& ph : schedule_) run_phase(ph, token, obs);
+  ++counters_.tokens;
+  logits_q16 = logits_buf_;
+  if (static_cast<int64_t>(logits_q16.size()) != vocab_) bad("schedule", "no readback of the logits");
+  if (obs != nullptr) {
+    obs->layer_out_q16.clear();
+    for (int t : layer_out_) {
+      const TensorRT& x = tensors_[static_cast<std::size_t>(t)];
+      std::vector<int32_t> v(static_cast<std::size_t>(x.length));
+      for (const Seg& s : x.segs) std::copy(s.val.begin(), s.val.end(), v.begin() + s.begin);
+      obs->layer_out_q16.push_back(std::move(v));
+    }
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<Backend> make_functional_backend(const arch::Image& image) {
+  return std::make_unique<FunctionalBackend>(image);
+}
+
+}  // namespace neurark::sim

@@ -1,0 +1,81 @@
+// Weight memories (arch/weight_memory.hpp): sizes by hand, and accumulating every column of a
+// tile equals the dense ternary matrix-vector product, in both encodings.
+#include <catch2/catch.hpp>
+
+#include <random>
+#include <stdexcept>
+
+#include "neurark/arch/numerics.hpp"
+#include "neurark/arch/weight_memory.hpp"
+
+using namespace neurark;
+
+TEST_CASE("tile sizes by hand", "[weight_memory]") {
+  CHECK(arch::packed2_tile_bytes(8, 12) == 12 * 2);
+  CHECK(arch::packed2_tile_bytes(7, 12) == 12 * 2);  // ceil(7 / 4) = 2 bytes per column
+  CHECK(arch::packed2_tile_bytes(9, 1) == 3);
+  // 4 (K + 1) pointer bytes + ceil(nnz * (bits + 1) / 8).
+  CHECK(arch::sparse_tile_bytes(10, 5, 15) == 44 + 10);
+  CHECK(arch::sparse_tile_bytes(10, 3, 4) == 44 + 2);  // 15 bits -> 2 bytes
+  // One column, rows 0..3 = +1, 0, -1, +1: codes 01 00 11 01 from the low bits up.
+  const std::vector<int8_t> w = {1, 0, -1, 1};
+  std::vector<uint8_t> mem;
+  arch::write_packed2_tile(w.data(), 1, 0, 4, mem);
+  REQUIRE(mem.size() == 1);
+  CHECK(mem[0] == 0b01110001);
+}
+
+TEST_CASE("accumulating events equals ternary_matvec, both encodings", "[weight_memory]") {
+  std::mt19937_64 rng(42);
+  for (const int64_t rows : {1, 3, 4, 7, 33}) {
+    for (const int64_t k : {1, 5, 16}) {
+      std::vector<int8_t> w(static_cast<std::size_t>((rows + 2) * k));  // tile = rows [1, rows + 1)
+      for (int8_t& x : w) x = static_cast<int8_t>(static_cast<int>(rng() % 3) - 1);
+      std::vector<int8_t> q(static_cast<std::size_t>(k));
+      for (int8_t& x : q) x = static_cast<int8_t>(static_cast<int>(rng() % 256) - 128);  // includes -128
+      q[0] = -128;
+      std::vector<int32_t> expect(static_cast<std::size_t>(rows));
+      arch::ternary_matvec(q.data(), w.data() + k, k, rows, expect.data());
+      int64_t expect_sops = 0;
+      for (int64_t c = 0; c < k; ++c)
+        if (q[static_cast<std::size_t>(c)] != 0)
+          for (int64_t r = 0; r < rows; ++r) expect_sops += w[static_cast<std::size_t>((r + 1) * k + c)] != 0;
+      for (const auto enc : {arch::WeightEncoding::kPacked2, arch::WeightEncoding::kSparse}) {
+        std::vector<uint8_t> mem;
+        if (enc == arch::WeightEncoding::kPacked2) arch::write_packed2_tile(w.data(), k, 1, rows + 1, mem);
+        else arch::write_sparse_tile(w.data(), k, 1, rows + 1, 6, mem);
+        std::vector<int32_t> acc(static_cast<std::size_t>(rows), 0);
+        int64_t sops = 0;
+        for (int64_t c = 0; c < k; ++c) {
+          if (q[static_cast<std::size_t>(c)] == 0) continue;
+          sops += arch::accumulate_event(enc, mem.data(), static_cast<int64_t>(mem.size()), rows, k, 6, 32, c,
+                                         q[static_cast<std::size_t>(c)], acc.data())
+                      .synaptic_ops;
+        }
+        INFO("rows " << rows << " k " << k << " " << arch::to_string(enc));
+        CHECK(acc == expect);
+        CHECK(sops == expect_sops);
+      }
+    }
+  }
+}
+
+TEST_CASE("malformed weight memories are refused", "[weight_memory]") {
+  std::vector<uint8_t> mem = {0b00100000};  // row 2 holds the invalid code 10
+  int32_t acc[4] = {0, 0, 0, 0};
+  CHECK_THROWS_AS(arch::accumulate_event(arch::WeightEncoding::kPacked2, mem.data(), 1, 4, 1, 0, 32, 0, 1, acc),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(arch::accumulate_event(arch::WeightEncoding::kPacked2, mem.data(), 1, 4, 2, 0, 32, 0, 1, acc),
+                  std::invalid_argument);  // wrong size for 2 columns
+  CHECK_THROWS_AS(arch::accumulate_event(arch::WeightEncoding::kPacked2, mem.data(), 1, 4, 1, 0, 32, 1, 1, acc),
+                  std::invalid_argument);  // column outside the fan-in
+  // Sparse: a pointer table claiming more entries than the payload holds.
+  std::vector<uint8_t> sp = {0, 0, 0, 0, 9, 0, 0, 0, 0xff};
+  CHECK_THROWS_AS(arch::accumulate_event(arch::WeightEncoding::kSparse, sp.data(), 9, 4, 1, 4, 32, 0, 1, acc),
+                  std::invalid_argument);
+  // A tile too tall for its index bits.
+  const std::vector<int8_t> w(20, 1);
+  CHECK_THROWS_AS(arch::write_sparse_tile(w.data(), 1, 0, 20, 4, mem), std::invalid_argument);
+  const std::vector<int8_t> bad = {2};
+  CHECK_THROWS_AS(arch::write_packed2_tile(bad.data(), 1, 0, 1, mem), std::invalid_argument);
+}
