@@ -25,15 +25,15 @@ arch::ChipDescription preset(const std::string& name) {
   return arch::ChipDescription::from_file(test::source_dir() + "/arch/chips/" + name + ".yaml");
 }
 
-std::shared_ptr<const models::HGRNBitWeights> bundled() {
-  static const auto w = std::make_shared<const models::HGRNBitWeights>(models::HGRNBitWeights::load(test::default_model_dir()));
+std::shared_ptr<const models::Checkpoint> bundled() {
+  static const auto w = std::make_shared<const models::Checkpoint>(models::Checkpoint::open(test::default_model_dir()));
   return w;
 }
 
 std::string tiny_dir() { return test::source_dir() + "/tests/fixtures/tiny"; }
 std::string tiny_chip_path() { return test::source_dir() + "/tests/fixtures/tiny-3x2.yaml"; }
 
-compiler::Graph compile_until(std::shared_ptr<const models::HGRNBitWeights> w, const arch::ChipDescription& chip,
+compiler::Graph compile_until(std::shared_ptr<const models::Checkpoint> w, const arch::ChipDescription& chip,
                               const std::string& stop, uint64_t seed = 1) {
   compiler::CompileOptions opt;
   opt.stop_after = stop;
@@ -42,7 +42,7 @@ compiler::Graph compile_until(std::shared_ptr<const models::HGRNBitWeights> w, c
 }
 
 compiler::Graph tiny_until(const std::string& stop) {
-  const auto w = std::make_shared<const models::HGRNBitWeights>(models::HGRNBitWeights::load(tiny_dir()));
+  const auto w = std::make_shared<const models::Checkpoint>(models::Checkpoint::open(tiny_dir()));
   return compile_until(w, arch::ChipDescription::from_file(tiny_chip_path()), stop);
 }
 
@@ -105,11 +105,25 @@ TEST_CASE("lower and fold give integer ops with the integer reference's constant
   // Constants equal IntModel::prepare's (the integer reference's own preparation).
   const models::IntModel ref = models::IntModel::prepare(models::HGRNBitWeights::load(tiny_dir()));
   const compiler::Op& i_proj = g.ops[2];
-  CHECK(g.constants[static_cast<std::size_t>(i_proj.consts.at("weight"))].i8 == ref.layers[0].i_proj.w_t);
+  std::vector<int8_t> rows;
+  compiler::ternary_rows(g, i_proj, 0, i_proj.out, rows);
+  CHECK(rows == ref.layers[0].i_proj.w_t);
+  const compiler::Op& lm = g.ops.back();
+  compiler::ternary_rows(g, lm, 3, 9, rows);
+  CHECK(rows == std::vector<int8_t>(ref.lm_head.w_t.begin() + 3 * lm.in, ref.lm_head.w_t.begin() + 9 * lm.in));
+  for (int64_t r = 0; r < lm.out; ++r) {
+    int32_t nz = 0;
+    for (int64_t k = 0; k < lm.in; ++k) nz += ref.lm_head.w_t[static_cast<std::size_t>(r * lm.in + k)] != 0;
+    CHECK(lm.row_nnz[static_cast<std::size_t>(r)] == nz);
+  }
   CHECK(g.constants[static_cast<std::size_t>(i_proj.consts.at("norm"))].i16 == ref.layers[0].i_proj.norm_mant);
   CHECK(i_proj.layer_c == ref.layers[0].i_proj.layer_c);
-  CHECK(g.constants[static_cast<std::size_t>(g.ops[0].consts.at("table"))].i32 == ref.embeddings_q16);
-  CHECK_FALSE(g.weights);  // the checkpoint is released
+  std::vector<int32_t> table;
+  compiler::embedding_rows(g, 0, g.config.vocab_size, table);
+  CHECK(table == ref.embeddings_q16);
+  // Lazy constants hold no values.
+  CHECK(g.constants[static_cast<std::size_t>(i_proj.consts.at("weight"))].lazy);
+  CHECK(g.constants[static_cast<std::size_t>(i_proj.consts.at("weight"))].i8.empty());
 }
 
 TEST_CASE("partition cuts tiles by accumulators and SRAM, by hand", "[compiler][passes]") {

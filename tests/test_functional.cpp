@@ -31,7 +31,7 @@ struct Built {
 };
 
 // Compiles `weights` for `chip` into a fresh temporary image.
-std::unique_ptr<Built> build(std::shared_ptr<const models::HGRNBitWeights> w, const arch::ChipDescription& chip,
+std::unique_ptr<Built> build(std::shared_ptr<const models::Checkpoint> w, const arch::ChipDescription& chip,
                              const std::string& chip_text, const std::string& tag) {
   auto b = std::make_unique<Built>();
   b->dir = fs::temp_directory_path() / ("neurark-test-func-" + tag);
@@ -75,8 +75,12 @@ void lockstep(sim::Backend& ref, sim::Backend& dut, const std::vector<int32_t>& 
   CHECK(db.total.synaptic_ops > da.total.synaptic_ops);
 }
 
-std::shared_ptr<const models::HGRNBitWeights> load(const std::string& dir) {
-  return std::make_shared<const models::HGRNBitWeights>(models::HGRNBitWeights::load(dir));
+std::shared_ptr<const models::Checkpoint> open_ck(const std::string& dir) {
+  return std::make_shared<const models::Checkpoint>(models::Checkpoint::open(dir));
+}
+
+std::unique_ptr<sim::Backend> int_backend(const std::string& dir) {
+  return sim::make_int_backend(models::HGRNBitWeights::load(dir));
 }
 
 std::vector<int32_t> random_tokens(int n, int vocab, uint64_t seed) {
@@ -89,11 +93,11 @@ std::vector<int32_t> random_tokens(int n, int vocab, uint64_t seed) {
 }  // namespace
 
 TEST_CASE("func equals int on 1,200 held-out tokens of the bundled model, at every layer boundary", "[func]") {
-  const auto w = load(test::default_model_dir());
+  const auto w = open_ck(test::default_model_dir());
   const std::string chip_path = test::source_dir() + "/arch/chips/default-4x4.yaml";
   const auto b = build(w, arch::ChipDescription::from_file(chip_path), test::slurp(chip_path), "bundled");
   auto func = sim::make_functional_backend(arch::Image::open(b->image));
-  auto ref = sim::make_int_backend(*w);
+  auto ref = int_backend(w->dir);
   const std::string text = test::slurp(test::heldout_path()).substr(0, 1200);
   std::vector<int32_t> tokens(text.begin(), text.end());
   for (int32_t& t : tokens) t &= 0xff;
@@ -111,7 +115,7 @@ TEST_CASE("func equals int on 1,200 held-out tokens of the bundled model, at eve
 
 TEST_CASE("func equals int on the tiny model cut into many tiles, packed2 and sparse", "[func]") {
   const std::string dir = test::source_dir() + "/tests/fixtures/tiny";
-  const auto w = load(dir);
+  const auto w = open_ck(dir);
   const std::string chip_path = test::source_dir() + "/tests/fixtures/tiny-3x2.yaml";
   for (const char* enc : {"packed2", "sparse"}) {
     SECTION(enc) {
@@ -121,7 +125,7 @@ TEST_CASE("func equals int on the tiny model cut into many tiles, packed2 and sp
       const auto chip = arch::ChipDescription::from_yaml_text(text, "tiny-3x2 (test)");
       const auto b = build(w, chip, text, std::string("tiny-") + enc);
       auto func = sim::make_functional_backend(arch::Image::open(b->image));
-      auto ref = sim::make_int_backend(*w);
+      auto ref = int_backend(w->dir);
       lockstep(*ref, *func, random_tokens(300, 20, 5));
       // The tiles of gate_proj (3) and lm_head (3) each receive every event of their BitLinear.
       CHECK(func->counters().total.events_in > func->counters().total.events_out);
@@ -134,14 +138,14 @@ TEST_CASE("func equals int on the tiny model cut into many tiles, packed2 and sp
 }
 
 TEST_CASE("func equals int when weights stream from DRAM", "[func]") {
-  const auto w = load(test::default_model_dir());
+  const auto w = open_ck(test::default_model_dir());
   const std::string chip_path = test::source_dir() + "/arch/chips/edge-2x2.yaml";
   std::string text = test::slurp(chip_path) + "dram:\n  present: true\n  bytes: 1073741824\n";
   text.replace(text.find("state_memory_bytes: 4096"), 24, "state_memory_bytes: 16384");
   const auto chip = arch::ChipDescription::from_yaml_text(text, "edge-2x2 + DRAM (test)");
   const auto b = build(w, chip, text, "dram");
   auto func = sim::make_functional_backend(arch::Image::open(b->image));
-  auto ref = sim::make_int_backend(*w);
+  auto ref = int_backend(w->dir);
   const std::string held = test::slurp(test::heldout_path()).substr(5000, 100);
   std::vector<int32_t> tokens;
   for (unsigned char ch : held) tokens.push_back(ch);
@@ -173,7 +177,7 @@ std::string rewrite(const std::string& src, const std::string& dst, const std::f
 }  // namespace
 
 TEST_CASE("a malformed image program is refused with the field named", "[func][image]") {
-  const auto w = load(test::source_dir() + "/tests/fixtures/tiny");
+  const auto w = open_ck(test::source_dir() + "/tests/fixtures/tiny");
   const std::string chip_path = test::source_dir() + "/tests/fixtures/tiny-3x2.yaml";
   const auto b = build(w, arch::ChipDescription::from_file(chip_path), test::slurp(chip_path), "bad");
   const std::string bad = (b->dir / "bad.nimg").string();

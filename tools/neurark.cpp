@@ -73,16 +73,16 @@ std::string read_text(const std::string& path, int64_t max_bytes) {
 }
 
 // Bytes are fed as token ids 0..255: meaningful only for a byte-level model.
-void warn_if_not_byte_level(const nm::HGRNBitWeights& w, const std::string& model_dir) {
-  if (w.config.vocab_size != 256)
+void warn_if_not_byte_level(const nm::HGRNBitConfig& config, const std::string& model_dir) {
+  if (config.vocab_size != 256)
     std::cerr << fmt::format("neurark: warning: {} has vocab_size {}; bytes are fed as token ids 0-255 "
                              "and tokens >= 256 print as '?', so text and bits per byte are not "
                              "meaningful for a non-byte tokenizer\n",
-                             model_dir, w.config.vocab_size);
+                             model_dir, config.vocab_size);
 }
 
-std::shared_ptr<const nm::HGRNBitWeights> load_weights(const std::string& model_dir) {
-  return std::make_shared<const nm::HGRNBitWeights>(nm::HGRNBitWeights::load(model_dir));
+std::shared_ptr<const nm::Checkpoint> open_checkpoint(const std::string& model_dir) {
+  return std::make_shared<const nm::Checkpoint>(nm::Checkpoint::open(model_dir));
 }
 
 std::string read_file(const std::string& path) {
@@ -105,9 +105,9 @@ std::unique_ptr<nm::LanguageModel> open_model(const ModelSource& src) {
     if (!src.chip_path.empty())
       throw Error(fmt::format("--chip: the {} backend does not model a chip; use --backend func", src.backend));
     if (src.model_dir.empty()) throw Error(fmt::format("--model: required for --backend {}", src.backend));
-    const auto w = load_weights(src.model_dir);
-    warn_if_not_byte_level(*w, src.model_dir);
-    return nm::make_reference(src.backend, *w);
+    const nm::HGRNBitWeights w = nm::HGRNBitWeights::load(src.model_dir);
+    warn_if_not_byte_level(w.config, src.model_dir);
+    return nm::make_reference(src.backend, w);
   }
   if (src.image_path.empty() == src.chip_path.empty())
     throw Error("--backend func: give exactly one of --image IMAGE (a compiled chip image) or --chip FILE "
@@ -115,14 +115,20 @@ std::unique_ptr<nm::LanguageModel> open_model(const ModelSource& src) {
   if (!src.image_path.empty()) {
     if (!src.model_dir.empty())
       throw Error("--model: not used with --image (the image carries the model); drop one of them");
-    return ns::make_functional_backend(nc::Image::open(src.image_path));
+    auto lm = ns::make_functional_backend(nc::Image::open(src.image_path));
+    if (lm->vocab_size() != 256) {
+      nm::HGRNBitConfig c;
+      c.vocab_size = lm->vocab_size();
+      warn_if_not_byte_level(c, src.image_path);
+    }
+    return lm;
   }
   if (src.model_dir.empty()) throw Error("--model: required with --chip (the model to compile)");
   const nc::ChipDescription chip = nc::ChipDescription::from_file(src.chip_path);
-  const auto w = load_weights(src.model_dir);
-  warn_if_not_byte_level(*w, src.model_dir);
+  const auto ck = open_checkpoint(src.model_dir);
+  warn_if_not_byte_level(ck->config, src.model_dir);
   ncc::CompileOptions opt;  // placement seed 1, as `neurark compile`
-  const ncc::Graph g = ncc::compile_graph(w, chip, read_file(src.chip_path), opt);
+  const ncc::Graph g = ncc::compile_graph(ck, chip, read_file(src.chip_path), opt);
   // The image goes to a private temporary file, removed as soon as it is mapped.
   namespace fs = std::filesystem;
   const fs::path tmp = fs::temp_directory_path() / fmt::format("neurark-{}-{}.nimg", ::getpid(),
@@ -251,7 +257,7 @@ int cmd_fit(const std::string& model_dir, const std::string& chip_path, bool jso
   const nc::ChipDescription chip = nc::ChipDescription::from_file(chip_path);
   ncc::CompileOptions opt;
   opt.stop_after = "place";
-  const ncc::Graph g = ncc::compile_graph(load_weights(model_dir), chip, read_file(chip_path), opt);
+  const ncc::Graph g = ncc::compile_graph(open_checkpoint(model_dir), chip, read_file(chip_path), opt);
   int64_t weight_bytes = 0, dram_bytes = 0;
   std::vector<int64_t> core_bytes(static_cast<std::size_t>(chip.total_cores()), 0);
   for (const ncc::Tile& t : g.tiles) {
@@ -313,7 +319,7 @@ int cmd_compile(const std::string& model_dir, const std::string& chip_path, cons
   for (const std::string& n : ncc::pipeline_names()) names += (names.empty() ? "" : " -> ") + n;
   std::cerr << "pipeline: " << names << "\n";
   const auto t0 = std::chrono::steady_clock::now();
-  const ncc::Graph g = ncc::compile_graph(load_weights(model_dir), chip, read_file(chip_path), opt);
+  const ncc::Graph g = ncc::compile_graph(open_checkpoint(model_dir), chip, read_file(chip_path), opt);
   const auto t1 = std::chrono::steady_clock::now();
   const uint64_t bytes = ncc::emit(g, out);
   const auto t2 = std::chrono::steady_clock::now();

@@ -9,6 +9,8 @@
 #include <xxhash.h>
 
 #include "neurark/arch/error.hpp"
+#include "neurark/models/checkpoint.hpp"
+#include "neurark/models/int_ref.hpp"
 
 namespace neurark::compiler {
 
@@ -68,11 +70,14 @@ const char* to_string(Phase::Kind k) {
 }
 
 int64_t Constant::count() const {
-  return static_cast<int64_t>(dtype == "i8" ? i8.size() : dtype == "i16" ? i16.size() : i32.size());
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
 }
 
 uint64_t Constant::hash() const {
   static_assert(sizeof(int16_t) == 2 && sizeof(int32_t) == 4, "");
+  if (lazy) return lazy_hash;
   if (dtype == "i8") return XXH3_64bits(i8.data(), i8.size());
   if (dtype == "i16") return XXH3_64bits(i16.data(), i16.size() * 2);
   return XXH3_64bits(i32.data(), i32.size() * 4);
@@ -113,6 +118,35 @@ std::vector<int> Graph::consumers(int t) const {
         break;
       }
   return out;
+}
+
+void ternary_rows(const Graph& g, const Op& op, int64_t r0, int64_t r1, std::vector<int8_t>& out) {
+  if (!g.checkpoint) throw std::logic_error("ternary_rows: the graph has no checkpoint");
+  if (r0 < 0 || r1 > op.out || r1 < r0) throw std::logic_error("ternary_rows: rows outside " + op.name);
+  const std::string& name = op.source.at("weight");
+  out.resize(static_cast<std::size_t>((r1 - r0) * op.in));
+  std::vector<float> buf(static_cast<std::size_t>(std::min<int64_t>(int64_t{1} << 20, std::max<int64_t>(1, (r1 - r0) * op.in))));
+  const int64_t total = (r1 - r0) * op.in;
+  for (int64_t done = 0; done < total;) {
+    const int64_t n = std::min<int64_t>(static_cast<int64_t>(buf.size()), total - done);
+    g.checkpoint->read(name, static_cast<uint64_t>(r0 * op.in + done), static_cast<uint64_t>(n), buf.data());
+    for (int64_t i = 0; i < n; ++i) out[static_cast<std::size_t>(done + i)] = arch::ternarize(buf[static_cast<std::size_t>(i)], op.s_w);
+    done += n;
+  }
+}
+
+void embedding_rows(const Graph& g, int64_t r0, int64_t r1, std::vector<int32_t>& out) {
+  if (!g.checkpoint) throw std::logic_error("embedding_rows: the graph has no checkpoint");
+  const int64_t d = g.config.hidden_size;
+  out.resize(static_cast<std::size_t>((r1 - r0) * d));
+  std::vector<float> row(static_cast<std::size_t>(d));
+  for (int64_t t = r0; t < r1; ++t) {
+    g.checkpoint->read("model.embeddings.weight", static_cast<uint64_t>(t * d), static_cast<uint64_t>(d), row.data());
+    for (int64_t k = 0; k < d; ++k)
+      out[static_cast<std::size_t>((t - r0) * d + k)] = models::prepare_fixed(
+          row[static_cast<std::size_t>(k)], arch::kActFrac,
+          fmt::format("{}: tensor 'model.embeddings.weight' [{}, {}]", g.model_dir, t, k));
+  }
 }
 
 CoreXY core_xy(const arch::ChipDescription& chip, int core) {

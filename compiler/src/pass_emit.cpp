@@ -6,6 +6,7 @@
 // the sigmoid LUT. Written through arch::ImageWriter (temporary file, checksum, rename).
 // Guarantees: the image holds everything a backend needs to run the model (no checkpoint);
 // the same graph gives the same bytes (no time stamps, no absolute paths, sorted JSON keys).
+#include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -48,13 +49,15 @@ uint64_t emit(const Graph& g, const std::string& path) {
   // Tiles: weight memories.
   json tiles = json::array();
   std::vector<uint8_t> mem;
+  std::vector<int8_t> rows;
   const arch::WeightEncoding enc = g.chip.core.weight_encoding;
   for (std::size_t t = 0; t < g.tiles.size(); ++t) {
     const Tile& tl = g.tiles[t];
     const Op& op = g.ops[static_cast<std::size_t>(tl.op)];
-    const Constant& wt = g.constants.at(static_cast<std::size_t>(op.consts.at("weight")));
-    if (enc == arch::WeightEncoding::kPacked2) arch::write_packed2_tile(wt.i8.data(), op.in, tl.row_begin, tl.row_end, mem);
-    else arch::write_sparse_tile(wt.i8.data(), op.in, tl.row_begin, tl.row_end, g.chip.core.sparse_index_bits, mem);
+    ternary_rows(g, op, tl.row_begin, tl.row_end, rows);  // recomputed from the checkpoint
+    const int64_t n = tl.row_end - tl.row_begin;
+    if (enc == arch::WeightEncoding::kPacked2) arch::write_packed2_tile(rows.data(), op.in, 0, n, mem);
+    else arch::write_sparse_tile(rows.data(), op.in, 0, n, g.chip.core.sparse_index_bits, mem);
     if (static_cast<int64_t>(mem.size()) != tl.weight_bytes)
       throw std::logic_error(fmt::format("emit: tile {} memory is {} bytes, partition counted {}", t, mem.size(), tl.weight_bytes));
     const std::string name = fmt::format("tile.{}.weights", t);
@@ -84,7 +87,15 @@ uint64_t emit(const Graph& g, const std::string& path) {
       if (role == "weight") continue;  // lives in the tiles
       const std::string name = fmt::format("op.{}.{}", i, role);
       if (role == "table") {
-        add_constant_blob(w, "host.embeddings_q16", g.constants[static_cast<std::size_t>(id)]);
+        // The host's embedding table, streamed from the checkpoint in blocks of rows.
+        w.begin_blob("host.embeddings_q16");
+        std::vector<int32_t> block;
+        const int64_t step = std::max<int64_t>(1, 65536 / std::max<int64_t>(1, g.config.hidden_size));
+        for (int64_t r0 = 0; r0 < g.config.vocab_size; r0 += step) {
+          embedding_rows(g, r0, std::min(g.config.vocab_size, r0 + step), block);
+          w.append(block.data(), block.size() * sizeof(int32_t));
+        }
+        w.end_blob();
         consts[role] = "host.embeddings_q16";
       } else {
         add_constant_blob(w, name, g.constants[static_cast<std::size_t>(id)]);

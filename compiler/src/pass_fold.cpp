@@ -5,12 +5,18 @@
 // scalar); bitlinear -> ternary weights [out x in] (absmean, per tensor), int16 mantissas of its
 // internal norm weight, and the layer scale C = sqrt(K) / s_w * 2^(16 - e) / 127 (a Scale);
 // mlgru -> UQ7.24 forget-gate lower bounds (cumulative softmax over layers) when bounded.
-// Guarantees: every integer op has its constants (bit-identical to IntModel::prepare's); the
-// checkpoint is released (nothing after fold reads a float weight).
+// Streaming: the checkpoint is read piece by piece (ternary weights need two passes over each
+// weight tensor: mean |W|, then ternarize); ternary weights and the embedding table are lazy
+// constants (checked and hashed here, recomputed by emit), so fold holds no weight tensor.
+// Guarantees: every integer op has its constants, bit-identical to IntModel::prepare's (same
+// arch/ and models/ functions, same summation order); per-row non-zero counts of every BitLinear.
+#include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <xxhash.h>
 
+#include "neurark/arch/error.hpp"
 #include "neurark/compiler/passes.hpp"
 #include "neurark/models/checkpoint.hpp"
 #include "neurark/models/float_ref.hpp"
@@ -20,27 +26,34 @@ namespace neurark::compiler {
 
 namespace {
 
-const models::BitLinearWeights& find_bitlinear(const models::HGRNBitWeights& w, const Op& op) {
-  if (op.name == "lm_head") return w.lm_head;
-  const models::LayerWeights& L = w.layers.at(static_cast<std::size_t>(op.layer));
-  const std::string leaf = op.name.substr(op.name.find_last_of('.') + 1);
-  if (leaf == "i_proj") return L.i_proj;
-  if (leaf == "f_proj") return L.f_proj;
-  if (leaf == "g_proj") return L.g_proj;
-  if (leaf == "o_proj") return L.o_proj;
-  if (leaf == "gate_proj") return L.gate_proj;
-  if (leaf == "down_proj") return L.down_proj;
-  throw std::logic_error("fold: no BitLinear weights for " + op.name);
-}
+// Streams a tensor's values in order, a few at a time, through a bounded buffer.
+class Stream {
+ public:
+  Stream(const models::Checkpoint& ck, std::string name, uint64_t n) : ck_(ck), name_(std::move(name)), n_(n) {}
+  // The next k (<= 64) values.
+  const float* next(std::size_t k) {
+    if (pos_ + k > end_) refill();
+    const float* p = buf_.data() + pos_;
+    pos_ += k;
+    return p;
+  }
 
-const std::vector<float>& find_norm(const models::HGRNBitWeights& w, const Op& op) {
-  if (op.name == "model.norm") return w.final_norm;
-  const models::LayerWeights& L = w.layers.at(static_cast<std::size_t>(op.layer));
-  if (op.name.size() >= 9 && op.name.compare(op.name.size() - 9, 9, "attn_norm") == 0) return L.attn_norm;
-  if (op.name.size() >= 8 && op.name.compare(op.name.size() - 8, 8, "mlp_norm") == 0) return L.mlp_norm;
-  if (op.name.size() >= 6 && op.name.compare(op.name.size() - 6, 6, "g_norm") == 0) return L.g_norm;
-  throw std::logic_error("fold: no norm weight for " + op.name);
-}
+ private:
+  void refill() {
+    const std::size_t keep = end_ - pos_;
+    std::copy(buf_.begin() + static_cast<std::ptrdiff_t>(pos_), buf_.begin() + static_cast<std::ptrdiff_t>(end_), buf_.begin());
+    const uint64_t n = std::min<uint64_t>(buf_.size() - keep, n_ - read_);
+    ck_.read(name_, read_, n, buf_.data() + keep);
+    read_ += n;
+    pos_ = 0;
+    end_ = keep + static_cast<std::size_t>(n);
+  }
+  const models::Checkpoint& ck_;
+  std::string name_;
+  uint64_t n_, read_ = 0;
+  std::vector<float> buf_ = std::vector<float>(std::size_t{1} << 20);
+  std::size_t pos_ = 0, end_ = 0;
+};
 
 Constant make_i16(std::string name, std::vector<int16_t> v) {
   Constant c;
@@ -51,45 +64,89 @@ Constant make_i16(std::string name, std::vector<int16_t> v) {
   return c;
 }
 
+// Ternarizes a BitLinear's weights in two streaming passes (mean |W|, then ternarize): fills
+// s_w, row_nnz, layer_c, norm_exp and the lazy weight constant; the norm mantissas are held.
+void fold_bitlinear(Graph& g, Op& op) {
+  const models::Checkpoint& ck = *g.checkpoint;
+  // int32 accumulators hold +-128 * fan-in exactly only up to 2^23 inputs (docs/numerics.md §2).
+  if (op.in > (int64_t{1} << 23))
+    throw Error(fmt::format("{}: tensor '{}.weight': fan-in {} exceeds 2^23 = 8388608, the largest the int32 "
+                            "accumulators hold exactly", ck.dir, op.name, op.in));
+  const std::string wname = op.source.at("weight");
+  const auto n = static_cast<uint64_t>(op.out * op.in);
+  Stream pass1(ck, wname, n);
+  const double mean_abs = n == 0 ? 0.0
+                                 : models::sum_abs_pairwise(static_cast<std::size_t>(n), [&](std::size_t k) {
+                                     return pass1.next(k);
+                                   }) / static_cast<double>(n);
+  op.s_w = arch::ternary_scale(mean_abs);
+  op.row_nnz.assign(static_cast<std::size_t>(op.out), 0);
+  XXH3_state_t* st = XXH3_createState();
+  XXH3_64bits_reset(st);
+  std::vector<int8_t> rows;
+  const int64_t chunk_rows = std::max<int64_t>(1, (int64_t{1} << 20) / std::max<int64_t>(1, op.in));
+  for (int64_t r0 = 0; r0 < op.out; r0 += chunk_rows) {
+    const int64_t r1 = std::min(op.out, r0 + chunk_rows);
+    ternary_rows(g, op, r0, r1, rows);
+    for (int64_t r = r0; r < r1; ++r) {
+      int32_t nz = 0;
+      const int8_t* row = rows.data() + (r - r0) * op.in;
+      for (int64_t k = 0; k < op.in; ++k) nz += row[k] != 0;
+      op.row_nnz[static_cast<std::size_t>(r)] = nz;
+    }
+    XXH3_64bits_update(st, rows.data(), rows.size());
+  }
+  Constant wt;
+  wt.name = wname;
+  wt.dtype = "i8";
+  wt.shape = {op.out, op.in};
+  wt.lazy = true;
+  wt.lazy_hash = XXH3_64bits_digest(st);
+  XXH3_freeState(st);
+  op.consts["weight"] = g.add_constant(std::move(wt));
+  const std::string nname = op.source.at("norm");
+  op.consts["norm"] = g.add_constant(make_i16(nname, models::prepare_norm(ck.read_all(nname), ck.dir, nname, &op.norm_exp)));
+  op.layer_c = arch::bitlinear_layer_scale(op.in, op.s_w, op.norm_exp);
+}
+
 }  // namespace
 
 void fold(Graph& g) {
-  if (!g.weights) throw std::logic_error("fold: the checkpoint was already released");
-  const models::HGRNBitWeights& w = *g.weights;
-  const std::vector<std::vector<float>> lb = models::lower_bound_table(w);
+  if (!g.checkpoint) throw std::logic_error("fold: the graph has no checkpoint");
+  const models::Checkpoint& ck = *g.checkpoint;
+  std::vector<float> lower_bounds;
+  if (g.config.use_lower_bound) lower_bounds = ck.read_all("model.lower_bounds");
+  const std::vector<std::vector<float>> lb = models::lower_bound_table(g.config, lower_bounds);
   for (Op& op : g.ops) {
     switch (op.kind) {
       case OpKind::kEmbed: {
+        // Checked (every value representable in Q15.16) and hashed here, written by emit.
         Constant c;
         c.name = "model.embeddings.weight";
         c.dtype = "i32";
         c.shape = {g.config.vocab_size, g.config.hidden_size};
-        c.i32.resize(w.embeddings.size());
-        const auto d = static_cast<std::size_t>(g.config.hidden_size);
-        for (std::size_t i = 0; i < w.embeddings.size(); ++i)
-          c.i32[i] = models::prepare_fixed(w.embeddings[i], arch::kActFrac,
-                                           fmt::format("{}: tensor 'model.embeddings.weight' [{}, {}]", w.dir, i / d, i % d));
+        c.lazy = true;
+        XXH3_state_t* st = XXH3_createState();
+        XXH3_64bits_reset(st);
+        std::vector<int32_t> rows;
+        const int64_t step = std::max<int64_t>(1, 65536 / std::max<int64_t>(1, g.config.hidden_size));
+        for (int64_t r0 = 0; r0 < g.config.vocab_size; r0 += step) {
+          embedding_rows(g, r0, std::min(g.config.vocab_size, r0 + step), rows);
+          XXH3_64bits_update(st, rows.data(), rows.size() * sizeof(int32_t));
+        }
+        c.lazy_hash = XXH3_64bits_digest(st);
+        XXH3_freeState(st);
         op.consts["table"] = g.add_constant(std::move(c));
         break;
       }
       case OpKind::kNormScale: {
         const std::string tensor = op.source.at("weight");
-        op.consts["norm_weight"] = g.add_constant(make_i16(tensor, models::prepare_norm(find_norm(w, op), w.dir, tensor)));
+        op.consts["norm_weight"] = g.add_constant(make_i16(tensor, models::prepare_norm(ck.read_all(tensor), ck.dir, tensor)));
         break;
       }
-      case OpKind::kBitLinearQ: {
-        models::IntBitLinear bl = models::prepare_bitlinear(find_bitlinear(w, op), w.dir, op.name);
-        Constant wt;
-        wt.name = op.name + ".weight";
-        wt.dtype = "i8";
-        wt.shape = {bl.out, bl.in};
-        wt.i8 = std::move(bl.w_t);
-        op.consts["weight"] = g.add_constant(std::move(wt));
-        op.consts["norm"] = g.add_constant(make_i16(op.name + ".norm.weight", std::move(bl.norm_mant)));
-        op.layer_c = bl.layer_c;
-        op.norm_exp = bl.norm_exp;
+      case OpKind::kBitLinearQ:
+        fold_bitlinear(g, op);
         break;
-      }
       case OpKind::kMlgru:
         if (op.bounded) {
           Constant c;
@@ -97,8 +154,9 @@ void fold(Graph& g) {
           c.dtype = "i32";
           c.shape = {g.config.hidden_size};
           for (float v : lb.at(static_cast<std::size_t>(op.layer)))
-            c.i32.push_back(models::prepare_fixed(v, arch::kGateFrac, w.dir + ": tensor 'model.lower_bounds'"));
-          if (c.count() != g.config.hidden_size) throw std::logic_error("fold: lower bound row has the wrong length");
+            c.i32.push_back(models::prepare_fixed(v, arch::kGateFrac, ck.dir + ": tensor 'model.lower_bounds'"));
+          if (static_cast<int64_t>(c.i32.size()) != g.config.hidden_size)
+            throw std::logic_error("fold: lower bound row has the wrong length");
           op.consts["lower_bound"] = g.add_constant(std::move(c));
         }
         break;
@@ -110,7 +168,6 @@ void fold(Graph& g) {
         throw std::logic_error(fmt::format("fold: op {} ({}) is not lowered", op.name, to_string(op.kind)));
     }
   }
-  g.weights.reset();
   g.passes_run.push_back("fold");
 }
 

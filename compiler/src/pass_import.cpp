@@ -41,18 +41,18 @@ int bit_linear(Graph& g, const std::string& name, int layer, int x, int64_t in, 
 
 }  // namespace
 
-Graph import_checkpoint(std::shared_ptr<const models::HGRNBitWeights> weights, const arch::ChipDescription& chip,
+Graph import_checkpoint(std::shared_ptr<const models::Checkpoint> checkpoint, const arch::ChipDescription& chip,
                         std::string chip_text, uint64_t seed) {
   Graph g;
-  g.config = weights->config;
-  g.model_dir = weights->dir;
+  g.config = checkpoint->config;
+  g.model_dir = checkpoint->dir;
   const std::size_t slash = g.model_dir.find_last_not_of('/');
   const std::string trimmed = g.model_dir.substr(0, slash == std::string::npos ? 0 : slash + 1);
   g.model_name = trimmed.substr(trimmed.find_last_of('/') == std::string::npos ? 0 : trimmed.find_last_of('/') + 1);
   g.chip = chip;
   g.chip_text = std::move(chip_text);
   g.seed = seed;
-  g.weights = std::move(weights);
+  g.checkpoint = std::move(checkpoint);
   const models::HGRNBitConfig& c = g.config;
   const int64_t d = c.hidden_size, inter = c.intermediate_size;
   const int token = g.add_tensor("token", 1, Format::kToken);

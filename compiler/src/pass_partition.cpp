@@ -39,15 +39,12 @@ struct RowNnz {
   std::vector<int64_t> prefix;  // prefix[r] = non-zeros in rows [0, r)
 };
 
-RowNnz row_nnz(const Constant& w, int64_t out, int64_t in) {
+RowNnz row_nnz(const Op& op) {
+  if (static_cast<int64_t>(op.row_nnz.size()) != op.out) throw std::logic_error("partition: " + op.name + " is not folded");
   RowNnz r;
-  r.prefix.assign(static_cast<std::size_t>(out + 1), 0);
-  for (int64_t o = 0; o < out; ++o) {
-    int64_t n = 0;
-    const int8_t* row = w.i8.data() + o * in;
-    for (int64_t k = 0; k < in; ++k) n += row[k] != 0;
-    r.prefix[static_cast<std::size_t>(o + 1)] = r.prefix[static_cast<std::size_t>(o)] + n;
-  }
+  r.prefix.assign(static_cast<std::size_t>(op.out + 1), 0);
+  for (int64_t o = 0; o < op.out; ++o)
+    r.prefix[static_cast<std::size_t>(o + 1)] = r.prefix[static_cast<std::size_t>(o)] + op.row_nnz[static_cast<std::size_t>(o)];
   return r;
 }
 
@@ -214,7 +211,7 @@ void partition(Graph& g) {
   std::vector<RowNnz> nnz(g.ops.size());
   for (std::size_t i = 0; i < g.ops.size(); ++i)
     if (g.ops[i].kind == OpKind::kBitLinearQ)
-      nnz[i] = row_nnz(g.constants.at(static_cast<std::size_t>(g.ops[i].consts.at("weight"))), g.ops[i].out, g.ops[i].in);
+      nnz[i] = row_nnz(g.ops[i]);
   Cut c = cut_all(g, chip.core, enc, nnz);
   g.tiles = std::move(c.tiles);
   for (Op& op : g.ops) op.tiles.clear();

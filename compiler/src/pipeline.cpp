@@ -29,7 +29,7 @@ void check_pass_name(const std::string& name, const std::string& option) {
 
 }  // namespace
 
-Graph compile_graph(std::shared_ptr<const models::HGRNBitWeights> weights, const arch::ChipDescription& chip,
+Graph compile_graph(std::shared_ptr<const models::Checkpoint> checkpoint, const arch::ChipDescription& chip,
                     const std::string& chip_text, const CompileOptions& options) {
   for (const std::string& p : options.dump_after) check_pass_name(p, "--dump-after");
   if (!options.stop_after.empty()) check_pass_name(options.stop_after, "--stop-after");
@@ -56,7 +56,7 @@ Graph compile_graph(std::shared_ptr<const models::HGRNBitWeights> weights, const
     t0 = Clock::now();
     return s;
   };
-  g = import_checkpoint(std::move(weights), chip, chip_text, options.seed);
+  g = import_checkpoint(std::move(checkpoint), chip, chip_text, options.seed);
   after("import", secs());
   if (options.stop_after == "import") return g;
   const std::pair<const char*, void (*)(Graph&)> passes[] = {

@@ -39,21 +39,9 @@ std::string config_summary(const HGRNBitConfig& c) {
 
 class Loader {
  public:
-  explicit Loader(const TensorStore& store) : store_(store) {}
+  explicit Loader(const Checkpoint& ck) : ck_(ck) {}
 
-  // Values of a tensor whose presence and shape were already checked; all finite.
-  std::vector<float> values(const std::string& name) const {
-    std::vector<float> v = store_.read_f32(name);
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      if (!std::isfinite(v[i])) {
-        const TensorInfo* t = store_.find(name);
-        throw Error(fmt::format("{}: tensor '{}' element {} (index {}) is {}, expected a finite value",
-                                store_.file_of(name), name, i,
-                                t != nullptr ? index_str(i, t->shape) : std::string("?"), v[i]));
-      }
-    }
-    return v;
-  }
+  std::vector<float> values(const std::string& name) const { return ck_.read_all(name); }
 
   BitLinearWeights bitlinear(const std::string& prefix, int64_t in, int64_t out) const {
     BitLinearWeights w;
@@ -65,7 +53,7 @@ class Loader {
   }
 
  private:
-  const TensorStore& store_;
+  const Checkpoint& ck_;
 };
 
 }  // namespace
@@ -98,7 +86,7 @@ std::vector<ExpectedTensor> expected_tensors(const HGRNBitConfig& c) {
   return out;
 }
 
-HGRNBitWeights HGRNBitWeights::load(const std::string& dir) {
+Checkpoint Checkpoint::open(const std::string& dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::exists(dir, ec)) {
@@ -122,11 +110,13 @@ HGRNBitWeights HGRNBitWeights::load(const std::string& dir) {
   if (!fs::exists(config_path, ec)) {
     throw Error(fmt::format("{}: file does not exist, expected the checkpoint's config.json", config_path));
   }
-  HGRNBitWeights w;
-  w.dir = dir;
-  w.config = HGRNBitConfig::from_file(config_path);
-  const HGRNBitConfig& c = w.config;
-  const TensorStore store = TensorStore::open_dir(dir);
+  Checkpoint ck;
+  ck.dir = dir;
+  ck.config_path = config_path;
+  ck.config = HGRNBitConfig::from_file(config_path);
+  const HGRNBitConfig& c = ck.config;
+  ck.store = std::make_shared<const TensorStore>(TensorStore::open_dir(dir));
+  const TensorStore& store = *ck.store;
 
   // Presence and shapes against the config, before any value is read.
   const std::vector<ExpectedTensor> expected = expected_tensors(c);
@@ -164,7 +154,37 @@ HGRNBitWeights HGRNBitWeights::load(const std::string& dir) {
                             lower ? "; config.json has use_lower_bound false" : ""));
   }
 
-  const Loader ld(store);
+  return ck;
+}
+
+void Checkpoint::read(const std::string& name, uint64_t first, uint64_t count, float* out) const {
+  store->read_f32_range(name, first, count, out, true);
+  for (uint64_t i = 0; i < count; ++i) {
+    if (!std::isfinite(out[i])) {
+      const TensorInfo* t = store->find(name);
+      throw Error(fmt::format("{}: tensor '{}' element {} (index {}) is {}, expected a finite value",
+                              store->file_of(name), name, first + i,
+                              t != nullptr ? index_str(static_cast<std::size_t>(first + i), t->shape) : std::string("?"),
+                              out[i]));
+    }
+  }
+}
+
+std::vector<float> Checkpoint::read_all(const std::string& name) const {
+  const TensorInfo* t = store->find(name);
+  if (t == nullptr) throw Error(fmt::format("{}: no tensor '{}' in this checkpoint", dir, name));
+  std::vector<float> v(static_cast<std::size_t>(t->numel()));
+  read(name, 0, v.size(), v.data());
+  return v;
+}
+
+HGRNBitWeights HGRNBitWeights::load(const std::string& dir) {
+  const Checkpoint ck = Checkpoint::open(dir);
+  HGRNBitWeights w;
+  w.dir = dir;
+  w.config = ck.config;
+  const HGRNBitConfig& c = w.config;
+  const Loader ld(ck);
   const int64_t d = c.hidden_size;
   const int64_t I = c.intermediate_size;
   w.embeddings = ld.values("model.embeddings.weight");

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "neurark/arch/error.hpp"
 #include "neurark/arch/numerics.hpp"
@@ -11,15 +12,16 @@ namespace neurark::models {
 
 namespace {
 
-// Pairwise sum of |w| in double (robust against order effects on large matrices).
-double sum_abs_pairwise(const float* w, std::size_t n) {
+double pairwise_leaves(std::size_t n, const std::function<const float*(std::size_t)>& next_leaf) {
   if (n <= 64) {
+    const float* w = next_leaf(n);
     double s = 0.0;
     for (std::size_t i = 0; i < n; ++i) s += std::fabs(static_cast<double>(w[i]));
     return s;
   }
   const std::size_t h = n / 2;
-  return sum_abs_pairwise(w, h) + sum_abs_pairwise(w + h, n - h);
+  const double a = pairwise_leaves(h, next_leaf);
+  return a + pairwise_leaves(n - h, next_leaf);
 }
 
 double sigmoid_d(double z) { return 1.0 / (1.0 + std::exp(-z)); }
@@ -67,12 +69,22 @@ void bitlinear(const FloatReference::BitLinear& bl, const float* x, float* y) {
 
 }  // namespace
 
+double sum_abs_pairwise(std::size_t n, const std::function<const float*(std::size_t)>& next_leaf) {
+  return pairwise_leaves(n, next_leaf);
+}
+
 FloatReference::BitLinear ternarize_bitlinear(const BitLinearWeights& w) {
   FloatReference::BitLinear bl;
   bl.in = w.in;
   bl.out = w.out;
   const std::size_t n = w.weight.size();
-  const double mean_abs = n == 0 ? 0.0 : sum_abs_pairwise(w.weight.data(), n) / static_cast<double>(n);
+  const float* at = w.weight.data();
+  const double mean_abs = n == 0 ? 0.0
+                                 : sum_abs_pairwise(n, [&](std::size_t k) {
+                                     const float* p = at;
+                                     at += k;
+                                     return p;
+                                   }) / static_cast<double>(n);
   bl.s_w = arch::ternary_scale(mean_abs);
   bl.w_t.resize(n);
   for (std::size_t i = 0; i < n; ++i) bl.w_t[i] = arch::ternarize(w.weight[i], bl.s_w);
@@ -81,7 +93,10 @@ FloatReference::BitLinear ternarize_bitlinear(const BitLinearWeights& w) {
 }
 
 std::vector<std::vector<float>> lower_bound_table(const HGRNBitWeights& w) {
-  const HGRNBitConfig& cfg = w.config;
+  return lower_bound_table(w.config, w.lower_bounds);
+}
+
+std::vector<std::vector<float>> lower_bound_table(const HGRNBitConfig& cfg, const std::vector<float>& lower_bounds) {
   const auto d = static_cast<std::size_t>(cfg.hidden_size);
   const auto nl = static_cast<std::size_t>(cfg.num_hidden_layers);
   std::vector<std::vector<float>> table(nl);
@@ -89,10 +104,10 @@ std::vector<std::vector<float>> lower_bound_table(const HGRNBitWeights& w) {
     std::vector<double> col(nl);
     for (std::size_t k = 0; k < d; ++k) {
       double mx = -INFINITY;
-      for (std::size_t l = 0; l < nl; ++l) mx = std::max(mx, static_cast<double>(w.lower_bounds[l * d + k]));
+      for (std::size_t l = 0; l < nl; ++l) mx = std::max(mx, static_cast<double>(lower_bounds[l * d + k]));
       double sum = 0.0;
       for (std::size_t l = 0; l < nl; ++l) {
-        col[l] = std::exp(static_cast<double>(w.lower_bounds[l * d + k]) - mx);
+        col[l] = std::exp(static_cast<double>(lower_bounds[l * d + k]) - mx);
         sum += col[l];
       }
       double cum = 0.0;

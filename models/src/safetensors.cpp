@@ -1,6 +1,9 @@
 // models/src/safetensors.cpp: the validating safetensors reader (see safetensors.hpp).
 #include "neurark/models/safetensors.hpp"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
@@ -354,9 +357,20 @@ const TensorInfo& require(const SafetensorsFile& f, const std::string& name) {
 
 std::vector<float> SafetensorsFile::read_f32(const std::string& name) const {
   const TensorInfo& t = require(*this, name);
-  const std::size_t n = static_cast<std::size_t>(t.numel());  // <= data size: validated on open
-  const unsigned char* p = bytes_.get() + data_start_ + t.begin;
-  std::vector<float> out(n);
+  std::vector<float> out(static_cast<std::size_t>(t.numel()));  // <= data size: validated on open
+  read_f32_range(name, 0, out.size(), out.data(), false);
+  return out;
+}
+
+void SafetensorsFile::read_f32_range(const std::string& name, uint64_t first, uint64_t count, float* out,
+                                     bool release) const {
+  const TensorInfo& t = require(*this, name);
+  if (first > t.numel() || count > t.numel() - first)
+    throw Error(fmt::format("{}: tensor '{}': elements [{}, {}) requested, it has {}", path_, name, first,
+                            first + count, t.numel()));
+  const std::size_t n = static_cast<std::size_t>(count);
+  const std::size_t es = dtype_size(t.dtype);
+  const unsigned char* p = bytes_.get() + data_start_ + t.begin + first * es;
   switch (t.dtype) {
     case DType::F32:
       for (std::size_t i = 0; i < n; ++i) out[i] = float_from_bits(static_cast<uint32_t>(load_le(p + 4 * i, 4)));
@@ -376,7 +390,15 @@ std::vector<float> SafetensorsFile::read_f32(const std::string& name) const {
                               "(F32, F16, BF16 or I8)",
                               path_, name, dtype_name(t.dtype)));
   }
-  return out;
+  if (release && n > 0) {
+    // Drop the mapped pages just read from this process (the page cache keeps them): a reader
+    // streaming a large checkpoint stays small.
+    const long page = ::sysconf(_SC_PAGESIZE);
+    const auto lo = (reinterpret_cast<uintptr_t>(p) + static_cast<uintptr_t>(page) - 1) / static_cast<uintptr_t>(page) *
+                    static_cast<uintptr_t>(page);
+    const auto hi = (reinterpret_cast<uintptr_t>(p) + n * es) / static_cast<uintptr_t>(page) * static_cast<uintptr_t>(page);
+    if (hi > lo) ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
+  }
 }
 
 std::vector<int32_t> SafetensorsFile::read_i32(const std::string& name) const {
@@ -541,6 +563,13 @@ const std::string& TensorStore::file_of(const std::string& name) const {
     throw Error(fmt::format("{}: no tensor '{}' in this checkpoint", dir_, name));
   }
   return files_[it->second].path();
+}
+
+void TensorStore::read_f32_range(const std::string& name, uint64_t first, uint64_t count, float* out,
+                                 bool release) const {
+  auto it = where_.find(name);
+  if (it == where_.end()) throw Error(fmt::format("{}: no tensor '{}' in this checkpoint", dir_, name));
+  files_[it->second].read_f32_range(name, first, count, out, release);
 }
 
 std::vector<float> TensorStore::read_f32(const std::string& name) const {

@@ -29,7 +29,7 @@
 #include "neurark/models/config.hpp"
 
 namespace neurark::models {
-struct HGRNBitWeights;
+struct Checkpoint;
 }
 
 namespace neurark::compiler {
@@ -77,7 +77,10 @@ struct Tile {
   bool in_dram = false;
 };
 
-// A constant: integer data with a dtype tag. Only one of the vectors is used.
+// A constant: integer data with a dtype tag. Only one of the vectors is used. Large constants
+// (ternary weights, the embedding table) are lazy: fold checks them and records their hash, and
+// whoever needs the values recomputes them from the checkpoint piece by piece (ternary_rows,
+// embedding_rows), so that compiling a large model never holds its weights.
 struct Constant {
   std::string name;
   std::string dtype;             // "i8" | "i16" | "i32"
@@ -85,8 +88,10 @@ struct Constant {
   std::vector<int8_t> i8;
   std::vector<int16_t> i16;
   std::vector<int32_t> i32;
-  int64_t count() const;
-  uint64_t hash() const;          // XXH3-64 of the little-endian bytes (dumps and tests)
+  bool lazy = false;             // values not held: see above
+  uint64_t lazy_hash = 0;        // XXH3-64 of the values, computed by fold
+  int64_t count() const;         // elements (product of shape)
+  uint64_t hash() const;         // XXH3-64 of the little-endian bytes (dumps and tests)
 };
 
 struct Op {
@@ -101,6 +106,8 @@ struct Op {
   int64_t in = 0, out = 0;
   arch::Scale layer_c;            // bitlinear: arch::bitlinear_layer_scale
   int norm_exp = 0;               // bitlinear: exponent of the internal norm mantissas
+  float s_w = 0.0f;               // bitlinear: ternary weight scale (absmean), for ternary_rows
+  std::vector<int32_t> row_nnz;   // bitlinear: non-zero ternary weights per output row
   bool bounded = false;           // mlgru: lower bound applied (every layer but the first)
   int state_bytes = 0;            // per channel state (mlgru: Q11.20 h)
   std::vector<int> tiles;         // bitlinear: tile ids (after partition)
@@ -142,7 +149,7 @@ struct Graph {
   std::vector<Flow> flows;
   std::vector<Phase> schedule;
   int logits = -1;                 // tensor id of the logits
-  std::shared_ptr<const models::HGRNBitWeights> weights;  // import..fold only; dropped by fold
+  std::shared_ptr<const models::Checkpoint> checkpoint;  // source of lazy constants
   std::vector<std::string> passes_run;
 
   int add_tensor(std::string name, int64_t length, Format format);
@@ -153,6 +160,12 @@ struct Graph {
   // Ops that read tensor t.
   std::vector<int> consumers(int t) const;
 };
+
+// Ternary weights of rows [r0, r1) of a folded bitlinear, recomputed from the checkpoint with the
+// op's s_w (arch::ternarize): out[(r - r0) * op.in + k], values in {-1, 0, 1}.
+void ternary_rows(const Graph& g, const Op& op, int64_t r0, int64_t r1, std::vector<int8_t>& out);
+// Q15.16 embedding rows [r0, r1) (models::prepare_fixed): out[(t - r0) * d + k].
+void embedding_rows(const Graph& g, int64_t r0, int64_t r1, std::vector<int32_t>& out);
 
 // A readable, deterministic text dump of the graph (what --dump-after writes), MLIR-like: one
 // line per tensor and op, then tiles, flows and the schedule when present.

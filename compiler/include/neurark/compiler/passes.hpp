@@ -16,9 +16,9 @@
 
 namespace neurark::compiler {
 
-// import: builds the model-level graph from a loaded checkpoint and a chip (the chip text is
-// carried into the image verbatim). Keeps `weights` alive until fold.
-Graph import_checkpoint(std::shared_ptr<const models::HGRNBitWeights> weights, const arch::ChipDescription& chip,
+// import: builds the model-level graph from an opened checkpoint (models::Checkpoint: validated,
+// values not read) and a chip (the chip text is carried into the image verbatim).
+Graph import_checkpoint(std::shared_ptr<const models::Checkpoint> checkpoint, const arch::ChipDescription& chip,
                         std::string chip_text, uint64_t seed);
 
 void lower(Graph& g);      // pass_lower.cpp
@@ -42,9 +42,9 @@ struct CompileOptions {
   std::string stop_after;                    // run up to and including this pass ("" = all but emit)
 };
 
-// Loads nothing: runs import..schedule (or up to stop_after) on a loaded checkpoint and chip.
+// Runs import..schedule (or up to stop_after) on an opened checkpoint and a chip.
 // Throws neurark::Error naming a pass for an unknown name in dump_after / stop_after.
-Graph compile_graph(std::shared_ptr<const models::HGRNBitWeights> weights, const arch::ChipDescription& chip,
+Graph compile_graph(std::shared_ptr<const models::Checkpoint> checkpoint, const arch::ChipDescription& chip,
                     const std::string& chip_text, const CompileOptions& options);
 
 // Estimated per-token event traffic (channels x hops) of a placed graph: the objective of place.

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,27 @@ struct LayerWeights {
   std::vector<float> mlp_norm;   // [d]
   BitLinearWeights gate_proj;    // d -> 2I (first I rows: gate, last I rows: value)
   BitLinearWeights down_proj;    // I -> d
+};
+
+class TensorStore;
+
+// A validated checkpoint whose values have not been read: the config and the tensor index (the
+// safetensors files memory-mapped). Everything HGRNBitWeights::load checks before it reads
+// values; for readers that stream tensors piece by piece (the compiler) instead of holding a
+// model's floats.
+struct Checkpoint {
+  std::string dir;
+  std::string config_path;
+  HGRNBitConfig config;
+  std::shared_ptr<const TensorStore> store;
+
+  // The checks of HGRNBitWeights::load up to (not including) reading values. Throws neurark::Error.
+  static Checkpoint open(const std::string& dir);
+  // Elements [first, first + count) of tensor `name` as float32 (exact conversion), each checked
+  // finite (neurark::Error naming the file, tensor, flat and multi-dimensional index). The pages
+  // read are released afterwards (TensorStore::read_f32_range).
+  void read(const std::string& name, uint64_t first, uint64_t count, float* out) const;
+  std::vector<float> read_all(const std::string& name) const;
 };
 
 struct HGRNBitWeights {

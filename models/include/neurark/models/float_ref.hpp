@@ -10,6 +10,7 @@
 // Semantics: ridgerchu/matmulfreellm a016f72 (docs/model.md).
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "neurark/models/checkpoint.hpp"
@@ -61,5 +62,12 @@ FloatReference::BitLinear ternarize_bitlinear(const BitLinearWeights& w);
 // layers, cumulative sum, minus layer 0's share, in double, rounded to float. Row l has d
 // values; row 0 (and every row when use_lower_bound is false) is empty: no bound applied.
 std::vector<std::vector<float>> lower_bound_table(const HGRNBitWeights& w);
+std::vector<std::vector<float>> lower_bound_table(const HGRNBitConfig& config, const std::vector<float>& lower_bounds);
+
+// sum |w| in double by pairwise summation (halves recursively, leaves of <= 64 values summed in
+// order) over n values delivered in order by next_leaf(k), which returns a pointer to the next k
+// values. The recursion depends only on n, so a streaming reader gets the same bits as an array
+// (ternarize_bitlinear's mean |W|).
+double sum_abs_pairwise(std::size_t n, const std::function<const float*(std::size_t)>& next_leaf);
 
 }  // namespace neurark::models

@@ -57,6 +57,11 @@ class SafetensorsFile {
   // Element values converted to float32 (exact for F32, F16, BF16, I8); row-major.
   // Throws neurark::Error if the tensor is absent or its dtype is an integer id type.
   std::vector<float> read_f32(const std::string& name) const;
+  // Elements [first, first + count) of a tensor as float32 into `out`, as read_f32. With
+  // `release`, the mapped pages read are dropped from this process afterwards (madvise
+  // MADV_DONTNEED; the page cache keeps them), so that streaming a checkpoint larger than memory
+  // keeps the resident set small. Throws neurark::Error for a range outside the tensor.
+  void read_f32_range(const std::string& name, uint64_t first, uint64_t count, float* out, bool release = true) const;
   // Integer values (I8, I32, I64 that fit in int32). Throws for float dtypes or if absent.
   std::vector<int32_t> read_i32(const std::string& name) const;
 
@@ -85,6 +90,7 @@ class TensorStore {
   const TensorInfo* find(const std::string& name) const;  // nullptr if absent
   const std::string& file_of(const std::string& name) const;  // shard path holding it
   std::vector<float> read_f32(const std::string& name) const;
+  void read_f32_range(const std::string& name, uint64_t first, uint64_t count, float* out, bool release = true) const;
 
  private:
   std::string dir_;
