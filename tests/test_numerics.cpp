@@ -1,6 +1,12 @@
 // Unit tests of the numerics contract (arch/numerics.hpp): exact values, worked by hand.
 #include <catch2/catch.hpp>
 
+#include <random>
+
+#include <cstring>
+
+#include <algorithm>
+
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -73,6 +79,28 @@ TEST_CASE("weight ternarization: absmean, ties to even, all-zero tensor", "[nume
   CHECK(ternarize(-3.0f, 1.0f) == -1);
   // s_w = 1 / mean|W| in float32: mean 0.25 -> 4.
   CHECK(ternary_scale(0.25) == 4.0f);
+  // The comparison form equals torch's clamp(round(w * s_w), -1, 1) (nearbyint: ties to even)
+  // on every float around the thresholds and on random bit patterns.
+  const auto torch_form = [](float w, float s) {
+    return static_cast<int8_t>(std::clamp(std::nearbyint(w * s), -1.0f, 1.0f));
+  };
+  float x = 0.49f;
+  for (int i = 0; i < 200000; ++i, x = std::nextafter(x, 2.0f)) {
+    CHECK(ternarize(x, 1.0f) == torch_form(x, 1.0f));
+    CHECK(ternarize(-x, 1.0f) == torch_form(-x, 1.0f));
+  }
+  std::mt19937 rng(3);
+  int checked = 0;
+  for (int i = 0; i < 1000000; ++i) {
+    const uint32_t bw = static_cast<uint32_t>(rng()), bs = (static_cast<uint32_t>(rng()) & 0x3fffffffu) | 0x3f000000u;
+    float w, sw;
+    std::memcpy(&w, &bw, 4);
+    std::memcpy(&sw, &bs, 4);
+    if (!std::isfinite(w) || !std::isfinite(sw)) continue;
+    ++checked;
+    if (ternarize(w, sw) != torch_form(w, sw)) FAIL("w " << w << " s_w " << sw);
+  }
+  CHECK(checked > 900000);
 }
 
 TEST_CASE("absmax activation quantization rounds ties away from zero", "[numerics]") {

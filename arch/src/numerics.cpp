@@ -82,12 +82,6 @@ float ternary_scale(double mean_abs) {
   return 1.0f / std::max(m, 1e-5f);
 }
 
-int8_t ternarize(float w, float s_w) {
-  const float u = w * s_w;
-  const float r = std::nearbyint(u);  // default rounding mode: ties to even (torch.round)
-  return static_cast<int8_t>(std::clamp(r, -1.0f, 1.0f));
-}
-
 void ternary_matvec(const int8_t* q, const int8_t* w, int64_t k_in, int64_t n_out,
                     int32_t* acc) {
   // Multiply form of ternary_mac: x * t with t in {-1, 0, 1} is exactly add / subtract / skip.

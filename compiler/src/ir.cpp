@@ -125,7 +125,8 @@ void ternary_rows(const Graph& g, const Op& op, int64_t r0, int64_t r1, std::vec
   if (r0 < 0 || r1 > op.out || r1 < r0) throw std::logic_error("ternary_rows: rows outside " + op.name);
   const std::string& name = op.source.at("weight");
   out.resize(static_cast<std::size_t>((r1 - r0) * op.in));
-  std::vector<float> buf(static_cast<std::size_t>(std::min<int64_t>(int64_t{1} << 20, std::max<int64_t>(1, (r1 - r0) * op.in))));
+  thread_local std::vector<float> buf;  // reused: no zero-fill per call
+  buf.resize(static_cast<std::size_t>(std::min<int64_t>(int64_t{1} << 20, std::max<int64_t>(1, (r1 - r0) * op.in))));
   const int64_t total = (r1 - r0) * op.in;
   for (int64_t done = 0; done < total;) {
     const int64_t n = std::min<int64_t>(static_cast<int64_t>(buf.size()), total - done);
@@ -143,9 +144,9 @@ void embedding_rows(const Graph& g, int64_t r0, int64_t r1, std::vector<int32_t>
   for (int64_t t = r0; t < r1; ++t) {
     g.checkpoint->read("model.embeddings.weight", static_cast<uint64_t>(t * d), static_cast<uint64_t>(d), row.data());
     for (int64_t k = 0; k < d; ++k)
-      out[static_cast<std::size_t>((t - r0) * d + k)] = models::prepare_fixed(
-          row[static_cast<std::size_t>(k)], arch::kActFrac,
-          fmt::format("{}: tensor 'model.embeddings.weight' [{}, {}]", g.model_dir, t, k));
+      if (!models::try_fixed(row[static_cast<std::size_t>(k)], arch::kActFrac, &out[static_cast<std::size_t>((t - r0) * d + k)]))
+        models::prepare_fixed(row[static_cast<std::size_t>(k)], arch::kActFrac,  // throws, naming the element
+                              fmt::format("{}: tensor 'model.embeddings.weight' [{}, {}]", g.model_dir, t, k));
   }
 }
 

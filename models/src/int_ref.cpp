@@ -46,12 +46,19 @@ IntBitLinear prepare_bitlinear(const BitLinearWeights& w, const std::string& dir
   return bl;
 }
 
-int32_t prepare_fixed(double v, int frac, const std::string& what) {
+bool try_fixed(double v, int frac, int32_t* out) {
   const double s = std::ldexp(v, frac);
-  if (!std::isfinite(s) || std::fabs(s) > 2147483647.0)
+  if (!std::isfinite(s) || std::fabs(s) > 2147483647.0) return false;
+  *out = static_cast<int32_t>(std::llround(s));
+  return true;
+}
+
+int32_t prepare_fixed(double v, int frac, const std::string& what) {
+  int32_t out = 0;
+  if (!try_fixed(v, frac, &out))
     throw Error(fmt::format("{}: value {} does not fit the integer datapath's Q{}.{} format",
                             what, v, 31 - frac, frac));
-  return static_cast<int32_t>(std::llround(s));
+  return out;
 }
 
 namespace {

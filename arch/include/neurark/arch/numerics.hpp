@@ -64,7 +64,14 @@ int8_t ternary_decode(TernaryCode c);  // throws std::invalid_argument for kInva
 // in double then rounded to float32 (docs/model.md). Load-time only (the only float in arch
 // besides table generation); returns s_w and writes W_t.
 float ternary_scale(double mean_abs);
-int8_t ternarize(float w, float s_w);
+// clamp(round_half_even(w * s_w), -1, 1) with the product in float32. For a finite or infinite
+// product u this is exactly (u > 0.5) - (u < -0.5): |u| = 0.5 rounds to the even 0, and every
+// |u| > 0.5 rounds to a magnitude >= 1 that the clamp takes to 1. Inline: compiling a large
+// model ternarizes billions of weights.
+inline int8_t ternarize(float w, float s_w) {
+  const float u = w * s_w;
+  return static_cast<int8_t>((u > 0.5f) - (u < -0.5f));
+}
 
 // One synaptic operation: acc + x * t for t in {-1, 0, +1} (add / subtract / skip); int32
 // wrap is impossible for fan-in <= 2^23 (|x| <= 128), so no saturation is applied.

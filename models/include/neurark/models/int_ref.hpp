@@ -58,6 +58,8 @@ std::vector<int16_t> prepare_norm(const std::vector<float>& w, const std::string
                                   int* exp_out = nullptr);
 // prepare_fixed: round(v * 2^frac) as int32; throws neurark::Error naming `what` if it does not fit.
 int32_t prepare_fixed(double v, int frac, const std::string& what);
+// The same conversion without the message: false if v does not fit.
+bool try_fixed(double v, int frac, int32_t* out);
 
 // Per-token observations at unit boundaries, for cross-checks and counters.
 struct IntStepTrace {
