@@ -185,3 +185,70 @@ TEST_CASE("fit: the bundled model on the default chip, and the refusal on the sm
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Catch::Contains("neurark 0.1.0"));
 }
+
+TEST_CASE("compile, inspect and eval --backend func: the image runs with the int backend's bpb", "[cli]") {
+  neurark_test::TempDir tmp;
+  const std::string model = neurark::test::default_model_dir();
+  const std::string chip = neurark::test::source_dir() + "/arch/chips/default-4x4.yaml";
+  const std::string image = tmp.file("m.nimg"), dumps = tmp.file("dumps");
+  Run r = run_cli("compile --model " + model + " --chip " + chip + " -o " + image + " --dump-dir " + dumps +
+                      " --dump-after place",
+                  tmp);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.err, Catch::Contains("pipeline: import -> lower -> fold -> partition -> place -> route -> schedule -> emit"));
+  CHECK_THAT(r.out, Catch::StartsWith("graph \"shakespeare-d256-l4\"") && Catch::Contains("passes: import lower fold partition place\n"));
+  for (const char* f : {"00-import.ir", "03-partition.ir", "06-schedule.ir", "07-emit.txt"})
+    CHECK(fs::exists(fs::path(dumps) / f));
+  r = run_cli("inspect " + image + " --json", tmp);
+  REQUIRE(r.exit_code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j.at("summary").at("weight_bytes") == 671744);
+  CHECK(j.at("summary").at("tiles") == 25);
+  r = run_cli("inspect " + image, tmp);
+  CHECK_THAT(r.out, Catch::Contains("synapse SRAM use per neurocore") && Catch::Contains("model.layers.3.mlp.down_proj"));
+  const std::string text = " --text " + neurark::test::heldout_path() + " --max-bytes 400 --json";
+  const Run a = run_cli("eval --backend func --image " + image + text, tmp);
+  const Run b = run_cli("eval --backend func --model " + model + " --chip " + chip + text, tmp);
+  const Run c = run_cli("eval --backend int --model " + model + text, tmp);
+  REQUIRE(a.exit_code == 0);
+  REQUIRE(b.exit_code == 0);
+  REQUIRE(c.exit_code == 0);
+  const double bpb = nlohmann::json::parse(c.out).at("bpb").get<double>();
+  CHECK(nlohmann::json::parse(a.out).at("bpb").get<double>() == bpb);
+  CHECK(nlohmann::json::parse(b.out).at("bpb").get<double>() == bpb);
+  const auto act = nlohmann::json::parse(a.out).at("activity");
+  CHECK(act.at("events_per_token") == nlohmann::json::parse(c.out).at("activity").at("events_per_token"));
+  CHECK(act.at("flit_hops_per_token").get<double>() > 0);
+  // Generation through the image is the int backend's, byte for byte.
+  const Run g1 = run_cli("generate --backend func --image " + image + " --prompt ROMEO: --max-new-tokens 40", tmp);
+  const Run g2 = run_cli("generate --backend int --model " + model + " --prompt ROMEO: --max-new-tokens 40", tmp);
+  REQUIRE(g1.exit_code == 0);
+  CHECK(g1.out == g2.out);
+}
+
+TEST_CASE("compile and func errors name the option or file", "[cli]") {
+  neurark_test::TempDir tmp;
+  const std::string model = neurark::test::default_model_dir();
+  const std::string chips = neurark::test::source_dir() + "/arch/chips/";
+  Run r = run_cli("eval --backend func --model " + model + " --text " + neurark::test::heldout_path(), tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("--backend func: give exactly one of --image"));
+  r = run_cli("eval --backend int --image " + tmp.file("x.nimg") + " --text " + neurark::test::heldout_path(), tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("--image: the int backend runs a checkpoint"));
+  // Not an image: the reader names the file and the magic it found.
+  const std::string fake = tmp.file("fake.nimg");
+  std::ofstream(fake) << std::string(200, 'x');
+  r = run_cli("inspect " + fake, tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains(fake) && Catch::Contains("NRKIMAGE"));
+  r = run_cli("compile --model " + model + " --chip " + chips + "default-4x4.yaml -o " + tmp.file("y.nimg") +
+                  " --dump-after plase",
+              tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("unknown pass 'plase'"));
+  CHECK_FALSE(fs::exists(tmp.file("y.nimg")));
+  r = run_cli("compile --model " + model + " --chip " + chips + "default-4x4.yaml -o " + tmp.file("nodir/y.nimg"), tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("nodir"));
+}
