@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "neurark/arch/chip.hpp"
@@ -288,4 +290,42 @@ TEST_CASE("an unknown pass name is refused", "[compiler]") {
   opt.dump_after = {"plase"};
   CHECK_THROWS_WITH(compiler::compile_graph(bundled(), preset("default-4x4"), "", opt),
                     Contains("--dump-after: unknown pass 'plase'") && Contains("place"));
+}
+
+TEST_CASE("the image's routing tables deliver every flow to exactly its destinations", "[compiler][image]") {
+  const fs::path d = temp_dir("routing");
+  const std::string path = (d / "t.nimg").string();
+  compiler::Graph g = tiny_until("");
+  compiler::emit(g, path);
+  const arch::Image img = arch::Image::open(path);
+  const nlohmann::json& m = img.manifest();
+  std::map<std::pair<int, int>, int> table;  // (core, flow) -> mask
+  for (const auto& r : m["routing"])
+    for (const auto& e : r["entries"]) table[{r["core"].get<int>(), e[0].get<int>()}] = e[1].get<int>();
+  const int host_core = compiler::core_at(g.chip, g.chip.host.attach_x, g.chip.host.attach_y);
+  for (std::size_t f = 0; f < g.flows.size(); ++f) {
+    const compiler::Flow& fl = g.flows[f];
+    // Walk the tables from the source router; collect where flits are delivered.
+    std::set<int> delivered, seen;
+    std::vector<int> todo = {fl.src_core == -2 ? host_core : fl.src_core};
+    while (!todo.empty()) {
+      const int c = todo.back();
+      todo.pop_back();
+      if (!seen.insert(c).second) continue;
+      auto it = table.find({c, static_cast<int>(f)});
+      REQUIRE(it != table.end());
+      const compiler::CoreXY p = compiler::core_xy(g.chip, c);
+      if (it->second & 1) todo.push_back(compiler::core_at(g.chip, p.x + 1, p.y));
+      if (it->second & 2) todo.push_back(compiler::core_at(g.chip, p.x - 1, p.y));
+      if (it->second & 4) todo.push_back(compiler::core_at(g.chip, p.x, p.y + 1));
+      if (it->second & 8) todo.push_back(compiler::core_at(g.chip, p.x, p.y - 1));
+      if (it->second & 16) delivered.insert(c);
+    }
+    std::set<int> expect;
+    for (int dcore : fl.dst_cores) expect.insert(dcore == -2 ? host_core : dcore);
+    INFO("flow " << f);
+    CHECK(delivered == expect);
+    CHECK(seen.size() == fl.links.size() + 1);  // a tree: one router more than links
+  }
+  fs::remove_all(d);
 }

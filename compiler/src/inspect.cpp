@@ -81,6 +81,11 @@ json inspect_summary(const arch::Image& image) {
                                         {"event_flit_hops", event_flit_hops_bound}, {"values_moved", value_channels},
                                         {"value_channel_hops", value_channel_hops}}},
             {"phases_per_token", m.at("schedule").size()},
+            {"routing_entries_max", [&] {
+               std::size_t mx = 0;
+               for (const json& r : m.at("routing")) mx = std::max(mx, r.at("entries").size());
+               return mx;
+             }()},
             {"traffic_channel_hops_per_token", m.at("estimates").at("traffic_channel_hops_per_token")}};
   } catch (const json::exception& e) {
     throw Error(fmt::format("{}: image program: malformed manifest: {}", image.path(), e.what()));
@@ -131,6 +136,7 @@ std::string inspect_text(const arch::Image& image) {
   for (const auto& [kind, k] : s["flows"].items())
     o += fmt::format("  {:<9} {:>6} flows, {:>8} channels/token, {:>6} tree links\n", kind, k["flows"].get<int64_t>(),
                      k["channels"].get<int64_t>(), k["links"].get<int64_t>());
+  o += fmt::format("  routing table entries: at most {} per router\n", s["routing_entries_max"].get<int64_t>());
   const json& ub = s["per_token_upper_bounds"];
   o += fmt::format("\nper token (upper bounds: every activation code non-zero)\n"
                    "  events sent        {}\n  tile deliveries    {}\n  event flit-hops    {}\n"

@@ -7,6 +7,7 @@
 // Guarantees: the image holds everything a backend needs to run the model (no checkpoint);
 // the same graph gives the same bytes (no time stamps, no absolute paths, sorted JSON keys).
 #include <algorithm>
+#include <map>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -126,6 +127,30 @@ uint64_t emit(const Graph& g, const std::string& path) {
                      {"channels", f.channels}, {"links", links}});
   }
   m["flows"] = flows;
+  // Routing tables: what each router does with each flow's flits. Port mask bits: 1 east (+x),
+  // 2 west (-x), 4 south (+y), 8 north (-y), 16 local (deliver to this neurocore or, at the
+  // host's attach point for flows to the host, to the host).
+  std::map<int, json> tables;
+  const int host_core = core_at(g.chip, g.chip.host.attach_x, g.chip.host.attach_y);
+  for (std::size_t i = 0; i < g.flows.size(); ++i) {
+    const Flow& f = g.flows[i];
+    std::map<int, int> mask;
+    mask[f.src_core == -2 ? host_core : f.src_core] |= 0;
+    for (const auto& [a, b] : f.links) {
+      const CoreXY pa = core_xy(g.chip, a), pb = core_xy(g.chip, b);
+      mask[a] |= pb.x > pa.x ? 1 : pb.x < pa.x ? 2 : pb.y > pa.y ? 4 : 8;
+      mask[b] |= 0;
+    }
+    for (int d : f.dst_cores) mask[d == -2 ? host_core : d] |= 16;
+    for (const auto& [core, bits] : mask) {
+      json& t = tables[core];
+      if (t.is_null()) t = json::array();
+      t.push_back({static_cast<int>(i), bits});
+    }
+  }
+  json routing = json::array();
+  for (auto& [core, entries] : tables) routing.push_back({{"core", core}, {"entries", entries}});
+  m["routing"] = routing;
   json sched = json::array();
   for (const Phase& p : g.schedule) sched.push_back({{"kind", to_string(p.kind)}, {"op", p.op}, {"cores", p.cores}});
   m["schedule"] = sched;
