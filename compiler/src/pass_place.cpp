@@ -7,9 +7,12 @@
 // Method: seeded local search — std::mt19937_64(seed) picks a tile and a target neurocore; the
 // tile moves there if both memories (synapse SRAM unless the tile streams from DRAM, and neuron
 // state memory) have room, or swaps with a random tile of that core if that fits; the change is
-// kept only if the cost strictly drops. 20,000 + 400 x tiles proposals.
+// kept only if the cost strictly drops. 20,000 + 400 x tiles proposals, capped at about 5e7 edge
+// re-costings (so many small tiles cannot make placement slow).
 // Guarantees: every tile on a core within the mesh; no neurocore over its SRAM or state memory;
 // cost never above the first-fit placement's; the same graph and seed give the same placement.
+#include <algorithm>
+#include <cstdlib>
 #include <random>
 #include <stdexcept>
 
@@ -85,18 +88,27 @@ void place(Graph& g) {
   }
   const auto sram_of = [&](int t) { return g.tiles[static_cast<std::size_t>(t)].in_dram ? 0 : g.tiles[static_cast<std::size_t>(t)].weight_bytes; };
   const auto neuron_of = [&](int t) { return g.tiles[static_cast<std::size_t>(t)].neuron_bytes; };
+  // Mesh coordinates of every core and of the host's attach point (index `cores`).
+  std::vector<CoreXY> xy(static_cast<std::size_t>(cores) + 1);
+  for (int64_t c = 0; c < cores; ++c) xy[static_cast<std::size_t>(c)] = core_xy(g.chip, static_cast<int>(c));
+  xy[static_cast<std::size_t>(cores)] = {g.chip.host.attach_x, g.chip.host.attach_y};
+  const auto where = [&](int t) -> const CoreXY& {
+    return xy[t == kHost ? static_cast<std::size_t>(cores) : static_cast<std::size_t>(g.tiles[static_cast<std::size_t>(t)].core)];
+  };
+  const auto edge_cost = [&](const Edge& ed) {
+    const CoreXY& p = where(ed.a);
+    const CoreXY& q = where(ed.b);
+    return ed.channels * (std::llabs(p.x - q.x) + std::llabs(p.y - q.y));
+  };
   // Cost of the edges touching tiles `a` and `b` (b may be -1), each edge once.
   const auto local_cost = [&](int a, int b) {
     int64_t c = 0;
-    for (int e : touching[static_cast<std::size_t>(a)]) {
-      const Edge& ed = edges[static_cast<std::size_t>(e)];
-      c += ed.channels * hops(g.chip, core_of_tile(g, ed.a), core_of_tile(g, ed.b));
-    }
+    for (int e : touching[static_cast<std::size_t>(a)]) c += edge_cost(edges[static_cast<std::size_t>(e)]);
     if (b >= 0)
       for (int e : touching[static_cast<std::size_t>(b)]) {
         const Edge& ed = edges[static_cast<std::size_t>(e)];
         if (ed.a == a || ed.b == a) continue;
-        c += ed.channels * hops(g.chip, core_of_tile(g, ed.a), core_of_tile(g, ed.b));
+        c += edge_cost(ed);
       }
     return c;
   };
@@ -113,7 +125,11 @@ void place(Graph& g) {
   };
   const int64_t sram_cap = g.chip.core.synapse_sram_bytes, neuron_cap = g.chip.core.state_memory_bytes;
   std::mt19937_64 rng(g.seed);
-  const int64_t proposals = 20000 + 400 * static_cast<int64_t>(g.tiles.size());
+  // 20,000 + 400 per tile, but at most ~5e7 edge evaluations in all (each proposal re-costs the
+  // edges of the tiles it moves), so that many small tiles cannot make placement take minutes.
+  const double degree = 2.0 * static_cast<double>(edges.size()) / static_cast<double>(g.tiles.size()) + 1.0;
+  const int64_t proposals = std::max<int64_t>(
+      20000, std::min<int64_t>(20000 + 400 * static_cast<int64_t>(g.tiles.size()), static_cast<int64_t>(5e7 / degree)));
   const auto ntiles = static_cast<uint64_t>(g.tiles.size());
   for (int64_t it = 0; it < proposals; ++it) {
     const int t = static_cast<int>(rng() % ntiles);
