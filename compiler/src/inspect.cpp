@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -19,20 +20,28 @@ json inspect_summary(const arch::Image& image) {
     const arch::ChipDescription chip =
         arch::ChipDescription::from_yaml_text(m.at("chip").at("text").get<std::string>(), image.path() + " (chip.text)");
     const int64_t cores = chip.total_cores();
-    std::vector<int64_t> sram(static_cast<std::size_t>(cores), 0), neuron(static_cast<std::size_t>(cores), 0),
-        tiles_on(static_cast<std::size_t>(cores), 0);
+    struct Use {
+      int64_t sram = 0, neuron = 0, tiles = 0;
+    };
+    std::map<int64_t, Use> use;  // cores holding tiles
     int64_t weight_bytes = 0, dram_bytes = 0;
     for (const json& t : m.at("tiles")) {
-      const auto c = t.at("core").get<std::size_t>();
+      const auto c = t.at("core").get<int64_t>();
+      if (c < 0 || c >= cores)
+        throw Error(fmt::format("{}: image program: a tile is on core {}, outside the chip's {} neurocores", image.path(), c, cores));
       const int64_t b = t.at("weight_bytes").get<int64_t>();
       weight_bytes += b;
+      Use& u = use[c];
       if (t.at("in_dram").get<bool>()) dram_bytes += b;
-      else sram.at(c) += b;
-      neuron.at(c) += t.at("neuron_bytes").get<int64_t>();
-      ++tiles_on.at(c);
+      else u.sram += b;
+      u.neuron += t.at("neuron_bytes").get<int64_t>();
+      ++u.tiles;
     }
-    int64_t used = 0;
-    for (int64_t n : tiles_on) used += n > 0;
+    const auto used = static_cast<int64_t>(use.size());
+    json per_core = json::array();
+    const int64_t gw = chip.mesh_width * chip.multichip.chips_x;
+    for (const auto& [c, u] : use)
+      per_core.push_back({{"core", c}, {"x", c % gw}, {"y", c / gw}, {"synapse_bytes", u.sram}, {"neuron_bytes", u.neuron}, {"tiles", u.tiles}});
     json bitlinears = json::array();
     const json& ops = m.at("ops");
     for (const json& op : ops) {
@@ -72,9 +81,7 @@ json inspect_summary(const arch::Image& image) {
             {"dram_bytes", dram_bytes},
             {"tiles", m.at("tiles").size()},
             {"cores_used", used},
-            {"synapse_bytes_per_core", sram},
-            {"neuron_bytes_per_core", neuron},
-            {"tiles_per_core", tiles_on},
+            {"cores", per_core},
             {"bitlinears", bitlinears},
             {"flows", by_kind},
             {"per_token_upper_bounds", {{"events", events_bound}, {"tile_deliveries", deliveries_bound},
@@ -112,18 +119,28 @@ std::string inspect_text(const arch::Image& image) {
                    s["weight_encoding"].get<std::string>(), s["tiles"].get<int64_t>(), s["cores_used"].get<int64_t>(),
                    chip["neurocores"].get<int64_t>(),
                    s["dram_bytes"].get<int64_t>() > 0 ? fmt::format(", {} bytes streamed from DRAM", s["dram_bytes"].get<int64_t>()) : "");
-  o += "\nsynapse SRAM use per neurocore (% of capacity; row y, column x; '.' = unused)\n";
-  const auto& sram = s["synapse_bytes_per_core"];
-  const auto& tiles = s["tiles_per_core"];
   const double cap = static_cast<double>(chip["synapse_sram_bytes"].get<int64_t>());
-  for (int64_t y = 0; y < h; ++y) {
-    o += fmt::format("  y={:<3}", y);
-    for (int64_t x = 0; x < w; ++x) {
-      const auto c = static_cast<std::size_t>(y * w + x);
-      if (tiles[c].get<int64_t>() == 0) o += "     .";
-      else o += fmt::format(" {:5.1f}", 100.0 * static_cast<double>(sram[c].get<int64_t>()) / cap);
+  std::map<int64_t, double> pct;
+  for (const json& c : s["cores"]) pct[c["core"].get<int64_t>()] = 100.0 * static_cast<double>(c["synapse_bytes"].get<int64_t>()) / cap;
+  if (w <= 32 && h <= 64) {
+    o += "\nsynapse SRAM use per neurocore (% of capacity; row y, column x; '.' = no tiles)\n";
+    for (int64_t y = 0; y < h; ++y) {
+      o += fmt::format("  y={:<3}", y);
+      for (int64_t x = 0; x < w; ++x) {
+        auto it = pct.find(y * w + x);
+        o += it == pct.end() ? std::string("     .") : fmt::format(" {:5.1f}", it->second);
+      }
+      o += "\n";
     }
-    o += "\n";
+  } else {
+    // Too wide for a map: the used cores, fullest first (at most 16).
+    std::vector<std::pair<double, int64_t>> order;
+    for (const auto& [c, p] : pct) order.emplace_back(-p, c);
+    std::sort(order.begin(), order.end());
+    o += fmt::format("\nsynapse SRAM use, fullest neurocores first ({} x {} mesh, too wide for a map):\n", w, h);
+    for (std::size_t i = 0; i < order.size() && i < 16; ++i)
+      o += fmt::format("  core {} (x {}, y {}): {:.1f} %\n", order[i].second, order[i].second % w, order[i].second / w, -order[i].first);
+    if (order.size() > 16) o += fmt::format("  ... and {} more\n", order.size() - 16);
   }
   o += fmt::format("\n{:<30} {:>6} {:>6} {:>6}  {}\n", "bitlinear", "in", "out", "tiles", "neurocores");
   for (const json& b : s["bitlinears"]) {

@@ -156,15 +156,15 @@ uint64_t emit(const Graph& g, const std::string& path) {
   m["schedule"] = sched;
   json cores = json::array();
   const int64_t n = g.chip.total_cores();
-  for (int64_t core = 0; core < n; ++core) {
+  std::map<int, std::vector<std::size_t>> tiles_of_core;  // only cores that hold tiles
+  for (std::size_t t = 0; t < g.tiles.size(); ++t) tiles_of_core[g.tiles[t].core].push_back(t);
+  for (const auto& [core, ts] : tiles_of_core) {
+    if (core < 0 || core >= n) throw std::logic_error("emit: a tile without a neurocore");
     int64_t sram = 0, neuron = 0;
-    json ts = json::array();
-    for (std::size_t t = 0; t < g.tiles.size(); ++t)
-      if (g.tiles[t].core == core) {
-        ts.push_back(t);
-        if (!g.tiles[t].in_dram) sram += g.tiles[t].weight_bytes;
-        neuron += g.tiles[t].neuron_bytes;
-      }
+    for (std::size_t t : ts) {
+      if (!g.tiles[t].in_dram) sram += g.tiles[t].weight_bytes;
+      neuron += g.tiles[t].neuron_bytes;
+    }
     cores.push_back({{"core", core}, {"tiles", ts}, {"synapse_bytes", sram}, {"neuron_bytes", neuron}});
   }
   m["cores"] = cores;

@@ -4,7 +4,8 @@
 // (each segment of a BitLinear's input to every tile of that BitLinear, counted per destination),
 // second operands of element-wise ops (to where the output lives), embedding injection from the
 // host's attach point and logits readback to it.
-// Method: seeded local search — std::mt19937_64(seed) picks a tile and a target neurocore; the
+// Method: seeded local search — std::mt19937_64(seed) picks a tile and a target neurocore (half
+// the time uniformly, half the time within 2 hops of a tile or the host it exchanges data with); the
 // tile moves there if both memories (synapse SRAM unless the tile streams from DRAM, and neuron
 // state memory) have room, or swaps with a random tile of that core if that fits; the change is
 // kept only if the cost strictly drops. 20,000 + 400 x tiles proposals, capped at about 5e7 edge
@@ -123,6 +124,7 @@ void place(Graph& g) {
     sram[static_cast<std::size_t>(to)] += sram_of(t);
     neuron[static_cast<std::size_t>(to)] += neuron_of(t);
   };
+  const int64_t mesh_w = g.chip.mesh_width * g.chip.multichip.chips_x, mesh_h = g.chip.mesh_height * g.chip.multichip.chips_y;
   const int64_t sram_cap = g.chip.core.synapse_sram_bytes, neuron_cap = g.chip.core.state_memory_bytes;
   std::mt19937_64 rng(g.seed);
   // 20,000 + 400 per tile, but at most ~5e7 edge evaluations in all (each proposal re-costs the
@@ -133,7 +135,18 @@ void place(Graph& g) {
   const auto ntiles = static_cast<uint64_t>(g.tiles.size());
   for (int64_t it = 0; it < proposals; ++it) {
     const int t = static_cast<int>(rng() % ntiles);
-    const int to = static_cast<int>(rng() % static_cast<uint64_t>(cores));
+    const uint64_t r = rng();
+    int to = static_cast<int>(r % static_cast<uint64_t>(cores));
+    const auto& near = touching[static_cast<std::size_t>(t)];
+    if ((r >> 32) % 2 == 1 && !near.empty()) {
+      // Half the proposals go next to a tile (or the host) this tile exchanges data with: on a
+      // large mesh, a uniformly random core is almost always too far to help.
+      const Edge& ed = edges[static_cast<std::size_t>(near[static_cast<std::size_t>((r >> 33) % near.size())])];
+      const CoreXY& p = where(ed.a == t ? ed.b : ed.a);
+      const auto clampi = [](int64_t v, int64_t hi) { return std::max<int64_t>(0, std::min<int64_t>(hi - 1, v)); };
+      const int64_t dx = static_cast<int64_t>((r >> 40) % 5) - 2, dy = static_cast<int64_t>((r >> 48) % 5) - 2;
+      to = core_at(g.chip, clampi(p.x + dx, mesh_w), clampi(p.y + dy, mesh_h));
+    }
     const int from = g.tiles[static_cast<std::size_t>(t)].core;
     const uint64_t pick = rng();
     if (to == from) continue;

@@ -61,38 +61,54 @@ inline const char* json_kind(const json& v) {
   }
 }
 
+// SAX handler that only looks for a key repeated within one object (linear time: nlohmann's
+// callback parser is quadratic on long arrays, which large chip-image manifests have).
+class DuplicateKeyFinder : public nlohmann::json_sax<json> {
+ public:
+  std::optional<std::string> duplicate;
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override {
+    keys_.emplace_back();
+    return true;
+  }
+  bool key(string_t& k) override {
+    if (!keys_.empty() && !keys_.back().insert(k).second && !duplicate) duplicate = k;
+    return true;
+  }
+  bool end_object() override {
+    if (!keys_.empty()) keys_.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+ private:
+  std::vector<std::set<std::string>> keys_;  // one set per open object
+};
+
 // Parses `text` (the contents of `what`, e.g. "DIR/config.json" or "X.safetensors: header") and
 // rejects malformed JSON and duplicate keys in any object (json.load would silently keep the
-// last one, hiding which value was meant). Throws neurark::Error.
+// last one, hiding which value was meant). Throws neurark::Error. Linear in the text's size.
 template <typename It>
 json parse_json_strict(It first, It last, const std::string& what) {
-  std::vector<std::set<std::string>> keys;  // one set per open object
-  std::optional<std::string> duplicate;
-  json::parser_callback_t cb = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
-    switch (event) {
-      case json::parse_event_t::object_start: keys.emplace_back(); break;
-      case json::parse_event_t::object_end:
-        if (!keys.empty()) keys.pop_back();
-        break;
-      case json::parse_event_t::key:
-        if (!keys.empty() && parsed.is_string() &&
-            !keys.back().insert(parsed.get_ref<const std::string&>()).second && !duplicate) {
-          duplicate = parsed.get<std::string>();
-        }
-        break;
-      default: break;
-    }
-    return true;
-  };
   json j;
   try {
-    j = json::parse(first, last, cb, /*allow_exceptions=*/true, /*ignore_comments=*/false);
+    j = json::parse(first, last, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/false);
   } catch (const json::exception& e) {
     throw Error(fmt::format("{}: not well-formed JSON: {}", what, e.what()));
   }
-  if (duplicate) {
+  DuplicateKeyFinder finder;
+  json::sax_parse(first, last, &finder);
+  if (finder.duplicate) {
     throw Error(fmt::format("{}: key {} appears more than once in one JSON object, expected unique keys",
-                            what, show_json(json(*duplicate))));
+                            what, show_json(json(*finder.duplicate))));
   }
   return j;
 }
