@@ -83,6 +83,14 @@ TEST_CASE("chip file errors name file, key path, line, value and expectation", "
                       Contains("c.yaml:12:") && Contains("unknown key 'neurocore.lane'") &&
                           Contains("allowed here: lanes"));
   }
+  SECTION("a key twice in one mapping") {
+    CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with("  lanes: 4\n", "  lanes: 4\n  lanes: 8\n"), "c.yaml"),
+                      Contains("c.yaml:12:") && Contains("key 'neurocore.lanes' appears twice in one mapping (lines 11 and 12)"));
+  }
+  SECTION("a directory instead of a file") {
+    CHECK_THROWS_WITH(ChipDescription::from_file(neurark::test::source_dir() + "/arch/chips"),
+                      Contains("chips: is a directory, expected a chip description file"));
+  }
   SECTION("wrong type") {
     CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with("lanes: 4", "lanes: four"), "c.yaml"),
                       Contains("c.yaml:11:") && Contains("neurocore.lanes") && Contains("'four'") &&

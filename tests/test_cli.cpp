@@ -252,3 +252,40 @@ TEST_CASE("compile and func errors name the option or file", "[cli]") {
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.err, Catch::Contains("nodir"));
 }
+
+TEST_CASE("compile refuses to overwrite its inputs, bad seeds and a file as --dump-dir", "[cli]") {
+  neurark_test::TempDir tmp;
+  const std::string model = copy_model(tmp);
+  const std::string chip = tmp.file("chip.yaml");
+  fs::copy_file(neurark::test::source_dir() + "/arch/chips/default-4x4.yaml", chip);
+  const std::string weights = slurp(model + "/model.safetensors"), chip_text = slurp(chip);
+  for (const std::string& out : {model + "/model.safetensors", model + "/config.json", chip}) {
+    const Run r = run_cli("compile --model " + model + " --chip " + chip + " -o " + out, tmp);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("is an input"));
+  }
+  CHECK(slurp(model + "/model.safetensors") == weights);  // untouched
+  CHECK(slurp(chip) == chip_text);
+  Run r = run_cli("compile --model " + model + " --chip " + chip + " -o " + tmp.path(), tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("is a directory, expected a file path"));
+  for (const char* seed : {"9223372036854775808", "18446744073709551615", "-1", "abc", "\"\""}) {
+    r = run_cli("compile --model " + model + " --chip " + chip + " -o " + tmp.file("s.nimg") + " --seed " + seed, tmp);
+    INFO(seed);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::Contains("2^63-1"));
+  }
+  r = run_cli("compile --model " + model + " --chip " + chip + " -o " + tmp.file("s.nimg") + " --seed 9223372036854775807", tmp);
+  CHECK(r.exit_code == 0);
+  std::ofstream(tmp.file("afile")) << "x";
+  r = run_cli("compile --model " + model + " --chip " + chip + " -o " + tmp.file("d.nimg") + " --dump-dir " + tmp.file("afile"), tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("--dump-dir") && Catch::Contains("not a folder"));
+  CHECK_FALSE(fs::exists(tmp.file("d.nimg")));
+  // fit --json reports a refusal as a result, with exit 1.
+  r = run_cli("fit --model " + model + " --chip " + neurark::test::source_dir() + "/arch/chips/edge-2x2.yaml --json", tmp);
+  CHECK(r.exit_code == 1);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j.at("fits") == false);
+  CHECK_THAT(j.at("error").get<std::string>(), Catch::Contains("does not fit"));
+}

@@ -87,6 +87,13 @@ TEST_CASE("import builds the HGRNBit layer structure", "[compiler][passes]") {
   CHECK(g.constants.empty());
 }
 
+TEST_CASE("import names the model after its folder, however the path is spelled", "[compiler][passes]") {
+  for (const std::string& dir : {tiny_dir(), tiny_dir() + "/", tiny_dir() + "/."}) {
+    const auto w = std::make_shared<const models::Checkpoint>(models::Checkpoint::open(dir));
+    CHECK(compile_until(w, arch::ChipDescription::from_file(tiny_chip_path()), "import").model_name == "tiny");
+  }
+}
+
 TEST_CASE("lower and fold give integer ops with the integer reference's constants", "[compiler][passes]") {
   const compiler::Graph g = tiny_until("fold");
   int bitlinears = 0, products = 0, silus = 0;

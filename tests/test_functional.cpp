@@ -110,6 +110,9 @@ TEST_CASE("func equals int on 1,200 held-out tokens of the bundled model, at eve
   for (const sim::UnitCounters& u : c.per_core) sops += u.synaptic_ops;
   CHECK(sops == c.total.synaptic_ops);
   CHECK(c.flit_hops > 0);
+  int64_t link_sum = 0;  // every flit-hop is one flit on one directed link
+  for (int64_t f : c.link_flits) link_sum += f;
+  CHECK(link_sum == c.flit_hops);
   CHECK(c.total.sram_words > 0);
 }
 

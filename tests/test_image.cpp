@@ -310,6 +310,26 @@ TEST_CASE("image writer: destroyed without finish() leaves no file behind", "[im
   CHECK(files_in(dir.path()) == 0);
 }
 
+TEST_CASE("remove_unfinished_images removes the temporary files of unfinished writers only", "[image]") {
+  // What the command line's SIGINT / SIGTERM handler calls: an interrupted compile leaves nothing.
+  TempDir dir;
+  const Bytes data(100, 1);
+  ImageWriter done(dir.file("done.nimg"));
+  done.add_blob("a", data.data(), data.size());
+  done.finish(json::object());
+  {
+    ImageWriter open1(dir.file("one.nimg")), open2(dir.file("two.nimg"));
+    open1.add_blob("a", data.data(), data.size());
+    CHECK(files_in(dir.path()) == 3);  // done.nimg + two temporary files
+    neurark::arch::remove_unfinished_images();
+    CHECK(files_in(dir.path()) == 1);
+    CHECK(std::filesystem::exists(dir.file("done.nimg")));
+  }
+  CHECK(files_in(dir.path()) == 1);
+  neurark::arch::remove_unfinished_images();  // nothing registered any more: the finished image stays
+  CHECK(std::filesystem::exists(dir.file("done.nimg")));
+}
+
 TEST_CASE("image writer: a directory that does not exist is a clear error", "[image]") {
   TempDir dir;
   const std::string missing = dir.file("no/such");

@@ -16,7 +16,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -200,11 +202,11 @@ int cmd_eval(const ModelSource& src, const std::string& text_path, int64_t max_b
     if (!activity.is_null()) j["activity"] = activity;
     std::cout << j.dump() << "\n";
   } else {
-    std::cout << fmt::format("model     {}\ntext      {}\nbackend   {}\nbpb       {:.4f} bits/byte\n"
+    std::cout << fmt::format("{}     {}\ntext      {}\nbackend   {}\nbpb       {:.4f} bits/byte\n"
                              "bytes     {} predicted (every byte after the first; state carried "
                              "across the whole text)\n"
                              "speed     {:.0f} tokens/s ({:.1f} s)\n",
-                             model_dir, text_path, backend, r.bits_per_byte, r.bytes,
+                             src.image_path.empty() ? "model" : "image", model_dir, text_path, backend, r.bits_per_byte, r.bytes,
                              r.tokens_per_s, r.seconds);
     if (activity.contains("weight_sparsity"))
       std::cout << fmt::format("activity  {:.0f} events/token, {:.0f} synaptic ops/token, activation "
@@ -216,7 +218,7 @@ int cmd_eval(const ModelSource& src, const std::string& text_path, int64_t max_b
       std::cout << fmt::format("activity  {:.0f} events/token ({:.0f} tile deliveries), {:.0f} synaptic ops/token, "
                                "activation sparsity {:.1f} %\n"
                                "chip      {:.0f} SRAM words, {:.0f} neuron-unit ops, {:.0f} values moved, "
-                               "{:.0f} flit-hops per token\n",
+                               "{:.0f} NoC flit-hops (events, values, host) per token\n",
                                activity["events_per_token"].get<double>(), activity["tile_deliveries_per_token"].get<double>(),
                                activity["sops_per_token"].get<double>(), 100 * activity["activation_sparsity"].get<double>(),
                                activity["sram_words_per_token"].get<double>(), activity["neuron_ops_per_token"].get<double>(),
@@ -257,7 +259,16 @@ int cmd_fit(const std::string& model_dir, const std::string& chip_path, bool jso
   const nc::ChipDescription chip = nc::ChipDescription::from_file(chip_path);
   ncc::CompileOptions opt;
   opt.stop_after = "place";
-  const ncc::Graph g = ncc::compile_graph(open_checkpoint(model_dir), chip, read_file(chip_path), opt);
+  ncc::Graph g;
+  try {
+    g = ncc::compile_graph(open_checkpoint(model_dir), chip, read_file(chip_path), opt);
+  } catch (const Error& e) {
+    // With --json, a refusal is a result too: {"fits": false, "error": ...} (and exit 1).
+    if (json && std::string(e.what()).find("does not fit") != std::string::npos)
+      std::cout << nlohmann::json{{"model", model_dir}, {"chip", chip.name}, {"fits", false}, {"error", e.what()}}.dump()
+                << "\n";
+    throw;
+  }
   int64_t weight_bytes = 0, dram_bytes = 0;
   std::vector<int64_t> core_bytes(static_cast<std::size_t>(chip.total_cores()), 0);
   for (const ncc::Tile& t : g.tiles) {
@@ -305,9 +316,25 @@ int cmd_fit(const std::string& model_dir, const std::string& chip_path, bool jso
   return 0;
 }
 
+// -o must name a new or existing regular file that is none of the inputs.
+void check_output_path(const std::string& out, const std::string& model_dir, const std::string& chip_path) {
+  namespace fs = std::filesystem;
+  if (out.empty()) throw Error("-o: empty path, expected the image file to write");
+  std::error_code ec;
+  if (fs::is_directory(out, ec)) throw Error(fmt::format("-o {}: is a directory, expected a file path", out));
+  if (!fs::exists(out, ec)) return;
+  if (!fs::is_regular_file(out, ec)) throw Error(fmt::format("-o {}: exists and is not a regular file", out));
+  std::vector<fs::path> inputs = {chip_path};
+  for (const auto& e : fs::directory_iterator(model_dir, ec)) inputs.push_back(e.path());
+  for (const fs::path& in : inputs)
+    if (fs::equivalent(out, in, ec))
+      throw Error(fmt::format("-o {}: is an input ({}); the image must go to another file", out, in.string()));
+}
+
 int cmd_compile(const std::string& model_dir, const std::string& chip_path, const std::string& out,
                 const std::string& dump_dir, const std::vector<std::string>& dump_after, int64_t seed) {
   if (seed < 0) throw Error(fmt::format("--seed: {} is negative, expected 0 to 2^63-1", seed));
+  check_output_path(out, model_dir, chip_path);
   const nc::ChipDescription chip = nc::ChipDescription::from_file(chip_path);
   ncc::CompileOptions opt;
   opt.seed = static_cast<uint64_t>(seed);
@@ -324,9 +351,14 @@ int cmd_compile(const std::string& model_dir, const std::string& chip_path, cons
   const uint64_t bytes = ncc::emit(g, out);
   const auto t2 = std::chrono::steady_clock::now();
   std::cerr << fmt::format("  {:<10} {:7.2f} s\n", "emit", std::chrono::duration<double>(t2 - t1).count());
-  if (!dump_dir.empty()) {
-    std::ofstream f(fmt::format("{}/{:02d}-emit.txt", dump_dir, ncc::pipeline_names().size() - 1), std::ios::binary);
-    f << inspect_text(nc::Image::open(out));
+  const bool dump_emit = std::find(dump_after.begin(), dump_after.end(), "emit") != dump_after.end();
+  if (!dump_dir.empty() || dump_emit) {
+    const std::string summary = inspect_text(nc::Image::open(out));
+    if (dump_emit) std::cout << summary;
+    if (!dump_dir.empty()) {
+      std::ofstream f(fmt::format("{}/{:02d}-emit.txt", dump_dir, ncc::pipeline_names().size() - 1), std::ios::binary);
+      f << summary;
+    }
   }
   int64_t cores_used = 0;
   std::vector<bool> used(static_cast<std::size_t>(chip.total_cores()), false);
@@ -369,7 +401,27 @@ int cmd_synth(const std::string& config_path, const std::string& out_dir, int64_
 
 }  // namespace
 
+// Seeds are integers from 0 to 2^63 - 1, checked on the text (the parser would clamp larger ones).
+const CLI::Validator kSeedText(
+    [](std::string& s) -> std::string {
+      if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
+        return "'" + s + "' is not a seed, expected an integer from 0 to 2^63-1 = 9223372036854775807";
+      const std::string digits = s.substr(std::min(s.find_first_not_of('0'), s.size()));
+      if (digits.size() > 19 || (digits.size() == 19 && digits > "9223372036854775807"))
+        return "'" + s + "' is out of range, expected an integer from 0 to 2^63-1 = 9223372036854775807";
+      return "";
+    },
+    "0..2^63-1", "seed");
+
+// SIGINT / SIGTERM / SIGHUP: remove unfinished images, then die of the signal as usual.
+extern "C" void on_fatal_signal(int sig) {
+  nc::remove_unfinished_images();
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
 int main(int argc, char** argv) {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, on_fatal_signal);
   CLI::App app{"neurark: hardware co-design toolkit for MatMul-free (HGRNBit) language models"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "neurark 0.1.0");
@@ -396,7 +448,7 @@ int main(int argc, char** argv) {
   gen->add_option("--image", image_path, "func: chip image to run (from neurark compile)");
   gen->add_option("--temperature", temperature, "0 = greedy; > 0 samples from softmax(logits / T)")
       ->capture_default_str();
-  gen->add_option("--seed", seed, "Sampling seed, >= 0 (same seed, same text)")->capture_default_str();
+  gen->add_option("--seed", seed, "Sampling seed, 0 to 2^63-1 (same seed, same text)")->check(kSeedText)->capture_default_str();
 
   auto* ev = app.add_subcommand("eval", "Bits per byte of a text file, recurrent state carried throughout");
   ev->add_option("--model", model_dir, "Checkpoint folder (config.json + *.safetensors)");
@@ -413,7 +465,7 @@ int main(int argc, char** argv) {
                                         "onto neurocores (exit 1 with what would make it fit)");
   fit->add_option("--model", model_dir, "Checkpoint folder (config.json + *.safetensors)")->required();
   fit->add_option("--chip", chip_path, "Chip description (YAML, e.g. arch/chips/default-4x4.yaml)")->required();
-  fit->add_flag("--json", json, "Print the plan as one JSON object");
+  fit->add_flag("--json", json, "Print the plan as one JSON object ({\"fits\": false, \"error\": ...} and exit 1 if it does not fit)");
 
   std::string image_out, dump_dir;
   std::vector<std::string> dump_after;
@@ -425,7 +477,7 @@ int main(int argc, char** argv) {
   comp->add_option("-o,--out", image_out, "Image file to write (written atomically)")->required();
   comp->add_option("--dump-dir", dump_dir, "Write the IR after every pass to DIR/NN-PASS.ir");
   comp->add_option("--dump-after", dump_after, "Print the IR after PASS on stdout (repeatable)");
-  comp->add_option("--seed", place_seed, "Placement seed, >= 0 (same seed, same image)")->capture_default_str();
+  comp->add_option("--seed", place_seed, "Placement seed, 0 to 2^63-1 (same seed, same image)")->check(kSeedText)->capture_default_str();
 
   std::string inspect_path;
   auto* insp = app.add_subcommand("inspect", "Summarize a chip image: cores, SRAM per core, routes, events per token");
@@ -437,7 +489,7 @@ int main(int argc, char** argv) {
                                  "Write an HF checkpoint with random weights of realistic statistics");
   syn->add_option("--config", config_path, "HF config.json (e.g. models/configs/mmfreelm-370m.json)")->required();
   syn->add_option("-o,--out", out_dir, "Output folder (must not exist or be empty)")->required();
-  syn->add_option("--seed", seed, "Random seed, >= 0 (same seed, same bytes)")->capture_default_str();
+  syn->add_option("--seed", seed, "Random seed, 0 to 2^63-1 (same seed, same bytes)")->check(kSeedText)->capture_default_str();
   syn->add_option("--dtype", dtype, "BF16 (as HF releases) or F32")->check(CLI::IsMember({"BF16", "F32"}))
       ->capture_default_str();
 

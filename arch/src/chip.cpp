@@ -2,7 +2,9 @@
 #include "neurark/arch/chip.hpp"
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -28,6 +30,16 @@ class Section {
   Section(const std::string& file, const YAML::Node& node, std::string path)
       : file_(file), node_(node), path_(std::move(path)) {
     if (!node_.IsMap()) fail(node_, path_.empty() ? "(top level)" : path_, describe(node_), "a mapping of keys");
+    // YAML allows a key twice in a mapping and readers keep one of them silently: refuse.
+    std::map<std::string, int> seen;
+    for (const auto& kv : node_) {
+      const auto k = kv.first.as<std::string>();
+      const int line = kv.first.Mark().line + 1;
+      auto [it, fresh] = seen.emplace(k, line);
+      if (!fresh)
+        throw Error(fmt::format("{}:{}: key '{}' appears twice in one mapping (lines {} and {}), expected it once",
+                                file_, line, key_path(k), it->second, line));
+    }
   }
 
   // Fails on any key not read by the time this is called.
@@ -243,6 +255,11 @@ ChipDescription ChipDescription::from_yaml_text(const std::string& text, const s
 }
 
 ChipDescription ChipDescription::from_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw Error(path + ": is a directory, expected a chip description file (YAML, e.g. arch/chips/default-4x4.yaml)");
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+    throw Error(path + ": not a regular file, expected a chip description file (YAML)");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(path + ": cannot open the chip description");
   std::stringstream ss;

@@ -106,7 +106,7 @@ struct Mapping {
 };
 
 Mapping map_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     const int err = errno;
     throw Error(fmt::format("{}: cannot open the image: {}", path, errno_text(err)));
@@ -159,8 +159,37 @@ std::atomic<uint64_t> g_temp_counter{0};
 // ---------------------------------------------------------------------------------------------
 // ImageWriter
 
+namespace {
+
+// Temporary files of writers that have not finished, for remove_unfinished_images() (called from
+// signal handlers: fixed storage, atomics, unlink only).
+constexpr int kMaxPending = 16;
+constexpr std::size_t kPendingPathMax = 4096;
+char g_pending_path[kMaxPending][kPendingPathMax];
+std::atomic<int> g_pending_state[kMaxPending];  // 0 free, 1 being filled, 2 ready
+
+int register_pending(const std::string& path) {
+  if (path.size() >= kPendingPathMax) return -1;
+  for (int i = 0; i < kMaxPending; ++i) {
+    int expected = 0;
+    if (g_pending_state[i].compare_exchange_strong(expected, 1)) {
+      std::memcpy(g_pending_path[i], path.c_str(), path.size() + 1);
+      g_pending_state[i].store(2);
+      return i;
+    }
+  }
+  return -1;  // more than 16 writers at once: only the exception path cleans up
+}
+
+void unregister_pending(int slot) {
+  if (slot >= 0) g_pending_state[slot].store(0);
+}
+
+}  // namespace
+
 struct ImageWriter::Impl {
   std::string path;       // final name
+  int pending_slot = -1;  // registration for remove_unfinished_images()
   std::string temp_path;  // where the bytes go until finish()
   std::FILE* file = nullptr;
   std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> hash{nullptr, XXH3_freeState};
@@ -245,12 +274,19 @@ ImageWriter::ImageWriter(std::string path) : impl_(std::make_unique<Impl>()) {
                             w.temp_path, errno_text(err)));
   }
   w.pos = kImageHeaderBytes;
+  w.pending_slot = register_pending(w.temp_path);
+}
+
+void remove_unfinished_images() noexcept {
+  for (int i = 0; i < kMaxPending; ++i)
+    if (g_pending_state[i].load() == 2) ::unlink(g_pending_path[i]);
 }
 
 ImageWriter::~ImageWriter() {
   if (!impl_ || impl_->finished) return;
   if (impl_->file != nullptr) std::fclose(impl_->file);
   ::unlink(impl_->temp_path.c_str());
+  unregister_pending(impl_->pending_slot);
 }
 
 void ImageWriter::add_blob(const std::string& name, const void* data, std::size_t bytes) {
@@ -354,6 +390,7 @@ uint64_t ImageWriter::finish(json manifest) {
                             w.temp_path, errno_text(err)));
   }
   w.finished = true;
+  unregister_pending(w.pending_slot);
   return file_bytes;
 }
 

@@ -5,6 +5,8 @@
 // swiglu -> bit_linear down_proj -> add, then rms_norm(norm) -> bit_linear lm_head. Ops name
 // their HF modules and the checkpoint tensors they read (modeling_hgrn_bit.py). Guarantees: ops
 // in execution order, every operand produced by an earlier op, float formats only, no constants.
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "neurark/compiler/passes.hpp"
@@ -46,9 +48,12 @@ Graph import_checkpoint(std::shared_ptr<const models::Checkpoint> checkpoint, co
   Graph g;
   g.config = checkpoint->config;
   g.model_dir = checkpoint->dir;
-  const std::size_t slash = g.model_dir.find_last_not_of('/');
-  const std::string trimmed = g.model_dir.substr(0, slash == std::string::npos ? 0 : slash + 1);
-  g.model_name = trimmed.substr(trimmed.find_last_of('/') == std::string::npos ? 0 : trimmed.find_last_of('/') + 1);
+  // The checkpoint folder's own name, whatever the spelling ("DIR/", "DIR/.", ".").
+  std::error_code ec;
+  std::filesystem::path folder = std::filesystem::weakly_canonical(g.model_dir, ec);
+  if (ec) folder = std::filesystem::path(g.model_dir).lexically_normal();
+  if (!folder.empty() && !folder.has_filename()) folder = folder.parent_path();
+  g.model_name = folder.filename().string();
   g.chip = chip;
   g.chip_text = std::move(chip_text);
   g.seed = seed;

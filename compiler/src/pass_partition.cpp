@@ -232,24 +232,42 @@ void partition(Graph& g) {
     const Tile& m = g.tiles[*miss];
     const Op& op = g.ops[static_cast<std::size_t>(m.op)];
     const int64_t available = cores * sram;
-    int64_t neuron_total = 0;
-    for (const Tile& t : g.tiles) neuron_total += t.neuron_bytes;
-    const int64_t state_total = cores * chip.core.state_memory_bytes;
-    const std::string state_msg = fmt::format(
-        "its channels need {} bytes of neuron state memory (MLGRU state and norm constants), the chip has {} bytes "
-        "({} neurocores x {} bytes): raise neurocore.state_memory_bytes to at least {} or use a larger mesh",
-        neuron_total, state_total, cores, chip.core.state_memory_bytes, (neuron_total + cores - 1) / cores + 1024);
-    const bool sram_short = chip.dram.present ? false : c.weight_bytes > available;
-    if (neuron_total > state_total && !sram_short)
+    int64_t neuron_total = 0, neuron_widest = 0;
+    for (const Tile& t : g.tiles) {
+      neuron_total += t.neuron_bytes;
+      neuron_widest = std::max(neuron_widest, t.neuron_bytes);
+    }
+    // Which memory binds? Pack again with unlimited state memory: if that fits, only the state
+    // memory is short, and the smallest state memory that packs is found by bisection.
+    const auto packs_with = [&](int64_t sram_bytes, int64_t state_bytes) {
+      arch::NeurocoreParams p = chip.core;
+      p.synapse_sram_bytes = sram_bytes;
+      p.state_memory_bytes = state_bytes;
+      std::vector<Tile> t = g.tiles;
+      return !pack(t, cores, p, chip.dram.present);
+    };
+    const int64_t unlimited = int64_t{1} << 50;
+    const auto min_state = [&](int64_t sram_bytes) {
+      int64_t lo_s = chip.core.state_memory_bytes, hi_s = std::max(neuron_total, neuron_widest);
+      while (hi_s - lo_s > 1) {
+        const int64_t mid = lo_s + (hi_s - lo_s) / 2;
+        if (packs_with(sram_bytes, mid)) hi_s = mid; else lo_s = mid;
+      }
+      return hi_s;
+    };
+    const bool state_short = !packs_with(unlimited, chip.core.state_memory_bytes);
+    const std::string state_msg = [&] {
+      if (!state_short) return std::string();
+      const int64_t need = min_state(unlimited);
+      return fmt::format("its channels need {} bytes of neuron state memory in all (MLGRU state and norm constants; "
+                         "the largest tile's channels {} bytes), the chip has {} neurocores x {} bytes: "
+                         "neurocore.state_memory_bytes: {} packs it{}",
+                         neuron_total, neuron_widest, cores, chip.core.state_memory_bytes, need,
+                         need > chip.core.state_memory_bytes * 4 ? ", or use a larger mesh" : "");
+    }();
+    if (packs_with(sram, unlimited))  // SRAM (with DRAM, if any) is not what binds
       throw Error(fmt::format("model does not fit chip '{}' ({}): {}", chip.name, chip_where, state_msg));
-    const std::string also_state = neuron_total > state_total ? "; and " + state_msg : "";
-    if (m.neuron_bytes > chip.core.state_memory_bytes)
-      throw Error(fmt::format("model does not fit chip '{}' ({}): {} rows {}..{} need {} bytes of neuron state "
-                              "memory (MLGRU state and norm constants of the channels they produce), a neurocore "
-                              "has {}; raise neurocore.state_memory_bytes to at least {} or lower "
-                              "neurocore.accumulators to cut smaller tiles",
-                              chip.name, chip_where, op.name, m.row_begin, m.row_end - 1, m.neuron_bytes,
-                              chip.core.state_memory_bytes, m.neuron_bytes));
+    const std::string also_state = state_short ? "; and " + state_msg + " once the weights fit" : "";
     // What would make it fit: more cores of the same size ...
     std::vector<Tile> probe = g.tiles;
     pack(probe, static_cast<int64_t>(probe.size()), chip.core, false);
@@ -257,7 +275,7 @@ void partition(Graph& g) {
     for (const Tile& t : probe) need_cores = std::max<int64_t>(need_cores, t.core + 1);
     const auto w = static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(need_cores))));
     const int64_t h = (need_cores + w - 1) / w;
-    // ... or more SRAM per core on this mesh (smallest multiple of 1 KiB that packs) ...
+    // ... or more SRAM per core on this mesh (the smallest multiple of 1 KiB that packs) ...
     int64_t lo = sram, hi = std::max(sram, c.weight_bytes + 4096);
     while (hi - lo > 1024) {
       const int64_t mid = lo + (hi - lo) / 2;
@@ -279,11 +297,11 @@ void partition(Graph& g) {
     }
     throw Error(fmt::format(
         "model does not fit chip '{}' ({}): {} rows {}..{} need {} bytes of synapse SRAM and no neurocore has that "
-        "much left; the model's ternary weights need {} bytes ({}), the chip has {} bytes ({} neurocores x {} "
+        "much left; the model's ternary weights need {} bytes ({}), the chip has {} bytes ({} neurocore{} x {} "
         "bytes). To fit: a mesh of at least {} neurocores (e.g. mesh {} x {}); or neurocore.synapse_sram_bytes: {} "
-        "on this mesh; or dram.present: true with dram.bytes >= {}{}{}",
+        "(rounded up to a KiB) on this mesh; or dram.present: true with dram.bytes >= {}{}{}",
         chip.name, chip_where, op.name, m.row_begin, m.row_end - 1, m.weight_bytes, c.weight_bytes,
-        arch::to_string(enc), available, cores, sram, need_cores, w, h, need_sram,
+        arch::to_string(enc), available, cores, cores == 1 ? "" : "s", sram, need_cores, w, h, need_sram,
         std::max<int64_t>(c.weight_bytes - available, m.weight_bytes), other_hint, also_state));
   }
   g.passes_run.push_back("partition");

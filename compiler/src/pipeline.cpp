@@ -33,7 +33,13 @@ Graph compile_graph(std::shared_ptr<const models::Checkpoint> checkpoint, const 
                     const std::string& chip_text, const CompileOptions& options) {
   for (const std::string& p : options.dump_after) check_pass_name(p, "--dump-after");
   if (!options.stop_after.empty()) check_pass_name(options.stop_after, "--stop-after");
-  if (!options.dump_dir.empty()) std::filesystem::create_directories(options.dump_dir);
+  if (!options.dump_dir.empty()) {
+    std::error_code ec;
+    if (std::filesystem::exists(options.dump_dir, ec) && !std::filesystem::is_directory(options.dump_dir, ec))
+      throw Error(fmt::format("--dump-dir {}: exists and is not a folder", options.dump_dir));
+    std::filesystem::create_directories(options.dump_dir, ec);
+    if (ec) throw Error(fmt::format("--dump-dir {}: cannot create the folder: {}", options.dump_dir, ec.message()));
+  }
   Graph g;
   int index = 0;
   const auto after = [&](const std::string& name, double seconds) {

@@ -486,7 +486,7 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
       logits_buf_.assign(static_cast<std::size_t>(out.length), 0);
       for (const Seg& s : out.segs) {
         std::copy(s.val.begin(), s.val.end(), logits_buf_.begin() + s.begin);
-        counters_.flits += value_flits(s.end - s.begin);
+        send(ph.op, s.core, kHost, value_flits(s.end - s.begin));
       }
       return;
   }

@@ -72,6 +72,11 @@ class ImageWriter {
 
 // A validated, read-only image, memory-mapped: blob() points into the mapping, which lives as
 // long as the Image (moving an Image keeps the pointers valid).
+// Removes the temporary files of every ImageWriter that has not finished. Async-signal-safe (it
+// only calls unlink): the command line calls it from its SIGINT / SIGTERM / SIGHUP handler, so an
+// interrupted compile leaves no partial file behind.
+void remove_unfinished_images() noexcept;
+
 class Image {
  public:
   // Opens and validates `path`: a readable regular file of at least 64 bytes; magic "NRKIMAGE";
