@@ -1,8 +1,13 @@
-// Benchmark: tokens/s of the float and the bit-exact integer references on the bundled model,
-// side by side, over the same held-out bytes, with the int/float ratio (both measured in this
-// run, so the ratio holds across machines even where absolute speeds do not).
-//   build/bench/bench_references [MODEL_DIR] [TEXT_FILE] [BYTES]
+// Benchmark: tokens/s of the float and the bit-exact integer references and of the functional
+// chip backend (the model compiled for CHIP, default arch/chips/default-4x4.yaml) on the bundled
+// model, side by side, over the same held-out bytes, with the int/float and func/int ratios (all
+// measured in this run, so the ratios hold across machines even where absolute speeds do not).
+//   build/bench/bench_references [MODEL_DIR] [TEXT_FILE] [BYTES] [CHIP]
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
+#include <memory>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -10,7 +15,11 @@
 
 #include <fmt/format.h>
 
+#include "neurark/arch/chip.hpp"
 #include "neurark/arch/error.hpp"
+#include "neurark/arch/image.hpp"
+#include "neurark/compiler/passes.hpp"
+#include "neurark/sim/functional.hpp"
 #include "neurark/models/checkpoint.hpp"
 #include "neurark/models/lm.hpp"
 
@@ -41,6 +50,21 @@ int main(int argc, char** argv) {
                  r.bits_per_byte);
     }
     fmt::print("int / float speed ratio: {:.2f}\n", tps[1] / tps[0]);
+    // The functional backend on a compiled image (compiled in this run, into a temporary file).
+    const std::string chip_path = arg(4, src + "/arch/chips/default-4x4.yaml");
+    std::ifstream chip_in(chip_path, std::ios::binary);
+    const std::string chip_text((std::istreambuf_iterator<char>(chip_in)), std::istreambuf_iterator<char>());
+    const auto ck = std::make_shared<const neurark::models::Checkpoint>(neurark::models::Checkpoint::open(model));
+    const auto g = neurark::compiler::compile_graph(ck, neurark::arch::ChipDescription::from_yaml_text(chip_text, chip_path),
+                                                    chip_text, {});
+    const std::string image = (std::filesystem::temp_directory_path() / fmt::format("bench-{}.nimg", ::getpid())).string();
+    neurark::compiler::emit(g, image);
+    auto func = neurark::sim::make_functional_backend(neurark::arch::Image::open(image));
+    std::filesystem::remove(image);
+    const auto r = neurark::models::evaluate(*func, text);
+    fmt::print("{:<8} {:>12.0f} {:>10.2f} {:>10.4f}   (image for {})\n", "func", r.tokens_per_s, r.seconds,
+               r.bits_per_byte, chip_path);
+    fmt::print("func / int speed ratio: {:.2f}\n", r.tokens_per_s / tps[1]);
   } catch (const neurark::Error& e) {
     std::fprintf(stderr, "bench_references: error: %s\n", e.what());
     return 1;

@@ -230,7 +230,7 @@ TEST_CASE("image: layout: 64-byte header, aligned blobs, zero padding, manifest 
     if (!covered[i]) REQUIRE(b[i] == 0);
 }
 
-TEST_CASE("image: the stored checksum is XXH3-64 (seed 0) of bytes [64, end)", "[image]") {
+TEST_CASE("image: the stored checksum is XXH3-64 (seed 0) of the bytes from offset 64 to the end", "[image]") {
   TempDir dir;
   const std::string path = dir.file("c.nimg");
   write_sample(path, make_sample());

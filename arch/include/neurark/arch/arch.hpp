@@ -4,10 +4,14 @@
 // the fixed-point numerics (numerics.hpp: the ONE definition of every rounding, shift,
 // saturation, LUT activation, requantization and MLGRU update, specified in docs/numerics.md and
 // re-implemented by the RTL), the chip description (chip.hpp: the YAML schema of a neurocore
-// mesh, validated strictly, docs/chip-format.md) and the one error type (error.hpp). The chip
-// image, event/flit and energy-table formats will live here too.
+// mesh, validated strictly, docs/chip-format.md), the layout of ternary weight memories and what
+// an input event does to the accumulators (weight_memory.hpp), the chip image container
+// (image.hpp, docs/image-format.md), strict JSON helpers (json_util.hpp) and the one error type
+// (error.hpp). The event/flit and energy-table formats will live here too.
 #pragma once
 
 #include "neurark/arch/chip.hpp"
 #include "neurark/arch/error.hpp"
+#include "neurark/arch/image.hpp"
 #include "neurark/arch/numerics.hpp"
+#include "neurark/arch/weight_memory.hpp"
