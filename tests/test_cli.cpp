@@ -257,7 +257,12 @@ TEST_CASE("compile refuses to overwrite its inputs, bad seeds and a file as --du
   neurark_test::TempDir tmp;
   const std::string model = copy_model(tmp);
   const std::string chip = tmp.file("chip.yaml");
-  fs::copy_file(neurark::test::source_dir() + "/arch/chips/default-4x4.yaml", chip);
+  {
+    std::string text = slurp(neurark::test::source_dir() + "/arch/chips/default-4x4.yaml");
+    const std::string rel = "../energy/horowitz-45nm.yaml";
+    text.replace(text.find(rel), rel.size(), neurark::test::source_dir() + "/arch/energy/horowitz-45nm.yaml");
+    std::ofstream(chip) << text;
+  }
   const std::string weights = slurp(model + "/model.safetensors"), chip_text = slurp(chip);
   for (const std::string& out : {model + "/model.safetensors", model + "/config.json", chip}) {
     const Run r = run_cli("compile --model " + model + " --chip " + chip + " -o " + out, tmp);

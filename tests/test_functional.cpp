@@ -145,7 +145,7 @@ TEST_CASE("func equals int when weights stream from DRAM", "[func]") {
   const std::string chip_path = test::source_dir() + "/arch/chips/edge-2x2.yaml";
   std::string text = test::slurp(chip_path) + "dram:\n  present: true\n  bytes: 1073741824\n";
   text.replace(text.find("state_memory_bytes: 4096"), 24, "state_memory_bytes: 16384");
-  const auto chip = arch::ChipDescription::from_yaml_text(text, "edge-2x2 + DRAM (test)");
+  const auto chip = arch::ChipDescription::from_yaml_text(text, chip_path);
   const auto b = build(w, chip, text, "dram");
   auto func = sim::make_functional_backend(arch::Image::open(b->image));
   auto ref = int_backend(w->dir);

@@ -186,6 +186,16 @@ int cmd_eval(const ModelSource& src, const std::string& text_path, int64_t max_b
                 {"neuron_ops_per_token", static_cast<double>(c.total.neuron_ops) / t},
                 {"values_moved_per_token", static_cast<double>(c.total.values_out) / t},
                 {"flit_hops_per_token", static_cast<double>(c.flit_hops) / t}};
+    if (sback->energy_table() != nullptr && sback->chip() != nullptr) {
+      // Dynamic energy from the action counts (Accelergy style); no leakage without time.
+      const nc::EnergyBreakdown e =
+          nc::energy(ns::action_counts(c, *sback->chip()), *sback->energy_table(), *sback->chip());
+      nlohmann::json by = nlohmann::json::object();
+      for (const auto& [action, pj] : e.pj) by[action] = pj / t;
+      activity["dynamic_energy_per_token_pj"] = e.total_pj / t;
+      activity["dynamic_energy_breakdown_pj_per_token"] = by;
+      activity["energy_table"] = sback->energy_table()->name + " at " + std::to_string(sback->energy_table()->node_nm) + " nm";
+    }
   }
   if (iref != nullptr && iref->activity().tokens > 0) {
     const auto& a = iref->activity();
@@ -223,6 +233,18 @@ int cmd_eval(const ModelSource& src, const std::string& text_path, int64_t max_b
                                activity["sops_per_token"].get<double>(), 100 * activity["activation_sparsity"].get<double>(),
                                activity["sram_words_per_token"].get<double>(), activity["neuron_ops_per_token"].get<double>(),
                                activity["values_moved_per_token"].get<double>(), activity["flit_hops_per_token"].get<double>());
+    if (activity.contains("dynamic_energy_per_token_pj")) {
+      std::vector<std::pair<double, std::string>> parts;
+      for (const auto& [action, pj] : activity["dynamic_energy_breakdown_pj_per_token"].items())
+        parts.emplace_back(-pj.get<double>(), action);
+      std::sort(parts.begin(), parts.end());
+      const double total = activity["dynamic_energy_per_token_pj"].get<double>();
+      std::string top;
+      for (std::size_t i = 0; i < parts.size() && i < 4; ++i)
+        top += fmt::format("{}{} {:.0f} %", i ? ", " : "", parts[i].second, -100.0 * parts[i].first / total);
+      std::cout << fmt::format("energy    {:.1f} nJ/token dynamic ({}; no leakage: the func backend has no time): {}\n",
+                               total / 1000.0, activity["energy_table"].get<std::string>(), top);
+    }
   }
   return 0;
 }

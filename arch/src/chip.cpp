@@ -12,6 +12,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "neurark/arch/error.hpp"
+#include "yaml_section.hpp"
 
 namespace neurark::arch {
 
@@ -22,167 +23,18 @@ const char* to_string(FlowControl f) { return f == FlowControl::kCredit ? "credi
 
 namespace {
 
+using detail::Section;
+
 constexpr int kFormatVersion = 1;
-
-// Walks one YAML mapping, checking every key against the schema.
-class Section {
- public:
-  Section(const std::string& file, const YAML::Node& node, std::string path)
-      : file_(file), node_(node), path_(std::move(path)) {
-    if (!node_.IsMap()) fail(node_, path_.empty() ? "(top level)" : path_, describe(node_), "a mapping of keys");
-    // YAML allows a key twice in a mapping and readers keep one of them silently: refuse.
-    std::map<std::string, int> seen;
-    for (const auto& kv : node_) {
-      const auto k = kv.first.as<std::string>();
-      const int line = kv.first.Mark().line + 1;
-      auto [it, fresh] = seen.emplace(k, line);
-      if (!fresh)
-        throw Error(fmt::format("{}:{}: key '{}' appears twice in one mapping (lines {} and {}), expected it once",
-                                file_, line, key_path(k), it->second, line));
-    }
-  }
-
-  // Fails on any key not read by the time this is called.
-  void finish(const char* allowed) {
-    for (const auto& kv : node_) {
-      const auto k = kv.first.as<std::string>();
-      if (read_.count(k) == 0)
-        throw Error(fmt::format("{}:{}: unknown key '{}' (allowed here: {})", file_,
-                                kv.first.Mark().line + 1, key_path(k), allowed));
-    }
-  }
-
-  bool has(const std::string& key) const {
-    const YAML::Node& cn = node_;  // const: operator[] must not insert
-    return static_cast<bool>(cn[key]);
-  }
-
-  YAML::Node child(const std::string& key, bool required) {
-    read_.insert(key);
-    const YAML::Node& cn = node_;  // const: operator[] must not insert
-    const YAML::Node n = cn[key];
-    if (!n && required) {
-      // A present key that starts like the missing one is probably a misspelling of it.
-      std::string hint;
-      for (const auto& kv : node_) {
-        const auto k = kv.first.as<std::string>();
-        if (k.size() >= 3 && key.size() >= 3 && k.compare(0, 3, key, 0, 3) == 0)
-          hint = fmt::format(" (found unknown key '{}' at line {}: misspelled?)", key_path(k), kv.first.Mark().line + 1);
-      }
-      throw Error(fmt::format("{}:{}: missing required key '{}'{}", file_, node_.Mark().line + 1, key_path(key), hint));
-    }
-    return n;
-  }
-
-  Section section(const std::string& key, bool required) {
-    const YAML::Node n = child(key, required);
-    return Section(file_, n ? n : YAML::Node(YAML::NodeType::Map), key_path(key));
-  }
-
-  int64_t integer(const std::string& key, int64_t lo, int64_t hi, int64_t def, bool required = false) {
-    const YAML::Node n = child(key, required);
-    if (!n) return def;
-    int64_t v = 0;
-    const std::string s = n.IsScalar() ? n.Scalar() : "";
-    bool ok = n.IsScalar() && !s.empty() && s.find_first_not_of("+-0123456789_") == std::string::npos;
-    if (ok) {
-      try {
-        v = n.as<int64_t>();
-      } catch (const YAML::Exception&) {
-        ok = false;
-      }
-    }
-    if (!ok) fail(n, key_path(key), describe(n), fmt::format("an integer in [{}, {}]", lo, hi));
-    if (v < lo || v > hi) fail(n, key_path(key), s, fmt::format("an integer in [{}, {}]", lo, hi));
-    return v;
-  }
-
-  double number(const std::string& key, double lo, double hi, double def, bool required = false) {
-    const YAML::Node n = child(key, required);
-    if (!n) return def;
-    double v = 0.0;
-    bool ok = n.IsScalar();
-    if (ok) {
-      try {
-        v = n.as<double>();
-      } catch (const YAML::Exception&) {
-        ok = false;
-      }
-    }
-    if (!ok || !std::isfinite(v)) fail(n, key_path(key), describe(n), fmt::format("a number in [{:g}, {:g}]", lo, hi));
-    if (v < lo || v > hi) fail(n, key_path(key), n.Scalar(), fmt::format("a number in [{:g}, {:g}]", lo, hi));
-    return v;
-  }
-
-  bool boolean(const std::string& key, bool def) {
-    const YAML::Node n = child(key, false);
-    if (!n) return def;
-    const std::string s = n.IsScalar() ? n.Scalar() : "";
-    if (s == "true") return true;
-    if (s == "false") return false;
-    fail(n, key_path(key), describe(n), "true or false");
-  }
-
-  std::string text(const std::string& key, const std::string& def, bool required = false) {
-    const YAML::Node n = child(key, required);
-    if (!n) return def;
-    if (!n.IsScalar()) fail(n, key_path(key), describe(n), "a string");
-    return n.Scalar();
-  }
-
-  std::string choice(const std::string& key, std::initializer_list<const char*> options, const std::string& def) {
-    const YAML::Node n = child(key, false);
-    if (!n) return def;
-    std::string list;
-    for (const char* o : options) list += (list.empty() ? "" : " | ") + std::string(o);
-    if (n.IsScalar())
-      for (const char* o : options)
-        if (n.Scalar() == o) return o;
-    fail(n, key_path(key), describe(n), "one of " + list);
-  }
-
-  [[noreturn]] void fail(const YAML::Node& n, const std::string& path, const std::string& value,
-                         const std::string& expected) const {
-    throw Error(fmt::format("{}:{}: {}: value {} is not valid, expected {}", file_, n.Mark().line + 1,
-                            path, value, expected));
-  }
-
-  std::string key_path(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
-
- private:
-  static std::string describe(const YAML::Node& n) {
-    if (!n || n.IsNull()) return "(empty)";
-    if (n.IsScalar()) return "'" + n.Scalar() + "'";
-    if (n.IsSequence()) return "(a list)";
-    return "(a mapping)";
-  }
-
-  std::string file_;
-  YAML::Node node_;
-  std::string path_;
-  std::set<std::string> read_;
-};
 
 }  // namespace
 
 ChipDescription ChipDescription::from_yaml_text(const std::string& text, const std::string& path) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::Exception& e) {
-    throw Error(fmt::format("{}:{}: not valid YAML: {}", path, e.mark.line + 1, e.msg));
-  }
-  if (!root || root.IsNull()) throw Error(path + ": empty chip description (expected a YAML mapping)");
+  const YAML::Node root = detail::load_yaml(text, path, "chip description");
   Section top(path, root, "");
   ChipDescription c;
   c.source_path = path;
-  const std::string format = top.text("format", "", true);
-  if (format != "neurark-chip")
-    top.fail(root["format"], "format", "'" + format + "'", "'neurark-chip'");
-  const int64_t version = top.integer("version", 1, 1000, 0, true);
-  if (version != kFormatVersion)
-    top.fail(root["version"], "version", std::to_string(version),
-             fmt::format("{} (the version this neurark reads)", kFormatVersion));
+  detail::check_format(top, root, "neurark-chip", kFormatVersion);
   c.name = top.text("name", "", true);
   c.description = top.text("description", "");
   c.clock_hz = top.number("clock_hz", 1e3, 1e11, c.clock_hz, true);
@@ -252,6 +104,12 @@ ChipDescription ChipDescription::from_yaml_text(const std::string& text, const s
   top.finish("format, version, name, description, clock_hz, technology, mesh, neurocore, noc, "
              "multichip, host, dram");
   return c;
+}
+
+std::string resolve_relative(const std::string& from, const std::string& path) {
+  const std::filesystem::path p(path);
+  if (p.is_absolute()) return path;
+  return (std::filesystem::path(from).parent_path() / p).lexically_normal().string();
 }
 
 ChipDescription ChipDescription::from_file(const std::string& path) {

@@ -41,7 +41,7 @@ uint64_t emit(const Graph& g, const std::string& path) {
                 {"config", {{"vocab_size", c.vocab_size}, {"hidden_size", c.hidden_size},
                             {"num_hidden_layers", c.num_hidden_layers}, {"intermediate_size", c.intermediate_size},
                             {"use_lower_bound", c.use_lower_bound}}}};
-  m["chip"] = {{"name", g.chip.name}, {"text", g.chip_text}};
+  m["chip"] = {{"name", g.chip.name}, {"text", g.chip_text}, {"energy_table_text", g.energy_table_text}};
   m["seed"] = g.seed;
   m["passes"] = g.passes_run;
   m["passes"].push_back("emit");

@@ -6,9 +6,13 @@
 // their HF modules and the checkpoint tensors they read (modeling_hgrn_bit.py). Guarantees: ops
 // in execution order, every operand produced by an earlier op, float formats only, no constants.
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
+#include "neurark/arch/energy.hpp"
+#include "neurark/arch/error.hpp"
 #include "neurark/compiler/passes.hpp"
 #include "neurark/models/checkpoint.hpp"
 
@@ -56,6 +60,19 @@ Graph import_checkpoint(std::shared_ptr<const models::Checkpoint> checkpoint, co
   g.model_name = folder.filename().string();
   g.chip = chip;
   g.chip_text = std::move(chip_text);
+  if (!chip.energy_table.empty()) {
+    // The energy table travels with the chip into the image (validated here, read as text).
+    const std::string path = arch::resolve_relative(chip.source_path, chip.energy_table);
+    std::error_code fec;
+    if (!std::filesystem::is_regular_file(path, fec))
+      throw Error(fmt::format("{}: technology.energy_table: '{}' (resolved to {}) is not a readable file, expected an "
+                              "energy table (docs/energy-model.md)", chip.source_path, chip.energy_table, path));
+    (void)arch::EnergyTable::from_file(path);
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    g.energy_table_text = ss.str();
+  }
   g.seed = seed;
   g.checkpoint = std::move(checkpoint);
   const models::HGRNBitConfig& c = g.config;

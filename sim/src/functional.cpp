@@ -85,6 +85,8 @@ class FunctionalBackend final : public Backend {
   void reset() override;
   void step_q16(int32_t token, std::vector<int32_t>& logits_q16, StepObservation* obs) override;
   const Counters& counters() const override { return counters_; }
+  const arch::ChipDescription* chip() const override { return &chip_; }
+  const arch::EnergyTable* energy_table() const override { return has_energy_ ? &energy_ : nullptr; }
 
  private:
   [[noreturn]] void bad(const std::string& field, const std::string& what) const {
@@ -99,6 +101,8 @@ class FunctionalBackend final : public Backend {
 
   std::string path_;
   arch::ChipDescription chip_;
+  arch::EnergyTable energy_;
+  bool has_energy_ = false;
   int64_t vocab_ = 0, cores_ = 0;
   std::vector<TensorRT> tensors_;
   std::vector<OpRT> ops_;
@@ -156,6 +160,11 @@ FunctionalBackend::FunctionalBackend(const arch::Image& image) : path_(image.pat
       bad("format", fmt::format("\"{}\", expected \"neurark-image\"", m.at("format").get<std::string>()));
     chip_ = arch::ChipDescription::from_yaml_text(m.at("chip").at("text").get<std::string>(), path_ + " (chip.text)");
     cores_ = chip_.total_cores();
+    const std::string energy_text = m.at("chip").value("energy_table_text", std::string());
+    if (!energy_text.empty()) {
+      energy_ = arch::EnergyTable::from_yaml_text(energy_text, path_ + " (chip.energy_table_text)").at_node(chip_.technology_node_nm);
+      has_energy_ = true;
+    }
     const json& cfg = m.at("model").at("config");
     vocab_ = cfg.at("vocab_size").get<int64_t>();
     hidden_ = cfg.at("hidden_size").get<int64_t>();
@@ -430,8 +439,12 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
             ++tot.events_in;
             cc.synaptic_ops += cost.synaptic_ops;
             tot.synaptic_ops += cost.synaptic_ops;
-            cc.sram_words += cost.sram_words;
-            tot.sram_words += cost.sram_words;
+            if (cp.weight_encoding == arch::WeightEncoding::kPacked2) {
+              cc.synaptic_skips += (tl.r1 - tl.r0) - cost.synaptic_ops;
+              tot.synaptic_skips += (tl.r1 - tl.r0) - cost.synaptic_ops;
+            }
+            (tl.in_dram ? cc.dram_words : cc.sram_words) += cost.sram_words;
+            (tl.in_dram ? tot.dram_words : tot.sram_words) += cost.sram_words;
           }
         }
       }
@@ -480,6 +493,9 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
         }
         core_ctr(s.core).neuron_ops += n;
         tot.neuron_ops += n;
+        const int64_t luts = op.kind == Kind::kMlgru ? 3 * n : op.kind == Kind::kSilu ? n : 0;
+        core_ctr(s.core).lut_reads += luts;
+        tot.lut_reads += luts;
       }
       return;
     case PhaseKind::kReadback:

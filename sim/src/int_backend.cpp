@@ -13,6 +13,22 @@ void Backend::step(int32_t token, std::vector<float>& logits) {
     logits[i] = static_cast<float>(std::ldexp(static_cast<double>(scratch_logits_[i]), -16));
 }
 
+arch::ActionCounts action_counts(const Counters& c, const arch::ChipDescription& chip) {
+  arch::ActionCounts a;
+  a.synaptic_ops = c.total.synaptic_ops;
+  a.synaptic_skips = c.total.synaptic_skips;
+  a.accumulator_updates = c.total.synaptic_ops;
+  a.sram_read_words = c.total.sram_words;
+  a.neuron_ops = c.total.neuron_ops;
+  a.lut_reads = c.total.lut_reads;
+  a.fifo_pushes = c.total.events_out + c.total.events_in;
+  a.fifo_pops = c.total.events_out + c.total.events_in;
+  a.router_flits = c.flits + c.flit_hops;
+  a.link_flit_hops = c.flit_hops;
+  a.dram_bits = c.total.dram_words * chip.core.sram_port_bits;
+  return a;
+}
+
 namespace {
 
 class IntBackend final : public Backend {

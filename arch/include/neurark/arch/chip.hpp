@@ -63,6 +63,10 @@ struct DramParams {
   int64_t latency_cycles = 100;
 };
 
+// `path` as written in file `from` (a chip file's energy_table): itself if absolute, else relative
+// to the folder holding `from`.
+std::string resolve_relative(const std::string& from, const std::string& path);
+
 struct ChipDescription {
   std::string name;
   std::string description;

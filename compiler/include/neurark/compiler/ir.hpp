@@ -141,6 +141,7 @@ struct Graph {
   std::string model_name;          // folder name of the checkpoint
   arch::ChipDescription chip;
   std::string chip_text;           // the chip file as read (carried into the image)
+  std::string energy_table_text;   // the chip's energy table file as read ("" if it names none)
   uint64_t seed = 0;               // placement seed
   std::vector<Tensor> tensors;
   std::vector<Op> ops;

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "neurark/arch/chip.hpp"
+#include "neurark/arch/energy.hpp"
 #include "neurark/models/lm.hpp"
 
 namespace neurark::models {
@@ -37,10 +39,13 @@ struct StepObservation {
 // Activity of one neurocore (or the totals).
 struct UnitCounters {
   int64_t synaptic_ops = 0;     // non-zero code x non-zero weight (add or subtract)
+  int64_t synaptic_skips = 0;   // zero weights read by an event (packed2 stores them; no add)
   int64_t events_out = 0;       // events sent (one per non-zero code, before multicast)
   int64_t events_in = 0;        // events received by tiles (one per tile reached)
   int64_t sram_words = 0;       // synapse SRAM words read (neurocore.sram_port_bits wide)
+  int64_t dram_words = 0;       // the same, for tiles whose weights stream from DRAM
   int64_t neuron_ops = 0;       // neuron-unit channel operations (requantize, LUT, product, ...)
+  int64_t lut_reads = 0;        // sigmoid LUT reads (3 per MLGRU channel, 1 per SiLU)
   int64_t values_out = 0;       // int32 values sent to other cores (second operands)
   int64_t reductions = 0;       // partial reductions sent to the controller
 };
@@ -62,10 +67,21 @@ class Backend : public models::LanguageModel {
   virtual const Counters& counters() const = 0;
   // LanguageModel::step: logits as float, exactly Q15.16 / 2^16.
   void step(int32_t token, std::vector<float>& logits) override;
+  // The chip and its energy table (scaled to the chip's node) for backends that model one;
+  // nullptr otherwise (the references, or an image whose chip names no energy table).
+  virtual const arch::ChipDescription* chip() const { return nullptr; }
+  virtual const arch::EnergyTable* energy_table() const { return nullptr; }
 
  protected:
   std::vector<int32_t> scratch_logits_;
 };
+
+// The actions behind a backend's counters (docs/energy-model.md): synaptic operations and
+// skips, accumulator updates (one per synaptic operation), SRAM words, neuron ops, LUT reads,
+// event FIFO pushes and pops (events out plus tile deliveries), router flits (flits plus
+// flit-hops: every flit passes one router more than links), flit-hops, DRAM bits. No leakage:
+// `core_cycles` is left to timed backends.
+arch::ActionCounts action_counts(const Counters& c, const arch::ChipDescription& chip);
 
 // The integer reference behind the backend interface (name "int"; no per-core counters).
 std::unique_ptr<Backend> make_int_backend(const models::HGRNBitWeights& weights);
