@@ -13,6 +13,7 @@ packages=(
   libcli11-dev                     # command line
   libyaml-cpp-dev                  # chip descriptions (YAML)
   libxxhash-dev                    # chip image checksums (XXH3-64)
+  libsystemc-dev                   # the SystemC chip model (SystemC 2.3.4, C++17)
 )
 if [[ "${1:-}" == "--train" ]]; then
   packages+=(python3-torch python3-numpy libopenblas0-openmp)

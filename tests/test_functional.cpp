@@ -159,7 +159,8 @@ namespace {
 
 // Rewrites an image with a changed manifest and/or blob (a well-formed container holding a bad program).
 std::string rewrite(const std::string& src, const std::string& dst, const std::function<void(nlohmann::json&)>& edit_manifest,
-                    const std::string& blob_to_corrupt = "") {
+                    const std::string& blob_to_corrupt = "",
+                    const std::function<void(std::vector<uint8_t>&)>& corrupt = [](std::vector<uint8_t>& b) { b[0] ^= 1; }) {
   const arch::Image in = arch::Image::open(src);
   nlohmann::json m = in.manifest();
   const nlohmann::json blobs = m["blobs"];
@@ -170,7 +171,7 @@ std::string rewrite(const std::string& src, const std::string& dst, const std::f
     const std::string name = b["name"].get<std::string>();
     auto [data, bytes] = in.blob(name);
     std::vector<uint8_t> copy(data, data + bytes);
-    if (name == blob_to_corrupt && !copy.empty()) copy[0] ^= 1;
+    if (name == blob_to_corrupt && !copy.empty()) corrupt(copy);
     w.add_blob(name, copy.data(), copy.size());
   }
   w.finish(m);
@@ -195,6 +196,9 @@ TEST_CASE("a malformed image program is refused with the field named", "[func][i
   CHECK_THROWS_WITH(open(), Contains("format: \"other\", expected \"neurark-image\""));
   rewrite(b->image, bad, [](nlohmann::json&) {}, "lut.sigmoid_q24");
   CHECK_THROWS_WITH(open(), Contains("differs from this build's sigmoid LUT"));
+  rewrite(b->image, bad, [](nlohmann::json&) {}, "tile.0.weights",
+          [](std::vector<uint8_t>& mem) { mem[3] = static_cast<uint8_t>((mem[3] & ~3u) | 2u); });
+  CHECK_THROWS_WITH(open(), Contains("image program: tiles[0]: weight memory byte 3 holds the invalid ternary code 10"));
   rewrite(b->image, bad, [](nlohmann::json& m) { m["chip"]["text"] = "format: neurark-chip\nversion: 9\n"; });
   CHECK_THROWS_WITH(open(), Contains("(chip.text)") && Contains("version"));
 }

@@ -43,6 +43,7 @@
 #include "neurark/models/synth.hpp"
 #include "neurark/sim/backend.hpp"
 #include "neurark/sim/functional.hpp"
+#include "neurark/sim/systemc.hpp"
 
 namespace {
 
@@ -100,24 +101,36 @@ struct ModelSource {
   std::string model_dir, backend, chip_path, image_path;
 };
 
-std::unique_ptr<nm::LanguageModel> open_model(const ModelSource& src) {
-  if (src.backend != "func") {
+// The chip backends (func, systemc) run an image; the systemc model compiled from --model is
+// checked against the integer reference on every token (a mismatch stops the run).
+bool chip_backend(const std::string& b) { return b == "func" || b == "systemc"; }
+
+std::unique_ptr<ns::Backend> chip_backend_from(const nc::Image& img, const std::string& backend,
+                                               const ns::SystemCBackend** timing) {
+  if (backend == "func") return ns::make_functional_backend(img);
+  auto sc = ns::make_systemc_backend(img);
+  if (timing != nullptr) *timing = sc.get();
+  return sc;
+}
+
+std::unique_ptr<nm::LanguageModel> open_model(const ModelSource& src, const ns::SystemCBackend** timing = nullptr) {
+  if (!chip_backend(src.backend)) {
     if (!src.image_path.empty())
-      throw Error(fmt::format("--image: the {} backend runs a checkpoint; images run on --backend func", src.backend));
+      throw Error(fmt::format("--image: the {} backend runs a checkpoint; images run on --backend func or systemc", src.backend));
     if (!src.chip_path.empty())
-      throw Error(fmt::format("--chip: the {} backend does not model a chip; use --backend func", src.backend));
+      throw Error(fmt::format("--chip: the {} backend does not model a chip; use --backend func or systemc", src.backend));
     if (src.model_dir.empty()) throw Error(fmt::format("--model: required for --backend {}", src.backend));
     const nm::HGRNBitWeights w = nm::HGRNBitWeights::load(src.model_dir);
     warn_if_not_byte_level(w.config, src.model_dir);
     return nm::make_reference(src.backend, w);
   }
   if (src.image_path.empty() == src.chip_path.empty())
-    throw Error("--backend func: give exactly one of --image IMAGE (a compiled chip image) or --chip FILE "
-                "(with --model: compile on the fly)");
+    throw Error(fmt::format("--backend {}: give exactly one of --image IMAGE (a compiled chip image) or --chip FILE "
+                            "(with --model: compile on the fly)", src.backend));
   if (!src.image_path.empty()) {
     if (!src.model_dir.empty())
       throw Error("--model: not used with --image (the image carries the model); drop one of them");
-    auto lm = ns::make_functional_backend(nc::Image::open(src.image_path));
+    auto lm = chip_backend_from(nc::Image::open(src.image_path), src.backend, timing);
     if (lm->vocab_size() != 256) {
       nm::HGRNBitConfig c;
       c.vocab_size = lm->vocab_size();
@@ -136,16 +149,17 @@ std::unique_ptr<nm::LanguageModel> open_model(const ModelSource& src) {
   const fs::path tmp = fs::temp_directory_path() / fmt::format("neurark-{}-{}.nimg", ::getpid(),
       std::chrono::steady_clock::now().time_since_epoch().count());
   ncc::emit(g, tmp.string());
-  std::unique_ptr<nm::LanguageModel> lm;
+  std::unique_ptr<ns::Backend> lm;
   try {
     const nc::Image img = nc::Image::open(tmp.string());
     fs::remove(tmp);
-    lm = ns::make_functional_backend(img);
+    lm = chip_backend_from(img, src.backend, timing);
   } catch (...) {
     std::error_code ec;
     fs::remove(tmp, ec);
     throw;
   }
+  if (src.backend == "systemc") lm = ns::cross_checked(std::move(lm), ns::make_int_backend(nm::HGRNBitWeights::load(src.model_dir)));
   return lm;
 }
 
@@ -154,7 +168,8 @@ int cmd_eval(const ModelSource& src, const std::string& text_path, int64_t max_b
   const std::string text = read_text(text_path, max_bytes);  // cheap checks before the model
   const std::string& backend = src.backend;
   const std::string model_dir = src.image_path.empty() ? src.model_dir : src.image_path;
-  auto lm = open_model(src);
+  const ns::SystemCBackend* timing = nullptr;
+  auto lm = open_model(src, &timing);
   // Progress on stderr: redrawn in place on a terminal, one line per 10 % in a log (--progress).
   const bool tty = isatty(STDERR_FILENO) != 0;
   const bool show = progress || tty;
@@ -196,6 +211,16 @@ int cmd_eval(const ModelSource& src, const std::string& text_path, int64_t max_b
       activity["dynamic_energy_breakdown_pj_per_token"] = by;
       activity["energy_table"] = sback->energy_table()->name + " at " + std::to_string(sback->energy_table()->node_nm) + " nm";
     }
+    if (timing != nullptr && timing->timing().cycles > 0) {
+      const double cyc = static_cast<double>(timing->timing().cycles) / t;
+      activity["cycles_per_token"] = cyc;
+      activity["tokens_per_s_chip"] = timing->timing().clock_hz / cyc;
+      if (sback->energy_table() != nullptr) {
+        const double leak_pj = cyc * static_cast<double>(sback->chip()->total_cores()) * sback->energy_table()->pj("leakage_core_cycle");
+        activity["leakage_energy_per_token_pj"] = leak_pj;
+        activity["energy_per_token_j"] = (activity["dynamic_energy_per_token_pj"].get<double>() + leak_pj) * 1e-12;
+      }
+    }
   }
   if (iref != nullptr && iref->activity().tokens > 0) {
     const auto& a = iref->activity();
@@ -233,6 +258,12 @@ int cmd_eval(const ModelSource& src, const std::string& text_path, int64_t max_b
                                activity["sops_per_token"].get<double>(), 100 * activity["activation_sparsity"].get<double>(),
                                activity["sram_words_per_token"].get<double>(), activity["neuron_ops_per_token"].get<double>(),
                                activity["values_moved_per_token"].get<double>(), activity["flit_hops_per_token"].get<double>());
+    if (activity.contains("cycles_per_token"))
+      std::cout << fmt::format("timing    {:.0f} cycles/token = {:.3g} tokens/s at {:.0f} MHz (SystemC model, tokens one "
+                               "after the other){}\n",
+                               activity["cycles_per_token"].get<double>(), activity["tokens_per_s_chip"].get<double>(),
+                               sback->chip()->clock_hz / 1e6,
+                               src.image_path.empty() ? "; cross-checked against int on every token" : "");
     if (activity.contains("dynamic_energy_per_token_pj")) {
       std::vector<std::pair<double, std::string>> parts;
       for (const auto& [action, pj] : activity["dynamic_energy_breakdown_pj_per_token"].items())
@@ -242,8 +273,14 @@ int cmd_eval(const ModelSource& src, const std::string& text_path, int64_t max_b
       std::string top;
       for (std::size_t i = 0; i < parts.size() && i < 4; ++i)
         top += fmt::format("{}{} {:.0f} %", i ? ", " : "", parts[i].second, -100.0 * parts[i].first / total);
-      std::cout << fmt::format("energy    {:.1f} nJ/token dynamic ({}; no leakage: the func backend has no time): {}\n",
-                               total / 1000.0, activity["energy_table"].get<std::string>(), top);
+      if (activity.contains("energy_per_token_j"))
+        std::cout << fmt::format("energy    {:.1f} nJ/token ({:.1f} dynamic + {:.1f} leakage; {}): {}\n",
+                                 activity["energy_per_token_j"].get<double>() * 1e9, total / 1000.0,
+                                 activity["leakage_energy_per_token_pj"].get<double>() / 1000.0,
+                                 activity["energy_table"].get<std::string>(), top);
+      else
+        std::cout << fmt::format("energy    {:.1f} nJ/token dynamic ({}; no leakage: the func backend has no time): {}\n",
+                                 total / 1000.0, activity["energy_table"].get<std::string>(), top);
     }
   }
   return 0;
@@ -458,14 +495,15 @@ int main(int argc, char** argv) {
   double temperature = 0.0;
 
   const char* backend_help =
-      "float (fp32 reference), int (bit-exact integer reference) or func (functional chip backend: runs "
-      "--image, or compiles --model for --chip on the fly)";
+      "float (fp32 reference), int (bit-exact integer reference), func (functional chip backend) or systemc "
+      "(cycle-approximate SystemC chip model): the chip backends run --image, or compile --model for --chip on the "
+      "fly (systemc is then checked against int on every token)";
   auto* gen = app.add_subcommand("generate", "Generate text from a prompt");
   gen->add_option("--model", model_dir, "Checkpoint folder (config.json + *.safetensors)");
   gen->add_option("--prompt", prompt, "Prompt text (bytes are tokens)")->required();
   gen->add_option("--max-new-tokens", max_new, "Tokens to generate (0 to 10^7)")->capture_default_str();
   gen->add_option("--backend", backend, backend_help)
-      ->check(CLI::IsMember({"float", "int", "func"}))->capture_default_str();
+      ->check(CLI::IsMember({"float", "int", "func", "systemc"}))->capture_default_str();
   gen->add_option("--chip", chip_path, "func: chip description to compile the model for");
   gen->add_option("--image", image_path, "func: chip image to run (from neurark compile)");
   gen->add_option("--temperature", temperature, "0 = greedy; > 0 samples from softmax(logits / T)")
@@ -475,7 +513,7 @@ int main(int argc, char** argv) {
   auto* ev = app.add_subcommand("eval", "Bits per byte of a text file, recurrent state carried throughout");
   ev->add_option("--model", model_dir, "Checkpoint folder (config.json + *.safetensors)");
   ev->add_option("--text", text_path, "Text file (bytes are tokens)")->required();
-  ev->add_option("--backend", backend, backend_help)->check(CLI::IsMember({"float", "int", "func"}))
+  ev->add_option("--backend", backend, backend_help)->check(CLI::IsMember({"float", "int", "func", "systemc"}))
       ->capture_default_str();
   ev->add_option("--chip", chip_path, "func: chip description to compile the model for");
   ev->add_option("--image", image_path, "func: chip image to run (from neurark compile)");

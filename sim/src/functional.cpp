@@ -79,7 +79,7 @@ struct Phase {
 
 class FunctionalBackend final : public Backend {
  public:
-  explicit FunctionalBackend(const arch::Image& image);
+  FunctionalBackend(const arch::Image& image, PhaseObserver observer);
   std::string name() const override { return "func"; }
   int64_t vocab_size() const override { return vocab_; }
   void reset() override;
@@ -100,6 +100,7 @@ class FunctionalBackend final : public Backend {
   void run_phase(const Phase& ph, int32_t token, StepObservation* obs);
 
   std::string path_;
+  PhaseObserver observer_;
   arch::ChipDescription chip_;
   arch::EnergyTable energy_;
   bool has_energy_ = false;
@@ -153,7 +154,8 @@ int link_id(const arch::ChipDescription& chip, int a, int b) {
   return 4 * a + dir;
 }
 
-FunctionalBackend::FunctionalBackend(const arch::Image& image) : path_(image.path()) {
+FunctionalBackend::FunctionalBackend(const arch::Image& image, PhaseObserver observer)
+    : path_(image.path()), observer_(std::move(observer)) {
   const json& m = image.manifest();
   try {
     if (m.at("format").get<std::string>() != "neurark-image")
@@ -267,6 +269,11 @@ FunctionalBackend::FunctionalBackend(const arch::Image& image) : path_(image.pat
           if (static_cast<int64_t>(tl.mem.size()) != expect || tl.r1 > op.out)
             bad(fmt::format("tiles[{}]", t), fmt::format("weight memory of {} bytes does not match a {} x {} tile",
                                                          tl.mem.size(), rows, op.in));
+          if (enc == arch::WeightEncoding::kPacked2)
+            for (std::size_t byte = 0; byte < tl.mem.size(); ++byte)
+              for (int field = 0; field < 4; ++field)
+                if (((tl.mem[byte] >> (2 * field)) & 3u) == 2u)
+                  bad(fmt::format("tiles[{}]", t), fmt::format("weight memory byte {} holds the invalid ternary code 10", byte));
         }
       } else if (op.kind == Kind::kMlgru) {
         op.bounded = j.at("bounded").get<bool>();
@@ -419,6 +426,7 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
         for (int64_t c = x0; c < x1; ++c) {
           const int8_t q = arch::quantize_absmax(s.wide[static_cast<std::size_t>(c - x0)], op.max_abs);
           ++counters_.activation_codes;
+          ++core_ctr(s.core).codes;
           if (q == 0) continue;
           const int64_t k = c - in.offset;
           if (rec != nullptr) rec->push_back({static_cast<int32_t>(k), q});
@@ -431,14 +439,21 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
           }
           for (int t : op.tiles) {
             TileRT& tl = tiles_[static_cast<std::size_t>(t)];
-            const arch::EventCost cost =
-                arch::accumulate_event(cp.weight_encoding, tl.mem.data(), static_cast<int64_t>(tl.mem.size()), tl.r1 - tl.r0,
-                                       op.in, cp.sparse_index_bits, cp.sram_port_bits, k, q, tl.acc.data());
+            arch::EventCost cost;
+            try {
+              cost = arch::accumulate_event(cp.weight_encoding, tl.mem.data(), static_cast<int64_t>(tl.mem.size()),
+                                            tl.r1 - tl.r0, op.in, cp.sparse_index_bits, cp.sram_port_bits, k, q, tl.acc.data());
+            } catch (const std::invalid_argument& e) {
+              bad(fmt::format("tiles[{}]", t), fmt::format("malformed weight memory: {}", e.what()));
+            }
             UnitCounters& cc = core_ctr(tl.core);
             ++cc.events_in;
             ++tot.events_in;
             cc.synaptic_ops += cost.synaptic_ops;
             tot.synaptic_ops += cost.synaptic_ops;
+            const int64_t lc = std::max((cost.synaptic_ops + cp.lanes - 1) / cp.lanes, cost.sram_words);
+            cc.lane_cycles += lc;
+            tot.lane_cycles += lc;
             if (cp.weight_encoding == arch::WeightEncoding::kPacked2) {
               cc.synaptic_skips += (tl.r1 - tl.r0) - cost.synaptic_ops;
               tot.synaptic_skips += (tl.r1 - tl.r0) - cost.synaptic_ops;
@@ -516,7 +531,15 @@ void FunctionalBackend::step_q16(int32_t token, std::vector<int32_t>& logits_q16
     for (const OpRT& op : ops_) n += op.kind == Kind::kBitLinear;
     obs->bitlinear_events.assign(static_cast<std::size_t>(n), {});
   }
-  for (const Phase& ph : schedule_) run_phase(ph, token, obs);
+  for (std::size_t i = 0; i < schedule_.size(); ++i) {
+    run_phase(schedule_[i], token, obs);
+    if (observer_) {
+      const OpRT& op = ops_[static_cast<std::size_t>(schedule_[i].op)];
+      static const char* const kNames[] = {"inject", "reduce", "normalize", "events", "requantize", "elementwise", "readback"};
+      observer_({static_cast<int>(i), kNames[static_cast<int>(schedule_[i].kind)], schedule_[i].op, op.name, op.layer},
+                counters_);
+    }
+  }
   ++counters_.tokens;
   logits_q16 = logits_buf_;
   if (static_cast<int64_t>(logits_q16.size()) != vocab_) bad("schedule", "no readback of the logits");
@@ -533,8 +556,8 @@ void FunctionalBackend::step_q16(int32_t token, std::vector<int32_t>& logits_q16
 
 }  // namespace
 
-std::unique_ptr<Backend> make_functional_backend(const arch::Image& image) {
-  return std::make_unique<FunctionalBackend>(image);
+std::unique_ptr<Backend> make_functional_backend(const arch::Image& image, PhaseObserver observer) {
+  return std::make_unique<FunctionalBackend>(image, std::move(observer));
 }
 
 }  // namespace neurark::sim

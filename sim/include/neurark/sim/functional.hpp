@@ -13,6 +13,7 @@
 // The result is bit-identical to the integer reference (tests/test_functional.cpp).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -21,9 +22,21 @@
 
 namespace neurark::sim {
 
+// What a phase was, for observers (timing models): its kind ("inject", "reduce", "normalize",
+// "events", "requantize", "elementwise", "readback"), its op and the op's layer (-1 outside).
+struct PhaseInfo {
+  int index = 0;
+  std::string kind;
+  int op = -1;
+  std::string op_name;
+  int layer = -1;
+};
+// Called after every phase of every token with the backend's cumulative counters.
+using PhaseObserver = std::function<void(const PhaseInfo&, const Counters&)>;
+
 // Builds the functional backend from an opened image. Throws neurark::Error naming the image
 // and the manifest field for a program it cannot run (unknown op, segment out of range, weight
 // memory of the wrong size, a sigmoid LUT that differs from this build's arch/).
-std::unique_ptr<Backend> make_functional_backend(const arch::Image& image);
+std::unique_ptr<Backend> make_functional_backend(const arch::Image& image, PhaseObserver observer = {});
 
 }  // namespace neurark::sim

@@ -1,0 +1,273 @@
+// The SystemC chip model (first version) and the cross-checking backend: see
+// neurark/sim/systemc.hpp and docs/chip-model.md.
+#include "neurark/sim/systemc.hpp"
+
+#include <cstdlib>
+#include <systemc>
+
+#include <algorithm>
+#include <fmt/format.h>
+
+#include "neurark/arch/chip.hpp"
+#include "neurark/arch/error.hpp"
+#include "neurark/sim/functional.hpp"
+
+// libsystemc's own main() refers to sc_main; neurark drives the kernel from its own code.
+int sc_main(int, char*[]) __attribute__((weak));
+int sc_main(int, char*[]) { return 0; }
+
+namespace neurark::sim {
+
+namespace {
+
+using sc_core::sc_event;
+using sc_core::sc_module;
+using sc_core::sc_module_name;
+using sc_core::sc_time;
+
+// Work of one phase: busy cycles per neurocore and of the mesh, and the barrier cost.
+struct PhaseLoad {
+  std::string kind;
+  std::vector<int64_t> core_cycles;
+  int64_t mesh_cycles = 0;
+  int64_t barrier_cycles = 1;
+};
+
+// A neurocore: waits for its phase, is busy for its cycles, reports done.
+struct Neurocore : sc_module {
+  sc_event start, done;
+  int64_t busy = 0;
+  int64_t busy_total = 0;
+  sc_time period;
+  SC_HAS_PROCESS(Neurocore);
+  Neurocore(sc_module_name name, sc_time clock) : sc_module(name), period(clock) { SC_THREAD(run); }
+  void run() {
+    for (;;) {
+      wait(start);
+      busy_total += busy;
+      if (busy > 0) wait(period * static_cast<double>(busy));
+      done.notify(sc_core::SC_ZERO_TIME);
+    }
+  }
+};
+
+// The mesh: the phase's link serialization and route latency.
+struct Mesh : sc_module {
+  sc_event start, done;
+  int64_t busy = 0;
+  sc_time period;
+  SC_HAS_PROCESS(Mesh);
+  Mesh(sc_module_name name, sc_time clock) : sc_module(name), period(clock) { SC_THREAD(run); }
+  void run() {
+    for (;;) {
+      wait(start);
+      if (busy > 0) wait(period * static_cast<double>(busy));
+      done.notify(sc_core::SC_ZERO_TIME);
+    }
+  }
+};
+
+// The controller: steps the token's phases, one barrier after each.
+struct Controller : sc_module {
+  std::vector<Neurocore*> cores;
+  Mesh* mesh = nullptr;
+  std::vector<PhaseLoad> phases;  // the current token's
+  sc_event go;
+  sc_time period;
+  std::map<std::string, int64_t>* kind_cycles = nullptr;
+  SC_HAS_PROCESS(Controller);
+  Controller(sc_module_name name, sc_time clock) : sc_module(name), period(clock) { SC_THREAD(run); }
+  void run() {
+    for (;;) {
+      wait(go);
+      for (const PhaseLoad& p : phases) {
+        const sc_time t0 = sc_core::sc_time_stamp();
+        sc_core::sc_event_and_list all;
+        for (std::size_t c = 0; c < cores.size(); ++c) {
+          cores[c]->busy = p.core_cycles[c];
+          cores[c]->start.notify(sc_core::SC_ZERO_TIME);
+          all &= cores[c]->done;
+        }
+        mesh->busy = p.mesh_cycles;
+        mesh->start.notify(sc_core::SC_ZERO_TIME);
+        all &= mesh->done;
+        wait(all);
+        wait(period * static_cast<double>(p.barrier_cycles));
+        (*kind_cycles)[p.kind] += static_cast<int64_t>((sc_core::sc_time_stamp() - t0) / period + 0.5);
+      }
+    }
+  }
+};
+
+class SystemCModel final : public SystemCBackend {
+ public:
+  explicit SystemCModel(const arch::Image& image) {
+    ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+    // A fresh simulation context: SystemC allows no new modules once a simulation has run.
+    sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
+    sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
+    func_ = make_functional_backend(image, [this](const PhaseInfo& info, const Counters& c) { on_phase(info, c); });
+    chip_ = *func_->chip();
+    timing_.clock_hz = chip_.clock_hz;
+    const auto n = static_cast<std::size_t>(chip_.total_cores());
+    timing_.core_busy_cycles.assign(n, 0);
+    const sc_time clock(1.0 / chip_.clock_hz, sc_core::SC_SEC);
+    period_ = clock;
+    for (std::size_t c = 0; c < n; ++c)
+      cores_.push_back(std::make_unique<Neurocore>(fmt::format("core_{}", c).c_str(), clock));
+    mesh_ = std::make_unique<Mesh>("mesh", clock);
+    ctl_ = std::make_unique<Controller>("controller", clock);
+    for (auto& c : cores_) ctl_->cores.push_back(c.get());
+    ctl_->mesh = mesh_.get();
+    ctl_->kind_cycles = &timing_.phase_kind_cycles;
+    // Route depth and host distance per (op, flow kind), from the image's flows.
+    const nlohmann::json& m = image.manifest();
+    const int64_t gw = chip_.mesh_width * chip_.multichip.chips_x;
+    const auto dist = [&](int a, int b) {
+      const int64_t ha = a == -2 ? chip_.host.attach_y * gw + chip_.host.attach_x : a;
+      const int64_t hb = b == -2 ? chip_.host.attach_y * gw + chip_.host.attach_x : b;
+      return static_cast<int64_t>(std::llabs(ha % gw - hb % gw) + std::llabs(ha / gw - hb / gw));
+    };
+    for (const auto& f : m.at("flows")) {
+      const int op = f.at("op").get<int>(), src = f.at("src").get<int>();
+      int64_t depth = 0;
+      for (int d : f.at("dsts").get<std::vector<int>>()) depth = std::max(depth, dist(src, d));
+      int64_t& cur = depth_[{op, f.at("kind").get<std::string>()}];
+      cur = std::max(cur, depth);
+    }
+    for (std::size_t c = 0; c < n; ++c)
+      host_hops_ = std::max(host_hops_, dist(static_cast<int>(c), -2));
+    last_ = func_->counters();
+    sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaborate; processes wait for their events
+  }
+
+  std::string name() const override { return "systemc"; }
+  int64_t vocab_size() const override { return func_->vocab_size(); }
+  void reset() override { func_->reset(); }
+  const Counters& counters() const override { return func_->counters(); }
+  const arch::ChipDescription* chip() const override { return &chip_; }
+  const arch::EnergyTable* energy_table() const override { return func_->energy_table(); }
+  const Timing& timing() const override { return timing_; }
+
+  void step_q16(int32_t token, std::vector<int32_t>& logits_q16, StepObservation* obs) override {
+    ctl_->phases.clear();
+    func_->step_q16(token, logits_q16, obs);  // values, phase by phase; on_phase records the work
+    const sc_time t0 = sc_core::sc_time_stamp();
+    ctl_->go.notify(sc_core::SC_ZERO_TIME);
+    sc_core::sc_start();  // until every unit is idle again
+    const auto cycles = static_cast<int64_t>((sc_core::sc_time_stamp() - t0) / period_ + 0.5);
+    timing_.token_cycles.push_back(cycles);
+    timing_.cycles += cycles;
+    for (std::size_t c = 0; c < cores_.size(); ++c) timing_.core_busy_cycles[c] = cores_[c]->busy_total;
+  }
+
+ private:
+  int64_t hop_cycles() const { return chip_.noc.router_latency_cycles + chip_.noc.link_latency_cycles; }
+
+  // Turns the counters' change over one phase into unit busy cycles (the rules of systemc.hpp).
+  void on_phase(const PhaseInfo& info, const Counters& now) {
+    PhaseLoad p;
+    p.kind = info.kind;
+    const std::size_t n = now.per_core.size();
+    p.core_cycles.assign(n, 0);
+    const int64_t port = chip_.core.sram_port_bits;
+    for (std::size_t c = 0; c < n; ++c) {
+      const UnitCounters& a = now.per_core[c];
+      const UnitCounters& b = last_.per_core[c];
+      int64_t cyc = 0;
+      if (info.kind == "events") {
+        cyc = std::max(a.codes - b.codes, a.lane_cycles - b.lane_cycles);
+        const int64_t dram = a.dram_words - b.dram_words;
+        if (dram > 0)
+          cyc += chip_.dram.latency_cycles + (dram * port + chip_.dram.bandwidth_bits_per_cycle - 1) / chip_.dram.bandwidth_bits_per_cycle;
+      } else {
+        cyc = a.neuron_ops - b.neuron_ops;
+      }
+      p.core_cycles[c] = cyc;
+    }
+    int64_t busiest = 0;
+    for (std::size_t l = 0; l < now.link_flits.size(); ++l)
+      busiest = std::max(busiest, now.link_flits[l] - last_.link_flits[l]);
+    const std::string flow_kind = info.kind == "events" ? "events"
+                                  : info.kind == "inject" ? "inject"
+                                  : info.kind == "readback" ? "readback" : "values";
+    const auto d = depth_.find({info.op, flow_kind});
+    const int64_t depth = d == depth_.end() ? 0 : d->second;
+    p.mesh_cycles = busiest + depth * hop_cycles();
+    if (info.kind == "inject" || info.kind == "readback") {
+      // The host link: every value of the phase crosses it.
+      const int64_t flits = now.flits - last_.flits;
+      const int64_t bw = info.kind == "inject" ? chip_.host.injection_bits_per_cycle : chip_.host.readback_bits_per_cycle;
+      p.mesh_cycles = std::max(p.mesh_cycles, (flits * chip_.noc.link_width_bits + bw - 1) / bw + depth * hop_cycles());
+    }
+    if (info.kind == "reduce") p.barrier_cycles += 2 * host_hops_ * hop_cycles();  // partials up, result down
+    ctl_->phases.push_back(std::move(p));
+    last_ = now;
+  }
+
+  std::unique_ptr<Backend> func_;
+  arch::ChipDescription chip_;
+  Timing timing_;
+  sc_time period_;
+  std::vector<std::unique_ptr<Neurocore>> cores_;
+  std::unique_ptr<Mesh> mesh_;
+  std::unique_ptr<Controller> ctl_;
+  std::map<std::pair<int, std::string>, int64_t> depth_;
+  int64_t host_hops_ = 0;
+  Counters last_;
+};
+
+class CrossChecked final : public Backend {
+ public:
+  CrossChecked(std::unique_ptr<Backend> dut, std::unique_ptr<Backend> ref) : dut_(std::move(dut)), ref_(std::move(ref)) {}
+  std::string name() const override { return dut_->name(); }
+  int64_t vocab_size() const override { return dut_->vocab_size(); }
+  void reset() override {
+    dut_->reset();
+    ref_->reset();
+  }
+  const Counters& counters() const override { return dut_->counters(); }
+  const arch::ChipDescription* chip() const override { return dut_->chip(); }
+  const arch::EnergyTable* energy_table() const override { return dut_->energy_table(); }
+
+  void step_q16(int32_t token, std::vector<int32_t>& logits_q16, StepObservation* obs) override {
+    StepObservation a, b;
+    dut_->step_q16(token, logits_q16, &a);
+    ref_->step_q16(token, ref_logits_, &b);
+    const int64_t t = tokens_++;
+    for (std::size_t l = 0; l < std::min(a.layer_out_q16.size(), b.layer_out_q16.size()); ++l)
+      for (std::size_t k = 0; k < a.layer_out_q16[l].size(); ++k)
+        if (a.layer_out_q16[l][k] != b.layer_out_q16[l][k])
+          throw Error(fmt::format("cross-check: {} and {} differ at token {} (input {}), residual stream after layer {}, "
+                                  "channel {}: expected {} ({}), got {}", dut_->name(), ref_->name(), t, token, l, k,
+                                  b.layer_out_q16[l][k], ref_->name(), a.layer_out_q16[l][k]));
+    for (std::size_t i = 0; i < std::min(a.bitlinear_events.size(), b.bitlinear_events.size()); ++i)
+      if (!(a.bitlinear_events[i] == b.bitlinear_events[i]))
+        throw Error(fmt::format("cross-check: {} and {} differ at token {}, input events of BitLinear {}: {} events "
+                                "expected, {} got", dut_->name(), ref_->name(), t, i, b.bitlinear_events[i].size(),
+                                a.bitlinear_events[i].size()));
+    for (std::size_t k = 0; k < logits_q16.size(); ++k)
+      if (k >= ref_logits_.size() || logits_q16[k] != ref_logits_[k])
+        throw Error(fmt::format("cross-check: {} and {} differ at token {}, logit {}: expected {}, got {}", dut_->name(),
+                                ref_->name(), t, k, k < ref_logits_.size() ? ref_logits_[k] : 0, logits_q16[k]));
+    ++compared_;
+    if (obs != nullptr) *obs = std::move(a);
+  }
+
+ private:
+  std::unique_ptr<Backend> dut_, ref_;
+  std::vector<int32_t> ref_logits_;
+  int64_t tokens_ = 0, compared_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<SystemCBackend> make_systemc_backend(const arch::Image& image) {
+  return std::make_unique<SystemCModel>(image);
+}
+
+std::unique_ptr<Backend> cross_checked(std::unique_ptr<Backend> dut, std::unique_ptr<Backend> reference) {
+  return std::make_unique<CrossChecked>(std::move(dut), std::move(reference));
+}
+
+}  // namespace neurark::sim
