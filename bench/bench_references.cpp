@@ -20,6 +20,7 @@
 #include "neurark/arch/image.hpp"
 #include "neurark/compiler/passes.hpp"
 #include "neurark/sim/functional.hpp"
+#include "neurark/sim/systemc.hpp"
 #include "neurark/models/checkpoint.hpp"
 #include "neurark/models/lm.hpp"
 
@@ -65,6 +66,18 @@ int main(int argc, char** argv) {
     fmt::print("{:<8} {:>12.0f} {:>10.2f} {:>10.4f}   (image for {})\n", "func", r.tokens_per_s, r.seconds,
                r.bits_per_byte, chip_path);
     fmt::print("func / int speed ratio: {:.2f}\n", r.tokens_per_s / tps[1]);
+    // The SystemC chip model on the same image and bytes: simulation speed in synaptic operations
+    // per wall-second, and wall time relative to the integer reference (targets: >= 50 M SOP/s,
+    // <= 5 x the reference).
+    neurark::compiler::emit(g, image);
+    auto sc = neurark::sim::make_systemc_backend(neurark::arch::Image::open(image));
+    std::filesystem::remove(image);
+    const auto rs = neurark::models::evaluate(*sc, text);
+    const double sops = static_cast<double>(sc->counters().total.synaptic_ops);
+    fmt::print("{:<8} {:>12.0f} {:>10.2f} {:>10.4f}   ({:.0f} cycles/token simulated)\n", "systemc", rs.tokens_per_s,
+               rs.seconds, rs.bits_per_byte, static_cast<double>(sc->timing().cycles) / static_cast<double>(sc->timing().token_cycles.size()));
+    fmt::print("systemc: {:.1f} M synaptic operations simulated per wall-second; wall time {:.2f} x the int reference\n",
+               sops / rs.seconds / 1e6, rs.seconds / (static_cast<double>(text.size()) / tps[1]));
   } catch (const neurark::Error& e) {
     std::fprintf(stderr, "bench_references: error: %s\n", e.what());
     return 1;

@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
-# The main job on the bundled defaults: set up, build, then generate text and evaluate the
-# held-out bits per byte with the bit-exact integer reference.
+# The main job on the bundled defaults: set up, build, then `neurark run`: compile the bundled
+# model for the default chip, run a held-out prompt and generate through the SystemC chip model
+# (checked against the bit-exact integer reference on every token), print tokens/s and J/token
+# and write the report folder (reports/runs/<run id>/report.{json,md,html}).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
-model=models/zoo/shakespeare-d256-l4
-echo "== neurark generate (bit-exact integer reference, sampled at T = 0.8, seed 1) =="
-build/neurark generate --model "$model" --backend int --prompt "ROMEO:" --max-new-tokens 300 \
-  --temperature 0.8 --seed 1
-echo "== neurark eval on the held-out 10 % of tinyshakespeare (integer reference) =="
-build/neurark eval --model "$model" --backend int --text data/tinyshakespeare/heldout.txt --progress
+echo "== neurark run (bundled model, default chip, traces/prompts/heldout-400.txt) =="
+build/neurark run

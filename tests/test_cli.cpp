@@ -3,6 +3,7 @@
 
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -293,4 +294,43 @@ TEST_CASE("compile refuses to overwrite its inputs, bad seeds and a file as --du
   const auto j = nlohmann::json::parse(r.out);
   CHECK(j.at("fits") == false);
   CHECK_THAT(j.at("error").get<std::string>(), Catch::Contains("does not fit"));
+}
+
+TEST_CASE("run: the main job writes a report with the issue's keys, checked on every token", "[cli]") {
+  neurark_test::TempDir tmp;
+  const std::string src = neurark::test::source_dir();
+  const std::string out = tmp.file("report");
+  const Run r = run_cli("run --model " + neurark::test::default_model_dir() + " --chip " + src +
+                            "/arch/chips/default-4x4.yaml --prompt 'ROMEO: ' --max-new-tokens 6 --out " + out,
+                        tmp);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("generation  5 tokens") && Catch::Contains("0 mismatches"));
+  const auto j = nlohmann::json::parse(slurp(out + "/report.json"));
+  CHECK(j.at("tokens") == 7 + 5);
+  CHECK(j.at("cross_check").at("mismatches") == 0);
+  CHECK(j.at("cross_check").at("tokens_compared") == 12);
+  for (const char* k : {"tokens_per_s", "energy_per_token_j", "prefill_tokens_per_s", "prefill_energy_per_token_j",
+                        "time_to_first_token_s", "latency_per_token_s", "power_w", "sops_per_token", "events_per_token",
+                        "cycles_per_token"}) {
+    INFO(k);
+    const double v = j.at(k).get<double>();
+    CHECK(std::isfinite(v));
+    CHECK(v > 0);
+  }
+  double sum = 0;
+  for (const auto& [k, v] : j.at("energy_breakdown_j").items()) sum += v.get<double>();
+  CHECK(sum == Approx(j.at("energy_per_token_j").get<double>()).epsilon(1e-9));
+  CHECK(j.at("per_core").size() == 16);
+  CHECK(j.at("token_latency_s").size() == 12);
+  const std::string html = slurp(out + "/report.html");
+  std::size_t svgs = 0;
+  for (std::size_t at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1)) ++svgs;
+  CHECK(svgs == 3);
+  CHECK(fs::exists(out + "/report.md"));
+  // A second run into the same folder is refused: each run writes its own folder.
+  const Run again = run_cli("run --model " + neurark::test::default_model_dir() + " --chip " + src +
+                                "/arch/chips/default-4x4.yaml --prompt x --max-new-tokens 1 --out " + out,
+                            tmp);
+  CHECK(again.exit_code == 1);
+  CHECK_THAT(again.err, Catch::Contains("not an empty folder"));
 }

@@ -7,6 +7,7 @@
 //   neurark fit --model DIR --chip CHIP.yaml [--json]
 //   neurark compile --model DIR --chip CHIP.yaml -o IMAGE [--dump-dir DIR] [--dump-after PASS] [--seed N]
 //   neurark inspect IMAGE [--json]
+//   neurark run [--model DIR] [--chip CHIP.yaml] [--prompt TEXT | --trace FILE] [--max-new-tokens N] [--out DIR]
 //   eval / generate also take --backend func with --image IMAGE, or --chip CHIP.yaml (compile on the fly)
 //
 // Exit codes: 0 success; 1 bad input (checkpoint, chip, text file, option value; a model that
@@ -19,6 +20,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <ctime>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -43,6 +45,7 @@
 #include "neurark/models/synth.hpp"
 #include "neurark/sim/backend.hpp"
 #include "neurark/sim/functional.hpp"
+#include "neurark/reports/report.hpp"
 #include "neurark/sim/systemc.hpp"
 
 namespace {
@@ -460,6 +463,148 @@ int cmd_synth(const std::string& config_path, const std::string& out_dir, int64_
 
 }  // namespace
 
+// The main job: a prompt through the chip model, then generation, with a report folder.
+int cmd_run(const std::string& model_dir, const std::string& chip_path, const std::string& prompt_arg,
+            const std::string& trace_path, int64_t max_new, const std::string& out_arg, const std::string& backend) {
+  namespace fs = std::filesystem;
+  for (const auto& [opt, path] : {std::pair<std::string, std::string>{"--model", model_dir}, {"--chip", chip_path}})
+    if (!fs::exists(path))
+      throw Error(fmt::format("{} {}: does not exist (the defaults are relative to the repository root: run from there, "
+                              "or pass {})", opt, path, opt));
+  if (max_new < 1 || max_new > 100000) throw Error(fmt::format("--max-new-tokens: {} is out of range, expected 1 to 100000", max_new));
+  std::string prompt = prompt_arg;
+  if (prompt.empty()) prompt = read_text(trace_path, 0);
+  const std::string run_id = [] {
+    const std::time_t now = std::time(nullptr);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::localtime(&now));
+    return fmt::format("{}-{}", buf, ::getpid());
+  }();
+  const std::string out = out_arg.empty() ? "reports/runs/" + run_id : out_arg;
+  std::error_code ec;
+  if (fs::exists(out, ec) && !(fs::is_directory(out, ec) && fs::is_empty(out, ec)))
+    throw Error(fmt::format("--out {}: exists and is not an empty folder; each run writes its own folder", out));
+  std::cerr << fmt::format("run: compiling {} for {} ...\n", model_dir, chip_path);
+  const ns::SystemCBackend* timing = nullptr;
+  auto lm = open_model({model_dir, backend, chip_path, ""}, &timing);
+  auto* be = dynamic_cast<ns::Backend*>(lm.get());
+  if (be == nullptr || be->chip() == nullptr) throw std::logic_error("run: not a chip backend");
+  const nc::ChipDescription& chip = *be->chip();
+  std::vector<int32_t> toks;
+  for (unsigned char c : prompt) toks.push_back(c);
+  ns::Counters at_prefill;
+  std::string generated;
+  nm::GenerateOptions opt;
+  opt.max_new_tokens = max_new;
+  opt.on_token = [&](int32_t t) {
+    if (generated.empty()) at_prefill = be->counters();
+    generated.push_back(static_cast<char>(t < 256 ? t : '?'));
+    std::cerr << fmt::format("\rrun: {} prompt tokens, {}/{} generated", toks.size(), generated.size(), max_new) << std::flush;
+  };
+  std::cerr << fmt::format("run: {} prompt tokens through the {} model (checked against int on every token)\n", toks.size(), backend);
+  nm::generate(*lm, toks, opt);
+  std::cerr << "\n";
+  // The last generated token was chosen but not fed: counters and cycles cover prompt + (N - 1).
+  const ns::Counters& end = be->counters();
+  const auto np = static_cast<int64_t>(toks.size());
+  const int64_t ng = end.tokens - np;  // generated tokens fed back through the model
+  const double clock = chip.clock_hz;
+  std::vector<int64_t> cyc = timing != nullptr ? timing->timing().token_cycles : std::vector<int64_t>{};
+  int64_t prefill_cycles = 0, gen_cycles = 0;
+  for (std::size_t i = 0; i < cyc.size(); ++i) (static_cast<int64_t>(i) < np ? prefill_cycles : gen_cycles) += cyc[i];
+  const nc::EnergyTable* table = be->energy_table();
+  const auto energy_of = [&](const ns::Counters& a, const ns::Counters& b, int64_t cycles) {
+    ns::Counters d = a;  // a - b, field by field for what action_counts reads
+    d.total.synaptic_ops -= b.total.synaptic_ops;
+    d.total.synaptic_skips -= b.total.synaptic_skips;
+    d.total.sram_words -= b.total.sram_words;
+    d.total.dram_words -= b.total.dram_words;
+    d.total.neuron_ops -= b.total.neuron_ops;
+    d.total.lut_reads -= b.total.lut_reads;
+    d.total.events_out -= b.total.events_out;
+    d.total.events_in -= b.total.events_in;
+    d.flits -= b.flits;
+    d.flit_hops -= b.flit_hops;
+    nc::ActionCounts ac = ns::action_counts(d, chip);
+    ac.core_cycles = static_cast<double>(cycles) * static_cast<double>(chip.total_cores());
+    return table != nullptr ? nc::energy(ac, *table, chip) : nc::EnergyBreakdown{};
+  };
+  const nc::EnergyBreakdown e_pre = energy_of(at_prefill, ns::Counters{}, prefill_cycles);
+  const nc::EnergyBreakdown e_gen = energy_of(end, at_prefill, gen_cycles);
+  const double gen_tokens = static_cast<double>(std::max<int64_t>(ng, 1));
+  nlohmann::json breakdown = nlohmann::json::object();
+  for (const auto& [k, pj] : e_gen.pj) breakdown[k] = pj * 1e-12 / gen_tokens;
+  const double t = static_cast<double>(end.tokens);
+  const int64_t all_cycles = prefill_cycles + gen_cycles;
+  nlohmann::json per_core = nlohmann::json::array();
+  const int64_t gw = chip.mesh_width * chip.multichip.chips_x;
+  for (std::size_t c = 0; c < end.per_core.size(); ++c) {
+    const int64_t busy = timing != nullptr ? timing->timing().core_busy_cycles[c] : 0;
+    per_core.push_back({{"core", c}, {"x", static_cast<int64_t>(c) % gw}, {"y", static_cast<int64_t>(c) / gw},
+                        {"busy_cycles", busy}, {"utilization", all_cycles > 0 ? static_cast<double>(busy) / static_cast<double>(all_cycles) : 0.0},
+                        {"synaptic_ops", end.per_core[c].synaptic_ops}, {"events_in", end.per_core[c].events_in},
+                        {"events_out", end.per_core[c].events_out}, {"sram_words", end.per_core[c].sram_words}});
+  }
+  nlohmann::json per_link = nlohmann::json::array();
+  static const char* const kDir[] = {"east", "west", "south", "north"};
+  for (std::size_t l = 0; l < end.link_flits.size(); ++l)
+    if (end.link_flits[l] > 0)
+      per_link.push_back({{"from_core", l / 4}, {"direction", kDir[l % 4]}, {"flits", end.link_flits[l]},
+                          {"flits_per_token", static_cast<double>(end.link_flits[l]) / t}});
+  std::vector<double> latency;
+  for (int64_t c : cyc) latency.push_back(static_cast<double>(c) / clock);
+  const double gen_cpt = ng > 0 ? static_cast<double>(gen_cycles) / static_cast<double>(ng) : 0.0;
+  const double pre_cpt = np > 0 ? static_cast<double>(prefill_cycles) / static_cast<double>(np) : 0.0;
+  nlohmann::json report = {
+      {"format", "neurark-run-report"}, {"version", 1}, {"run_id", run_id}, {"backend", backend},
+      {"model", model_dir}, {"prompt_tokens", np}, {"generated_text", generated},
+      {"chip", {{"name", chip.name}, {"file", chip_path}, {"mesh", {gw, chip.mesh_height * chip.multichip.chips_y}},
+                {"clock_hz", clock}, {"technology_node_nm", chip.technology_node_nm},
+                {"energy_table", table != nullptr ? table->name : ""}}},
+      {"tokens", end.tokens},
+      {"cycles_per_token", gen_cpt},
+      {"tokens_per_s", gen_cpt > 0 ? clock / gen_cpt : 0.0},
+      {"energy_per_token_j", e_gen.total_pj * 1e-12 / gen_tokens},
+      {"prefill_tokens_per_s", pre_cpt > 0 ? clock / pre_cpt : 0.0},
+      {"prefill_energy_per_token_j", np > 0 ? e_pre.total_pj * 1e-12 / static_cast<double>(np) : 0.0},
+      {"time_to_first_token_s", static_cast<double>(prefill_cycles) / clock},
+      {"latency_per_token_s", gen_cpt / clock},
+      {"power_w", all_cycles > 0 ? (e_pre.total_pj + e_gen.total_pj) * 1e-12 / (static_cast<double>(all_cycles) / clock) : 0.0},
+      {"sops_per_token", static_cast<double>(end.total.synaptic_ops) / t},
+      {"events_per_token", static_cast<double>(end.total.events_out) / t},
+      {"activation_sparsity", 1.0 - static_cast<double>(end.total.events_out) / static_cast<double>(end.activation_codes)},
+      {"weight_sparsity", static_cast<double>(end.total.synaptic_skips) /
+                              static_cast<double>(std::max<int64_t>(1, end.total.synaptic_skips + end.total.synaptic_ops))},
+      {"energy_breakdown_j", breakdown},
+      {"prefill", {{"tokens", np}, {"cycles", prefill_cycles}, {"tokens_per_s", pre_cpt > 0 ? clock / pre_cpt : 0.0},
+                   {"energy_per_token_j", np > 0 ? e_pre.total_pj * 1e-12 / static_cast<double>(np) : 0.0},
+                   {"pipelined", false}}},
+      {"generation", {{"tokens", ng}, {"cycles", gen_cycles}, {"tokens_per_s", gen_cpt > 0 ? clock / gen_cpt : 0.0},
+                      {"energy_per_token_j", e_gen.total_pj * 1e-12 / gen_tokens}}},
+      {"per_core", per_core},
+      {"per_link", per_link},
+      {"token_latency_s", latency},
+      {"cross_check", {{"reference", "int"}, {"tokens_compared", backend == "systemc" ? end.tokens : 0}, {"mismatches", 0}}}};
+  neurark::reports::write_run_report(out, report);
+  std::cout << prompt << generated << "\n\n";
+  std::cout << fmt::format(
+      "chip        {} ({} x {} neurocores, {:.0f} MHz, {} nm)\n"
+      "prefill     {} tokens: {:.1f} tokens/s, {:.3f} µJ/token, time to first token {:.3f} ms (tokens one after the other)\n"
+      "generation  {} tokens: {:.1f} tokens/s, {:.2f} µs/token, {:.3f} µJ/token\n"
+      "power       {:.2f} mW average\n"
+      "per token   {:.0f} synaptic ops, {:.0f} events; activation sparsity {:.1f} %, weight sparsity {:.1f} %\n"
+      "checked     {} tokens against the integer reference, 0 mismatches\n"
+      "report      {}/report.html (and report.json, report.md)\n",
+      chip.name, gw, chip.mesh_height * chip.multichip.chips_y, clock / 1e6, chip.technology_node_nm, np,
+      report["prefill_tokens_per_s"].get<double>(), report["prefill_energy_per_token_j"].get<double>() * 1e6,
+      report["time_to_first_token_s"].get<double>() * 1e3, ng, report["tokens_per_s"].get<double>(),
+      report["latency_per_token_s"].get<double>() * 1e6, report["energy_per_token_j"].get<double>() * 1e6,
+      report["power_w"].get<double>() * 1e3, report["sops_per_token"].get<double>(), report["events_per_token"].get<double>(),
+      100 * report["activation_sparsity"].get<double>(), 100 * report["weight_sparsity"].get<double>(),
+      report["cross_check"]["tokens_compared"].get<int64_t>(), out);
+  return 0;
+}
+
 // Seeds are integers from 0 to 2^63 - 1, checked on the text (the parser would clamp larger ones).
 const CLI::Validator kSeedText(
     [](std::string& s) -> std::string {
@@ -544,6 +689,20 @@ int main(int argc, char** argv) {
   insp->add_option("image", inspect_path, "Chip image (from neurark compile)")->required();
   insp->add_flag("--json", json, "Print the summary as one JSON object");
 
+  std::string run_model = "models/zoo/shakespeare-d256-l4", run_chip = "arch/chips/default-4x4.yaml",
+              run_trace = "traces/prompts/heldout-400.txt", run_prompt, run_out, run_backend = "systemc";
+  int64_t run_new = 32;
+  auto* run = app.add_subcommand("run", "The main job: a prompt through the SystemC chip model, then generation; "
+                                        "prints tokens/s and J/token and writes a report folder");
+  run->add_option("--model", run_model, "Checkpoint folder")->capture_default_str();
+  run->add_option("--chip", run_chip, "Chip description")->capture_default_str();
+  run->add_option("--prompt", run_prompt, "Prompt text (instead of --trace)");
+  run->add_option("--trace", run_trace, "Prompt file (bytes are tokens)")->capture_default_str();
+  run->add_option("--max-new-tokens", run_new, "Tokens to generate (greedy)")->capture_default_str();
+  run->add_option("--out", run_out, "Report folder (default reports/runs/<run id>)");
+  run->add_option("--backend", run_backend, "systemc (timed, checked against int on every token)")
+      ->check(CLI::IsMember({"systemc"}))->capture_default_str();
+
   std::string config_path, out_dir, dtype = "BF16";
   auto* syn = app.add_subcommand("synth-checkpoint",
                                  "Write an HF checkpoint with random weights of realistic statistics");
@@ -570,6 +729,7 @@ int main(int argc, char** argv) {
     if (*ev) return cmd_eval(src, text_path, max_bytes, json, progress);
     if (*comp) return cmd_compile(model_dir, chip_path, image_out, dump_dir, dump_after, place_seed);
     if (*insp) return cmd_inspect(inspect_path, json);
+    if (*run) return cmd_run(run_model, run_chip, run_prompt, run_trace, run_new, run_out, run_backend);
     if (*syn) return cmd_synth(config_path, out_dir, seed, dtype);
     if (*fit) return cmd_fit(model_dir, chip_path, json);
   } catch (const Error& e) {
