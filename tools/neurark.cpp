@@ -109,14 +109,14 @@ struct ModelSource {
 bool chip_backend(const std::string& b) { return b == "func" || b == "systemc"; }
 
 std::unique_ptr<ns::Backend> chip_backend_from(const nc::Image& img, const std::string& backend,
-                                               const ns::SystemCBackend** timing) {
+                                               ns::SystemCBackend** timing) {
   if (backend == "func") return ns::make_functional_backend(img);
   auto sc = ns::make_systemc_backend(img);
   if (timing != nullptr) *timing = sc.get();
   return sc;
 }
 
-std::unique_ptr<nm::LanguageModel> open_model(const ModelSource& src, const ns::SystemCBackend** timing = nullptr) {
+std::unique_ptr<nm::LanguageModel> open_model(const ModelSource& src, ns::SystemCBackend** timing = nullptr) {
   if (!chip_backend(src.backend)) {
     if (!src.image_path.empty())
       throw Error(fmt::format("--image: the {} backend runs a checkpoint; images run on --backend func or systemc", src.backend));
@@ -171,7 +171,7 @@ int cmd_eval(const ModelSource& src, const std::string& text_path, int64_t max_b
   const std::string text = read_text(text_path, max_bytes);  // cheap checks before the model
   const std::string& backend = src.backend;
   const std::string model_dir = src.image_path.empty() ? src.model_dir : src.image_path;
-  const ns::SystemCBackend* timing = nullptr;
+  ns::SystemCBackend* timing = nullptr;
   auto lm = open_model(src, &timing);
   // Progress on stderr: redrawn in place on a terminal, one line per 10 % in a log (--progress).
   const bool tty = isatty(STDERR_FILENO) != 0;
@@ -485,24 +485,28 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
   if (fs::exists(out, ec) && !(fs::is_directory(out, ec) && fs::is_empty(out, ec)))
     throw Error(fmt::format("--out {}: exists and is not an empty folder; each run writes its own folder", out));
   std::cerr << fmt::format("run: compiling {} for {} ...\n", model_dir, chip_path);
-  const ns::SystemCBackend* timing = nullptr;
+  ns::SystemCBackend* timing = nullptr;
   auto lm = open_model({model_dir, backend, chip_path, ""}, &timing);
   auto* be = dynamic_cast<ns::Backend*>(lm.get());
-  if (be == nullptr || be->chip() == nullptr) throw std::logic_error("run: not a chip backend");
+  if (be == nullptr || be->chip() == nullptr || timing == nullptr) throw std::logic_error("run: not a timed chip backend");
   const nc::ChipDescription& chip = *be->chip();
   std::vector<int32_t> toks;
   for (unsigned char c : prompt) toks.push_back(c);
-  ns::Counters at_prefill;
-  std::string generated;
-  nm::GenerateOptions opt;
-  opt.max_new_tokens = max_new;
-  opt.on_token = [&](int32_t t) {
-    if (generated.empty()) at_prefill = be->counters();
-    generated.push_back(static_cast<char>(t < 256 ? t : '?'));
-    std::cerr << fmt::format("\rrun: {} prompt tokens, {}/{} generated", toks.size(), generated.size(), max_new) << std::flush;
-  };
   std::cerr << fmt::format("run: {} prompt tokens through the {} model (checked against int on every token)\n", toks.size(), backend);
-  nm::generate(*lm, toks, opt);
+  // The prompt is known: it flows through the layer pipeline with several tokens in flight.
+  std::vector<float> logits;
+  timing->begin_prefill();
+  for (int32_t t : toks) lm->step(t, logits);
+  timing->end_prefill();
+  const ns::Counters at_prefill = be->counters();
+  // Generation: greedy (argmax, lowest index on ties), each token fed back when chosen.
+  std::string generated;
+  for (int64_t i = 0; i < max_new; ++i) {
+    const auto next = static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    generated.push_back(static_cast<char>(next < 256 ? next : '?'));
+    std::cerr << fmt::format("\rrun: {} prompt tokens, {}/{} generated", toks.size(), generated.size(), max_new) << std::flush;
+    if (i + 1 < max_new) lm->step(next, logits);
+  }
   std::cerr << "\n";
   // The last generated token was chosen but not fed: counters and cycles cover prompt + (N - 1).
   const ns::Counters& end = be->counters();
@@ -578,7 +582,7 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
       {"energy_breakdown_j", breakdown},
       {"prefill", {{"tokens", np}, {"cycles", prefill_cycles}, {"tokens_per_s", pre_cpt > 0 ? clock / pre_cpt : 0.0},
                    {"energy_per_token_j", np > 0 ? e_pre.total_pj * 1e-12 / static_cast<double>(np) : 0.0},
-                   {"pipelined", false}}},
+                   {"pipelined", true}}},
       {"generation", {{"tokens", ng}, {"cycles", gen_cycles}, {"tokens_per_s", gen_cpt > 0 ? clock / gen_cpt : 0.0},
                       {"energy_per_token_j", e_gen.total_pj * 1e-12 / gen_tokens}}},
       {"per_core", per_core},
@@ -589,7 +593,7 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
   std::cout << prompt << generated << "\n\n";
   std::cout << fmt::format(
       "chip        {} ({} x {} neurocores, {:.0f} MHz, {} nm)\n"
-      "prefill     {} tokens: {:.1f} tokens/s, {:.3f} µJ/token, time to first token {:.3f} ms (tokens one after the other)\n"
+      "prefill     {} tokens: {:.1f} tokens/s, {:.3f} µJ/token, time to first token {:.3f} ms (layers pipelined)\n"
       "generation  {} tokens: {:.1f} tokens/s, {:.2f} µs/token, {:.3f} µJ/token\n"
       "power       {:.2f} mW average\n"
       "per token   {:.0f} synaptic ops, {:.0f} events; activation sparsity {:.1f} %, weight sparsity {:.1f} %\n"

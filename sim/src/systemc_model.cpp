@@ -28,73 +28,51 @@ using sc_core::sc_time;
 // Work of one phase: busy cycles per neurocore and of the mesh, and the barrier cost.
 struct PhaseLoad {
   std::string kind;
-  std::vector<int64_t> core_cycles;
+  int stage = 0;                     // 0: embedding, 1..L: layers, L + 1: final norm and lm_head
+  std::vector<int64_t> core_cycles;  // per neurocore
   int64_t mesh_cycles = 0;
   int64_t barrier_cycles = 1;
+  int64_t cycles() const {           // the phase lasts as long as its slowest unit, then a barrier
+    int64_t m = mesh_cycles;
+    for (int64_t c : core_cycles) m = std::max(m, c);
+    return m + barrier_cycles;
+  }
 };
 
-// A neurocore: waits for its phase, is busy for its cycles, reports done.
+// A neurocore: a resource that one phase at a time occupies (busy until `free_at`).
 struct Neurocore : sc_module {
-  sc_event start, done;
-  int64_t busy = 0;
+  sc_time free_at = sc_core::SC_ZERO_TIME;
   int64_t busy_total = 0;
-  sc_time period;
-  SC_HAS_PROCESS(Neurocore);
-  Neurocore(sc_module_name name, sc_time clock) : sc_module(name), period(clock) { SC_THREAD(run); }
-  void run() {
-    for (;;) {
-      wait(start);
-      busy_total += busy;
-      if (busy > 0) wait(period * static_cast<double>(busy));
-      done.notify(sc_core::SC_ZERO_TIME);
-    }
-  }
+  explicit Neurocore(sc_module_name name) : sc_module(name) {}
 };
 
-// The mesh: the phase's link serialization and route latency.
-struct Mesh : sc_module {
-  sc_event start, done;
-  int64_t busy = 0;
-  sc_time period;
-  SC_HAS_PROCESS(Mesh);
-  Mesh(sc_module_name name, sc_time clock) : sc_module(name), period(clock) { SC_THREAD(run); }
-  void run() {
-    for (;;) {
-      wait(start);
-      if (busy > 0) wait(period * static_cast<double>(busy));
-      done.notify(sc_core::SC_ZERO_TIME);
-    }
-  }
+class SystemCModel;
+
+// A pipeline stage (the embedding, one layer, or the output head): takes tokens in order from
+// its input FIFO, runs its phases for each (each phase waits until every neurocore it uses is
+// free), and passes the token on. Stages work on different tokens at once when the prompt is
+// known; in generation only one token is in flight.
+struct Stage : sc_module {
+  int index = 0;
+  sc_core::sc_fifo<int64_t>* in = nullptr;
+  sc_core::sc_fifo<int64_t>* out = nullptr;  // nullptr: the last stage
+  SystemCModel* model = nullptr;
+  SC_HAS_PROCESS(Stage);
+  explicit Stage(sc_module_name name) : sc_module(name) { SC_THREAD(run); }
+  void run();
 };
 
-// The controller: steps the token's phases, one barrier after each.
-struct Controller : sc_module {
-  std::vector<Neurocore*> cores;
-  Mesh* mesh = nullptr;
-  std::vector<PhaseLoad> phases;  // the current token's
+// The host: injects the tokens of a batch into the first stage.
+struct Host : sc_module {
   sc_event go;
-  sc_time period;
-  std::map<std::string, int64_t>* kind_cycles = nullptr;
-  SC_HAS_PROCESS(Controller);
-  Controller(sc_module_name name, sc_time clock) : sc_module(name), period(clock) { SC_THREAD(run); }
+  std::vector<int64_t> batch;
+  sc_core::sc_fifo<int64_t>* out = nullptr;
+  SC_HAS_PROCESS(Host);
+  explicit Host(sc_module_name name) : sc_module(name) { SC_THREAD(run); }
   void run() {
     for (;;) {
       wait(go);
-      for (const PhaseLoad& p : phases) {
-        const sc_time t0 = sc_core::sc_time_stamp();
-        sc_core::sc_event_and_list all;
-        for (std::size_t c = 0; c < cores.size(); ++c) {
-          cores[c]->busy = p.core_cycles[c];
-          cores[c]->start.notify(sc_core::SC_ZERO_TIME);
-          all &= cores[c]->done;
-        }
-        mesh->busy = p.mesh_cycles;
-        mesh->start.notify(sc_core::SC_ZERO_TIME);
-        all &= mesh->done;
-        wait(all);
-        wait(period * static_cast<double>(p.barrier_cycles));
-        (*kind_cycles)[p.kind] += static_cast<int64_t>((sc_core::sc_time_stamp() - t0) / period + 0.5);
-      }
+      for (int64_t t : batch) out->write(t);
     }
   }
 };
@@ -111,17 +89,24 @@ class SystemCModel final : public SystemCBackend {
     timing_.clock_hz = chip_.clock_hz;
     const auto n = static_cast<std::size_t>(chip_.total_cores());
     timing_.core_busy_cycles.assign(n, 0);
-    const sc_time clock(1.0 / chip_.clock_hz, sc_core::SC_SEC);
-    period_ = clock;
-    for (std::size_t c = 0; c < n; ++c)
-      cores_.push_back(std::make_unique<Neurocore>(fmt::format("core_{}", c).c_str(), clock));
-    mesh_ = std::make_unique<Mesh>("mesh", clock);
-    ctl_ = std::make_unique<Controller>("controller", clock);
-    for (auto& c : cores_) ctl_->cores.push_back(c.get());
-    ctl_->mesh = mesh_.get();
-    ctl_->kind_cycles = &timing_.phase_kind_cycles;
-    // Route depth and host distance per (op, flow kind), from the image's flows.
+    period_ = sc_time(1.0 / chip_.clock_hz, sc_core::SC_SEC);
+    for (std::size_t c = 0; c < n; ++c) cores_.push_back(std::make_unique<Neurocore>(fmt::format("core_{}", c).c_str()));
     const nlohmann::json& m = image.manifest();
+    layers_ = m.at("model").at("config").at("num_hidden_layers").get<int>();
+    // Stages 0..L+1, joined by FIFOs of depth 2 (a stage may finish one token ahead).
+    for (int st = 0; st <= layers_ + 2; ++st)
+      fifos_.push_back(std::make_unique<sc_core::sc_fifo<int64_t>>(fmt::format("fifo_{}", st).c_str(), 2));
+    for (int st = 0; st <= layers_ + 1; ++st) {
+      auto stage = std::make_unique<Stage>(fmt::format("stage_{}", st).c_str());
+      stage->index = st;
+      stage->in = fifos_[static_cast<std::size_t>(st)].get();
+      stage->out = st <= layers_ ? fifos_[static_cast<std::size_t>(st) + 1].get() : nullptr;
+      stage->model = this;
+      stages_.push_back(std::move(stage));
+    }
+    host_ = std::make_unique<Host>("host");
+    host_->out = fifos_[0].get();
+    // Route depth and host distance per (op, flow kind), from the image's flows.
     const int64_t gw = chip_.mesh_width * chip_.multichip.chips_x;
     const auto dist = [&](int a, int b) {
       const int64_t ha = a == -2 ? chip_.host.attach_y * gw + chip_.host.attach_x : a;
@@ -135,8 +120,7 @@ class SystemCModel final : public SystemCBackend {
       int64_t& cur = depth_[{op, f.at("kind").get<std::string>()}];
       cur = std::max(cur, depth);
     }
-    for (std::size_t c = 0; c < n; ++c)
-      host_hops_ = std::max(host_hops_, dist(static_cast<int>(c), -2));
+    for (std::size_t c = 0; c < n; ++c) host_hops_ = std::max(host_hops_, dist(static_cast<int>(c), -2));
     last_ = func_->counters();
     sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaborate; processes wait for their events
   }
@@ -149,25 +133,67 @@ class SystemCModel final : public SystemCBackend {
   const arch::EnergyTable* energy_table() const override { return func_->energy_table(); }
   const Timing& timing() const override { return timing_; }
 
+  void begin_prefill() override { prefill_ = true; }
+  void end_prefill() override {
+    prefill_ = false;
+    simulate();
+  }
+
   void step_q16(int32_t token, std::vector<int32_t>& logits_q16, StepObservation* obs) override {
-    ctl_->phases.clear();
+    current_.clear();
+    seen_layer_ = false;
     func_->step_q16(token, logits_q16, obs);  // values, phase by phase; on_phase records the work
-    const sc_time t0 = sc_core::sc_time_stamp();
-    ctl_->go.notify(sc_core::SC_ZERO_TIME);
-    sc_core::sc_start();  // until every unit is idle again
-    const auto cycles = static_cast<int64_t>((sc_core::sc_time_stamp() - t0) / period_ + 0.5);
-    timing_.token_cycles.push_back(cycles);
-    timing_.cycles += cycles;
-    for (std::size_t c = 0; c < cores_.size(); ++c) timing_.core_busy_cycles[c] = cores_[c]->busy_total;
+    loads_[next_token_] = std::move(current_);
+    pending_.push_back(next_token_++);
+    if (!prefill_) simulate();  // generation: the next token depends on this one's logits
+  }
+
+  // Stage `st` of token `t`: its phases in order, each waiting for the neurocores it uses.
+  void run_stage(int st, int64_t t) {
+    for (const PhaseLoad& p : loads_.at(t)) {
+      if (p.stage != st) continue;
+      sc_time start = sc_core::sc_time_stamp();
+      for (std::size_t c = 0; c < cores_.size(); ++c)
+        if (p.core_cycles[c] > 0) start = std::max(start, cores_[c]->free_at);
+      if (start > sc_core::sc_time_stamp()) sc_core::wait(start - sc_core::sc_time_stamp());
+      const int64_t cyc = p.cycles();
+      for (std::size_t c = 0; c < cores_.size(); ++c)
+        if (p.core_cycles[c] > 0) {
+          cores_[c]->free_at = sc_core::sc_time_stamp() + period_ * static_cast<double>(cyc);
+          cores_[c]->busy_total += p.core_cycles[c];
+        }
+      sc_core::wait(period_ * static_cast<double>(cyc));
+      timing_.phase_kind_cycles[p.kind] += cyc;
+    }
+  }
+  void finished(int64_t t) {
+    const auto now = static_cast<int64_t>(sc_core::sc_time_stamp() / period_ + 0.5);
+    timing_.token_cycles.push_back(now - last_done_cycles_);
+    timing_.cycles += now - last_done_cycles_;
+    last_done_cycles_ = now;
+    loads_.erase(t);
   }
 
  private:
+  // Runs the pending tokens through the pipeline: all available at once (a prompt) or one.
+  void simulate() {
+    if (pending_.empty()) return;
+    // Generation: a token enters when the previous one has left (its logits chose it).
+    host_->batch = pending_;
+    pending_.clear();
+    host_->go.notify(sc_core::SC_ZERO_TIME);
+    sc_core::sc_start();  // until every stage is idle again
+    for (std::size_t c = 0; c < cores_.size(); ++c) timing_.core_busy_cycles[c] = cores_[c]->busy_total;
+  }
+
   int64_t hop_cycles() const { return chip_.noc.router_latency_cycles + chip_.noc.link_latency_cycles; }
 
   // Turns the counters' change over one phase into unit busy cycles (the rules of systemc.hpp).
   void on_phase(const PhaseInfo& info, const Counters& now) {
     PhaseLoad p;
     p.kind = info.kind;
+    if (info.layer >= 0) seen_layer_ = true;
+    p.stage = info.layer >= 0 ? info.layer + 1 : (seen_layer_ ? layers_ + 1 : 0);
     const std::size_t n = now.per_core.size();
     p.core_cycles.assign(n, 0);
     const int64_t port = chip_.core.sram_port_bits;
@@ -201,7 +227,7 @@ class SystemCModel final : public SystemCBackend {
       p.mesh_cycles = std::max(p.mesh_cycles, (flits * chip_.noc.link_width_bits + bw - 1) / bw + depth * hop_cycles());
     }
     if (info.kind == "reduce") p.barrier_cycles += 2 * host_hops_ * hop_cycles();  // partials up, result down
-    ctl_->phases.push_back(std::move(p));
+    current_.push_back(std::move(p));
     last_ = now;
   }
 
@@ -209,13 +235,30 @@ class SystemCModel final : public SystemCBackend {
   arch::ChipDescription chip_;
   Timing timing_;
   sc_time period_;
+  int layers_ = 0;
   std::vector<std::unique_ptr<Neurocore>> cores_;
-  std::unique_ptr<Mesh> mesh_;
-  std::unique_ptr<Controller> ctl_;
+  std::vector<std::unique_ptr<sc_core::sc_fifo<int64_t>>> fifos_;
+  std::vector<std::unique_ptr<Stage>> stages_;
+  std::unique_ptr<Host> host_;
   std::map<std::pair<int, std::string>, int64_t> depth_;
   int64_t host_hops_ = 0;
   Counters last_;
+  std::vector<PhaseLoad> current_;
+  bool seen_layer_ = false;
+  std::map<int64_t, std::vector<PhaseLoad>> loads_;  // token -> its phases (until it leaves)
+  std::vector<int64_t> pending_;
+  int64_t next_token_ = 0, last_done_cycles_ = 0;
+  bool prefill_ = false;
 };
+
+void Stage::run() {
+  for (;;) {
+    const int64_t t = in->read();
+    model->run_stage(index, t);
+    if (out != nullptr) out->write(t);
+    else model->finished(t);
+  }
+}
 
 class CrossChecked final : public Backend {
  public:

@@ -14,8 +14,12 @@
 //   mesh       the busiest directed link's flits (one flit per cycle per link) plus the phase's
 //              deepest route x (router + link latency);
 //   controller reductions: a round trip from the farthest core to the host's attach point.
-// A phase lasts as long as its slowest unit, plus one barrier cycle. Tokens run one after the
-// other (prefill pipelining across layers is not modelled yet).
+// A phase lasts as long as its slowest unit, plus one barrier cycle. Phases are grouped in
+// pipeline stages (the embedding, each layer, the output head), one SC_THREAD each, joined by
+// FIFOs of depth 2; a phase starts when every neurocore it uses is free, so stages that share a
+// neurocore serialize there. A known prompt (begin_prefill / end_prefill) flows through the
+// stages with several tokens in flight; generated tokens go one at a time. Token cycles are the
+// intervals between tokens leaving the last stage.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +44,11 @@ struct Timing {
 class SystemCBackend : public Backend {
  public:
   virtual const Timing& timing() const = 0;
+  // Tokens fed between begin_prefill() and end_prefill() are a known prompt: they enter the
+  // pipeline together when end_prefill() runs the simulation, so a stage starts token t + 1 as
+  // soon as it has finished token t. Outside, each token is simulated when fed (generation).
+  virtual void begin_prefill() = 0;
+  virtual void end_prefill() = 0;
 };
 
 // Builds the SystemC model of the image's chip (a fresh SystemC simulation context; one model
