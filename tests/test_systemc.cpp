@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <algorithm>
 #include <functional>
 
 #include "neurark/arch/chip.hpp"
@@ -183,4 +184,46 @@ TEST_CASE("a known prompt flows through the layer pipeline: never slower than to
   CHECK(static_cast<double>(sequential) / static_cast<double>(pipelined) < 6.0);
   // Busy cycles are work, not waiting: the same in both.
   CHECK(pipe->timing().core_busy_cycles == seq->timing().core_busy_cycles);
+}
+
+TEST_CASE("an all-zero input event stream costs no synaptic operations", "[systemc]") {
+  // The tiny model compiled for its test chip, with token 0's embedding row set to zero in the
+  // image: from a zero state every activation of that token is zero, so no event is sent and no
+  // synaptic operation happens anywhere.
+  const std::string tiny = test::source_dir() + "/tests/fixtures/tiny";
+  const std::string chip_path = test::source_dir() + "/tests/fixtures/tiny-3x2.yaml";
+  const fs::path dir = fs::temp_directory_path() / "neurark-test-systemc";
+  fs::create_directories(dir);
+  const std::string good = (dir / "tiny.nimg").string(), zero = (dir / "tiny-zero.nimg").string();
+  const auto ck = std::make_shared<const models::Checkpoint>(models::Checkpoint::open(tiny));
+  compiler::emit(compiler::compile_graph(ck, arch::ChipDescription::from_file(chip_path), test::slurp(chip_path), {}), good);
+  {
+    const arch::Image in = arch::Image::open(good);
+    nlohmann::json m = in.manifest();
+    const nlohmann::json blobs = m["blobs"];
+    m.erase("blobs");
+    const auto hidden = m["model"]["config"]["hidden_size"].get<std::size_t>();
+    arch::ImageWriter w(zero);
+    for (const auto& b : blobs) {
+      const std::string name = b["name"].get<std::string>();
+      auto [data, bytes] = in.blob(name);
+      std::vector<uint8_t> copy(data, data + bytes);
+      if (name == "host.embeddings_q16") std::fill(copy.begin(), copy.begin() + static_cast<std::ptrdiff_t>(4 * hidden), 0);
+      w.add_blob(name, copy.data(), copy.size());
+    }
+    w.finish(m);
+  }
+  auto sc = sim::make_systemc_backend(arch::Image::open(zero));
+  std::vector<int32_t> logits;
+  sc->step_q16(0, logits, nullptr);
+  const sim::Counters after_zero = sc->counters();
+  CHECK(after_zero.total.synaptic_ops == 0);
+  CHECK(after_zero.total.events_out == 0);
+  CHECK(after_zero.total.lane_cycles == 0);
+  for (int32_t l : logits) CHECK(l == 0);
+  const int64_t zero_cycles = sc->timing().token_cycles.at(0);
+  sc->reset();
+  sc->step_q16(1, logits, nullptr);  // a real token on the same image: work happens
+  CHECK(sc->counters().total.synaptic_ops > 0);
+  CHECK(sc->timing().token_cycles.at(1) > zero_cycles);
 }
