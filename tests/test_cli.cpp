@@ -321,6 +321,16 @@ TEST_CASE("run: the main job writes a report with the issue's keys, checked on e
   for (const auto& [k, v] : j.at("energy_breakdown_j").items()) sum += v.get<double>();
   CHECK(sum == Approx(j.at("energy_per_token_j").get<double>()).epsilon(1e-9));
   CHECK(j.at("per_core").size() == 16);
+  // Relations the report must keep: rates from cycles and the clock, utilization a fraction.
+  const double clock = j.at("chip").at("clock_hz").get<double>();
+  CHECK(j.at("tokens_per_s").get<double>() == Approx(clock / j.at("cycles_per_token").get<double>()).epsilon(1e-12));
+  CHECK(j.at("latency_per_token_s").get<double>() == Approx(j.at("cycles_per_token").get<double>() / clock).epsilon(1e-12));
+  CHECK(j.at("time_to_first_token_s").get<double>() ==
+        Approx(j.at("prefill").at("cycles").get<double>() / clock).epsilon(1e-12));
+  for (const auto& c : j.at("per_core")) {
+    CHECK(c.at("utilization").get<double>() >= 0.0);
+    CHECK(c.at("utilization").get<double>() <= 1.0);
+  }
   CHECK(j.at("token_latency_s").size() == 12);
   const std::string html = slurp(out + "/report.html");
   std::size_t svgs = 0;
@@ -329,7 +339,7 @@ TEST_CASE("run: the main job writes a report with the issue's keys, checked on e
   CHECK(fs::exists(out + "/report.md"));
   // A second run into the same folder is refused: each run writes its own folder.
   const Run again = run_cli("run --model " + neurark::test::default_model_dir() + " --chip " + src +
-                                "/arch/chips/default-4x4.yaml --prompt x --max-new-tokens 1 --out " + out,
+                                "/arch/chips/default-4x4.yaml --prompt x --max-new-tokens 2 --out " + out,
                             tmp);
   CHECK(again.exit_code == 1);
   CHECK_THAT(again.err, Catch::Contains("not an empty folder"));

@@ -94,6 +94,28 @@ TEST_CASE("systemc runs the bundled model bit-exactly, checked against int on ev
   CHECK(tm.phase_kind_cycles.at("events") > tm.cycles / 2);  // accumulation dominates this chip
 }
 
+TEST_CASE("two SystemC models in one process run in turn, each keeping its own time", "[systemc]") {
+  const std::string image = image_for("two");
+  const auto tokens = heldout_tokens(6);
+  auto a = sim::make_systemc_backend(arch::Image::open(image));
+  std::vector<int32_t> la, lb;
+  a->step_q16(tokens[0], la, nullptr);
+  a->step_q16(tokens[1], la, nullptr);
+  auto b = sim::make_systemc_backend(arch::Image::open(image));
+  b->step_q16(tokens[0], lb, nullptr);
+  a->step_q16(tokens[2], la, nullptr);
+  b->step_q16(tokens[1], lb, nullptr);
+  REQUIRE(a->timing().token_cycles.size() == 3);
+  REQUIRE(b->timing().token_cycles.size() == 2);
+  CHECK(a->timing().token_cycles[0] == b->timing().token_cycles[0]);  // same work, same cycles
+  CHECK(a->timing().token_cycles[1] == b->timing().token_cycles[1]);
+}
+
+TEST_CASE("the SystemC model refuses a multichip design it does not model", "[systemc]") {
+  const std::string image = image_for("multichip", [](std::string& s) { s += "multichip:\n  chips_x: 2\n  chips_y: 1\n"; });
+  CHECK_THROWS_WITH(sim::make_systemc_backend(arch::Image::open(image)), Contains("does not model chip-to-chip links"));
+}
+
 TEST_CASE("doubling lanes never increases cycles", "[systemc]") {
   const auto tokens = heldout_tokens(60);
   const int64_t base = run(image_for("lanes16"), tokens);

@@ -464,23 +464,33 @@ int cmd_synth(const std::string& config_path, const std::string& out_dir, int64_
 }  // namespace
 
 // The main job: a prompt through the chip model, then generation, with a report folder.
-int cmd_run(const std::string& model_dir, const std::string& chip_path, const std::string& prompt_arg,
+int cmd_run(const std::string& model_dir, const std::string& chip_path, const std::string& prompt_arg, bool prompt_given,
             const std::string& trace_path, int64_t max_new, const std::string& out_arg, const std::string& backend) {
   namespace fs = std::filesystem;
   for (const auto& [opt, path] : {std::pair<std::string, std::string>{"--model", model_dir}, {"--chip", chip_path}})
     if (!fs::exists(path))
       throw Error(fmt::format("{} {}: does not exist (the defaults are relative to the repository root: run from there, "
                               "or pass {})", opt, path, opt));
-  if (max_new < 1 || max_new > 100000) throw Error(fmt::format("--max-new-tokens: {} is out of range, expected 1 to 100000", max_new));
+  if (max_new < 2 || max_new > 100000)
+    throw Error(fmt::format("--max-new-tokens: {} is out of range, expected 2 to 100000 (the first generated token comes "
+                            "from the prompt's logits; generation is timed on the tokens fed back)", max_new));
   std::string prompt = prompt_arg;
-  if (prompt.empty()) prompt = read_text(trace_path, 0);
+  if (prompt_given && prompt.empty()) throw Error("--prompt: empty, expected at least one byte of text");
+  if (!prompt_given) {
+    if (!fs::is_regular_file(trace_path)) throw Error(fmt::format("--trace {}: not a readable file", trace_path));
+    prompt = read_file(trace_path);
+    if (prompt.empty()) throw Error(fmt::format("--trace {}: empty, expected at least one byte of text", trace_path));
+  }
   const std::string run_id = [] {
     const std::time_t now = std::time(nullptr);
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::localtime(&now));
     return fmt::format("{}-{}", buf, ::getpid());
   }();
-  const std::string out = out_arg.empty() ? "reports/runs/" + run_id : out_arg;
+  // The folder's own path, without a trailing separator ("DIR/" names DIR).
+  const std::string out = out_arg.empty() ? "reports/runs/" + run_id : fs::path(out_arg).lexically_normal().string();
+  if (!out.empty() && (out.back() == '/' || fs::path(out).filename().empty()))
+    throw Error(fmt::format("--out {}: expected a folder path", out_arg));
   std::error_code ec;
   if (fs::exists(out, ec) && !(fs::is_directory(out, ec) && fs::is_empty(out, ec)))
     throw Error(fmt::format("--out {}: exists and is not an empty folder; each run writes its own folder", out));
@@ -510,6 +520,8 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
   std::cerr << "\n";
   // The last generated token was chosen but not fed: counters and cycles cover prompt + (N - 1).
   const ns::Counters& end = be->counters();
+  if (static_cast<int64_t>(timing->timing().token_cycles.size()) != end.tokens)
+    throw std::logic_error(fmt::format("run: {} tokens fed but {} timed", end.tokens, timing->timing().token_cycles.size()));
   const auto np = static_cast<int64_t>(toks.size());
   const int64_t ng = end.tokens - np;  // generated tokens fed back through the model
   const double clock = chip.clock_hz;
@@ -588,7 +600,8 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
       {"per_core", per_core},
       {"per_link", per_link},
       {"token_latency_s", latency},
-      {"cross_check", {{"reference", "int"}, {"tokens_compared", backend == "systemc" ? end.tokens : 0}, {"mismatches", 0}}}};
+      {"cross_check", {{"reference", "int"}, {"tokens_compared", be->tokens_cross_checked()},
+                       {"mismatches", 0}}}};  // a mismatch stops the run before any report is written
   neurark::reports::write_run_report(out, report);
   std::cout << prompt << generated << "\n\n";
   std::cout << fmt::format(
@@ -733,7 +746,7 @@ int main(int argc, char** argv) {
     if (*ev) return cmd_eval(src, text_path, max_bytes, json, progress);
     if (*comp) return cmd_compile(model_dir, chip_path, image_out, dump_dir, dump_after, place_seed);
     if (*insp) return cmd_inspect(inspect_path, json);
-    if (*run) return cmd_run(run_model, run_chip, run_prompt, run_trace, run_new, run_out, run_backend);
+    if (*run) return cmd_run(run_model, run_chip, run_prompt, run->count("--prompt") > 0, run_trace, run_new, run_out, run_backend);
     if (*syn) return cmd_synth(config_path, out_dir, seed, dtype);
     if (*fit) return cmd_fit(model_dir, chip_path, json);
   } catch (const Error& e) {

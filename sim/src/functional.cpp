@@ -382,6 +382,8 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
           op.sum_sq += arch::sum_squares(s.val.data() + (x0 - s.begin), x1 - x0);
           ++core_ctr(s.core).reductions;
           ++tot.reductions;
+          core_ctr(s.core).neuron_ops += 2 * (x1 - x0);  // v * norm and v^2 per channel
+          tot.neuron_ops += 2 * (x1 - x0);
         }
         return;
       }
@@ -410,8 +412,11 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
       return;
     case PhaseKind::kNormalize: {
       const int shift = arch::block_shift(op.max_abs);
-      for (Seg& s : out.segs)
+      for (Seg& s : out.segs) {
         for (std::size_t k = 0; k < s.val.size(); ++k) s.val[k] = static_cast<int32_t>(arch::round_shift(s.wide[k], shift));
+        core_ctr(s.core).neuron_ops += static_cast<int64_t>(s.val.size());
+        tot.neuron_ops += static_cast<int64_t>(s.val.size());
+      }
       return;
     }
     case PhaseKind::kEvents: {

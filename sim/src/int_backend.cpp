@@ -19,7 +19,7 @@ arch::ActionCounts action_counts(const Counters& c, const arch::ChipDescription&
   a.synaptic_skips = c.total.synaptic_skips;
   a.accumulator_updates = c.total.synaptic_ops;
   a.sram_read_words = c.total.sram_words;
-  a.neuron_ops = c.total.neuron_ops;
+  a.neuron_ops = c.total.neuron_ops + c.activation_codes;  // + quantizing each BitLinear input
   a.lut_reads = c.total.lut_reads;
   a.fifo_pushes = c.total.events_out + c.total.events_in;
   a.fifo_pops = c.total.events_out + c.total.events_in;

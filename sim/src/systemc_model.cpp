@@ -82,10 +82,14 @@ class SystemCModel final : public SystemCBackend {
   explicit SystemCModel(const arch::Image& image) {
     ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
     // A fresh simulation context: SystemC allows no new modules once a simulation has run.
-    sc_core::sc_curr_simcontext = new sc_core::sc_simcontext();
-    sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
+    ctx_ = new sc_core::sc_simcontext();  // never deleted: SystemC offers no safe teardown
+    activate();
     func_ = make_functional_backend(image, [this](const PhaseInfo& info, const Counters& c) { on_phase(info, c); });
     chip_ = *func_->chip();
+    if (chip_.multichip.chips_x * chip_.multichip.chips_y > 1)
+      throw Error(fmt::format("{}: chip '{}' has {} x {} chips; the SystemC model does not model chip-to-chip links yet "
+                              "(use --backend func for its values and counts)", image.path(), chip_.name,
+                              chip_.multichip.chips_x, chip_.multichip.chips_y));
     timing_.clock_hz = chip_.clock_hz;
     const auto n = static_cast<std::size_t>(chip_.total_cores());
     timing_.core_busy_cycles.assign(n, 0);
@@ -152,10 +156,15 @@ class SystemCModel final : public SystemCBackend {
   void run_stage(int st, int64_t t) {
     for (const PhaseLoad& p : loads_.at(t)) {
       if (p.stage != st) continue;
-      sc_time start = sc_core::sc_time_stamp();
-      for (std::size_t c = 0; c < cores_.size(); ++c)
-        if (p.core_cycles[c] > 0) start = std::max(start, cores_[c]->free_at);
-      if (start > sc_core::sc_time_stamp()) sc_core::wait(start - sc_core::sc_time_stamp());
+      // Wait until every neurocore the phase uses is free; another stage may have taken one
+      // while this one waited, so check again after every wait.
+      for (;;) {
+        sc_time start = sc_core::sc_time_stamp();
+        for (std::size_t c = 0; c < cores_.size(); ++c)
+          if (p.core_cycles[c] > 0) start = std::max(start, cores_[c]->free_at);
+        if (start <= sc_core::sc_time_stamp()) break;
+        sc_core::wait(start - sc_core::sc_time_stamp());
+      }
       const int64_t cyc = p.cycles();
       for (std::size_t c = 0; c < cores_.size(); ++c)
         if (p.core_cycles[c] > 0) {
@@ -179,6 +188,7 @@ class SystemCModel final : public SystemCBackend {
   void simulate() {
     if (pending_.empty()) return;
     // Generation: a token enters when the previous one has left (its logits chose it).
+    activate();  // another model may have run in this process since
     host_->batch = pending_;
     pending_.clear();
     host_->go.notify(sc_core::SC_ZERO_TIME);
@@ -187,6 +197,13 @@ class SystemCModel final : public SystemCBackend {
   }
 
   int64_t hop_cycles() const { return chip_.noc.router_latency_cycles + chip_.noc.link_latency_cycles; }
+
+  // Makes this model's simulation context the current one (each model has its own, so several
+  // models can live in one process and run in turn).
+  void activate() {
+    sc_core::sc_curr_simcontext = ctx_;
+    sc_core::sc_default_global_context = ctx_;
+  }
 
   // Turns the counters' change over one phase into unit busy cycles (the rules of systemc.hpp).
   void on_phase(const PhaseInfo& info, const Counters& now) {
@@ -231,6 +248,7 @@ class SystemCModel final : public SystemCBackend {
     last_ = now;
   }
 
+  sc_core::sc_simcontext* ctx_ = nullptr;
   std::unique_ptr<Backend> func_;
   arch::ChipDescription chip_;
   Timing timing_;
@@ -272,12 +290,19 @@ class CrossChecked final : public Backend {
   const Counters& counters() const override { return dut_->counters(); }
   const arch::ChipDescription* chip() const override { return dut_->chip(); }
   const arch::EnergyTable* energy_table() const override { return dut_->energy_table(); }
+  int64_t tokens_cross_checked() const override { return compared_; }
 
   void step_q16(int32_t token, std::vector<int32_t>& logits_q16, StepObservation* obs) override {
     StepObservation a, b;
     dut_->step_q16(token, logits_q16, &a);
     ref_->step_q16(token, ref_logits_, &b);
     const int64_t t = tokens_++;
+    if (a.layer_out_q16.size() != b.layer_out_q16.size() || a.bitlinear_events.size() != b.bitlinear_events.size() ||
+        logits_q16.size() != ref_logits_.size())
+      throw Error(fmt::format("cross-check: {} and {} differ at token {} in shape: {} / {} layers, {} / {} BitLinears, "
+                              "{} / {} logits (expected / got)", dut_->name(), ref_->name(), t, b.layer_out_q16.size(),
+                              a.layer_out_q16.size(), b.bitlinear_events.size(), a.bitlinear_events.size(),
+                              ref_logits_.size(), logits_q16.size()));
     for (std::size_t l = 0; l < std::min(a.layer_out_q16.size(), b.layer_out_q16.size()); ++l)
       for (std::size_t k = 0; k < a.layer_out_q16[l].size(); ++k)
         if (a.layer_out_q16[l][k] != b.layer_out_q16[l][k])

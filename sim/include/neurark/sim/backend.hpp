@@ -74,13 +74,17 @@ class Backend : public models::LanguageModel {
   // nullptr otherwise (the references, or an image whose chip names no energy table).
   virtual const arch::ChipDescription* chip() const { return nullptr; }
   virtual const arch::EnergyTable* energy_table() const { return nullptr; }
+  // Tokens whose outputs were compared with a reference and agreed (sim::cross_checked); 0 for
+  // an unchecked backend.
+  virtual int64_t tokens_cross_checked() const { return 0; }
 
  protected:
   std::vector<int32_t> scratch_logits_;
 };
 
 // The actions behind a backend's counters (docs/energy-model.md): synaptic operations and
-// skips, accumulator updates (one per synaptic operation), SRAM words, neuron ops, LUT reads,
+// skips, accumulator updates (one per synaptic operation), SRAM words, neuron ops (plus one per
+// activation code quantized), LUT reads,
 // event FIFO pushes and pops (events out plus tile deliveries), router flits (flits plus
 // flit-hops: every flit passes one router more than links), flit-hops, DRAM bits. No leakage:
 // `core_cycles` is left to timed backends.

@@ -1,25 +1,27 @@
 // neurark/sim/systemc.hpp: the cycle-approximate SystemC chip model (first version).
 //
-// A SystemC 2.3.4 model of the chip an image was compiled for: one Neurocore module per core,
-// a Mesh module for the network, a Controller that steps the per-token schedule with a barrier
-// after each phase. The values are computed by the functional image interpreter (the one
+// A SystemC 2.3.4 model of the chip an image was compiled for (docs/chip-model.md): one
+// Neurocore module per core (a resource a phase occupies), one Stage thread per pipeline stage
+// (the embedding, each layer, the output head) joined by FIFOs of depth 2, and a Host thread that
+// injects tokens. The values are computed by the functional image interpreter (the one
 // interpreter of an image, functional.hpp), run phase by phase; after each phase the model
-// charges every unit cycles for the work it did in that phase (temporal decoupling: units advance
-// in phase-sized quanta, synchronized at the barrier), docs/chip-model.md:
-//   neurocore  events phase: max(codes quantized here, accumulate cycles), where a delivered event
-//              costs max(ceil(synaptic ops / lanes), SRAM words) (lanes and the SRAM port work in
-//              parallel), plus DRAM words x port bits / DRAM bandwidth (+ latency) for tiles in
-//              DRAM; neuron phases (normalize, requantize, element-wise, the products of reduce):
-//              one channel per cycle; inject / readback: channels x 32 bits / host bandwidth;
+// charges cycles for the work done in it (temporal decoupling: units advance in phase-sized
+// quanta):
+//   neurocore  events phase: max(activation codes quantized here, accumulate cycles), where a
+//              delivered event costs max(ceil(synaptic ops / lanes), SRAM words) (lanes and the
+//              SRAM port work in parallel), plus DRAM latency + words x port bits / DRAM
+//              bandwidth for tiles in DRAM; other phases: one neuron-unit channel operation per
+//              cycle (normalize, requantize, element-wise, and in reduce the products and, for
+//              a BitLinear input, v x norm and v^2);
 //   mesh       the busiest directed link's flits (one flit per cycle per link) plus the phase's
-//              deepest route x (router + link latency);
-//   controller reductions: a round trip from the farthest core to the host's attach point.
-// A phase lasts as long as its slowest unit, plus one barrier cycle. Phases are grouped in
-// pipeline stages (the embedding, each layer, the output head), one SC_THREAD each, joined by
-// FIFOs of depth 2; a phase starts when every neurocore it uses is free, so stages that share a
-// neurocore serialize there. A known prompt (begin_prefill / end_prefill) flows through the
-// stages with several tokens in flight; generated tokens go one at a time. Token cycles are the
-// intervals between tokens leaving the last stage.
+//              deepest route x (router + link latency); inject / readback: also the host link,
+//              flits x link width / host bits per cycle;
+//   controller reductions: a round trip from the farthest core to the host's attach point, then
+//              one barrier cycle per phase.
+// A phase lasts as long as its slowest unit and starts when every neurocore it uses is free.
+// A known prompt (begin_prefill / end_prefill) flows through the stages with several tokens in
+// flight; generated tokens go one at a time. Token cycles are the intervals between tokens
+// leaving the last stage. Multichip designs are refused (chip-to-chip links are not modelled).
 #pragma once
 
 #include <cstdint>
