@@ -3,11 +3,13 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -301,9 +303,21 @@ TEST_CASE("run: the main job writes a report with the issue's keys, checked on e
   const std::string src = neurark::test::source_dir();
   const std::string out = tmp.file("report");
   const Run r = run_cli("run --model " + neurark::test::default_model_dir() + " --chip " + src +
-                            "/arch/chips/default-4x4.yaml --prompt 'ROMEO: ' --max-new-tokens 6 --out " + out,
+                            "/arch/chips/default-4x4.yaml --prompt 'ROMEO: ' --max-new-tokens 6 --out " + out +
+                            " --trace-out " + tmp.file("trace.json"),
                         tmp);
   REQUIRE(r.exit_code == 0);
+  // The Perfetto trace: one span per phase of each token on its pipeline stage; a stage never
+  // runs two phases at once.
+  const auto trace = nlohmann::json::parse(slurp(tmp.file("trace.json"))).at("traceEvents");
+  CHECK(trace.size() == 12 * 135);  // 12 tokens x 135 phases of the bundled model's schedule
+  std::map<int, std::vector<std::pair<double, double>>> by_stage;
+  for (const auto& e : trace) by_stage[e.at("tid").get<int>()].emplace_back(e.at("ts").get<double>(), e.at("ts").get<double>() + e.at("dur").get<double>());
+  CHECK(by_stage.size() == 6);  // embedding, 4 layers, head
+  for (auto& [stage, spans] : by_stage) {
+    std::sort(spans.begin(), spans.end());
+    for (std::size_t i = 1; i < spans.size(); ++i) CHECK(spans[i - 1].second <= spans[i].first + 1e-6);
+  }
   CHECK_THAT(r.out, Catch::Contains("generation  5 tokens") && Catch::Contains("0 mismatches"));
   const auto j = nlohmann::json::parse(slurp(out + "/report.json"));
   CHECK(j.at("tokens") == 7 + 5);

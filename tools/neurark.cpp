@@ -465,7 +465,8 @@ int cmd_synth(const std::string& config_path, const std::string& out_dir, int64_
 
 // The main job: a prompt through the chip model, then generation, with a report folder.
 int cmd_run(const std::string& model_dir, const std::string& chip_path, const std::string& prompt_arg, bool prompt_given,
-            const std::string& trace_path, int64_t max_new, const std::string& out_arg, const std::string& backend) {
+            const std::string& trace_path, int64_t max_new, const std::string& out_arg, const std::string& backend,
+            const std::string& trace_out) {
   namespace fs = std::filesystem;
   for (const auto& [opt, path] : {std::pair<std::string, std::string>{"--model", model_dir}, {"--chip", chip_path}})
     if (!fs::exists(path))
@@ -505,6 +506,7 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
   std::cerr << fmt::format("run: {} prompt tokens through the {} model (checked against int on every token)\n", toks.size(), backend);
   // The prompt is known: it flows through the layer pipeline with several tokens in flight.
   std::vector<float> logits;
+  if (!trace_out.empty()) timing->record_spans(true);
   timing->begin_prefill();
   for (int32_t t : toks) lm->step(t, logits);
   timing->end_prefill();
@@ -603,6 +605,25 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
       {"cross_check", {{"reference", "int"}, {"tokens_compared", be->tokens_cross_checked()},
                        {"mismatches", 0}}}};  // a mismatch stops the run before any report is written
   neurark::reports::write_run_report(out, report);
+  if (!trace_out.empty()) {
+    // Chrome / Perfetto trace (JSON "X" events, microseconds at the chip clock): one track per
+    // pipeline stage, one span per phase of each token.
+    nlohmann::json events = nlohmann::json::array();
+    for (const ns::PhaseSpan& sp : timing->timing().spans)
+      events.push_back({{"name", sp.kind + " " + sp.op}, {"cat", sp.kind}, {"ph", "X"}, {"pid", 1}, {"tid", sp.stage},
+                        {"ts", static_cast<double>(sp.start_cycle) / clock * 1e6},
+                        {"dur", static_cast<double>(sp.end_cycle - sp.start_cycle) / clock * 1e6},
+                        {"args", {{"token", sp.token}, {"cycles", sp.end_cycle - sp.start_cycle}}}});
+    const std::string tmp = trace_out + ".tmp";
+    {
+      std::ofstream f(tmp, std::ios::binary);
+      f << nlohmann::json{{"traceEvents", events}, {"displayTimeUnit", "ns"}}.dump() << "\n";
+      if (!f) throw Error(fmt::format("--trace-out {}: cannot write the trace", trace_out));
+    }
+    fs::rename(tmp, trace_out);
+    std::cerr << fmt::format("run: trace of {} phase spans in {} (open in ui.perfetto.dev or chrome://tracing)\n",
+                             events.size(), trace_out);
+  }
   std::cout << prompt << generated << "\n\n";
   std::cout << fmt::format(
       "chip        {} ({} x {} neurocores, {:.0f} MHz, {} nm)\n"
@@ -717,6 +738,8 @@ int main(int argc, char** argv) {
   run->add_option("--trace", run_trace, "Prompt file (bytes are tokens)")->capture_default_str();
   run->add_option("--max-new-tokens", run_new, "Tokens to generate (greedy)")->capture_default_str();
   run->add_option("--out", run_out, "Report folder (default reports/runs/<run id>)");
+  std::string run_trace_out;
+  run->add_option("--trace-out", run_trace_out, "Also write a Perfetto / Chrome trace (JSON) of every phase on every pipeline stage");
   run->add_option("--backend", run_backend, "systemc (timed, checked against int on every token)")
       ->check(CLI::IsMember({"systemc"}))->capture_default_str();
 
@@ -746,7 +769,9 @@ int main(int argc, char** argv) {
     if (*ev) return cmd_eval(src, text_path, max_bytes, json, progress);
     if (*comp) return cmd_compile(model_dir, chip_path, image_out, dump_dir, dump_after, place_seed);
     if (*insp) return cmd_inspect(inspect_path, json);
-    if (*run) return cmd_run(run_model, run_chip, run_prompt, run->count("--prompt") > 0, run_trace, run_new, run_out, run_backend);
+    if (*run)
+      return cmd_run(run_model, run_chip, run_prompt, run->count("--prompt") > 0, run_trace, run_new, run_out, run_backend,
+                     run_trace_out);
     if (*syn) return cmd_synth(config_path, out_dir, seed, dtype);
     if (*fit) return cmd_fit(model_dir, chip_path, json);
   } catch (const Error& e) {

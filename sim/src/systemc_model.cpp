@@ -28,6 +28,7 @@ using sc_core::sc_time;
 // Work of one phase: busy cycles per neurocore and of the mesh, and the barrier cost.
 struct PhaseLoad {
   std::string kind;
+  std::string op;
   int stage = 0;                     // 0: embedding, 1..L: layers, L + 1: final norm and lm_head
   std::vector<int64_t> core_cycles;  // per neurocore
   int64_t mesh_cycles = 0;
@@ -136,6 +137,7 @@ class SystemCModel final : public SystemCBackend {
   const arch::ChipDescription* chip() const override { return &chip_; }
   const arch::EnergyTable* energy_table() const override { return func_->energy_table(); }
   const Timing& timing() const override { return timing_; }
+  void record_spans(bool on) override { timing_.record_spans = on; }
 
   void begin_prefill() override { prefill_ = true; }
   void end_prefill() override {
@@ -171,8 +173,10 @@ class SystemCModel final : public SystemCBackend {
           cores_[c]->free_at = sc_core::sc_time_stamp() + period_ * static_cast<double>(cyc);
           cores_[c]->busy_total += p.core_cycles[c];
         }
+      const auto start_cycle = static_cast<int64_t>(sc_core::sc_time_stamp() / period_ + 0.5);
       sc_core::wait(period_ * static_cast<double>(cyc));
       timing_.phase_kind_cycles[p.kind] += cyc;
+      if (timing_.record_spans) timing_.spans.push_back({st, t, p.kind, p.op, start_cycle, start_cycle + cyc});
     }
   }
   void finished(int64_t t) {
@@ -209,6 +213,7 @@ class SystemCModel final : public SystemCBackend {
   void on_phase(const PhaseInfo& info, const Counters& now) {
     PhaseLoad p;
     p.kind = info.kind;
+    p.op = info.op_name;
     if (info.layer >= 0) seen_layer_ = true;
     p.stage = info.layer >= 0 ? info.layer + 1 : (seen_layer_ ? layers_ + 1 : 0);
     const std::size_t n = now.per_core.size();

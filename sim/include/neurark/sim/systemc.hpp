@@ -35,12 +35,22 @@
 
 namespace neurark::sim {
 
+// One phase of one token on one pipeline stage, in cycles (for Perfetto / Chrome traces).
+struct PhaseSpan {
+  int stage = 0;
+  int64_t token = 0;
+  std::string kind, op;
+  int64_t start_cycle = 0, end_cycle = 0;
+};
+
 struct Timing {
   double clock_hz = 0.0;
   int64_t cycles = 0;                         // all tokens
   std::vector<int64_t> token_cycles;          // per token
   std::vector<int64_t> core_busy_cycles;      // per neurocore, all tokens
   std::map<std::string, int64_t> phase_kind_cycles;  // "events" -> cycles spent in events phases
+  bool record_spans = false;                  // set to fill `spans`
+  std::vector<PhaseSpan> spans;
 };
 
 class SystemCBackend : public Backend {
@@ -50,6 +60,8 @@ class SystemCBackend : public Backend {
   // pipeline together when end_prefill() runs the simulation, so a stage starts token t + 1 as
   // soon as it has finished token t. Outside, each token is simulated when fed (generation).
   virtual void begin_prefill() = 0;
+  // Records a PhaseSpan per stage, token and phase in timing().spans from now on.
+  virtual void record_spans(bool on) = 0;
   virtual void end_prefill() = 0;
 };
 
