@@ -349,12 +349,63 @@ TEST_CASE("run: the main job writes a report with the issue's keys, checked on e
   const std::string html = slurp(out + "/report.html");
   std::size_t svgs = 0;
   for (std::size_t at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1)) ++svgs;
-  CHECK(svgs == 3);
+  CHECK(svgs == 4);
   CHECK(fs::exists(out + "/report.md"));
+  // Energy adds up: every neurocore (its actions and leakage) plus the network is the run's
+  // total, and the total is prefill + generation at their per-token figures.
+  double parts = j.at("network").at("energy_j").get<double>();
+  for (const auto& c : j.at("per_core")) parts += c.at("energy_j").get<double>();
+  CHECK(parts == Approx(j.at("energy_j").get<double>()).epsilon(1e-9));
+  CHECK(j.at("energy_j").get<double>() ==
+        Approx(7 * j.at("prefill_energy_per_token_j").get<double>() + 5 * j.at("energy_per_token_j").get<double>()).epsilon(1e-9));
+  double link_j = 0;
+  for (const auto& l : j.at("per_link")) {
+    CHECK(l.at("flits").get<int64_t>() > 0);
+    CHECK(l.at("load").get<double>() < 1.0);
+    link_j += l.at("energy_j").get<double>();
+  }
+  CHECK(link_j + j.at("network").at("injection_energy_j").get<double>() ==
+        Approx(j.at("network").at("energy_j").get<double>()).epsilon(1e-12));
+  CHECK(j.at("network").at("event_flits") == 1);  // 64-bit links carry a 30-bit event packet in one flit
   // A second run into the same folder is refused: each run writes its own folder.
   const Run again = run_cli("run --model " + neurark::test::default_model_dir() + " --chip " + src +
                                 "/arch/chips/default-4x4.yaml --prompt x --max-new-tokens 2 --out " + out,
                             tmp);
   CHECK(again.exit_code == 1);
   CHECK_THAT(again.err, Catch::Contains("not an empty folder"));
+}
+
+TEST_CASE("run --record-core re-records the committed sample trace byte for byte; --vcd writes a waveform", "[cli]") {
+  neurark_test::TempDir tmp;
+  const std::string src = neurark::test::source_dir();
+  const std::string out = tmp.file("report");
+  // The sample's own command, from the repository root (its header names the relative paths).
+  const std::string cmd = "cd " + src + " && " + std::string(NEURARK_CLI) +
+                          " run --prompt O --max-new-tokens 2 --record-core 1,1 --vcd 1,1 --out " + out + " >" +
+                          tmp.file("o.txt") + " 2>" + tmp.file("e.txt");
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  const std::string recorded = slurp(out + "/events-core-1-1.jsonl");
+  CHECK(!recorded.empty());
+  CHECK((recorded == slurp(src + "/traces/samples/events-core-1-1.jsonl")));
+  const std::string vcd = slurp(out + "/core-1-1.vcd");
+  CHECK_THAT(vcd, Catch::Contains("$scope module core_5 $end") && Catch::Contains("busy_o") && Catch::Contains("synaptic_ops_total_o") &&
+                      Catch::Contains("$timescale"));
+  CHECK(vcd.find("#") != std::string::npos);  // value changes after time 0
+}
+
+TEST_CASE("run: bad --record-core and --vcd values are refused before any work", "[cli]") {
+  neurark_test::TempDir tmp;
+  const std::string src = neurark::test::source_dir();
+  const std::string base = "run --model " + neurark::test::default_model_dir() + " --chip " + src +
+                           "/arch/chips/default-4x4.yaml --prompt x --max-new-tokens 2 --out " + tmp.file("r");
+  Run r = run_cli(base + " --record-core 1", tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("--record-core 1: expected X,Y"));
+  r = run_cli(base + " --record-core 9,9", tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("record core (9, 9): outside the 4 x 4 mesh"));
+  r = run_cli(base + " --vcd 4,0", tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("--vcd 4,0: outside the 4 x 4 mesh"));
+  CHECK_FALSE(fs::exists(tmp.file("r")));
 }

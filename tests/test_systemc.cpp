@@ -249,3 +249,31 @@ TEST_CASE("an all-zero input event stream costs no synaptic operations", "[syste
   CHECK(sc->counters().total.synaptic_ops > 0);
   CHECK(sc->timing().token_cycles.at(1) > zero_cycles);
 }
+
+TEST_CASE("network: shallower buffers, narrower or slower links never make a run faster, and show where they cost", "[systemc]") {
+  const auto tokens = heldout_tokens(24);
+  const auto timed = [&](const std::string& tag, const std::function<void(std::string&)>& edit, sim::Timing* t) {
+    auto sc = sim::make_systemc_backend(arch::Image::open(image_for(tag, edit)));
+    std::vector<int32_t> logits;
+    sc->begin_prefill();  // the prompt in flight across stages: links are shared between them
+    for (int32_t tok : tokens) sc->step_q16(tok, logits, nullptr);
+    sc->end_prefill();
+    *t = sc->timing();
+    return t->cycles;
+  };
+  sim::Timing base, shallow, narrow, slow;
+  const int64_t c_base = timed("noc-base", {}, &base);
+  const int64_t c_shallow = timed("noc-shallow", [](std::string& s) {
+    replace(s, "input_fifo_depth: 64", "input_fifo_depth: 1");
+    replace(s, "buffer_depth_flits: 4", "buffer_depth_flits: 1");
+  }, &shallow);
+  const int64_t c_narrow = timed("noc-narrow", [](std::string& s) { replace(s, "link_width_bits: 64", "link_width_bits: 8"); }, &narrow);
+  const int64_t c_slow = timed("noc-slow", [](std::string& s) { replace(s, "link_latency_cycles: 1", "link_latency_cycles: 8"); }, &slow);
+  CHECK(base.event_flits == 1);
+  CHECK(narrow.event_flits == 4);  // a 30-bit event packet (24 + 6 flow bits) over 8-bit links
+  CHECK(c_shallow >= c_base);
+  CHECK(shallow.fifo_stall_cycles > base.fifo_stall_cycles);  // events wait longer for room in a 1-deep FIFO
+  CHECK(c_narrow > c_base);
+  CHECK(narrow.link_wait_cycles > base.link_wait_cycles);     // stages queue behind each other's 4-flit events
+  CHECK(c_slow > c_base);
+}

@@ -44,6 +44,7 @@
 #include "neurark/models/lm.hpp"
 #include "neurark/models/synth.hpp"
 #include "neurark/sim/backend.hpp"
+#include "neurark/sim/event_recorder.hpp"
 #include "neurark/sim/functional.hpp"
 #include "neurark/reports/report.hpp"
 #include "neurark/sim/systemc.hpp"
@@ -102,16 +103,20 @@ std::string read_file(const std::string& path) {
 // functional backend (an image given with --image, or compiled on the fly for --chip).
 struct ModelSource {
   std::string model_dir, backend, chip_path, image_path;
+  // run only: an event probe built once the image is open (--record-core), SystemC options (--vcd).
+  std::function<ns::EventProbe*(const nc::Image&)> probe_for = {};
+  ns::SystemCOptions systemc = {};
 };
 
 // The chip backends (func, systemc) run an image; the systemc model compiled from --model is
 // checked against the integer reference on every token (a mismatch stops the run).
 bool chip_backend(const std::string& b) { return b == "func" || b == "systemc"; }
 
-std::unique_ptr<ns::Backend> chip_backend_from(const nc::Image& img, const std::string& backend,
+std::unique_ptr<ns::Backend> chip_backend_from(const nc::Image& img, const ModelSource& src,
                                                ns::SystemCBackend** timing) {
-  if (backend == "func") return ns::make_functional_backend(img);
-  auto sc = ns::make_systemc_backend(img);
+  ns::EventProbe* probe = src.probe_for ? src.probe_for(img) : nullptr;
+  if (src.backend == "func") return ns::make_functional_backend(img, {}, probe);
+  auto sc = ns::make_systemc_backend(img, probe, src.systemc);
   if (timing != nullptr) *timing = sc.get();
   return sc;
 }
@@ -133,7 +138,7 @@ std::unique_ptr<nm::LanguageModel> open_model(const ModelSource& src, ns::System
   if (!src.image_path.empty()) {
     if (!src.model_dir.empty())
       throw Error("--model: not used with --image (the image carries the model); drop one of them");
-    auto lm = chip_backend_from(nc::Image::open(src.image_path), src.backend, timing);
+    auto lm = chip_backend_from(nc::Image::open(src.image_path), src, timing);
     if (lm->vocab_size() != 256) {
       nm::HGRNBitConfig c;
       c.vocab_size = lm->vocab_size();
@@ -156,7 +161,7 @@ std::unique_ptr<nm::LanguageModel> open_model(const ModelSource& src, ns::System
   try {
     const nc::Image img = nc::Image::open(tmp.string());
     fs::remove(tmp);
-    lm = chip_backend_from(img, src.backend, timing);
+    lm = chip_backend_from(img, src, timing);
   } catch (...) {
     std::error_code ec;
     fs::remove(tmp, ec);
@@ -466,8 +471,19 @@ int cmd_synth(const std::string& config_path, const std::string& out_dir, int64_
 // The main job: a prompt through the chip model, then generation, with a report folder.
 int cmd_run(const std::string& model_dir, const std::string& chip_path, const std::string& prompt_arg, bool prompt_given,
             const std::string& trace_path, int64_t max_new, const std::string& out_arg, const std::string& backend,
-            const std::string& trace_out) {
+            const std::string& trace_out, const std::string& record_core, const std::string& vcd_core) {
   namespace fs = std::filesystem;
+  // "X,Y": a neurocore by its mesh coordinates (checked against the chip once it is read).
+  const auto parse_xy = [](const std::string& opt, const std::string& v) {
+    int x = -1, y = -1;
+    char extra = 0;
+    if (std::sscanf(v.c_str(), "%d,%d%c", &x, &y, &extra) != 2 || x < 0 || y < 0)
+      throw Error(fmt::format("{} {}: expected X,Y (a neurocore's mesh coordinates, e.g. 1,2)", opt, v));
+    return std::pair<int, int>{x, y};
+  };
+  std::pair<int, int> rec_xy{-1, -1}, vcd_xy{-1, -1};
+  if (!record_core.empty()) rec_xy = parse_xy("--record-core", record_core);
+  if (!vcd_core.empty()) vcd_xy = parse_xy("--vcd", vcd_core);
   for (const auto& [opt, path] : {std::pair<std::string, std::string>{"--model", model_dir}, {"--chip", chip_path}})
     if (!fs::exists(path))
       throw Error(fmt::format("{} {}: does not exist (the defaults are relative to the repository root: run from there, "
@@ -497,7 +513,40 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
     throw Error(fmt::format("--out {}: exists and is not an empty folder; each run writes its own folder", out));
   std::cerr << fmt::format("run: compiling {} for {} ...\n", model_dir, chip_path);
   ns::SystemCBackend* timing = nullptr;
-  auto lm = open_model({model_dir, backend, chip_path, ""}, &timing);
+  ModelSource src{model_dir, backend, chip_path, ""};
+  // Side files (event trace, waveform) are written next to the report's temporary folder and
+  // moved into the report folder with it.
+  const fs::path side = fs::temp_directory_path() / fmt::format("neurark-run-{}", ::getpid());
+  std::vector<std::pair<std::string, std::string>> extra_files;
+  std::unique_ptr<ns::CoreEventRecorder> recorder;
+  struct SideCleanup {
+    fs::path dir;
+    ~SideCleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } side_cleanup{side};
+  if (rec_xy.first >= 0 || vcd_xy.first >= 0) fs::create_directories(side);
+  if (rec_xy.first >= 0) {
+    const std::string name = fmt::format("events-core-{}-{}.jsonl", rec_xy.first, rec_xy.second);
+    src.probe_for = [&, name](const nc::Image& img) -> ns::EventProbe* {
+      recorder = std::make_unique<ns::CoreEventRecorder>(img, rec_xy.first, rec_xy.second, (side / name).string(),
+                                                         fmt::format("compiled from {} for {}", model_dir, chip_path));
+      return recorder.get();
+    };
+    extra_files.emplace_back((side / name).string(), name);
+  }
+  if (vcd_xy.first >= 0) {
+    const nc::ChipDescription c = nc::ChipDescription::from_file(chip_path);
+    const int64_t gw = c.mesh_width * c.multichip.chips_x, gh = c.mesh_height * c.multichip.chips_y;
+    if (vcd_xy.first >= gw || vcd_xy.second >= gh)
+      throw Error(fmt::format("--vcd {}: outside the {} x {} mesh of chip '{}'", vcd_core, gw, gh, c.name));
+    const std::string name = fmt::format("core-{}-{}.vcd", vcd_xy.first, vcd_xy.second);
+    src.systemc.vcd_core = static_cast<int>(vcd_xy.second * gw + vcd_xy.first);
+    src.systemc.vcd_path = (side / name).string();
+    extra_files.emplace_back((side / name).string(), name);
+  }
+  auto lm = open_model(src, &timing);
   auto* be = dynamic_cast<ns::Backend*>(lm.get());
   if (be == nullptr || be->chip() == nullptr || timing == nullptr) throw std::logic_error("run: not a timed chip backend");
   const nc::ChipDescription& chip = *be->chip();
@@ -532,18 +581,7 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
   for (std::size_t i = 0; i < cyc.size(); ++i) (static_cast<int64_t>(i) < np ? prefill_cycles : gen_cycles) += cyc[i];
   const nc::EnergyTable* table = be->energy_table();
   const auto energy_of = [&](const ns::Counters& a, const ns::Counters& b, int64_t cycles) {
-    ns::Counters d = a;  // a - b, field by field for what action_counts reads
-    d.total.synaptic_ops -= b.total.synaptic_ops;
-    d.total.synaptic_skips -= b.total.synaptic_skips;
-    d.total.sram_words -= b.total.sram_words;
-    d.total.dram_words -= b.total.dram_words;
-    d.total.neuron_ops -= b.total.neuron_ops;
-    d.total.lut_reads -= b.total.lut_reads;
-    d.total.events_out -= b.total.events_out;
-    d.total.events_in -= b.total.events_in;
-    d.flits -= b.flits;
-    d.flit_hops -= b.flit_hops;
-    nc::ActionCounts ac = ns::action_counts(d, chip);
+    nc::ActionCounts ac = ns::action_counts(ns::counters_delta(a, b), chip);
     ac.core_cycles = static_cast<double>(cycles) * static_cast<double>(chip.total_cores());
     return table != nullptr ? nc::energy(ac, *table, chip) : nc::EnergyBreakdown{};
   };
@@ -554,21 +592,37 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
   for (const auto& [k, pj] : e_gen.pj) breakdown[k] = pj * 1e-12 / gen_tokens;
   const double t = static_cast<double>(end.tokens);
   const int64_t all_cycles = prefill_cycles + gen_cycles;
+  // Per neurocore: its own actions (and its leakage over the whole run) priced by the table;
+  // per link: its flits x (link flit-hop + the router flit that sends it).
   nlohmann::json per_core = nlohmann::json::array();
   const int64_t gw = chip.mesh_width * chip.multichip.chips_x;
   for (std::size_t c = 0; c < end.per_core.size(); ++c) {
     const int64_t busy = timing != nullptr ? timing->timing().core_busy_cycles[c] : 0;
+    nc::ActionCounts ac = ns::core_action_counts(end.per_core[c], chip);
+    ac.core_cycles = static_cast<double>(all_cycles);
+    const double core_j = table != nullptr ? nc::energy(ac, *table, chip).total_pj * 1e-12 : 0.0;
     per_core.push_back({{"core", c}, {"x", static_cast<int64_t>(c) % gw}, {"y", static_cast<int64_t>(c) / gw},
                         {"busy_cycles", busy}, {"utilization", all_cycles > 0 ? static_cast<double>(busy) / static_cast<double>(all_cycles) : 0.0},
                         {"synaptic_ops", end.per_core[c].synaptic_ops}, {"events_in", end.per_core[c].events_in},
-                        {"events_out", end.per_core[c].events_out}, {"sram_words", end.per_core[c].sram_words}});
+                        {"events_out", end.per_core[c].events_out}, {"sram_words", end.per_core[c].sram_words},
+                        {"dram_words", end.per_core[c].dram_words}, {"neuron_ops", end.per_core[c].neuron_ops},
+                        {"energy_j", core_j}, {"energy_per_token_j", core_j / t}});
   }
   nlohmann::json per_link = nlohmann::json::array();
   static const char* const kDir[] = {"east", "west", "south", "north"};
+  const double flit_hop_pj = table != nullptr ? table->pj("link_flit_hop") + table->pj("router_flit") : 0.0;
   for (std::size_t l = 0; l < end.link_flits.size(); ++l)
-    if (end.link_flits[l] > 0)
-      per_link.push_back({{"from_core", l / 4}, {"direction", kDir[l % 4]}, {"flits", end.link_flits[l]},
-                          {"flits_per_token", static_cast<double>(end.link_flits[l]) / t}});
+    if (end.link_flits[l] > 0) {
+      const int64_t from = static_cast<int64_t>(l / 4);
+      const int64_t dx = l % 4 == 0 ? 1 : l % 4 == 1 ? -1 : 0, dy = l % 4 == 2 ? 1 : l % 4 == 3 ? -1 : 0;
+      per_link.push_back({{"from_core", from}, {"to_core", from + dy * gw + dx}, {"direction", kDir[l % 4]},
+                          {"flits", end.link_flits[l]}, {"flits_per_token", static_cast<double>(end.link_flits[l]) / t},
+                          {"load", all_cycles > 0 ? static_cast<double>(end.link_flits[l]) / static_cast<double>(all_cycles) : 0.0},
+                          {"energy_j", static_cast<double>(end.link_flits[l]) * flit_hop_pj * 1e-12}});
+    }
+  double links_j = 0.0;
+  for (const auto& l : per_link) links_j += l.at("energy_j").get<double>();
+  const double injection_j = table != nullptr ? static_cast<double>(end.flits) * table->pj("router_flit") * 1e-12 : 0.0;
   std::vector<double> latency;
   for (int64_t c : cyc) latency.push_back(static_cast<double>(c) / clock);
   const double gen_cpt = ng > 0 ? static_cast<double>(gen_cycles) / static_cast<double>(ng) : 0.0;
@@ -601,10 +655,20 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
                       {"energy_per_token_j", e_gen.total_pj * 1e-12 / gen_tokens}}},
       {"per_core", per_core},
       {"per_link", per_link},
+      {"network", {{"event_flits", timing->timing().event_flits},
+                   {"link_queue_cycles", timing->timing().link_queue_cycles},
+                   {"fifo_stall_cycles", timing->timing().fifo_stall_cycles},
+                   {"cross_stage_link_wait_cycles", timing->timing().link_wait_cycles},
+                   // the router each flit enters the mesh through (per_link prices the routers it crosses)
+                   {"injection_energy_j", injection_j},
+                   {"energy_j", injection_j + links_j}}},
+      {"energy_j", (e_pre.total_pj + e_gen.total_pj) * 1e-12},
       {"token_latency_s", latency},
       {"cross_check", {{"reference", "int"}, {"tokens_compared", be->tokens_cross_checked()},
                        {"mismatches", 0}}}};  // a mismatch stops the run before any report is written
-  neurark::reports::write_run_report(out, report);
+  if (recorder) recorder->finish();
+  timing->close_waveform();
+  neurark::reports::write_run_report(out, report, extra_files);
   if (!trace_out.empty()) {
     // Chrome / Perfetto trace (JSON "X" events, microseconds at the chip clock): one track per
     // pipeline stage, one span per phase of each token.
@@ -738,8 +802,12 @@ int main(int argc, char** argv) {
   run->add_option("--trace", run_trace, "Prompt file (bytes are tokens)")->capture_default_str();
   run->add_option("--max-new-tokens", run_new, "Tokens to generate (greedy)")->capture_default_str();
   run->add_option("--out", run_out, "Report folder (default reports/runs/<run id>)");
-  std::string run_trace_out;
+  std::string run_trace_out, run_record_core, run_vcd;
   run->add_option("--trace-out", run_trace_out, "Also write a Perfetto / Chrome trace (JSON) of every phase on every pipeline stage");
+  run->add_option("--record-core", run_record_core,
+                  "X,Y: record every event entering and leaving that neurocore into the report folder "
+                  "(events-core-X-Y.jsonl, traces/README.md)");
+  run->add_option("--vcd", run_vcd, "X,Y: write a VCD waveform of that neurocore's interfaces into the report folder (core-X-Y.vcd)");
   run->add_option("--backend", run_backend, "systemc (timed, checked against int on every token)")
       ->check(CLI::IsMember({"systemc"}))->capture_default_str();
 
@@ -771,7 +839,7 @@ int main(int argc, char** argv) {
     if (*insp) return cmd_inspect(inspect_path, json);
     if (*run)
       return cmd_run(run_model, run_chip, run_prompt, run->count("--prompt") > 0, run_trace, run_new, run_out, run_backend,
-                     run_trace_out);
+                     run_trace_out, run_record_core, run_vcd);
     if (*syn) return cmd_synth(config_path, out_dir, seed, dtype);
     if (*fit) return cmd_fit(model_dir, chip_path, json);
   } catch (const Error& e) {

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "neurark/arch/noc.hpp"
 #include "neurark/arch/image.hpp"
 #include "neurark/arch/weight_memory.hpp"
 #include "neurark/compiler/passes.hpp"
@@ -138,10 +139,10 @@ uint64_t emit(const Graph& g, const std::string& path) {
     mask[f.src_core == -2 ? host_core : f.src_core] |= 0;
     for (const auto& [a, b] : f.links) {
       const CoreXY pa = core_xy(g.chip, a), pb = core_xy(g.chip, b);
-      mask[a] |= pb.x > pa.x ? 1 : pb.x < pa.x ? 2 : pb.y > pa.y ? 4 : 8;
+      mask[a] |= pb.x > pa.x ? arch::kPortEast : pb.x < pa.x ? arch::kPortWest : pb.y > pa.y ? arch::kPortSouth : arch::kPortNorth;
       mask[b] |= 0;
     }
-    for (int d : f.dst_cores) mask[d == -2 ? host_core : d] |= 16;
+    for (int d : f.dst_cores) mask[d == -2 ? host_core : d] |= arch::kPortLocal;
     for (const auto& [core, bits] : mask) {
       json& t = tables[core];
       if (t.is_null()) t = json::array();

@@ -92,6 +92,45 @@ std::string svg_mesh_utilization(const json& r) {
   return s + "</svg>";
 }
 
+std::string svg_mesh_energy_links(const json& r) {
+  const int64_t w = r.at("chip").at("mesh")[0].get<int64_t>(), h = r.at("chip").at("mesh")[1].get<int64_t>();
+  const int cell = static_cast<int>(std::clamp<int64_t>(480 / std::max<int64_t>(w, h), 8, 80));
+  std::vector<double> e(static_cast<std::size_t>(w * h), 0.0);
+  for (const json& c : r.at("per_core")) {
+    const auto i = c.at("core").get<std::size_t>();
+    if (i < e.size()) e[i] = num(c, "energy_per_token_j");
+  }
+  const double top = std::max(1e-30, *std::max_element(e.begin(), e.end()));
+  double top_load = 1e-30;
+  for (const json& l : r.at("per_link")) top_load = std::max(top_load, num(l, "flits_per_token"));
+  std::string s = fmt::format(R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" font-family="sans-serif" font-size="11">)",
+                              std::max<int64_t>(w * cell + 20, 360), h * cell + 60);
+  s += fmt::format(R"(<text x="4" y="16" font-weight="bold">Energy per token by neurocore (cell, max {:.1f} nJ) and link load (line width, max {:.0f} flits/token)</text>)",
+                   top * 1e9, top_load);
+  for (int64_t y = 0; y < h; ++y)
+    for (int64_t x = 0; x < w; ++x) {
+      const double v = e[static_cast<std::size_t>(y * w + x)];
+      s += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="{}" stroke="#888"><title>core {} (x {}, y {}): {:.2f} nJ/token</title></rect>)",
+                       10 + x * cell, 28 + y * cell, cell, cell, heat(v / top), y * w + x, x, y, v * 1e9);
+      if (cell >= 40)
+        s += fmt::format(R"(<text x="{}" y="{}" text-anchor="middle">{:.1f}</text>)", 10 + x * cell + cell / 2,
+                         28 + y * cell + cell / 2 + 4, v * 1e9);
+    }
+  // Directed links between cell centres, offset sideways so both directions show.
+  for (const json& l : r.at("per_link")) {
+    const int64_t a = l.at("from_core").get<int64_t>(), b = l.at("to_core").get<int64_t>();
+    const double ax = 10 + (a % w) * cell + cell / 2.0, ay = 28 + (a / w) * cell + cell / 2.0;
+    const double bx = 10 + (b % w) * cell + cell / 2.0, by = 28 + (b / w) * cell + cell / 2.0;
+    const double dx = bx - ax, dy = by - ay, len = std::max(1.0, std::hypot(dx, dy));
+    const double ox = -dy / len * cell * 0.12, oy = dx / len * cell * 0.12;
+    const double load = num(l, "flits_per_token");
+    s += fmt::format(R"(<line x1="{:.1f}" y1="{:.1f}" x2="{:.1f}" y2="{:.1f}" stroke="#1f4e79" stroke-opacity="0.75" stroke-width="{:.2f}"><title>core {} to {} ({}): {:.0f} flits/token</title></line>)",
+                     ax + dx * 0.3 + ox, ay + dy * 0.3 + oy, ax + dx * 0.7 + ox, ay + dy * 0.7 + oy,
+                     0.5 + cell * 0.15 * load / top_load, a, b, l.at("direction").get<std::string>(), load);
+  }
+  return s + "</svg>";
+}
+
 std::string svg_latency_per_token(const json& r) {
   const std::vector<double> lat = r.at("token_latency_s").get<std::vector<double>>();
   const int64_t prefill = r.at("prompt_tokens").get<int64_t>();
@@ -119,7 +158,7 @@ std::string svg_latency_per_token(const json& r) {
   return s + "</svg>";
 }
 
-void write_run_report(const std::string& dir, const json& r) {
+void write_run_report(const std::string& dir, const json& r, const std::vector<std::pair<std::string, std::string>>& extra_files) {
   std::error_code ec;
   if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec)))
     throw Error(fmt::format("{}: exists and is not an empty folder; reports go to a new folder", dir));
@@ -155,10 +194,18 @@ void write_run_report(const std::string& dir, const json& r) {
                        "td,th{border:1px solid #ccc;padding:4px 8px}</style></head><body>";
     html += "<pre style=\"white-space:pre-wrap\">" + esc(md) + "</pre>";
     html += "<h2>Energy</h2>" + svg_energy_breakdown(r);
-    html += "<h2>Mesh</h2>" + svg_mesh_utilization(r);
+    html += "<h2>Mesh</h2>" + svg_mesh_utilization(r) + svg_mesh_energy_links(r);
     html += "<h2>Latency</h2>" + svg_latency_per_token(r);
     html += "</body></html>\n";
     write_file(tmp / "report.html", html);
+    for (const auto& [from, name] : extra_files) {
+      fs::rename(from, tmp / name, ec);
+      if (ec) {  // another file system: copy
+        ec.clear();
+        fs::copy_file(from, tmp / name, ec);
+        if (ec) throw Error(fmt::format("{}: cannot move {} into the report folder: {}", dir, from, ec.message()));
+      }
+    }
     fs::remove(dir, ec);  // an empty folder given as --out
     fs::rename(tmp, dir, ec);
     if (ec) throw Error(fmt::format("{}: cannot move the report into place: {}", dir, ec.message()));

@@ -10,6 +10,7 @@
 
 #include "neurark/arch/chip.hpp"
 #include "neurark/arch/error.hpp"
+#include "neurark/arch/noc.hpp"
 #include "neurark/arch/numerics.hpp"
 #include "neurark/arch/weight_memory.hpp"
 
@@ -24,7 +25,6 @@ enum class Kind { kEmbed, kNormScale, kBitLinear, kMlgru, kProduct, kSilu, kAddS
 enum class PhaseKind { kInject, kReduce, kNormalize, kEvents, kRequantize, kElementwise, kReadback };
 
 constexpr int kHost = -2;
-constexpr int kEventBits = 32;  // one event packet: destination tag, channel index, int8 code
 
 struct Seg {
   int64_t begin = 0, end = 0;
@@ -79,7 +79,7 @@ struct Phase {
 
 class FunctionalBackend final : public Backend {
  public:
-  FunctionalBackend(const arch::Image& image, PhaseObserver observer);
+  FunctionalBackend(const arch::Image& image, PhaseObserver observer, EventProbe* probe);
   std::string name() const override { return "func"; }
   int64_t vocab_size() const override { return vocab_; }
   void reset() override;
@@ -94,13 +94,14 @@ class FunctionalBackend final : public Backend {
   }
   void fetch(const Operand& o, int64_t b, int64_t e, int dst_core, int op, int32_t* out);
   void send(int op, int src, int dst, int64_t flits);  // counts flits over the flow's tree
-  int64_t value_flits(int64_t values) const {
-    return 1 + (values * 32 + chip_.noc.link_width_bits - 1) / chip_.noc.link_width_bits;
-  }
+  int64_t value_flits(int64_t values) const { return arch::value_packet_flits(values, chip_.noc.link_width_bits); }
   void run_phase(const Phase& ph, int32_t token, StepObservation* obs);
 
   std::string path_;
   PhaseObserver observer_;
+  EventProbe* probe_ = nullptr;
+  PhaseInfo info_;                              // the running phase (for the probe)
+  std::vector<int64_t> phase_codes_;            // per core: codes quantized in this events phase
   arch::ChipDescription chip_;
   arch::EnergyTable energy_;
   bool has_energy_ = false;
@@ -114,6 +115,7 @@ class FunctionalBackend final : public Backend {
   int logits_ = -1;
   std::vector<int> layer_out_;                 // tensor id of each layer's output
   std::map<std::pair<int, int>, std::vector<int>> event_tree_;       // (op, src) -> link ids
+  std::map<std::pair<int, int>, int> event_flow_;                     // (op, src) -> flow index
   std::map<std::tuple<int, int, int>, std::vector<int>> value_tree_;  // (op, src, dst) -> link ids
   int64_t event_flits_ = 1;
   Counters counters_;
@@ -154,8 +156,8 @@ int link_id(const arch::ChipDescription& chip, int a, int b) {
   return 4 * a + dir;
 }
 
-FunctionalBackend::FunctionalBackend(const arch::Image& image, PhaseObserver observer)
-    : path_(image.path()), observer_(std::move(observer)) {
+FunctionalBackend::FunctionalBackend(const arch::Image& image, PhaseObserver observer, EventProbe* probe)
+    : path_(image.path()), observer_(std::move(observer)), probe_(probe) {
   const json& m = image.manifest();
   try {
     if (m.at("format").get<std::string>() != "neurark-image")
@@ -171,7 +173,8 @@ FunctionalBackend::FunctionalBackend(const arch::Image& image, PhaseObserver obs
     vocab_ = cfg.at("vocab_size").get<int64_t>();
     hidden_ = cfg.at("hidden_size").get<int64_t>();
     logits_ = m.at("logits").get<int>();
-    event_flits_ = (kEventBits + chip_.noc.link_width_bits - 1) / chip_.noc.link_width_bits;
+    event_flits_ = arch::packet_flits(arch::event_packet_bits(std::max<int64_t>(1, static_cast<int64_t>(m.at("flows").size()))),
+                                      chip_.noc.link_width_bits);
     // The sigmoid LUT must be the one this build's arch/ computes with.
     const auto lut = image.blob_as<uint32_t>(m.at("lut").at("sigmoid_q24").get<std::string>(), arch::kSigmoidLutSegments + 1);
     if (!std::equal(lut.begin(), lut.end(), arch::sigmoid_lut().begin()))
@@ -286,6 +289,7 @@ FunctionalBackend::FunctionalBackend(const arch::Image& image, PhaseObserver obs
       ops_.push_back(std::move(op));
     }
     // Flows: multicast trees as link ids.
+    int flow_index = 0;
     for (const json& f : m.at("flows")) {
       const std::string kind = f.at("kind").get<std::string>();
       std::vector<int> links;
@@ -296,8 +300,10 @@ FunctionalBackend::FunctionalBackend(const arch::Image& image, PhaseObserver obs
       }
       const int op = f.at("op").get<int>(), src = f.at("src").get<int>();
       const auto dsts = f.at("dsts").get<std::vector<int>>();
-      if (kind == "events") event_tree_[{op, src}] = links;
-      else if (!dsts.empty()) value_tree_[{op, src, dsts[0]}] = links;
+      if (kind == "events") {
+        event_tree_[{op, src}] = links;
+        event_flow_[{op, src}] = flow_index;
+      } else if (!dsts.empty()) value_tree_[{op, src, dsts[0]}] = links;
     }
     // Schedule.
     for (const json& p : m.at("schedule")) {
@@ -424,17 +430,21 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
       std::vector<Event>* rec = obs != nullptr ? &obs->bitlinear_events[static_cast<std::size_t>(op.bitlinear_index)] : nullptr;
       if (rec != nullptr) rec->clear();
       const arch::NeurocoreParams& cp = chip_.core;
+      if (probe_ != nullptr) phase_codes_.assign(static_cast<std::size_t>(cores_), 0);
       for (Seg& s : tensors_[static_cast<std::size_t>(in.tensor)].segs) {
         const int64_t x0 = std::max(in.offset, s.begin), x1 = std::min(in.offset + in.length, s.end);
         if (x0 >= x1) continue;
         const auto tree = event_tree_.find({ph.op, s.core});
+        const auto flow = event_flow_.find({ph.op, s.core});
         for (int64_t c = x0; c < x1; ++c) {
           const int8_t q = arch::quantize_absmax(s.wide[static_cast<std::size_t>(c - x0)], op.max_abs);
           ++counters_.activation_codes;
           ++core_ctr(s.core).codes;
+          const int64_t code_index = probe_ != nullptr ? phase_codes_[static_cast<std::size_t>(s.core)]++ : 0;
           if (q == 0) continue;
           const int64_t k = c - in.offset;
           if (rec != nullptr) rec->push_back({static_cast<int32_t>(k), q});
+          if (probe_ != nullptr) probe_->event_out(info_, s.core, flow == event_flow_.end() ? -1 : flow->second, k, q, code_index);
           ++core_ctr(s.core).events_out;
           ++tot.events_out;
           counters_.flits += event_flits_;
@@ -452,11 +462,12 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
               bad(fmt::format("tiles[{}]", t), fmt::format("malformed weight memory: {}", e.what()));
             }
             UnitCounters& cc = core_ctr(tl.core);
+            const int64_t lc = std::max((cost.synaptic_ops + cp.lanes - 1) / cp.lanes, cost.sram_words);
+            if (probe_ != nullptr) probe_->event_in(info_, tl.core, t, k, q, cost, lc);
             ++cc.events_in;
             ++tot.events_in;
             cc.synaptic_ops += cost.synaptic_ops;
             tot.synaptic_ops += cost.synaptic_ops;
-            const int64_t lc = std::max((cost.synaptic_ops + cp.lanes - 1) / cp.lanes, cost.sram_words);
             cc.lane_cycles += lc;
             tot.lane_cycles += lc;
             if (cp.weight_encoding == arch::WeightEncoding::kPacked2) {
@@ -479,6 +490,7 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
         for (Seg& s : out.segs)
           if (s.tile == t) seg = &s;
         if (seg == nullptr || seg->begin != tl.r0 || seg->end != tl.r1) bad(op.name, "tile rows are not an output segment");
+        if (probe_ != nullptr) probe_->accumulators(info_, tl.core, t, tl.acc.data(), tl.r1 - tl.r0);
         for (int64_t r = 0; r < tl.r1 - tl.r0; ++r) {
           seg->val[static_cast<std::size_t>(r)] = arch::requantize(tl.acc[static_cast<std::size_t>(r)], S);
           tl.acc[static_cast<std::size_t>(r)] = 0;
@@ -537,13 +549,14 @@ void FunctionalBackend::step_q16(int32_t token, std::vector<int32_t>& logits_q16
     obs->bitlinear_events.assign(static_cast<std::size_t>(n), {});
   }
   for (std::size_t i = 0; i < schedule_.size(); ++i) {
-    run_phase(schedule_[i], token, obs);
-    if (observer_) {
+    if (observer_ || probe_ != nullptr) {
       const OpRT& op = ops_[static_cast<std::size_t>(schedule_[i].op)];
       static const char* const kNames[] = {"inject", "reduce", "normalize", "events", "requantize", "elementwise", "readback"};
-      observer_({static_cast<int>(i), kNames[static_cast<int>(schedule_[i].kind)], schedule_[i].op, op.name, op.layer},
-                counters_);
+      info_ = {static_cast<int>(i), kNames[static_cast<int>(schedule_[i].kind)], schedule_[i].op, op.name, op.layer};
+      info_.token = counters_.tokens;
     }
+    run_phase(schedule_[i], token, obs);
+    if (observer_) observer_(info_, counters_);
   }
   ++counters_.tokens;
   logits_q16 = logits_buf_;
@@ -561,8 +574,8 @@ void FunctionalBackend::step_q16(int32_t token, std::vector<int32_t>& logits_q16
 
 }  // namespace
 
-std::unique_ptr<Backend> make_functional_backend(const arch::Image& image, PhaseObserver observer) {
-  return std::make_unique<FunctionalBackend>(image, std::move(observer));
+std::unique_ptr<Backend> make_functional_backend(const arch::Image& image, PhaseObserver observer, EventProbe* probe) {
+  return std::make_unique<FunctionalBackend>(image, std::move(observer), probe);
 }
 
 }  // namespace neurark::sim

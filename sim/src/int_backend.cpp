@@ -1,5 +1,6 @@
 // The integer reference behind the backend interface: see neurark/sim/backend.hpp.
 #include <cmath>
+#include <stdexcept>
 
 #include "neurark/models/int_ref.hpp"
 #include "neurark/sim/backend.hpp"
@@ -26,6 +27,50 @@ arch::ActionCounts action_counts(const Counters& c, const arch::ChipDescription&
   a.router_flits = c.flits + c.flit_hops;
   a.link_flit_hops = c.flit_hops;
   a.dram_bits = c.total.dram_words * chip.core.sram_port_bits;
+  return a;
+}
+
+namespace {
+UnitCounters unit_delta(const UnitCounters& a, const UnitCounters& b) {
+  UnitCounters d;
+  d.synaptic_ops = a.synaptic_ops - b.synaptic_ops;
+  d.synaptic_skips = a.synaptic_skips - b.synaptic_skips;
+  d.events_out = a.events_out - b.events_out;
+  d.events_in = a.events_in - b.events_in;
+  d.sram_words = a.sram_words - b.sram_words;
+  d.dram_words = a.dram_words - b.dram_words;
+  d.neuron_ops = a.neuron_ops - b.neuron_ops;
+  d.lut_reads = a.lut_reads - b.lut_reads;
+  d.values_out = a.values_out - b.values_out;
+  d.reductions = a.reductions - b.reductions;
+  d.codes = a.codes - b.codes;
+  d.lane_cycles = a.lane_cycles - b.lane_cycles;
+  return d;
+}
+}  // namespace
+
+Counters counters_delta(const Counters& a, const Counters& b) {
+  const bool empty_b = b.per_core.empty() && b.link_flits.empty() && b.tokens == 0;
+  if (!empty_b && (a.per_core.size() != b.per_core.size() || a.link_flits.size() != b.link_flits.size()))
+    throw std::invalid_argument("counters_delta: snapshots of different backends");
+  Counters d;
+  d.tokens = a.tokens - b.tokens;
+  d.activation_codes = a.activation_codes - b.activation_codes;
+  d.total = unit_delta(a.total, b.total);
+  d.per_core.resize(a.per_core.size());
+  for (std::size_t c = 0; c < a.per_core.size(); ++c) d.per_core[c] = unit_delta(a.per_core[c], empty_b ? UnitCounters{} : b.per_core[c]);
+  d.flits = a.flits - b.flits;
+  d.flit_hops = a.flit_hops - b.flit_hops;
+  d.link_flits.resize(a.link_flits.size());
+  for (std::size_t l = 0; l < a.link_flits.size(); ++l) d.link_flits[l] = a.link_flits[l] - (empty_b ? 0 : b.link_flits[l]);
+  return d;
+}
+
+arch::ActionCounts core_action_counts(const UnitCounters& u, const arch::ChipDescription& chip) {
+  Counters c;
+  c.total = u;
+  c.activation_codes = u.codes;
+  arch::ActionCounts a = action_counts(c, chip);
   return a;
 }
 

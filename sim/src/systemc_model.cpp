@@ -6,10 +6,13 @@
 #include <systemc>
 
 #include <algorithm>
+#include <array>
+#include <deque>
 #include <fmt/format.h>
 
 #include "neurark/arch/chip.hpp"
 #include "neurark/arch/error.hpp"
+#include "neurark/arch/noc.hpp"
 #include "neurark/sim/functional.hpp"
 
 // libsystemc's own main() refers to sc_main; neurark drives the kernel from its own code.
@@ -25,18 +28,48 @@ using sc_core::sc_module;
 using sc_core::sc_module_name;
 using sc_core::sc_time;
 
+// What the traced core did in one phase (only recorded for the core a VCD shows).
+struct CoreDelta {
+  int64_t events_in = 0, events_out = 0, synaptic_ops = 0, sram_words = 0;
+};
+
 // Work of one phase: busy cycles per neurocore and of the mesh, and the barrier cost.
 struct PhaseLoad {
   std::string kind;
   std::string op;
   int stage = 0;                     // 0: embedding, 1..L: layers, L + 1: final norm and lm_head
-  std::vector<int64_t> core_cycles;  // per neurocore
+  std::vector<int64_t> core_cycles;  // per neurocore: busy cycles (0: the phase does not use it)
   int64_t mesh_cycles = 0;
+  int64_t event_cycles = 0;          // events phases: the flit-level network and FIFO model's span
   int64_t barrier_cycles = 1;
+  std::vector<std::pair<int, int64_t>> link_flits;  // directed links the phase uses, flits on each
+  CoreDelta traced;                  // the VCD core's activity in this phase
+  int kind_code = 0;
   int64_t cycles() const {           // the phase lasts as long as its slowest unit, then a barrier
-    int64_t m = mesh_cycles;
+    int64_t m = std::max(mesh_cycles, event_cycles);
     for (int64_t c : core_cycles) m = std::max(m, c);
     return m + barrier_cycles;
+  }
+};
+
+// One flow's multicast tree in the order a flit walks it (parents before children).
+struct FlowTree {
+  int src = -1;                                   // neurocore (the host's attach core for host flows)
+  std::vector<std::array<int, 3>> links;          // {link id, from core, to core}
+};
+
+// An event of the running events phase, as the probe saw it.
+struct PhaseEvent {
+  int src = 0, flow = -1;
+  int64_t ready = 0;                              // cycle its code is quantized (code index + 1)
+  std::size_t d0 = 0, d1 = 0;                     // its deliveries: [d0, d1) of PhaseEvents::dsts
+};
+struct PhaseEvents {
+  std::vector<PhaseEvent> events;
+  std::vector<std::pair<int, int64_t>> dsts;      // {neurocore, accumulate cycles for all its tiles}
+  void clear() {
+    events.clear();
+    dsts.clear();
   }
 };
 
@@ -44,8 +77,18 @@ struct PhaseLoad {
 struct Neurocore : sc_module {
   sc_time free_at = sc_core::SC_ZERO_TIME;
   int64_t busy_total = 0;
+  // Its interfaces, as signals (written at phase boundaries; traced into a VCD on request).
+  sc_core::sc_signal<bool> busy_o{"busy_o"};
+  sc_core::sc_signal<int> phase_kind_o{"phase_kind_o"};  // 0 idle, 1 inject ... 7 readback (docs/chip-model.md)
+  sc_core::sc_signal<sc_dt::int64> token_o{"token_o"};
+  sc_core::sc_signal<sc_dt::int64> events_in_total_o{"events_in_total_o"};
+  sc_core::sc_signal<sc_dt::int64> events_out_total_o{"events_out_total_o"};
+  sc_core::sc_signal<sc_dt::int64> synaptic_ops_total_o{"synaptic_ops_total_o"};
+  sc_core::sc_signal<sc_dt::int64> sram_words_total_o{"sram_words_total_o"};
+  sc_core::sc_signal<sc_dt::int64> busy_cycles_total_o{"busy_cycles_total_o"};
   explicit Neurocore(sc_module_name name) : sc_module(name) {}
 };
+
 
 class SystemCModel;
 
@@ -78,14 +121,15 @@ struct Host : sc_module {
   }
 };
 
-class SystemCModel final : public SystemCBackend {
+class SystemCModel final : public SystemCBackend, public EventProbe {
  public:
-  explicit SystemCModel(const arch::Image& image) {
+  SystemCModel(const arch::Image& image, EventProbe* user_probe, const SystemCOptions& opt)
+      : user_probe_(user_probe), vcd_core_(opt.vcd_core) {
     ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
     // A fresh simulation context: SystemC allows no new modules once a simulation has run.
     ctx_ = new sc_core::sc_simcontext();  // never deleted: SystemC offers no safe teardown
     activate();
-    func_ = make_functional_backend(image, [this](const PhaseInfo& info, const Counters& c) { on_phase(info, c); });
+    func_ = make_functional_backend(image, [this](const PhaseInfo& info, const Counters& c) { on_phase(info, c); }, this);
     chip_ = *func_->chip();
     if (chip_.multichip.chips_x * chip_.multichip.chips_y > 1)
       throw Error(fmt::format("{}: chip '{}' has {} x {} chips; the SystemC model does not model chip-to-chip links yet "
@@ -96,6 +140,25 @@ class SystemCModel final : public SystemCBackend {
     timing_.core_busy_cycles.assign(n, 0);
     period_ = sc_time(1.0 / chip_.clock_hz, sc_core::SC_SEC);
     for (std::size_t c = 0; c < n; ++c) cores_.push_back(std::make_unique<Neurocore>(fmt::format("core_{}", c).c_str()));
+    if (vcd_core_ >= 0) {
+      if (vcd_core_ >= static_cast<int>(n))
+        throw Error(fmt::format("vcd: core {} outside the chip's {} neurocores", vcd_core_, n));
+      // sc_create_vcd_trace_file appends ".vcd" to the name it is given.
+      std::string base = opt.vcd_path;
+      if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0) base.resize(base.size() - 4);
+      vcd_ = sc_core::sc_create_vcd_trace_file(base.c_str());
+      vcd_->set_time_unit(1.0, sc_core::SC_PS);
+      Neurocore& nc = *cores_[static_cast<std::size_t>(vcd_core_)];
+      const std::string pre = fmt::format("core_{}.", vcd_core_);
+      sc_core::sc_trace(vcd_, nc.busy_o, pre + "busy_o");
+      sc_core::sc_trace(vcd_, nc.phase_kind_o, pre + "phase_kind_o");
+      sc_core::sc_trace(vcd_, nc.token_o, pre + "token_o");
+      sc_core::sc_trace(vcd_, nc.events_in_total_o, pre + "events_in_total_o");
+      sc_core::sc_trace(vcd_, nc.events_out_total_o, pre + "events_out_total_o");
+      sc_core::sc_trace(vcd_, nc.synaptic_ops_total_o, pre + "synaptic_ops_total_o");
+      sc_core::sc_trace(vcd_, nc.sram_words_total_o, pre + "sram_words_total_o");
+      sc_core::sc_trace(vcd_, nc.busy_cycles_total_o, pre + "busy_cycles_total_o");
+    }
     const nlohmann::json& m = image.manifest();
     layers_ = m.at("model").at("config").at("num_hidden_layers").get<int>();
     // Stages 0..L+1, joined by FIFOs of depth 2 (a stage may finish one token ahead).
@@ -126,6 +189,37 @@ class SystemCModel final : public SystemCBackend {
       cur = std::max(cur, depth);
     }
     for (std::size_t c = 0; c < n; ++c) host_hops_ = std::max(host_hops_, dist(static_cast<int>(c), -2));
+    // Flow trees, parents before children (breadth first from the source), for the flit model.
+    const int host_core = static_cast<int>(chip_.host.attach_y * gw + chip_.host.attach_x);
+    for (const auto& f : m.at("flows")) {
+      FlowTree tr;
+      tr.src = f.at("src").get<int>() == -2 ? host_core : f.at("src").get<int>();
+      std::vector<std::pair<int, int>> pending;
+      for (const auto& l : f.at("links")) pending.emplace_back(l.at(0).get<int>(), l.at(1).get<int>());
+      std::vector<int> frontier{tr.src};
+      while (!pending.empty() && !frontier.empty()) {
+        std::vector<int> next;
+        for (int u : frontier)
+          for (auto it = pending.begin(); it != pending.end();) {
+            if (it->first != u) {
+              ++it;
+              continue;
+            }
+            tr.links.push_back({link_of(it->first, it->second), it->first, it->second});
+            next.push_back(it->second);
+            it = pending.erase(it);
+          }
+        frontier = std::move(next);
+      }
+      if (!pending.empty())
+        throw Error(fmt::format("{}: image program: flows[{}].links: not a tree rooted at the flow's source", image.path(),
+                                trees_.size()));
+      trees_.push_back(std::move(tr));
+    }
+    event_flits_ = arch::packet_flits(arch::event_packet_bits(std::max<int64_t>(1, static_cast<int64_t>(trees_.size()))),
+                                      chip_.noc.link_width_bits);
+    timing_.event_flits = event_flits_;
+    link_until_.assign(4 * n, 0);
     last_ = func_->counters();
     sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaborate; processes wait for their events
   }
@@ -138,6 +232,12 @@ class SystemCModel final : public SystemCBackend {
   const arch::EnergyTable* energy_table() const override { return func_->energy_table(); }
   const Timing& timing() const override { return timing_; }
   void record_spans(bool on) override { timing_.record_spans = on; }
+  void close_waveform() override {
+    if (vcd_ == nullptr) return;
+    activate();
+    sc_core::sc_close_vcd_trace_file(vcd_);
+    vcd_ = nullptr;
+  }
 
   void begin_prefill() override { prefill_ = true; }
   void end_prefill() override {
@@ -154,6 +254,26 @@ class SystemCModel final : public SystemCBackend {
     if (!prefill_) simulate();  // generation: the next token depends on this one's logits
   }
 
+  // EventProbe: collects the events of the running events phase for the flit-level model, and
+  // passes every call on to the caller's probe (event traces).
+  void event_out(const PhaseInfo& phase, int core, int flow, int64_t channel, int8_t q, int64_t code_index) override {
+    ev_.events.push_back({core, flow, code_index + 1, ev_.dsts.size(), ev_.dsts.size()});
+    if (user_probe_ != nullptr) user_probe_->event_out(phase, core, flow, channel, q, code_index);
+  }
+  void event_in(const PhaseInfo& phase, int core, int tile, int64_t channel, int8_t q, const arch::EventCost& cost,
+                int64_t lane_cycles) override {
+    PhaseEvent& e = ev_.events.back();
+    if (e.d1 > e.d0 && ev_.dsts.back().first == core) ev_.dsts.back().second += lane_cycles;  // next tile, same core
+    else {
+      ev_.dsts.emplace_back(core, lane_cycles);
+      e.d1 = ev_.dsts.size();
+    }
+    if (user_probe_ != nullptr) user_probe_->event_in(phase, core, tile, channel, q, cost, lane_cycles);
+  }
+  void accumulators(const PhaseInfo& phase, int core, int tile, const int32_t* acc, int64_t rows) override {
+    if (user_probe_ != nullptr) user_probe_->accumulators(phase, core, tile, acc, rows);
+  }
+
   // Stage `st` of token `t`: its phases in order, each waiting for the neurocores it uses.
   void run_stage(int st, int64_t t) {
     for (const PhaseLoad& p : loads_.at(t)) {
@@ -167,14 +287,40 @@ class SystemCModel final : public SystemCBackend {
         if (start <= sc_core::sc_time_stamp()) break;
         sc_core::wait(start - sc_core::sc_time_stamp());
       }
-      const int64_t cyc = p.cycles();
+      // Links: traffic of phases running on other stages still queued on a link this phase uses
+      // delays this phase by as much (the link serves flits in order, one per cycle).
+      const auto now_cycle = static_cast<int64_t>(sc_core::sc_time_stamp() / period_ + 0.5);
+      int64_t link_wait = 0;
+      for (const auto& [l, flits] : p.link_flits) link_wait = std::max(link_wait, link_until_[static_cast<std::size_t>(l)] - now_cycle);
+      for (const auto& [l, flits] : p.link_flits) {
+        int64_t& until = link_until_[static_cast<std::size_t>(l)];
+        until = std::max(until, now_cycle + link_wait) + flits;
+      }
+      const int64_t cyc = p.cycles() + link_wait;
+      timing_.link_wait_cycles += link_wait;
       for (std::size_t c = 0; c < cores_.size(); ++c)
         if (p.core_cycles[c] > 0) {
           cores_[c]->free_at = sc_core::sc_time_stamp() + period_ * static_cast<double>(cyc);
           cores_[c]->busy_total += p.core_cycles[c];
         }
       const auto start_cycle = static_cast<int64_t>(sc_core::sc_time_stamp() / period_ + 0.5);
+      Neurocore* traced = vcd_core_ >= 0 && p.core_cycles[static_cast<std::size_t>(vcd_core_)] > 0
+                              ? cores_[static_cast<std::size_t>(vcd_core_)].get() : nullptr;
+      if (traced != nullptr) {
+        traced->busy_o.write(true);
+        traced->phase_kind_o.write(p.kind_code);
+        traced->token_o.write(t);
+      }
       sc_core::wait(period_ * static_cast<double>(cyc));
+      if (traced != nullptr) {
+        traced->busy_o.write(false);
+        traced->phase_kind_o.write(0);
+        traced->events_in_total_o.write(traced->events_in_total_o.read() + p.traced.events_in);
+        traced->events_out_total_o.write(traced->events_out_total_o.read() + p.traced.events_out);
+        traced->synaptic_ops_total_o.write(traced->synaptic_ops_total_o.read() + p.traced.synaptic_ops);
+        traced->sram_words_total_o.write(traced->sram_words_total_o.read() + p.traced.sram_words);
+        traced->busy_cycles_total_o.write(traced->busy_cycles_total_o.read() + p.core_cycles[static_cast<std::size_t>(vcd_core_)]);
+      }
       timing_.phase_kind_cycles[p.kind] += cyc;
       if (timing_.record_spans) timing_.spans.push_back({st, t, p.kind, p.op, start_cycle, start_cycle + cyc});
     }
@@ -201,6 +347,98 @@ class SystemCModel final : public SystemCBackend {
   }
 
   int64_t hop_cycles() const { return chip_.noc.router_latency_cycles + chip_.noc.link_latency_cycles; }
+
+  int link_of(int a, int b) const {
+    const int64_t gw = chip_.mesh_width * chip_.multichip.chips_x;
+    const int64_t ax = a % gw, ay = a / gw, bx = b % gw, by = b / gw;
+    const int dir = by == ay && bx == ax + 1 ? 0 : by == ay && bx == ax - 1 ? 1 : bx == ax && by == ay + 1 ? 2
+                    : bx == ax && by == ay - 1 ? 3 : -1;
+    if (dir < 0) throw Error(fmt::format("image program: a flow link joins cores {} and {}, which are not neighbours", a, b));
+    return 4 * a + dir;
+  }
+
+  // The flit-level model of one events phase (docs/chip-model.md, "Events phases"), cycles from
+  // the phase's start: each source core quantizes one code per cycle and injects each event's
+  // packet (event_flits_ flits) when its code is ready and its injection port is free; the packet
+  // walks its flow's multicast tree, each router adding router_latency_cycles and each link
+  // moving one flit per cycle (flits queue for a busy link) with link_latency_cycles; a link
+  // sends only while the next router's input buffer (buffer_depth_flits) has room, and a buffer
+  // slot frees when the flit has left on every output of its fork (credit-based backpressure);
+  // at a destination the event waits for room in the neurocore's input FIFO (input_fifo_depth
+  // events; the flit holds its router buffer meanwhile) and for the lane array, which spends the
+  // event's accumulate cycles on each of the core's tiles. Returns the cycle the last unit is
+  // done; adds to timing_.fifo_stall_cycles and link_queue_cycles.
+  int64_t events_phase_cycles(const std::vector<int64_t>& codes_per_core) {
+    const int64_t R = chip_.noc.router_latency_cycles, Lk = chip_.noc.link_latency_cycles, F = event_flits_;
+    const auto B = static_cast<std::size_t>(std::max<int64_t>(1, chip_.noc.buffer_depth_flits / F));
+    const auto D = static_cast<std::size_t>(std::max<int64_t>(1, chip_.core.input_fifo_depth));
+    const std::size_t n = cores_.size();
+    std::vector<int64_t> src_free(n, 0), core_free(n, 0), node_t(n, 0), leave(n, 0);
+    std::vector<std::deque<int64_t>> fifo_starts(n);
+    std::map<int, int64_t> link_free;
+    std::map<int, std::deque<int64_t>> link_credits;
+    std::vector<int64_t> inj(ev_.events.size());
+    for (std::size_t i = 0; i < ev_.events.size(); ++i) {
+      const PhaseEvent& e = ev_.events[i];
+      int64_t& port = src_free[static_cast<std::size_t>(e.src)];
+      inj[i] = std::max(e.ready, port);
+      port = inj[i] + F;
+    }
+    std::vector<std::size_t> order(ev_.events.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return inj[a] < inj[b]; });
+    int64_t end = 0;
+    std::vector<int64_t> dep;
+    for (std::size_t i : order) {
+      const PhaseEvent& e = ev_.events[i];
+      const FlowTree* tree = e.flow >= 0 ? &trees_[static_cast<std::size_t>(e.flow)] : nullptr;
+      const auto src = static_cast<std::size_t>(e.src);
+      node_t[src] = inj[i];
+      dep.clear();
+      if (tree != nullptr)
+        for (const auto& [l, u, v] : tree->links) {
+          int64_t d = node_t[static_cast<std::size_t>(u)] + R;
+          int64_t& lf = link_free[l];
+          if (lf > d) timing_.link_queue_cycles += lf - d;
+          d = std::max(d, lf);
+          std::deque<int64_t>& cr = link_credits[l];
+          if (cr.size() >= B) d = std::max(d, cr[cr.size() - B]);  // the B-th previous flit has left the next buffer
+          lf = d + F;
+          node_t[static_cast<std::size_t>(v)] = d + Lk + F;
+          leave[static_cast<std::size_t>(v)] = node_t[static_cast<std::size_t>(v)];
+          dep.push_back(d);
+        }
+      for (std::size_t k = e.d0; k < e.d1; ++k) {
+        const auto d = static_cast<std::size_t>(ev_.dsts[k].first);
+        const int64_t arrive = (d == src ? inj[i] : node_t[d]) + R;
+        std::deque<int64_t>& fs = fifo_starts[d];
+        int64_t in_fifo = arrive;
+        if (fs.size() >= D) in_fifo = std::max(in_fifo, fs[fs.size() - D]);  // a FIFO slot frees when an event starts
+        timing_.fifo_stall_cycles += in_fifo - arrive;
+        const int64_t start = std::max(in_fifo, core_free[d]);
+        core_free[d] = start + ev_.dsts[k].second;
+        fs.push_back(start);
+        if (fs.size() > D) fs.pop_front();
+        leave[d] = std::max(leave[d], in_fifo);
+        end = std::max(end, core_free[d]);
+      }
+      // The flit leaves each router's buffer when every branch of its fork has taken it.
+      if (tree != nullptr) {
+        for (std::size_t j = 0; j < tree->links.size(); ++j) {
+          const auto u = static_cast<std::size_t>(tree->links[j][1]);
+          if (u != src) leave[u] = std::max(leave[u], dep[j]);
+        }
+        for (const auto& [l, u, v] : tree->links) {
+          std::deque<int64_t>& cr = link_credits[l];
+          cr.push_back(leave[static_cast<std::size_t>(v)]);
+          if (cr.size() > B) cr.pop_front();
+        }
+      }
+      end = std::max(end, inj[i] + F);
+    }
+    for (std::size_t c = 0; c < n; ++c) end = std::max(end, codes_per_core[c]);
+    return end;
+  }
 
   // Makes this model's simulation context the current one (each model has its own, so several
   // models can live in one process and run in turn).
@@ -234,14 +472,31 @@ class SystemCModel final : public SystemCBackend {
       p.core_cycles[c] = cyc;
     }
     int64_t busiest = 0;
-    for (std::size_t l = 0; l < now.link_flits.size(); ++l)
-      busiest = std::max(busiest, now.link_flits[l] - last_.link_flits[l]);
+    for (std::size_t l = 0; l < now.link_flits.size(); ++l) {
+      const int64_t f = now.link_flits[l] - last_.link_flits[l];
+      busiest = std::max(busiest, f);
+      if (f > 0) p.link_flits.emplace_back(static_cast<int>(l), f);
+    }
+    if (info.kind == "events") {
+      std::vector<int64_t> codes(n, 0);
+      for (std::size_t c = 0; c < n; ++c) codes[c] = now.per_core[c].codes - last_.per_core[c].codes;
+      p.event_cycles = events_phase_cycles(codes);
+      int64_t dram_extra = 0;  // tiles in DRAM: the stream's latency and transfer on top
+      for (std::size_t c = 0; c < n; ++c) {
+        const int64_t dram = now.per_core[c].dram_words - last_.per_core[c].dram_words;
+        if (dram > 0)
+          dram_extra = std::max(dram_extra, chip_.dram.latency_cycles + (dram * port + chip_.dram.bandwidth_bits_per_cycle - 1) /
+                                                                            chip_.dram.bandwidth_bits_per_cycle);
+      }
+      p.event_cycles += dram_extra;
+    }
+    ev_.clear();
     const std::string flow_kind = info.kind == "events" ? "events"
                                   : info.kind == "inject" ? "inject"
                                   : info.kind == "readback" ? "readback" : "values";
     const auto d = depth_.find({info.op, flow_kind});
     const int64_t depth = d == depth_.end() ? 0 : d->second;
-    p.mesh_cycles = busiest + depth * hop_cycles();
+    p.mesh_cycles = info.kind == "events" ? 0 : busiest + depth * hop_cycles();
     if (info.kind == "inject" || info.kind == "readback") {
       // The host link: every value of the phase crosses it.
       const int64_t flits = now.flits - last_.flits;
@@ -249,11 +504,27 @@ class SystemCModel final : public SystemCBackend {
       p.mesh_cycles = std::max(p.mesh_cycles, (flits * chip_.noc.link_width_bits + bw - 1) / bw + depth * hop_cycles());
     }
     if (info.kind == "reduce") p.barrier_cycles += 2 * host_hops_ * hop_cycles();  // partials up, result down
+    static const char* const kKinds[] = {"inject", "reduce", "normalize", "events", "requantize", "elementwise", "readback"};
+    for (int k = 0; k < 7; ++k)
+      if (info.kind == kKinds[k]) p.kind_code = k + 1;
+    if (vcd_core_ >= 0) {
+      const UnitCounters& a = now.per_core[static_cast<std::size_t>(vcd_core_)];
+      const UnitCounters& b = last_.per_core[static_cast<std::size_t>(vcd_core_)];
+      p.traced = {a.events_in - b.events_in, a.events_out - b.events_out, a.synaptic_ops - b.synaptic_ops,
+                  a.sram_words - b.sram_words};
+    }
     current_.push_back(std::move(p));
     last_ = now;
   }
 
   sc_core::sc_simcontext* ctx_ = nullptr;
+  EventProbe* user_probe_ = nullptr;
+  int vcd_core_ = -1;
+  sc_core::sc_trace_file* vcd_ = nullptr;
+  std::vector<FlowTree> trees_;
+  PhaseEvents ev_;
+  int64_t event_flits_ = 1;
+  std::vector<int64_t> link_until_;  // per directed link: the cycle its queued traffic is sent
   std::unique_ptr<Backend> func_;
   arch::ChipDescription chip_;
   Timing timing_;
@@ -335,8 +606,9 @@ class CrossChecked final : public Backend {
 
 }  // namespace
 
-std::unique_ptr<SystemCBackend> make_systemc_backend(const arch::Image& image) {
-  return std::make_unique<SystemCModel>(image);
+std::unique_ptr<SystemCBackend> make_systemc_backend(const arch::Image& image, EventProbe* probe,
+                                                     const SystemCOptions& options) {
+  return std::make_unique<SystemCModel>(image, probe, options);
 }
 
 std::unique_ptr<Backend> cross_checked(std::unique_ptr<Backend> dut, std::unique_ptr<Backend> reference) {

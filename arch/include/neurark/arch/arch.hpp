@@ -7,11 +7,13 @@
 // mesh, validated strictly, docs/chip-format.md), the layout of ternary weight memories and what
 // an input event does to the accumulators (weight_memory.hpp), the chip image container
 // (image.hpp, docs/image-format.md), strict JSON helpers (json_util.hpp) and the one error type
-// (error.hpp). The event/flit and energy-table formats will live here too.
+// (error.hpp), the energy table (energy.hpp) and the event packet and routing-table port masks of
+// the network-on-chip (noc.hpp).
 #pragma once
 
 #include "neurark/arch/chip.hpp"
 #include "neurark/arch/error.hpp"
 #include "neurark/arch/image.hpp"
+#include "neurark/arch/noc.hpp"
 #include "neurark/arch/numerics.hpp"
 #include "neurark/arch/weight_memory.hpp"

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -15,11 +17,15 @@ namespace neurark::reports {
 // Writes report.json, report.md and report.html into `dir` (created; must not exist or be
 // empty). Everything goes to a temporary folder next to `dir` that is renamed at the end, so a
 // failure leaves nothing. `report` follows docs/report-format.md. Throws neurark::Error.
-void write_run_report(const std::string& dir, const nlohmann::json& report);
+// `extra_files`: {existing file, name in the folder} moved into the folder with the report.
+void write_run_report(const std::string& dir, const nlohmann::json& report,
+                      const std::vector<std::pair<std::string, std::string>>& extra_files = {});
 
-// The three plots as standalone SVG documents (also embedded in report.html).
+// The plots as standalone SVG documents (also embedded in report.html).
 std::string svg_energy_breakdown(const nlohmann::json& report);
 std::string svg_mesh_utilization(const nlohmann::json& report);
+// Per-core energy per token as a heat map, per-link load (flits/token) as line widths.
+std::string svg_mesh_energy_links(const nlohmann::json& report);
 std::string svg_latency_per_token(const nlohmann::json& report);
 
 }  // namespace neurark::reports

@@ -82,6 +82,10 @@ class Backend : public models::LanguageModel {
   std::vector<int32_t> scratch_logits_;
 };
 
+// Activity between two snapshots of the same backend's counters: a - b, every field (totals,
+// per core, per link). Throws std::invalid_argument if the per-core or per-link sizes differ.
+Counters counters_delta(const Counters& a, const Counters& b);
+
 // The actions behind a backend's counters (docs/energy-model.md): synaptic operations and
 // skips, accumulator updates (one per synaptic operation), SRAM words, neuron ops (plus one per
 // activation code quantized), LUT reads,
@@ -89,6 +93,9 @@ class Backend : public models::LanguageModel {
 // flit-hops: every flit passes one router more than links), flit-hops, DRAM bits. No leakage:
 // `core_cycles` is left to timed backends.
 arch::ActionCounts action_counts(const Counters& c, const arch::ChipDescription& chip);
+// The actions of one neurocore (its UnitCounters; activation codes are its `codes`): the same
+// rules without the network (router and link actions belong to links, see the run report).
+arch::ActionCounts core_action_counts(const UnitCounters& u, const arch::ChipDescription& chip);
 
 // The integer reference behind the backend interface (name "int"; no per-core counters).
 std::unique_ptr<Backend> make_int_backend(const models::HGRNBitWeights& weights);

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "neurark/arch/image.hpp"
+#include "neurark/arch/weight_memory.hpp"
 #include "neurark/sim/backend.hpp"
 
 namespace neurark::sim {
@@ -30,13 +31,34 @@ struct PhaseInfo {
   int op = -1;
   std::string op_name;
   int layer = -1;
+  int64_t token = 0;  // tokens stepped before this one since the backend was built
 };
 // Called after every phase of every token with the backend's cumulative counters.
 using PhaseObserver = std::function<void(const PhaseInfo&, const Counters&)>;
 
+// Sees every event of an events phase, as it happens (event traces, the SystemC model's
+// network timing). Calls come in the interpreter's order: for each source core (segment order)
+// and each channel in it, event_out then one event_in per tile of the BitLinear; after the
+// events phase, accumulators() once per tile in the requantize phase, before requantization.
+struct EventProbe {
+  virtual ~EventProbe() = default;
+  // Event (input channel `channel` of the BitLinear, non-zero code q) quantized on `core` and
+  // sent on flow `flow` (the image's flows[] index; -1 if every tile is on `core`); its code
+  // was the `code_index`-th (from 0) the core quantized in this phase.
+  virtual void event_out(const PhaseInfo& phase, int core, int flow, int64_t channel, int8_t q, int64_t code_index) = 0;
+  // The event reached tile `tile` on `core`: what arch::accumulate_event cost there, and the
+  // accumulate cycles charged (max(ceil(synaptic ops / lanes), SRAM words)).
+  virtual void event_in(const PhaseInfo& phase, int core, int tile, int64_t channel, int8_t q,
+                        const arch::EventCost& cost, int64_t lane_cycles) = 0;
+  // The tile's int32 accumulators [rows] after all events of the token, before requantization.
+  virtual void accumulators(const PhaseInfo& phase, int core, int tile, const int32_t* acc, int64_t rows) = 0;
+};
+
 // Builds the functional backend from an opened image. Throws neurark::Error naming the image
 // and the manifest field for a program it cannot run (unknown op, segment out of range, weight
 // memory of the wrong size, a sigmoid LUT that differs from this build's arch/).
-std::unique_ptr<Backend> make_functional_backend(const arch::Image& image, PhaseObserver observer = {});
+// `probe`, if given, must outlive the backend.
+std::unique_ptr<Backend> make_functional_backend(const arch::Image& image, PhaseObserver observer = {},
+                                                 EventProbe* probe = nullptr);
 
 }  // namespace neurark::sim

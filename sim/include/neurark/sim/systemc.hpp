@@ -32,6 +32,7 @@
 
 #include "neurark/arch/image.hpp"
 #include "neurark/sim/backend.hpp"
+#include "neurark/sim/functional.hpp"
 
 namespace neurark::sim {
 
@@ -49,6 +50,10 @@ struct Timing {
   std::vector<int64_t> token_cycles;          // per token
   std::vector<int64_t> core_busy_cycles;      // per neurocore, all tokens
   std::map<std::string, int64_t> phase_kind_cycles;  // "events" -> cycles spent in events phases
+  int64_t event_flits = 1;         // flits per event packet (arch/noc.hpp)
+  int64_t link_queue_cycles = 0;   // events phases: flit-cycles spent waiting for a busy link
+  int64_t fifo_stall_cycles = 0;   // events phases: event-cycles waiting for room in an input FIFO
+  int64_t link_wait_cycles = 0;    // phases delayed by other stages' traffic on their links
   bool record_spans = false;                  // set to fill `spans`
   std::vector<PhaseSpan> spans;
 };
@@ -63,11 +68,23 @@ class SystemCBackend : public Backend {
   // Records a PhaseSpan per stage, token and phase in timing().spans from now on.
   virtual void record_spans(bool on) = 0;
   virtual void end_prefill() = 0;
+  // Closes the VCD waveform (SystemCOptions::vcd_core), flushing it; no-op without one.
+  virtual void close_waveform() = 0;
+};
+
+struct SystemCOptions {
+  // A VCD waveform of one neurocore's interfaces (busy, phase kind, token, running totals of
+  // events in / out, synaptic ops, SRAM words, busy cycles), changing at phase boundaries, in
+  // picoseconds at the chip clock: `vcd_path` (".vcd" is appended if missing).
+  int vcd_core = -1;
+  std::string vcd_path;
 };
 
 // Builds the SystemC model of the image's chip (a fresh SystemC simulation context; one model
 // runs at a time per process). Throws neurark::Error as make_functional_backend does.
-std::unique_ptr<SystemCBackend> make_systemc_backend(const arch::Image& image);
+// `probe`, if given (e.g. a CoreEventRecorder), sees every event and must outlive the model.
+std::unique_ptr<SystemCBackend> make_systemc_backend(const arch::Image& image, EventProbe* probe = nullptr,
+                                                     const SystemCOptions& options = {});
 
 // A backend checked against a reference on every token: logits, the residual stream after every
 // layer and every BitLinear's event stream must be equal, else neurark::Error names the first

@@ -1,0 +1,53 @@
+// neurark/arch/noc.hpp: what travels on the mesh network-on-chip, and how a router forwards it.
+//
+// The one definition of the event packet and the routing-table port masks shared by the
+// compiler (which writes routing tables into the image, docs/image-format.md), the functional
+// and SystemC backends (which count and time flits) and the RTL router (rtl/noc/, compared with
+// these functions in its harness). docs/chip-model.md, "Network-on-chip", describes the flow
+// control the SystemC model and the RTL router assume: table-driven multicast (the tables follow
+// dimension-ordered XY trees), credit-based backpressure with `noc.buffer_depth_flits` per input
+// port, one flit per cycle per output link, `noc.router_latency_cycles` per router.
+#pragma once
+
+#include <cstdint>
+
+namespace neurark::arch {
+
+// Routing-table port mask bits (image `routing[].entries[][1]`): a router forwards a flit of a
+// flow to every port whose bit is set.
+enum PortBit : uint8_t {
+  kPortEast = 1,    // +x
+  kPortWest = 2,    // -x
+  kPortSouth = 4,   // +y
+  kPortNorth = 8,   // -y
+  kPortLocal = 16,  // this neurocore (or the host, at its attach point)
+};
+constexpr int kPorts = 5;  // east, west, south, north, local: index = bit position
+
+// Bits of the flow field: enough for `flows` flow indices (at least 1). Throws
+// std::invalid_argument if flows < 1 or flows > 2^24.
+int flow_id_bits(int64_t flows);
+
+// An event packet (one input event of a BitLinear, multicast along its flow's tree), LSB first:
+//   [7:0]   q, the int8 activation code (two's complement)
+//   [23:8]  channel, the BitLinear input index k (< 2^16)
+//   [23 + flow_id_bits : 24]  flow, the index of the flow in the image's `flows`
+int64_t event_packet_bits(int64_t flows);
+// Packs / unpacks an event packet. pack_event throws std::invalid_argument if channel is
+// outside [0, 2^16) or flow outside [0, 2^40).
+uint64_t pack_event(int64_t flow, int64_t channel, int8_t q);
+struct EventPacket {
+  int64_t flow = 0;
+  int64_t channel = 0;
+  int8_t q = 0;
+};
+EventPacket unpack_event(uint64_t packet);
+
+// Flits a packet of `bits` takes on links `link_width_bits` wide (>= 1 each).
+int64_t packet_flits(int64_t bits, int64_t link_width_bits);
+
+// A value packet (second operands, embeddings, logits): one header flit (flow, first channel,
+// count) then `values` int32 values packed into flits: 1 + ceil(32 values / link_width_bits).
+int64_t value_packet_flits(int64_t values, int64_t link_width_bits);
+
+}  // namespace neurark::arch

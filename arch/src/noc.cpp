@@ -1,0 +1,41 @@
+// Event packets and routing-table port masks: see neurark/arch/noc.hpp.
+#include "neurark/arch/noc.hpp"
+
+#include <stdexcept>
+
+#include "neurark/arch/numerics.hpp"
+
+namespace neurark::arch {
+
+int flow_id_bits(int64_t flows) {
+  if (flows < 1 || flows > (int64_t{1} << 24)) throw std::invalid_argument("flow_id_bits: flows must be in [1, 2^24]");
+  return flows == 1 ? 1 : bit_length(static_cast<uint64_t>(flows - 1));
+}
+
+int64_t event_packet_bits(int64_t flows) { return 24 + flow_id_bits(flows); }
+
+uint64_t pack_event(int64_t flow, int64_t channel, int8_t q) {
+  if (channel < 0 || channel >= (int64_t{1} << 16)) throw std::invalid_argument("pack_event: channel outside [0, 2^16)");
+  if (flow < 0 || flow >= (int64_t{1} << 40)) throw std::invalid_argument("pack_event: flow outside [0, 2^40)");
+  return (static_cast<uint64_t>(flow) << 24) | (static_cast<uint64_t>(channel) << 8) | static_cast<uint8_t>(q);
+}
+
+EventPacket unpack_event(uint64_t packet) {
+  EventPacket e;
+  e.q = static_cast<int8_t>(static_cast<uint8_t>(packet & 0xFF));
+  e.channel = static_cast<int64_t>((packet >> 8) & 0xFFFF);
+  e.flow = static_cast<int64_t>(packet >> 24);
+  return e;
+}
+
+int64_t packet_flits(int64_t bits, int64_t link_width_bits) {
+  if (bits < 1 || link_width_bits < 1) throw std::invalid_argument("packet_flits: bits and link width must be >= 1");
+  return (bits + link_width_bits - 1) / link_width_bits;
+}
+
+int64_t value_packet_flits(int64_t values, int64_t link_width_bits) {
+  if (values < 0 || link_width_bits < 1) throw std::invalid_argument("value_packet_flits: bad arguments");
+  return 1 + (values * 32 + link_width_bits - 1) / link_width_bits;
+}
+
+}  // namespace neurark::arch

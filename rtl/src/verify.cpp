@@ -1,0 +1,15 @@
+// The list of RTL block harnesses (neurark/rtl/verify.hpp). Each area (rtl/<area>/) defines a
+// function returning its harnesses; this file concatenates them in a fixed order.
+#include "neurark/rtl/verify.hpp"
+
+namespace neurark::rtl {
+
+const std::vector<BlockHarness>& block_harnesses() {
+  static const std::vector<BlockHarness> all = [] {
+    std::vector<BlockHarness> v;
+    return v;
+  }();
+  return all;
+}
+
+}  // namespace neurark::rtl
