@@ -222,6 +222,20 @@ TEST_CASE("compile, inspect and eval --backend func: the image runs with the int
   const auto act = nlohmann::json::parse(a.out).at("activity");
   CHECK(act.at("events_per_token") == nlohmann::json::parse(c.out).at("activity").at("events_per_token"));
   CHECK(act.at("flit_hops_per_token").get<double>() > 0);
+  // An image with the checkpoint it came from: the SystemC model checked against int on every
+  // token; alone, unchecked; with another checkpoint, refused.
+  const Run sc = run_cli("eval --backend systemc --image " + image + " --model " + model + text, tmp);
+  REQUIRE(sc.exit_code == 0);
+  const auto scj = nlohmann::json::parse(sc.out);
+  CHECK(scj.at("bpb").get<double>() == bpb);
+  CHECK(scj.at("activity").at("tokens_cross_checked") == scj.at("bytes"));  // one token fed per byte predicted
+  const Run alone = run_cli("eval --backend systemc --image " + image + text, tmp);
+  REQUIRE(alone.exit_code == 0);
+  CHECK(nlohmann::json::parse(alone.out).at("activity").at("tokens_cross_checked") == 0);
+  const Run other = run_cli("eval --backend systemc --image " + image + " --model " + neurark::test::source_dir() +
+                                "/tests/fixtures/tiny" + text, tmp);
+  CHECK(other.exit_code == 1);
+  CHECK_THAT(other.err, Catch::Contains("vocab_size is 20, but the image") && Catch::Contains("was compiled for vocab_size = 256"));
   // Generation through the image is the int backend's, byte for byte.
   const Run g1 = run_cli("generate --backend func --image " + image + " --prompt ROMEO: --max-new-tokens 40", tmp);
   const Run g2 = run_cli("generate --backend int --model " + model + " --prompt ROMEO: --max-new-tokens 40", tmp);

@@ -136,13 +136,28 @@ std::unique_ptr<nm::LanguageModel> open_model(const ModelSource& src, ns::System
     throw Error(fmt::format("--backend {}: give exactly one of --image IMAGE (a compiled chip image) or --chip FILE "
                             "(with --model: compile on the fly)", src.backend));
   if (!src.image_path.empty()) {
-    if (!src.model_dir.empty())
-      throw Error("--model: not used with --image (the image carries the model); drop one of them");
-    auto lm = chip_backend_from(nc::Image::open(src.image_path), src, timing);
+    const nc::Image img = nc::Image::open(src.image_path);
+    std::unique_ptr<ns::Backend> lm = chip_backend_from(img, src, timing);
     if (lm->vocab_size() != 256) {
       nm::HGRNBitConfig c;
       c.vocab_size = lm->vocab_size();
       warn_if_not_byte_level(c, src.image_path);
+    }
+    // With --model, the checkpoint the image was compiled from is the reference: every token is
+    // checked against the integer reference (NVDLA-style cross-check mode); alone, the image runs
+    // unchecked.
+    if (!src.model_dir.empty()) {
+      const nm::HGRNBitWeights w = nm::HGRNBitWeights::load(src.model_dir);
+      const nlohmann::json& ic = img.manifest().at("model").at("config");
+      for (const auto& [key, value] : {std::pair<const char*, int64_t>{"vocab_size", w.config.vocab_size},
+                                       {"hidden_size", w.config.hidden_size},
+                                       {"num_hidden_layers", w.config.num_hidden_layers},
+                                       {"intermediate_size", w.config.intermediate_size}})
+        if (ic.at(key).get<int64_t>() != value)
+          throw Error(fmt::format("--model {}: {} is {}, but the image {} was compiled for {} = {}; give the checkpoint the "
+                                  "image was compiled from", src.model_dir, key, value, src.image_path, key,
+                                  ic.at(key).get<int64_t>()));
+      lm = ns::cross_checked(std::move(lm), ns::make_int_backend(w));
     }
     return lm;
   }
@@ -208,7 +223,8 @@ int cmd_eval(const ModelSource& src, const std::string& text_path, int64_t max_b
                 {"sram_words_per_token", static_cast<double>(c.total.sram_words) / t},
                 {"neuron_ops_per_token", static_cast<double>(c.total.neuron_ops) / t},
                 {"values_moved_per_token", static_cast<double>(c.total.values_out) / t},
-                {"flit_hops_per_token", static_cast<double>(c.flit_hops) / t}};
+                {"flit_hops_per_token", static_cast<double>(c.flit_hops) / t},
+                {"tokens_cross_checked", sback->tokens_cross_checked()}};
     if (sback->energy_table() != nullptr && sback->chip() != nullptr) {
       // Dynamic energy from the action counts (Accelergy style); no leakage without time.
       const nc::EnergyBreakdown e =
@@ -271,7 +287,8 @@ int cmd_eval(const ModelSource& src, const std::string& text_path, int64_t max_b
                                "after the other){}\n",
                                activity["cycles_per_token"].get<double>(), activity["tokens_per_s_chip"].get<double>(),
                                sback->chip()->clock_hz / 1e6,
-                               src.image_path.empty() ? "; cross-checked against int on every token" : "");
+                               src.image_path.empty() || !src.model_dir.empty() ? "; cross-checked against int on every token"
+                                                                                 : "; not cross-checked (add --model to check)");
     if (activity.contains("dynamic_energy_per_token_pj")) {
       std::vector<std::pair<double, std::string>> parts;
       for (const auto& [action, pj] : activity["dynamic_energy_breakdown_pj_per_token"].items())
@@ -746,24 +763,26 @@ int main(int argc, char** argv) {
       "(cycle-approximate SystemC chip model): the chip backends run --image, or compile --model for --chip on the "
       "fly (systemc is then checked against int on every token)";
   auto* gen = app.add_subcommand("generate", "Generate text from a prompt");
-  gen->add_option("--model", model_dir, "Checkpoint folder (config.json + *.safetensors)");
+  gen->add_option("--model", model_dir, "Checkpoint folder (config.json + *.safetensors); with --image, the reference "
+                                        "every token is checked against");
   gen->add_option("--prompt", prompt, "Prompt text (bytes are tokens)")->required();
   gen->add_option("--max-new-tokens", max_new, "Tokens to generate (0 to 10^7)")->capture_default_str();
   gen->add_option("--backend", backend, backend_help)
       ->check(CLI::IsMember({"float", "int", "func", "systemc"}))->capture_default_str();
   gen->add_option("--chip", chip_path, "func: chip description to compile the model for");
-  gen->add_option("--image", image_path, "func: chip image to run (from neurark compile)");
+  gen->add_option("--image", image_path, "func, systemc: chip image to run (from neurark compile)");
   gen->add_option("--temperature", temperature, "0 = greedy; > 0 samples from softmax(logits / T)")
       ->capture_default_str();
   gen->add_option("--seed", seed, "Sampling seed, 0 to 2^63-1 (same seed, same text)")->check(kSeedText)->capture_default_str();
 
   auto* ev = app.add_subcommand("eval", "Bits per byte of a text file, recurrent state carried throughout");
-  ev->add_option("--model", model_dir, "Checkpoint folder (config.json + *.safetensors)");
+  ev->add_option("--model", model_dir, "Checkpoint folder (config.json + *.safetensors); with --image, the reference "
+                                        "every token is checked against");
   ev->add_option("--text", text_path, "Text file (bytes are tokens)")->required();
   ev->add_option("--backend", backend, backend_help)->check(CLI::IsMember({"float", "int", "func", "systemc"}))
       ->capture_default_str();
   ev->add_option("--chip", chip_path, "func: chip description to compile the model for");
-  ev->add_option("--image", image_path, "func: chip image to run (from neurark compile)");
+  ev->add_option("--image", image_path, "func, systemc: chip image to run (from neurark compile)");
   ev->add_option("--max-bytes", max_bytes, "Evaluate only the first N bytes (0 = all)")->capture_default_str();
   ev->add_flag("--json", json, "Print one JSON object {bpb, bytes, tokens_per_s, ...}");
   ev->add_flag("--progress", progress, "Show progress on stderr even when it is not a terminal");
