@@ -423,3 +423,36 @@ TEST_CASE("run: bad --record-core and --vcd values are refused before any work",
   CHECK_THAT(r.err, Catch::Contains("--vcd 4,0: outside the 4 x 4 mesh"));
   CHECK_FALSE(fs::exists(tmp.file("r")));
 }
+
+TEST_CASE("run --backend func: untimed, checked on every token, dynamic energy adding up", "[cli]") {
+  neurark_test::TempDir tmp;
+  const std::string src = neurark::test::source_dir();
+  const std::string out = tmp.file("report");
+  const std::string base = "run --model " + neurark::test::default_model_dir() + " --chip " + src +
+                           "/arch/chips/default-4x4.yaml --prompt 'ROMEO: ' --max-new-tokens 6 --backend func";
+  const Run r = run_cli(base + " --out " + out, tmp);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("func backend: untimed") && Catch::Contains("checked     12 tokens"));
+  const auto j = nlohmann::json::parse(slurp(out + "/report.json"));
+  CHECK(j.at("timed") == false);
+  CHECK(j.at("tokens_per_s").is_null());
+  CHECK(j.at("power_w").is_null());
+  CHECK(j.at("cross_check").at("tokens_compared") == 12);
+  CHECK(j.at("energy_breakdown_j").at("leakage_core_cycle") == 0.0);
+  double parts = j.at("network").at("energy_j").get<double>();
+  for (const auto& c : j.at("per_core")) parts += c.at("energy_j").get<double>();
+  CHECK(parts == Approx(j.at("energy_j").get<double>()).epsilon(1e-9));
+  CHECK_THAT(slurp(out + "/report.md"), Catch::Contains("untimed"));
+  // The systemc run of the same tokens counts the same work: equal dynamic energy per action.
+  const Run s = run_cli("run --model " + neurark::test::default_model_dir() + " --chip " + src +
+                            "/arch/chips/default-4x4.yaml --prompt 'ROMEO: ' --max-new-tokens 6 --out " + tmp.file("sc"),
+                        tmp);
+  REQUIRE(s.exit_code == 0);
+  const auto k = nlohmann::json::parse(slurp(tmp.file("sc") + "/report.json"));
+  for (const auto& [action, v] : j.at("energy_breakdown_j").items())
+    if (action != "leakage_core_cycle") CHECK(v.get<double>() == Approx(k.at("energy_breakdown_j").at(action).get<double>()).epsilon(1e-12));
+  // Time needs the timed backend.
+  const Run bad = run_cli(base + " --vcd 1,1 --out " + tmp.file("r2"), tmp);
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.err, Catch::Contains("--vcd: needs --backend systemc"));
+}

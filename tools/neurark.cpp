@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -37,6 +38,7 @@
 #include "neurark/arch/chip.hpp"
 #include "neurark/arch/error.hpp"
 #include "neurark/arch/image.hpp"
+#include "neurark/arch/noc.hpp"
 #include "neurark/compiler/inspect.hpp"
 #include "neurark/compiler/passes.hpp"
 #include "neurark/models/checkpoint.hpp"
@@ -106,6 +108,8 @@ struct ModelSource {
   // run only: an event probe built once the image is open (--record-core), SystemC options (--vcd).
   std::function<ns::EventProbe*(const nc::Image&)> probe_for = {};
   ns::SystemCOptions systemc = {};
+  bool check_func = false;  // also check --backend func compiled from --model against int (run)
+  std::function<void(const nc::Image&)> on_image = {};  // sees the image before it runs (run)
 };
 
 // The chip backends (func, systemc) run an image; the systemc model compiled from --model is
@@ -114,6 +118,7 @@ bool chip_backend(const std::string& b) { return b == "func" || b == "systemc"; 
 
 std::unique_ptr<ns::Backend> chip_backend_from(const nc::Image& img, const ModelSource& src,
                                                ns::SystemCBackend** timing) {
+  if (src.on_image) src.on_image(img);
   ns::EventProbe* probe = src.probe_for ? src.probe_for(img) : nullptr;
   if (src.backend == "func") return ns::make_functional_backend(img, {}, probe);
   auto sc = ns::make_systemc_backend(img, probe, src.systemc);
@@ -182,7 +187,8 @@ std::unique_ptr<nm::LanguageModel> open_model(const ModelSource& src, ns::System
     fs::remove(tmp, ec);
     throw;
   }
-  if (src.backend == "systemc") lm = ns::cross_checked(std::move(lm), ns::make_int_backend(nm::HGRNBitWeights::load(src.model_dir)));
+  if (src.backend == "systemc" || src.check_func)
+    lm = ns::cross_checked(std::move(lm), ns::make_int_backend(nm::HGRNBitWeights::load(src.model_dir)));
   return lm;
 }
 
@@ -531,6 +537,12 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
   std::cerr << fmt::format("run: compiling {} for {} ...\n", model_dir, chip_path);
   ns::SystemCBackend* timing = nullptr;
   ModelSource src{model_dir, backend, chip_path, ""};
+  src.check_func = true;
+  int64_t flows = 0;
+  src.on_image = [&flows](const nc::Image& img) { flows = static_cast<int64_t>(img.manifest().at("flows").size()); };
+  const bool timed = backend == "systemc";
+  if (!timed && !trace_out.empty()) throw Error("--trace-out: needs --backend systemc (the func backend has no time)");
+  if (!timed && !vcd_core.empty()) throw Error("--vcd: needs --backend systemc (the func backend has no time)");
   // Side files (event trace, waveform) are written next to the report's temporary folder and
   // moved into the report folder with it.
   const fs::path side = fs::temp_directory_path() / fmt::format("neurark-run-{}", ::getpid());
@@ -565,7 +577,7 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
   }
   auto lm = open_model(src, &timing);
   auto* be = dynamic_cast<ns::Backend*>(lm.get());
-  if (be == nullptr || be->chip() == nullptr || timing == nullptr) throw std::logic_error("run: not a timed chip backend");
+  if (be == nullptr || be->chip() == nullptr || (timed && timing == nullptr)) throw std::logic_error("run: not a chip backend");
   const nc::ChipDescription& chip = *be->chip();
   std::vector<int32_t> toks;
   for (unsigned char c : prompt) toks.push_back(c);
@@ -573,9 +585,9 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
   // The prompt is known: it flows through the layer pipeline with several tokens in flight.
   std::vector<float> logits;
   if (!trace_out.empty()) timing->record_spans(true);
-  timing->begin_prefill();
+  if (timed) timing->begin_prefill();
   for (int32_t t : toks) lm->step(t, logits);
-  timing->end_prefill();
+  if (timed) timing->end_prefill();
   const ns::Counters at_prefill = be->counters();
   // Generation: greedy (argmax, lowest index on ties), each token fed back when chosen.
   std::string generated;
@@ -588,7 +600,7 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
   std::cerr << "\n";
   // The last generated token was chosen but not fed: counters and cycles cover prompt + (N - 1).
   const ns::Counters& end = be->counters();
-  if (static_cast<int64_t>(timing->timing().token_cycles.size()) != end.tokens)
+  if (timed && static_cast<int64_t>(timing->timing().token_cycles.size()) != end.tokens)
     throw std::logic_error(fmt::format("run: {} tokens fed but {} timed", end.tokens, timing->timing().token_cycles.size()));
   const auto np = static_cast<int64_t>(toks.size());
   const int64_t ng = end.tokens - np;  // generated tokens fed back through the model
@@ -644,6 +656,8 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
   for (int64_t c : cyc) latency.push_back(static_cast<double>(c) / clock);
   const double gen_cpt = ng > 0 ? static_cast<double>(gen_cycles) / static_cast<double>(ng) : 0.0;
   const double pre_cpt = np > 0 ? static_cast<double>(prefill_cycles) / static_cast<double>(np) : 0.0;
+  // Time figures exist only for the timed (SystemC) backend: null otherwise.
+  const auto when_timed = [&](double v) { return timed ? nlohmann::json(v) : nlohmann::json(nullptr); };
   nlohmann::json report = {
       {"format", "neurark-run-report"}, {"version", 1}, {"run_id", run_id}, {"backend", backend},
       {"model", model_dir}, {"prompt_tokens", np}, {"generated_text", generated},
@@ -651,31 +665,34 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
                 {"clock_hz", clock}, {"technology_node_nm", chip.technology_node_nm},
                 {"energy_table", table != nullptr ? table->name : ""}}},
       {"tokens", end.tokens},
-      {"cycles_per_token", gen_cpt},
-      {"tokens_per_s", gen_cpt > 0 ? clock / gen_cpt : 0.0},
+      {"timed", timed},
+      {"cycles_per_token", when_timed(gen_cpt)},
+      {"tokens_per_s", when_timed(gen_cpt > 0 ? clock / gen_cpt : 0.0)},
       {"energy_per_token_j", e_gen.total_pj * 1e-12 / gen_tokens},
-      {"prefill_tokens_per_s", pre_cpt > 0 ? clock / pre_cpt : 0.0},
+      {"prefill_tokens_per_s", when_timed(pre_cpt > 0 ? clock / pre_cpt : 0.0)},
       {"prefill_energy_per_token_j", np > 0 ? e_pre.total_pj * 1e-12 / static_cast<double>(np) : 0.0},
-      {"time_to_first_token_s", static_cast<double>(prefill_cycles) / clock},
-      {"latency_per_token_s", gen_cpt / clock},
-      {"power_w", all_cycles > 0 ? (e_pre.total_pj + e_gen.total_pj) * 1e-12 / (static_cast<double>(all_cycles) / clock) : 0.0},
+      {"time_to_first_token_s", when_timed(static_cast<double>(prefill_cycles) / clock)},
+      {"latency_per_token_s", when_timed(gen_cpt / clock)},
+      {"power_w", when_timed(all_cycles > 0 ? (e_pre.total_pj + e_gen.total_pj) * 1e-12 / (static_cast<double>(all_cycles) / clock) : 0.0)},
       {"sops_per_token", static_cast<double>(end.total.synaptic_ops) / t},
       {"events_per_token", static_cast<double>(end.total.events_out) / t},
       {"activation_sparsity", 1.0 - static_cast<double>(end.total.events_out) / static_cast<double>(end.activation_codes)},
       {"weight_sparsity", static_cast<double>(end.total.synaptic_skips) /
                               static_cast<double>(std::max<int64_t>(1, end.total.synaptic_skips + end.total.synaptic_ops))},
       {"energy_breakdown_j", breakdown},
-      {"prefill", {{"tokens", np}, {"cycles", prefill_cycles}, {"tokens_per_s", pre_cpt > 0 ? clock / pre_cpt : 0.0},
+      {"prefill", {{"tokens", np}, {"cycles", when_timed(static_cast<double>(prefill_cycles))},
+                   {"tokens_per_s", when_timed(pre_cpt > 0 ? clock / pre_cpt : 0.0)},
                    {"energy_per_token_j", np > 0 ? e_pre.total_pj * 1e-12 / static_cast<double>(np) : 0.0},
-                   {"pipelined", true}}},
-      {"generation", {{"tokens", ng}, {"cycles", gen_cycles}, {"tokens_per_s", gen_cpt > 0 ? clock / gen_cpt : 0.0},
+                   {"pipelined", timed}}},
+      {"generation", {{"tokens", ng}, {"cycles", when_timed(static_cast<double>(gen_cycles))},
+                      {"tokens_per_s", when_timed(gen_cpt > 0 ? clock / gen_cpt : 0.0)},
                       {"energy_per_token_j", e_gen.total_pj * 1e-12 / gen_tokens}}},
       {"per_core", per_core},
       {"per_link", per_link},
-      {"network", {{"event_flits", timing->timing().event_flits},
-                   {"link_queue_cycles", timing->timing().link_queue_cycles},
-                   {"fifo_stall_cycles", timing->timing().fifo_stall_cycles},
-                   {"cross_stage_link_wait_cycles", timing->timing().link_wait_cycles},
+      {"network", {{"event_flits", nc::packet_flits(nc::event_packet_bits(std::max<int64_t>(1, flows)), chip.noc.link_width_bits)},
+                   {"link_queue_cycles", timed ? nlohmann::json(timing->timing().link_queue_cycles) : nlohmann::json(nullptr)},
+                   {"fifo_stall_cycles", timed ? nlohmann::json(timing->timing().fifo_stall_cycles) : nlohmann::json(nullptr)},
+                   {"cross_stage_link_wait_cycles", timed ? nlohmann::json(timing->timing().link_wait_cycles) : nlohmann::json(nullptr)},
                    // the router each flit enters the mesh through (per_link prices the routers it crosses)
                    {"injection_energy_j", injection_j},
                    {"energy_j", injection_j + links_j}}},
@@ -684,7 +701,7 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
       {"cross_check", {{"reference", "int"}, {"tokens_compared", be->tokens_cross_checked()},
                        {"mismatches", 0}}}};  // a mismatch stops the run before any report is written
   if (recorder) recorder->finish();
-  timing->close_waveform();
+  if (timed) timing->close_waveform();
   neurark::reports::write_run_report(out, report, extra_files);
   if (!trace_out.empty()) {
     // Chrome / Perfetto trace (JSON "X" events, microseconds at the chip clock): one track per
@@ -706,6 +723,21 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
                              events.size(), trace_out);
   }
   std::cout << prompt << generated << "\n\n";
+  if (!timed) {
+    std::cout << fmt::format(
+        "chip        {} ({} x {} neurocores, {} nm); func backend: untimed, dynamic energy only\n"
+        "prefill     {} tokens: {:.3f} µJ/token dynamic\n"
+        "generation  {} tokens: {:.3f} µJ/token dynamic\n"
+        "per token   {:.0f} synaptic ops, {:.0f} events; activation sparsity {:.1f} %, weight sparsity {:.1f} %\n"
+        "checked     {} tokens against the integer reference, 0 mismatches\n"
+        "report      {}/report.html (and report.json, report.md)\n",
+        chip.name, gw, chip.mesh_height * chip.multichip.chips_y, chip.technology_node_nm, np,
+        report["prefill_energy_per_token_j"].get<double>() * 1e6, ng, report["energy_per_token_j"].get<double>() * 1e6,
+        report["sops_per_token"].get<double>(), report["events_per_token"].get<double>(),
+        100 * report["activation_sparsity"].get<double>(), 100 * report["weight_sparsity"].get<double>(),
+        report["cross_check"]["tokens_compared"].get<int64_t>(), out);
+    return 0;
+  }
   std::cout << fmt::format(
       "chip        {} ({} x {} neurocores, {:.0f} MHz, {} nm)\n"
       "prefill     {} tokens: {:.1f} tokens/s, {:.3f} µJ/token, time to first token {:.3f} ms (layers pipelined)\n"
@@ -827,8 +859,9 @@ int main(int argc, char** argv) {
                   "X,Y: record every event entering and leaving that neurocore into the report folder "
                   "(events-core-X-Y.jsonl, traces/README.md)");
   run->add_option("--vcd", run_vcd, "X,Y: write a VCD waveform of that neurocore's interfaces into the report folder (core-X-Y.vcd)");
-  run->add_option("--backend", run_backend, "systemc (timed, checked against int on every token)")
-      ->check(CLI::IsMember({"systemc"}))->capture_default_str();
+  run->add_option("--backend", run_backend, "systemc (timed) or func (untimed: counts and dynamic energy); both checked "
+                                             "against int on every token")
+      ->check(CLI::IsMember({"systemc", "func"}))->capture_default_str();
 
   std::string config_path, out_dir, dtype = "BF16";
   auto* syn = app.add_subcommand("synth-checkpoint",

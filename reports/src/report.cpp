@@ -188,14 +188,34 @@ void write_run_report(const std::string& dir, const json& r, const std::vector<s
         r.at("cross_check").at("reference").get<std::string>(), r.at("cross_check").at("tokens_compared").get<int64_t>(),
         r.at("cross_check").at("mismatches").get<int64_t>(),
         json(r.at("generated_text").get<std::string>()).dump(-1, ' ', false, json::error_handler_t::replace));
+    if (r.contains("timed") && !r.at("timed").get<bool>()) {
+      // An untimed backend: no rates, latencies or power, and energy without leakage.
+      md = fmt::format(
+          "# neurark run {}\n\nModel `{}` on chip `{}` ({} x {} neurocores), backend `{}` (untimed: counts and dynamic "
+          "energy only; `--backend systemc` gives time, tokens/s and leakage).\n\n"
+          "| | prompt (prefill) | generation |\n|---|---|---|\n"
+          "| tokens | {} | {} |\n| dynamic energy per token | {:.3f} µJ | {:.3f} µJ |\n\n"
+          "Per token: {:.0f} synaptic operations, {:.0f} events; activation sparsity {:.1f} %, weight sparsity {:.1f} %.\n"
+          "Cross-check against `{}`: {} tokens compared, {} mismatches.\n\n"
+          "Generated text (JSON string): {}\n",
+          r.at("run_id").get<std::string>(), r.at("model").get<std::string>(), r.at("chip").at("name").get<std::string>(),
+          r.at("chip").at("mesh")[0].get<int64_t>(), r.at("chip").at("mesh")[1].get<int64_t>(), r.at("backend").get<std::string>(),
+          p.at("tokens").get<int64_t>(), g.at("tokens").get<int64_t>(), num(p, "energy_per_token_j") * 1e6,
+          num(g, "energy_per_token_j") * 1e6, num(r, "sops_per_token"), num(r, "events_per_token"),
+          100 * num(r, "activation_sparsity"), 100 * num(r, "weight_sparsity"),
+          r.at("cross_check").at("reference").get<std::string>(), r.at("cross_check").at("tokens_compared").get<int64_t>(),
+          r.at("cross_check").at("mismatches").get<int64_t>(),
+          json(r.at("generated_text").get<std::string>()).dump(-1, ' ', false, json::error_handler_t::replace));
+    }
     write_file(tmp / "report.md", md);
     std::string html = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>neurark run " + esc(r.at("run_id").get<std::string>()) +
                        "</title><style>body{font-family:sans-serif;max-width:900px;margin:2em auto}table{border-collapse:collapse}"
                        "td,th{border:1px solid #ccc;padding:4px 8px}</style></head><body>";
     html += "<pre style=\"white-space:pre-wrap\">" + esc(md) + "</pre>";
     html += "<h2>Energy</h2>" + svg_energy_breakdown(r);
-    html += "<h2>Mesh</h2>" + svg_mesh_utilization(r) + svg_mesh_energy_links(r);
-    html += "<h2>Latency</h2>" + svg_latency_per_token(r);
+    const bool timed = !r.contains("timed") || r.at("timed").get<bool>();
+    html += "<h2>Mesh</h2>" + (timed ? svg_mesh_utilization(r) : std::string()) + svg_mesh_energy_links(r);
+    if (timed) html += "<h2>Latency</h2>" + svg_latency_per_token(r);
     html += "</body></html>\n";
     write_file(tmp / "report.html", html);
     for (const auto& [from, name] : extra_files) {
