@@ -28,6 +28,22 @@ using sc_core::sc_module;
 using sc_core::sc_module_name;
 using sc_core::sc_time;
 
+// A mesh router: its four output links (east, west, south, north; index = link id % 4), each
+// with the cycle it is free again and the credit record of the next router's input buffer
+// (the cycles the last flits sent left that buffer). The flit-level model of an events phase
+// (SystemCModel::events_phase_cycles) drives it; times are cycles from the phase's start, so
+// the state is cleared at every phase. Counts the flits it sends over the whole run.
+struct Router : sc_module {
+  std::array<int64_t, 4> link_free{};
+  std::array<std::deque<int64_t>, 4> credits;
+  int64_t flits_sent = 0;
+  explicit Router(sc_module_name name) : sc_module(name) {}
+  void clear_phase() {
+    link_free.fill(0);
+    for (auto& c : credits) c.clear();
+  }
+};
+
 // What the traced core did in one phase (only recorded for the core a VCD shows).
 struct CoreDelta {
   int64_t events_in = 0, events_out = 0, synaptic_ops = 0, sram_words = 0;
@@ -139,7 +155,10 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     const auto n = static_cast<std::size_t>(chip_.total_cores());
     timing_.core_busy_cycles.assign(n, 0);
     period_ = sc_time(1.0 / chip_.clock_hz, sc_core::SC_SEC);
-    for (std::size_t c = 0; c < n; ++c) cores_.push_back(std::make_unique<Neurocore>(fmt::format("core_{}", c).c_str()));
+    for (std::size_t c = 0; c < n; ++c) {
+      cores_.push_back(std::make_unique<Neurocore>(fmt::format("core_{}", c).c_str()));
+      routers_.push_back(std::make_unique<Router>(fmt::format("router_{}", c).c_str()));
+    }
     if (vcd_core_ >= 0) {
       if (vcd_core_ >= static_cast<int>(n))
         throw Error(fmt::format("vcd: core {} outside the chip's {} neurocores", vcd_core_, n));
@@ -375,8 +394,7 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     const std::size_t n = cores_.size();
     std::vector<int64_t> src_free(n, 0), core_free(n, 0), node_t(n, 0), leave(n, 0);
     std::vector<std::deque<int64_t>> fifo_starts(n);
-    std::map<int, int64_t> link_free;
-    std::map<int, std::deque<int64_t>> link_credits;
+    for (auto& r : routers_) r->clear_phase();
     std::vector<int64_t> inj(ev_.events.size());
     for (std::size_t i = 0; i < ev_.events.size(); ++i) {
       const PhaseEvent& e = ev_.events[i];
@@ -398,10 +416,12 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
       if (tree != nullptr)
         for (const auto& [l, u, v] : tree->links) {
           int64_t d = node_t[static_cast<std::size_t>(u)] + R;
-          int64_t& lf = link_free[l];
+          Router& rt = *routers_[static_cast<std::size_t>(l / 4)];
+          int64_t& lf = rt.link_free[static_cast<std::size_t>(l % 4)];
           if (lf > d) timing_.link_queue_cycles += lf - d;
           d = std::max(d, lf);
-          std::deque<int64_t>& cr = link_credits[l];
+          std::deque<int64_t>& cr = rt.credits[static_cast<std::size_t>(l % 4)];
+          rt.flits_sent += F;
           if (cr.size() >= B) d = std::max(d, cr[cr.size() - B]);  // the B-th previous flit has left the next buffer
           lf = d + F;
           node_t[static_cast<std::size_t>(v)] = d + Lk + F;
@@ -429,7 +449,7 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
           if (u != src) leave[u] = std::max(leave[u], dep[j]);
         }
         for (const auto& [l, u, v] : tree->links) {
-          std::deque<int64_t>& cr = link_credits[l];
+          std::deque<int64_t>& cr = routers_[static_cast<std::size_t>(l / 4)]->credits[static_cast<std::size_t>(l % 4)];
           cr.push_back(leave[static_cast<std::size_t>(v)]);
           if (cr.size() > B) cr.pop_front();
         }
@@ -531,6 +551,7 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
   sc_time period_;
   int layers_ = 0;
   std::vector<std::unique_ptr<Neurocore>> cores_;
+  std::vector<std::unique_ptr<Router>> routers_;
   std::vector<std::unique_ptr<sc_core::sc_fifo<int64_t>>> fifos_;
   std::vector<std::unique_ptr<Stage>> stages_;
   std::unique_ptr<Host> host_;

@@ -1,27 +1,25 @@
-// neurark/sim/systemc.hpp: the cycle-approximate SystemC chip model (first version).
+// neurark/sim/systemc.hpp: the cycle-approximate SystemC chip model.
 //
 // A SystemC 2.3.4 model of the chip an image was compiled for (docs/chip-model.md): one
-// Neurocore module per core (a resource a phase occupies), one Stage thread per pipeline stage
-// (the embedding, each layer, the output head) joined by FIFOs of depth 2, and a Host thread that
-// injects tokens. The values are computed by the functional image interpreter (the one
-// interpreter of an image, functional.hpp), run phase by phase; after each phase the model
-// charges cycles for the work done in it (temporal decoupling: units advance in phase-sized
-// quanta):
-//   neurocore  events phase: max(activation codes quantized here, accumulate cycles), where a
-//              delivered event costs max(ceil(synaptic ops / lanes), SRAM words) (lanes and the
-//              SRAM port work in parallel), plus DRAM latency + words x port bits / DRAM
-//              bandwidth for tiles in DRAM; other phases: one neuron-unit channel operation per
-//              cycle (normalize, requantize, element-wise, and in reduce the products and, for
-//              a BitLinear input, v x norm and v^2);
-//   mesh       the busiest directed link's flits (one flit per cycle per link) plus the phase's
-//              deepest route x (router + link latency); inject / readback: also the host link,
-//              flits x link width / host bits per cycle;
-//   controller reductions: a round trip from the farthest core to the host's attach point, then
-//              one barrier cycle per phase.
-// A phase lasts as long as its slowest unit and starts when every neurocore it uses is free.
-// A known prompt (begin_prefill / end_prefill) flows through the stages with several tokens in
-// flight; generated tokens go one at a time. Token cycles are the intervals between tokens
-// leaving the last stage. Multichip designs are refused (chip-to-chip links are not modelled).
+// Neurocore module per core (a resource a phase occupies, with its interface signals), one
+// Router module per mesh node (output links and the credits of the next input buffers), one
+// Stage thread per pipeline stage (the embedding, each layer, the output head) joined by FIFOs
+// of depth 2, and a Host thread that injects tokens. Values are computed by the functional
+// image interpreter (functional.hpp), phase by phase; the model times each phase from the work
+// done in it (temporal decoupling: units advance in phase-sized quanta, no per-cycle clock):
+//   events phases  a flit-level model: sources quantize one code per cycle and inject event
+//                  packets; packets walk their flow's XY multicast tree, router_latency_cycles
+//                  per router, one flit per cycle per link (queueing), credit backpressure from
+//                  buffer_depth_flits input buffers; destinations wait for an input-FIFO slot
+//                  (input_fifo_depth) and the lane array (max(ceil(SOPs / lanes), SRAM words)
+//                  per tile); tiles in DRAM add its latency and transfer;
+//   other phases   one neuron-unit channel operation per cycle per core; the mesh: the busiest
+//                  link's flits plus the deepest route x (router + link latency); the host link
+//                  for inject / readback; a controller round trip for reductions; a barrier cycle.
+// A phase starts when every neurocore it uses is free, and waits for other stages' traffic
+// still queued on its links. A known prompt (begin_prefill / end_prefill) flows through the
+// stages with several tokens in flight; generated tokens go one at a time. Token cycles are
+// the intervals between tokens leaving the last stage. Multichip designs are refused.
 #pragma once
 
 #include <cstdint>
