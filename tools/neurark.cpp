@@ -50,6 +50,9 @@
 #include "neurark/sim/functional.hpp"
 #include "neurark/reports/report.hpp"
 #include "neurark/sim/systemc.hpp"
+#ifdef NEURARK_HAVE_RTL
+#include "neurark/rtl/verify.hpp"
+#endif
 
 namespace {
 
@@ -756,6 +759,49 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
   return 0;
 }
 
+// verify-rtl: every RTL block harness (or one), with its vector sources; exit 1 on a mismatch.
+int cmd_verify_rtl(const std::string& block, const std::string& trace, int64_t vectors, uint64_t seed, bool json,
+                   const std::string& fst) {
+#ifndef NEURARK_HAVE_RTL
+  (void)block, (void)trace, (void)vectors, (void)seed, (void)json, (void)fst;
+  throw Error("verify-rtl: this build has no RTL harnesses (configure with -DNEURARK_BUILD_RTL=ON; needs Verilator)");
+#else
+  namespace nr = neurark::rtl;
+  if (vectors < 1 || vectors > 100000000) throw Error(fmt::format("--vectors: {} is out of range, expected 1 to 10^8", vectors));
+  if (!trace.empty() && !std::filesystem::is_regular_file(trace))
+    throw Error(fmt::format("--trace {}: not a readable file (an event trace: neurark run --record-core X,Y)", trace));
+  const auto& all = nr::block_harnesses();
+  std::string names;
+  for (const auto& h : all) names += (names.empty() ? "" : ", ") + h.name;
+  if (!block.empty() && std::none_of(all.begin(), all.end(), [&](const nr::BlockHarness& h) { return h.name == block; }))
+    throw Error(fmt::format("--block {}: no such block; the blocks are {}", block, names));
+  nr::VerifyOptions opt;
+  opt.seed = seed;
+  opt.vectors = vectors;
+  opt.trace_path = trace;
+  opt.fst_path = fst;
+  nlohmann::json out = nlohmann::json::array();
+  int64_t bad = 0;
+  if (!json) std::cout << fmt::format("{:<16} {:<44} {:>10} {:>10} {:>12}\n", "block", "source", "vectors", "mismatches", "cycles");
+  for (const auto& h : all) {
+    if (!block.empty() && h.name != block) continue;
+    std::cerr << fmt::format("verify-rtl: {} ...\n", h.name);
+    for (const nr::BlockResult& r : h.run(opt)) {
+      bad += r.mismatches;
+      out.push_back({{"block", r.block}, {"source", r.source}, {"vectors", r.vectors}, {"mismatches", r.mismatches},
+                     {"cycles", r.cycles}, {"first_mismatch", r.first_mismatch}});
+      if (!json) {
+        std::cout << fmt::format("{:<16} {:<44} {:>10} {:>10} {:>12}\n", r.block, r.source, r.vectors, r.mismatches, r.cycles);
+        if (!r.first_mismatch.empty()) std::cout << "  first mismatch: " << r.first_mismatch << "\n";
+      }
+    }
+  }
+  if (json) std::cout << nlohmann::json{{"seed", seed}, {"vectors_per_block", vectors}, {"results", out}, {"mismatches", bad}}.dump(2) << "\n";
+  else std::cout << fmt::format("{} mismatches (seed {})\n", bad, seed);
+  return bad == 0 ? 0 : 1;
+#endif
+}
+
 // Seeds are integers from 0 to 2^63 - 1, checked on the text (the parser would clamp larger ones).
 const CLI::Validator kSeedText(
     [](std::string& s) -> std::string {
@@ -863,6 +909,18 @@ int main(int argc, char** argv) {
                                              "against int on every token")
       ->check(CLI::IsMember({"systemc", "func"}))->capture_default_str();
 
+  std::string vr_block, vr_trace, vr_fst;
+  int64_t vr_vectors = 10000;
+  uint64_t vr_seed = 1;
+  auto* vrtl = app.add_subcommand("verify-rtl", "Run the RTL block harnesses (Verilator) against arch/: per block, vectors "
+                                                "compared, mismatches, cycles; exit 1 on any mismatch");
+  vrtl->add_option("--block", vr_block, "Only this block (default: all)");
+  vrtl->add_option("--trace", vr_trace, "Also replay this event trace (neurark run --record-core; traces/README.md)");
+  vrtl->add_option("--vectors", vr_vectors, "Random vectors per block")->capture_default_str();
+  vrtl->add_option("--seed", vr_seed, "Seed of the random vectors, 0 to 2^63-1")->check(kSeedText)->capture_default_str();
+  vrtl->add_option("--fst", vr_fst, "Write an FST waveform of the block(s) here");
+  vrtl->add_flag("--json", json, "Print the results as one JSON object");
+
   std::string config_path, out_dir, dtype = "BF16";
   auto* syn = app.add_subcommand("synth-checkpoint",
                                  "Write an HF checkpoint with random weights of realistic statistics");
@@ -893,6 +951,7 @@ int main(int argc, char** argv) {
       return cmd_run(run_model, run_chip, run_prompt, run->count("--prompt") > 0, run_trace, run_new, run_out, run_backend,
                      run_trace_out, run_record_core, run_vcd);
     if (*syn) return cmd_synth(config_path, out_dir, seed, dtype);
+    if (*vrtl) return cmd_verify_rtl(vr_block, vr_trace, vr_vectors, vr_seed, json, vr_fst);
     if (*fit) return cmd_fit(model_dir, chip_path, json);
   } catch (const Error& e) {
     std::cout.flush();
