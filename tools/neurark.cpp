@@ -589,7 +589,12 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
   std::vector<float> logits;
   if (!trace_out.empty()) timing->record_spans(true);
   if (timed) timing->begin_prefill();
-  for (int32_t t : toks) lm->step(t, logits);
+  for (std::size_t i = 0; i < toks.size(); ++i) {
+    lm->step(toks[i], logits);
+    if ((i + 1) % 100 == 0 || i + 1 == toks.size())
+      std::cerr << fmt::format("\rrun: {}/{} prompt tokens computed and checked", i + 1, toks.size()) << std::flush;
+  }
+  std::cerr << (timed ? ", timing the pipeline ...\n" : "\n");
   if (timed) timing->end_prefill();
   const ns::Counters at_prefill = be->counters();
   // Generation: greedy (argmax, lowest index on ties), each token fed back when chosen.
