@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <algorithm>
 #include <functional>
+#include <map>
 
 #include "neurark/arch/chip.hpp"
 #include "neurark/arch/energy.hpp"
@@ -276,4 +277,75 @@ TEST_CASE("network: shallower buffers, narrower or slower links never make a run
   CHECK(c_narrow > c_base);
   CHECK(narrow.link_wait_cycles > base.link_wait_cycles);     // stages queue behind each other's 4-flit events
   CHECK(c_slow > c_base);
+}
+
+namespace {
+
+// A software neurocore for the co-simulation hook: arch::accumulate_event on its own copy of the
+// weights, a fixed number of cycles per event; `skew` corrupts one accumulator.
+class FakeCore final : public sim::CoreCosim {
+ public:
+  FakeCore(int64_t cycles, int32_t skew) : cycles_(cycles), skew_(skew) {}
+  std::string name() const override { return "fake"; }
+  void load_tile(int tile, const std::vector<uint8_t>& memory, int64_t rows, int64_t k) override {
+    tiles_[tile] = {memory, rows, k, std::vector<int32_t>(static_cast<std::size_t>(rows), 0)};
+  }
+  std::vector<int64_t> run_events(int tile, const std::vector<std::pair<int64_t, int8_t>>& events) override {
+    Tile& t = tiles_.at(tile);
+    for (const auto& [k, q] : events)
+      arch::accumulate_event(arch::WeightEncoding::kPacked2, t.mem.data(), static_cast<int64_t>(t.mem.size()), t.rows, t.k, 16,
+                             64, k, q, t.acc.data());
+    return std::vector<int64_t>(events.size(), cycles_);
+  }
+  std::vector<int32_t> take_accumulators(int tile) override {
+    Tile& t = tiles_.at(tile);
+    std::vector<int32_t> out = t.acc;
+    out[0] += skew_;
+    std::fill(t.acc.begin(), t.acc.end(), 0);
+    return out;
+  }
+
+ private:
+  struct Tile {
+    std::vector<uint8_t> mem;
+    int64_t rows = 0, k = 0;
+    std::vector<int32_t> acc;
+  };
+  int64_t cycles_;
+  int32_t skew_;
+  std::map<int, Tile> tiles_;
+};
+
+}  // namespace
+
+TEST_CASE("co-simulation: a neurocore implementation replaces the lane-array rule, checked at its accumulators", "[systemc]") {
+  const std::string image = image_for("cosim");
+  const auto tokens = heldout_tokens(12);
+  const auto run_with = [&](int64_t cycles, int32_t skew, sim::Timing* t) {
+    sim::SystemCOptions opt;
+    for (int core : {5, 6}) opt.cosim_cores[core] = std::make_shared<FakeCore>(cycles, skew);
+    auto sc = sim::make_systemc_backend(arch::Image::open(image), nullptr, opt);
+    const sim::SystemCBackend* timing = sc.get();
+    auto checked = sim::cross_checked(std::move(sc), sim::make_int_backend(weights()));
+    std::vector<int32_t> logits;
+    for (int32_t tok : tokens) checked->step_q16(tok, logits, nullptr);
+    *t = timing->timing();
+  };
+  sim::Timing plain, slow;
+  run_with(1, 0, &plain);
+  run_with(400, 0, &slow);
+  REQUIRE(plain.cosim.size() == 2);
+  std::map<int, int64_t> tiles_on;
+  for (const auto& t : arch::Image::open(image).manifest().at("tiles")) ++tiles_on[t.at("core").get<int>()];
+  for (const sim::CosimCycles& c : plain.cosim) {
+    CHECK(c.events > 0);
+    CHECK(c.cosim_cycles == c.events);  // 1 cycle per event, as the fake says
+    CHECK(c.model_cycles > c.events);   // the behavioural rule charges several per event
+    CHECK(c.accumulator_checks == 12 * tiles_on[c.core]);  // every tile of the core, every token
+  }
+  CHECK(slow.cosim.at(0).cosim_cycles == 400 * slow.cosim.at(0).events);
+  CHECK(slow.cycles > plain.cycles);  // a slower core slows the chip down
+  sim::Timing broken;
+  CHECK_THROWS_WITH(run_with(1, 1, &broken), Contains("co-simulation (fake): neurocore 5 differs from the functional model at token 0") &&
+                                                 Contains("accumulator row 0"));
 }

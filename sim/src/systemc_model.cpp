@@ -238,6 +238,24 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     event_flits_ = arch::packet_flits(arch::event_packet_bits(std::max<int64_t>(1, static_cast<int64_t>(trees_.size()))),
                                       chip_.noc.link_width_bits);
     timing_.event_flits = event_flits_;
+    // Co-simulated neurocores: their tiles' weight memories, loaded once.
+    for (const auto& [core, impl] : opt.cosim_cores) {
+      if (core < 0 || core >= static_cast<int>(n) || impl == nullptr)
+        throw Error(fmt::format("co-simulation: core {} outside the chip's {} neurocores", core, n));
+      cosim_index_[core] = timing_.cosim.size();
+      timing_.cosim.push_back({core, impl->name(), 0, 0, 0, 0});
+    }
+    cosim_ = opt.cosim_cores;
+    const auto& ops = m.at("ops");
+    const auto& tiles = m.at("tiles");
+    for (std::size_t t = 0; t < tiles.size(); ++t) {
+      const auto it = cosim_.find(tiles[t].at("core").get<int>());
+      if (it == cosim_.end()) continue;
+      const auto [data, bytes] = image.blob(tiles[t].at("blob").get<std::string>());
+      const int64_t rows = tiles[t].at("rows").at(1).get<int64_t>() - tiles[t].at("rows").at(0).get<int64_t>();
+      it->second->load_tile(static_cast<int>(t), std::vector<uint8_t>(data, data + bytes), rows,
+                            ops.at(tiles[t].at("op").get<std::size_t>()).at("in").get<int64_t>());
+    }
     link_until_.assign(4 * n, 0);
     last_ = func_->counters();
     sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaborate; processes wait for their events
@@ -287,10 +305,59 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
       ev_.dsts.emplace_back(core, lane_cycles);
       e.d1 = ev_.dsts.size();
     }
+    if (!cosim_.empty() && cosim_.count(core) != 0)
+      cosim_events_[core].push_back({ev_.events.size() - 1, tile, channel, q, lane_cycles});
     if (user_probe_ != nullptr) user_probe_->event_in(phase, core, tile, channel, q, cost, lane_cycles);
   }
   void accumulators(const PhaseInfo& phase, int core, int tile, const int32_t* acc, int64_t rows) override {
+    const auto it = cosim_.find(core);
+    if (it != cosim_.end()) {
+      const std::vector<int32_t> got = it->second->take_accumulators(tile);
+      if (static_cast<int64_t>(got.size()) != rows)
+        throw Error(fmt::format("co-simulation ({}): core {} tile {} returned {} accumulators, expected {}", it->second->name(),
+                                core, tile, got.size(), rows));
+      for (int64_t r = 0; r < rows; ++r)
+        if (got[static_cast<std::size_t>(r)] != acc[r])
+          throw Error(fmt::format("co-simulation ({}): neurocore {} differs from the functional model at token {}, {} "
+                                  "tile {}, accumulator row {}: expected {}, got {}", it->second->name(), core, phase.token,
+                                  phase.op_name, tile, r, acc[r], got[static_cast<std::size_t>(r)]));
+      ++timing_.cosim[cosim_index_.at(core)].accumulator_checks;
+    }
     if (user_probe_ != nullptr) user_probe_->accumulators(phase, core, tile, acc, rows);
+  }
+
+  // Runs the events phase's events of every co-simulated neurocore through its CoreCosim and
+  // puts the cycles it reports in place of the behavioural rule's service times.
+  void run_cosim_events() {
+    for (auto& [core, evs] : cosim_events_) {
+      if (evs.empty()) continue;
+      CoreCosim& impl = *cosim_.at(core);
+      CosimCycles& cc = timing_.cosim[cosim_index_.at(core)];
+      std::map<int, std::vector<std::size_t>> by_tile;  // tile -> indices into evs, in order
+      for (std::size_t i = 0; i < evs.size(); ++i) by_tile[evs[i].tile].push_back(i);
+      std::map<std::size_t, int64_t> service;  // event index -> cycles on this core (all its tiles)
+      for (const auto& [tile, idx] : by_tile) {
+        std::vector<std::pair<int64_t, int8_t>> in;
+        in.reserve(idx.size());
+        for (std::size_t i : idx) in.emplace_back(evs[i].channel, evs[i].q);
+        const std::vector<int64_t> cyc = impl.run_events(tile, in);
+        if (cyc.size() != in.size())
+          throw Error(fmt::format("co-simulation ({}): core {} tile {}: {} cycle counts for {} events", impl.name(), core, tile,
+                                  cyc.size(), in.size()));
+        for (std::size_t j = 0; j < idx.size(); ++j) {
+          service[evs[idx[j]].event] += cyc[j];
+          cc.cosim_cycles += cyc[j];
+          cc.model_cycles += evs[idx[j]].model_cycles;
+          ++cc.events;
+        }
+      }
+      for (const auto& [e, cycles] : service) {
+        const PhaseEvent& pe = ev_.events[e];
+        for (std::size_t k = pe.d0; k < pe.d1; ++k)
+          if (ev_.dsts[k].first == core) ev_.dsts[k].second = cycles;
+      }
+      evs.clear();
+    }
   }
 
   // Stage `st` of token `t`: its phases in order, each waiting for the neurocores it uses.
@@ -500,6 +567,7 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     if (info.kind == "events") {
       std::vector<int64_t> codes(n, 0);
       for (std::size_t c = 0; c < n; ++c) codes[c] = now.per_core[c].codes - last_.per_core[c].codes;
+      if (!cosim_.empty()) run_cosim_events();
       p.event_cycles = events_phase_cycles(codes);
       int64_t dram_extra = 0;  // tiles in DRAM: the stream's latency and transfer on top
       for (std::size_t c = 0; c < n; ++c) {
@@ -539,6 +607,16 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
 
   sc_core::sc_simcontext* ctx_ = nullptr;
   EventProbe* user_probe_ = nullptr;
+  struct CosimEvent {
+    std::size_t event = 0;  // index into ev_.events
+    int tile = -1;
+    int64_t channel = 0;
+    int8_t q = 0;
+    int64_t model_cycles = 0;
+  };
+  std::map<int, std::shared_ptr<CoreCosim>> cosim_;
+  std::map<int, std::size_t> cosim_index_;         // core -> index in timing_.cosim
+  std::map<int, std::vector<CosimEvent>> cosim_events_;  // this events phase, per core
   int vcd_core_ = -1;
   sc_core::sc_trace_file* vcd_ = nullptr;
   std::vector<FlowTree> trees_;

@@ -34,6 +34,35 @@
 
 namespace neurark::sim {
 
+// A neurocore implementation that runs a core's synaptic work in place of the model's
+// behavioural rule (`neurark run --rtl-cores`: the Verilated RTL neurocore, rtl/). The model
+// loads the core's tiles once, hands it each events phase's input events per tile in delivery
+// order, uses the cycles it reports as the lane array's service times in the network model,
+// and compares its accumulators with the functional interpreter's before every requantization
+// (a difference stops the run with neurark::Error naming core, tile, op, token, row and values).
+class CoreCosim {
+ public:
+  virtual ~CoreCosim() = default;
+  virtual std::string name() const = 0;  // e.g. "rtl nrk_neurocore"
+  // Tile `tile` (rows x fan-in k) with its weight memory (arch/weight_memory.hpp layout).
+  virtual void load_tile(int tile, const std::vector<uint8_t>& memory, int64_t rows, int64_t k) = 0;
+  // Applies input events {channel, q} to the tile's accumulators, in order; returns each
+  // event's cycles (from its acceptance to the next event's, back to back).
+  virtual std::vector<int64_t> run_events(int tile, const std::vector<std::pair<int64_t, int8_t>>& events) = 0;
+  // The tile's accumulators [rows], then clears them (requantization reads and resets them).
+  virtual std::vector<int32_t> take_accumulators(int tile) = 0;
+};
+
+// Cycles of one neurocore's synaptic work under co-simulation, over the run.
+struct CosimCycles {
+  int core = -1;
+  std::string implementation;
+  int64_t events = 0;          // events the core accepted (one per tile reached)
+  int64_t cosim_cycles = 0;    // as the CoreCosim reported
+  int64_t model_cycles = 0;    // the behavioural rule's for the same events
+  int64_t accumulator_checks = 0;  // tiles x tokens whose accumulators were compared (all equal)
+};
+
 // One phase of one token on one pipeline stage, in cycles (for Perfetto / Chrome traces).
 struct PhaseSpan {
   int stage = 0;
@@ -52,6 +81,7 @@ struct Timing {
   int64_t link_queue_cycles = 0;   // events phases: flit-cycles spent waiting for a busy link
   int64_t fifo_stall_cycles = 0;   // events phases: event-cycles waiting for room in an input FIFO
   int64_t link_wait_cycles = 0;    // phases delayed by other stages' traffic on their links
+  std::vector<CosimCycles> cosim;  // per co-simulated neurocore (SystemCOptions::cosim_cores)
   bool record_spans = false;                  // set to fill `spans`
   std::vector<PhaseSpan> spans;
 };
@@ -76,6 +106,9 @@ struct SystemCOptions {
   // picoseconds at the chip clock: `vcd_path` (".vcd" is appended if missing).
   int vcd_core = -1;
   std::string vcd_path;
+  // Neurocores run by a CoreCosim instead of the behavioural lane-array rule (core index ->
+  // implementation; the model owns them).
+  std::map<int, std::shared_ptr<CoreCosim>> cosim_cores;
 };
 
 // Builds the SystemC model of the image's chip (a fresh SystemC simulation context; one model
