@@ -336,7 +336,8 @@ TEST_CASE("co-simulation: a neurocore implementation replaces the lane-array rul
   run_with(400, 0, &slow);
   REQUIRE(plain.cosim.size() == 2);
   std::map<int, int64_t> tiles_on;
-  for (const auto& t : arch::Image::open(image).manifest().at("tiles")) ++tiles_on[t.at("core").get<int>()];
+  const arch::Image img = arch::Image::open(image);
+  for (const auto& t : img.manifest().at("tiles")) ++tiles_on[t.at("core").get<int>()];
   for (const sim::CosimCycles& c : plain.cosim) {
     CHECK(c.events > 0);
     CHECK(c.cosim_cycles == c.events);  // 1 cycle per event, as the fake says
