@@ -489,15 +489,17 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
           d = std::max(d, lf);
           std::deque<int64_t>& cr = rt.credits[static_cast<std::size_t>(l % 4)];
           rt.flits_sent += F;
-          if (cr.size() >= B) d = std::max(d, cr[cr.size() - B]);  // the B-th previous flit has left the next buffer
+          // A buffer slot's credit comes back over the link and is usable the cycle after (the RTL
+          // router's credit counter): the B-th previous flit's leave time + link latency + 1.
+          if (cr.size() >= B) d = std::max(d, cr[cr.size() - B] + Lk + 1);
           lf = d + F;
-          node_t[static_cast<std::size_t>(v)] = d + Lk + F;
+          node_t[static_cast<std::size_t>(v)] = d + Lk;  // the head flit; the tail follows F - 1 cycles later
           leave[static_cast<std::size_t>(v)] = node_t[static_cast<std::size_t>(v)];
           dep.push_back(d);
         }
       for (std::size_t k = e.d0; k < e.d1; ++k) {
         const auto d = static_cast<std::size_t>(ev_.dsts[k].first);
-        const int64_t arrive = (d == src ? inj[i] : node_t[d]) + R;
+        const int64_t arrive = (d == src ? inj[i] : node_t[d]) + R + (F - 1);
         std::deque<int64_t>& fs = fifo_starts[d];
         int64_t in_fifo = arrive;
         if (fs.size() >= D) in_fifo = std::max(in_fifo, fs[fs.size() - D]);  // a FIFO slot frees when an event starts
@@ -513,7 +515,7 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
       if (tree != nullptr) {
         for (std::size_t j = 0; j < tree->links.size(); ++j) {
           const auto u = static_cast<std::size_t>(tree->links[j][1]);
-          if (u != src) leave[u] = std::max(leave[u], dep[j]);
+          if (u != src) leave[u] = std::max(leave[u], dep[j] + F - 1);  // its tail has left
         }
         for (const auto& [l, u, v] : tree->links) {
           std::deque<int64_t>& cr = routers_[static_cast<std::size_t>(l / 4)]->credits[static_cast<std::size_t>(l % 4)];
@@ -584,12 +586,14 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
                                   : info.kind == "readback" ? "readback" : "values";
     const auto d = depth_.find({info.op, flow_kind});
     const int64_t depth = d == depth_.end() ? 0 : d->second;
-    p.mesh_cycles = info.kind == "events" ? 0 : busiest + depth * hop_cycles();
+    // Zero-load latency over h hops: (h + 1) routers + h links (measured on the RTL mesh).
+    p.mesh_cycles = info.kind == "events" ? 0 : busiest + depth * hop_cycles() + chip_.noc.router_latency_cycles;
     if (info.kind == "inject" || info.kind == "readback") {
       // The host link: every value of the phase crosses it.
       const int64_t flits = now.flits - last_.flits;
       const int64_t bw = info.kind == "inject" ? chip_.host.injection_bits_per_cycle : chip_.host.readback_bits_per_cycle;
-      p.mesh_cycles = std::max(p.mesh_cycles, (flits * chip_.noc.link_width_bits + bw - 1) / bw + depth * hop_cycles());
+      p.mesh_cycles = std::max(p.mesh_cycles, (flits * chip_.noc.link_width_bits + bw - 1) / bw + depth * hop_cycles() +
+                                                     chip_.noc.router_latency_cycles);
     }
     if (info.kind == "reduce") p.barrier_cycles += 2 * host_hops_ * hop_cycles();  // partials up, result down
     static const char* const kKinds[] = {"inject", "reduce", "normalize", "events", "requantize", "elementwise", "readback"};
