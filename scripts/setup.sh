@@ -14,6 +14,9 @@ packages=(
   libyaml-cpp-dev                  # chip descriptions (YAML)
   libxxhash-dev                    # chip image checksums (XXH3-64)
   libsystemc-dev                   # the SystemC chip model (SystemC 2.3.4, C++17)
+  verilator                        # RTL harnesses and lint (rtl/, verify-rtl)
+  yosys                            # RTL synthesis: cell counts (docs/rtl-area.md)
+  iverilog                         # RTL second opinion: 4-state simulation (X propagation)
 )
 if [[ "${1:-}" == "--train" ]]; then
   packages+=(python3-torch python3-numpy libopenblas0-openmp)
