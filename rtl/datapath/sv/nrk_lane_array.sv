@@ -1,0 +1,281 @@
+// nrk_lane_array: the accumulate lanes of a neurocore: one input event (column k, int8 q)
+// adds / subtracts / skips q into the accumulators of every row of the tile, reading the
+// tile's packed2 column from the synapse SRAM.
+//
+// Re-implements arch::accumulate_event for WeightEncoding::kPacked2 (arch/weight_memory.hpp;
+// docs/numerics.md §2 "Ternary codes", "Synaptic operation"): for every tile row r < rows,
+//   code = bits [2 (r % 4) +: 2] of byte r / 4 of the column (column k at byte
+//          tile_base + k * ceil(rows / 4)); 01: acc[r] += q, 11: acc[r] -= q, 00: skip,
+//   10: reserved: the row is skipped and err_invalid_o is set (arch throws; the valid rows are
+//       updated in both). Codes in the padding bits of the last byte (rows r >= rows) are
+//       ignored, as in arch.
+// Int32 accumulators, no saturation (|acc| <= 128 K cannot wrap for fan-in K <= 2^23).
+// done_sops_o is arch's EventCost::synaptic_ops (non-zero codes of rows < rows).
+// Micro-architecture:
+//   - SRAM words of SRAM_PORT_BITS are read one per cycle from the word holding the column's
+//     first byte; a byte-aligned stream buffer (PB + LANES/4 bytes) drops the leading bytes of
+//     the first word and hands the lanes LANES codes (rows g*LANES .. g*LANES+LANES-1) per cycle.
+//   - Accumulators are banked by lane: row r lives in bank r % LANES, entry r / LANES, and is
+//     only ever read and written by lane r % LANES; a live bit per row makes the clear 1 cycle.
+//   - Words read per event: ceil((off + ceil(rows / 4)) / PB), off = first byte's position in
+//     its word (PB = SRAM_PORT_BITS / 8); arch's EventCost::sram_words, ceil(2 rows /
+//     port_bits), assumes off = 0, so an unaligned column costs at most one word more here.
+// Timing: the first lane step comes 3 cycles after the event is accepted (first read, SRAM
+//   latency, buffer); then one lane step per cycle while the SRAM keeps up (one word per cycle,
+//   PB bytes = 4 PB rows). The next event is accepted in the cycle of the last lane step
+//   (ev_ready_o), so back-to-back events cost 2 + max(ceil(rows / LANES), ~words) cycles each
+//   (18 for a 256-row tile with 16 lanes and a 64-bit port). The lanes are dense: a group of
+//   zero weights still takes its cycle (arch's cost model charges ceil(sops / lanes), as if the
+//   lanes skipped zero weights).
+// Handshake: ev_valid_i / ev_ready_o; done_valid_o pulses one cycle per finished event (no
+//   backpressure) with its synaptic operations and SRAM words. rows_i and tile_base_i are tile
+//   configuration, held while events run. acc_clear_i (use while no event is in flight) zeroes
+//   every accumulator and err_invalid_o in one cycle. acc_rd_row_i /
+//   acc_rd_data_o read one accumulator combinationally. sram_* loads the SRAM (word address).
+// Parameters: LANES a power of two >= 4; ROWS a multiple of LANES; SRAM_PORT_BITS a power of two
+//   >= 8; SRAM_BYTES a power of two, a multiple of SRAM_PORT_BITS / 8.
+module nrk_lane_array #(
+  parameter int unsigned LANES          = 16,
+  parameter int unsigned ROWS           = 64,     // accumulators (max rows of a tile)
+  parameter int unsigned ACC_W          = 32,
+  parameter int unsigned SRAM_PORT_BITS = 64,
+  parameter int unsigned SRAM_BYTES     = 65536,
+  parameter int unsigned K_W            = 16,     // event column width (channel field)
+  // derived, not to be overridden
+  parameter int unsigned PB       = SRAM_PORT_BITS / 8,
+  parameter int unsigned WORDS    = SRAM_BYTES / PB,
+  parameter int unsigned WADDR_W  = $clog2(WORDS),
+  parameter int unsigned BADDR_W  = $clog2(SRAM_BYTES),
+  parameter int unsigned ROW_W    = $clog2(ROWS + 1),
+  parameter int unsigned RIDX_W   = $clog2(ROWS)
+) (
+  input  logic                      clk_i,
+  input  logic                      rst_ni,
+  // tile configuration
+  input  logic [ROW_W-1:0]          rows_i,        // 1..ROWS
+  input  logic [BADDR_W-1:0]        tile_base_i,   // byte address of column 0
+  // input events
+  input  logic                      ev_valid_i,
+  output logic                      ev_ready_o,
+  input  logic [K_W-1:0]            ev_col_i,
+  input  logic signed [7:0]         ev_q_i,
+  // event completion
+  output logic                      done_valid_o,
+  output logic [ROW_W-1:0]          done_sops_o,
+  output logic [ROW_W:0]            done_words_o,
+  output logic                      err_invalid_o, // sticky: a reserved code 10 was met
+  // accumulators
+  input  logic                      acc_clear_i,
+  input  logic [RIDX_W-1:0]         acc_rd_row_i,
+  output logic signed [ACC_W-1:0]   acc_rd_data_o,
+  // SRAM load port
+  input  logic                      sram_we_i,
+  input  logic [WADDR_W-1:0]        sram_waddr_i,
+  input  logic [SRAM_PORT_BITS-1:0] sram_wdata_i
+);
+  localparam int unsigned PbLog2    = $clog2(PB);
+  localparam int unsigned OffW      = PbLog2 + 1;          // byte offset in a word (+1: PB = 1)
+  localparam int unsigned GroupB    = LANES / 4;           // bytes of one lane step
+  localparam int unsigned BufB      = PB + GroupB;         // stream buffer bytes
+  localparam int unsigned BufW      = 8 * BufB;
+  localparam int unsigned NbW       = $clog2(BufB + 1);
+  localparam int unsigned Groups    = ROWS / LANES;
+  localparam int unsigned GrpW      = (Groups > 1) ? $clog2(Groups) : 1;
+  localparam int unsigned LanesLog2 = $clog2(LANES);
+  localparam int unsigned WcW       = ROW_W + 1;           // words per event, <= ROWS/4 + 2
+
+  // ---- SRAM --------------------------------------------------------------------------------
+  logic                      rd_en;
+  logic [WADDR_W-1:0]        rd_addr_q;
+  logic [SRAM_PORT_BITS-1:0] rd_data;
+
+  nrk_synapse_sram #(.WORD_W(SRAM_PORT_BITS), .DEPTH(WORDS)) u_sram (
+    .clk_i   (clk_i),
+    .we_i    (sram_we_i),
+    .waddr_i (sram_waddr_i),
+    .wdata_i (sram_wdata_i),
+    .re_i    (rd_en),
+    .raddr_i (rd_addr_q),
+    .rdata_o (rd_data)
+  );
+
+  // ---- Event state -------------------------------------------------------------------------
+  logic                    busy_q;
+  logic [WcW-1:0]          words_left_q, words_q;
+  logic [OffW-1:0]         drop_q;          // bytes to drop from the first word
+  logic                    first_q;         // the next word returned is the column's first
+  logic                    rvalid_q;        // a read was issued last cycle
+  logic signed [7:0]       q_q;
+  logic [ROW_W-1:0]        codes_left_q;    // rows not yet handed to the lanes
+  logic [GrpW-1:0]         grp_q;           // lane step: rows grp*LANES ..
+  logic [BufW-1:0]         buf_q;           // codes, LSB first
+  logic [NbW-1:0]          nbytes_q;        // valid bytes in buf_q
+  logic [ROW_W-1:0]        sops_q;
+
+  // Accept: the column's byte address, first word, offset and word count.
+  logic                    accept;
+  logic [ROW_W-1:0]        col_bytes;
+  logic [BADDR_W-1:0]      start_b;
+  logic [BADDR_W-1:0]      word0;
+  logic [OffW-1:0]         off;
+  logic [WcW-1:0]          nwords;
+  logic [BADDR_W-1:0]      col_off;         // k * col_bytes modulo the SRAM size
+
+  assign col_bytes = ROW_W'((rows_i + ROW_W'(3)) >> 2);
+  assign col_off   = BADDR_W'(ev_col_i) * BADDR_W'(col_bytes);
+  assign start_b   = tile_base_i + col_off;
+  assign word0     = start_b >> PbLog2;
+  assign off       = OffW'(start_b - (word0 << PbLog2));
+  assign nwords    = WcW'((WcW'(off) + WcW'(col_bytes) + WcW'(PB - 1)) >> PbLog2);
+
+  // ---- Lane step ---------------------------------------------------------------------------
+  logic [ROW_W:0]  need_bits;   // 2 * min(LANES, codes_left)
+  logic            pop, final_pop;
+  assign need_bits = (codes_left_q >= ROW_W'(LANES)) ? (ROW_W + 1)'(2 * LANES)
+                                                     : {codes_left_q, 1'b0};
+  assign pop       = busy_q && (32'({nbytes_q, 3'b000}) >= 32'(need_bits));
+  assign final_pop = pop && (codes_left_q <= ROW_W'(LANES));
+  assign accept    = ev_valid_i && ev_ready_o;
+  assign ev_ready_o = !busy_q || final_pop;
+
+  logic [LANES-1:0]          lane_we, lane_inv;
+  logic [LANES*ACC_W-1:0]    lane_old;        // lane l: bits [l*ACC_W +: ACC_W]
+  logic [LANES*ACC_W-1:0]    lane_new;
+  logic [ROW_W-1:0]          step_sops;
+  logic [ACC_W-1:0]          q_ext;
+  logic [LANES*2-1:0]        code;            // lane l: bits [2l +: 2]
+  logic [LANES-1:0]          in_tile;
+  assign q_ext = ACC_W'(q_q);   // sign-extended
+  assign code  = buf_q[2*LANES-1:0];
+
+  always_comb begin
+    step_sops = '0;
+    for (int unsigned l = 0; l < LANES; l++) begin
+      in_tile[l]  = ROW_W'(l) < codes_left_q;
+      lane_we[l]  = pop && in_tile[l] && code[2*l];                  // 01 (+1) or 11 (-1)
+      lane_inv[l] = pop && in_tile[l] && code[2*l+1] && !code[2*l];  // 10 (reserved)
+      lane_new[l*ACC_W +: ACC_W] = code[2*l+1] ? (lane_old[l*ACC_W +: ACC_W] - q_ext)
+                                               : (lane_old[l*ACC_W +: ACC_W] + q_ext);
+      step_sops   = step_sops + ROW_W'(lane_we[l]);
+    end
+  end
+
+  // ---- Stream buffer -----------------------------------------------------------------------
+  logic                      push;
+  logic [SRAM_PORT_BITS-1:0] incoming;
+  logic [NbW-1:0]            in_bytes, nb_after_pop, nbytes_d;
+  logic [BufW-1:0]           buf_after_pop, buf_d;
+  logic                      issue;
+
+  assign push          = rvalid_q;
+  assign incoming      = first_q ? (rd_data >> {drop_q, 3'b000}) : rd_data;
+  assign in_bytes      = first_q ? NbW'(PB - 32'(drop_q)) : NbW'(PB);
+  assign nb_after_pop  = final_pop ? '0 : (pop ? nbytes_q - NbW'(GroupB) : nbytes_q);
+  assign buf_after_pop = final_pop ? '0 : (pop ? (buf_q >> (8 * GroupB)) : buf_q);
+  assign buf_d         = push ? (buf_after_pop | (BufW'(incoming) << {nb_after_pop, 3'b000}))
+                              : buf_after_pop;
+  assign nbytes_d      = nb_after_pop + (push ? in_bytes : '0);
+  // Issue a read if its word will fit next cycle whatever the lanes do then.
+  assign issue = busy_q && (words_left_q != '0)
+                 && ((32'(nbytes_d) + PB) <= BufB);
+  assign rd_en = issue;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      busy_q        <= 1'b0;
+      rd_addr_q     <= '0;
+      words_left_q  <= '0;
+      words_q       <= '0;
+      drop_q        <= '0;
+      first_q       <= 1'b0;
+      rvalid_q      <= 1'b0;
+      q_q           <= '0;
+      codes_left_q  <= '0;
+      grp_q         <= '0;
+      buf_q         <= '0;
+      nbytes_q      <= '0;
+      sops_q        <= '0;
+      done_valid_o  <= 1'b0;
+      done_sops_o   <= '0;
+      done_words_o  <= '0;
+    end else begin
+      rvalid_q     <= issue;
+      buf_q        <= buf_d;
+      nbytes_q     <= nbytes_d;
+      done_valid_o <= final_pop;
+      if (push) first_q <= 1'b0;
+      if (issue) begin
+        rd_addr_q    <= rd_addr_q + WADDR_W'(1);
+        words_left_q <= words_left_q - WcW'(1);
+        words_q      <= words_q + WcW'(1);
+      end
+      if (pop) begin
+        codes_left_q <= final_pop ? '0 : codes_left_q - ROW_W'(LANES);
+        grp_q        <= grp_q + GrpW'(1);
+        sops_q       <= sops_q + step_sops;
+      end
+      if (final_pop) begin
+        busy_q       <= 1'b0;
+        done_sops_o  <= sops_q + step_sops;
+        done_words_o <= words_q;
+      end
+      if (accept) begin   // overrides the final-pop updates of the previous event
+        busy_q       <= 1'b1;
+        rd_addr_q    <= WADDR_W'(word0);
+        words_left_q <= nwords;
+        words_q      <= '0;
+        drop_q       <= off;
+        first_q      <= 1'b1;
+        q_q          <= ev_q_i;
+        codes_left_q <= rows_i;
+        grp_q        <= '0;
+        sops_q       <= '0;
+      end
+    end
+  end
+
+  // ---- Accumulators ------------------------------------------------------------------------
+  // Bank l holds rows r with r % LANES == l (entry r / LANES): each lane reads and writes only
+  // its own bank, at the lane step's group. A live bit per row tells a row written since the
+  // last clear from a stale one, so a clear takes one cycle whatever the bank depth (the banks
+  // themselves have no reset: register files or SRAM).
+  logic [GrpW-1:0]        rd_grp;
+  logic [LANES*ACC_W-1:0] rd_word;           // every bank's entry at rd_grp
+  assign rd_grp = GrpW'(acc_rd_row_i >> LanesLog2);
+
+  for (genvar l = 0; l < LANES; l++) begin : g_bank
+    logic [ACC_W-1:0]  bank_q [Groups];
+    logic [Groups-1:0] live_q;
+
+    always_ff @(posedge clk_i) begin
+      if (lane_we[l]) bank_q[grp_q] <= lane_new[l*ACC_W +: ACC_W];
+    end
+
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        live_q <= '0;
+      end else if (acc_clear_i) begin
+        live_q <= '0;
+      end else if (lane_we[l]) begin
+        live_q[grp_q] <= 1'b1;
+      end
+    end
+
+    assign lane_old[l*ACC_W +: ACC_W] = live_q[grp_q]  ? bank_q[grp_q]  : '0;
+    assign rd_word[l*ACC_W +: ACC_W]  = live_q[rd_grp] ? bank_q[rd_grp] : '0;
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      err_invalid_o <= 1'b0;
+    end else if (acc_clear_i) begin
+      err_invalid_o <= 1'b0;
+    end else if (|lane_inv) begin
+      err_invalid_o <= 1'b1;
+    end
+  end
+
+  logic [RIDX_W-1:0] rd_lane;               // acc_rd_row_i % LANES
+  assign rd_lane       = acc_rd_row_i & RIDX_W'(LANES - 1);
+  assign acc_rd_data_o = signed'(rd_word[32'(rd_lane)*ACC_W +: ACC_W]);
+endmodule
