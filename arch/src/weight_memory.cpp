@@ -1,6 +1,7 @@
 // Ternary weight memories of a tile: see neurark/arch/weight_memory.hpp.
 #include "neurark/arch/weight_memory.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -137,7 +138,10 @@ EventCost accumulate_event(WeightEncoding enc, const uint8_t* mem, int64_t bytes
     }
     if (invalid != 0) throw std::invalid_argument("packed2 tile memory holds the invalid ternary code 10");
     cost.synaptic_ops = sops;
-    cost.sram_words = ceil_div(2 * rows, port_bits);
+    // The SRAM words holding bits [2 rows col, 2 rows (col + 1)): the tile starts on a word
+    // boundary, but a column of a non-multiple-of-port width may straddle one more word.
+    const int64_t bit0 = 8 * col * col_bytes, bit1 = bit0 + 8 * col_bytes;
+    cost.sram_words = (bit1 - 1) / port_bits - bit0 / port_bits + 1;
     return cost;
   }
   check_sparse(rows, index_bits);
@@ -162,6 +166,12 @@ EventCost accumulate_event(WeightEncoding enc, const uint8_t* mem, int64_t bytes
   }
   cost.sram_words = 1 + ceil_div((p1 - p0) * width, port_bits);  // pointer pair, then the entries
   return cost;
+}
+
+int64_t event_accumulate_cycles(WeightEncoding enc, int64_t rows, const EventCost& cost, int64_t lanes) {
+  if (lanes < 1 || rows < 1) throw std::invalid_argument("event_accumulate_cycles: rows and lanes must be >= 1");
+  const int64_t slots = enc == WeightEncoding::kPacked2 ? rows : cost.synaptic_ops;
+  return kEventOverheadCycles + std::max(ceil_div(slots, lanes), cost.sram_words);
 }
 
 }  // namespace neurark::arch

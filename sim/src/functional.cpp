@@ -462,7 +462,7 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
               bad(fmt::format("tiles[{}]", t), fmt::format("malformed weight memory: {}", e.what()));
             }
             UnitCounters& cc = core_ctr(tl.core);
-            const int64_t lc = std::max((cost.synaptic_ops + cp.lanes - 1) / cp.lanes, cost.sram_words);
+            const int64_t lc = arch::event_accumulate_cycles(cp.weight_encoding, tl.r1 - tl.r0, cost, cp.lanes);
             if (probe_ != nullptr) probe_->event_in(info_, tl.core, t, k, q, cost, lc);
             ++cc.events_in;
             ++tot.events_in;

@@ -37,8 +37,20 @@ void write_sparse_tile(const int8_t* w_t, int64_t k, int64_t r0, int64_t r1, int
 // What one input event cost the neurocore that received it.
 struct EventCost {
   int64_t synaptic_ops = 0;  // non-zero weights met (add or subtract)
-  int64_t sram_words = 0;    // synapse SRAM words of `port_bits` read
+  int64_t sram_words = 0;    // synapse SRAM words of `port_bits` read (packed2: the words the
+                             // column's bytes touch, the tile starting on a word boundary)
 };
+
+// Fixed cycles per event of the RTL lane array (accept, SRAM read latency) on top of its
+// streaming cycles (rtl/datapath/sv/nrk_lane_array.sv, measured by its harness).
+constexpr int64_t kEventOverheadCycles = 2;
+
+// Cycles the neurocore's lane array spends on one input event to a tile of `rows` rows, events
+// back to back: kEventOverheadCycles + max(ceil(slots / lanes), cost.sram_words), where slots
+// is `rows` for packed2 (dense lanes: a zero weight still takes its lane slot) and the non-zero
+// weights for sparse (only they are stored). The timing models charge this; the RTL harnesses
+// check the RTL takes exactly this. Throws std::invalid_argument if rows or lanes < 1.
+int64_t event_accumulate_cycles(WeightEncoding enc, int64_t rows, const EventCost& cost, int64_t lanes);
 
 // Applies input event (column `col`, int8 code `q`) to accumulators acc[0..rows) of a tile
 // whose memory is `mem` (`bytes` long) with fan-in `k`. Throws std::invalid_argument if the

@@ -49,8 +49,8 @@ struct UnitCounters {
   int64_t values_out = 0;       // int32 values sent to other cores (second operands)
   int64_t reductions = 0;       // partial reductions sent to the controller
   int64_t codes = 0;            // activation codes quantized here (BitLinear inputs held here)
-  int64_t lane_cycles = 0;      // accumulate cycles: per event delivered, max(ceil(SOPs / lanes),
-                                // SRAM words) (lanes and the SRAM port work in parallel)
+  int64_t lane_cycles = 0;      // accumulate cycles: per event delivered,
+                                // arch::event_accumulate_cycles (the RTL lane array's)
 };
 
 struct Counters {

@@ -47,7 +47,7 @@ struct EventProbe {
   // was the `code_index`-th (from 0) the core quantized in this phase.
   virtual void event_out(const PhaseInfo& phase, int core, int flow, int64_t channel, int8_t q, int64_t code_index) = 0;
   // The event reached tile `tile` on `core`: what arch::accumulate_event cost there, and the
-  // accumulate cycles charged (max(ceil(synaptic ops / lanes), SRAM words)).
+  // accumulate cycles charged (arch::event_accumulate_cycles).
   virtual void event_in(const PhaseInfo& phase, int core, int tile, int64_t channel, int8_t q,
                         const arch::EventCost& cost, int64_t lane_cycles) = 0;
   // The tile's int32 accumulators [rows] after all events of the token, before requantization.

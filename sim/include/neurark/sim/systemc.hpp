@@ -11,7 +11,7 @@
 //                  packets; packets walk their flow's XY multicast tree, router_latency_cycles
 //                  per router, one flit per cycle per link (queueing), credit backpressure from
 //                  buffer_depth_flits input buffers; destinations wait for an input-FIFO slot
-//                  (input_fifo_depth) and the lane array (max(ceil(SOPs / lanes), SRAM words)
+//                  (input_fifo_depth) and the lane array (arch::event_accumulate_cycles
 //                  per tile); tiles in DRAM add its latency and transfer;
 //   other phases   one neuron-unit channel operation per cycle per core; the mesh: the busiest
 //                  link's flits plus the deepest route x (router + link latency); the host link
