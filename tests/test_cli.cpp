@@ -380,7 +380,15 @@ TEST_CASE("run: the main job writes a report with the issue's keys, checked on e
   }
   CHECK(link_j + j.at("network").at("injection_energy_j").get<double>() ==
         Approx(j.at("network").at("energy_j").get<double>()).epsilon(1e-12));
-  CHECK(j.at("network").at("event_flits") == 1);  // 64-bit links carry a 30-bit event packet in one flit
+  CHECK(j.at("network").at("event_flits") == 1);
+  // The RTL area table (rtl/area.json) compiled in: per neurocore, the blocks' cells.
+  REQUIRE(j.at("area").is_object());
+  int64_t cells = 0;
+  for (const auto& b : j.at("area").at("blocks"))
+    if (b.at("block") != "neurocore") cells += b.at("cells").get<int64_t>();
+  CHECK(cells > 0);
+  CHECK(j.at("area").at("cells_per_neurocore") == cells);
+  CHECK(j.at("area").at("chip_cells") == 16 * cells);  // 64-bit links carry a 30-bit event packet in one flit
   // A second run into the same folder is refused: each run writes its own folder.
   const Run again = run_cli("run --model " + neurark::test::default_model_dir() + " --chip " + src +
                                 "/arch/chips/default-4x4.yaml --prompt x --max-new-tokens 2 --out " + out,

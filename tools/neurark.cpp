@@ -494,6 +494,30 @@ int cmd_synth(const std::string& config_path, const std::string& out_dir, int64_
 
 }  // namespace
 
+extern const char* const kNeurarkAreaJson;  // rtl/area.json, compiled in (tools/CMakeLists.txt)
+
+// The report's area section: the RTL blocks' Yosys cell counts (docs/rtl-area.md), and what a
+// chip of `cores` neurocores (datapath blocks + router each) adds up to.
+nlohmann::json area_section(const nc::ChipDescription& chip) {
+  nlohmann::json blocks = nlohmann::json::parse(kNeurarkAreaJson, nullptr, false);
+  if (blocks.is_discarded() || !blocks.is_array() || blocks.empty()) return nullptr;
+  int64_t per_core = 0, per_core_tr = 0;
+  for (const auto& b : blocks)
+    if (b.at("block") != "neurocore") {  // the top is the sum of its parts, counted once
+      per_core += b.at("cells").get<int64_t>();
+      per_core_tr += b.at("transistors_estimate").get<int64_t>();
+    }
+  const int64_t cores = chip.total_cores();
+  return {{"source", "scripts/rtl-area.sh: Yosys synth -flatten, generic gates, SRAM and LUT macros as black boxes"},
+          {"parameters", "the default chip's (arch/chips/default-4x4.yaml), not necessarily this chip's"},
+          {"blocks", blocks},
+          {"cells_per_neurocore", per_core},
+          {"transistors_per_neurocore_estimate", per_core_tr},
+          {"neurocores", cores},
+          {"chip_cells", per_core * cores},
+          {"chip_transistors_estimate", per_core_tr * cores}};
+}
+
 // The main job: a prompt through the chip model, then generation, with a report folder.
 int cmd_run(const std::string& model_dir, const std::string& chip_path, const std::string& prompt_arg, bool prompt_given,
             const std::string& trace_path, int64_t max_new, const std::string& out_arg, const std::string& backend,
@@ -706,6 +730,7 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
                    {"energy_j", injection_j + links_j}}},
       {"energy_j", (e_pre.total_pj + e_gen.total_pj) * 1e-12},
       {"token_latency_s", latency},
+      {"area", area_section(chip)},
       {"cross_check", {{"reference", "int"}, {"tokens_compared", be->tokens_cross_checked()},
                        {"mismatches", 0}}}};  // a mismatch stops the run before any report is written
   if (recorder) recorder->finish();

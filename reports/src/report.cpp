@@ -207,7 +207,6 @@ void write_run_report(const std::string& dir, const json& r, const std::vector<s
           r.at("cross_check").at("mismatches").get<int64_t>(),
           json(r.at("generated_text").get<std::string>()).dump(-1, ' ', false, json::error_handler_t::replace));
     }
-    write_file(tmp / "report.md", md);
     std::string html = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>neurark run " + esc(r.at("run_id").get<std::string>()) +
                        "</title><style>body{font-family:sans-serif;max-width:900px;margin:2em auto}table{border-collapse:collapse}"
                        "td,th{border:1px solid #ccc;padding:4px 8px}</style></head><body>";
@@ -216,7 +215,26 @@ void write_run_report(const std::string& dir, const json& r, const std::vector<s
     const bool timed = !r.contains("timed") || r.at("timed").get<bool>();
     html += "<h2>Mesh</h2>" + (timed ? svg_mesh_utilization(r) : std::string()) + svg_mesh_energy_links(r);
     if (timed) html += "<h2>Latency</h2>" + svg_latency_per_token(r);
+    if (r.contains("area") && r.at("area").is_object()) {
+      const json& a = r.at("area");
+      std::string t = "<h2>Area (RTL, Yosys)</h2><p>" + esc(a.at("source").get<std::string>()) + "; parameters: " +
+                      esc(a.at("parameters").get<std::string>()) + ".</p><table><tr><th>block</th><th>cells</th>"
+                      "<th>flip-flops</th><th>transistors (est.)</th><th>configuration</th></tr>";
+      for (const json& b : a.at("blocks"))
+        t += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", esc(b.at("block").get<std::string>()),
+                         b.at("cells").get<int64_t>(), b.at("flip_flops").get<int64_t>(),
+                         b.at("transistors_estimate").get<int64_t>(), esc(b.at("what").get<std::string>()));
+      t += fmt::format("</table><p>Per neurocore (datapath blocks + router): {} cells; {} neurocores: {} cells, about {} "
+                       "transistors of logic (memories excluded).</p>", a.at("cells_per_neurocore").get<int64_t>(),
+                       a.at("neurocores").get<int64_t>(), a.at("chip_cells").get<int64_t>(),
+                       a.at("chip_transistors_estimate").get<int64_t>());
+      html += t;
+      md += fmt::format("\nArea (RTL, Yosys, default-chip parameters): {} cells per neurocore, {} for {} neurocores "
+                        "(docs/rtl-area.md).\n", a.at("cells_per_neurocore").get<int64_t>(), a.at("chip_cells").get<int64_t>(),
+                        a.at("neurocores").get<int64_t>());
+    }
     html += "</body></html>\n";
+    write_file(tmp / "report.md", md);
     write_file(tmp / "report.html", html);
     for (const auto& [from, name] : extra_files) {
       fs::rename(from, tmp / name, ec);
