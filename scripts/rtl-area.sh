@@ -16,7 +16,6 @@ if [[ "${1:-}" == "--out" ]]; then
 fi
 command -v yosys >/dev/null || { echo "rtl-area: yosys not found (scripts/setup.sh installs it)" >&2; exit 1; }
 dp=rtl/datapath/sv
-nc=rtl/neurocore/sv
 noc=rtl/noc
 # name | top | logic sources | black-box memories | parameters (chparam) | what
 blocks=(
@@ -28,9 +27,6 @@ blocks=(
   "event_out|nrk_event_out|$dp/nrk_event_out.sv||-set FLOW_W 8|absmax quantizer, non-zero detect, event packets"
   "router|nrk_router|$noc/nrk_noc_pipe.sv $noc/nrk_router.sv||-set FLIT_W 64 -set FLOW_W 8 -set N_FLOWS 64 -set BUFFER_DEPTH 4 -set LATENCY 2|5 ports, 64-bit flits, 4-flit buffers, 64 routing-table entries"
 )
-if [[ -f $nc/nrk_neurocore.sv ]]; then
-  blocks+=("neurocore|nrk_neurocore|$(ls $nc/*.sv | grep -v sram | tr '\n' ' ')$dp/nrk_lane_array.sv|$dp/nrk_synapse_sram.sv||the neurocore top at its default parameters (rtl/neurocore/README.md)")
-fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 rows=()

@@ -464,3 +464,65 @@ TEST_CASE("run --backend func: untimed, checked on every token, dynamic energy a
   CHECK(bad.exit_code == 1);
   CHECK_THAT(bad.err, Catch::Contains("--vcd: needs --backend systemc"));
 }
+
+#ifdef NEURARK_HAVE_RTL
+TEST_CASE("verify-rtl --json: every block compared on vectors, edge cases and the sample trace, no mismatch", "[cli][rtl]") {
+  neurark_test::TempDir tmp;
+  const std::string trace = neurark::test::source_dir() + "/traces/samples/events-core-1-1.jsonl";
+  const Run r = run_cli("verify-rtl --json --vectors 2000 --trace " + trace, tmp);
+  REQUIRE(r.exit_code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j.at("mismatches") == 0);
+  std::map<std::string, int64_t> vectors;
+  int64_t trace_vectors = 0;
+  for (const auto& b : j.at("results")) {
+    vectors[b.at("block").get<std::string>()] += b.at("vectors").get<int64_t>();
+    CHECK(b.at("mismatches") == 0);
+    if (b.at("source").get<std::string>().rfind("trace", 0) == 0) trace_vectors += b.at("vectors").get<int64_t>();
+  }
+  for (const char* block : {"lane_array", "requantize", "activation", "mlgru", "norm_helper", "event_out", "router", "mesh",
+                            "neurocore"}) {
+    INFO(block);
+    CHECK(vectors[block] > 0);
+  }
+  CHECK(trace_vectors >= 2 * 1941);  // the sample's 1,941 input events, replayed into the lane array and the neurocore
+  // Bad requests are refused.
+  const Run bad = run_cli("verify-rtl --block nonsense", tmp);
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.err, Catch::Contains("--block nonsense: no such block; the blocks are lane_array"));
+}
+
+TEST_CASE("run --rtl-cores: the Verilated neurocore inside the SystemC model, same bits, its cycles reported", "[cli][rtl]") {
+  neurark_test::TempDir tmp;
+  const std::string src = neurark::test::source_dir();
+  const std::string base = "run --model " + neurark::test::default_model_dir() + " --chip " + src +
+                           "/arch/chips/default-4x4.yaml --prompt 'ROMEO: ' --max-new-tokens 4";
+  const Run r = run_cli(base + " --rtl-cores 1,1 0,0 --out " + tmp.file("r"), tmp);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("rtl         2 neurocores on the Verilated RTL"));
+  const auto j = nlohmann::json::parse(slurp(tmp.file("r") + "/report.json"));
+  CHECK(j.at("cross_check").at("mismatches") == 0);
+  CHECK(j.at("cross_check").at("tokens_compared") == 10);
+  const auto& c = j.at("rtl_cosim");
+  REQUIRE(c.at("cores").size() == 2);
+  for (const auto& core : c.at("cores")) {
+    CHECK(core.at("events").get<int64_t>() > 0);
+    CHECK(core.at("accumulator_checks").get<int64_t>() >= 10);  // every token, every tile of the core
+    CHECK(std::abs(core.at("difference_pct").get<double>()) <= 5.0);
+  }
+  CHECK(c.at("rtl_cycles").get<int64_t>() > 0);
+  // The same run without co-simulation: the same timing (the model is calibrated to the RTL).
+  const Run plain = run_cli(base + " --out " + tmp.file("p"), tmp);
+  REQUIRE(plain.exit_code == 0);
+  const auto k = nlohmann::json::parse(slurp(tmp.file("p") + "/report.json"));
+  CHECK(k.at("rtl_cosim").is_null());
+  CHECK(k.at("cycles_per_token") == j.at("cycles_per_token"));
+  // Bad requests.
+  Run bad = run_cli(base + " --rtl-cores 9,9 --out " + tmp.file("b"), tmp);
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.err, Catch::Contains("--rtl-cores 9,9: outside the 4 x 4 mesh"));
+  bad = run_cli(base + " --backend func --rtl-cores all --out " + tmp.file("b"), tmp);
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.err, Catch::Contains("--rtl-cores: needs --backend systemc"));
+}
+#endif

@@ -44,7 +44,7 @@ TEST_CASE("the sample event trace replays to its accumulators through arch::accu
                                                        a.data());
       REQUIRE(c.synaptic_ops == r.synaptic_ops);
       REQUIRE(c.sram_words == r.sram_words);
-      REQUIRE(r.lane_cycles == arch::event_accumulate_cycles(h.weight_encoding, t.r1 - t.r0, c, h.lanes));
+      REQUIRE(r.lane_cycles == arch::event_accumulate_cycles(h.weight_encoding, t.r1 - t.r0, r.channel, c, h.lanes, h.sram_port_bits));
       ++ins;
     } else {
       REQUIRE(a == r.acc);

@@ -79,3 +79,26 @@ TEST_CASE("malformed weight memories are refused", "[weight_memory]") {
   const std::vector<int8_t> bad = {2};
   CHECK_THROWS_AS(arch::write_packed2_tile(bad.data(), 1, 0, 1, mem), std::invalid_argument);
 }
+
+TEST_CASE("event_accumulate_cycles: the RTL lane array's cycles, by hand", "[weight_memory]") {
+  using arch::WeightEncoding;
+  arch::EventCost c;
+  // Default chip: 16 lanes, 64-bit port. A 256-row tile: 64 bytes per column (a multiple of 4),
+  // every column on a lane step: 2 + 16 cycles.
+  c.sram_words = 8;
+  CHECK(arch::event_accumulate_cycles(WeightEncoding::kPacked2, 256, 0, c, 16, 64) == 18);
+  CHECK(arch::event_accumulate_cycles(WeightEncoding::kPacked2, 256, 7, c, 16, 64) == 18);
+  // 36 rows: 9 bytes per column; column 0 starts on a lane step (2 + 3), column 1 at byte 9 does
+  // not: 1 + 3 steps + 2 words (bytes 9..17 span words 1 and 2).
+  c.sram_words = 2;
+  CHECK(arch::event_accumulate_cycles(WeightEncoding::kPacked2, 36, 0, c, 16, 64) == 5);
+  CHECK(arch::event_accumulate_cycles(WeightEncoding::kPacked2, 36, 1, c, 16, 64) == 6);
+  // Outside the RTL's exact range (port narrower than 2 lanes): 2 + max(steps, words).
+  c.sram_words = 5;
+  CHECK(arch::event_accumulate_cycles(WeightEncoding::kPacked2, 36, 1, c, 16, 16) == 2 + 5);
+  // Sparse: only non-zero weights take lane slots.
+  c.synaptic_ops = 40;
+  c.sram_words = 2;
+  CHECK(arch::event_accumulate_cycles(WeightEncoding::kSparse, 1024, 3, c, 16, 64) == 2 + 3);
+  CHECK_THROWS_AS(arch::event_accumulate_cycles(WeightEncoding::kPacked2, 0, 0, c, 16, 64), std::invalid_argument);
+}

@@ -51,6 +51,7 @@
 #include "neurark/reports/report.hpp"
 #include "neurark/sim/systemc.hpp"
 #ifdef NEURARK_HAVE_RTL
+#include "neurark/rtl/neurocore.hpp"
 #include "neurark/rtl/verify.hpp"
 #endif
 
@@ -494,6 +495,25 @@ int cmd_synth(const std::string& config_path, const std::string& out_dir, int64_
 
 }  // namespace
 
+#ifdef NEURARK_HAVE_RTL
+// The Verilated RTL neurocore behind the SystemC model's co-simulation hook (--rtl-cores).
+class RtlCoreCosim final : public ns::CoreCosim {
+ public:
+  explicit RtlCoreCosim(const nc::ChipDescription& chip) : core_(chip) {}
+  std::string name() const override { return core_.name(); }
+  void load_tile(int tile, const std::vector<uint8_t>& memory, int64_t rows, int64_t k) override {
+    core_.load_tile(tile, memory, rows, k);
+  }
+  std::vector<int64_t> run_events(int tile, const std::vector<std::pair<int64_t, int8_t>>& events) override {
+    return core_.run_events(tile, events);
+  }
+  std::vector<int32_t> take_accumulators(int tile) override { return core_.take_accumulators(tile); }
+
+ private:
+  neurark::rtl::NeurocoreSim core_;
+};
+#endif
+
 extern const char* const kNeurarkAreaJson;  // rtl/area.json, compiled in (tools/CMakeLists.txt)
 
 // The report's area section: the RTL blocks' Yosys cell counts (docs/rtl-area.md), and what a
@@ -521,7 +541,8 @@ nlohmann::json area_section(const nc::ChipDescription& chip) {
 // The main job: a prompt through the chip model, then generation, with a report folder.
 int cmd_run(const std::string& model_dir, const std::string& chip_path, const std::string& prompt_arg, bool prompt_given,
             const std::string& trace_path, int64_t max_new, const std::string& out_arg, const std::string& backend,
-            const std::string& trace_out, const std::string& record_core, const std::string& vcd_core) {
+            const std::string& trace_out, const std::string& record_core, const std::string& vcd_core,
+            const std::vector<std::string>& rtl_cores) {
   namespace fs = std::filesystem;
   // "X,Y": a neurocore by its mesh coordinates (checked against the chip once it is read).
   const auto parse_xy = [](const std::string& opt, const std::string& v) {
@@ -566,7 +587,34 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
   ModelSource src{model_dir, backend, chip_path, ""};
   src.check_func = true;
   int64_t flows = 0;
-  src.on_image = [&flows](const nc::Image& img) { flows = static_cast<int64_t>(img.manifest().at("flows").size()); };
+  std::vector<std::pair<int, int>> rtl_xy;  // --rtl-cores X,Y ...; empty with "all"
+  const bool rtl_all = rtl_cores.size() == 1 && rtl_cores[0] == "all";
+  if (!rtl_cores.empty()) {
+#ifndef NEURARK_HAVE_RTL
+    throw Error("--rtl-cores: this build has no RTL (configure with -DNEURARK_BUILD_RTL=ON; needs Verilator)");
+#endif
+    if (backend != "systemc") throw Error("--rtl-cores: needs --backend systemc (the RTL runs inside the SystemC model)");
+    if (!rtl_all)
+      for (const std::string& v : rtl_cores) rtl_xy.push_back(parse_xy("--rtl-cores", v));
+  }
+  src.on_image = [&](const nc::Image& img) {
+    flows = static_cast<int64_t>(img.manifest().at("flows").size());
+    if (rtl_cores.empty()) return;
+#ifdef NEURARK_HAVE_RTL
+    const nc::ChipDescription c =
+        nc::ChipDescription::from_yaml_text(img.manifest().at("chip").at("text").get<std::string>(), chip_path);
+    const int64_t gw = c.mesh_width * c.multichip.chips_x, gh = c.mesh_height * c.multichip.chips_y;
+    std::vector<int> cores;
+    if (rtl_all)
+      for (const auto& e : img.manifest().at("cores")) cores.push_back(e.at("core").get<int>());
+    for (const auto& [x, y] : rtl_xy) {
+      if (x >= gw || y >= gh)
+        throw Error(fmt::format("--rtl-cores {},{}: outside the {} x {} mesh of chip '{}'", x, y, gw, gh, c.name));
+      cores.push_back(static_cast<int>(y * gw + x));
+    }
+    for (int core : cores) src.systemc.cosim_cores[core] = std::make_shared<RtlCoreCosim>(c);
+#endif
+  };
   const bool timed = backend == "systemc";
   if (!timed && !trace_out.empty()) throw Error("--trace-out: needs --backend systemc (the func backend has no time)");
   if (!timed && !vcd_core.empty()) throw Error("--vcd: needs --backend systemc (the func backend has no time)");
@@ -688,6 +736,26 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
   for (int64_t c : cyc) latency.push_back(static_cast<double>(c) / clock);
   const double gen_cpt = ng > 0 ? static_cast<double>(gen_cycles) / static_cast<double>(ng) : 0.0;
   const double pre_cpt = np > 0 ? static_cast<double>(prefill_cycles) / static_cast<double>(np) : 0.0;
+  // Co-simulated neurocores: the RTL's cycles next to the cycle-approximate model's.
+  nlohmann::json rtl_cosim = nullptr;
+  if (timed && !timing->timing().cosim.empty()) {
+    nlohmann::json cores = nlohmann::json::array();
+    int64_t rtl_total = 0, model_total = 0, events_total = 0;
+    for (const ns::CosimCycles& c : timing->timing().cosim) {
+      rtl_total += c.cosim_cycles;
+      model_total += c.model_cycles;
+      events_total += c.events;
+      cores.push_back({{"core", c.core}, {"x", c.core % gw}, {"y", c.core / gw}, {"implementation", c.implementation},
+                       {"events", c.events}, {"rtl_cycles", c.cosim_cycles}, {"model_cycles", c.model_cycles},
+                       {"difference_pct", c.model_cycles > 0 ? 100.0 * static_cast<double>(c.model_cycles - c.cosim_cycles) /
+                                                                   static_cast<double>(c.cosim_cycles > 0 ? c.cosim_cycles : 1)
+                                                             : 0.0},
+                       {"accumulator_checks", c.accumulator_checks}});
+    }
+    rtl_cosim = {{"what", "the neurocores' events phases (lane array) run on the Verilated RTL; cycles summed over events"},
+                 {"cores", cores}, {"events", events_total}, {"rtl_cycles", rtl_total}, {"model_cycles", model_total},
+                 {"difference_pct", rtl_total > 0 ? 100.0 * static_cast<double>(model_total - rtl_total) / static_cast<double>(rtl_total) : 0.0}};
+  }
   // Time figures exist only for the timed (SystemC) backend: null otherwise.
   const auto when_timed = [&](double v) { return timed ? nlohmann::json(v) : nlohmann::json(nullptr); };
   nlohmann::json report = {
@@ -731,6 +799,7 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
       {"energy_j", (e_pre.total_pj + e_gen.total_pj) * 1e-12},
       {"token_latency_s", latency},
       {"area", area_section(chip)},
+      {"rtl_cosim", rtl_cosim},
       {"cross_check", {{"reference", "int"}, {"tokens_compared", be->tokens_cross_checked()},
                        {"mismatches", 0}}}};  // a mismatch stops the run before any report is written
   if (recorder) recorder->finish();
@@ -778,6 +847,7 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
       "power       {:.2f} mW average\n"
       "per token   {:.0f} synaptic ops, {:.0f} events; activation sparsity {:.1f} %, weight sparsity {:.1f} %\n"
       "checked     {} tokens against the integer reference, 0 mismatches\n"
+      "{}"
       "report      {}/report.html (and report.json, report.md)\n",
       chip.name, gw, chip.mesh_height * chip.multichip.chips_y, clock / 1e6, chip.technology_node_nm, np,
       report["prefill_tokens_per_s"].get<double>(), report["prefill_energy_per_token_j"].get<double>() * 1e6,
@@ -785,7 +855,12 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
       report["latency_per_token_s"].get<double>() * 1e6, report["energy_per_token_j"].get<double>() * 1e6,
       report["power_w"].get<double>() * 1e3, report["sops_per_token"].get<double>(), report["events_per_token"].get<double>(),
       100 * report["activation_sparsity"].get<double>(), 100 * report["weight_sparsity"].get<double>(),
-      report["cross_check"]["tokens_compared"].get<int64_t>(), out);
+      report["cross_check"]["tokens_compared"].get<int64_t>(),
+      rtl_cosim.is_null() ? std::string()
+                          : fmt::format("rtl         {} neurocores on the Verilated RTL, accumulators checked: {} RTL cycles, model "
+                                        "{} ({:+.2f} %)\n", rtl_cosim["cores"].size(), rtl_cosim["rtl_cycles"].get<int64_t>(),
+                                        rtl_cosim["model_cycles"].get<int64_t>(), rtl_cosim["difference_pct"].get<double>()),
+      out);
   return 0;
 }
 
@@ -930,10 +1005,14 @@ int main(int argc, char** argv) {
   run->add_option("--max-new-tokens", run_new, "Tokens to generate (greedy)")->capture_default_str();
   run->add_option("--out", run_out, "Report folder (default reports/runs/<run id>)");
   std::string run_trace_out, run_record_core, run_vcd;
+  std::vector<std::string> run_rtl_cores;
   run->add_option("--trace-out", run_trace_out, "Also write a Perfetto / Chrome trace (JSON) of every phase on every pipeline stage");
   run->add_option("--record-core", run_record_core,
                   "X,Y: record every event entering and leaving that neurocore into the report folder "
                   "(events-core-X-Y.jsonl, traces/README.md)");
+  run->add_option("--rtl-cores", run_rtl_cores, "all | X,Y ...: run these neurocores' synaptic work on the Verilated RTL "
+                                                 "neurocore inside the SystemC model (accumulators checked; RTL vs model cycles "
+                                                 "in the report)");
   run->add_option("--vcd", run_vcd, "X,Y: write a VCD waveform of that neurocore's interfaces into the report folder (core-X-Y.vcd)");
   run->add_option("--backend", run_backend, "systemc (timed) or func (untimed: counts and dynamic energy); both checked "
                                              "against int on every token")
@@ -979,7 +1058,7 @@ int main(int argc, char** argv) {
     if (*insp) return cmd_inspect(inspect_path, json);
     if (*run)
       return cmd_run(run_model, run_chip, run_prompt, run->count("--prompt") > 0, run_trace, run_new, run_out, run_backend,
-                     run_trace_out, run_record_core, run_vcd);
+                     run_trace_out, run_record_core, run_vcd, run_rtl_cores);
     if (*syn) return cmd_synth(config_path, out_dir, seed, dtype);
     if (*vrtl) return cmd_verify_rtl(vr_block, vr_trace, vr_vectors, vr_seed, json, vr_fst);
     if (*fit) return cmd_fit(model_dir, chip_path, json);

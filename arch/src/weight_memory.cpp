@@ -168,10 +168,19 @@ EventCost accumulate_event(WeightEncoding enc, const uint8_t* mem, int64_t bytes
   return cost;
 }
 
-int64_t event_accumulate_cycles(WeightEncoding enc, int64_t rows, const EventCost& cost, int64_t lanes) {
+int64_t event_accumulate_cycles(WeightEncoding enc, int64_t rows, int64_t col, const EventCost& cost, int64_t lanes,
+                                int64_t port_bits) {
   if (lanes < 1 || rows < 1) throw std::invalid_argument("event_accumulate_cycles: rows and lanes must be >= 1");
-  const int64_t slots = enc == WeightEncoding::kPacked2 ? rows : cost.synaptic_ops;
-  return kEventOverheadCycles + std::max(ceil_div(slots, lanes), cost.sram_words);
+  const auto pow2 = [](int64_t v) { return v > 0 && (v & (v - 1)) == 0; };
+  if (enc == WeightEncoding::kPacked2) {
+    const int64_t steps = ceil_div(rows, lanes);
+    if (pow2(lanes) && pow2(port_bits) && lanes >= 4 && port_bits >= 2 * lanes) {
+      const int64_t b = col * ceil_div(rows, 4);
+      return b % (lanes / 4) == 0 ? 2 + steps : 1 + steps + cost.sram_words;
+    }
+    return 2 + std::max(steps, cost.sram_words);
+  }
+  return 2 + std::max(ceil_div(cost.synaptic_ops, lanes), cost.sram_words);
 }
 
 }  // namespace neurark::arch

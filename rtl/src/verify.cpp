@@ -3,6 +3,7 @@
 #include "neurark/rtl/verify.hpp"
 
 #include "datapath/harness.hpp"
+#include "neurocore/harness.hpp"
 #include "noc/harness.hpp"
 
 namespace neurark::rtl {
@@ -12,6 +13,7 @@ const std::vector<BlockHarness>& block_harnesses() {
     std::vector<BlockHarness> v;
     for (BlockHarness& b : datapath_harnesses()) v.push_back(std::move(b));  // rtl/datapath/
     for (BlockHarness& b : noc_harnesses()) v.push_back(std::move(b));  // rtl/noc/
+    for (BlockHarness& b : neurocore_harnesses()) v.push_back(std::move(b));  // rtl/neurocore/
     return v;
   }();
   return all;

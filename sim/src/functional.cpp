@@ -462,7 +462,7 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
               bad(fmt::format("tiles[{}]", t), fmt::format("malformed weight memory: {}", e.what()));
             }
             UnitCounters& cc = core_ctr(tl.core);
-            const int64_t lc = arch::event_accumulate_cycles(cp.weight_encoding, tl.r1 - tl.r0, cost, cp.lanes);
+            const int64_t lc = arch::event_accumulate_cycles(cp.weight_encoding, tl.r1 - tl.r0, k, cost, cp.lanes, cp.sram_port_bits);
             if (probe_ != nullptr) probe_->event_in(info_, tl.core, t, k, q, cost, lc);
             ++cc.events_in;
             ++tot.events_in;

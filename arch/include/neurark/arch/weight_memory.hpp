@@ -41,16 +41,19 @@ struct EventCost {
                              // column's bytes touch, the tile starting on a word boundary)
 };
 
-// Fixed cycles per event of the RTL lane array (accept, SRAM read latency) on top of its
-// streaming cycles (rtl/datapath/sv/nrk_lane_array.sv, measured by its harness).
-constexpr int64_t kEventOverheadCycles = 2;
-
-// Cycles the neurocore's lane array spends on one input event to a tile of `rows` rows, events
-// back to back: kEventOverheadCycles + max(ceil(slots / lanes), cost.sram_words), where slots
-// is `rows` for packed2 (dense lanes: a zero weight still takes its lane slot) and the non-zero
-// weights for sparse (only they are stored). The timing models charge this; the RTL harnesses
-// check the RTL takes exactly this. Throws std::invalid_argument if rows or lanes < 1.
-int64_t event_accumulate_cycles(WeightEncoding enc, int64_t rows, const EventCost& cost, int64_t lanes);
+// Cycles the neurocore's lane array spends on input event (column `col`) to a tile of `rows`
+// rows, events back to back (from the event entering the lanes to the next one doing so): the
+// RTL neurocore's (rtl/neurocore/nrk_neurocore.sv over rtl/datapath/sv/nrk_lane_array.sv;
+// its harness asserts this on every event). For packed2, with steps = ceil(rows / lanes) (the
+// lanes are dense: a zero weight still takes its lane slot), cb = ceil(rows / 4) bytes per
+// column, b = col x cb (tiles start on an SRAM word boundary) and words = cost.sram_words:
+//   2 + steps          if b is a multiple of lanes / 4 (the column starts on a lane step),
+//   1 + steps + words  otherwise (the stream buffer waits a cycle per word after the first);
+// exact for lanes and port_bits powers of two with lanes >= 4 and port_bits >= 2 lanes (every
+// preset); otherwise, and for sparse tiles (steps = ceil(synaptic ops / lanes): only non-zero
+// weights are stored), 2 + max(steps, words). Throws std::invalid_argument if rows or lanes < 1.
+int64_t event_accumulate_cycles(WeightEncoding enc, int64_t rows, int64_t col, const EventCost& cost, int64_t lanes,
+                                int64_t port_bits);
 
 // Applies input event (column `col`, int8 code `q`) to accumulators acc[0..rows) of a tile
 // whose memory is `mem` (`bytes` long) with fan-in `k`. Throws std::invalid_argument if the

@@ -1,0 +1,575 @@
+// The neurocore harness (harness.hpp): NeurocoreSim against arch::accumulate_event,
+// arch::requantize and neurocore_event_cycles.
+#include "harness.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <stdexcept>
+#include <utility>
+
+#include "neurark/arch/error.hpp"
+#include "neurark/arch/numerics.hpp"
+#include "neurark/arch/weight_memory.hpp"
+#include "neurark/rtl/neurocore.hpp"
+#include "neurark/traces/event_trace.hpp"
+
+namespace neurark::rtl {
+
+std::vector<BlockHarness> neurocore_harnesses() {
+  BlockHarness h;
+  h.name = "neurocore";
+  h.description =
+      "nrk_neurocore (input FIFO, tile table, lane array, readout through the requantizer) through NeurocoreSim: "
+      "accumulators vs arch::accumulate_event, readout vs arch::requantize, per-event cycles vs "
+      "neurocore_event_cycles; random cores, edge cases, event-trace replay";
+  h.run = [](const VerifyOptions& o) {
+    std::vector<BlockResult> out;
+    out.push_back(neurocore::run_random(o));
+    out.push_back(neurocore::run_edge_cases(o));
+    if (!o.trace_path.empty()) out.push_back(neurocore::replay_trace(o.trace_path, o).result);
+    return out;
+  };
+  return {h};
+}
+
+namespace neurocore {
+namespace {
+
+using Events = std::vector<std::pair<int64_t, int8_t>>;
+constexpr int64_t kIndexBits = 16;  // sparse index bits: unused by packed2, arch needs a value
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Counts vectors and mismatches; keeps the first mismatch's description.
+class Checker {
+ public:
+  Checker(std::string source) {
+    result_.block = "neurocore";
+    result_.source = std::move(source);
+  }
+  void check(bool ok, const std::function<std::string()>& describe) {
+    ++result_.vectors;
+    if (!ok && result_.mismatches++ == 0) result_.first_mismatch = describe();
+  }
+  void add_cycles(int64_t c) { result_.cycles += c; }
+  BlockResult result() const { return result_; }
+
+ private:
+  BlockResult result_;
+};
+
+class Rng {
+ public:
+  Rng(uint64_t seed, uint64_t salt) : gen_(seed ^ (salt * 0x9E3779B97F4A7C15ull)) {}
+  int64_t range(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(gen_); }
+  bool chance(double p) { return std::uniform_real_distribution<double>(0.0, 1.0)(gen_) < p; }
+  uint64_t bits() { return gen_(); }
+  std::mt19937_64& gen() { return gen_; }
+
+ private:
+  std::mt19937_64 gen_;
+};
+
+std::vector<uint8_t> pack(const std::vector<int8_t>& w, int64_t rows, int64_t k) {
+  std::vector<uint8_t> out;
+  arch::write_packed2_tile(w.data(), k, 0, rows, out);
+  return out;
+}
+
+std::vector<int8_t> random_weights(Rng& rng, int64_t rows, int64_t k, double nonzero) {
+  std::vector<int8_t> w(static_cast<std::size_t>(rows * k));
+  for (auto& x : w) x = rng.chance(nonzero) ? (rng.chance(0.5) ? int8_t{1} : int8_t{-1}) : int8_t{0};
+  return w;
+}
+
+// Stores the reserved code 10 as the weight of (row, col) (row >= rows: the padding bits).
+void inject_reserved(std::vector<uint8_t>& bytes, int64_t rows, int64_t row, int64_t col) {
+  auto& b = bytes[static_cast<std::size_t>(col * ceil_div(rows, 4) + row / 4)];
+  const int sh = static_cast<int>(2 * (row % 4));
+  b = static_cast<uint8_t>((b & ~(3u << sh)) | (2u << sh));
+}
+
+int8_t random_q(Rng& rng) {
+  if (rng.chance(0.05)) return 0;
+  if (rng.chance(0.05)) return -128;
+  return static_cast<int8_t>(rng.range(-128, 127));
+}
+
+Events random_events(Rng& rng, int64_t k, int64_t n) {
+  Events ev;
+  for (int64_t i = 0; i < n; ++i) ev.emplace_back(rng.range(0, k - 1), random_q(rng));
+  return ev;
+}
+
+arch::Scale random_scale(Rng& rng) {
+  if (rng.chance(0.05)) return arch::Scale{0, 0};
+  return arch::Scale{static_cast<uint32_t>(0x80000000u | (rng.bits() & 0x7fffffffu)),
+                     static_cast<int32_t>(rng.range(-50, 2))};
+}
+
+// One NeurocoreSim and, per tile, the arch reference of its accumulators.
+class Bench {
+ public:
+  Bench(Checker& chk, std::string label, arch::Scale scale = arch::Scale{0x80000000u, -31})
+      : chk_(chk), label_(std::move(label)), p_(neurocore_rtl_params()) {
+    set_scale(scale);
+  }
+  ~Bench() { chk_.add_cycles(sim_.cycles()); }
+  Bench(const Bench&) = delete;
+  Bench& operator=(const Bench&) = delete;
+
+  NeurocoreSim& sim() { return sim_; }
+  const NeurocoreRtlParams& params() const { return p_; }
+  int64_t k(int id) const { return tiles_.at(id).k; }
+
+  void set_scale(arch::Scale s) {
+    scale_ = s;
+    sim_.set_readout(s, [this](int tile, bool spill, const std::vector<int32_t>& acc, const std::vector<int32_t>& y) {
+      check_requantized(tile, spill, acc, y);
+    });
+  }
+
+  // Whether a tile of `bytes` still fits (SRAM and tile slots).
+  bool fits(int64_t bytes) const {
+    return next_base_ + bytes <= p_.synapse_sram_bytes && static_cast<int64_t>(tiles_.size()) < p_.tile_slots;
+  }
+
+  void load(int id, int64_t rows, int64_t k, std::vector<uint8_t> mem) {
+    sim_.load_tile(id, mem, rows, k);
+    Tile t;
+    t.rows = rows;
+    t.k = k;
+    t.base = sim_.tile_base(id);
+    t.mem = std::move(mem);
+    t.acc.assign(static_cast<std::size_t>(rows), 0);
+    next_base_ = ceil_div(t.base + static_cast<int64_t>(t.mem.size()), p_.sram_port_bits / 8) * (p_.sram_port_bits / 8);
+    tiles_[id] = std::move(t);
+  }
+
+  // Runs events on tile `id`; compares each event's cycles and synaptic operations (and the
+  // trace's, if given), or the refusal when arch meets a reserved code.
+  void run(int id, const Events& ev, const std::vector<int64_t>* trace_sops = nullptr) {
+    Tile& t = tiles_.at(id);
+    std::vector<int64_t> want_sops(ev.size(), 0);
+    int64_t first_throw = -1;
+    for (std::size_t i = 0; i < ev.size(); ++i) {
+      try {
+        const arch::EventCost c =
+            arch::accumulate_event(arch::WeightEncoding::kPacked2, t.mem.data(), static_cast<int64_t>(t.mem.size()),
+                                   t.rows, t.k, kIndexBits, p_.sram_port_bits, ev[i].first, ev[i].second, t.acc.data());
+        want_sops[i] = c.synaptic_ops;
+      } catch (const std::invalid_argument&) {
+        if (first_throw < 0) first_throw = static_cast<int64_t>(i);
+      }
+    }
+    std::vector<int64_t> got;
+    try {
+      got = sim_.run_events(id, ev);
+    } catch (const Error& e) {
+      const std::string msg = e.what();
+      const bool ok = first_throw >= 0 &&
+                      msg.find("event " + std::to_string(first_throw) + " (") != std::string::npos &&
+                      msg.find("code 10") != std::string::npos;
+      chk_.check(ok, [&] {
+        return where(id) + ": run_events threw '" + msg + "'" +
+               (first_throw >= 0 ? ", expected the reserved-code error at event " + std::to_string(first_throw)
+                                 : std::string(", arch::accumulate_event accepts every event"));
+      });
+      t.acc.assign(t.acc.size(), 0);  // the RTL clears the tile after the error
+      return;
+    }
+    if (first_throw >= 0) {
+      chk_.check(false, [&] {
+        return where(id) + ": arch::accumulate_event refuses event " + std::to_string(first_throw) +
+               " (reserved code 10), run_events did not throw";
+      });
+      t.acc.assign(t.acc.size(), 0);
+      return;
+    }
+    const std::vector<int64_t>& sops = sim_.last_sops();
+    const std::vector<int64_t>& words = sim_.last_words();
+    if (got.size() != ev.size() || sops.size() != ev.size() || words.size() != ev.size()) {
+      chk_.check(false, [&] {
+        return where(id) + ": " + std::to_string(ev.size()) + " events, run_events returned " +
+               std::to_string(got.size()) + " cycle counts and " + std::to_string(sops.size()) + " completions";
+      });
+      return;
+    }
+    const int64_t pb = p_.sram_port_bits / 8, cb = ceil_div(t.rows, 4);
+    for (std::size_t i = 0; i < ev.size(); ++i) {
+      const int64_t want_c = neurocore_event_cycles(t.rows, ev[i].first, p_.lanes, p_.sram_port_bits, t.base);
+      const int64_t want_w = ceil_div((t.base + ev[i].first * cb) % pb + cb, pb);
+      const bool trace_ok = trace_sops == nullptr || (*trace_sops)[i] == sops[i];
+      const bool ok = got[i] == want_c && sops[i] == want_sops[i] && words[i] == want_w && trace_ok;
+      chk_.check(ok, [&] {
+        return where(id) + ", event " + std::to_string(i) + " of " + std::to_string(ev.size()) + " (column " +
+               std::to_string(ev[i].first) + ", q " + std::to_string(ev[i].second) + "): cycles " +
+               std::to_string(got[i]) + " (formula " + std::to_string(want_c) + "), synaptic ops " +
+               std::to_string(sops[i]) + " (arch " + std::to_string(want_sops[i]) +
+               (trace_sops ? ", trace " + std::to_string((*trace_sops)[i]) : std::string()) + "), SRAM words " +
+               std::to_string(words[i]) + " (expected " + std::to_string(want_w) + ")";
+      });
+    }
+    for (int64_t c : got) event_cycles_ += c;
+  }
+
+  // Takes tile `id`'s accumulators; compares them with arch's (and the trace's, if given).
+  void take(int id, const std::vector<int32_t>* trace_acc = nullptr) {
+    Tile& t = tiles_.at(id);
+    const std::vector<int32_t> got = sim_.take_accumulators(id);
+    std::string diff;
+    if (got.size() != t.acc.size())
+      diff = std::to_string(got.size()) + " accumulators, expected " + std::to_string(t.acc.size());
+    for (std::size_t r = 0; r < got.size() && diff.empty(); ++r) {
+      if (got[r] != t.acc[r])
+        diff = "row " + std::to_string(r) + ": " + std::to_string(got[r]) + ", arch::accumulate_event gives " +
+               std::to_string(t.acc[r]);
+      else if (trace_acc != nullptr && (r >= trace_acc->size() || (*trace_acc)[r] != got[r]))
+        diff = "row " + std::to_string(r) + ": " + std::to_string(got[r]) + " (as arch), the trace recorded " +
+               (r < trace_acc->size() ? std::to_string((*trace_acc)[r]) : std::string("nothing"));
+    }
+    chk_.check(diff.empty(), [&] { return where(id) + ": take_accumulators: " + diff; });
+    t.acc.assign(t.acc.size(), 0);
+  }
+
+  // A call that must throw neurark::Error whose message holds `needle`.
+  void expect_error(const std::string& what, const std::function<void()>& f, const std::string& needle) {
+    std::string msg;
+    bool threw = false;
+    try {
+      f();
+    } catch (const Error& e) {
+      threw = true;
+      msg = e.what();
+    }
+    chk_.check(threw && msg.find(needle) != std::string::npos, [&] {
+      return label_ + ": " + what + ": " +
+             (threw ? "threw '" + msg + "', expected a message with '" + needle + "'" : std::string("did not throw"));
+    });
+  }
+
+  void expect(bool ok, const std::string& what) {
+    chk_.check(ok, [&] { return label_ + ": " + what; });
+  }
+
+  int64_t event_cycles() const { return event_cycles_; }
+
+ private:
+  struct Tile {
+    int64_t rows = 0, k = 0, base = 0;
+    std::vector<uint8_t> mem;
+    std::vector<int32_t> acc;  // arch's accumulators since the last take
+  };
+
+  std::string where(int id) const {
+    const Tile& t = tiles_.at(id);
+    return label_ + ", tile " + std::to_string(id) + " (rows " + std::to_string(t.rows) + ", k " + std::to_string(t.k) +
+           ", base " + std::to_string(t.base) + ")";
+  }
+
+  void check_requantized(int tile, bool spill, const std::vector<int32_t>& acc, const std::vector<int32_t>& y) {
+    std::size_t bad = acc.size();
+    for (std::size_t r = 0; r < acc.size() && bad == acc.size(); ++r)
+      if (y[r] != arch::requantize(acc[r], scale_)) bad = r;
+    chk_.check(bad == acc.size(), [&] {
+      return label_ + ", tile " + std::to_string(tile) + (spill ? " (spill)" : "") + ": readout row " +
+             std::to_string(bad) + ": requantize(" + std::to_string(acc[bad]) + ", {" + std::to_string(scale_.mant) +
+             ", " + std::to_string(scale_.exp) + "}) = " + std::to_string(y[bad]) + ", arch gives " +
+             std::to_string(arch::requantize(acc[bad], scale_));
+    });
+  }
+
+  Checker& chk_;
+  std::string label_;
+  NeurocoreRtlParams p_;
+  NeurocoreSim sim_;
+  arch::Scale scale_;
+  std::map<int, Tile> tiles_;
+  int64_t next_base_ = 0;
+  int64_t event_cycles_ = 0;
+};
+
+
+int64_t random_rows(Rng& rng, int64_t max_rows) {
+  const int64_t r = rng.range(0, 9);
+  if (r < 6) return rng.range(1, std::min<int64_t>(64, max_rows));
+  if (r < 9) return rng.range(1, std::min<int64_t>(256, max_rows));
+  return rng.range(1, max_rows);
+}
+
+}  // namespace
+
+// Random cores: each holds 1..6 random tiles (some with a reserved code inside the tile or in
+// the padding bits) and runs 1..6 phases: some of its tiles' events in turn (the first tile
+// sometimes once more at the end: a spill and a resume), then every tile of the phase taken in a
+// random order (sometimes one that had no events too). Random readout scale and stalls per core.
+BlockResult run_random(const VerifyOptions& o) {
+  Checker chk("random seed " + std::to_string(o.seed));
+  Rng rng(o.seed, 0x4e43);
+  const NeurocoreRtlParams p = neurocore_rtl_params();
+  int64_t left = std::max<int64_t>(1, o.vectors);
+  for (int core = 0; left > 0; ++core) {
+    Bench b(chk, "random core " + std::to_string(core), random_scale(rng));
+    if (rng.chance(0.3)) b.sim().set_readout_stall(rng.chance(0.5) ? 0.3 : 0.8, rng.bits());
+    std::vector<int> ids;
+    const int64_t ntiles = rng.range(1, 6);
+    for (int64_t i = 0; i < ntiles; ++i) {
+      const int64_t rows = random_rows(rng, p.accumulators);
+      const int64_t cb = ceil_div(rows, 4);
+      const int64_t k = rng.range(1, std::min<int64_t>(700, p.synapse_sram_bytes / cb));
+      const double density[] = {0.1, 0.5, 0.9, 1.0};
+      std::vector<uint8_t> mem = pack(random_weights(rng, rows, k, density[rng.range(0, 3)]), rows, k);
+      if (!b.fits(static_cast<int64_t>(mem.size()))) break;
+      if (rng.chance(0.03)) inject_reserved(mem, rows, rng.range(0, rows - 1), rng.range(0, k - 1));
+      if (rows % 4 != 0 && rng.chance(0.3))  // padding bits: never read as weights
+        inject_reserved(mem, rows, rng.range(rows, 4 * cb - 1), rng.range(0, k - 1));
+      const int id = static_cast<int>(rng.range(0, 99)) * 100 + static_cast<int>(i);
+      b.load(id, rows, k, std::move(mem));
+      ids.push_back(id);
+    }
+    if (ids.empty()) continue;
+    const int64_t phases = rng.range(1, 6);
+    for (int64_t ph = 0; ph < phases && left > 0; ++ph) {
+      std::vector<int> order = ids;
+      std::shuffle(order.begin(), order.end(), rng.gen());
+      order.resize(static_cast<std::size_t>(rng.range(1, static_cast<int64_t>(order.size()))));
+      std::vector<int> taken = order;
+      if (order.size() > 1 && rng.chance(0.3)) order.push_back(order.front());
+      for (int id : order) {
+        const int64_t n = rng.chance(0.1) ? rng.range(64, 400) : rng.range(1, 120);
+        b.run(id, random_events(rng, b.k(id), n));
+        left -= n;
+      }
+      if (taken.size() < ids.size() && rng.chance(0.3)) {
+        for (int id : ids)
+          if (std::find(taken.begin(), taken.end(), id) == taken.end()) {
+            taken.push_back(id);
+            break;
+          }
+      }
+      std::shuffle(taken.begin(), taken.end(), rng.gen());
+      for (int id : taken) b.take(id);
+    }
+  }
+  return chk.result();
+}
+
+BlockResult run_edge_cases(const VerifyOptions& o) {
+  Checker chk("edge cases");
+  Rng rng(o.seed, 0x4e44);
+  const NeurocoreRtlParams p = neurocore_rtl_params();
+  auto columns = [](int64_t k, int8_t q) {
+    Events ev;
+    for (int64_t c = 0; c < k; ++c) ev.emplace_back(c, q);
+    return ev;
+  };
+  auto channel_order = [&](int64_t k) {
+    Events ev;
+    for (int64_t c = 0; c < k; ++c) ev.emplace_back(c, random_q(rng));
+    return ev;
+  };
+  {  // The sample trace's core: four 256 x 256 tiles fill the 64 KB SRAM exactly; a fifth refused.
+    Bench b(chk, "four 256 x 256 tiles", random_scale(rng));
+    for (int id = 12; id < 16; ++id) b.load(id, 256, 256, pack(random_weights(rng, 256, 256, 0.6), 256, 256));
+    for (int id = 12; id < 15; ++id) b.run(id, channel_order(256));
+    for (int id = 12; id < 15; ++id) b.take(id);
+    b.run(15, channel_order(256));
+    b.take(15);
+    b.expect_error("a fifth tile", [&] { b.sim().load_tile(16, {0}, 1, 1); }, "SRAM is full");
+  }
+  {  // Every accumulator: rows = ACCUMULATORS, q = -128 on -1 weights, then +1 weights.
+    const int64_t rows = p.accumulators;
+    Bench b(chk, "every accumulator");
+    b.load(1, rows, 16, pack(std::vector<int8_t>(static_cast<std::size_t>(rows * 16), -1), rows, 16));
+    b.load(2, rows, 8, pack(std::vector<int8_t>(static_cast<std::size_t>(rows * 8), 1), rows, 8));
+    b.load(3, rows - 1, 24, pack(random_weights(rng, rows - 1, 24, 0.6), rows - 1, 24));
+    b.run(1, columns(16, -128));
+    b.run(1, columns(16, -128));
+    b.run(2, columns(8, 127));
+    b.run(3, random_events(rng, 24, 50));
+    b.run(2, columns(8, -128));
+    b.take(1);
+    b.take(2);
+    b.take(3);
+    const std::vector<uint8_t> big(static_cast<std::size_t>(rows / 4 + 1));
+    b.expect_error("rows > accumulators", [&] { b.sim().load_tile(9, big, rows + 1, 1); },
+                   "outside [1, " + std::to_string(rows) + "]");
+  }
+  {  // The largest published fan-in (MMfreeLM-2.7B down_proj, K = 6912): +-884,736.
+    Bench b(chk, "fan-in 6912");
+    std::vector<int8_t> w(static_cast<std::size_t>(36 * 6912));
+    for (int64_t r = 0; r < 36; ++r)
+      for (int64_t c = 0; c < 6912; ++c)
+        w[static_cast<std::size_t>(r * 6912 + c)] = r % 3 == 0 ? int8_t{-1} : r % 3 == 1 ? int8_t{1} : int8_t{0};
+    b.load(7, 36, 6912, pack(w, 36, 6912));
+    b.run(7, columns(6912, -128));
+    b.take(7);
+    b.expect(b.sim().stats().fifo_max == p.input_fifo_depth && b.sim().stats().fifo_full_cycles > 0,
+             "6912 events back to back: the input FIFO fills (" + std::to_string(b.sim().stats().fifo_max) + " of " +
+                 std::to_string(p.input_fifo_depth) + ") and pushes back (" +
+                 std::to_string(b.sim().stats().fifo_full_cycles) + " cycles)");
+  }
+  {  // Every rows 1..ACCUMULATORS, 8 columns each: every column byte offset a word-aligned tile
+     // can have (ceil(rows / 4) odd: all 8; even: the even ones), the per-event formula on each.
+    std::unique_ptr<Bench> b;
+    int core = 0;
+    for (int64_t rows = 1; rows <= p.accumulators; ++rows) {
+      const int64_t k = 8;
+      std::vector<uint8_t> mem = pack(random_weights(rng, rows, k, 0.6), rows, k);
+      if (!b || !b->fits(static_cast<int64_t>(mem.size())))
+        b = std::make_unique<Bench>(
+            chk, "rows 1.." + std::to_string(p.accumulators) + ", core " + std::to_string(core++), random_scale(rng));
+      const int id = static_cast<int>(rows);
+      b->load(id, rows, k, std::move(mem));
+      b->run(id, channel_order(k));
+      b->take(id);
+    }
+  }
+  {  // Spills: A, B, A, C, B, A in one phase (5 spills), takes in another order, a take of a
+     // tile without events since its last take (zeros), readout backpressure.
+    Bench b(chk, "spills", random_scale(rng));
+    b.sim().set_readout_stall(0.5, o.seed);
+    b.load(10, 100, 40, pack(random_weights(rng, 100, 40, 0.7), 100, 40));
+    b.load(20, 37, 90, pack(random_weights(rng, 37, 90, 0.7), 37, 90));
+    b.load(30, p.accumulators, 30, pack(random_weights(rng, p.accumulators, 30, 0.7), p.accumulators, 30));
+    for (int id : {10, 20, 10, 30, 20, 10}) b.run(id, random_events(rng, b.k(id), 70));
+    b.take(20);
+    b.take(10);
+    b.take(30);
+    b.take(30);
+    b.expect(b.sim().stats().spills == 5,
+             "A B A C B A: " + std::to_string(b.sim().stats().spills) + " spills, expected 5");
+    b.run(10, random_events(rng, 40, 3));
+    b.take(10);
+  }
+  {  // Small and ragged tiles at every column offset; q = 0; all-zero columns.
+    Bench b(chk, "small tiles", random_scale(rng));
+    int id = 0;
+    for (int64_t rows : {1, 2, 3, 4, 5, 13, 15, 16, 17, 31, 33, 63, 65}) {
+      b.load(++id, rows, 40, pack(random_weights(rng, rows, 40, 0.6), rows, 40));
+      b.run(id, random_events(rng, 40, 100));
+      b.take(id);
+    }
+    b.load(++id, 24, 16, pack(random_weights(rng, 24, 16, 0.8), 24, 16));
+    b.run(id, columns(16, 0));
+    b.take(id);
+    b.load(++id, 40, 4, pack(std::vector<int8_t>(160, 0), 40, 4));
+    b.run(id, columns(4, -128));
+    b.take(id);
+  }
+  {  // The reserved code 10: inside the tile (error naming the event; the tile works after it;
+     // another tile's spilled accumulators survive), in the padding bits (no error).
+    Bench b(chk, "reserved code", random_scale(rng));
+    std::vector<uint8_t> m1 = pack(random_weights(rng, 16, 8, 0.5), 16, 8);
+    inject_reserved(m1, 16, 5, 3);
+    b.load(1, 16, 8, m1);
+    std::vector<uint8_t> m2 = pack(random_weights(rng, 13, 8, 0.5), 13, 8);
+    inject_reserved(m2, 13, 12, 6);  // the last row, in the partial last byte
+    b.load(2, 13, 8, m2);
+    std::vector<uint8_t> m3 = pack(random_weights(rng, 13, 8, 0.9), 13, 8);
+    for (int64_t c = 0; c < 8; ++c)
+      for (int64_t r = 13; r < 16; ++r) inject_reserved(m3, 13, r, c);  // padding only
+    b.load(3, 13, 8, m3);
+    b.load(4, 50, 8, pack(random_weights(rng, 50, 8, 0.5), 50, 8));
+    b.run(4, random_events(rng, 8, 20));
+    b.run(1, Events{{0, 1}, {3, 5}, {2, 9}, {3, -2}});  // error at event 1
+    b.run(1, Events{{0, 7}, {2, -128}});
+    b.take(1);
+    b.run(2, Events{{1, 3}, {6, 1}});                     // error at event 1
+    b.run(3, columns(8, -100));
+    b.take(2);
+    b.take(3);
+    b.take(4);
+  }
+  {  // Misuse NeurocoreSim refuses, and the core still works after each refusal.
+    Bench b(chk, "misuse");
+    b.load(5, 20, 10, pack(random_weights(rng, 20, 10, 0.6), 20, 10));
+    b.run(5, random_events(rng, 10, 10));
+    NeurocoreSim& s = b.sim();
+    b.expect_error("run_events on an unknown tile", [&] { s.run_events(6, {{0, 1}}); }, "unknown tile 6");
+    b.expect_error("take_accumulators on an unknown tile", [&] { s.take_accumulators(6); }, "unknown tile 6");
+    b.expect_error("column k", [&] { s.run_events(5, {{1, 1}, {10, 1}}); }, "column 10 outside [0, 10)");
+    b.expect_error("column -1", [&] { s.run_events(5, {{-1, 1}}); }, "column -1 outside");
+    b.expect_error("a tile loaded twice", [&] { s.load_tile(5, std::vector<uint8_t>(50), 20, 10); }, "loaded already");
+    b.expect_error("rows 0", [&] { s.load_tile(8, {}, 0, 10); }, "rows 0 outside");
+    b.expect_error("k 0", [&] { s.load_tile(8, {}, 4, 0); }, "fan-in k 0 outside");
+    b.expect_error("k 2^16 + 1", [&] { s.load_tile(8, std::vector<uint8_t>(65537), 4, 65537); }, "fan-in k 65537");
+    b.expect_error("a memory of the wrong size", [&] { s.load_tile(8, std::vector<uint8_t>(7), 5, 4); },
+                   "memory holds 7 bytes, a packed2 tile of 5 x 4 has 8");
+    b.run(5, random_events(rng, 10, 10));
+    b.take(5);
+    b.expect(s.stats().events == 20, "events counted: " + std::to_string(s.stats().events) + ", expected 20");
+  }
+  {  // Every tile slot used.
+    Bench b(chk, "tile slots");
+    for (int id = 0; id < p.tile_slots; ++id) b.load(id, 1, 1, pack({1}, 1, 1));
+    b.expect_error("one tile more than the slots", [&] { b.sim().load_tile(999, {1}, 1, 1); }, "tile slots is used");
+    for (int id = 0; id < p.tile_slots; ++id) b.run(id, Events{{0, static_cast<int8_t>(id)}});
+    for (int id = 0; id < p.tile_slots; ++id) b.take(id);
+  }
+  {  // A chip whose neurocore differs from the Verilated one.
+    Bench b(chk, "parameters");
+    arch::NeurocoreParams c;
+    c.lanes = 32;
+    c.input_fifo_depth = 16;
+    b.expect_error("lanes 32, FIFO 16", [&] { NeurocoreSim s(c); },
+                   "neurocore.lanes is 32, the Verilated model has " + std::to_string(p.lanes) +
+                       "; neurocore.input_fifo_depth is 16");
+    arch::NeurocoreParams sp;
+    sp.weight_encoding = arch::WeightEncoding::kSparse;
+    b.expect_error("sparse encoding", [&] { NeurocoreSim s(sp); }, "packed2 only");
+  }
+  return chk.result();
+}
+
+TraceReplay replay_trace(const std::string& path, const VerifyOptions& o) {
+  (void)o;
+  const traces::EventTrace tr = traces::read_event_trace(path);
+  if (tr.header.weight_encoding != arch::WeightEncoding::kPacked2)
+    throw Error("neurocore: trace " + path + " holds " + arch::to_string(tr.header.weight_encoding) +
+                " tiles; the RTL neurocore reads packed2 tiles only");
+  TraceReplay out;
+  Checker chk("trace " + path);
+  const auto t0 = std::chrono::steady_clock::now();
+  {
+    Bench b(chk, "trace");
+    for (const traces::TraceTile& tt : tr.header.tiles) b.load(tt.tile, tt.r1 - tt.r0, tt.k, tt.memory);
+    // One phase per token and BitLinear: its `in` events grouped by tile (in the order the
+    // tiles first appear), run when the phase's first `acc` record comes, then each `acc`
+    // record compared with take_accumulators.
+    std::vector<int> order;
+    std::map<int, Events> events;
+    std::map<int, std::vector<int64_t>> sops;
+    auto flush = [&] {
+      for (int tile : order) b.run(tile, events[tile], &sops[tile]);
+      order.clear();
+      events.clear();
+      sops.clear();
+    };
+    for (const traces::EventRecord& r : tr.records) {
+      if (r.dir == traces::EventRecord::Dir::kIn) {
+        if (events.find(r.tile) == events.end()) order.push_back(r.tile);
+        events[r.tile].emplace_back(r.channel, r.q);
+        sops[r.tile].push_back(r.synaptic_ops);
+        out.trace_lane_cycles += r.lane_cycles;
+        ++out.events;
+      } else if (r.dir == traces::EventRecord::Dir::kAcc) {
+        flush();
+        b.take(r.tile, &r.acc);
+        ++out.accumulator_checks;
+      }
+    }
+    flush();
+    out.rtl_event_cycles = b.event_cycles();
+  }
+  out.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out.result = chk.result();
+  return out;
+}
+
+}  // namespace neurocore
+}  // namespace neurark::rtl

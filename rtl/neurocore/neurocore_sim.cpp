@@ -1,0 +1,381 @@
+// NeurocoreSim (neurark/rtl/neurocore.hpp) on the Verilated nrk_neurocore.
+//
+// Clock convention (as rtl/datapath): between ticks the clock is low; each cycle the inputs are
+// set, settle() evaluates the combinational outputs (issue_o, ev_ready_o, ro_ready_o, ...), the
+// handshakes that complete are decided, then tick() applies the rising edge. Cycle numbers are
+// cycles() before the tick. Two evaluations per cycle: tick() lowers the clock without
+// evaluating (no logic runs on the falling edge); the next settle() sees it.
+#include "neurark/rtl/neurocore.hpp"
+
+#include <verilated.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+#include "Vnrk_neurocore.h"
+#include "neurark/arch/error.hpp"
+#include "neurark/arch/weight_memory.hpp"
+
+namespace neurark::rtl {
+
+namespace {
+
+constexpr int64_t kLanes = NRK_NC_LANES;
+constexpr int64_t kAccumulators = NRK_NC_ACCUMULATORS;
+constexpr int64_t kPortBits = NRK_NC_PORT_BITS;
+constexpr int64_t kSramBytes = NRK_NC_SRAM_BYTES;
+constexpr int64_t kFifoDepth = NRK_NC_FIFO_DEPTH;
+constexpr int64_t kTileSlots = NRK_NC_TILE_SLOTS;
+constexpr int64_t kColumnBits = NRK_NC_K_W;
+constexpr int64_t kPb = kPortBits / 8;
+static_assert(kPortBits == 64, "NeurocoreSim writes SRAM words as uint64_t (QData)");
+// A run longer than this without a handshake means the RTL hung.
+constexpr int64_t kWatchdog = 100000;
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+std::string prefix() { return "rtl nrk_neurocore: "; }
+
+}  // namespace
+
+NeurocoreRtlParams neurocore_rtl_params() {
+  NeurocoreRtlParams p;
+  p.lanes = kLanes;
+  p.accumulators = kAccumulators;
+  p.sram_port_bits = kPortBits;
+  p.synapse_sram_bytes = kSramBytes;
+  p.input_fifo_depth = kFifoDepth;
+  p.tile_slots = kTileSlots;
+  p.column_bits = kColumnBits;
+  return p;
+}
+
+int64_t neurocore_event_cycles(int64_t rows, int64_t col, int64_t lanes, int64_t port_bits, int64_t tile_base) {
+  const auto pow2 = [](int64_t v) { return v > 0 && (v & (v - 1)) == 0; };
+  if (!pow2(lanes) || lanes < 4 || !pow2(port_bits) || port_bits < 2 * lanes || rows < 1 || col < 0 || tile_base < 0)
+    throw std::invalid_argument("neurocore_event_cycles: rows " + std::to_string(rows) + ", column " +
+                                std::to_string(col) + ", lanes " + std::to_string(lanes) + ", port bits " +
+                                std::to_string(port_bits) + ", tile base " + std::to_string(tile_base) +
+                                ": the formula holds for lanes and port bits powers of two, lanes >= 4, "
+                                "port bits >= 2 lanes");
+  const int64_t pb = port_bits / 8;        // bytes per SRAM word
+  const int64_t group = lanes / 4;         // bytes per lane step
+  const int64_t col_bytes = ceil_div(rows, 4);
+  const int64_t b = tile_base + col * col_bytes;  // the column's first byte
+  const int64_t steps = ceil_div(rows, lanes);
+  const int64_t words = ceil_div(b % pb + col_bytes, pb);
+  return b % group == 0 ? 2 + steps : 1 + steps + words;
+}
+
+struct NeurocoreSim::Impl {
+  struct Tile {
+    int slot = 0;
+    int64_t rows = 0, k = 0, base = 0;
+    std::vector<uint32_t> saved;  // accumulators spilled from the RTL (empty: none)
+  };
+
+  std::unique_ptr<VerilatedContext> ctx;
+  std::unique_ptr<Vnrk_neurocore> m;
+  int64_t cycles = 0;
+  std::map<int, Tile> tiles;
+  int64_t next_base = 0;       // next free word-aligned SRAM byte
+  int resident = -1;           // tile whose accumulators are live in the RTL
+  Stats stats;
+  std::vector<int64_t> last_sops, last_words;
+  arch::Scale scale{0x80000000u, -31};  // 1.0
+  ReadoutObserver observer;
+  double stall_p = 0;
+  std::mt19937_64 stall_rng{1};
+
+  Impl() : ctx(std::make_unique<VerilatedContext>()) {
+    ctx->randReset(0);  // storage without reset starts at zero: runs are reproducible
+    m = std::make_unique<Vnrk_neurocore>(ctx.get(), "neurocore");
+    m->clk_i = 0;
+    m->rst_ni = 0;
+    settle();
+    tick();
+    settle();
+    tick();
+    m->rst_ni = 1;
+    settle();
+  }
+  ~Impl() { m->final(); }
+
+  // Evaluates the combinational logic for this cycle's inputs (clock low).
+  void settle() { m->eval(); }
+  // The rising edge (after settle()); the clock is low again for the next cycle's settle().
+  void tick() {
+    m->clk_i = 1;
+    m->eval();
+    m->clk_i = 0;
+    ++cycles;
+  }
+
+  Tile& find(int tile, const char* what) {
+    auto it = tiles.find(tile);
+    if (it == tiles.end()) {
+      std::ostringstream s;
+      s << prefix() << what << ": unknown tile " << tile << " (loaded:";
+      if (tiles.empty()) s << " none";
+      for (const auto& [id, t] : tiles) s << ' ' << id;
+      s << ")";
+      throw Error(s.str());
+    }
+    return it->second;
+  }
+
+  // Reads the accumulators of `t` (slot rows) through the readout port; the RTL clears them.
+  std::vector<int32_t> readout(int tile, const Tile& t, bool spill) {
+    const int64_t start = cycles;
+    m->ro_valid_i = 1;
+    m->ro_slot_i = static_cast<CData>(t.slot);
+    m->ro_scale_mant_i = scale.mant;
+    m->ro_scale_exp_i = static_cast<IData>(scale.exp);
+    m->acc_ready_i = 0;
+    for (int64_t w = 0;; ++w) {
+      settle();
+      const bool go = m->ro_ready_o != 0;
+      tick();
+      if (go) break;
+      if (w > kWatchdog) throw Error(prefix() + "internal: the readout command was never accepted");
+    }
+    m->ro_valid_i = 0;
+    std::vector<int32_t> acc(static_cast<std::size_t>(t.rows)), y(acc.size());
+    int64_t got = 0, quiet = 0;
+    while (got < t.rows) {
+      m->acc_ready_i = (stall_p > 0 && std::uniform_real_distribution<double>(0, 1)(stall_rng) < stall_p) ? 0 : 1;
+      settle();
+      if (m->acc_valid_o && m->acc_ready_i) {
+        const bool last = got + 1 == t.rows;
+        if (static_cast<int64_t>(m->acc_row_o) != got || (m->acc_last_o != 0) != last)
+          throw Error(prefix() + "internal: readout row " + std::to_string(m->acc_row_o) + " (last " +
+                      std::to_string(m->acc_last_o) + ") where row " + std::to_string(got) + " was due");
+        acc[static_cast<std::size_t>(got)] = static_cast<int32_t>(m->acc_data_o);
+        y[static_cast<std::size_t>(got)] = static_cast<int32_t>(m->acc_y_o);
+        ++got;
+        quiet = 0;
+      }
+      tick();
+      if (++quiet > kWatchdog) throw Error(prefix() + "internal: the readout stream stopped");
+    }
+    m->acc_ready_i = 0;
+    settle();
+    if (m->acc_live_o || m->err_code_o || m->err_event_o)
+      throw Error(prefix() + "internal: the accumulators are not clear after a readout");
+    ++stats.readouts;
+    if (spill) ++stats.spills;
+    stats.readout_cycles += cycles - start;
+    if (observer) observer(tile, spill, acc, y);
+    return acc;
+  }
+
+  // The resident tile's accumulators move to C++ (added to what it has there).
+  void spill() {
+    Tile& t = tiles.at(resident);
+    const std::vector<int32_t> acc = readout(resident, t, true);
+    if (t.saved.empty()) t.saved.assign(acc.size(), 0);
+    for (std::size_t r = 0; r < acc.size(); ++r) t.saved[r] += static_cast<uint32_t>(acc[r]);
+    resident = -1;
+  }
+};
+
+NeurocoreSim::NeurocoreSim(const arch::NeurocoreParams& core) {
+  std::vector<std::string> bad;
+  auto want = [&](const char* key, int64_t got, int64_t model) {
+    if (got != model)
+      bad.push_back(std::string("neurocore.") + key + " is " + std::to_string(got) + ", the Verilated model has " +
+                    std::to_string(model));
+  };
+  want("lanes", core.lanes, kLanes);
+  want("accumulators", core.accumulators, kAccumulators);
+  want("synapse_sram_bytes", core.synapse_sram_bytes, kSramBytes);
+  want("sram_port_bits", core.sram_port_bits, kPortBits);
+  want("input_fifo_depth", core.input_fifo_depth, kFifoDepth);
+  want("activation_bits", core.activation_bits, 8);
+  if (core.weight_encoding != arch::WeightEncoding::kPacked2)
+    bad.push_back(std::string("neurocore.weight_encoding is ") + arch::to_string(core.weight_encoding) +
+                  ", the RTL reads packed2 only");
+  if (!bad.empty()) {
+    std::string msg =
+        prefix() + "the chip's neurocore does not match the Verilated RTL (rtl/neurocore/CMakeLists.txt): ";
+    for (std::size_t i = 0; i < bad.size(); ++i) msg += (i ? "; " : "") + bad[i];
+    throw Error(msg);
+  }
+  impl_ = std::make_unique<Impl>();
+}
+
+NeurocoreSim::~NeurocoreSim() = default;
+
+int64_t NeurocoreSim::cycles() const { return impl_->cycles; }
+
+std::string NeurocoreSim::name() const {
+  return "rtl nrk_neurocore (" + std::to_string(kLanes) + " lanes, " + std::to_string(kAccumulators) +
+         " accumulators, " + std::to_string(kSramBytes / 1024) + " KB synapse SRAM, " + std::to_string(kPortBits) +
+         "-bit port, " + std::to_string(kFifoDepth) + "-event input FIFO, " + std::to_string(kTileSlots) +
+         " tile slots)";
+}
+
+const NeurocoreSim::Stats& NeurocoreSim::stats() const { return impl_->stats; }
+const std::vector<int64_t>& NeurocoreSim::last_sops() const { return impl_->last_sops; }
+const std::vector<int64_t>& NeurocoreSim::last_words() const { return impl_->last_words; }
+
+int64_t NeurocoreSim::tile_base(int tile) const { return impl_->find(tile, "tile_base").base; }
+
+void NeurocoreSim::set_readout(arch::Scale scale, ReadoutObserver observer) {
+  impl_->scale = scale;
+  impl_->observer = std::move(observer);
+}
+
+void NeurocoreSim::set_readout_stall(double p, uint64_t seed) {
+  impl_->stall_p = p;
+  impl_->stall_rng.seed(seed);
+}
+
+void NeurocoreSim::load_tile(int tile, const std::vector<uint8_t>& memory, int64_t rows, int64_t k) {
+  Impl& s = *impl_;
+  const std::string what = prefix() + "load_tile " + std::to_string(tile) + ": ";
+  if (s.tiles.count(tile) != 0) throw Error(what + "tile " + std::to_string(tile) + " is loaded already");
+  if (rows < 1 || rows > kAccumulators)
+    throw Error(what + "rows " + std::to_string(rows) + " outside [1, " + std::to_string(kAccumulators) +
+                "] (the neurocore's accumulators)");
+  if (k < 1 || k > (int64_t{1} << kColumnBits))
+    throw Error(what + "fan-in k " + std::to_string(k) + " outside [1, " + std::to_string(int64_t{1} << kColumnBits) +
+                "] (the event's column field)");
+  const int64_t bytes = arch::packed2_tile_bytes(rows, k);
+  if (static_cast<int64_t>(memory.size()) != bytes)
+    throw Error(what + "memory holds " + std::to_string(memory.size()) + " bytes, a packed2 tile of " +
+                std::to_string(rows) + " x " + std::to_string(k) + " has " + std::to_string(bytes));
+  if (static_cast<int64_t>(s.tiles.size()) >= kTileSlots)
+    throw Error(what + "every one of the " + std::to_string(kTileSlots) + " tile slots is used");
+  if (s.next_base + bytes > kSramBytes)
+    throw Error(what + "the synapse SRAM is full: the tile needs " + std::to_string(bytes) + " bytes at byte " +
+                std::to_string(s.next_base) + ", the SRAM holds " + std::to_string(kSramBytes) + " (" +
+                std::to_string(s.tiles.size()) + " tiles loaded)");
+  Impl::Tile t;
+  t.slot = static_cast<int>(s.tiles.size());
+  t.rows = rows;
+  t.k = k;
+  t.base = s.next_base;
+  const int64_t start = s.cycles;
+  Vnrk_neurocore& m = *s.m;
+  const int64_t words = ceil_div(bytes, kPb);
+  for (int64_t w = 0; w < words; ++w) {
+    uint64_t word = 0;
+    for (int64_t b = kPb - 1; b >= 0; --b) {
+      const int64_t i = w * kPb + b;
+      word = (word << 8) | (i < bytes ? memory[static_cast<std::size_t>(i)] : 0u);
+    }
+    m.sram_we_i = 1;
+    m.sram_waddr_i = static_cast<SData>(t.base / kPb + w);
+    m.sram_wdata_i = word;
+    s.settle();
+    s.tick();
+  }
+  m.sram_we_i = 0;
+  m.tt_we_i = 1;
+  m.tt_slot_i = static_cast<CData>(t.slot);
+  m.tt_base_i = static_cast<SData>(t.base);
+  m.tt_rows_i = static_cast<SData>(rows);
+  m.tt_k_i = static_cast<IData>(k);
+  s.settle();
+  s.tick();
+  m.tt_we_i = 0;
+  s.settle();
+  s.stats.load_cycles += s.cycles - start;
+  s.next_base = ceil_div(t.base + bytes, kPb) * kPb;
+  s.tiles.emplace(tile, std::move(t));
+}
+
+std::vector<int64_t> NeurocoreSim::run_events(int tile, const std::vector<std::pair<int64_t, int8_t>>& events) {
+  Impl& s = *impl_;
+  Impl::Tile& t = s.find(tile, "run_events");
+  for (std::size_t i = 0; i < events.size(); ++i)
+    if (events[i].first < 0 || events[i].first >= t.k)
+      throw Error(prefix() + "run_events: tile " + std::to_string(tile) + ", event " + std::to_string(i) +
+                  ": column " + std::to_string(events[i].first) + " outside [0, " + std::to_string(t.k) +
+                  ") (the tile's fan-in)");
+  s.last_sops.clear();
+  s.last_words.clear();
+  if (events.empty()) return {};
+  if (s.resident >= 0 && s.resident != tile) s.spill();
+
+  Vnrk_neurocore& m = *s.m;
+  const std::size_t n = events.size();
+  std::vector<int64_t> issue_at(n), done_at(n);
+  std::size_t pushed = 0, issued = 0, done = 0;
+  int64_t first_err = -1, quiet = 0;
+  m.acc_ready_i = 0;
+  m.ev_slot_i = static_cast<CData>(t.slot);
+  while (done < n) {
+    const bool offer = pushed < n;
+    m.ev_valid_i = offer;
+    if (offer) {
+      m.ev_col_i = static_cast<SData>(events[pushed].first);
+      m.ev_q_i = static_cast<CData>(static_cast<uint8_t>(events[pushed].second));
+    }
+    s.settle();
+    if (m.issue_o) issue_at[issued++] = s.cycles;
+    if (m.done_o) {
+      if (m.err_code_o && first_err < 0) first_err = static_cast<int64_t>(done);
+      done_at[done++] = s.cycles;
+      s.last_sops.push_back(m.done_sops_o);
+      s.last_words.push_back(m.done_words_o);
+      quiet = 0;
+    }
+    if (offer) {
+      if (m.ev_ready_o)
+        ++pushed;
+      else
+        ++s.stats.fifo_full_cycles;
+    }
+    s.stats.fifo_max = std::max<int64_t>(s.stats.fifo_max, m.fifo_count_o);
+    s.tick();
+    if (++quiet > kWatchdog)
+      throw Error(prefix() + "internal: tile " + std::to_string(tile) + ": " + std::to_string(done) + " of " +
+                  std::to_string(n) + " events finished, then nothing for " + std::to_string(kWatchdog) + " cycles");
+  }
+  m.ev_valid_i = 0;
+  s.settle();
+  if (m.err_event_o) throw Error(prefix() + "internal: the RTL dropped an event of tile " + std::to_string(tile));
+  s.resident = tile;
+
+  std::vector<int64_t> out(n);
+  for (std::size_t i = 0; i + 1 < n; ++i) out[i] = issue_at[i + 1] - issue_at[i];
+  out[n - 1] = done_at[n - 1] - 1 - issue_at[n - 1];
+  s.stats.events += static_cast<int64_t>(n);
+  for (int64_t c : out) s.stats.event_cycles += c;
+
+  if (first_err >= 0) {
+    // The tile's accumulators are not meaningful any more: clear them (and the flag).
+    s.readout(tile, t, false);
+    s.resident = -1;
+    t.saved.clear();
+    const auto& e = events[static_cast<std::size_t>(first_err)];
+    throw Error(prefix() + "tile " + std::to_string(tile) + ": event " + std::to_string(first_err) + " (column " +
+                std::to_string(e.first) + ", q " + std::to_string(e.second) +
+                ") met the reserved weight code 10 in the tile's memory (the lane array's err flag); the tile's "
+                "accumulators were cleared");
+  }
+  return out;
+}
+
+std::vector<int32_t> NeurocoreSim::take_accumulators(int tile) {
+  Impl& s = *impl_;
+  Impl::Tile& t = s.find(tile, "take_accumulators");
+  std::vector<int32_t> acc(static_cast<std::size_t>(t.rows), 0);
+  if (s.resident == tile) {
+    acc = s.readout(tile, t, false);
+    s.resident = -1;
+  }
+  if (!t.saved.empty()) {
+    for (std::size_t r = 0; r < acc.size(); ++r)
+      acc[r] = static_cast<int32_t>(static_cast<uint32_t>(acc[r]) + t.saved[r]);
+    t.saved.clear();
+  }
+  return acc;
+}
+
+}  // namespace neurark::rtl
