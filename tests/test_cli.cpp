@@ -425,7 +425,16 @@ TEST_CASE("run: bad --record-core and --vcd values are refused before any work",
   CHECK_THAT(r.err, Catch::Contains("--record-core 1: expected X,Y"));
   r = run_cli(base + " --record-core 9,9", tmp);
   CHECK(r.exit_code == 1);
-  CHECK_THAT(r.err, Catch::Contains("record core (9, 9): outside the 4 x 4 mesh"));
+  CHECK_THAT(r.err, Catch::Contains("--record-core 9,9: outside the 4 x 4 mesh"));
+  r = run_cli(base + " --trace " + src + "/traces/prompts/heldout-400.txt", tmp);  // --prompt is in base
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("--prompt and --trace: give one of them"));
+  r = run_cli(base + " --trace-out " + tmp.path(), tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("is a folder, expected a file path"));
+  r = run_cli(base + " --trace-out " + tmp.file("no/such/dir/t.json"), tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("cannot write into"));
   r = run_cli(base + " --vcd 4,0", tmp);
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.err, Catch::Contains("--vcd 4,0: outside the 4 x 4 mesh"));
@@ -521,6 +530,9 @@ TEST_CASE("run --rtl-cores: the Verilated neurocore inside the SystemC model, sa
   Run bad = run_cli(base + " --rtl-cores 9,9 --out " + tmp.file("b"), tmp);
   CHECK(bad.exit_code == 1);
   CHECK_THAT(bad.err, Catch::Contains("--rtl-cores 9,9: outside the 4 x 4 mesh"));
+  bad = run_cli(base + " --rtl-cores 3,3 --out " + tmp.file("b"), tmp);
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.err, Catch::Contains("--rtl-cores 3,3: neurocore 15 holds no tiles"));
   bad = run_cli(base + " --backend func --rtl-cores all --out " + tmp.file("b"), tmp);
   CHECK(bad.exit_code == 1);
   CHECK_THAT(bad.err, Catch::Contains("--rtl-cores: needs --backend systemc"));

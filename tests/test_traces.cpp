@@ -152,6 +152,13 @@ TEST_CASE("malformed event traces are refused naming the line, the field and the
   expect(header + "{\"t\":0,\"op\":\"x\",\"dir\":\"out\",\"flow\":1,\"k\":2,\"q\":300,\"packet\":\"0x1\"}\n",
          "q: 300 outside [-128, 127]");
   expect(header + "not json\n", ":2: event trace: line: not JSON");
+  expect(header, "no acc records, nothing to compare");
+  // A trace cut before a tile's acc record, or with an acc record twice.
+  const std::string first_acc = sample.substr(0, sample.find("\"dir\":\"acc\""));
+  expect(first_acc.substr(0, first_acc.rfind('\n') + 1), "end without their acc record");
+  const std::size_t a0 = sample.find("\"dir\":\"acc\"");
+  const std::size_t l0 = sample.rfind('\n', a0) + 1, l1 = sample.find('\n', a0) + 1;
+  expect(sample.substr(0, l1) + sample.substr(l0, l1 - l0), "a second acc record for token 0");
   std::string odd = header;
   odd.replace(odd.find("\"memory\":\"") + 10, 1, "");
   expect(odd, "tiles.memory: odd number of hex digits");

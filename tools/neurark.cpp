@@ -542,8 +542,11 @@ nlohmann::json area_section(const nc::ChipDescription& chip) {
 int cmd_run(const std::string& model_dir, const std::string& chip_path, const std::string& prompt_arg, bool prompt_given,
             const std::string& trace_path, int64_t max_new, const std::string& out_arg, const std::string& backend,
             const std::string& trace_out, const std::string& record_core, const std::string& vcd_core,
-            const std::vector<std::string>& rtl_cores) {
+            const std::vector<std::string>& rtl_cores, bool trace_given, bool out_given, bool record_given) {
   namespace fs = std::filesystem;
+  if (prompt_given && trace_given) throw Error("--prompt and --trace: give one of them (the prompt's text, or a file holding it)");
+  if (out_given && out_arg.empty()) throw Error("--out: empty, expected a folder path");
+  if (record_given && record_core.empty()) throw Error("--record-core: empty, expected X,Y");
   // "X,Y": a neurocore by its mesh coordinates (checked against the chip once it is read).
   const auto parse_xy = [](const std::string& opt, const std::string& v) {
     int x = -1, y = -1;
@@ -576,12 +579,30 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
     return fmt::format("{}-{}", buf, ::getpid());
   }();
   // The folder's own path, without a trailing separator ("DIR/" names DIR).
-  const std::string out = out_arg.empty() ? "reports/runs/" + run_id : fs::path(out_arg).lexically_normal().string();
-  if (!out.empty() && (out.back() == '/' || fs::path(out).filename().empty()))
-    throw Error(fmt::format("--out {}: expected a folder path", out_arg));
+  std::string out_trim = out_arg;
+  while (out_trim.size() > 1 && out_trim.back() == '/') out_trim.pop_back();
+  const std::string out = out_arg.empty() ? "reports/runs/" + run_id : fs::path(out_trim).lexically_normal().string();
+  if (out.empty() || out == "/" || fs::path(out).filename().empty() || fs::path(out).filename() == "." ||
+      fs::path(out).filename() == "..")
+    throw Error(fmt::format("--out {}: expected a folder path (a new or empty folder)", out_arg));
   std::error_code ec;
   if (fs::exists(out, ec) && !(fs::is_directory(out, ec) && fs::is_empty(out, ec)))
     throw Error(fmt::format("--out {}: exists and is not an empty folder; each run writes its own folder", out));
+  // Where the report (and the trace) will go must be writable before any work is done.
+  const auto check_writable_parent = [&](const std::string& opt, const std::string& path, bool mkdirs) {
+    fs::path parent = fs::path(path).parent_path();
+    if (parent.empty()) parent = ".";
+    while (mkdirs && !fs::exists(parent, ec) && parent.has_parent_path() && parent != parent.parent_path())
+      parent = parent.parent_path();  // run creates missing folders of --out
+    if (!fs::is_directory(parent, ec) || ::access(parent.c_str(), W_OK) != 0)
+      throw Error(fmt::format("{} {}: cannot write into {} (not a writable folder)", opt, path, parent.string()));
+  };
+  check_writable_parent("--out", out, true);
+  if (!trace_out.empty()) {
+    if (fs::is_directory(trace_out, ec))
+      throw Error(fmt::format("--trace-out {}: is a folder, expected a file path for the JSON trace", trace_out));
+    check_writable_parent("--trace-out", trace_out, false);
+  }
   std::cerr << fmt::format("run: compiling {} for {} ...\n", model_dir, chip_path);
   ns::SystemCBackend* timing = nullptr;
   ModelSource src{model_dir, backend, chip_path, ""};
@@ -599,18 +620,31 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
   }
   src.on_image = [&](const nc::Image& img) {
     flows = static_cast<int64_t>(img.manifest().at("flows").size());
+    if (rec_xy.first >= 0) {
+      const int64_t gw = nc::ChipDescription::from_yaml_text(img.manifest().at("chip").at("text").get<std::string>(), chip_path)
+                             .mesh_width;
+      bool holds = false;
+      for (const auto& e : img.manifest().at("cores")) holds |= e.at("core").get<int64_t>() == rec_xy.second * gw + rec_xy.first;
+      if (!holds && rec_xy.first < gw)
+        std::cerr << fmt::format("run: warning: --record-core {}: this neurocore holds no tiles; its trace will have no "
+                                 "events (`neurark inspect` shows which cores hold tiles)\n", record_core);
+    }
     if (rtl_cores.empty()) return;
 #ifdef NEURARK_HAVE_RTL
     const nc::ChipDescription c =
         nc::ChipDescription::from_yaml_text(img.manifest().at("chip").at("text").get<std::string>(), chip_path);
     const int64_t gw = c.mesh_width * c.multichip.chips_x, gh = c.mesh_height * c.multichip.chips_y;
-    std::vector<int> cores;
-    if (rtl_all)
-      for (const auto& e : img.manifest().at("cores")) cores.push_back(e.at("core").get<int>());
+    std::vector<int> cores, used;
+    for (const auto& e : img.manifest().at("cores")) used.push_back(e.at("core").get<int>());
+    if (rtl_all) cores = used;
     for (const auto& [x, y] : rtl_xy) {
       if (x >= gw || y >= gh)
         throw Error(fmt::format("--rtl-cores {},{}: outside the {} x {} mesh of chip '{}'", x, y, gw, gh, c.name));
-      cores.push_back(static_cast<int>(y * gw + x));
+      const int core = static_cast<int>(y * gw + x);
+      if (std::find(used.begin(), used.end(), core) == used.end())
+        throw Error(fmt::format("--rtl-cores {},{}: neurocore {} holds no tiles on this chip (nothing to co-simulate); "
+                                "`neurark inspect` shows which cores hold tiles", x, y, core));
+      cores.push_back(core);
     }
     for (int core : cores) src.systemc.cosim_cores[core] = std::make_shared<RtlCoreCosim>(c);
 #endif
@@ -656,6 +690,16 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
   const nc::ChipDescription& chip = *be->chip();
   std::vector<int32_t> toks;
   for (unsigned char c : prompt) toks.push_back(c);
+  for (std::size_t i = 0; i < toks.size(); ++i)
+    if (toks[i] >= lm->vocab_size())
+      throw Error(fmt::format("{}: byte {} (value {}) is outside the model's vocabulary of {} tokens (vocab_size in {}/config.json); "
+                              "this model reads bytes below {}", prompt_given ? "--prompt" : "--trace " + trace_path, i, toks[i],
+                              lm->vocab_size(), model_dir, lm->vocab_size()));
+  for (std::size_t i = 0; i < toks.size(); ++i)
+    if (toks[i] >= lm->vocab_size())
+      throw Error(fmt::format("{}: byte {} (value {}) is outside the model's vocabulary of {} tokens (vocab_size in {}/config.json); "
+                              "this model reads bytes below {}", prompt_given ? "--prompt" : "--trace " + trace_path, i, toks[i],
+                              lm->vocab_size(), model_dir, lm->vocab_size()));
   std::cerr << fmt::format("run: {} prompt tokens through the {} model (checked against int on every token)\n", toks.size(), backend);
   // The prompt is known: it flows through the layer pipeline with several tokens in flight.
   std::vector<float> logits;
@@ -866,9 +910,9 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
 
 // verify-rtl: every RTL block harness (or one), with its vector sources; exit 1 on a mismatch.
 int cmd_verify_rtl(const std::string& block, const std::string& trace, int64_t vectors, uint64_t seed, bool json,
-                   const std::string& fst) {
+                   const std::string& fst, bool block_given) {
 #ifndef NEURARK_HAVE_RTL
-  (void)block, (void)trace, (void)vectors, (void)seed, (void)json, (void)fst;
+  (void)block, (void)trace, (void)vectors, (void)seed, (void)json, (void)fst, (void)block_given;
   throw Error("verify-rtl: this build has no RTL harnesses (configure with -DNEURARK_BUILD_RTL=ON; needs Verilator)");
 #else
   namespace nr = neurark::rtl;
@@ -878,6 +922,7 @@ int cmd_verify_rtl(const std::string& block, const std::string& trace, int64_t v
   const auto& all = nr::block_harnesses();
   std::string names;
   for (const auto& h : all) names += (names.empty() ? "" : ", ") + h.name;
+  if (block_given && block.empty()) throw Error(fmt::format("--block: empty, expected one of {}", names));
   if (!block.empty() && std::none_of(all.begin(), all.end(), [&](const nr::BlockHarness& h) { return h.name == block; }))
     throw Error(fmt::format("--block {}: no such block; the blocks are {}", block, names));
   nr::VerifyOptions opt;
@@ -891,7 +936,19 @@ int cmd_verify_rtl(const std::string& block, const std::string& trace, int64_t v
   for (const auto& h : all) {
     if (!block.empty() && h.name != block) continue;
     std::cerr << fmt::format("verify-rtl: {} ...\n", h.name);
-    for (const nr::BlockResult& r : h.run(opt)) {
+    std::vector<nr::BlockResult> results;
+    try {
+      results = h.run(opt);
+    } catch (const Error&) {
+      throw;
+    } catch (const std::exception& e) {  // a harness refusing its options (e.g. --fst without FST support)
+      throw Error(fmt::format("verify-rtl {}: {}", h.name, e.what()));
+    }
+    if (!trace.empty() && std::none_of(results.begin(), results.end(), [](const nr::BlockResult& r) {
+          return r.source.rfind("trace", 0) == 0;
+        }))
+      std::cerr << fmt::format("verify-rtl: {} does not replay event traces (lane_array and neurocore do)\n", h.name);
+    for (const nr::BlockResult& r : results) {
       bad += r.mismatches;
       out.push_back({{"block", r.block}, {"source", r.source}, {"vectors", r.vectors}, {"mismatches", r.mismatches},
                      {"cycles", r.cycles}, {"first_mismatch", r.first_mismatch}});
@@ -1058,9 +1115,10 @@ int main(int argc, char** argv) {
     if (*insp) return cmd_inspect(inspect_path, json);
     if (*run)
       return cmd_run(run_model, run_chip, run_prompt, run->count("--prompt") > 0, run_trace, run_new, run_out, run_backend,
-                     run_trace_out, run_record_core, run_vcd, run_rtl_cores);
+                     run_trace_out, run_record_core, run_vcd, run_rtl_cores, run->count("--trace") > 0,
+                     run->count("--out") > 0, run->count("--record-core") > 0);
     if (*syn) return cmd_synth(config_path, out_dir, seed, dtype);
-    if (*vrtl) return cmd_verify_rtl(vr_block, vr_trace, vr_vectors, vr_seed, json, vr_fst);
+    if (*vrtl) return cmd_verify_rtl(vr_block, vr_trace, vr_vectors, vr_seed, json, vr_fst, vrtl->count("--block") > 0);
     if (*fit) return cmd_fit(model_dir, chip_path, json);
   } catch (const Error& e) {
     std::cout.flush();

@@ -152,7 +152,8 @@ class Bench {
 
   // Runs events on tile `id`; compares each event's cycles and synaptic operations (and the
   // trace's, if given), or the refusal when arch meets a reserved code.
-  void run(int id, const Events& ev, const std::vector<int64_t>* trace_sops = nullptr) {
+  void run(int id, const Events& ev, const std::vector<int64_t>* trace_sops = nullptr,
+           const std::vector<int64_t>* trace_cycles = nullptr) {
     Tile& t = tiles_.at(id);
     std::vector<int64_t> want_sops(ev.size(), 0);
     int64_t first_throw = -1;
@@ -203,12 +204,16 @@ class Bench {
     for (std::size_t i = 0; i < ev.size(); ++i) {
       const int64_t want_c = neurocore_event_cycles(t.rows, ev[i].first, p_.lanes, p_.sram_port_bits, t.base);
       const int64_t want_w = ceil_div((t.base + ev[i].first * cb) % pb + cb, pb);
-      const bool trace_ok = trace_sops == nullptr || (*trace_sops)[i] == sops[i];
+      // The trace's lane_cycles are what the cycle-approximate model charged for this event.
+      const bool trace_ok = (trace_sops == nullptr || (*trace_sops)[i] == sops[i]) &&
+                            (trace_cycles == nullptr || (*trace_cycles)[i] == got[i]);
       const bool ok = got[i] == want_c && sops[i] == want_sops[i] && words[i] == want_w && trace_ok;
       chk_.check(ok, [&] {
         return where(id) + ", event " + std::to_string(i) + " of " + std::to_string(ev.size()) + " (column " +
                std::to_string(ev[i].first) + ", q " + std::to_string(ev[i].second) + "): cycles " +
-               std::to_string(got[i]) + " (formula " + std::to_string(want_c) + "), synaptic ops " +
+               std::to_string(got[i]) + " (formula " + std::to_string(want_c) +
+               (trace_cycles ? ", trace lane_cycles " + std::to_string((*trace_cycles)[i]) : std::string()) +
+               "), synaptic ops " +
                std::to_string(sops[i]) + " (arch " + std::to_string(want_sops[i]) +
                (trace_sops ? ", trace " + std::to_string((*trace_sops)[i]) : std::string()) + "), SRAM words " +
                std::to_string(words[i]) + " (expected " + std::to_string(want_w) + ")";
@@ -543,18 +548,20 @@ TraceReplay replay_trace(const std::string& path, const VerifyOptions& o) {
     // record compared with take_accumulators.
     std::vector<int> order;
     std::map<int, Events> events;
-    std::map<int, std::vector<int64_t>> sops;
+    std::map<int, std::vector<int64_t>> sops, cycles;
     auto flush = [&] {
-      for (int tile : order) b.run(tile, events[tile], &sops[tile]);
+      for (int tile : order) b.run(tile, events[tile], &sops[tile], &cycles[tile]);
       order.clear();
       events.clear();
       sops.clear();
+      cycles.clear();
     };
     for (const traces::EventRecord& r : tr.records) {
       if (r.dir == traces::EventRecord::Dir::kIn) {
         if (events.find(r.tile) == events.end()) order.push_back(r.tile);
         events[r.tile].emplace_back(r.channel, r.q);
         sops[r.tile].push_back(r.synaptic_ops);
+        cycles[r.tile].push_back(r.lane_cycles);
         out.trace_lane_cycles += r.lane_cycles;
         ++out.events;
       } else if (r.dir == traces::EventRecord::Dir::kAcc) {

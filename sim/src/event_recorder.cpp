@@ -17,7 +17,7 @@ CoreEventRecorder::CoreEventRecorder(const arch::Image& image, int x, int y, con
   const int gw = static_cast<int>(chip.mesh_width * chip.multichip.chips_x);
   const int gh = static_cast<int>(chip.mesh_height * chip.multichip.chips_y);
   if (x < 0 || y < 0 || x >= gw || y >= gh)
-    throw Error(fmt::format("record core ({}, {}): outside the {} x {} mesh of chip '{}'", x, y, gw, gh, chip.name));
+    throw Error(fmt::format("--record-core {},{}: outside the {} x {} mesh of chip '{}'", x, y, gw, gh, chip.name));
   core_ = y * gw + x;
   traces::EventTraceHeader h;
   h.image = image_label.empty() ? image.path() : image_label;

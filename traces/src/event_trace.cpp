@@ -3,6 +3,8 @@
 
 #include <cstdio>
 #include <map>
+#include <set>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -106,6 +108,8 @@ EventTrace read_event_trace(const std::string& path) {
   std::string line;
   int64_t ln = 0;
   std::map<int, std::size_t> tile_index;
+  std::set<std::tuple<int64_t, std::string, int>> open_groups, closed_groups;
+  int64_t acc_records = 0;
   const auto bad = [&](const std::string& field, const std::string& what) -> Error {
     return Error(fmt::format("{}:{}: event trace: {}: {}", path, ln, field, what));
   };
@@ -232,9 +236,28 @@ EventTrace read_event_trace(const std::string& path) {
     } else {
       throw bad("dir", fmt::format("'{}', expected in, out or acc", dir));
     }
+    // Completeness: the events of a (token, op, tile) end with that tile's acc record, which
+    // comes once.
+    const auto key = std::make_tuple(r.token, r.op, r.tile);
+    if (r.dir == EventRecord::Dir::kIn) {
+      open_groups.insert(key);
+    } else if (r.dir == EventRecord::Dir::kAcc) {
+      if (!closed_groups.insert(key).second)
+        throw bad("acc", fmt::format("a second acc record for token {}, {}, tile {}", r.token, r.op, r.tile));
+      open_groups.erase(key);
+      ++acc_records;
+    }
     tr.records.push_back(std::move(r));
   }
   if (ln == 0) throw Error(fmt::format("{}: event trace: empty file (expected a header line)", path));
+  if (!open_groups.empty()) {
+    const auto& [t, op, tile] = *open_groups.begin();
+    throw Error(fmt::format("{}: event trace: {} group(s) of input events end without their acc record, the first token {}, "
+                            "{}, tile {} (a truncated trace?)", path, open_groups.size(), t, op, tile));
+  }
+  if (tr.records.empty() || acc_records == 0)
+    throw Error(fmt::format("{}: event trace: no acc records, nothing to compare (expected the records after the header: "
+                            "traces/README.md)", path));
   return tr;
 }
 

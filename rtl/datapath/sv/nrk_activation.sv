@@ -82,12 +82,12 @@ module nrk_activation (
   logic signed [26:0] interp;   // round_shift(dprod, 10)
   logic signed [26:0] pos;      // s+
   logic signed [26:0] sigma1;
-  assign diff  = signed'({1'b0, lut_hi}) - signed'({1'b0, lut_lo});
-  assign dprod = 36'(diff) * signed'(36'({1'b0, frac1_q}));
+  assign diff  = $signed({1'b0, lut_hi}) - $signed({1'b0, lut_lo});
+  assign dprod = 36'(diff) * $signed(36'({1'b0, frac1_q}));
 
   nrk_round_shift #(.IN_W(36), .SHIFT(10)) u_rs_interp (.val_i(dprod), .val_o(interp));
 
-  assign pos    = signed'(27'({3'b000, lut_lo})) + interp;
+  assign pos    = $signed(27'({3'b000, lut_lo})) + interp;
   assign sigma1 = z1_q[31] ? (27'sh100_0000 - pos) : pos;
 
   logic signed [31:0] z2_q;

@@ -17,8 +17,8 @@
 //   1 element per cycle.
 // Handshake: valid/ready on input (one element of the u stream) and output (one packet).
 module nrk_event_out #(
-  parameter int unsigned FLOW_W = 12,
-  parameter int unsigned PKT_W  = 24 + FLOW_W
+  parameter bit [31:0] FLOW_W = 12,
+  parameter bit [31:0] PKT_W  = 24 + FLOW_W
 ) (
   input  logic               clk_i,
   input  logic               rst_ni,

@@ -35,19 +35,19 @@
 // Parameters: LANES a power of two >= 4; ROWS a multiple of LANES; SRAM_PORT_BITS a power of two
 //   >= 8; SRAM_BYTES a power of two, a multiple of SRAM_PORT_BITS / 8.
 module nrk_lane_array #(
-  parameter int unsigned LANES          = 16,
-  parameter int unsigned ROWS           = 64,     // accumulators (max rows of a tile)
-  parameter int unsigned ACC_W          = 32,
-  parameter int unsigned SRAM_PORT_BITS = 64,
-  parameter int unsigned SRAM_BYTES     = 65536,
-  parameter int unsigned K_W            = 16,     // event column width (channel field)
+  parameter bit [31:0] LANES          = 16,
+  parameter bit [31:0] ROWS           = 64,     // accumulators (max rows of a tile)
+  parameter bit [31:0] ACC_W          = 32,
+  parameter bit [31:0] SRAM_PORT_BITS = 64,
+  parameter bit [31:0] SRAM_BYTES     = 65536,
+  parameter bit [31:0] K_W            = 16,     // event column width (channel field)
   // derived, not to be overridden
-  parameter int unsigned PB       = SRAM_PORT_BITS / 8,
-  parameter int unsigned WORDS    = SRAM_BYTES / PB,
-  parameter int unsigned WADDR_W  = $clog2(WORDS),
-  parameter int unsigned BADDR_W  = $clog2(SRAM_BYTES),
-  parameter int unsigned ROW_W    = $clog2(ROWS + 1),
-  parameter int unsigned RIDX_W   = $clog2(ROWS)
+  parameter bit [31:0] PB       = SRAM_PORT_BITS / 8,
+  parameter bit [31:0] WORDS    = SRAM_BYTES / PB,
+  parameter bit [31:0] WADDR_W  = $clog2(WORDS),
+  parameter bit [31:0] BADDR_W  = $clog2(SRAM_BYTES),
+  parameter bit [31:0] ROW_W    = $clog2(ROWS + 1),
+  parameter bit [31:0] RIDX_W   = $clog2(ROWS)
 ) (
   input  logic                      clk_i,
   input  logic                      rst_ni,
@@ -73,16 +73,16 @@ module nrk_lane_array #(
   input  logic [WADDR_W-1:0]        sram_waddr_i,
   input  logic [SRAM_PORT_BITS-1:0] sram_wdata_i
 );
-  localparam int unsigned PbLog2    = $clog2(PB);
-  localparam int unsigned OffW      = PbLog2 + 1;          // byte offset in a word (+1: PB = 1)
-  localparam int unsigned GroupB    = LANES / 4;           // bytes of one lane step
-  localparam int unsigned BufB      = PB + GroupB;         // stream buffer bytes
-  localparam int unsigned BufW      = 8 * BufB;
-  localparam int unsigned NbW       = $clog2(BufB + 1);
-  localparam int unsigned Groups    = ROWS / LANES;
-  localparam int unsigned GrpW      = (Groups > 1) ? $clog2(Groups) : 1;
-  localparam int unsigned LanesLog2 = $clog2(LANES);
-  localparam int unsigned WcW       = ROW_W + 1;           // words per event, <= ROWS/4 + 2
+  localparam bit [31:0] PbLog2    = $clog2(PB);
+  localparam bit [31:0] OffW      = PbLog2 + 1;          // byte offset in a word (+1: PB = 1)
+  localparam bit [31:0] GroupB    = LANES / 4;           // bytes of one lane step
+  localparam bit [31:0] BufB      = PB + GroupB;         // stream buffer bytes
+  localparam bit [31:0] BufW      = 8 * BufB;
+  localparam bit [31:0] NbW       = $clog2(BufB + 1);
+  localparam bit [31:0] Groups    = ROWS / LANES;
+  localparam bit [31:0] GrpW      = (Groups > 1) ? $clog2(Groups) : 1;
+  localparam bit [31:0] LanesLog2 = $clog2(LANES);
+  localparam bit [31:0] WcW       = ROW_W + 1;           // words per event, <= ROWS/4 + 2
 
   // ---- SRAM --------------------------------------------------------------------------------
   logic                      rd_en;
@@ -277,5 +277,5 @@ module nrk_lane_array #(
 
   logic [RIDX_W-1:0] rd_lane;               // acc_rd_row_i % LANES
   assign rd_lane       = acc_rd_row_i & RIDX_W'(LANES - 1);
-  assign acc_rd_data_o = signed'(rd_word[32'(rd_lane)*ACC_W +: ACC_W]);
+  assign acc_rd_data_o = $signed(rd_word[32'(rd_lane)*ACC_W +: ACC_W]);
 endmodule

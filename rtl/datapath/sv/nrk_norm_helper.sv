@@ -19,8 +19,8 @@
 // Handshake: valid/ready on every channel; a new stream's last element waits while the
 //   previous result has not been taken.
 module nrk_norm_helper #(
-  parameter int unsigned N_LOG2 = 16,
-  parameter int unsigned SS_W   = 63 + N_LOG2
+  parameter bit [31:0] N_LOG2 = 16,
+  parameter bit [31:0] SS_W   = 63 + N_LOG2
 ) (
   input  logic               clk_i,
   input  logic               rst_ni,
@@ -136,7 +136,7 @@ module nrk_norm_helper #(
   // v + 2^(s-1) - [v < 0 and s > 0], then >>> s: ties away from zero (see nrk_round_shift)
   assign nb_biased  = {nb_p_i[63], nb_p_i} + nb_half
                       - 65'(nb_p_i[63] && (nb_shift_i != 6'd0));
-  assign nb_shifted = signed'(nb_biased) >>> nb_shift_i;
+  assign nb_shifted = $signed(nb_biased) >>> nb_shift_i;
   assign nb_take       = nb_in_valid_i && nb_in_ready_o;
   assign nb_in_ready_o = !nb_out_valid_o || nb_out_ready_i;
 

@@ -112,11 +112,11 @@ module nrk_requantize (
     if (none_q) begin
       y_d = 32'sd0;
     end else if (neg_q) begin
-      y_d = signed'(32'd0 - r_sat);              // -2^31 when r >= 2^31
+      y_d = $signed(32'd0 - r_sat);              // -2^31 when r >= 2^31
     end else if (r_sat == 32'h8000_0000) begin
       y_d = 32'sh7fff_ffff;
     end else begin
-      y_d = signed'(r_sat);
+      y_d = $signed(r_sat);
     end
   end
 

@@ -9,9 +9,9 @@
 // otherwise). A read of the address being written returns the old word.
 // No reset (memory contents are loaded).
 module nrk_synapse_sram #(
-  parameter int unsigned WORD_W = 64,
-  parameter int unsigned DEPTH  = 8192,
-  parameter int unsigned ADDR_W = $clog2(DEPTH)
+  parameter bit [31:0] WORD_W = 64,
+  parameter bit [31:0] DEPTH  = 8192,
+  parameter bit [31:0] ADDR_W = $clog2(DEPTH)
 ) (
   input  logic              clk_i,
   // load port

@@ -75,8 +75,9 @@ struct EventTrace {
 
 // Reads and validates a trace: format and version, every field's type and range (tiles'
 // memory sizes match the encoding, records name a tile of the header, acc has r1 - r0 values,
-// packets equal arch::pack_event of their fields). Throws neurark::Error naming the file, the
-// line, the field, the value and what was expected.
+// packets equal arch::pack_event of their fields) and completeness (every token / op / tile
+// group of `in` records ends with its one `acc` record; at least one `acc` record). Throws
+// neurark::Error naming the file, the line, the field, the value and what was expected.
 EventTrace read_event_trace(const std::string& path);
 
 }  // namespace neurark::traces
