@@ -23,6 +23,7 @@
 #include <ctime>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -538,6 +539,20 @@ nlohmann::json area_section(const nc::ChipDescription& chip) {
           {"chip_transistors_estimate", per_core_tr * cores}};
 }
 
+// Side files of a run in progress (event trace, waveform) and their folder, removed by the
+// signal handler (async-signal-safe: fixed buffers, unlink and rmdir only).
+constexpr int kSideFiles = 4;
+char g_side_file[kSideFiles][1024] = {};
+char g_side_dir[1024] = {};
+void register_side_file(int i, const std::string& path) {
+  if (path.size() < sizeof g_side_file[i]) std::memcpy(g_side_file[i], path.c_str(), path.size() + 1);
+}
+void remove_run_side_files() noexcept {
+  for (auto& f : g_side_file)
+    if (f[0] != '\0') ::unlink(f);
+  if (g_side_dir[0] != '\0') ::rmdir(g_side_dir);
+}
+
 // The main job: a prompt through the chip model, then generation, with a report folder.
 int cmd_run(const std::string& model_dir, const std::string& chip_path, const std::string& prompt_arg, bool prompt_given,
             const std::string& trace_path, int64_t max_new, const std::string& out_arg, const std::string& backend,
@@ -664,7 +679,10 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
       fs::remove_all(dir, ec);
     }
   } side_cleanup{side};
-  if (rec_xy.first >= 0 || vcd_xy.first >= 0) fs::create_directories(side);
+  if (rec_xy.first >= 0 || vcd_xy.first >= 0) {
+    fs::create_directories(side);
+    if (side.string().size() < sizeof g_side_dir) std::memcpy(g_side_dir, side.c_str(), side.string().size() + 1);
+  }
   if (rec_xy.first >= 0) {
     const std::string name = fmt::format("events-core-{}-{}.jsonl", rec_xy.first, rec_xy.second);
     src.probe_for = [&, name](const nc::Image& img) -> ns::EventProbe* {
@@ -673,6 +691,8 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
       return recorder.get();
     };
     extra_files.emplace_back((side / name).string(), name);
+    register_side_file(0, (side / name).string());
+    register_side_file(1, (side / name).string() + ".tmp");
   }
   if (vcd_xy.first >= 0) {
     const nc::ChipDescription c = nc::ChipDescription::from_file(chip_path);
@@ -683,6 +703,7 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
     src.systemc.vcd_core = static_cast<int>(vcd_xy.second * gw + vcd_xy.first);
     src.systemc.vcd_path = (side / name).string();
     extra_files.emplace_back((side / name).string(), name);
+    register_side_file(2, (side / name).string());
   }
   auto lm = open_model(src, &timing);
   auto* be = dynamic_cast<ns::Backend*>(lm.get());
@@ -979,6 +1000,7 @@ const CLI::Validator kSeedText(
 // SIGINT / SIGTERM / SIGHUP: remove unfinished images, then die of the signal as usual.
 extern "C" void on_fatal_signal(int sig) {
   nc::remove_unfinished_images();
+  remove_run_side_files();
   std::signal(sig, SIG_DFL);
   std::raise(sig);
 }
