@@ -147,17 +147,13 @@ std::unique_ptr<nm::LanguageModel> open_model(const ModelSource& src, ns::System
                             "(with --model: compile on the fly)", src.backend));
   if (!src.image_path.empty()) {
     const nc::Image img = nc::Image::open(src.image_path);
-    std::unique_ptr<ns::Backend> lm = chip_backend_from(img, src, timing);
-    if (lm->vocab_size() != 256) {
-      nm::HGRNBitConfig c;
-      c.vocab_size = lm->vocab_size();
-      warn_if_not_byte_level(c, src.image_path);
-    }
     // With --model, the checkpoint the image was compiled from is the reference: every token is
     // checked against the integer reference (NVDLA-style cross-check mode); alone, the image runs
-    // unchecked.
+    // unchecked. The checkpoint is checked against the image before any model is built.
+    std::unique_ptr<nm::HGRNBitWeights> ref;
     if (!src.model_dir.empty()) {
-      const nm::HGRNBitWeights w = nm::HGRNBitWeights::load(src.model_dir);
+      ref = std::make_unique<nm::HGRNBitWeights>(nm::HGRNBitWeights::load(src.model_dir));
+      const nm::HGRNBitWeights& w = *ref;
       const nlohmann::json& ic = img.manifest().at("model").at("config");
       for (const auto& [key, value] : {std::pair<const char*, int64_t>{"vocab_size", w.config.vocab_size},
                                        {"hidden_size", w.config.hidden_size},
@@ -167,8 +163,14 @@ std::unique_ptr<nm::LanguageModel> open_model(const ModelSource& src, ns::System
           throw Error(fmt::format("--model {}: {} is {}, but the image {} was compiled for {} = {}; give the checkpoint the "
                                   "image was compiled from", src.model_dir, key, value, src.image_path, key,
                                   ic.at(key).get<int64_t>()));
-      lm = ns::cross_checked(std::move(lm), ns::make_int_backend(w));
     }
+    std::unique_ptr<ns::Backend> lm = chip_backend_from(img, src, timing);
+    if (lm->vocab_size() != 256) {
+      nm::HGRNBitConfig c;
+      c.vocab_size = lm->vocab_size();
+      warn_if_not_byte_level(c, src.image_path);
+    }
+    if (ref) lm = ns::cross_checked(std::move(lm), ns::make_int_backend(*ref));
     return lm;
   }
   if (src.model_dir.empty()) throw Error("--model: required with --chip (the model to compile)");
