@@ -324,9 +324,20 @@ TEST_CASE("run: the main job writes a report with the issue's keys, checked on e
   // The Perfetto trace: one span per phase of each token on its pipeline stage; a stage never
   // runs two phases at once.
   const auto trace = nlohmann::json::parse(slurp(tmp.file("trace.json"))).at("traceEvents");
-  CHECK(trace.size() == 12 * 135);  // 12 tokens x 135 phases of the bundled model's schedule
   std::map<int, std::vector<std::pair<double, double>>> by_stage;
-  for (const auto& e : trace) by_stage[e.at("tid").get<int>()].emplace_back(e.at("ts").get<double>(), e.at("ts").get<double>() + e.at("dur").get<double>());
+  std::map<int, std::string> names;
+  std::size_t span_count = 0;
+  for (const auto& e : trace) {
+    if (e.at("ph") == "M") {
+      names[e.at("tid").get<int>()] = e.at("args").at("name").get<std::string>();
+      continue;
+    }
+    ++span_count;
+    by_stage[e.at("tid").get<int>()].emplace_back(e.at("ts").get<double>(), e.at("ts").get<double>() + e.at("dur").get<double>());
+  }
+  CHECK(span_count == 12 * 135);  // 12 tokens x 135 phases of the bundled model's schedule
+  CHECK(names == std::map<int, std::string>{{0, "embedding"}, {1, "layer 0"}, {2, "layer 1"}, {3, "layer 2"}, {4, "layer 3"},
+                                            {5, "head (norm, lm_head, readback)"}});
   CHECK(by_stage.size() == 6);  // embedding, 4 layers, head
   for (auto& [stage, spans] : by_stage) {
     std::sort(spans.begin(), spans.end());

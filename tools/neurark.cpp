@@ -876,6 +876,13 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
     // Chrome / Perfetto trace (JSON "X" events, microseconds at the chip clock): one track per
     // pipeline stage, one span per phase of each token.
     nlohmann::json events = nlohmann::json::array();
+    int last_stage = 0;
+    for (const ns::PhaseSpan& sp : timing->timing().spans) last_stage = std::max(last_stage, sp.stage);
+    for (int st = 0; st <= last_stage; ++st)  // track names: the embedding, each layer, the output head
+      events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", st},
+                        {"args", {{"name", st == 0 ? std::string("embedding")
+                                           : st == last_stage ? std::string("head (norm, lm_head, readback)")
+                                                              : fmt::format("layer {}", st - 1)}}}});
     for (const ns::PhaseSpan& sp : timing->timing().spans)
       events.push_back({{"name", sp.kind + " " + sp.op}, {"cat", sp.kind}, {"ph", "X"}, {"pid", 1}, {"tid", sp.stage},
                         {"ts", static_cast<double>(sp.start_cycle) / clock * 1e6},
