@@ -301,7 +301,7 @@ int32_t mlgru_channel_q16(int32_t i_q16, int32_t fz_q16, int32_t lower_bound_q24
                           int32_t* h_q20) {
   const int32_t sigma = sigmoid_q24(fz_q16);
   const int32_t f = bounded ? forget_gate_q24(sigma, lower_bound_q24) : sigma;
-  const int32_t c = mlgru_candidate_q20(silu_q16(i_q16), kGateOne - f);
+  const int32_t c = mlgru_candidate_q20(silu_q16(i_q16), one_minus_gate_q24(f));
   *h_q20 = mlgru_state_update_q20(f, *h_q20, c);
   return silu_q16(static_cast<int32_t>(round_shift(*h_q20, kStateFrac - kActFrac)));
 }

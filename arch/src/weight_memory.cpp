@@ -138,10 +138,7 @@ EventCost accumulate_event(WeightEncoding enc, const uint8_t* mem, int64_t bytes
     }
     if (invalid != 0) throw std::invalid_argument("packed2 tile memory holds the invalid ternary code 10");
     cost.synaptic_ops = sops;
-    // The SRAM words holding bits [2 rows col, 2 rows (col + 1)): the tile starts on a word
-    // boundary, but a column of a non-multiple-of-port width may straddle one more word.
-    const int64_t bit0 = 8 * col * col_bytes, bit1 = bit0 + 8 * col_bytes;
-    cost.sram_words = (bit1 - 1) / port_bits - bit0 / port_bits + 1;
+    cost.sram_words = packed2_column_words(rows, col, port_bits);
     return cost;
   }
   check_sparse(rows, index_bits);
@@ -166,6 +163,15 @@ EventCost accumulate_event(WeightEncoding enc, const uint8_t* mem, int64_t bytes
   }
   cost.sram_words = 1 + ceil_div((p1 - p0) * width, port_bits);  // pointer pair, then the entries
   return cost;
+}
+
+int64_t packed2_column_words(int64_t rows, int64_t col, int64_t port_bits) {
+  if (rows < 1 || col < 0 || port_bits < 1) throw std::invalid_argument("packed2_column_words: bad rows, column or port width");
+  // The words holding the column's bytes [col cb, (col + 1) cb): the tile starts on a word
+  // boundary, but a column may straddle one more word than its size needs.
+  const int64_t cb = ceil_div(rows, 4);
+  const int64_t bit0 = 8 * col * cb, bit1 = bit0 + 8 * cb;
+  return (bit1 - 1) / port_bits - bit0 / port_bits + 1;
 }
 
 int64_t event_accumulate_cycles(WeightEncoding enc, int64_t rows, int64_t col, const EventCost& cost, int64_t lanes,

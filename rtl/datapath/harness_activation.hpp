@@ -170,7 +170,7 @@ BlockResult run_mlgru_vectors(const std::string& block, const std::string& sourc
         // The parts, composed as mlgru_channel_q16 composes them (docs/numerics.md §6).
         const int32_t sigma = arch::sigmoid_q24(x.fz);
         const int32_t want_f = x.bounded ? arch::forget_gate_q24(sigma, x.lb) : sigma;
-        const int32_t want_c = arch::mlgru_candidate_q20(arch::silu_q16(x.i), arch::kGateOne - want_f);
+        const int32_t want_c = arch::mlgru_candidate_q20(arch::silu_q16(x.i), arch::one_minus_gate_q24(want_f));
         const int32_t want_h2 = arch::mlgru_state_update_q20(want_f, x.h, want_c);
         const auto got_h = static_cast<int32_t>(m.h_o), got_y = static_cast<int32_t>(m.y_o);
         const auto got_f = static_cast<int32_t>(m.f_o), got_c = static_cast<int32_t>(m.c_o);

@@ -100,7 +100,7 @@ void gen_mlgru(Out& o, uint64_t seed, int64_t n) {
       // The parts, composed as mlgru_channel_q16 composes them (as the Verilator harness does).
       const int32_t sigma = arch::sigmoid_q24(x.fz);
       const int32_t f = x.bounded ? arch::forget_gate_q24(sigma, x.lb) : sigma;
-      const int32_t c = arch::mlgru_candidate_q20(arch::silu_q16(x.i), arch::kGateOne - f);
+      const int32_t c = arch::mlgru_candidate_q20(arch::silu_q16(x.i), arch::one_minus_gate_q24(f));
       if (arch::mlgru_state_update_q20(f, x.h, c) != h)
         throw std::logic_error("arch::mlgru_channel_q16 disagrees with its parts");
       o.f << src << ' ' << h32(x.i) << ' ' << h32(x.fz) << ' ' << h32(x.lb) << ' ' << (x.bounded ? 1 : 0) << ' '

@@ -200,10 +200,9 @@ class Bench {
       });
       return;
     }
-    const int64_t pb = p_.sram_port_bits / 8, cb = ceil_div(t.rows, 4);
     for (std::size_t i = 0; i < ev.size(); ++i) {
       const int64_t want_c = neurocore_event_cycles(t.rows, ev[i].first, p_.lanes, p_.sram_port_bits, t.base);
-      const int64_t want_w = ceil_div((t.base + ev[i].first * cb) % pb + cb, pb);
+      const int64_t want_w = arch::packed2_column_words(t.rows, ev[i].first, p_.sram_port_bits);  // tiles word-aligned
       // The trace's lane_cycles are what the cycle-approximate model charged for this event.
       const bool trace_ok = (trace_sops == nullptr || (*trace_sops)[i] == sops[i]) &&
                             (trace_cycles == nullptr || (*trace_cycles)[i] == got[i]);

@@ -55,19 +55,17 @@ NeurocoreRtlParams neurocore_rtl_params() {
 
 int64_t neurocore_event_cycles(int64_t rows, int64_t col, int64_t lanes, int64_t port_bits, int64_t tile_base) {
   const auto pow2 = [](int64_t v) { return v > 0 && (v & (v - 1)) == 0; };
-  if (!pow2(lanes) || lanes < 4 || !pow2(port_bits) || port_bits < 2 * lanes || rows < 1 || col < 0 || tile_base < 0)
+  if (!pow2(lanes) || lanes < 4 || !pow2(port_bits) || port_bits < 2 * lanes || rows < 1 || col < 0 || tile_base < 0 ||
+      tile_base % (port_bits / 8) != 0)
     throw std::invalid_argument("neurocore_event_cycles: rows " + std::to_string(rows) + ", column " +
                                 std::to_string(col) + ", lanes " + std::to_string(lanes) + ", port bits " +
                                 std::to_string(port_bits) + ", tile base " + std::to_string(tile_base) +
-                                ": the formula holds for lanes and port bits powers of two, lanes >= 4, "
-                                "port bits >= 2 lanes");
-  const int64_t pb = port_bits / 8;        // bytes per SRAM word
-  const int64_t group = lanes / 4;         // bytes per lane step
-  const int64_t col_bytes = ceil_div(rows, 4);
-  const int64_t b = tile_base + col * col_bytes;  // the column's first byte
-  const int64_t steps = ceil_div(rows, lanes);
-  const int64_t words = ceil_div(b % pb + col_bytes, pb);
-  return b % group == 0 ? 2 + steps : 1 + steps + words;
+                                ": the rule holds for lanes and port bits powers of two, lanes >= 4, "
+                                "port bits >= 2 lanes, a word-aligned tile");
+  // The one definition is arch's (the RTL is checked against it).
+  arch::EventCost cost;
+  cost.sram_words = arch::packed2_column_words(rows, col, port_bits);
+  return arch::event_accumulate_cycles(arch::WeightEncoding::kPacked2, rows, col, cost, lanes, port_bits);
 }
 
 struct NeurocoreSim::Impl {

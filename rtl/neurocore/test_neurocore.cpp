@@ -114,7 +114,9 @@ TEST_CASE("neurocore RTL: NeurocoreSim interface", "[rtl]") {
   CHECK(neurark::rtl::neurocore_event_cycles(17, 4, 16, 64) == 4);  // byte 20: aligned, 2 steps
   CHECK(neurark::rtl::neurocore_event_cycles(17, 1, 16, 64) == 5);  // byte 5: 2 steps, 2 words
   CHECK(neurark::rtl::neurocore_event_cycles(36, 1, 16, 64) == 6);  // byte 9: 3 steps, 2 words
-  CHECK(neurark::rtl::neurocore_event_cycles(256, 3, 16, 64, 3) == 1 + 16 + 9);
+  // Tiles are placed word-aligned (arch's rule assumes it): an unaligned base is refused.
+  CHECK_THROWS_AS(neurark::rtl::neurocore_event_cycles(256, 3, 16, 64, 3), std::invalid_argument);
+  CHECK(neurark::rtl::neurocore_event_cycles(256, 3, 16, 64, 8) == 18);
   CHECK_THROWS_AS(neurark::rtl::neurocore_event_cycles(16, 0, 16, 16), std::invalid_argument);
   CHECK(neurark::rtl::neurocore_event_cycles(1024, 0, 16, 64) == 66);
 }

@@ -158,6 +158,8 @@ int32_t mul_shift_sat(int32_t a, int32_t b, int s);
 
 // f = lb + (1 - lb) * sigma, all UQ7.24: lb + round_shift((2^24 - lb) * sigma, 24).
 int32_t forget_gate_q24(int32_t sigma_q24, int32_t lower_bound_q24);
+// 1 - f for a gate f in UQ7.24 [0, 2^24] (the candidate's weight, docs/numerics.md §6).
+inline int32_t one_minus_gate_q24(int32_t f_q24) { return kGateOne - f_q24; }
 // c = SiLU(i) * (1 - f): Q15.16 x UQ7.24 -> Q11.20 (round_shift by 20, saturated).
 int32_t mlgru_candidate_q20(int32_t silu_i_q16, int32_t one_minus_f_q24);
 // h_t = f * h_{t-1} + c: round_shift(f * h, 24) + c, saturated (Q11.20).

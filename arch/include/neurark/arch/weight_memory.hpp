@@ -41,6 +41,11 @@ struct EventCost {
                              // column's bytes touch, the tile starting on a word boundary)
 };
 
+// SRAM words of `port_bits` that column `col` of a packed2 tile of `rows` rows touches (the tile
+// starting on a word boundary): the EventCost::sram_words of accumulate_event. Throws
+// std::invalid_argument if rows < 1, col < 0 or port_bits < 1.
+int64_t packed2_column_words(int64_t rows, int64_t col, int64_t port_bits);
+
 // Cycles the neurocore's lane array spends on input event (column `col`) to a tile of `rows`
 // rows, events back to back (from the event entering the lanes to the next one doing so): the
 // RTL neurocore's (rtl/neurocore/nrk_neurocore.sv over rtl/datapath/sv/nrk_lane_array.sv;

@@ -50,7 +50,7 @@ NeurocoreRtlParams neurocore_rtl_params();
 //   cycles = 1 + steps + words   otherwise (nrk_lane_array's stream buffer then waits one cycle
 //                                per SRAM word after the first: rtl/neurocore/README.md)
 // Exact for lanes and port_bits powers of two, lanes >= 4, port_bits >= 2 lanes (every chip
-// preset: port_bits = 4 lanes); throws std::invalid_argument otherwise. NeurocoreSim places tiles
+// preset: port_bits = 4 lanes); throws std::invalid_argument otherwise or for a tile_base that is not word-aligned; computed by arch::event_accumulate_cycles (the one definition). NeurocoreSim places tiles
 // word-aligned (tile_base mod PB = 0): on the default chip a tile whose rows are a multiple of 16
 // costs 2 + rows / 16 cycles per event.
 int64_t neurocore_event_cycles(int64_t rows, int64_t col, int64_t lanes, int64_t port_bits, int64_t tile_base = 0);
