@@ -7,6 +7,7 @@
 #include <fstream>
 #include <random>
 #include <functional>
+#include <set>
 #include <sstream>
 
 #include "neurark/arch/chip.hpp"
@@ -138,6 +139,46 @@ TEST_CASE("func equals int on the tiny model cut into many tiles, packed2 and sp
       lockstep(*ref, *func, {3, 4, 5});
     }
   }
+}
+
+namespace {
+
+// Checks that every event names the flow it travels on: an events flow of its BitLinear from
+// its source core (the flow picks the multicast tree the SystemC model walks and the packet's
+// flow field).
+struct FlowChecker final : sim::EventProbe {
+  const nlohmann::json& flows;
+  int64_t events = 0, remote = 0;
+  std::set<int> seen;
+  explicit FlowChecker(const nlohmann::json& f) : flows(f) {}
+  void event_out(const sim::PhaseInfo& phase, int core, int flow, int64_t, int8_t, int64_t) override {
+    ++events;
+    if (flow < 0) return;  // every tile on the source core
+    ++remote;
+    seen.insert(flow);
+    const nlohmann::json& f = flows.at(static_cast<std::size_t>(flow));
+    INFO("event of op " << phase.op << " from core " << core << " on flow " << flow);
+    REQUIRE(f.at("kind") == "events");
+    REQUIRE(f.at("op").get<int>() == phase.op);
+    REQUIRE(f.at("src").get<int>() == core);
+  }
+  void event_in(const sim::PhaseInfo&, int, int, int64_t, int8_t, const arch::EventCost&, int64_t) override {}
+  void accumulators(const sim::PhaseInfo&, int, int, const int32_t*, int64_t) override {}
+};
+
+}  // namespace
+
+TEST_CASE("every event travels on its own BitLinear's flow from its source core", "[func]") {
+  const std::string dir = test::source_dir() + "/tests/fixtures/tiny";
+  const std::string chip_path = test::source_dir() + "/tests/fixtures/tiny-3x2.yaml";
+  const auto b = build(open_ck(dir), arch::ChipDescription::from_file(chip_path), test::slurp(chip_path), "flows");
+  const arch::Image img = arch::Image::open(b->image);
+  FlowChecker probe(img.manifest().at("flows"));
+  auto func = sim::make_functional_backend(img, {}, &probe);
+  std::vector<int32_t> logits;
+  for (int32_t t : random_tokens(20, 20, 9)) func->step_q16(t, logits, nullptr);
+  CHECK(probe.remote > 0);
+  CHECK(probe.seen.size() > 1);  // several events flows in use, each named correctly
 }
 
 TEST_CASE("func equals int when weights stream from DRAM", "[func]") {

@@ -304,6 +304,7 @@ FunctionalBackend::FunctionalBackend(const arch::Image& image, PhaseObserver obs
         event_tree_[{op, src}] = links;
         event_flow_[{op, src}] = flow_index;
       } else if (!dsts.empty()) value_tree_[{op, src, dsts[0]}] = links;
+      ++flow_index;
     }
     // Schedule.
     for (const json& p : m.at("schedule")) {
