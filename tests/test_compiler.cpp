@@ -80,7 +80,7 @@ TEST_CASE("import builds the HGRNBit layer structure", "[compiler][passes]") {
   // embedding; per layer attn_norm, i/f/g_proj, recurrence, g_norm gate, o_proj, add, mlp_norm,
   // gate_proj, swiglu, down_proj, add (13); final norm, lm_head.
   CHECK(g.ops.size() == 1 + 2 * 13 + 2);
-  for (const compiler::Op& op : g.ops) CHECK_FALSE(compiler::is_integer_op(op.kind));
+  for (const compiler::Op& op : g.ops) CHECK_FALSE(op.kind.is_integer());
   CHECK(g.ops[2].name == "model.layers.0.attn.i_proj");
   CHECK(g.ops[2].source.at("weight") == "model.layers.0.attn.i_proj.weight");
   CHECK(g.tensors[static_cast<std::size_t>(g.logits)].length == 20);
@@ -98,17 +98,17 @@ TEST_CASE("lower and fold give integer ops with the integer reference's constant
   const compiler::Graph g = tiny_until("fold");
   int bitlinears = 0, products = 0, silus = 0;
   for (const compiler::Op& op : g.ops) {
-    CHECK(compiler::is_integer_op(op.kind));
-    bitlinears += op.kind == compiler::OpKind::kBitLinearQ;
-    products += op.kind == compiler::OpKind::kProduct;
-    silus += op.kind == compiler::OpKind::kSilu;
+    CHECK(op.kind.is_integer());
+    bitlinears += op.kind == arch::OpKind::kBitLinear;
+    products += op.kind == arch::OpKind::kProduct;
+    silus += op.kind == arch::OpKind::kSilu;
   }
   CHECK(bitlinears == 2 * 6 + 1);
   CHECK(products == 2 * 2);  // output gate and GLU in each layer
   CHECK(silus == 2);
   // The GLU reads the two halves of gate_proj's output.
   const compiler::Op& prod = g.ops[13];
-  REQUIRE(prod.kind == compiler::OpKind::kProduct);
+  REQUIRE(prod.kind == arch::OpKind::kProduct);
   CHECK(prod.inputs[1].offset == 12);
   CHECK(prod.inputs[1].length == 12);
   // Constants equal IntModel::prepare's (the integer reference's own preparation).
@@ -175,30 +175,29 @@ TEST_CASE("place never raises the traffic cost and is deterministic for a seed",
 
 TEST_CASE("route builds XY trees between mesh neighbours", "[compiler][passes]") {
   const compiler::Graph g = tiny_until("route");
-  const auto& chip = g.chip;
+  const arch::MeshGrid grid = arch::MeshGrid::of(g.chip);
   REQUIRE_FALSE(g.flows.empty());
   for (const compiler::Flow& f : g.flows) {
-    for (const auto& [a, b] : f.links) CHECK(compiler::hops(chip, a, b) == 1);
+    for (const auto& [a, b] : f.links) CHECK(grid.hops(a, b) == 1);
     // A unicast flow's tree is exactly its XY path.
     if (f.dst_cores.size() == 1 && f.src_core >= 0 && f.dst_cores[0] >= 0)
-      CHECK(static_cast<int64_t>(f.links.size()) == compiler::hops(chip, f.src_core, f.dst_cores[0]));
+      CHECK(static_cast<int64_t>(f.links.size()) == grid.hops(f.src_core, f.dst_cores[0]));
   }
   // XY: X first along the source's row, then Y along the destination's column.
   int unicast = 0;
   for (const compiler::Flow& f : g.flows) {
     if (f.dst_cores.size() != 1 || f.src_core < 0 || f.dst_cores[0] < 0) continue;
     ++unicast;
-    const compiler::CoreXY s = compiler::core_xy(chip, f.src_core), d = compiler::core_xy(chip, f.dst_cores[0]);
     for (const auto& [a, b] : f.links) {
-      const compiler::CoreXY pa = compiler::core_xy(chip, a), pb = compiler::core_xy(chip, b);
-      if (pa.y == pb.y) CHECK(pa.y == s.y);
-      else CHECK(pa.x == d.x);
+      if (grid.y(a) == grid.y(b)) CHECK(grid.y(a) == grid.y(f.src_core));
+      else CHECK(grid.x(a) == grid.x(f.dst_cores[0]));
     }
   }
   CHECK(unicast > 0);
-  CHECK(compiler::core_at(chip, 2, 0) == 2);
-  CHECK(compiler::core_xy(chip, 3).x == 0);
-  CHECK(compiler::core_xy(chip, 3).y == 1);
+  // The tiny chip is 3 x 2: cores row-major.
+  CHECK(grid.core_at(2, 0) == 2);
+  CHECK(grid.x(3) == 0);
+  CHECK(grid.y(3) == 1);
 }
 
 TEST_CASE("schedule gives every op its phases", "[compiler][passes]") {
@@ -207,9 +206,9 @@ TEST_CASE("schedule gives every op its phases", "[compiler][passes]") {
   for (const compiler::Phase& p : g.schedule) ++phases[static_cast<std::size_t>(p.op)];
   for (std::size_t i = 0; i < g.ops.size(); ++i) {
     const compiler::OpKind k = g.ops[i].kind;
-    const int expect = k == compiler::OpKind::kEmbed ? 1
-                       : k == compiler::OpKind::kBitLinearQ ? (static_cast<int>(g.ops[i].output) == g.logits ? 4 : 3)
-                       : (k == compiler::OpKind::kNormScale || k == compiler::OpKind::kProduct) ? 2 : 1;
+    const int expect = k == arch::OpKind::kEmbed ? 1
+                       : k == arch::OpKind::kBitLinear ? (static_cast<int>(g.ops[i].output) == g.logits ? 4 : 3)
+                       : (k == arch::OpKind::kNormScale || k == arch::OpKind::kProduct) ? 2 : 1;
     CHECK(phases[i] == expect);
   }
 }
@@ -309,7 +308,8 @@ TEST_CASE("the image's routing tables deliver every flow to exactly its destinat
   std::map<std::pair<int, int>, int> table;  // (core, flow) -> mask
   for (const auto& r : m["routing"])
     for (const auto& e : r["entries"]) table[{r["core"].get<int>(), e[0].get<int>()}] = e[1].get<int>();
-  const int host_core = compiler::core_at(g.chip, g.chip.host.attach_x, g.chip.host.attach_y);
+  const arch::MeshGrid grid = arch::MeshGrid::of(g.chip);
+  const int host_core = grid.host_core();
   for (std::size_t f = 0; f < g.flows.size(); ++f) {
     const compiler::Flow& fl = g.flows[f];
     // Walk the tables from the source router; collect where flits are delivered.
@@ -321,11 +321,11 @@ TEST_CASE("the image's routing tables deliver every flow to exactly its destinat
       if (!seen.insert(c).second) continue;
       auto it = table.find({c, static_cast<int>(f)});
       REQUIRE(it != table.end());
-      const compiler::CoreXY p = compiler::core_xy(g.chip, c);
-      if (it->second & 1) todo.push_back(compiler::core_at(g.chip, p.x + 1, p.y));
-      if (it->second & 2) todo.push_back(compiler::core_at(g.chip, p.x - 1, p.y));
-      if (it->second & 4) todo.push_back(compiler::core_at(g.chip, p.x, p.y + 1));
-      if (it->second & 8) todo.push_back(compiler::core_at(g.chip, p.x, p.y - 1));
+      const int64_t x = grid.x(c), y = grid.y(c);
+      if (it->second & 1) todo.push_back(grid.core_at(x + 1, y));
+      if (it->second & 2) todo.push_back(grid.core_at(x - 1, y));
+      if (it->second & 4) todo.push_back(grid.core_at(x, y + 1));
+      if (it->second & 8) todo.push_back(grid.core_at(x, y - 1));
       if (it->second & 16) delivered.insert(c);
     }
     std::set<int> expect;

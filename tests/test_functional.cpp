@@ -3,6 +3,8 @@
 // activity counts (events, synaptic operations from the weight memories) equal the reference's.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -13,6 +15,7 @@
 #include "neurark/arch/chip.hpp"
 #include "neurark/arch/error.hpp"
 #include "neurark/arch/image.hpp"
+#include "neurark/arch/program.hpp"
 #include "neurark/compiler/passes.hpp"
 #include "neurark/models/checkpoint.hpp"
 #include "neurark/sim/backend.hpp"
@@ -147,20 +150,20 @@ namespace {
 // its source core (the flow picks the multicast tree the SystemC model walks and the packet's
 // flow field).
 struct FlowChecker final : sim::EventProbe {
-  const nlohmann::json& flows;
+  const arch::Program& program;
   int64_t events = 0, remote = 0;
   std::set<int> seen;
-  explicit FlowChecker(const nlohmann::json& f) : flows(f) {}
+  explicit FlowChecker(const arch::Program& p) : program(p) {}
   void event_out(const sim::PhaseInfo& phase, int core, int flow, int64_t, int8_t, int64_t) override {
     ++events;
     if (flow < 0) return;  // every tile on the source core
     ++remote;
     seen.insert(flow);
-    const nlohmann::json& f = flows.at(static_cast<std::size_t>(flow));
+    const arch::Flow& f = program.flows.at(static_cast<std::size_t>(flow));
     INFO("event of op " << phase.op << " from core " << core << " on flow " << flow);
-    REQUIRE(f.at("kind") == "events");
-    REQUIRE(f.at("op").get<int>() == phase.op);
-    REQUIRE(f.at("src").get<int>() == core);
+    REQUIRE(f.kind == arch::FlowKind::kEvents);
+    REQUIRE(f.op == phase.op);
+    REQUIRE(f.src_core == core);
   }
   void event_in(const sim::PhaseInfo&, int, int, int64_t, int8_t, const arch::EventCost&, int64_t) override {}
   void accumulators(const sim::PhaseInfo&, int, int, const int32_t*, int64_t) override {}
@@ -173,8 +176,9 @@ TEST_CASE("every event travels on its own BitLinear's flow from its source core"
   const std::string chip_path = test::source_dir() + "/tests/fixtures/tiny-3x2.yaml";
   const auto b = build(open_ck(dir), arch::ChipDescription::from_file(chip_path), test::slurp(chip_path), "flows");
   const arch::Image img = arch::Image::open(b->image);
-  FlowChecker probe(img.manifest().at("flows"));
-  auto func = sim::make_functional_backend(img, {}, &probe);
+  const arch::Program program = arch::Program::from_image(img);
+  FlowChecker probe(program);
+  auto func = sim::make_functional_backend(img, program, {}, &probe);
   std::vector<int32_t> logits;
   for (int32_t t : random_tokens(20, 20, 9)) func->step_q16(t, logits, nullptr);
   CHECK(probe.remote > 0);
@@ -242,4 +246,50 @@ TEST_CASE("a malformed image program is refused with the field named", "[func][i
   CHECK_THROWS_WITH(open(), Contains("image program: tiles[0]: weight memory byte 3 holds the invalid ternary code 10"));
   rewrite(b->image, bad, [](nlohmann::json& m) { m["chip"]["text"] = "format: neurark-chip\nversion: 9\n"; });
   CHECK_THROWS_WITH(open(), Contains("(chip.text)") && Contains("version"));
+}
+
+TEST_CASE("the image's program reads back field for field, and a malformed flow is refused", "[func][image]") {
+  const auto w = open_ck(test::source_dir() + "/tests/fixtures/tiny");
+  const std::string chip_path = test::source_dir() + "/tests/fixtures/tiny-3x2.yaml";
+  const auto b = build(w, arch::ChipDescription::from_file(chip_path), test::slurp(chip_path), "program");
+  {
+    const arch::Image img = arch::Image::open(b->image);
+    const arch::Program p = arch::Program::from_image(img);
+    nlohmann::json m = img.manifest();
+    m.erase("blobs");
+    CHECK(p.to_manifest() == m);  // what emit wrote is what the program holds, both ways
+    CHECK(p.bitlinear_count() == 2 * 6 + 1);
+    CHECK(p.grid().width == 3);
+    // Walk order: every tree link's source is the flow's source or reached before it.
+    for (std::size_t f = 0; f < p.flows.size(); ++f) {
+      std::set<int> reached = {p.grid().resolve(p.flows[f].src_core)};
+      for (const auto& [id, from, to] : p.walk_order(static_cast<int>(f))) {
+        CHECK(reached.count(from) == 1);
+        CHECK(id == p.grid().link_id(from, to));
+        reached.insert(to);
+      }
+    }
+  }
+  const std::string bad = (b->dir / "bad.nimg").string();
+  const auto open = [&] { return arch::Program::from_image(arch::Image::open(bad)); };
+  // Find an events flow with at least two links and reverse its first link.
+  const nlohmann::json flows = arch::Image::open(b->image).manifest()["flows"];
+  std::size_t two = 0;
+  while (two < flows.size() && flows[two]["links"].size() < 2) ++two;
+  REQUIRE(two < flows.size());
+  rewrite(b->image, bad, [&](nlohmann::json& m) {
+    auto& l = m["flows"][two]["links"][0];
+    l = nlohmann::json::array({l[1], l[0]});
+  });
+  CHECK_THROWS_WITH(open(), Contains(fmt::format("image program: flows[{}].links: not a tree rooted at the flow's source", two)));
+  rewrite(b->image, bad, [](nlohmann::json& m) { m["flows"][0]["links"] = nlohmann::json::array({nlohmann::json::array({0, 4})}); });
+  CHECK_THROWS_WITH(open(), Contains("flows.links: a link joins two cores that are not mesh neighbours"));
+  rewrite(b->image, bad, [](nlohmann::json& m) { m["flows"][0]["kind"] = "spikes"; });
+  CHECK_THROWS_WITH(open(), Contains("flows[0].kind: unknown flow kind 'spikes'"));
+  rewrite(b->image, bad, [](nlohmann::json& m) { m["weight_encoding"] = "sparse"; });
+  CHECK_THROWS_WITH(open(), Contains("weight_encoding: \"sparse\", but the chip's neurocore.weight_encoding is \"packed2\""));
+  rewrite(b->image, bad, [](nlohmann::json& m) { m["schedule"][0]["kind"] = "spike"; });
+  CHECK_THROWS_WITH(open(), Contains("schedule.kind: unknown phase 'spike'"));
+  rewrite(b->image, bad, [](nlohmann::json& m) { m["tiles"][0]["op"] = 0; });
+  CHECK_THROWS_WITH(open(), Contains("ops[2].tiles: tile 0 does not belong to this op"));
 }

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <stdexcept>
+#include <string>
 
 #include "neurark/arch/noc.hpp"
 
@@ -46,4 +47,44 @@ TEST_CASE("port mask bits are the image's routing-table bits", "[noc]") {
   CHECK(arch::kPortNorth == 8);
   CHECK(arch::kPortLocal == 16);
   CHECK(arch::kPorts == 5);
+}
+
+TEST_CASE("mesh grid: cores row-major over all chips, link ids 4 x core + direction, host hops", "[noc]") {
+  arch::ChipDescription chip;
+  chip.mesh_width = 3;
+  chip.mesh_height = 2;
+  chip.multichip.chips_x = 2;  // a 6 x 2 grid
+  chip.host.attach_x = 1;
+  chip.host.attach_y = 0;
+  const arch::MeshGrid g = arch::MeshGrid::of(chip);
+  CHECK(g.width == 6);
+  CHECK(g.height == 2);
+  CHECK(g.cores() == 12);
+  CHECK(g.links() == 48);
+  CHECK(g.core_at(4, 1) == 10);
+  CHECK(g.x(10) == 4);
+  CHECK(g.y(10) == 1);
+  CHECK(g.contains(5, 1));
+  CHECK_FALSE(g.contains(6, 0));
+  CHECK(g.host_core() == 1);
+  CHECK(g.resolve(arch::kHostCore) == 1);
+  CHECK(g.resolve(7) == 7);
+  CHECK(g.hops(0, 11) == 5 + 1);
+  CHECK(g.hops(arch::kHostCore, 11) == 4 + 1);
+  // Directed links from core 7 (x 1, y 1): east 8, west 6, north 1; no south (edge), no diagonal.
+  CHECK(g.link_id(7, 8) == 28);
+  CHECK(g.link_id(7, 6) == 29);
+  CHECK(g.link_id(7, 1) == 31);
+  CHECK(g.link_id(1, 7) == 6);  // core 1 south
+  CHECK(g.link_id(7, 2) == -1);
+  CHECK(g.link_id(5, 6) == -1);  // x 5 and x 0 of the next row are not neighbours
+  for (int id : {28, 29, 31, 6}) {
+    const arch::MeshGrid::LinkEnds e = g.link_ends(id);
+    CHECK(g.link_id(e.from, e.to) == id);
+  }
+  CHECK(g.link_ends(29).direction == arch::Direction::kWest);
+  CHECK(std::string(arch::to_string(g.link_ends(6).direction)) == "south");
+  CHECK(arch::port_toward(g, 7, 8) == arch::kPortEast);
+  CHECK(arch::port_toward(g, 1, 7) == arch::kPortSouth);
+  CHECK_THROWS_AS(arch::port_toward(g, 7, 2), std::invalid_argument);
 }

@@ -92,7 +92,7 @@ TEST_CASE("systemc runs the bundled model bit-exactly, checked against int on ev
   int64_t kinds = 0;
   for (const auto& [k, c] : tm.phase_kind_cycles) kinds += c;
   CHECK(kinds == tm.cycles);
-  CHECK(tm.phase_kind_cycles.at("events") > tm.cycles / 2);  // accumulation dominates this chip
+  CHECK(tm.phase_kind_cycles.at(arch::PhaseKind::kEvents) > tm.cycles / 2);  // accumulation dominates this chip
 }
 
 TEST_CASE("two SystemC models in one process run in turn, each keeping its own time", "[systemc]") {

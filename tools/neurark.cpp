@@ -40,6 +40,7 @@
 #include "neurark/arch/error.hpp"
 #include "neurark/arch/image.hpp"
 #include "neurark/arch/noc.hpp"
+#include "neurark/arch/program.hpp"
 #include "neurark/compiler/inspect.hpp"
 #include "neurark/compiler/passes.hpp"
 #include "neurark/models/checkpoint.hpp"
@@ -396,7 +397,7 @@ int cmd_fit(const std::string& model_dir, const std::string& chip_path, bool jso
                            dram_bytes > 0 ? fmt::format(", {} bytes streamed from DRAM", dram_bytes) : "");
   std::cout << fmt::format("{:<28} {:>6} {:>12} {:>10}  {}\n", "bitlinear", "tiles", "rows/tile", "bytes", "cores");
   for (const ncc::Op& op : g.ops) {
-    if (op.kind != ncc::OpKind::kBitLinearQ) continue;
+    if (op.kind != nc::OpKind::kBitLinear) continue;
     int64_t bytes = 0, rows = 0;
     std::string cores;
     for (int ti : op.tiles) {
@@ -688,7 +689,7 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
   if (rec_xy.first >= 0) {
     const std::string name = fmt::format("events-core-{}-{}.jsonl", rec_xy.first, rec_xy.second);
     src.probe_for = [&, name](const nc::Image& img) -> ns::EventProbe* {
-      recorder = std::make_unique<ns::CoreEventRecorder>(img, rec_xy.first, rec_xy.second, (side / name).string(),
+      recorder = std::make_unique<ns::CoreEventRecorder>(img, nc::Program::from_image(img), rec_xy.first, rec_xy.second, (side / name).string(),
                                                          fmt::format("compiled from {} for {}", model_dir, chip_path));
       return recorder.get();
     };
@@ -884,7 +885,7 @@ int cmd_run(const std::string& model_dir, const std::string& chip_path, const st
                                            : st == last_stage ? std::string("head (norm, lm_head, readback)")
                                                               : fmt::format("layer {}", st - 1)}}}});
     for (const ns::PhaseSpan& sp : timing->timing().spans)
-      events.push_back({{"name", sp.kind + " " + sp.op}, {"cat", sp.kind}, {"ph", "X"}, {"pid", 1}, {"tid", sp.stage},
+      events.push_back({{"name", std::string(nc::to_string(sp.kind)) + " " + sp.op}, {"cat", nc::to_string(sp.kind)}, {"ph", "X"}, {"pid", 1}, {"tid", sp.stage},
                         {"ts", static_cast<double>(sp.start_cycle) / clock * 1e6},
                         {"dur", static_cast<double>(sp.end_cycle - sp.start_cycle) / clock * 1e6},
                         {"args", {{"token", sp.token}, {"cycles", sp.end_cycle - sp.start_cycle}}}});

@@ -1,6 +1,7 @@
 // Event packets and routing-table port masks: see neurark/arch/noc.hpp.
 #include "neurark/arch/noc.hpp"
 
+#include <cstdlib>
 #include <stdexcept>
 
 #include "neurark/arch/numerics.hpp"
@@ -36,6 +37,58 @@ int64_t packet_flits(int64_t bits, int64_t link_width_bits) {
 int64_t value_packet_flits(int64_t values, int64_t link_width_bits) {
   if (values < 0 || link_width_bits < 1) throw std::invalid_argument("value_packet_flits: bad arguments");
   return 1 + (values * 32 + link_width_bits - 1) / link_width_bits;
+}
+
+const char* to_string(Direction d) {
+  switch (d) {
+    case Direction::kEast: return "east";
+    case Direction::kWest: return "west";
+    case Direction::kSouth: return "south";
+    case Direction::kNorth: return "north";
+  }
+  return "?";
+}
+
+MeshGrid MeshGrid::of(const ChipDescription& chip) {
+  MeshGrid g;
+  g.width = chip.mesh_width * chip.multichip.chips_x;
+  g.height = chip.mesh_height * chip.multichip.chips_y;
+  g.host_x = chip.host.attach_x;
+  g.host_y = chip.host.attach_y;
+  return g;
+}
+
+int64_t MeshGrid::hops(int a, int b) const {
+  const int64_t ra = resolve(a), rb = resolve(b);
+  return std::llabs(x(ra) - x(rb)) + std::llabs(y(ra) - y(rb));
+}
+
+int MeshGrid::link_id(int a, int b) const {
+  const int64_t ax = x(a), ay = y(a), bx = x(b), by = y(b);
+  Direction d;
+  if (by == ay && bx == ax + 1) d = Direction::kEast;
+  else if (by == ay && bx == ax - 1) d = Direction::kWest;
+  else if (bx == ax && by == ay + 1) d = Direction::kSouth;
+  else if (bx == ax && by == ay - 1) d = Direction::kNorth;
+  else return -1;
+  return kDirections * a + static_cast<int>(d);
+}
+
+MeshGrid::LinkEnds MeshGrid::link_ends(int id) const {
+  LinkEnds e;
+  e.from = id / kDirections;
+  e.direction = static_cast<Direction>(id % kDirections);
+  const int64_t dx = e.direction == Direction::kEast ? 1 : e.direction == Direction::kWest ? -1 : 0;
+  const int64_t dy = e.direction == Direction::kSouth ? 1 : e.direction == Direction::kNorth ? -1 : 0;
+  e.to = static_cast<int>(e.from + dy * width + dx);
+  return e;
+}
+
+PortBit port_toward(const MeshGrid& grid, int a, int b) {
+  const int id = grid.link_id(a, b);
+  if (id < 0) throw std::invalid_argument("port_toward: the cores are not mesh neighbours");
+  static constexpr PortBit kBits[kDirections] = {kPortEast, kPortWest, kPortSouth, kPortNorth};
+  return kBits[id % kDirections];
 }
 
 }  // namespace neurark::arch

@@ -7,96 +7,86 @@
 
 #include <fmt/format.h>
 
-#include "neurark/arch/chip.hpp"
-#include "neurark/arch/error.hpp"
+#include "neurark/arch/program.hpp"
 
 namespace neurark::compiler {
 
 using nlohmann::json;
 
 json inspect_summary(const arch::Image& image) {
-  const json& m = image.manifest();
-  try {
-    const arch::ChipDescription chip =
-        arch::ChipDescription::from_yaml_text(m.at("chip").at("text").get<std::string>(), image.path() + " (chip.text)");
-    const int64_t cores = chip.total_cores();
-    struct Use {
-      int64_t sram = 0, neuron = 0, tiles = 0;
-    };
-    std::map<int64_t, Use> use;  // cores holding tiles
-    int64_t weight_bytes = 0, dram_bytes = 0;
-    for (const json& t : m.at("tiles")) {
-      const auto c = t.at("core").get<int64_t>();
-      if (c < 0 || c >= cores)
-        throw Error(fmt::format("{}: image program: a tile is on core {}, outside the chip's {} neurocores", image.path(), c, cores));
-      const int64_t b = t.at("weight_bytes").get<int64_t>();
-      weight_bytes += b;
-      Use& u = use[c];
-      if (t.at("in_dram").get<bool>()) dram_bytes += b;
-      else u.sram += b;
-      u.neuron += t.at("neuron_bytes").get<int64_t>();
-      ++u.tiles;
-    }
-    const auto used = static_cast<int64_t>(use.size());
-    json per_core = json::array();
-    const int64_t gw = chip.mesh_width * chip.multichip.chips_x;
-    for (const auto& [c, u] : use)
-      per_core.push_back({{"core", c}, {"x", c % gw}, {"y", c / gw}, {"synapse_bytes", u.sram}, {"neuron_bytes", u.neuron}, {"tiles", u.tiles}});
-    json bitlinears = json::array();
-    const json& ops = m.at("ops");
-    for (const json& op : ops) {
-      if (op.at("kind") != "bitlinear") continue;
-      std::vector<int> cs;
-      for (int t : op.at("tiles").get<std::vector<int>>()) cs.push_back(m.at("tiles").at(static_cast<std::size_t>(t)).at("core").get<int>());
-      bitlinears.push_back({{"name", op.at("name")}, {"in", op.at("in")}, {"out", op.at("out")}, {"tiles", cs.size()}, {"cores", cs}});
-    }
-    std::map<std::string, json> by_kind;
-    int64_t events_bound = 0, deliveries_bound = 0, event_flit_hops_bound = 0, value_channels = 0, value_channel_hops = 0;
-    const int64_t event_flits = (32 + chip.noc.link_width_bits - 1) / chip.noc.link_width_bits;
-    for (const json& f : m.at("flows")) {
-      const std::string kind = f.at("kind").get<std::string>();
-      json& k = by_kind[kind];
-      if (k.is_null()) k = {{"flows", 0}, {"links", 0}, {"channels", 0}};
-      const int64_t ch = f.at("channels").get<int64_t>(), links = static_cast<int64_t>(f.at("links").size());
-      k["flows"] = k["flows"].get<int64_t>() + 1;
-      k["links"] = k["links"].get<int64_t>() + links;
-      k["channels"] = k["channels"].get<int64_t>() + ch;
-      if (kind == "events") {
-        events_bound += ch;
-        deliveries_bound += ch * static_cast<int64_t>(f.at("dsts").size());
-        event_flit_hops_bound += ch * links * event_flits;
-      } else if (kind == "values") {
-        value_channels += ch;
-        value_channel_hops += ch * links;
-      }
-    }
-    return {{"model", m.at("model")},
-            {"chip", {{"name", chip.name}, {"mesh", {chip.mesh_width * chip.multichip.chips_x, chip.mesh_height * chip.multichip.chips_y}},
-                      {"neurocores", cores}, {"synapse_sram_bytes", chip.core.synapse_sram_bytes},
-                      {"state_memory_bytes", chip.core.state_memory_bytes}, {"clock_hz", chip.clock_hz}}},
-            {"seed", m.at("seed")},
-            {"passes", m.at("passes")},
-            {"weight_encoding", m.at("weight_encoding")},
-            {"weight_bytes", weight_bytes},
-            {"dram_bytes", dram_bytes},
-            {"tiles", m.at("tiles").size()},
-            {"cores_used", used},
-            {"cores", per_core},
-            {"bitlinears", bitlinears},
-            {"flows", by_kind},
-            {"per_token_upper_bounds", {{"events", events_bound}, {"tile_deliveries", deliveries_bound},
-                                        {"event_flit_hops", event_flit_hops_bound}, {"values_moved", value_channels},
-                                        {"value_channel_hops", value_channel_hops}}},
-            {"phases_per_token", m.at("schedule").size()},
-            {"routing_entries_max", [&] {
-               std::size_t mx = 0;
-               for (const json& r : m.at("routing")) mx = std::max(mx, r.at("entries").size());
-               return mx;
-             }()},
-            {"traffic_channel_hops_per_token", m.at("estimates").at("traffic_channel_hops_per_token")}};
-  } catch (const json::exception& e) {
-    throw Error(fmt::format("{}: image program: malformed manifest: {}", image.path(), e.what()));
+  const arch::Program p = arch::Program::from_image(image);
+  const arch::ChipDescription& chip = p.chip;
+  const arch::MeshGrid grid = p.grid();
+  struct Use {
+    int64_t sram = 0, neuron = 0, tiles = 0;
+  };
+  std::map<int64_t, Use> use;  // cores holding tiles
+  int64_t weight_bytes = 0, dram_bytes = 0;
+  for (const arch::ProgramTile& t : p.tiles) {
+    weight_bytes += t.weight_bytes;
+    Use& u = use[t.core];
+    if (t.in_dram) dram_bytes += t.weight_bytes;
+    else u.sram += t.weight_bytes;
+    u.neuron += t.neuron_bytes;
+    ++u.tiles;
   }
+  const auto used = static_cast<int64_t>(use.size());
+  json per_core = json::array();
+  for (const auto& [c, u] : use)
+    per_core.push_back({{"core", c}, {"x", grid.x(c)}, {"y", grid.y(c)}, {"synapse_bytes", u.sram}, {"neuron_bytes", u.neuron}, {"tiles", u.tiles}});
+  json bitlinears = json::array();
+  for (const arch::ProgramOp& op : p.ops) {
+    if (op.kind != arch::OpKind::kBitLinear) continue;
+    std::vector<int> cs;
+    for (int t : op.tiles) cs.push_back(p.tiles[static_cast<std::size_t>(t)].core);
+    bitlinears.push_back({{"name", op.name}, {"in", op.in}, {"out", op.out}, {"tiles", cs.size()}, {"cores", cs}});
+  }
+  std::map<std::string, json> by_kind;
+  int64_t events_bound = 0, deliveries_bound = 0, event_flit_hops_bound = 0, value_channels = 0, value_channel_hops = 0;
+  const int64_t event_flits = p.event_flits();
+  for (const arch::Flow& f : p.flows) {
+    json& k = by_kind[arch::to_string(f.kind)];
+    if (k.is_null()) k = {{"flows", 0}, {"links", 0}, {"channels", 0}};
+    const auto links = static_cast<int64_t>(f.links.size());
+    k["flows"] = k["flows"].get<int64_t>() + 1;
+    k["links"] = k["links"].get<int64_t>() + links;
+    k["channels"] = k["channels"].get<int64_t>() + f.channels;
+    if (f.kind == arch::FlowKind::kEvents) {
+      events_bound += f.channels;
+      deliveries_bound += f.channels * static_cast<int64_t>(f.dst_cores.size());
+      event_flit_hops_bound += f.channels * links * event_flits;
+    } else if (f.kind == arch::FlowKind::kValues) {
+      value_channels += f.channels;
+      value_channel_hops += f.channels * links;
+    }
+  }
+  std::size_t routing_max = 0;
+  for (const arch::RoutingTable& r : p.routing) routing_max = std::max(routing_max, r.entries.size());
+  const json model = {{"name", p.model.name},
+                      {"config", {{"vocab_size", p.model.vocab_size}, {"hidden_size", p.model.hidden_size},
+                                  {"num_hidden_layers", p.model.num_hidden_layers},
+                                  {"intermediate_size", p.model.intermediate_size},
+                                  {"use_lower_bound", p.model.use_lower_bound}}}};
+  return {{"model", model},
+          {"chip", {{"name", chip.name}, {"mesh", {grid.width, grid.height}}, {"neurocores", grid.cores()},
+                    {"synapse_sram_bytes", chip.core.synapse_sram_bytes},
+                    {"state_memory_bytes", chip.core.state_memory_bytes}, {"clock_hz", chip.clock_hz}}},
+          {"seed", p.seed},
+          {"passes", p.passes},
+          {"weight_encoding", arch::to_string(p.weight_encoding)},
+          {"weight_bytes", weight_bytes},
+          {"dram_bytes", dram_bytes},
+          {"tiles", p.tiles.size()},
+          {"cores_used", used},
+          {"cores", per_core},
+          {"bitlinears", bitlinears},
+          {"flows", by_kind},
+          {"per_token_upper_bounds", {{"events", events_bound}, {"tile_deliveries", deliveries_bound},
+                                      {"event_flit_hops", event_flit_hops_bound}, {"values_moved", value_channels},
+                                      {"value_channel_hops", value_channel_hops}}},
+          {"phases_per_token", p.schedule.size()},
+          {"routing_entries_max", routing_max},
+          {"traffic_channel_hops_per_token", p.traffic_channel_hops_per_token}};
 }
 
 std::string inspect_text(const arch::Image& image) {

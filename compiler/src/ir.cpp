@@ -14,27 +14,30 @@
 
 namespace neurark::compiler {
 
-const char* to_string(OpKind k) {
+const char* to_string(ModelOpKind k) {
   switch (k) {
-    case OpKind::kEmbedding: return "embedding";
-    case OpKind::kRmsNorm: return "rms_norm";
-    case OpKind::kBitLinear: return "bit_linear";
-    case OpKind::kHgrnRecurrence: return "hgrn_recurrence";
-    case OpKind::kRmsNormSwishGate: return "rms_norm_swish_gate";
-    case OpKind::kSwiGlu: return "swiglu";
-    case OpKind::kAdd: return "add";
-    case OpKind::kEmbed: return "embed";
-    case OpKind::kNormScale: return "norm_scale";
-    case OpKind::kBitLinearQ: return "bitlinear";
-    case OpKind::kMlgru: return "mlgru";
-    case OpKind::kProduct: return "product";
-    case OpKind::kSilu: return "silu";
-    case OpKind::kAddSat: return "add_sat";
+    case ModelOpKind::kEmbedding: return "embedding";
+    case ModelOpKind::kRmsNorm: return "rms_norm";
+    case ModelOpKind::kBitLinear: return "bit_linear";
+    case ModelOpKind::kHgrnRecurrence: return "hgrn_recurrence";
+    case ModelOpKind::kRmsNormSwishGate: return "rms_norm_swish_gate";
+    case ModelOpKind::kSwiGlu: return "swiglu";
+    case ModelOpKind::kAdd: return "add";
   }
   return "?";
 }
 
-bool is_integer_op(OpKind k) { return static_cast<int>(k) >= static_cast<int>(OpKind::kEmbed); }
+ModelOpKind OpKind::model() const {
+  if (integer_) throw std::logic_error(fmt::format("op kind {} is an integer op, not a model-level op", arch::to_string(program_)));
+  return model_;
+}
+
+arch::OpKind OpKind::program() const {
+  if (!integer_) throw std::logic_error(fmt::format("op kind {} is a model-level op, not yet lowered", to_string(model_)));
+  return program_;
+}
+
+const char* to_string(OpKind k) { return k.is_integer() ? arch::to_string(k.program()) : to_string(k.model()); }
 
 const char* to_string(Format f) {
   switch (f) {
@@ -42,29 +45,6 @@ const char* to_string(Format f) {
     case Format::kQ16: return "q15.16";
     case Format::kBlock30: return "block30";
     case Format::kToken: return "token";
-  }
-  return "?";
-}
-
-const char* to_string(Flow::Kind k) {
-  switch (k) {
-    case Flow::Kind::kEvents: return "events";
-    case Flow::Kind::kValues: return "values";
-    case Flow::Kind::kInject: return "inject";
-    case Flow::Kind::kReadback: return "readback";
-  }
-  return "?";
-}
-
-const char* to_string(Phase::Kind k) {
-  switch (k) {
-    case Phase::Kind::kInject: return "inject";
-    case Phase::Kind::kReduce: return "reduce";
-    case Phase::Kind::kNormalize: return "normalize";
-    case Phase::Kind::kEvents: return "events";
-    case Phase::Kind::kRequantize: return "requantize";
-    case Phase::Kind::kElementwise: return "elementwise";
-    case Phase::Kind::kReadback: return "readback";
   }
   return "?";
 }
@@ -150,21 +130,6 @@ void embedding_rows(const Graph& g, int64_t r0, int64_t r1, std::vector<int32_t>
   }
 }
 
-CoreXY core_xy(const arch::ChipDescription& chip, int core) {
-  const int64_t gw = chip.mesh_width * chip.multichip.chips_x;
-  return {core % gw, core / gw};
-}
-
-int core_at(const arch::ChipDescription& chip, int64_t x, int64_t y) {
-  return static_cast<int>(y * chip.mesh_width * chip.multichip.chips_x + x);
-}
-
-int64_t hops(const arch::ChipDescription& chip, int a, int b) {
-  const CoreXY pa = a == -2 ? CoreXY{chip.host.attach_x, chip.host.attach_y} : core_xy(chip, a);
-  const CoreXY pb = b == -2 ? CoreXY{chip.host.attach_x, chip.host.attach_y} : core_xy(chip, b);
-  return std::llabs(pa.x - pb.x) + std::llabs(pa.y - pb.y);
-}
-
 namespace {
 
 std::string operand_str(const Graph& g, const Operand& o) {
@@ -173,7 +138,7 @@ std::string operand_str(const Graph& g, const Operand& o) {
   return fmt::format("%{}[{}:{}]", o.tensor, o.offset, o.offset + o.length);
 }
 
-std::string core_str(int c) { return c == -2 ? "host" : c < 0 ? "-" : fmt::format("c{}", c); }
+std::string core_str(int c) { return c == kHostCore ? "host" : c < 0 ? "-" : fmt::format("c{}", c); }
 
 }  // namespace
 
@@ -182,8 +147,7 @@ std::string dump(const Graph& g) {
   const models::HGRNBitConfig& c = g.config;
   s += fmt::format("graph \"{}\" hidden={} intermediate={} vocab={} layers={} chip=\"{}\" mesh={}x{} seed={}\n",
                    g.model_name, c.hidden_size, c.intermediate_size, c.vocab_size, c.num_hidden_layers,
-                   g.chip.name, g.chip.mesh_width * g.chip.multichip.chips_x,
-                   g.chip.mesh_height * g.chip.multichip.chips_y, g.seed);
+                   g.chip.name, arch::MeshGrid::of(g.chip).width, arch::MeshGrid::of(g.chip).height, g.seed);
   s += "passes:";
   for (const std::string& p : g.passes_run) s += " " + p;
   s += "\n";
@@ -211,10 +175,10 @@ std::string dump(const Graph& g) {
     std::string ins;
     for (std::size_t k = 0; k < op.inputs.size(); ++k) ins += (k ? ", " : "") + operand_str(g, op.inputs[k]);
     s += fmt::format("%{} = {} \"{}\"({})", op.output, to_string(op.kind), op.name, ins);
-    if (op.kind == OpKind::kBitLinear || op.kind == OpKind::kBitLinearQ) s += fmt::format(" in={} out={}", op.in, op.out);
-    if (op.kind == OpKind::kBitLinearQ && op.layer_c.mant != 0)
+    if (op.kind == ModelOpKind::kBitLinear || op.kind == arch::OpKind::kBitLinear) s += fmt::format(" in={} out={}", op.in, op.out);
+    if (op.kind == arch::OpKind::kBitLinear && op.layer_c.mant != 0)
       s += fmt::format(" C={}*2^{} norm_exp={}", op.layer_c.mant, op.layer_c.exp, op.norm_exp);
-    if (op.kind == OpKind::kMlgru || op.kind == OpKind::kHgrnRecurrence) s += op.bounded ? " bounded" : " unbounded";
+    if (op.kind == arch::OpKind::kMlgru || op.kind == ModelOpKind::kHgrnRecurrence) s += op.bounded ? " bounded" : " unbounded";
     for (const auto& [role, name] : op.source) s += fmt::format(" src.{}=\"{}\"", role, name);
     for (const auto& [role, id] : op.consts) s += fmt::format(" {}=#{}", role, id);
     if (!op.tiles.empty()) {

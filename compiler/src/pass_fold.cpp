@@ -118,8 +118,9 @@ void fold(Graph& g) {
   if (g.config.use_lower_bound) lower_bounds = ck.read_all("model.lower_bounds");
   const std::vector<std::vector<float>> lb = models::lower_bound_table(g.config, lower_bounds);
   for (Op& op : g.ops) {
-    switch (op.kind) {
-      case OpKind::kEmbed: {
+    if (!op.kind.is_integer()) throw std::logic_error(fmt::format("fold: op {} ({}) is not lowered", op.name, to_string(op.kind)));
+    switch (op.kind.program()) {
+      case arch::OpKind::kEmbed: {
         // Checked (every value representable in Q15.16) and hashed here, written by emit.
         Constant c;
         c.name = "model.embeddings.weight";
@@ -139,15 +140,15 @@ void fold(Graph& g) {
         op.consts["table"] = g.add_constant(std::move(c));
         break;
       }
-      case OpKind::kNormScale: {
+      case arch::OpKind::kNormScale: {
         const std::string tensor = op.source.at("weight");
         op.consts["norm_weight"] = g.add_constant(make_i16(tensor, models::prepare_norm(ck.read_all(tensor), ck.dir, tensor)));
         break;
       }
-      case OpKind::kBitLinearQ:
+      case arch::OpKind::kBitLinear:
         fold_bitlinear(g, op);
         break;
-      case OpKind::kMlgru:
+      case arch::OpKind::kMlgru:
         if (op.bounded) {
           Constant c;
           c.name = fmt::format("model.lower_bounds[{}]", op.layer);
@@ -160,12 +161,10 @@ void fold(Graph& g) {
           op.consts["lower_bound"] = g.add_constant(std::move(c));
         }
         break;
-      case OpKind::kProduct:
-      case OpKind::kSilu:
-      case OpKind::kAddSat:
+      case arch::OpKind::kProduct:
+      case arch::OpKind::kSilu:
+      case arch::OpKind::kAddSat:
         break;
-      default:
-        throw std::logic_error(fmt::format("fold: op {} ({}) is not lowered", op.name, to_string(op.kind)));
     }
   }
   g.passes_run.push_back("fold");

@@ -37,7 +37,7 @@ int add_op(Graph& g, OpKind kind, std::string name, int layer, std::vector<Opera
 Operand whole(const Graph& g, int t) { return {t, 0, g.tensors[static_cast<std::size_t>(t)].length}; }
 
 int bit_linear(Graph& g, const std::string& name, int layer, int x, int64_t in, int64_t out, const std::string& out_name) {
-  const int t = add_op(g, OpKind::kBitLinear, name, layer, {whole(g, x)}, out_name, out,
+  const int t = add_op(g, ModelOpKind::kBitLinear, name, layer, {whole(g, x)}, out_name, out,
                        {{"weight", name + ".weight"}, {"norm", name + ".norm.weight"}});
   Op& op = g.ops.back();
   op.in = in;
@@ -78,32 +78,32 @@ Graph import_checkpoint(std::shared_ptr<const models::Checkpoint> checkpoint, co
   const models::HGRNBitConfig& c = g.config;
   const int64_t d = c.hidden_size, inter = c.intermediate_size;
   const int token = g.add_tensor("token", 1, Format::kToken);
-  int x = add_op(g, OpKind::kEmbedding, "model.embeddings", -1, {{token, 0, 1}}, "x.0", d,
+  int x = add_op(g, ModelOpKind::kEmbedding, "model.embeddings", -1, {{token, 0, 1}}, "x.0", d,
                  {{"weight", "model.embeddings.weight"}});
   for (int l = 0; l < static_cast<int>(c.num_hidden_layers); ++l) {
     const std::string p = fmt::format("model.layers.{}.", l);
     const std::string t = fmt::format("layers.{}.", l);
-    const int a = add_op(g, OpKind::kRmsNorm, p + "attn_norm", l, {whole(g, x)}, t + "attn_norm", d,
+    const int a = add_op(g, ModelOpKind::kRmsNorm, p + "attn_norm", l, {whole(g, x)}, t + "attn_norm", d,
                          {{"weight", p + "attn_norm.weight"}});
     const int i = bit_linear(g, p + "attn.i_proj", l, a, d, d, t + "i");
     const int f = bit_linear(g, p + "attn.f_proj", l, a, d, d, t + "f");
     const int gg = bit_linear(g, p + "attn.g_proj", l, a, d, d, t + "g");
     std::map<std::string, std::string> lb;
     if (c.use_lower_bound) lb["lower_bounds"] = "model.lower_bounds";
-    const int h = add_op(g, OpKind::kHgrnRecurrence, p + "attn", l, {whole(g, i), whole(g, f)}, t + "h", d, lb);
+    const int h = add_op(g, ModelOpKind::kHgrnRecurrence, p + "attn", l, {whole(g, i), whole(g, f)}, t + "h", d, lb);
     g.ops.back().bounded = c.use_lower_bound && l > 0;
-    const int gated = add_op(g, OpKind::kRmsNormSwishGate, p + "attn.g_norm", l, {whole(g, gg), whole(g, h)},
+    const int gated = add_op(g, ModelOpKind::kRmsNormSwishGate, p + "attn.g_norm", l, {whole(g, gg), whole(g, h)},
                              t + "gated", d, {{"weight", p + "attn.g_norm.weight"}});
     const int o = bit_linear(g, p + "attn.o_proj", l, gated, d, d, t + "o");
-    const int r = add_op(g, OpKind::kAdd, p + "residual.attn", l, {whole(g, x), whole(g, o)}, t + "r", d, {});
-    const int b = add_op(g, OpKind::kRmsNorm, p + "mlp_norm", l, {whole(g, r)}, t + "mlp_norm", d,
+    const int r = add_op(g, ModelOpKind::kAdd, p + "residual.attn", l, {whole(g, x), whole(g, o)}, t + "r", d, {});
+    const int b = add_op(g, ModelOpKind::kRmsNorm, p + "mlp_norm", l, {whole(g, r)}, t + "mlp_norm", d,
                          {{"weight", p + "mlp_norm.weight"}});
     const int gy = bit_linear(g, p + "mlp.gate_proj", l, b, d, 2 * inter, t + "gate_up");
-    const int sw = add_op(g, OpKind::kSwiGlu, p + "mlp.act", l, {whole(g, gy)}, t + "swiglu", inter, {});
+    const int sw = add_op(g, ModelOpKind::kSwiGlu, p + "mlp.act", l, {whole(g, gy)}, t + "swiglu", inter, {});
     const int z = bit_linear(g, p + "mlp.down_proj", l, sw, inter, d, t + "down");
-    x = add_op(g, OpKind::kAdd, p + "residual.mlp", l, {whole(g, r), whole(g, z)}, fmt::format("x.{}", l + 1), d, {});
+    x = add_op(g, ModelOpKind::kAdd, p + "residual.mlp", l, {whole(g, r), whole(g, z)}, fmt::format("x.{}", l + 1), d, {});
   }
-  const int n = add_op(g, OpKind::kRmsNorm, "model.norm", -1, {whole(g, x)}, "final_norm", d, {{"weight", "model.norm.weight"}});
+  const int n = add_op(g, ModelOpKind::kRmsNorm, "model.norm", -1, {whole(g, x)}, "final_norm", d, {{"weight", "model.norm.weight"}});
   g.logits = bit_linear(g, "lm_head", -1, n, d, c.vocab_size, "logits");
   g.passes_run.push_back("import");
   return g;

@@ -27,7 +27,7 @@ void lower(Graph& g) {
   g.ops.clear();
   g.tensors.clear();
   std::vector<int> map(old_tensors.size(), -1);
-  std::vector<OpKind> producer_kind(old_tensors.size(), OpKind::kEmbedding);
+  std::vector<OpKind> producer_kind(old_tensors.size(), ModelOpKind::kEmbedding);
   map[0] = g.add_tensor(old_tensors[0].name, old_tensors[0].length, Format::kToken);  // token
   const auto emit_op = [&](OpKind kind, const Op& from, std::vector<Operand> ins, const std::string& out_name,
                            int64_t len, Format fmt_out) {
@@ -54,66 +54,66 @@ void lower(Graph& g) {
     const Op& op = old_ops[i];
     const Tensor& out = old_tensors[static_cast<std::size_t>(op.output)];
     int t = -1;
-    switch (op.kind) {
-      case OpKind::kEmbedding:
-        t = emit_op(OpKind::kEmbed, op, {in(op, 0)}, out.name, out.length, Format::kQ16);
+    if (op.kind.is_integer())
+      throw std::logic_error(fmt::format("lower: op {} is already lowered ({})", op.name, to_string(op.kind)));
+    switch (op.kind.model()) {
+      case ModelOpKind::kEmbedding:
+        t = emit_op(arch::OpKind::kEmbed, op, {in(op, 0)}, out.name, out.length, Format::kQ16);
         g.ops.back().source = op.source;
         break;
-      case OpKind::kRmsNorm: {
+      case ModelOpKind::kRmsNorm: {
         for (std::size_t j = i + 1; j < old_ops.size(); ++j)
           for (const Operand& o : old_ops[j].inputs)
-            if (o.tensor == op.output && old_ops[j].kind != OpKind::kBitLinear)
+            if (o.tensor == op.output && old_ops[j].kind != ModelOpKind::kBitLinear)
               throw std::logic_error(fmt::format("lower: {} feeds {} ({}), not a BitLinear: its RMSNorm scalar "
                                                  "would not cancel", op.name, old_ops[j].name, to_string(old_ops[j].kind)));
-        t = emit_op(OpKind::kNormScale, op, {in(op, 0)}, out.name, out.length, Format::kBlock30);
+        t = emit_op(arch::OpKind::kNormScale, op, {in(op, 0)}, out.name, out.length, Format::kBlock30);
         g.ops.back().source = op.source;
         break;
       }
-      case OpKind::kBitLinear:
-        t = emit_op(OpKind::kBitLinearQ, op, {in(op, 0)}, out.name, out.length, Format::kQ16);
+      case ModelOpKind::kBitLinear:
+        t = emit_op(arch::OpKind::kBitLinear, op, {in(op, 0)}, out.name, out.length, Format::kQ16);
         g.ops.back().source = op.source;
         break;
-      case OpKind::kHgrnRecurrence:
-        t = emit_op(OpKind::kMlgru, op, {in(op, 0), in(op, 1)}, out.name + "_silu", out.length, Format::kQ16);
+      case ModelOpKind::kHgrnRecurrence:
+        t = emit_op(arch::OpKind::kMlgru, op, {in(op, 0), in(op, 1)}, out.name + "_silu", out.length, Format::kQ16);
         g.ops.back().source = op.source;
         g.ops.back().state_bytes = 4;
         break;
-      case OpKind::kRmsNormSwishGate: {
-        if (producer_kind.at(static_cast<std::size_t>(op.inputs.at(1).tensor)) != OpKind::kHgrnRecurrence)
+      case ModelOpKind::kRmsNormSwishGate: {
+        if (producer_kind.at(static_cast<std::size_t>(op.inputs.at(1).tensor)) != ModelOpKind::kHgrnRecurrence)
           throw std::logic_error("lower: " + op.name + " gates something other than an hgrn_recurrence output");
         Op norm = op;
-        const int gn = emit_op(OpKind::kNormScale, norm, {in(op, 0)}, out.name + "_norm", out.length, Format::kBlock30);
+        const int gn = emit_op(arch::OpKind::kNormScale, norm, {in(op, 0)}, out.name + "_norm", out.length, Format::kBlock30);
         g.ops.back().source = op.source;
         Op prod = op;
         prod.name = op.name + ".gate";
         Operand a{gn, 0, out.length};
-        t = emit_op(OpKind::kProduct, prod, {a, in(op, 1)}, out.name, out.length, Format::kBlock30);
+        t = emit_op(arch::OpKind::kProduct, prod, {a, in(op, 1)}, out.name, out.length, Format::kBlock30);
         break;
       }
-      case OpKind::kSwiGlu: {
+      case ModelOpKind::kSwiGlu: {
         const Operand gy = in(op, 0);
         const int64_t half = out.length;
         Op s = op;
         s.name = op.name + ".silu";
-        const int act = emit_op(OpKind::kSilu, s, {{gy.tensor, gy.offset, half}}, out.name + "_silu", half, Format::kQ16);
+        const int act = emit_op(arch::OpKind::kSilu, s, {{gy.tensor, gy.offset, half}}, out.name + "_silu", half, Format::kQ16);
         Op p = op;
         p.name = op.name + ".product";
-        t = emit_op(OpKind::kProduct, p, {{act, 0, half}, {gy.tensor, gy.offset + half, half}}, out.name, half,
+        t = emit_op(arch::OpKind::kProduct, p, {{act, 0, half}, {gy.tensor, gy.offset + half, half}}, out.name, half,
                     Format::kBlock30);
         break;
       }
-      case OpKind::kAdd: {
+      case ModelOpKind::kAdd: {
         Operand a = in(op, 0), b = in(op, 1);
         const auto from_bitlinear = [&](const Operand& o) {
           const int p = g.tensors[static_cast<std::size_t>(o.tensor)].producer;
-          return p >= 0 && g.ops[static_cast<std::size_t>(p)].kind == OpKind::kBitLinearQ;
+          return p >= 0 && g.ops[static_cast<std::size_t>(p)].kind == arch::OpKind::kBitLinear;
         };
         if (!from_bitlinear(a) && from_bitlinear(b)) std::swap(a, b);
-        t = emit_op(OpKind::kAddSat, op, {a, b}, out.name, out.length, Format::kQ16);
+        t = emit_op(arch::OpKind::kAddSat, op, {a, b}, out.name, out.length, Format::kQ16);
         break;
       }
-      default:
-        throw std::logic_error(fmt::format("lower: op {} is already lowered ({})", op.name, to_string(op.kind)));
     }
     map[static_cast<std::size_t>(op.output)] = t;
     producer_kind[static_cast<std::size_t>(op.output)] = op.kind;

@@ -89,7 +89,7 @@ Cut cut_all(const Graph& g, const arch::NeurocoreParams& core, WeightEncoding en
   Cut c;
   for (std::size_t i = 0; i < g.ops.size(); ++i) {
     const Op& op = g.ops[i];
-    if (op.kind != OpKind::kBitLinearQ) continue;
+    if (op.kind != arch::OpKind::kBitLinear) continue;
     const RowNnz& nz = nnz[i];
     const auto ranges = cut(enc, core, nz, op.in, op.out);
     if (!ranges) {
@@ -162,9 +162,9 @@ void assign_segments(Graph& g) {
   int embed_out = -1;
   for (std::size_t i = 0; i < g.ops.size(); ++i) {
     Op& op = g.ops[i];
-    if (op.kind == OpKind::kEmbed) {
+    if (op.kind == arch::OpKind::kEmbed) {
       embed_out = op.output;
-    } else if (op.kind == OpKind::kBitLinearQ) {
+    } else if (op.kind == arch::OpKind::kBitLinear) {
       for (int ti : op.tiles) {
         const Tile& tl = g.tiles[static_cast<std::size_t>(ti)];
         g.tensors[static_cast<std::size_t>(op.output)].segments.push_back({tl.row_begin, tl.row_end, ti});
@@ -173,13 +173,13 @@ void assign_segments(Graph& g) {
       segment_like(g, op.output, op.inputs[0]);
     }
     // The embedding lives where the residual it joins lives.
-    if (op.kind == OpKind::kAddSat && embed_out >= 0 && op.inputs[1].tensor == embed_out)
+    if (op.kind == arch::OpKind::kAddSat && embed_out >= 0 && op.inputs[1].tensor == embed_out)
       segment_like(g, embed_out, {op.output, 0, g.tensors[static_cast<std::size_t>(op.output)].length});
   }
   // Ops before the first residual add read the embedding: re-derive their segments now that it has some.
   for (std::size_t i = 0; i < g.ops.size(); ++i) {
     Op& op = g.ops[i];
-    if (op.kind != OpKind::kBitLinearQ && op.kind != OpKind::kEmbed && g.tensors[static_cast<std::size_t>(op.output)].segments.empty())
+    if (op.kind != arch::OpKind::kBitLinear && op.kind != arch::OpKind::kEmbed && g.tensors[static_cast<std::size_t>(op.output)].segments.empty())
       segment_like(g, op.output, op.inputs[0]);
   }
   for (const Tensor& t : g.tensors) {
@@ -197,9 +197,9 @@ void assign_segments(Graph& g) {
       g.tiles[static_cast<std::size_t>(s.tile)].neuron_bytes += bytes_per_channel * (s.end - s.begin);
   };
   for (const Op& op : g.ops) {
-    if (op.kind == OpKind::kNormScale) charge(op.output, 2);
-    if (op.kind == OpKind::kMlgru) charge(op.output, op.bounded ? 8 : 4);
-    if (op.kind == OpKind::kBitLinearQ) charge(op.inputs[0].tensor, 2);
+    if (op.kind == arch::OpKind::kNormScale) charge(op.output, 2);
+    if (op.kind == arch::OpKind::kMlgru) charge(op.output, op.bounded ? 8 : 4);
+    if (op.kind == arch::OpKind::kBitLinear) charge(op.inputs[0].tensor, 2);
   }
 }
 
@@ -210,7 +210,7 @@ void partition(Graph& g) {
   const WeightEncoding enc = chip.core.weight_encoding;
   std::vector<RowNnz> nnz(g.ops.size());
   for (std::size_t i = 0; i < g.ops.size(); ++i)
-    if (g.ops[i].kind == OpKind::kBitLinearQ)
+    if (g.ops[i].kind == arch::OpKind::kBitLinear)
       nnz[i] = row_nnz(g.ops[i]);
   Cut c = cut_all(g, chip.core, enc, nnz);
   g.tiles = std::move(c.tiles);

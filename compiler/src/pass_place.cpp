@@ -23,10 +23,8 @@ namespace neurark::compiler {
 
 namespace {
 
-constexpr int kHost = -2;
-
 struct Edge {
-  int a = kHost, b = kHost;  // tiles, or kHost
+  int a = kHostCore, b = kHostCore;  // tiles, or the host (kHostCore)
   int64_t channels = 0;
 };
 
@@ -35,16 +33,16 @@ std::vector<Edge> traffic_edges(const Graph& g) {
   std::vector<Edge> edges;
   for (const Op& op : g.ops) {
     const Tensor& out = g.tensors[static_cast<std::size_t>(op.output)];
-    if (op.kind == OpKind::kEmbed) {
-      for (const Segment& s : out.segments) edges.push_back({kHost, s.tile, s.end - s.begin});
+    if (op.kind == arch::OpKind::kEmbed) {
+      for (const Segment& s : out.segments) edges.push_back({kHostCore, s.tile, s.end - s.begin});
       continue;
     }
-    if (op.kind == OpKind::kBitLinearQ) {
+    if (op.kind == arch::OpKind::kBitLinear) {
       const Operand& in = op.inputs[0];
       for (const Segment& s : g.tensors[static_cast<std::size_t>(in.tensor)].segments)
         for (int t : op.tiles) edges.push_back({s.tile, t, s.end - s.begin});
       if (op.output == g.logits)
-        for (const Segment& s : out.segments) edges.push_back({s.tile, kHost, s.end - s.begin});
+        for (const Segment& s : out.segments) edges.push_back({s.tile, kHostCore, s.end - s.begin});
       continue;
     }
     for (std::size_t k = 1; k < op.inputs.size(); ++k) {
@@ -59,13 +57,14 @@ std::vector<Edge> traffic_edges(const Graph& g) {
   return edges;
 }
 
-int core_of_tile(const Graph& g, int t) { return t == kHost ? kHost : g.tiles[static_cast<std::size_t>(t)].core; }
+int core_of_tile(const Graph& g, int t) { return t == kHostCore ? kHostCore : g.tiles[static_cast<std::size_t>(t)].core; }
 
 }  // namespace
 
 int64_t traffic_cost(const Graph& g) {
   int64_t cost = 0;
-  for (const Edge& e : traffic_edges(g)) cost += e.channels * hops(g.chip, core_of_tile(g, e.a), core_of_tile(g, e.b));
+  const arch::MeshGrid grid = arch::MeshGrid::of(g.chip);
+  for (const Edge& e : traffic_edges(g)) cost += e.channels * grid.hops(core_of_tile(g, e.a), core_of_tile(g, e.b));
   return cost;
 }
 
@@ -89,16 +88,20 @@ void place(Graph& g) {
   }
   const auto sram_of = [&](int t) { return g.tiles[static_cast<std::size_t>(t)].in_dram ? 0 : g.tiles[static_cast<std::size_t>(t)].weight_bytes; };
   const auto neuron_of = [&](int t) { return g.tiles[static_cast<std::size_t>(t)].neuron_bytes; };
-  // Mesh coordinates of every core and of the host's attach point (index `cores`).
-  std::vector<CoreXY> xy(static_cast<std::size_t>(cores) + 1);
-  for (int64_t c = 0; c < cores; ++c) xy[static_cast<std::size_t>(c)] = core_xy(g.chip, static_cast<int>(c));
-  xy[static_cast<std::size_t>(cores)] = {g.chip.host.attach_x, g.chip.host.attach_y};
-  const auto where = [&](int t) -> const CoreXY& {
-    return xy[t == kHost ? static_cast<std::size_t>(cores) : static_cast<std::size_t>(g.tiles[static_cast<std::size_t>(t)].core)];
+  // Mesh coordinates of every core and of the host's attach point (index `cores`), precomputed.
+  struct XY {
+    int64_t x = 0, y = 0;
+  };
+  const arch::MeshGrid grid = arch::MeshGrid::of(g.chip);
+  std::vector<XY> xy(static_cast<std::size_t>(cores) + 1);
+  for (int64_t c = 0; c < cores; ++c) xy[static_cast<std::size_t>(c)] = {grid.x(c), grid.y(c)};
+  xy[static_cast<std::size_t>(cores)] = {grid.host_x, grid.host_y};
+  const auto where = [&](int t) -> const XY& {
+    return xy[t == kHostCore ? static_cast<std::size_t>(cores) : static_cast<std::size_t>(g.tiles[static_cast<std::size_t>(t)].core)];
   };
   const auto edge_cost = [&](const Edge& ed) {
-    const CoreXY& p = where(ed.a);
-    const CoreXY& q = where(ed.b);
+    const XY& p = where(ed.a);
+    const XY& q = where(ed.b);
     return ed.channels * (std::llabs(p.x - q.x) + std::llabs(p.y - q.y));
   };
   // Cost of the edges touching tiles `a` and `b` (b may be -1), each edge once.
@@ -124,7 +127,7 @@ void place(Graph& g) {
     sram[static_cast<std::size_t>(to)] += sram_of(t);
     neuron[static_cast<std::size_t>(to)] += neuron_of(t);
   };
-  const int64_t mesh_w = g.chip.mesh_width * g.chip.multichip.chips_x, mesh_h = g.chip.mesh_height * g.chip.multichip.chips_y;
+  const int64_t mesh_w = grid.width, mesh_h = grid.height;
   const int64_t sram_cap = g.chip.core.synapse_sram_bytes, neuron_cap = g.chip.core.state_memory_bytes;
   std::mt19937_64 rng(g.seed);
   // 20,000 + 400 per tile, but at most ~5e7 edge evaluations in all (each proposal re-costs the
@@ -142,10 +145,10 @@ void place(Graph& g) {
       // Half the proposals go next to a tile (or the host) this tile exchanges data with: on a
       // large mesh, a uniformly random core is almost always too far to help.
       const Edge& ed = edges[static_cast<std::size_t>(near[static_cast<std::size_t>((r >> 33) % near.size())])];
-      const CoreXY& p = where(ed.a == t ? ed.b : ed.a);
+      const XY& p = where(ed.a == t ? ed.b : ed.a);
       const auto clampi = [](int64_t v, int64_t hi) { return std::max<int64_t>(0, std::min<int64_t>(hi - 1, v)); };
       const int64_t dx = static_cast<int64_t>((r >> 40) % 5) - 2, dy = static_cast<int64_t>((r >> 48) % 5) - 2;
-      to = core_at(g.chip, clampi(p.x + dx, mesh_w), clampi(p.y + dy, mesh_h));
+      to = grid.core_at(clampi(p.x + dx, mesh_w), clampi(p.y + dy, mesh_h));
     }
     const int from = g.tiles[static_cast<std::size_t>(t)].core;
     const uint64_t pick = rng();

@@ -24,25 +24,22 @@ namespace neurark::compiler {
 
 namespace {
 
-constexpr int kHost = -2;
-
-std::vector<std::pair<int, int>> xy_tree(const arch::ChipDescription& chip, int src, const std::vector<int>& dsts) {
-  const int host_core = core_at(chip, chip.host.attach_x, chip.host.attach_y);
-  const int s = src == kHost ? host_core : src;
+std::vector<std::pair<int, int>> xy_tree(const arch::MeshGrid& grid, int src, const std::vector<int>& dsts) {
+  const int s = grid.resolve(src);
   std::set<std::pair<int, int>> links;
   for (int d0 : dsts) {
-    const int d = d0 == kHost ? host_core : d0;
-    CoreXY at = core_xy(chip, s);
-    const CoreXY to = core_xy(chip, d);
-    while (at.x != to.x) {
-      const int a = core_at(chip, at.x, at.y);
-      at.x += to.x > at.x ? 1 : -1;
-      links.insert({a, core_at(chip, at.x, at.y)});
+    const int d = grid.resolve(d0);
+    int64_t x = grid.x(s), y = grid.y(s);
+    const int64_t tx = grid.x(d), ty = grid.y(d);
+    while (x != tx) {
+      const int a = grid.core_at(x, y);
+      x += tx > x ? 1 : -1;
+      links.insert({a, grid.core_at(x, y)});
     }
-    while (at.y != to.y) {
-      const int a = core_at(chip, at.x, at.y);
-      at.y += to.y > at.y ? 1 : -1;
-      links.insert({a, core_at(chip, at.x, at.y)});
+    while (y != ty) {
+      const int a = grid.core_at(x, y);
+      y += ty > y ? 1 : -1;
+      links.insert({a, grid.core_at(x, y)});
     }
   }
   return {links.begin(), links.end()};
@@ -57,21 +54,21 @@ void route(Graph& g) {
     const Op& op = g.ops[i];
     const Tensor& out = g.tensors[static_cast<std::size_t>(op.output)];
     const int oi = static_cast<int>(i);
-    if (op.kind == OpKind::kEmbed) {
+    if (op.kind == arch::OpKind::kEmbed) {
       std::map<int, int64_t> per_core;
       for (const Segment& s : out.segments) per_core[core(s.tile)] += s.end - s.begin;
-      for (const auto& [c, n] : per_core) g.flows.push_back({Flow::Kind::kInject, oi, kHost, {c}, n, {}});
-    } else if (op.kind == OpKind::kBitLinearQ) {
+      for (const auto& [c, n] : per_core) g.flows.push_back({FlowKind::kInject, oi, kHostCore, {c}, n, {}});
+    } else if (op.kind == arch::OpKind::kBitLinear) {
       std::set<int> dst;
       for (int t : op.tiles) dst.insert(core(t));
       std::map<int, int64_t> per_src;
       for (const Segment& s : g.tensors[static_cast<std::size_t>(op.inputs[0].tensor)].segments)
         per_src[core(s.tile)] += s.end - s.begin;
-      for (const auto& [c, n] : per_src) g.flows.push_back({Flow::Kind::kEvents, oi, c, {dst.begin(), dst.end()}, n, {}});
+      for (const auto& [c, n] : per_src) g.flows.push_back({FlowKind::kEvents, oi, c, {dst.begin(), dst.end()}, n, {}});
       if (op.output == g.logits) {
         std::map<int, int64_t> per_core;
         for (const Segment& s : out.segments) per_core[core(s.tile)] += s.end - s.begin;
-        for (const auto& [c, n] : per_core) g.flows.push_back({Flow::Kind::kReadback, oi, c, {kHost}, n, {}});
+        for (const auto& [c, n] : per_core) g.flows.push_back({FlowKind::kReadback, oi, c, {kHostCore}, n, {}});
       }
     } else {
       std::map<std::pair<int, int>, int64_t> pairs;
@@ -83,14 +80,14 @@ void route(Graph& g) {
             if (b < e && core(s.tile) != core(o.tile)) pairs[{core(s.tile), core(o.tile)}] += e - b;
           }
       }
-      for (const auto& [sd, n] : pairs) g.flows.push_back({Flow::Kind::kValues, oi, sd.first, {sd.second}, n, {}});
+      for (const auto& [sd, n] : pairs) g.flows.push_back({FlowKind::kValues, oi, sd.first, {sd.second}, n, {}});
     }
   }
   for (Flow& f : g.flows) {
     std::vector<int> remote;
     for (int d : f.dst_cores)
       if (d != f.src_core) remote.push_back(d);
-    f.links = xy_tree(g.chip, f.src_core, remote);
+    f.links = xy_tree(arch::MeshGrid::of(g.chip), f.src_core, remote);
   }
   g.passes_run.push_back("route");
 }

@@ -31,27 +31,27 @@ void schedule(Graph& g) {
     const Op& op = g.ops[i];
     const int oi = static_cast<int>(i);
     const std::vector<int> out_cores = cores_of(op.output);
-    switch (op.kind) {
-      case OpKind::kEmbed:
-        g.schedule.push_back({Phase::Kind::kInject, oi, out_cores});
+    switch (op.kind.program()) {
+      case arch::OpKind::kEmbed:
+        g.schedule.push_back({PhaseKind::kInject, oi, out_cores});
         break;
-      case OpKind::kNormScale:
-      case OpKind::kProduct:
-        g.schedule.push_back({Phase::Kind::kReduce, oi, out_cores});
-        g.schedule.push_back({Phase::Kind::kNormalize, oi, out_cores});
+      case arch::OpKind::kNormScale:
+      case arch::OpKind::kProduct:
+        g.schedule.push_back({PhaseKind::kReduce, oi, out_cores});
+        g.schedule.push_back({PhaseKind::kNormalize, oi, out_cores});
         break;
-      case OpKind::kBitLinearQ: {
+      case arch::OpKind::kBitLinear: {
         const std::vector<int> in_cores = cores_of(op.inputs[0].tensor);
         std::set<int> both(in_cores.begin(), in_cores.end());
         both.insert(out_cores.begin(), out_cores.end());
-        g.schedule.push_back({Phase::Kind::kReduce, oi, in_cores});
-        g.schedule.push_back({Phase::Kind::kEvents, oi, {both.begin(), both.end()}});
-        g.schedule.push_back({Phase::Kind::kRequantize, oi, out_cores});
-        if (op.output == g.logits) g.schedule.push_back({Phase::Kind::kReadback, oi, out_cores});
+        g.schedule.push_back({PhaseKind::kReduce, oi, in_cores});
+        g.schedule.push_back({PhaseKind::kEvents, oi, {both.begin(), both.end()}});
+        g.schedule.push_back({PhaseKind::kRequantize, oi, out_cores});
+        if (op.output == g.logits) g.schedule.push_back({PhaseKind::kReadback, oi, out_cores});
         break;
       }
       default:
-        g.schedule.push_back({Phase::Kind::kElementwise, oi, out_cores});
+        g.schedule.push_back({PhaseKind::kElementwise, oi, out_cores});
         break;
     }
   }

@@ -9,16 +9,13 @@
 
 namespace neurark::sim {
 
-CoreEventRecorder::CoreEventRecorder(const arch::Image& image, int x, int y, const std::string& path,
-                                     const std::string& image_label) {
-  const nlohmann::json& m = image.manifest();
-  const arch::ChipDescription chip =
-      arch::ChipDescription::from_yaml_text(m.at("chip").at("text").get<std::string>(), image.path() + " (chip.text)");
-  const int gw = static_cast<int>(chip.mesh_width * chip.multichip.chips_x);
-  const int gh = static_cast<int>(chip.mesh_height * chip.multichip.chips_y);
-  if (x < 0 || y < 0 || x >= gw || y >= gh)
-    throw Error(fmt::format("--record-core {},{}: outside the {} x {} mesh of chip '{}'", x, y, gw, gh, chip.name));
-  core_ = y * gw + x;
+CoreEventRecorder::CoreEventRecorder(const arch::Image& image, const arch::Program& program, int x, int y,
+                                     const std::string& path, const std::string& image_label) {
+  const arch::ChipDescription& chip = program.chip;
+  const arch::MeshGrid grid = program.grid();
+  if (!grid.contains(x, y))
+    throw Error(fmt::format("--record-core {},{}: outside the {} x {} mesh of chip '{}'", x, y, grid.width, grid.height, chip.name));
+  core_ = grid.core_at(x, y);
   traces::EventTraceHeader h;
   h.image = image_label.empty() ? image.path() : image_label;
   h.image_checksum = fmt::format("{:016x}", image.checksum());
@@ -30,20 +27,18 @@ CoreEventRecorder::CoreEventRecorder(const arch::Image& image, int x, int y, con
   h.sram_port_bits = chip.core.sram_port_bits;
   h.sparse_index_bits = chip.core.sparse_index_bits;
   h.weight_encoding = chip.core.weight_encoding;
-  h.flows = static_cast<int64_t>(m.at("flows").size());
-  const nlohmann::json& ops = m.at("ops");
-  const nlohmann::json& tiles = m.at("tiles");
-  for (std::size_t t = 0; t < tiles.size(); ++t) {
-    const nlohmann::json& j = tiles[t];
-    if (j.at("core").get<int>() != core_) continue;
+  h.flows = static_cast<int64_t>(program.flows.size());
+  for (std::size_t t = 0; t < program.tiles.size(); ++t) {
+    const arch::ProgramTile& tile = program.tiles[t];
+    if (tile.core != core_) continue;
     traces::TraceTile tt;
     tt.tile = static_cast<int>(t);
-    const nlohmann::json& op = ops.at(j.at("op").get<std::size_t>());
-    tt.op = op.at("name").get<std::string>();
-    tt.k = op.at("in").get<int64_t>();
-    tt.r0 = j.at("rows").at(0).get<int64_t>();
-    tt.r1 = j.at("rows").at(1).get<int64_t>();
-    const auto [data, bytes] = image.blob(j.at("blob").get<std::string>());
+    const arch::ProgramOp& op = program.ops[static_cast<std::size_t>(tile.op)];
+    tt.op = op.name;
+    tt.k = op.in;
+    tt.r0 = tile.row_begin;
+    tt.r1 = tile.row_end;
+    const auto [data, bytes] = image.blob(tile.blob);
     tt.memory.assign(data, data + bytes);
     h.tiles.push_back(std::move(tt));
   }

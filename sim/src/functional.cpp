@@ -18,13 +18,12 @@ namespace neurark::sim {
 
 namespace {
 
-using nlohmann::json;
+using arch::kHostCore;
+using arch::OpKind;
+using arch::Operand;
+using arch::Phase;
+using arch::PhaseKind;
 using arch::u128;
-
-enum class Kind { kEmbed, kNormScale, kBitLinear, kMlgru, kProduct, kSilu, kAddSat };
-enum class PhaseKind { kInject, kReduce, kNormalize, kEvents, kRequantize, kElementwise, kReadback };
-
-constexpr int kHost = -2;
 
 struct Seg {
   int64_t begin = 0, end = 0;
@@ -39,11 +38,6 @@ struct TensorRT {
   std::vector<Seg> segs;
 };
 
-struct Operand {
-  int tensor = -1;
-  int64_t offset = 0, length = 0;
-};
-
 struct TileRT {
   int op = -1;
   int64_t r0 = 0, r1 = 0;
@@ -54,7 +48,7 @@ struct TileRT {
 };
 
 struct OpRT {
-  Kind kind = Kind::kEmbed;
+  OpKind kind = OpKind::kEmbed;
   std::string name;
   int layer = -1;
   std::vector<Operand> inputs;
@@ -72,14 +66,9 @@ struct OpRT {
   std::vector<std::vector<int32_t>> state;  // mlgru: h (Q11.20) per output segment
 };
 
-struct Phase {
-  PhaseKind kind = PhaseKind::kInject;
-  int op = -1;
-};
-
 class FunctionalBackend final : public Backend {
  public:
-  FunctionalBackend(const arch::Image& image, PhaseObserver observer, EventProbe* probe);
+  FunctionalBackend(const arch::Image& image, const arch::Program& program, PhaseObserver observer, EventProbe* probe);
   std::string name() const override { return "func"; }
   int64_t vocab_size() const override { return vocab_; }
   void reset() override;
@@ -122,212 +111,101 @@ class FunctionalBackend final : public Backend {
   std::vector<int32_t> logits_buf_;
 };
 
-Kind parse_kind(const std::string& s, bool* ok) {
-  static const std::map<std::string, Kind> m = {{"embed", Kind::kEmbed},     {"norm_scale", Kind::kNormScale},
-                                                {"bitlinear", Kind::kBitLinear}, {"mlgru", Kind::kMlgru},
-                                                {"product", Kind::kProduct}, {"silu", Kind::kSilu},
-                                                {"add_sat", Kind::kAddSat}};
-  auto it = m.find(s);
-  *ok = it != m.end();
-  return *ok ? it->second : Kind::kEmbed;
-}
-
-PhaseKind parse_phase(const std::string& s, bool* ok) {
-  static const std::map<std::string, PhaseKind> m = {
-      {"inject", PhaseKind::kInject},         {"reduce", PhaseKind::kReduce},
-      {"normalize", PhaseKind::kNormalize},   {"events", PhaseKind::kEvents},
-      {"requantize", PhaseKind::kRequantize}, {"elementwise", PhaseKind::kElementwise},
-      {"readback", PhaseKind::kReadback}};
-  auto it = m.find(s);
-  *ok = it != m.end();
-  return *ok ? it->second : PhaseKind::kInject;
-}
-
-// Directed link id: 4 per core (east, west, south, north), from the source core.
-int link_id(const arch::ChipDescription& chip, int a, int b) {
-  const int64_t gw = chip.mesh_width * chip.multichip.chips_x;
-  const int64_t ax = a % gw, ay = a / gw, bx = b % gw, by = b / gw;
-  int dir = -1;
-  if (by == ay && bx == ax + 1) dir = 0;
-  else if (by == ay && bx == ax - 1) dir = 1;
-  else if (bx == ax && by == ay + 1) dir = 2;
-  else if (bx == ax && by == ay - 1) dir = 3;
-  if (dir < 0) return -1;
-  return 4 * a + dir;
-}
-
-FunctionalBackend::FunctionalBackend(const arch::Image& image, PhaseObserver observer, EventProbe* probe)
+FunctionalBackend::FunctionalBackend(const arch::Image& image, const arch::Program& program, PhaseObserver observer,
+                                     EventProbe* probe)
     : path_(image.path()), observer_(std::move(observer)), probe_(probe) {
-  const json& m = image.manifest();
-  try {
-    if (m.at("format").get<std::string>() != "neurark-image")
-      bad("format", fmt::format("\"{}\", expected \"neurark-image\"", m.at("format").get<std::string>()));
-    chip_ = arch::ChipDescription::from_yaml_text(m.at("chip").at("text").get<std::string>(), path_ + " (chip.text)");
-    cores_ = chip_.total_cores();
-    const std::string energy_text = m.at("chip").value("energy_table_text", std::string());
-    if (!energy_text.empty()) {
-      energy_ = arch::EnergyTable::from_yaml_text(energy_text, path_ + " (chip.energy_table_text)").at_node(chip_.technology_node_nm);
-      has_energy_ = true;
-    }
-    const json& cfg = m.at("model").at("config");
-    vocab_ = cfg.at("vocab_size").get<int64_t>();
-    hidden_ = cfg.at("hidden_size").get<int64_t>();
-    logits_ = m.at("logits").get<int>();
-    event_flits_ = arch::packet_flits(arch::event_packet_bits(std::max<int64_t>(1, static_cast<int64_t>(m.at("flows").size()))),
-                                      chip_.noc.link_width_bits);
-    // The sigmoid LUT must be the one this build's arch/ computes with.
-    const auto lut = image.blob_as<uint32_t>(m.at("lut").at("sigmoid_q24").get<std::string>(), arch::kSigmoidLutSegments + 1);
-    if (!std::equal(lut.begin(), lut.end(), arch::sigmoid_lut().begin()))
-      bad("lut.sigmoid_q24", "differs from this build's sigmoid LUT (docs/numerics.md §8): the image was built for other numerics");
-    const auto check_core = [&](int c, const std::string& field) {
-      if (c < 0 || c >= cores_) bad(field, fmt::format("core {} outside the chip's {} neurocores", c, cores_));
-    };
-    // Tiles.
-    const json& tiles = m.at("tiles");
-    const arch::WeightEncoding enc = chip_.core.weight_encoding;
-    for (std::size_t t = 0; t < tiles.size(); ++t) {
-      const json& j = tiles[t];
-      TileRT tl;
-      tl.op = j.at("op").get<int>();
-      tl.r0 = j.at("rows").at(0).get<int64_t>();
-      tl.r1 = j.at("rows").at(1).get<int64_t>();
-      tl.core = j.at("core").get<int>();
-      tl.in_dram = j.at("in_dram").get<bool>();
-      check_core(tl.core, fmt::format("tiles[{}].core", t));
-      if (tl.r1 <= tl.r0) bad(fmt::format("tiles[{}].rows", t), "empty row range");
-      const auto [data, bytes] = image.blob(j.at("blob").get<std::string>());
-      tl.mem.assign(data, data + bytes);
-      tl.acc.assign(static_cast<std::size_t>(tl.r1 - tl.r0), 0);
-      tiles_.push_back(std::move(tl));
-    }
-    // Tensors.
-    for (const json& j : m.at("tensors")) {
-      TensorRT t;
-      t.name = j.at("name").get<std::string>();
-      t.length = j.at("length").get<int64_t>();
-      int64_t at = 0;
-      for (const json& s : j.at("segments")) {
-        Seg seg;
-        seg.begin = s.at(0).get<int64_t>();
-        seg.end = s.at(1).get<int64_t>();
-        seg.tile = s.at(2).get<int>();
-        seg.core = s.at(3).get<int>();
-        check_core(seg.core, "tensors." + t.name + ".segments");
-        if (seg.begin != at || seg.end <= seg.begin) bad("tensors." + t.name + ".segments", "segments do not tile the tensor");
-        at = seg.end;
-        seg.val.assign(static_cast<std::size_t>(seg.end - seg.begin), 0);
-        t.segs.push_back(std::move(seg));
-      }
-      if (!t.segs.empty() && at != t.length) bad("tensors." + t.name + ".segments", "segments do not cover the tensor");
-      tensors_.push_back(std::move(t));
-    }
-    const auto check_tensor = [&](int id, const std::string& field) {
-      if (id < 0 || id >= static_cast<int>(tensors_.size())) bad(field, fmt::format("tensor {} does not exist", id));
-    };
-    check_tensor(logits_, "logits");
-    // Ops.
-    int bitlinears = 0;
-    const json& ops = m.at("ops");
-    for (std::size_t i = 0; i < ops.size(); ++i) {
-      const json& j = ops[i];
-      OpRT op;
-      bool ok = false;
-      op.kind = parse_kind(j.at("kind").get<std::string>(), &ok);
-      if (!ok) bad(fmt::format("ops[{}].kind", i), fmt::format("unknown op '{}'", j.at("kind").get<std::string>()));
-      op.name = j.at("name").get<std::string>();
-      op.layer = j.at("layer").get<int>();
-      op.output = j.at("output").get<int>();
-      check_tensor(op.output, fmt::format("ops[{}].output", i));
-      for (const json& in : j.at("inputs")) {
-        Operand o{in.at(0).get<int>(), in.at(1).get<int64_t>(), in.at(2).get<int64_t>()};
-        check_tensor(o.tensor, fmt::format("ops[{}].inputs", i));
-        if (o.offset < 0 || o.offset + o.length > tensors_[static_cast<std::size_t>(o.tensor)].length)
-          bad(fmt::format("ops[{}].inputs", i), "operand range outside its tensor");
-        op.inputs.push_back(o);
-      }
-      op.tiles = j.at("tiles").get<std::vector<int>>();
-      for (int t : op.tiles)
-        if (t < 0 || t >= static_cast<int>(tiles_.size()) || tiles_[static_cast<std::size_t>(t)].op != static_cast<int>(i))
-          bad(fmt::format("ops[{}].tiles", i), fmt::format("tile {} does not belong to this op", t));
-      const json& consts = j.at("consts");
-      const std::size_t n_in = op.inputs.empty() ? 0 : static_cast<std::size_t>(op.inputs[0].length);
-      const std::size_t n_out = static_cast<std::size_t>(tensors_[static_cast<std::size_t>(op.output)].length);
-      if (op.kind == Kind::kEmbed) {
-        embeddings_ = image.blob_as<int32_t>(consts.at("table").get<std::string>(), vocab_ * hidden_);
-      } else if (op.kind == Kind::kNormScale) {
-        op.norm = image.blob_as<int16_t>(consts.at("norm_weight").get<std::string>(), static_cast<int64_t>(n_out));
-      } else if (op.kind == Kind::kBitLinear) {
-        op.in = j.at("in").get<int64_t>();
-        op.out = j.at("out").get<int64_t>();
-        op.layer_c = {j.at("layer_c").at(0).get<uint32_t>(), j.at("layer_c").at(1).get<int32_t>()};
-        op.norm = image.blob_as<int16_t>(consts.at("norm").get<std::string>(), op.in);
-        if (static_cast<int64_t>(n_in) != op.in || static_cast<int64_t>(n_out) != op.out)
-          bad(fmt::format("ops[{}]", i), "BitLinear shape disagrees with its tensors");
-        op.bitlinear_index = bitlinears++;
-        for (int t : op.tiles) {
-          const TileRT& tl = tiles_[static_cast<std::size_t>(t)];
-          const int64_t rows = tl.r1 - tl.r0;
-          const int64_t expect = enc == arch::WeightEncoding::kPacked2 ? arch::packed2_tile_bytes(rows, op.in)
-                                                                       : static_cast<int64_t>(tl.mem.size());
-          if (static_cast<int64_t>(tl.mem.size()) != expect || tl.r1 > op.out)
-            bad(fmt::format("tiles[{}]", t), fmt::format("weight memory of {} bytes does not match a {} x {} tile",
-                                                         tl.mem.size(), rows, op.in));
-          if (enc == arch::WeightEncoding::kPacked2)
-            for (std::size_t byte = 0; byte < tl.mem.size(); ++byte)
-              for (int field = 0; field < 4; ++field)
-                if (((tl.mem[byte] >> (2 * field)) & 3u) == 2u)
-                  bad(fmt::format("tiles[{}]", t), fmt::format("weight memory byte {} holds the invalid ternary code 10", byte));
-        }
-      } else if (op.kind == Kind::kMlgru) {
-        op.bounded = j.at("bounded").get<bool>();
-        if (op.bounded) op.lower_bound = image.blob_as<int32_t>(consts.at("lower_bound").get<std::string>(), static_cast<int64_t>(n_out));
-      }
-      if (op.layer >= 0) {
-        if (static_cast<std::size_t>(op.layer) >= layer_out_.size()) layer_out_.resize(static_cast<std::size_t>(op.layer) + 1, -1);
-        layer_out_[static_cast<std::size_t>(op.layer)] = op.output;
-      }
-      ops_.push_back(std::move(op));
-    }
-    // Flows: multicast trees as link ids.
-    int flow_index = 0;
-    for (const json& f : m.at("flows")) {
-      const std::string kind = f.at("kind").get<std::string>();
-      std::vector<int> links;
-      for (const json& l : f.at("links")) {
-        const int id = link_id(chip_, l.at(0).get<int>(), l.at(1).get<int>());
-        if (id < 0) bad("flows.links", "a link joins two cores that are not mesh neighbours");
-        links.push_back(id);
-      }
-      const int op = f.at("op").get<int>(), src = f.at("src").get<int>();
-      const auto dsts = f.at("dsts").get<std::vector<int>>();
-      if (kind == "events") {
-        event_tree_[{op, src}] = links;
-        event_flow_[{op, src}] = flow_index;
-      } else if (!dsts.empty()) value_tree_[{op, src, dsts[0]}] = links;
-      ++flow_index;
-    }
-    // Schedule.
-    for (const json& p : m.at("schedule")) {
-      Phase ph;
-      bool ok = false;
-      ph.kind = parse_phase(p.at("kind").get<std::string>(), &ok);
-      if (!ok) bad("schedule.kind", fmt::format("unknown phase '{}'", p.at("kind").get<std::string>()));
-      ph.op = p.at("op").get<int>();
-      if (ph.op < 0 || ph.op >= static_cast<int>(ops_.size())) bad("schedule.op", fmt::format("op {} does not exist", ph.op));
-      schedule_.push_back(ph);
-    }
-  } catch (const json::exception& e) {
-    throw Error(fmt::format("{}: image program: malformed manifest: {}", path_, e.what()));
+  // The program is validated (arch::Program::from_image); this copies what the interpreter
+  // needs and reads the constants it computes with from the blobs.
+  const arch::Program& p = program;
+  chip_ = p.chip;
+  cores_ = chip_.total_cores();
+  if (p.energy_table) {
+    energy_ = *p.energy_table;
+    has_energy_ = true;
   }
-  if (embeddings_.empty()) bad("ops", "no embed op");
+  vocab_ = p.model.vocab_size;
+  hidden_ = p.model.hidden_size;
+  logits_ = p.logits;
+  event_flits_ = p.event_flits();
+  for (const arch::ProgramTile& pt : p.tiles) {
+    TileRT tl;
+    tl.op = pt.op;
+    tl.r0 = pt.row_begin;
+    tl.r1 = pt.row_end;
+    tl.core = pt.core;
+    tl.in_dram = pt.in_dram;
+    const auto [data, bytes] = image.blob(pt.blob);
+    tl.mem.assign(data, data + bytes);
+    tl.acc.assign(static_cast<std::size_t>(pt.rows()), 0);
+    tiles_.push_back(std::move(tl));
+  }
+  for (const arch::ProgramTensor& pt : p.tensors) {
+    TensorRT t;
+    t.name = pt.name;
+    t.length = pt.length;
+    for (const arch::ProgramSegment& ps : pt.segments) {
+      Seg seg;
+      seg.begin = ps.begin;
+      seg.end = ps.end;
+      seg.tile = ps.tile;
+      seg.core = ps.core;
+      seg.val.assign(static_cast<std::size_t>(ps.end - ps.begin), 0);
+      t.segs.push_back(std::move(seg));
+    }
+    tensors_.push_back(std::move(t));
+  }
+  int bitlinears = 0;
+  for (const arch::ProgramOp& po : p.ops) {
+    OpRT op;
+    op.kind = po.kind;
+    op.name = po.name;
+    op.layer = po.layer;
+    op.output = po.output;
+    op.inputs = po.inputs;
+    op.tiles = po.tiles;
+    const auto n_out = tensors_[static_cast<std::size_t>(op.output)].length;
+    if (op.kind == OpKind::kEmbed) {
+      embeddings_ = image.blob_as<int32_t>(po.consts.at("table"), vocab_ * hidden_);
+    } else if (op.kind == OpKind::kNormScale) {
+      op.norm = image.blob_as<int16_t>(po.consts.at("norm_weight"), n_out);
+    } else if (op.kind == OpKind::kBitLinear) {
+      op.in = po.in;
+      op.out = po.out;
+      op.layer_c = po.layer_c;
+      op.norm = image.blob_as<int16_t>(po.consts.at("norm"), op.in);
+      op.bitlinear_index = bitlinears++;
+    } else if (op.kind == OpKind::kMlgru) {
+      op.bounded = po.bounded;
+      if (op.bounded) op.lower_bound = image.blob_as<int32_t>(po.consts.at("lower_bound"), n_out);
+    }
+    if (op.layer >= 0) {
+      if (static_cast<std::size_t>(op.layer) >= layer_out_.size()) layer_out_.resize(static_cast<std::size_t>(op.layer) + 1, -1);
+      layer_out_[static_cast<std::size_t>(op.layer)] = op.output;
+    }
+    ops_.push_back(std::move(op));
+  }
+  // Flows: multicast trees as directed link ids.
+  const arch::MeshGrid grid = p.grid();
+  for (std::size_t f = 0; f < p.flows.size(); ++f) {
+    const arch::Flow& flow = p.flows[f];
+    std::vector<int> links;
+    for (const auto& [a, b] : flow.links) links.push_back(grid.link_id(a, b));
+    if (flow.kind == arch::FlowKind::kEvents) {
+      event_tree_[{flow.op, flow.src_core}] = links;
+      event_flow_[{flow.op, flow.src_core}] = static_cast<int>(f);
+    } else if (!flow.dst_cores.empty()) {
+      value_tree_[{flow.op, flow.src_core, flow.dst_cores[0]}] = links;
+    }
+  }
+  schedule_ = p.schedule;
   counters_.per_core.assign(static_cast<std::size_t>(cores_), {});
-  counters_.link_flits.assign(static_cast<std::size_t>(4 * cores_), 0);
+  counters_.link_flits.assign(static_cast<std::size_t>(grid.links()), 0);
   reset();
 }
 
 void FunctionalBackend::reset() {
   for (OpRT& op : ops_) {
-    if (op.kind != Kind::kMlgru) continue;
+    if (op.kind != OpKind::kMlgru) continue;
     op.state.clear();
     for (const Seg& s : tensors_[static_cast<std::size_t>(op.output)].segs)
       op.state.emplace_back(static_cast<std::size_t>(s.end - s.begin), 0);
@@ -369,11 +247,11 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
       for (Seg& s : out.segs) {
         const int32_t* row = embeddings_.data() + static_cast<int64_t>(token) * hidden_;
         std::copy(row + s.begin, row + s.end, s.val.begin());
-        send(ph.op, kHost, s.core, value_flits(s.end - s.begin));
+        send(ph.op, kHostCore, s.core, value_flits(s.end - s.begin));
       }
       return;
     case PhaseKind::kReduce:
-      if (op.kind == Kind::kBitLinear) {
+      if (op.kind == OpKind::kBitLinear) {
         // Where the input lives: u = v * norm mantissas, partial max |u| and sum v^2.
         op.max_abs = 0;
         op.sum_sq = 0;
@@ -401,7 +279,7 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
         a.resize(static_cast<std::size_t>(n));
         fetch(op.inputs[0], s.begin, s.end, s.core, ph.op, a.data());
         s.wide.resize(static_cast<std::size_t>(n));
-        if (op.kind == Kind::kNormScale) {
+        if (op.kind == OpKind::kNormScale) {
           for (int64_t k = 0; k < n; ++k)
             s.wide[static_cast<std::size_t>(k)] = static_cast<int64_t>(a[static_cast<std::size_t>(k)]) * op.norm[static_cast<std::size_t>(s.begin + k)];
         } else {
@@ -514,19 +392,19 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
         for (int64_t k = 0; k < n; ++k) {
           const auto kk = static_cast<std::size_t>(k);
           switch (op.kind) {
-            case Kind::kMlgru:
+            case OpKind::kMlgru:
               s.val[kk] = arch::mlgru_channel_q16(a[kk], b[kk],
                                                   op.bounded ? op.lower_bound[static_cast<std::size_t>(s.begin + k)] : 0,
                                                   op.bounded, &op.state[si][kk]);
               break;
-            case Kind::kSilu: s.val[kk] = arch::silu_q16(a[kk]); break;
-            case Kind::kAddSat: s.val[kk] = arch::add_sat_i32(a[kk], b[kk]); break;
+            case OpKind::kSilu: s.val[kk] = arch::silu_q16(a[kk]); break;
+            case OpKind::kAddSat: s.val[kk] = arch::add_sat_i32(a[kk], b[kk]); break;
             default: bad(op.name, "not an element-wise op");
           }
         }
         core_ctr(s.core).neuron_ops += n;
         tot.neuron_ops += n;
-        const int64_t luts = op.kind == Kind::kMlgru ? 3 * n : op.kind == Kind::kSilu ? n : 0;
+        const int64_t luts = op.kind == OpKind::kMlgru ? 3 * n : op.kind == OpKind::kSilu ? n : 0;
         core_ctr(s.core).lut_reads += luts;
         tot.lut_reads += luts;
       }
@@ -535,7 +413,7 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
       logits_buf_.assign(static_cast<std::size_t>(out.length), 0);
       for (const Seg& s : out.segs) {
         std::copy(s.val.begin(), s.val.end(), logits_buf_.begin() + s.begin);
-        send(ph.op, s.core, kHost, value_flits(s.end - s.begin));
+        send(ph.op, s.core, kHostCore, value_flits(s.end - s.begin));
       }
       return;
   }
@@ -546,14 +424,13 @@ void FunctionalBackend::step_q16(int32_t token, std::vector<int32_t>& logits_q16
     throw Error(fmt::format("func backend ({}): token {} outside [0, {})", path_, token, vocab_));
   if (obs != nullptr) {
     int n = 0;
-    for (const OpRT& op : ops_) n += op.kind == Kind::kBitLinear;
+    for (const OpRT& op : ops_) n += op.kind == OpKind::kBitLinear;
     obs->bitlinear_events.assign(static_cast<std::size_t>(n), {});
   }
   for (std::size_t i = 0; i < schedule_.size(); ++i) {
     if (observer_ || probe_ != nullptr) {
       const OpRT& op = ops_[static_cast<std::size_t>(schedule_[i].op)];
-      static const char* const kNames[] = {"inject", "reduce", "normalize", "events", "requantize", "elementwise", "readback"};
-      info_ = {static_cast<int>(i), kNames[static_cast<int>(schedule_[i].kind)], schedule_[i].op, op.name, op.layer};
+      info_ = {static_cast<int>(i), schedule_[i].kind, schedule_[i].op, op.name, op.layer};
       info_.token = counters_.tokens;
     }
     run_phase(schedule_[i], token, obs);
@@ -576,7 +453,12 @@ void FunctionalBackend::step_q16(int32_t token, std::vector<int32_t>& logits_q16
 }  // namespace
 
 std::unique_ptr<Backend> make_functional_backend(const arch::Image& image, PhaseObserver observer, EventProbe* probe) {
-  return std::make_unique<FunctionalBackend>(image, std::move(observer), probe);
+  return make_functional_backend(image, arch::Program::from_image(image), std::move(observer), probe);
+}
+
+std::unique_ptr<Backend> make_functional_backend(const arch::Image& image, const arch::Program& program,
+                                                 PhaseObserver observer, EventProbe* probe) {
+  return std::make_unique<FunctionalBackend>(image, program, std::move(observer), probe);
 }
 
 }  // namespace neurark::sim

@@ -30,8 +30,7 @@ arch::ActionCounts action_counts(const Counters& c, const arch::ChipDescription&
   return a;
 }
 
-namespace {
-UnitCounters unit_delta(const UnitCounters& a, const UnitCounters& b) {
+UnitCounters counters_delta(const UnitCounters& a, const UnitCounters& b) {
   UnitCounters d;
   d.synaptic_ops = a.synaptic_ops - b.synaptic_ops;
   d.synaptic_skips = a.synaptic_skips - b.synaptic_skips;
@@ -47,7 +46,6 @@ UnitCounters unit_delta(const UnitCounters& a, const UnitCounters& b) {
   d.lane_cycles = a.lane_cycles - b.lane_cycles;
   return d;
 }
-}  // namespace
 
 Counters counters_delta(const Counters& a, const Counters& b) {
   const bool empty_b = b.per_core.empty() && b.link_flits.empty() && b.tokens == 0;
@@ -56,9 +54,9 @@ Counters counters_delta(const Counters& a, const Counters& b) {
   Counters d;
   d.tokens = a.tokens - b.tokens;
   d.activation_codes = a.activation_codes - b.activation_codes;
-  d.total = unit_delta(a.total, b.total);
+  d.total = counters_delta(a.total, b.total);
   d.per_core.resize(a.per_core.size());
-  for (std::size_t c = 0; c < a.per_core.size(); ++c) d.per_core[c] = unit_delta(a.per_core[c], empty_b ? UnitCounters{} : b.per_core[c]);
+  for (std::size_t c = 0; c < a.per_core.size(); ++c) d.per_core[c] = counters_delta(a.per_core[c], empty_b ? UnitCounters{} : b.per_core[c]);
   d.flits = a.flits - b.flits;
   d.flit_hops = a.flit_hops - b.flit_hops;
   d.link_flits.resize(a.link_flits.size());
@@ -101,6 +99,7 @@ class IntBackend final : public Backend {
     }
   }
   const Counters& counters() const override { return counters_; }
+  std::optional<double> weight_sparsity() const override { return ref_.weight_sparsity(); }
 
  private:
   models::IntReference ref_;

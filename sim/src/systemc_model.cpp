@@ -13,7 +13,9 @@
 #include "neurark/arch/chip.hpp"
 #include "neurark/arch/error.hpp"
 #include "neurark/arch/noc.hpp"
+#include "neurark/arch/program.hpp"
 #include "neurark/sim/functional.hpp"
+#include "neurark/sim/timing.hpp"
 
 // libsystemc's own main() refers to sc_main; neurark drives the kernel from its own code.
 int sc_main(int, char*[]) __attribute__((weak));
@@ -28,19 +30,18 @@ using sc_core::sc_module;
 using sc_core::sc_module_name;
 using sc_core::sc_time;
 
-// A mesh router: its four output links (east, west, south, north; index = link id % 4), each
-// with the cycle it is free again and the credit record of the next router's input buffer
-// (the cycles the last flits sent left that buffer). The flit-level model of an events phase
-// (SystemCModel::events_phase_cycles) drives it; times are cycles from the phase's start, so
-// the state is cleared at every phase. Counts the flits it sends over the whole run.
+// A mesh router: it owns its four output links (east, west, south, north; link id = 4 x core +
+// direction, arch::MeshGrid), each with the cycle it is free again and the credit record of the
+// next router's input buffer (timing::LinkState, stored in the model's link vector so that the
+// flit-level rule timing::events_phase can walk any link of a tree). Times are cycles from the
+// running events phase's start.
 struct Router : sc_module {
-  std::array<int64_t, 4> link_free{};
-  std::array<std::deque<int64_t>, 4> credits;
-  int64_t flits_sent = 0;
-  explicit Router(sc_module_name name) : sc_module(name) {}
-  void clear_phase() {
-    link_free.fill(0);
-    for (auto& c : credits) c.clear();
+  timing::LinkState* out_links = nullptr;  // [arch::kDirections]
+  Router(sc_module_name name, timing::LinkState* links) : sc_module(name), out_links(links) {}
+  int64_t flits_sent() const {
+    int64_t n = 0;
+    for (int d = 0; d < arch::kDirections; ++d) n += out_links[d].flits_sent;
+    return n;
   }
 };
 
@@ -49,44 +50,14 @@ struct CoreDelta {
   int64_t events_in = 0, events_out = 0, synaptic_ops = 0, sram_words = 0;
 };
 
-// Work of one phase: busy cycles per neurocore and of the mesh, and the barrier cost.
+// One phase of one token, as the stages run it: its cost (timing::PhaseCost) and what it uses.
 struct PhaseLoad {
-  std::string kind;
+  arch::PhaseKind kind = arch::PhaseKind::kInject;
   std::string op;
   int stage = 0;                     // 0: embedding, 1..L: layers, L + 1: final norm and lm_head
-  std::vector<int64_t> core_cycles;  // per neurocore: busy cycles (0: the phase does not use it)
-  int64_t mesh_cycles = 0;
-  int64_t event_cycles = 0;          // events phases: the flit-level network and FIFO model's span
-  int64_t barrier_cycles = 1;
+  timing::PhaseCost cost;
   std::vector<std::pair<int, int64_t>> link_flits;  // directed links the phase uses, flits on each
   CoreDelta traced;                  // the VCD core's activity in this phase
-  int kind_code = 0;
-  int64_t cycles() const {           // the phase lasts as long as its slowest unit, then a barrier
-    int64_t m = std::max(mesh_cycles, event_cycles);
-    for (int64_t c : core_cycles) m = std::max(m, c);
-    return m + barrier_cycles;
-  }
-};
-
-// One flow's multicast tree in the order a flit walks it (parents before children).
-struct FlowTree {
-  int src = -1;                                   // neurocore (the host's attach core for host flows)
-  std::vector<std::array<int, 3>> links;          // {link id, from core, to core}
-};
-
-// An event of the running events phase, as the probe saw it.
-struct PhaseEvent {
-  int src = 0, flow = -1;
-  int64_t ready = 0;                              // cycle its code is quantized (code index + 1)
-  std::size_t d0 = 0, d1 = 0;                     // its deliveries: [d0, d1) of PhaseEvents::dsts
-};
-struct PhaseEvents {
-  std::vector<PhaseEvent> events;
-  std::vector<std::pair<int, int64_t>> dsts;      // {neurocore, accumulate cycles for all its tiles}
-  void clear() {
-    events.clear();
-    dsts.clear();
-  }
 };
 
 // A neurocore: a resource that one phase at a time occupies (busy until `free_at`).
@@ -139,25 +110,28 @@ struct Host : sc_module {
 
 class SystemCModel final : public SystemCBackend, public EventProbe {
  public:
-  SystemCModel(const arch::Image& image, EventProbe* user_probe, const SystemCOptions& opt)
+  SystemCModel(const arch::Image& image, const arch::Program& program, EventProbe* user_probe, const SystemCOptions& opt)
       : user_probe_(user_probe), vcd_core_(opt.vcd_core) {
     ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
     // A fresh simulation context: SystemC allows no new modules once a simulation has run.
     ctx_ = new sc_core::sc_simcontext();  // never deleted: SystemC offers no safe teardown
     activate();
-    func_ = make_functional_backend(image, [this](const PhaseInfo& info, const Counters& c) { on_phase(info, c); }, this);
-    chip_ = *func_->chip();
+    chip_ = program.chip;
     if (chip_.multichip.chips_x * chip_.multichip.chips_y > 1)
       throw Error(fmt::format("{}: chip '{}' has {} x {} chips; the SystemC model does not model chip-to-chip links yet "
                               "(use --backend func for its values and counts)", image.path(), chip_.name,
                               chip_.multichip.chips_x, chip_.multichip.chips_y));
+    func_ = make_functional_backend(image, program, [this](const PhaseInfo& info, const Counters& c) { on_phase(info, c); },
+                                    this);
     timing_.clock_hz = chip_.clock_hz;
-    const auto n = static_cast<std::size_t>(chip_.total_cores());
+    const arch::MeshGrid grid = program.grid();
+    const auto n = static_cast<std::size_t>(grid.cores());
     timing_.core_busy_cycles.assign(n, 0);
     period_ = sc_time(1.0 / chip_.clock_hz, sc_core::SC_SEC);
+    links_.assign(static_cast<std::size_t>(grid.links()), {});
     for (std::size_t c = 0; c < n; ++c) {
       cores_.push_back(std::make_unique<Neurocore>(fmt::format("core_{}", c).c_str()));
-      routers_.push_back(std::make_unique<Router>(fmt::format("router_{}", c).c_str()));
+      routers_.push_back(std::make_unique<Router>(fmt::format("router_{}", c).c_str(), &links_[arch::kDirections * c]));
     }
     if (vcd_core_ >= 0) {
       if (vcd_core_ >= static_cast<int>(n))
@@ -178,8 +152,7 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
       sc_core::sc_trace(vcd_, nc.sram_words_total_o, pre + "sram_words_total_o");
       sc_core::sc_trace(vcd_, nc.busy_cycles_total_o, pre + "busy_cycles_total_o");
     }
-    const nlohmann::json& m = image.manifest();
-    layers_ = m.at("model").at("config").at("num_hidden_layers").get<int>();
+    layers_ = static_cast<int>(program.model.num_hidden_layers);
     // Stages 0..L+1, joined by FIFOs of depth 2 (a stage may finish one token ahead).
     for (int st = 0; st <= layers_ + 2; ++st)
       fifos_.push_back(std::make_unique<sc_core::sc_fifo<int64_t>>(fmt::format("fifo_{}", st).c_str(), 2));
@@ -193,50 +166,18 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     }
     host_ = std::make_unique<Host>("host");
     host_->out = fifos_[0].get();
-    // Route depth and host distance per (op, flow kind), from the image's flows.
-    const int64_t gw = chip_.mesh_width * chip_.multichip.chips_x;
-    const auto dist = [&](int a, int b) {
-      const int64_t ha = a == -2 ? chip_.host.attach_y * gw + chip_.host.attach_x : a;
-      const int64_t hb = b == -2 ? chip_.host.attach_y * gw + chip_.host.attach_x : b;
-      return static_cast<int64_t>(std::llabs(ha % gw - hb % gw) + std::llabs(ha / gw - hb / gw));
-    };
-    for (const auto& f : m.at("flows")) {
-      const int op = f.at("op").get<int>(), src = f.at("src").get<int>();
+    // Route depth per (op, what the phase moves) and the host's distance, from the image's flows;
+    // the flows' trees in the order a flit walks them, for the flit-level model.
+    for (std::size_t f = 0; f < program.flows.size(); ++f) {
+      const arch::Flow& flow = program.flows[f];
       int64_t depth = 0;
-      for (int d : f.at("dsts").get<std::vector<int>>()) depth = std::max(depth, dist(src, d));
-      int64_t& cur = depth_[{op, f.at("kind").get<std::string>()}];
+      for (int d : flow.dst_cores) depth = std::max(depth, grid.hops(flow.src_core, d));
+      int64_t& cur = depth_[{flow.op, flow.kind}];
       cur = std::max(cur, depth);
+      walks_.push_back(program.walk_order(static_cast<int>(f)));
     }
-    for (std::size_t c = 0; c < n; ++c) host_hops_ = std::max(host_hops_, dist(static_cast<int>(c), -2));
-    // Flow trees, parents before children (breadth first from the source), for the flit model.
-    const int host_core = static_cast<int>(chip_.host.attach_y * gw + chip_.host.attach_x);
-    for (const auto& f : m.at("flows")) {
-      FlowTree tr;
-      tr.src = f.at("src").get<int>() == -2 ? host_core : f.at("src").get<int>();
-      std::vector<std::pair<int, int>> pending;
-      for (const auto& l : f.at("links")) pending.emplace_back(l.at(0).get<int>(), l.at(1).get<int>());
-      std::vector<int> frontier{tr.src};
-      while (!pending.empty() && !frontier.empty()) {
-        std::vector<int> next;
-        for (int u : frontier)
-          for (auto it = pending.begin(); it != pending.end();) {
-            if (it->first != u) {
-              ++it;
-              continue;
-            }
-            tr.links.push_back({link_of(it->first, it->second), it->first, it->second});
-            next.push_back(it->second);
-            it = pending.erase(it);
-          }
-        frontier = std::move(next);
-      }
-      if (!pending.empty())
-        throw Error(fmt::format("{}: image program: flows[{}].links: not a tree rooted at the flow's source", image.path(),
-                                trees_.size()));
-      trees_.push_back(std::move(tr));
-    }
-    event_flits_ = arch::packet_flits(arch::event_packet_bits(std::max<int64_t>(1, static_cast<int64_t>(trees_.size()))),
-                                      chip_.noc.link_width_bits);
+    for (std::size_t c = 0; c < n; ++c) host_hops_ = std::max(host_hops_, grid.hops(static_cast<int>(c), arch::kHostCore));
+    event_flits_ = program.event_flits();
     timing_.event_flits = event_flits_;
     // Co-simulated neurocores: their tiles' weight memories, loaded once.
     for (const auto& [core, impl] : opt.cosim_cores) {
@@ -246,17 +187,15 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
       timing_.cosim.push_back({core, impl->name(), 0, 0, 0, 0});
     }
     cosim_ = opt.cosim_cores;
-    const auto& ops = m.at("ops");
-    const auto& tiles = m.at("tiles");
-    for (std::size_t t = 0; t < tiles.size(); ++t) {
-      const auto it = cosim_.find(tiles[t].at("core").get<int>());
+    for (std::size_t t = 0; t < program.tiles.size(); ++t) {
+      const arch::ProgramTile& tile = program.tiles[t];
+      const auto it = cosim_.find(tile.core);
       if (it == cosim_.end()) continue;
-      const auto [data, bytes] = image.blob(tiles[t].at("blob").get<std::string>());
-      const int64_t rows = tiles[t].at("rows").at(1).get<int64_t>() - tiles[t].at("rows").at(0).get<int64_t>();
-      it->second->load_tile(static_cast<int>(t), std::vector<uint8_t>(data, data + bytes), rows,
-                            ops.at(tiles[t].at("op").get<std::size_t>()).at("in").get<int64_t>());
+      const auto [data, bytes] = image.blob(tile.blob);
+      it->second->load_tile(static_cast<int>(t), std::vector<uint8_t>(data, data + bytes), tile.rows(),
+                            program.ops[static_cast<std::size_t>(tile.op)].in);
     }
-    link_until_.assign(4 * n, 0);
+    link_until_.assign(static_cast<std::size_t>(grid.links()), 0);
     last_ = func_->counters();
     sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaborate; processes wait for their events
   }
@@ -294,16 +233,16 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
   // EventProbe: collects the events of the running events phase for the flit-level model, and
   // passes every call on to the caller's probe (event traces).
   void event_out(const PhaseInfo& phase, int core, int flow, int64_t channel, int8_t q, int64_t code_index) override {
-    ev_.events.push_back({core, flow, code_index + 1, ev_.dsts.size(), ev_.dsts.size()});
+    ev_.events.push_back({core, flow, code_index + 1, ev_.deliveries.size(), ev_.deliveries.size()});
     if (user_probe_ != nullptr) user_probe_->event_out(phase, core, flow, channel, q, code_index);
   }
   void event_in(const PhaseInfo& phase, int core, int tile, int64_t channel, int8_t q, const arch::EventCost& cost,
                 int64_t lane_cycles) override {
-    PhaseEvent& e = ev_.events.back();
-    if (e.d1 > e.d0 && ev_.dsts.back().first == core) ev_.dsts.back().second += lane_cycles;  // next tile, same core
+    timing::EventTraffic::Event& e = ev_.events.back();
+    if (e.d1 > e.d0 && ev_.deliveries.back().first == core) ev_.deliveries.back().second += lane_cycles;  // next tile, same core
     else {
-      ev_.dsts.emplace_back(core, lane_cycles);
-      e.d1 = ev_.dsts.size();
+      ev_.deliveries.emplace_back(core, lane_cycles);
+      e.d1 = ev_.deliveries.size();
     }
     if (!cosim_.empty() && cosim_.count(core) != 0)
       cosim_events_[core].push_back({ev_.events.size() - 1, tile, channel, q, lane_cycles});
@@ -352,9 +291,9 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
         }
       }
       for (const auto& [e, cycles] : service) {
-        const PhaseEvent& pe = ev_.events[e];
+        const timing::EventTraffic::Event& pe = ev_.events[e];
         for (std::size_t k = pe.d0; k < pe.d1; ++k)
-          if (ev_.dsts[k].first == core) ev_.dsts[k].second = cycles;
+          if (ev_.deliveries[k].first == core) ev_.deliveries[k].second = cycles;
       }
       evs.clear();
     }
@@ -369,32 +308,27 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
       for (;;) {
         sc_time start = sc_core::sc_time_stamp();
         for (std::size_t c = 0; c < cores_.size(); ++c)
-          if (p.core_cycles[c] > 0) start = std::max(start, cores_[c]->free_at);
+          if (p.cost.core_cycles[c] > 0) start = std::max(start, cores_[c]->free_at);
         if (start <= sc_core::sc_time_stamp()) break;
         sc_core::wait(start - sc_core::sc_time_stamp());
       }
       // Links: traffic of phases running on other stages still queued on a link this phase uses
       // delays this phase by as much (the link serves flits in order, one per cycle).
       const auto now_cycle = static_cast<int64_t>(sc_core::sc_time_stamp() / period_ + 0.5);
-      int64_t link_wait = 0;
-      for (const auto& [l, flits] : p.link_flits) link_wait = std::max(link_wait, link_until_[static_cast<std::size_t>(l)] - now_cycle);
-      for (const auto& [l, flits] : p.link_flits) {
-        int64_t& until = link_until_[static_cast<std::size_t>(l)];
-        until = std::max(until, now_cycle + link_wait) + flits;
-      }
-      const int64_t cyc = p.cycles() + link_wait;
+      const int64_t link_wait = timing::claim_links(link_until_, p.link_flits, now_cycle);
+      const int64_t cyc = p.cost.cycles() + link_wait;
       timing_.link_wait_cycles += link_wait;
       for (std::size_t c = 0; c < cores_.size(); ++c)
-        if (p.core_cycles[c] > 0) {
+        if (p.cost.core_cycles[c] > 0) {
           cores_[c]->free_at = sc_core::sc_time_stamp() + period_ * static_cast<double>(cyc);
-          cores_[c]->busy_total += p.core_cycles[c];
+          cores_[c]->busy_total += p.cost.core_cycles[c];
         }
       const auto start_cycle = static_cast<int64_t>(sc_core::sc_time_stamp() / period_ + 0.5);
-      Neurocore* traced = vcd_core_ >= 0 && p.core_cycles[static_cast<std::size_t>(vcd_core_)] > 0
+      Neurocore* traced = vcd_core_ >= 0 && p.cost.core_cycles[static_cast<std::size_t>(vcd_core_)] > 0
                               ? cores_[static_cast<std::size_t>(vcd_core_)].get() : nullptr;
       if (traced != nullptr) {
         traced->busy_o.write(true);
-        traced->phase_kind_o.write(p.kind_code);
+        traced->phase_kind_o.write(static_cast<int>(p.kind) + 1);  // 0 is idle
         traced->token_o.write(t);
       }
       sc_core::wait(period_ * static_cast<double>(cyc));
@@ -405,7 +339,7 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
         traced->events_out_total_o.write(traced->events_out_total_o.read() + p.traced.events_out);
         traced->synaptic_ops_total_o.write(traced->synaptic_ops_total_o.read() + p.traced.synaptic_ops);
         traced->sram_words_total_o.write(traced->sram_words_total_o.read() + p.traced.sram_words);
-        traced->busy_cycles_total_o.write(traced->busy_cycles_total_o.read() + p.core_cycles[static_cast<std::size_t>(vcd_core_)]);
+        traced->busy_cycles_total_o.write(traced->busy_cycles_total_o.read() + p.cost.core_cycles[static_cast<std::size_t>(vcd_core_)]);
       }
       timing_.phase_kind_cycles[p.kind] += cyc;
       if (timing_.record_spans) timing_.spans.push_back({st, t, p.kind, p.op, start_cycle, start_cycle + cyc});
@@ -432,103 +366,6 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     for (std::size_t c = 0; c < cores_.size(); ++c) timing_.core_busy_cycles[c] = cores_[c]->busy_total;
   }
 
-  int64_t hop_cycles() const { return chip_.noc.router_latency_cycles + chip_.noc.link_latency_cycles; }
-
-  int link_of(int a, int b) const {
-    const int64_t gw = chip_.mesh_width * chip_.multichip.chips_x;
-    const int64_t ax = a % gw, ay = a / gw, bx = b % gw, by = b / gw;
-    const int dir = by == ay && bx == ax + 1 ? 0 : by == ay && bx == ax - 1 ? 1 : bx == ax && by == ay + 1 ? 2
-                    : bx == ax && by == ay - 1 ? 3 : -1;
-    if (dir < 0) throw Error(fmt::format("image program: a flow link joins cores {} and {}, which are not neighbours", a, b));
-    return 4 * a + dir;
-  }
-
-  // The flit-level model of one events phase (docs/chip-model.md, "Events phases"), cycles from
-  // the phase's start: each source core quantizes one code per cycle and injects each event's
-  // packet (event_flits_ flits) when its code is ready and its injection port is free; the packet
-  // walks its flow's multicast tree, each router adding router_latency_cycles and each link
-  // moving one flit per cycle (flits queue for a busy link) with link_latency_cycles; a link
-  // sends only while the next router's input buffer (buffer_depth_flits) has room, and a buffer
-  // slot frees when the flit has left on every output of its fork (credit-based backpressure);
-  // at a destination the event waits for room in the neurocore's input FIFO (input_fifo_depth
-  // events; the flit holds its router buffer meanwhile) and for the lane array, which spends the
-  // event's accumulate cycles on each of the core's tiles. Returns the cycle the last unit is
-  // done; adds to timing_.fifo_stall_cycles and link_queue_cycles.
-  int64_t events_phase_cycles(const std::vector<int64_t>& codes_per_core) {
-    const int64_t R = chip_.noc.router_latency_cycles, Lk = chip_.noc.link_latency_cycles, F = event_flits_;
-    const auto B = static_cast<std::size_t>(std::max<int64_t>(1, chip_.noc.buffer_depth_flits / F));
-    const auto D = static_cast<std::size_t>(std::max<int64_t>(1, chip_.core.input_fifo_depth));
-    const std::size_t n = cores_.size();
-    std::vector<int64_t> src_free(n, 0), core_free(n, 0), node_t(n, 0), leave(n, 0);
-    std::vector<std::deque<int64_t>> fifo_starts(n);
-    for (auto& r : routers_) r->clear_phase();
-    std::vector<int64_t> inj(ev_.events.size());
-    for (std::size_t i = 0; i < ev_.events.size(); ++i) {
-      const PhaseEvent& e = ev_.events[i];
-      int64_t& port = src_free[static_cast<std::size_t>(e.src)];
-      inj[i] = std::max(e.ready, port);
-      port = inj[i] + F;
-    }
-    std::vector<std::size_t> order(ev_.events.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return inj[a] < inj[b]; });
-    int64_t end = 0;
-    std::vector<int64_t> dep;
-    for (std::size_t i : order) {
-      const PhaseEvent& e = ev_.events[i];
-      const FlowTree* tree = e.flow >= 0 ? &trees_[static_cast<std::size_t>(e.flow)] : nullptr;
-      const auto src = static_cast<std::size_t>(e.src);
-      node_t[src] = inj[i];
-      dep.clear();
-      if (tree != nullptr)
-        for (const auto& [l, u, v] : tree->links) {
-          int64_t d = node_t[static_cast<std::size_t>(u)] + R;
-          Router& rt = *routers_[static_cast<std::size_t>(l / 4)];
-          int64_t& lf = rt.link_free[static_cast<std::size_t>(l % 4)];
-          if (lf > d) timing_.link_queue_cycles += lf - d;
-          d = std::max(d, lf);
-          std::deque<int64_t>& cr = rt.credits[static_cast<std::size_t>(l % 4)];
-          rt.flits_sent += F;
-          // A buffer slot's credit comes back over the link and is usable the cycle after (the RTL
-          // router's credit counter): the B-th previous flit's leave time + link latency + 1.
-          if (cr.size() >= B) d = std::max(d, cr[cr.size() - B] + Lk + 1);
-          lf = d + F;
-          node_t[static_cast<std::size_t>(v)] = d + Lk;  // the head flit; the tail follows F - 1 cycles later
-          leave[static_cast<std::size_t>(v)] = node_t[static_cast<std::size_t>(v)];
-          dep.push_back(d);
-        }
-      for (std::size_t k = e.d0; k < e.d1; ++k) {
-        const auto d = static_cast<std::size_t>(ev_.dsts[k].first);
-        const int64_t arrive = (d == src ? inj[i] : node_t[d]) + R + (F - 1);
-        std::deque<int64_t>& fs = fifo_starts[d];
-        int64_t in_fifo = arrive;
-        if (fs.size() >= D) in_fifo = std::max(in_fifo, fs[fs.size() - D]);  // a FIFO slot frees when an event starts
-        timing_.fifo_stall_cycles += in_fifo - arrive;
-        const int64_t start = std::max(in_fifo, core_free[d]);
-        core_free[d] = start + ev_.dsts[k].second;
-        fs.push_back(start);
-        if (fs.size() > D) fs.pop_front();
-        leave[d] = std::max(leave[d], in_fifo);
-        end = std::max(end, core_free[d]);
-      }
-      // The flit leaves each router's buffer when every branch of its fork has taken it.
-      if (tree != nullptr) {
-        for (std::size_t j = 0; j < tree->links.size(); ++j) {
-          const auto u = static_cast<std::size_t>(tree->links[j][1]);
-          if (u != src) leave[u] = std::max(leave[u], dep[j] + F - 1);  // its tail has left
-        }
-        for (const auto& [l, u, v] : tree->links) {
-          std::deque<int64_t>& cr = routers_[static_cast<std::size_t>(l / 4)]->credits[static_cast<std::size_t>(l % 4)];
-          cr.push_back(leave[static_cast<std::size_t>(v)]);
-          if (cr.size() > B) cr.pop_front();
-        }
-      }
-      end = std::max(end, inj[i] + F);
-    }
-    for (std::size_t c = 0; c < n; ++c) end = std::max(end, codes_per_core[c]);
-    return end;
-  }
-
   // Makes this model's simulation context the current one (each model has its own, so several
   // models can live in one process and run in turn).
   void activate() {
@@ -536,29 +373,23 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     sc_core::sc_default_global_context = ctx_;
   }
 
-  // Turns the counters' change over one phase into unit busy cycles (the rules of systemc.hpp).
+  // Turns the counters' change over one phase into the phase's cost (the rules of timing.hpp).
   void on_phase(const PhaseInfo& info, const Counters& now) {
     PhaseLoad p;
     p.kind = info.kind;
     p.op = info.op_name;
     if (info.layer >= 0) seen_layer_ = true;
     p.stage = info.layer >= 0 ? info.layer + 1 : (seen_layer_ ? layers_ + 1 : 0);
+    const bool events = info.kind == arch::PhaseKind::kEvents;
     const std::size_t n = now.per_core.size();
-    p.core_cycles.assign(n, 0);
-    const int64_t port = chip_.core.sram_port_bits;
+    p.cost.core_cycles.assign(n, 0);
+    std::vector<int64_t> codes(n, 0);
+    int64_t dram_stream = 0;  // tiles in DRAM: the longest stream, on top of the network
     for (std::size_t c = 0; c < n; ++c) {
-      const UnitCounters& a = now.per_core[c];
-      const UnitCounters& b = last_.per_core[c];
-      int64_t cyc = 0;
-      if (info.kind == "events") {
-        cyc = std::max(a.codes - b.codes, a.lane_cycles - b.lane_cycles);
-        const int64_t dram = a.dram_words - b.dram_words;
-        if (dram > 0)
-          cyc += chip_.dram.latency_cycles + (dram * port + chip_.dram.bandwidth_bits_per_cycle - 1) / chip_.dram.bandwidth_bits_per_cycle;
-      } else {
-        cyc = a.neuron_ops - b.neuron_ops;
-      }
-      p.core_cycles[c] = cyc;
+      const UnitCounters work = counters_delta(now.per_core[c], last_.per_core[c]);
+      p.cost.core_cycles[c] = timing::core_phase_cycles(info.kind, work, chip_);
+      codes[c] = work.codes;
+      if (events) dram_stream = std::max(dram_stream, timing::dram_stream_cycles(chip_, work.dram_words));
     }
     int64_t busiest = 0;
     for (std::size_t l = 0; l < now.link_flits.size(); ++l) {
@@ -566,39 +397,21 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
       busiest = std::max(busiest, f);
       if (f > 0) p.link_flits.emplace_back(static_cast<int>(l), f);
     }
-    if (info.kind == "events") {
-      std::vector<int64_t> codes(n, 0);
-      for (std::size_t c = 0; c < n; ++c) codes[c] = now.per_core[c].codes - last_.per_core[c].codes;
+    if (events) {
       if (!cosim_.empty()) run_cosim_events();
-      p.event_cycles = events_phase_cycles(codes);
-      int64_t dram_extra = 0;  // tiles in DRAM: the stream's latency and transfer on top
-      for (std::size_t c = 0; c < n; ++c) {
-        const int64_t dram = now.per_core[c].dram_words - last_.per_core[c].dram_words;
-        if (dram > 0)
-          dram_extra = std::max(dram_extra, chip_.dram.latency_cycles + (dram * port + chip_.dram.bandwidth_bits_per_cycle - 1) /
-                                                                            chip_.dram.bandwidth_bits_per_cycle);
-      }
-      p.event_cycles += dram_extra;
+      const timing::EventsPhaseResult r = timing::events_phase(ev_, walks_, codes, chip_, event_flits_, links_);
+      timing_.link_queue_cycles += r.link_queue_cycles;
+      timing_.fifo_stall_cycles += r.fifo_stall_cycles;
+      p.cost.event_cycles = r.cycles + dram_stream;
     }
     ev_.clear();
-    const std::string flow_kind = info.kind == "events" ? "events"
-                                  : info.kind == "inject" ? "inject"
-                                  : info.kind == "readback" ? "readback" : "values";
-    const auto d = depth_.find({info.op, flow_kind});
-    const int64_t depth = d == depth_.end() ? 0 : d->second;
-    // Zero-load latency over h hops: (h + 1) routers + h links (measured on the RTL mesh).
-    p.mesh_cycles = info.kind == "events" ? 0 : busiest + depth * hop_cycles() + chip_.noc.router_latency_cycles;
-    if (info.kind == "inject" || info.kind == "readback") {
-      // The host link: every value of the phase crosses it.
-      const int64_t flits = now.flits - last_.flits;
-      const int64_t bw = info.kind == "inject" ? chip_.host.injection_bits_per_cycle : chip_.host.readback_bits_per_cycle;
-      p.mesh_cycles = std::max(p.mesh_cycles, (flits * chip_.noc.link_width_bits + bw - 1) / bw + depth * hop_cycles() +
-                                                     chip_.noc.router_latency_cycles);
-    }
-    if (info.kind == "reduce") p.barrier_cycles += 2 * host_hops_ * hop_cycles();  // partials up, result down
-    static const char* const kKinds[] = {"inject", "reduce", "normalize", "events", "requantize", "elementwise", "readback"};
-    for (int k = 0; k < 7; ++k)
-      if (info.kind == kKinds[k]) p.kind_code = k + 1;
+    const arch::FlowKind moves = events ? arch::FlowKind::kEvents
+                                 : info.kind == arch::PhaseKind::kInject ? arch::FlowKind::kInject
+                                 : info.kind == arch::PhaseKind::kReadback ? arch::FlowKind::kReadback : arch::FlowKind::kValues;
+    const auto d = depth_.find({info.op, moves});
+    p.cost.mesh_cycles = timing::value_phase_mesh_cycles(info.kind, busiest, now.flits - last_.flits,
+                                                         d == depth_.end() ? 0 : d->second, chip_);
+    p.cost.barrier_cycles = timing::barrier_cycles(info.kind, host_hops_, chip_.noc);
     if (vcd_core_ >= 0) {
       const UnitCounters& a = now.per_core[static_cast<std::size_t>(vcd_core_)];
       const UnitCounters& b = last_.per_core[static_cast<std::size_t>(vcd_core_)];
@@ -623,8 +436,9 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
   std::map<int, std::vector<CosimEvent>> cosim_events_;  // this events phase, per core
   int vcd_core_ = -1;
   sc_core::sc_trace_file* vcd_ = nullptr;
-  std::vector<FlowTree> trees_;
-  PhaseEvents ev_;
+  std::vector<std::vector<std::array<int, 3>>> walks_;  // per flow: {link id, from, to}, parents first
+  std::vector<timing::LinkState> links_;                // per directed link (the routers' output links)
+  timing::EventTraffic ev_;
   int64_t event_flits_ = 1;
   std::vector<int64_t> link_until_;  // per directed link: the cycle its queued traffic is sent
   std::unique_ptr<Backend> func_;
@@ -637,7 +451,7 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
   std::vector<std::unique_ptr<sc_core::sc_fifo<int64_t>>> fifos_;
   std::vector<std::unique_ptr<Stage>> stages_;
   std::unique_ptr<Host> host_;
-  std::map<std::pair<int, std::string>, int64_t> depth_;
+  std::map<std::pair<int, arch::FlowKind>, int64_t> depth_;
   int64_t host_hops_ = 0;
   Counters last_;
   std::vector<PhaseLoad> current_;
@@ -711,7 +525,12 @@ class CrossChecked final : public Backend {
 
 std::unique_ptr<SystemCBackend> make_systemc_backend(const arch::Image& image, EventProbe* probe,
                                                      const SystemCOptions& options) {
-  return std::make_unique<SystemCModel>(image, probe, options);
+  return make_systemc_backend(image, arch::Program::from_image(image), probe, options);
+}
+
+std::unique_ptr<SystemCBackend> make_systemc_backend(const arch::Image& image, const arch::Program& program,
+                                                     EventProbe* probe, const SystemCOptions& options) {
+  return std::make_unique<SystemCModel>(image, program, probe, options);
 }
 
 std::unique_ptr<Backend> cross_checked(std::unique_ptr<Backend> dut, std::unique_ptr<Backend> reference) {

@@ -11,7 +11,48 @@
 
 #include <cstdint>
 
+#include "neurark/arch/chip.hpp"
+
 namespace neurark::arch {
+
+// The host, where a core index is expected (flow sources and destinations, docs/image-format.md).
+constexpr int kHostCore = -2;
+
+// Directions of a router's mesh ports, the order of directed link ids (MeshGrid::link_id).
+enum class Direction : uint8_t { kEast, kWest, kSouth, kNorth };  // +x, -x, +y, -y
+constexpr int kDirections = 4;
+const char* to_string(Direction d);  // "east", "west", "south", "north"
+
+// The mesh every neurocore sits on, over all chips of a system: a grid of width
+// mesh_width x chips_x and height mesh_height x chips_y (the one definition of that geometry).
+// Cores are numbered row-major over the whole grid, core = y * width + x. Directed links are
+// numbered 4 per core by their source and direction: id = 4 * from + Direction (so a router's
+// output port i is link 4 * core + i). The host attaches at (host.attach_x, host.attach_y).
+struct MeshGrid {
+  int64_t width = 1, height = 1;
+  int64_t host_x = 0, host_y = 0;
+
+  static MeshGrid of(const ChipDescription& chip);
+  int64_t cores() const { return width * height; }
+  int64_t links() const { return kDirections * cores(); }
+  int64_t x(int64_t core) const { return core % width; }
+  int64_t y(int64_t core) const { return core / width; }
+  int core_at(int64_t cx, int64_t cy) const { return static_cast<int>(cy * width + cx); }
+  bool contains(int64_t cx, int64_t cy) const { return cx >= 0 && cy >= 0 && cx < width && cy < height; }
+  // The core the host attaches to; `resolve` maps kHostCore to it and leaves cores alone.
+  int host_core() const { return core_at(host_x, host_y); }
+  int resolve(int core) const { return core == kHostCore ? host_core() : core; }
+  // Manhattan distance (XY routing) between two cores; either may be kHostCore.
+  int64_t hops(int a, int b) const;
+  // The directed link from core a to its mesh neighbour b, or -1 if they are not neighbours.
+  int link_id(int a, int b) const;
+  // A link's source core, destination core and direction (inverse of link_id for valid ids).
+  struct LinkEnds {
+    int from = -1, to = -1;
+    Direction direction = Direction::kEast;
+  };
+  LinkEnds link_ends(int id) const;
+};
 
 // Routing-table port mask bits (image `routing[].entries[][1]`): a router forwards a flit of a
 // flow to every port whose bit is set.
@@ -49,5 +90,9 @@ int64_t packet_flits(int64_t bits, int64_t link_width_bits);
 // A value packet (second operands, embeddings, logits): one header flit (flow, first channel,
 // count) then `values` int32 values packed into flits: 1 + ceil(32 values / link_width_bits).
 int64_t value_packet_flits(int64_t values, int64_t link_width_bits);
+
+// The routing-table port bit of the link from a to its neighbour b (kPortEast ... kPortNorth);
+// throws std::invalid_argument if they are not neighbours.
+PortBit port_toward(const MeshGrid& grid, int a, int b);
 
 }  // namespace neurark::arch

@@ -12,7 +12,7 @@ namespace neurark::compiler {
 // Summary of a validated image: model and chip, cores used, synapse SRAM and neuron memory per
 // core, tiles per BitLinear, flows by kind with their links, estimated events and flit-hops per
 // token (upper bounds: every input channel non-zero), phases per token. Throws neurark::Error
-// naming the image for a manifest without the fields the compiler writes.
+// as arch::Program::from_image does for a program it cannot read.
 nlohmann::json inspect_summary(const arch::Image& image);
 // The same as text: a header, a mesh map of synapse SRAM use, a BitLinear table and the flows.
 std::string inspect_text(const arch::Image& image);

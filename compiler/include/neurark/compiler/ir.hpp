@@ -26,6 +26,7 @@
 
 #include "neurark/arch/chip.hpp"
 #include "neurark/arch/numerics.hpp"
+#include "neurark/arch/program.hpp"
 #include "neurark/models/config.hpp"
 
 namespace neurark::models {
@@ -34,14 +35,32 @@ struct Checkpoint;
 
 namespace neurark::compiler {
 
-enum class OpKind {
-  // model level (import)
-  kEmbedding, kRmsNorm, kBitLinear, kHgrnRecurrence, kRmsNormSwishGate, kSwiGlu, kAdd,
-  // integer level (lower): each is one arch/ operation per channel or per block
-  kEmbed, kNormScale, kBitLinearQ, kMlgru, kProduct, kSilu, kAddSat,
+// Model-level ops (import): what the checkpoint's modules compute.
+enum class ModelOpKind { kEmbedding, kRmsNorm, kBitLinear, kHgrnRecurrence, kRmsNormSwishGate, kSwiGlu, kAdd };
+const char* to_string(ModelOpKind k);
+
+// An op's kind: a model-level op after import; after lower, one of the program's integer ops
+// (arch::OpKind, the one list of what an image runs: neurark/arch/program.hpp). Compares equal
+// to either enum: `op.kind == arch::OpKind::kBitLinear`, `op.kind == ModelOpKind::kAdd`.
+class OpKind {
+ public:
+  constexpr OpKind(ModelOpKind k) : model_(k) {}                    // NOLINT(google-explicit-constructor)
+  constexpr OpKind(arch::OpKind k) : integer_(true), program_(k) {}  // NOLINT(google-explicit-constructor)
+  constexpr bool is_integer() const { return integer_; }
+  // The kind at its level; throws std::logic_error when asked for the other level.
+  ModelOpKind model() const;
+  arch::OpKind program() const;
+  friend constexpr bool operator==(OpKind a, OpKind b) {
+    return a.integer_ == b.integer_ && (a.integer_ ? a.program_ == b.program_ : a.model_ == b.model_);
+  }
+  friend constexpr bool operator!=(OpKind a, OpKind b) { return !(a == b); }
+
+ private:
+  bool integer_ = false;
+  ModelOpKind model_ = ModelOpKind::kEmbedding;
+  arch::OpKind program_ = arch::OpKind::kEmbed;
 };
-const char* to_string(OpKind k);
-bool is_integer_op(OpKind k);
+const char* to_string(OpKind k);  // the model-level name, or arch::to_string of the integer op
 
 // Number formats of tensors (docs/numerics.md §1).
 enum class Format { kFloat, kQ16, kBlock30, kToken };
@@ -61,11 +80,14 @@ struct Tensor {
   std::vector<Segment> segments;   // after partition: disjoint, cover [0, length), ordered
 };
 
-// An operand: channels [offset, offset + length) of a tensor.
-struct Operand {
-  int tensor = -1;
-  int64_t offset = 0, length = 0;
-};
+// Operands, flows and phases are the program's (arch/program.hpp): the IR builds them, emit
+// writes them into the image unchanged.
+using arch::FlowKind;
+using arch::Operand;
+using arch::PhaseKind;
+using Flow = arch::Flow;
+using Phase = arch::Phase;
+using arch::kHostCore;
 
 // A BitLinear row tile: output rows [row_begin, row_end), its synapse SRAM bytes.
 struct Tile {
@@ -95,7 +117,7 @@ struct Constant {
 };
 
 struct Op {
-  OpKind kind = OpKind::kEmbedding;
+  OpKind kind = ModelOpKind::kEmbedding;
   std::string name;               // HF module path, e.g. "model.layers.0.attn.i_proj"
   int layer = -1;                 // -1 outside the layers
   std::vector<Operand> inputs;
@@ -112,28 +134,6 @@ struct Op {
   int state_bytes = 0;            // per channel state (mlgru: Q11.20 h)
   std::vector<int> tiles;         // bitlinear: tile ids (after partition)
 };
-
-// A NoC flow: one source neurocore (or the host, -2) sending to a set of destinations, with its
-// multicast tree (after route).
-struct Flow {
-  enum class Kind { kEvents, kValues, kInject, kReadback };
-  Kind kind = Kind::kEvents;
-  int op = -1;                      // consuming op (kEvents, kValues) or embed / last op
-  int src_core = -1;                // -2: host
-  std::vector<int> dst_cores;       // sorted, unique; -2: host
-  int64_t channels = 0;             // channels carried per token (upper bound for events)
-  std::vector<std::pair<int, int>> links;  // directed mesh links (from core, to core) of the tree
-};
-const char* to_string(Flow::Kind k);
-
-// One step of the per-token schedule; a barrier follows every phase.
-struct Phase {
-  enum class Kind { kInject, kReduce, kNormalize, kEvents, kRequantize, kElementwise, kReadback };
-  Kind kind = Kind::kInject;
-  int op = -1;
-  std::vector<int> cores;           // neurocores active in the phase (sorted)
-};
-const char* to_string(Phase::Kind k);
 
 struct Graph {
   models::HGRNBitConfig config;
@@ -171,14 +171,5 @@ void embedding_rows(const Graph& g, int64_t r0, int64_t r1, std::vector<int32_t>
 // A readable, deterministic text dump of the graph (what --dump-after writes), MLIR-like: one
 // line per tensor and op, then tiles, flows and the schedule when present.
 std::string dump(const Graph& g);
-
-// Mesh coordinates of a global core index (over chips): x in [0, W * chips_x), y likewise.
-struct CoreXY {
-  int64_t x = 0, y = 0;
-};
-CoreXY core_xy(const arch::ChipDescription& chip, int core);
-int core_at(const arch::ChipDescription& chip, int64_t x, int64_t y);
-// Mesh hops between two cores (XY routing), or from the host's attach point (core -2).
-int64_t hops(const arch::ChipDescription& chip, int a, int b);
 
 }  // namespace neurark::compiler

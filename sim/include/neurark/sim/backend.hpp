@@ -2,14 +2,18 @@
 //
 // sim/ owns the backends that execute a model: the bit-exact integer reference behind this
 // interface ("int", an adapter over models::IntReference), the functional image interpreter
-// ("func", functional.hpp) and, next, the SystemC chip model. A backend is a LanguageModel (one
-// token in, logits out, recurrent state carried) that also exposes its integer logits, the
-// values at unit boundaries (per-layer residual stream, per-BitLinear input events) for
-// lockstep cross-checks, and activity counters for timing and energy models.
+// ("func", functional.hpp), the SystemC chip model ("systemc", systemc.hpp; its timing rules in
+// timing.hpp), the lockstep cross-checker (systemc.hpp: cross_checked), the event recorder
+// (event_recorder.hpp) and the one registry of backends by name (registry.hpp, which also builds
+// the float reference of models/). A backend is a LanguageModel (one token in, logits out,
+// recurrent state carried) that also exposes its integer logits, the values at unit boundaries
+// (per-layer residual stream, per-BitLinear input events) for lockstep cross-checks, and
+// activity counters for timing and energy models.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -77,6 +81,9 @@ class Backend : public models::LanguageModel {
   // Tokens whose outputs were compared with a reference and agreed (sim::cross_checked); 0 for
   // an unchecked backend.
   virtual int64_t tokens_cross_checked() const { return 0; }
+  // Fraction of zero ternary weights over all BitLinears, for backends that hold the whole
+  // model's weights as such (the integer reference); none otherwise.
+  virtual std::optional<double> weight_sparsity() const { return std::nullopt; }
 
  protected:
   std::vector<int32_t> scratch_logits_;
@@ -85,6 +92,8 @@ class Backend : public models::LanguageModel {
 // Activity between two snapshots of the same backend's counters: a - b, every field (totals,
 // per core, per link). Throws std::invalid_argument if the per-core or per-link sizes differ.
 Counters counters_delta(const Counters& a, const Counters& b);
+// The same for one unit's counters: a - b, field by field.
+UnitCounters counters_delta(const UnitCounters& a, const UnitCounters& b);
 
 // The actions behind a backend's counters (docs/energy-model.md): synaptic operations and
 // skips, accumulator updates (one per synaptic operation), SRAM words, neuron ops (plus one per

@@ -18,16 +18,17 @@
 #include <string>
 
 #include "neurark/arch/image.hpp"
+#include "neurark/arch/program.hpp"
 #include "neurark/arch/weight_memory.hpp"
 #include "neurark/sim/backend.hpp"
 
 namespace neurark::sim {
 
-// What a phase was, for observers (timing models): its kind ("inject", "reduce", "normalize",
-// "events", "requantize", "elementwise", "readback"), its op and the op's layer (-1 outside).
+// What a phase was, for observers (timing models): its kind, its op and the op's layer (-1
+// outside).
 struct PhaseInfo {
   int index = 0;
-  std::string kind;
+  arch::PhaseKind kind = arch::PhaseKind::kInject;
   int op = -1;
   std::string op_name;
   int layer = -1;
@@ -54,11 +55,13 @@ struct EventProbe {
   virtual void accumulators(const PhaseInfo& phase, int core, int tile, const int32_t* acc, int64_t rows) = 0;
 };
 
-// Builds the functional backend from an opened image. Throws neurark::Error naming the image
-// and the manifest field for a program it cannot run (unknown op, segment out of range, weight
-// memory of the wrong size, a sigmoid LUT that differs from this build's arch/).
+// Builds the functional backend from an opened image and its program (parsed by the first
+// overload with arch::Program::from_image, whose errors it throws: neurark::Error naming the
+// image and the manifest field of a program it cannot run), or a constant blob of the wrong size.
 // `probe`, if given, must outlive the backend.
 std::unique_ptr<Backend> make_functional_backend(const arch::Image& image, PhaseObserver observer = {},
                                                  EventProbe* probe = nullptr);
+std::unique_ptr<Backend> make_functional_backend(const arch::Image& image, const arch::Program& program,
+                                                 PhaseObserver observer = {}, EventProbe* probe = nullptr);
 
 }  // namespace neurark::sim

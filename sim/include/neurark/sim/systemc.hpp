@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "neurark/arch/image.hpp"
+#include "neurark/arch/program.hpp"
 #include "neurark/sim/backend.hpp"
 #include "neurark/sim/functional.hpp"
 
@@ -67,7 +68,8 @@ struct CosimCycles {
 struct PhaseSpan {
   int stage = 0;
   int64_t token = 0;
-  std::string kind, op;
+  arch::PhaseKind kind = arch::PhaseKind::kInject;
+  std::string op;
   int64_t start_cycle = 0, end_cycle = 0;
 };
 
@@ -76,7 +78,7 @@ struct Timing {
   int64_t cycles = 0;                         // all tokens
   std::vector<int64_t> token_cycles;          // per token
   std::vector<int64_t> core_busy_cycles;      // per neurocore, all tokens
-  std::map<std::string, int64_t> phase_kind_cycles;  // "events" -> cycles spent in events phases
+  std::map<arch::PhaseKind, int64_t> phase_kind_cycles;  // cycles spent in phases of each kind
   int64_t event_flits = 1;         // flits per event packet (arch/noc.hpp)
   int64_t link_queue_cycles = 0;   // events phases: flit-cycles spent waiting for a busy link
   int64_t fifo_stall_cycles = 0;   // events phases: event-cycles waiting for room in an input FIFO
@@ -112,10 +114,14 @@ struct SystemCOptions {
 };
 
 // Builds the SystemC model of the image's chip (a fresh SystemC simulation context; one model
-// runs at a time per process). Throws neurark::Error as make_functional_backend does.
-// `probe`, if given (e.g. a CoreEventRecorder), sees every event and must outlive the model.
+// runs at a time per process). Throws neurark::Error as make_functional_backend does, and for a
+// multi-chip design (chip-to-chip links are not modelled yet). The first overload parses the
+// image's program (arch::Program::from_image). `probe`, if given (e.g. a CoreEventRecorder),
+// sees every event and must outlive the model.
 std::unique_ptr<SystemCBackend> make_systemc_backend(const arch::Image& image, EventProbe* probe = nullptr,
                                                      const SystemCOptions& options = {});
+std::unique_ptr<SystemCBackend> make_systemc_backend(const arch::Image& image, const arch::Program& program,
+                                                     EventProbe* probe = nullptr, const SystemCOptions& options = {});
 
 // A backend checked against a reference on every token: logits, the residual stream after every
 // layer and every BitLinear's event stream must be equal, else neurark::Error names the first

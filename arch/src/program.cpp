@@ -1,0 +1,341 @@
+// The chip image's program, typed: see neurark/arch/program.hpp and docs/image-format.md.
+#include "neurark/arch/program.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "neurark/arch/error.hpp"
+#include "neurark/arch/weight_memory.hpp"
+
+namespace neurark::arch {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kOpNames[kOpKinds] = {"embed", "norm_scale", "bitlinear", "mlgru", "product", "silu", "add_sat"};
+constexpr const char* kPhaseNames[kPhaseKinds] = {"inject",     "reduce",      "normalize", "events",
+                                                  "requantize", "elementwise", "readback"};
+constexpr const char* kFlowNames[4] = {"events", "values", "inject", "readback"};
+
+template <typename E, std::size_t N>
+std::optional<E> from_names(const char* const (&names)[N], std::string_view s) {
+  for (std::size_t i = 0; i < N; ++i)
+    if (s == names[i]) return static_cast<E>(i);
+  return std::nullopt;
+}
+
+}  // namespace
+
+const char* to_string(OpKind k) { return kOpNames[static_cast<int>(k)]; }
+std::optional<OpKind> op_kind_from_string(std::string_view s) { return from_names<OpKind>(kOpNames, s); }
+const char* to_string(PhaseKind k) { return kPhaseNames[static_cast<int>(k)]; }
+std::optional<PhaseKind> phase_kind_from_string(std::string_view s) { return from_names<PhaseKind>(kPhaseNames, s); }
+const char* to_string(FlowKind k) { return kFlowNames[static_cast<int>(k)]; }
+std::optional<FlowKind> flow_kind_from_string(std::string_view s) { return from_names<FlowKind>(kFlowNames, s); }
+
+Program Program::from_image(const Image& image) {
+  const std::string& path = image.path();
+  const auto bad = [&](const std::string& field, const std::string& what) {
+    return Error(fmt::format("{}: image program: {}: {}", path, field, what));
+  };
+  const json& m = image.manifest();
+  Program p;
+  try {
+    if (m.at("format").get<std::string>() != "neurark-image")
+      throw bad("format", fmt::format("\"{}\", expected \"neurark-image\"", m.at("format").get<std::string>()));
+    p.chip_name = m.at("chip").at("name").get<std::string>();
+    p.chip_text = m.at("chip").at("text").get<std::string>();
+    p.chip = ChipDescription::from_yaml_text(p.chip_text, path + " (chip.text)");
+    p.energy_table_text = m.at("chip").value("energy_table_text", std::string());
+    if (!p.energy_table_text.empty())
+      p.energy_table = EnergyTable::from_yaml_text(p.energy_table_text, path + " (chip.energy_table_text)")
+                           .at_node(p.chip.technology_node_nm);
+    const json& model = m.at("model");
+    const json& cfg = model.at("config");
+    p.model.name = model.at("name").get<std::string>();
+    p.model.vocab_size = cfg.at("vocab_size").get<int64_t>();
+    p.model.hidden_size = cfg.at("hidden_size").get<int64_t>();
+    p.model.num_hidden_layers = cfg.at("num_hidden_layers").get<int64_t>();
+    p.model.intermediate_size = cfg.at("intermediate_size").get<int64_t>();
+    p.model.use_lower_bound = cfg.at("use_lower_bound").get<bool>();
+    p.seed = m.at("seed").get<uint64_t>();
+    p.passes = m.at("passes").get<std::vector<std::string>>();
+    p.logits = m.at("logits").get<int>();
+    p.traffic_channel_hops_per_token = m.at("estimates").at("traffic_channel_hops_per_token").get<int64_t>();
+    const std::string enc = m.at("weight_encoding").get<std::string>();
+    if (enc != to_string(p.chip.core.weight_encoding))
+      throw bad("weight_encoding", fmt::format("\"{}\", but the chip's neurocore.weight_encoding is \"{}\"", enc,
+                                               to_string(p.chip.core.weight_encoding)));
+    p.weight_encoding = p.chip.core.weight_encoding;
+    // The sigmoid LUT must be the one this build's arch/ computes with.
+    p.sigmoid_lut_blob = m.at("lut").at("sigmoid_q24").get<std::string>();
+    const auto lut = image.blob_as<uint32_t>(p.sigmoid_lut_blob, kSigmoidLutSegments + 1);
+    if (!std::equal(lut.begin(), lut.end(), sigmoid_lut().begin()))
+      throw bad("lut.sigmoid_q24", "differs from this build's sigmoid LUT (docs/numerics.md §8): the image was built for other numerics");
+    const int64_t cores = p.chip.total_cores();
+    const auto check_core = [&](int c, const std::string& field) {
+      if (c < 0 || c >= cores) throw bad(field, fmt::format("core {} outside the chip's {} neurocores", c, cores));
+    };
+    // Tiles.
+    const json& tiles = m.at("tiles");
+    for (std::size_t t = 0; t < tiles.size(); ++t) {
+      const json& j = tiles[t];
+      ProgramTile tl;
+      tl.op = j.at("op").get<int>();
+      tl.row_begin = j.at("rows").at(0).get<int64_t>();
+      tl.row_end = j.at("rows").at(1).get<int64_t>();
+      tl.core = j.at("core").get<int>();
+      tl.in_dram = j.at("in_dram").get<bool>();
+      tl.weight_bytes = j.at("weight_bytes").get<int64_t>();
+      tl.neuron_bytes = j.at("neuron_bytes").get<int64_t>();
+      tl.blob = j.at("blob").get<std::string>();
+      check_core(tl.core, fmt::format("tiles[{}].core", t));
+      if (tl.row_end <= tl.row_begin) throw bad(fmt::format("tiles[{}].rows", t), "empty row range");
+      (void)image.blob(tl.blob);  // exists
+      p.tiles.push_back(std::move(tl));
+    }
+    // Tensors.
+    for (const json& j : m.at("tensors")) {
+      ProgramTensor t;
+      t.name = j.at("name").get<std::string>();
+      t.length = j.at("length").get<int64_t>();
+      t.format = j.at("format").get<std::string>();
+      int64_t at = 0;
+      for (const json& s : j.at("segments")) {
+        ProgramSegment seg;
+        seg.begin = s.at(0).get<int64_t>();
+        seg.end = s.at(1).get<int64_t>();
+        seg.tile = s.at(2).get<int>();
+        seg.core = s.at(3).get<int>();
+        check_core(seg.core, "tensors." + t.name + ".segments");
+        if (seg.begin != at || seg.end <= seg.begin) throw bad("tensors." + t.name + ".segments", "segments do not tile the tensor");
+        at = seg.end;
+        t.segments.push_back(seg);
+      }
+      if (!t.segments.empty() && at != t.length) throw bad("tensors." + t.name + ".segments", "segments do not cover the tensor");
+      p.tensors.push_back(std::move(t));
+    }
+    const auto check_tensor = [&](int id, const std::string& field) {
+      if (id < 0 || id >= static_cast<int>(p.tensors.size())) throw bad(field, fmt::format("tensor {} does not exist", id));
+    };
+    check_tensor(p.logits, "logits");
+    // Ops.
+    const json& ops = m.at("ops");
+    bool has_embed = false;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      const json& j = ops[i];
+      ProgramOp op;
+      const std::string kind = j.at("kind").get<std::string>();
+      const std::optional<OpKind> k = op_kind_from_string(kind);
+      if (!k) throw bad(fmt::format("ops[{}].kind", i), fmt::format("unknown op '{}'", kind));
+      op.kind = *k;
+      has_embed |= op.kind == OpKind::kEmbed;
+      op.name = j.at("name").get<std::string>();
+      op.layer = j.at("layer").get<int>();
+      op.output = j.at("output").get<int>();
+      check_tensor(op.output, fmt::format("ops[{}].output", i));
+      for (const json& in : j.at("inputs")) {
+        Operand o{in.at(0).get<int>(), in.at(1).get<int64_t>(), in.at(2).get<int64_t>()};
+        check_tensor(o.tensor, fmt::format("ops[{}].inputs", i));
+        if (o.offset < 0 || o.offset + o.length > p.tensors[static_cast<std::size_t>(o.tensor)].length)
+          throw bad(fmt::format("ops[{}].inputs", i), "operand range outside its tensor");
+        op.inputs.push_back(o);
+      }
+      op.tiles = j.at("tiles").get<std::vector<int>>();
+      for (int t : op.tiles)
+        if (t < 0 || t >= static_cast<int>(p.tiles.size()) || p.tiles[static_cast<std::size_t>(t)].op != static_cast<int>(i))
+          throw bad(fmt::format("ops[{}].tiles", i), fmt::format("tile {} does not belong to this op", t));
+      op.consts = j.at("consts").get<std::map<std::string, std::string>>();
+      if (op.kind == OpKind::kBitLinear) {
+        op.in = j.at("in").get<int64_t>();
+        op.out = j.at("out").get<int64_t>();
+        op.layer_c = {j.at("layer_c").at(0).get<uint32_t>(), j.at("layer_c").at(1).get<int32_t>()};
+        const int64_t n_in = op.inputs.empty() ? 0 : op.inputs[0].length;
+        const int64_t n_out = p.tensors[static_cast<std::size_t>(op.output)].length;
+        if (n_in != op.in || n_out != op.out) throw bad(fmt::format("ops[{}]", i), "BitLinear shape disagrees with its tensors");
+        for (int t : op.tiles) {
+          const ProgramTile& tl = p.tiles[static_cast<std::size_t>(t)];
+          const auto [data, bytes] = image.blob(tl.blob);
+          const int64_t expect = p.weight_encoding == WeightEncoding::kPacked2 ? packed2_tile_bytes(tl.rows(), op.in)
+                                                                                : static_cast<int64_t>(bytes);
+          if (static_cast<int64_t>(bytes) != expect || tl.row_end > op.out)
+            throw bad(fmt::format("tiles[{}]", t), fmt::format("weight memory of {} bytes does not match a {} x {} tile",
+                                                               bytes, tl.rows(), op.in));
+          if (p.weight_encoding == WeightEncoding::kPacked2)
+            for (std::size_t byte = 0; byte < bytes; ++byte)
+              for (int field = 0; field < 4; ++field)
+                if (((data[byte] >> (2 * field)) & 3u) == 2u)
+                  throw bad(fmt::format("tiles[{}]", t), fmt::format("weight memory byte {} holds the invalid ternary code 10", byte));
+        }
+      } else if (op.kind == OpKind::kMlgru) {
+        op.bounded = j.at("bounded").get<bool>();
+      }
+      p.ops.push_back(std::move(op));
+    }
+    for (std::size_t t = 0; t < p.tiles.size(); ++t) {
+      const int op = p.tiles[t].op;
+      if (op < 0 || op >= static_cast<int>(p.ops.size()) || p.ops[static_cast<std::size_t>(op)].kind != OpKind::kBitLinear)
+        throw bad(fmt::format("tiles[{}].op", t), fmt::format("op {} is not a BitLinear of this program", op));
+    }
+    // Flows: XY multicast trees over mesh neighbours, rooted at the source.
+    const MeshGrid grid = p.grid();
+    const json& flows = m.at("flows");
+    for (std::size_t i = 0; i < flows.size(); ++i) {
+      const json& f = flows[i];
+      Flow fl;
+      const std::string kind = f.at("kind").get<std::string>();
+      const std::optional<FlowKind> k = flow_kind_from_string(kind);
+      if (!k) throw bad(fmt::format("flows[{}].kind", i), fmt::format("unknown flow kind '{}'", kind));
+      fl.kind = *k;
+      fl.op = f.at("op").get<int>();
+      if (fl.op < 0 || fl.op >= static_cast<int>(p.ops.size()))
+        throw bad(fmt::format("flows[{}].op", i), fmt::format("op {} does not exist", fl.op));
+      fl.src_core = f.at("src").get<int>();
+      fl.dst_cores = f.at("dsts").get<std::vector<int>>();
+      if (fl.src_core != kHostCore) check_core(fl.src_core, fmt::format("flows[{}].src", i));
+      for (int d : fl.dst_cores)
+        if (d != kHostCore) check_core(d, fmt::format("flows[{}].dsts", i));
+      fl.channels = f.at("channels").get<int64_t>();
+      for (const json& l : f.at("links")) {
+        const int a = l.at(0).get<int>(), b = l.at(1).get<int>();
+        if (a < 0 || b < 0 || a >= cores || b >= cores || grid.link_id(a, b) < 0)
+          throw bad("flows.links", "a link joins two cores that are not mesh neighbours");
+        fl.links.emplace_back(a, b);
+      }
+      p.flows.push_back(std::move(fl));
+      if (p.walk_order(static_cast<int>(i)).size() != p.flows.back().links.size())
+        throw bad(fmt::format("flows[{}].links", i), "not a tree rooted at the flow's source");
+    }
+    for (const json& r : m.at("routing")) {
+      RoutingTable t;
+      t.core = r.at("core").get<int>();
+      t.entries = r.at("entries").get<std::vector<std::pair<int, int>>>();
+      p.routing.push_back(std::move(t));
+    }
+    // Schedule.
+    for (const json& j : m.at("schedule")) {
+      Phase ph;
+      const std::string kind = j.at("kind").get<std::string>();
+      const std::optional<PhaseKind> k = phase_kind_from_string(kind);
+      if (!k) throw bad("schedule.kind", fmt::format("unknown phase '{}'", kind));
+      ph.kind = *k;
+      ph.op = j.at("op").get<int>();
+      if (ph.op < 0 || ph.op >= static_cast<int>(p.ops.size())) throw bad("schedule.op", fmt::format("op {} does not exist", ph.op));
+      ph.cores = j.at("cores").get<std::vector<int>>();
+      p.schedule.push_back(std::move(ph));
+    }
+    for (const json& c : m.at("cores")) {
+      CoreUse u;
+      u.core = c.at("core").get<int>();
+      u.tiles = c.at("tiles").get<std::vector<int>>();
+      u.synapse_bytes = c.at("synapse_bytes").get<int64_t>();
+      u.neuron_bytes = c.at("neuron_bytes").get<int64_t>();
+      p.cores.push_back(std::move(u));
+    }
+    if (!has_embed) throw bad("ops", "no embed op");
+  } catch (const json::exception& e) {
+    throw Error(fmt::format("{}: image program: malformed manifest: {}", path, e.what()));
+  }
+  return p;
+}
+
+json Program::to_manifest() const {
+  json m;
+  m["format"] = "neurark-image";
+  m["model"] = {{"name", model.name},
+                {"config", {{"vocab_size", model.vocab_size}, {"hidden_size", model.hidden_size},
+                            {"num_hidden_layers", model.num_hidden_layers}, {"intermediate_size", model.intermediate_size},
+                            {"use_lower_bound", model.use_lower_bound}}}};
+  m["chip"] = {{"name", chip_name}, {"text", chip_text}, {"energy_table_text", energy_table_text}};
+  m["seed"] = seed;
+  m["passes"] = passes;
+  m["logits"] = logits;
+  json tj = json::array();
+  for (const ProgramTile& t : tiles)
+    tj.push_back({{"op", t.op}, {"rows", {t.row_begin, t.row_end}}, {"core", t.core}, {"in_dram", t.in_dram},
+                  {"weight_bytes", t.weight_bytes}, {"neuron_bytes", t.neuron_bytes}, {"blob", t.blob}});
+  m["tiles"] = tj;
+  m["weight_encoding"] = to_string(weight_encoding);
+  json tensors_j = json::array();
+  for (const ProgramTensor& t : tensors) {
+    json segs = json::array();
+    for (const ProgramSegment& s : t.segments) segs.push_back({s.begin, s.end, s.tile, s.core});
+    tensors_j.push_back({{"name", t.name}, {"length", t.length}, {"format", t.format}, {"segments", segs}});
+  }
+  m["tensors"] = tensors_j;
+  json ops_j = json::array();
+  for (const ProgramOp& op : ops) {
+    json ins = json::array();
+    for (const Operand& o : op.inputs) ins.push_back({o.tensor, o.offset, o.length});
+    json j = {{"kind", to_string(op.kind)}, {"name", op.name}, {"layer", op.layer}, {"inputs", ins},
+              {"output", op.output}, {"consts", op.consts}, {"tiles", op.tiles}};
+    if (op.kind == OpKind::kBitLinear) {
+      j["in"] = op.in;
+      j["out"] = op.out;
+      j["layer_c"] = {op.layer_c.mant, op.layer_c.exp};
+    }
+    if (op.kind == OpKind::kMlgru) j["bounded"] = op.bounded;
+    ops_j.push_back(j);
+  }
+  m["ops"] = ops_j;
+  m["lut"] = {{"sigmoid_q24", sigmoid_lut_blob}};
+  json flows_j = json::array();
+  for (const Flow& f : flows) {
+    json links = json::array();
+    for (const auto& [a, b] : f.links) links.push_back({a, b});
+    flows_j.push_back({{"kind", to_string(f.kind)}, {"op", f.op}, {"src", f.src_core}, {"dsts", f.dst_cores},
+                       {"channels", f.channels}, {"links", links}});
+  }
+  m["flows"] = flows_j;
+  json routing_j = json::array();
+  for (const RoutingTable& r : routing) {
+    json entries = json::array();
+    for (const auto& [flow, mask] : r.entries) entries.push_back({flow, mask});
+    routing_j.push_back({{"core", r.core}, {"entries", entries}});
+  }
+  m["routing"] = routing_j;
+  json sched = json::array();
+  for (const Phase& ph : schedule) sched.push_back({{"kind", to_string(ph.kind)}, {"op", ph.op}, {"cores", ph.cores}});
+  m["schedule"] = sched;
+  json cores_j = json::array();
+  for (const CoreUse& c : cores)
+    cores_j.push_back({{"core", c.core}, {"tiles", c.tiles}, {"synapse_bytes", c.synapse_bytes}, {"neuron_bytes", c.neuron_bytes}});
+  m["cores"] = cores_j;
+  m["estimates"] = {{"traffic_channel_hops_per_token", traffic_channel_hops_per_token}};
+  return m;
+}
+
+int64_t Program::event_flits() const {
+  return packet_flits(event_packet_bits(std::max<int64_t>(1, static_cast<int64_t>(flows.size()))), chip.noc.link_width_bits);
+}
+
+int Program::bitlinear_count() const {
+  return static_cast<int>(std::count_if(ops.begin(), ops.end(), [](const ProgramOp& op) { return op.kind == OpKind::kBitLinear; }));
+}
+
+std::vector<std::array<int, 3>> Program::walk_order(int f) const {
+  const Flow& flow = flows.at(static_cast<std::size_t>(f));
+  const MeshGrid g = grid();
+  std::vector<std::array<int, 3>> order;
+  std::vector<std::pair<int, int>> pending = flow.links;
+  std::vector<int> frontier{g.resolve(flow.src_core)};
+  while (!pending.empty() && !frontier.empty()) {
+    std::vector<int> next;
+    for (int u : frontier)
+      for (auto it = pending.begin(); it != pending.end();) {
+        if (it->first != u) {
+          ++it;
+          continue;
+        }
+        order.push_back({g.link_id(it->first, it->second), it->first, it->second});
+        next.push_back(it->second);
+        it = pending.erase(it);
+      }
+    frontier = std::move(next);
+  }
+  return order;
+}
+
+}  // namespace neurark::arch

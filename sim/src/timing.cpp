@@ -1,0 +1,134 @@
+// The chip model's timing rules: see neurark/sim/timing.hpp and docs/chip-model.md.
+#include "neurark/sim/timing.hpp"
+
+#include <algorithm>
+
+namespace neurark::sim::timing {
+
+int64_t dram_stream_cycles(const arch::ChipDescription& chip, int64_t words) {
+  if (words <= 0) return 0;
+  const int64_t bw = chip.dram.bandwidth_bits_per_cycle;
+  return chip.dram.latency_cycles + (words * chip.core.sram_port_bits + bw - 1) / bw;
+}
+
+int64_t hop_cycles(const arch::NocParams& noc) { return noc.router_latency_cycles + noc.link_latency_cycles; }
+
+int64_t route_latency_cycles(const arch::NocParams& noc, int64_t hops) {
+  return hops * hop_cycles(noc) + noc.router_latency_cycles;
+}
+
+int64_t core_phase_cycles(arch::PhaseKind kind, const UnitCounters& work, const arch::ChipDescription& chip) {
+  if (kind != arch::PhaseKind::kEvents) return work.neuron_ops;
+  return std::max(work.codes, work.lane_cycles) + dram_stream_cycles(chip, work.dram_words);
+}
+
+int64_t value_phase_mesh_cycles(arch::PhaseKind kind, int64_t busiest_link_flits, int64_t phase_flits, int64_t depth_hops,
+                                const arch::ChipDescription& chip) {
+  if (kind == arch::PhaseKind::kEvents) return 0;
+  int64_t cycles = busiest_link_flits + route_latency_cycles(chip.noc, depth_hops);
+  if (kind == arch::PhaseKind::kInject || kind == arch::PhaseKind::kReadback) {
+    const int64_t bw = kind == arch::PhaseKind::kInject ? chip.host.injection_bits_per_cycle : chip.host.readback_bits_per_cycle;
+    cycles = std::max(cycles, (phase_flits * chip.noc.link_width_bits + bw - 1) / bw + route_latency_cycles(chip.noc, depth_hops));
+  }
+  return cycles;
+}
+
+int64_t barrier_cycles(arch::PhaseKind kind, int64_t host_hops, const arch::NocParams& noc) {
+  return 1 + (kind == arch::PhaseKind::kReduce ? 2 * host_hops * hop_cycles(noc) : 0);
+}
+
+int64_t PhaseCost::cycles() const {
+  int64_t m = std::max(mesh_cycles, event_cycles);
+  for (int64_t c : core_cycles) m = std::max(m, c);
+  return m + barrier_cycles;
+}
+
+EventsPhaseResult events_phase(const EventTraffic& traffic, const std::vector<std::vector<std::array<int, 3>>>& walks,
+                               const std::vector<int64_t>& codes_per_core, const arch::ChipDescription& chip,
+                               int64_t event_flits, std::vector<LinkState>& links) {
+  const int64_t R = chip.noc.router_latency_cycles, Lk = chip.noc.link_latency_cycles, F = event_flits;
+  const auto B = static_cast<std::size_t>(std::max<int64_t>(1, chip.noc.buffer_depth_flits / F));
+  const auto D = static_cast<std::size_t>(std::max<int64_t>(1, chip.core.input_fifo_depth));
+  const std::size_t n = codes_per_core.size();
+  EventsPhaseResult res;
+  std::vector<int64_t> src_free(n, 0), core_free(n, 0), node_t(n, 0), leave(n, 0);
+  std::vector<std::deque<int64_t>> fifo_starts(n);
+  for (LinkState& l : links) l.clear_phase();
+  // Injection: one packet at a time per source, when its code is ready.
+  const std::vector<EventTraffic::Event>& events = traffic.events;
+  std::vector<int64_t> inj(events.size());
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    int64_t& port = src_free[static_cast<std::size_t>(events[i].src)];
+    inj[i] = std::max(events[i].ready, port);
+    port = inj[i] + F;
+  }
+  std::vector<std::size_t> order(events.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return inj[a] < inj[b]; });
+  int64_t end = 0;
+  std::vector<int64_t> dep;
+  for (std::size_t i : order) {
+    const EventTraffic::Event& e = events[i];
+    const std::vector<std::array<int, 3>>* walk = e.flow >= 0 ? &walks[static_cast<std::size_t>(e.flow)] : nullptr;
+    const auto src = static_cast<std::size_t>(e.src);
+    node_t[src] = inj[i];
+    dep.clear();
+    if (walk != nullptr)
+      for (const auto& [l, u, v] : *walk) {
+        int64_t d = node_t[static_cast<std::size_t>(u)] + R;
+        LinkState& link = links[static_cast<std::size_t>(l)];
+        if (link.free_at > d) res.link_queue_cycles += link.free_at - d;
+        d = std::max(d, link.free_at);
+        link.flits_sent += F;
+        // A buffer slot's credit comes back over the link and is usable the cycle after (the RTL
+        // router's credit counter): the B-th previous flit's leave time + link latency + 1.
+        if (link.credits.size() >= B) d = std::max(d, link.credits[link.credits.size() - B] + Lk + 1);
+        link.free_at = d + F;
+        node_t[static_cast<std::size_t>(v)] = d + Lk;  // the head flit; the tail follows F - 1 cycles later
+        leave[static_cast<std::size_t>(v)] = node_t[static_cast<std::size_t>(v)];
+        dep.push_back(d);
+      }
+    for (std::size_t k = e.d0; k < e.d1; ++k) {
+      const auto d = static_cast<std::size_t>(traffic.deliveries[k].first);
+      const int64_t arrive = (d == src ? inj[i] : node_t[d]) + R + (F - 1);
+      std::deque<int64_t>& fs = fifo_starts[d];
+      int64_t in_fifo = arrive;
+      if (fs.size() >= D) in_fifo = std::max(in_fifo, fs[fs.size() - D]);  // a FIFO slot frees when an event starts
+      res.fifo_stall_cycles += in_fifo - arrive;
+      const int64_t start = std::max(in_fifo, core_free[d]);
+      core_free[d] = start + traffic.deliveries[k].second;
+      fs.push_back(start);
+      if (fs.size() > D) fs.pop_front();
+      leave[d] = std::max(leave[d], in_fifo);
+      end = std::max(end, core_free[d]);
+    }
+    // The flit leaves each router's buffer when every branch of its fork has taken it.
+    if (walk != nullptr) {
+      for (std::size_t j = 0; j < walk->size(); ++j) {
+        const auto u = static_cast<std::size_t>((*walk)[j][1]);
+        if (u != src) leave[u] = std::max(leave[u], dep[j] + F - 1);  // its tail has left
+      }
+      for (const auto& [l, u, v] : *walk) {
+        std::deque<int64_t>& cr = links[static_cast<std::size_t>(l)].credits;
+        cr.push_back(leave[static_cast<std::size_t>(v)]);
+        if (cr.size() > B) cr.pop_front();
+      }
+    }
+    end = std::max(end, inj[i] + F);
+  }
+  for (std::size_t c = 0; c < n; ++c) end = std::max(end, codes_per_core[c]);
+  res.cycles = end;
+  return res;
+}
+
+int64_t claim_links(std::vector<int64_t>& queued_until, const std::vector<std::pair<int, int64_t>>& link_flits, int64_t now) {
+  int64_t wait = 0;
+  for (const auto& [l, flits] : link_flits) wait = std::max(wait, queued_until[static_cast<std::size_t>(l)] - now);
+  for (const auto& [l, flits] : link_flits) {
+    int64_t& until = queued_until[static_cast<std::size_t>(l)];
+    until = std::max(until, now + wait) + flits;
+  }
+  return wait;
+}
+
+}  // namespace neurark::sim::timing
