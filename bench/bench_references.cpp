@@ -3,10 +3,8 @@
 // model, side by side, over the same held-out bytes, with the int/float and func/int ratios (all
 // measured in this run, so the ratios hold across machines even where absolute speeds do not).
 //   build/bench/bench_references [MODEL_DIR] [TEXT_FILE] [BYTES] [CHIP]
-#include <unistd.h>
-
 #include <cstdio>
-#include <filesystem>
+#include <map>
 #include <memory>
 #include <cstdlib>
 #include <fstream>
@@ -15,14 +13,12 @@
 
 #include <fmt/format.h>
 
-#include "neurark/arch/chip.hpp"
 #include "neurark/arch/error.hpp"
-#include "neurark/arch/image.hpp"
-#include "neurark/compiler/passes.hpp"
-#include "neurark/sim/functional.hpp"
-#include "neurark/sim/systemc.hpp"
 #include "neurark/models/checkpoint.hpp"
 #include "neurark/models/lm.hpp"
+#include "neurark/runs/model_source.hpp"
+#include "neurark/sim/registry.hpp"
+#include "neurark/sim/systemc.hpp"
 
 int main(int argc, char** argv) {
   const std::string src = NEURARK_SOURCE_DIR;
@@ -41,43 +37,35 @@ int main(int argc, char** argv) {
     fmt::print("model {} (d={}, layers={}, I={}), {} bytes of {}\n", model, w.config.hidden_size,
                w.config.num_hidden_layers, w.config.intermediate_size, text.size(), text_path);
     fmt::print("{:<8} {:>12} {:>10} {:>10}\n", "backend", "tokens/s", "seconds", "bpb");
-    double tps[2] = {0, 0};
-    const char* names[2] = {"float", "int"};
-    for (int i = 0; i < 2; ++i) {
-      auto lm = neurark::models::make_reference(names[i], w);
-      const auto r = neurark::models::evaluate(*lm, text);
-      tps[i] = r.tokens_per_s;
-      fmt::print("{:<8} {:>12.0f} {:>10.2f} {:>10.4f}\n", names[i], r.tokens_per_s, r.seconds,
-                 r.bits_per_byte);
-    }
-    fmt::print("int / float speed ratio: {:.2f}\n", tps[1] / tps[0]);
-    // The functional backend on a compiled image (compiled in this run, into a temporary file).
+    // Every registered backend on the same bytes: the references on the checkpoint, the chip
+    // backends on one image compiled in this run (sim/registry.hpp).
     const std::string chip_path = arg(4, src + "/arch/chips/default-4x4.yaml");
-    std::ifstream chip_in(chip_path, std::ios::binary);
-    const std::string chip_text((std::istreambuf_iterator<char>(chip_in)), std::istreambuf_iterator<char>());
-    const auto ck = std::make_shared<const neurark::models::Checkpoint>(neurark::models::Checkpoint::open(model));
-    const auto g = neurark::compiler::compile_graph(ck, neurark::arch::ChipDescription::from_yaml_text(chip_text, chip_path),
-                                                    chip_text, {});
-    const std::string image = (std::filesystem::temp_directory_path() / fmt::format("bench-{}.nimg", ::getpid())).string();
-    neurark::compiler::emit(g, image);
-    auto func = neurark::sim::make_functional_backend(neurark::arch::Image::open(image));
-    std::filesystem::remove(image);
-    const auto r = neurark::models::evaluate(*func, text);
-    fmt::print("{:<8} {:>12.0f} {:>10.2f} {:>10.4f}   (image for {})\n", "func", r.tokens_per_s, r.seconds,
-               r.bits_per_byte, chip_path);
-    fmt::print("func / int speed ratio: {:.2f}\n", r.tokens_per_s / tps[1]);
-    // The SystemC chip model on the same image and bytes: simulation speed in synaptic operations
-    // per wall-second, and wall time relative to the integer reference (targets: >= 50 M SOP/s,
-    // <= 5 x the reference).
-    neurark::compiler::emit(g, image);
-    auto sc = neurark::sim::make_systemc_backend(neurark::arch::Image::open(image));
-    std::filesystem::remove(image);
-    const auto rs = neurark::models::evaluate(*sc, text);
-    const double sops = static_cast<double>(sc->counters().total.synaptic_ops);
-    fmt::print("{:<8} {:>12.0f} {:>10.2f} {:>10.4f}   ({:.0f} cycles/token simulated)\n", "systemc", rs.tokens_per_s,
-               rs.seconds, rs.bits_per_byte, static_cast<double>(sc->timing().cycles) / static_cast<double>(sc->timing().token_cycles.size()));
-    fmt::print("systemc: {:.1f} M synaptic operations simulated per wall-second; wall time {:.2f} x the int reference\n",
-               sops / rs.seconds / 1e6, rs.seconds / (static_cast<double>(text.size()) / tps[1]));
+    const neurark::runs::CompiledImage image = neurark::runs::compile_image(model, chip_path);
+    std::map<std::string, double> tps;
+    for (const neurark::sim::BackendEntry& e : neurark::sim::backends()) {
+      neurark::sim::BackendInputs inputs;
+      inputs.weights = &w;
+      inputs.image = &image.image;
+      inputs.program = &image.program;
+      auto lm = e.make(inputs);
+      const auto r = neurark::models::evaluate(*lm, text);
+      tps[e.name] = r.tokens_per_s;
+      std::string note = e.runs_image ? fmt::format("   (image for {})", chip_path) : "";
+      if (const auto* sc = dynamic_cast<const neurark::sim::SystemCBackend*>(lm.get())) {
+        // Simulation speed in synaptic operations per wall-second, and wall time relative to the
+        // integer reference (targets: >= 50 M SOP/s, <= 5 x the reference).
+        note = fmt::format("   ({:.0f} cycles/token simulated)",
+                           static_cast<double>(sc->timing().cycles) / static_cast<double>(sc->timing().token_cycles.size()));
+        fmt::print("{:<8} {:>12.0f} {:>10.2f} {:>10.4f}{}\n", e.name, r.tokens_per_s, r.seconds, r.bits_per_byte, note);
+        fmt::print("systemc: {:.1f} M synaptic operations simulated per wall-second; wall time {:.2f} x the int reference\n",
+                   static_cast<double>(sc->counters().total.synaptic_ops) / r.seconds / 1e6,
+                   r.seconds / (static_cast<double>(text.size()) / tps.at("int")));
+        continue;
+      }
+      fmt::print("{:<8} {:>12.0f} {:>10.2f} {:>10.4f}{}\n", e.name, r.tokens_per_s, r.seconds, r.bits_per_byte, note);
+      if (e.name == "int") fmt::print("int / float speed ratio: {:.2f}\n", tps.at("int") / tps.at("float"));
+      if (e.name == "func") fmt::print("func / int speed ratio: {:.2f}\n", tps.at("func") / tps.at("int"));
+    }
   } catch (const neurark::Error& e) {
     std::fprintf(stderr, "bench_references: error: %s\n", e.what());
     return 1;

@@ -1,4 +1,4 @@
-// LanguageModel helpers: reference factory, bits-per-byte evaluation, generation.
+// LanguageModel helpers: bits-per-byte evaluation, generation.
 #include "neurark/models/lm.hpp"
 
 #include <algorithm>
@@ -7,17 +7,8 @@
 #include <random>
 
 #include "neurark/arch/error.hpp"
-#include "neurark/models/float_ref.hpp"
-#include "neurark/models/int_ref.hpp"
 
 namespace neurark::models {
-
-std::unique_ptr<LanguageModel> make_reference(const std::string& backend,
-                                              const HGRNBitWeights& weights) {
-  if (backend == "float") return std::make_unique<FloatReference>(weights);
-  if (backend == "int") return std::make_unique<IntReference>(weights);
-  throw Error("backend '" + backend + "' is not a reference backend (expected float or int)");
-}
 
 double log_prob(const std::vector<float>& logits, int32_t target) {
   double mx = -INFINITY;

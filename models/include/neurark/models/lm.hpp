@@ -30,11 +30,6 @@ class LanguageModel {
   virtual void step(int32_t token, std::vector<float>& logits) = 0;
 };
 
-// Builds a reference backend by name: "float" (FloatReference) or "int" (IntReference).
-// Throws neurark::Error for an unknown name.
-std::unique_ptr<LanguageModel> make_reference(const std::string& backend,
-                                              const HGRNBitWeights& weights);
-
 struct EvalResult {
   double bits_per_byte = 0.0;  // mean -log2 p(byte_{t+1} | bytes_<=t), state carried throughout
   int64_t bytes = 0;           // predictions scored (text length - 1)

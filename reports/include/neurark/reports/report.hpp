@@ -1,9 +1,12 @@
-// neurark/reports/report.hpp: the run report of `neurark run` (docs/report-format.md).
+// neurark/reports/report.hpp: the reports of runs and evaluations (docs/report-format.md).
 //
-// reports/ owns the report writers: a run's report.json (the numbers), report.md (a short
-// readable summary) and report.html (the summary with SVG plots: energy by component, a heat map
-// of per-neurocore utilization on the mesh, latency per token). The plots are written as plain
-// SVG elements (no plotting library in Debian fits a C++ tool without a runtime dependency).
+// reports/ owns how results are written for people and programs: a run's report.json (the
+// schema of docs/report-format.md, built from runs::RunResult), report.md (a short readable
+// summary), report.html (the summary with SVG plots: energy by component, a heat map of
+// per-neurocore utilization on the mesh, energy by neurocore with link loads, latency per
+// token), the summary `neurark run` prints, and eval's JSON and text. The plots are written as
+// plain SVG elements (no plotting library in Debian fits a C++ tool without a runtime
+// dependency). Depends on runs (and through it the libraries below).
 #pragma once
 
 #include <string>
@@ -12,14 +15,36 @@
 
 #include <nlohmann/json.hpp>
 
+#include "neurark/runs/eval.hpp"
+#include "neurark/runs/run.hpp"
+
 namespace neurark::reports {
+
+// report.json of a run (docs/report-format.md, version 1).
+nlohmann::json run_report_json(const runs::RunResult& result);
 
 // Writes report.json, report.md and report.html into `dir` (created; must not exist or be
 // empty). Everything goes to a temporary folder next to `dir` that is renamed at the end, so a
-// failure leaves nothing. `report` follows docs/report-format.md. Throws neurark::Error.
+// failure leaves nothing. Throws neurark::Error.
 // `extra_files`: {existing file, name in the folder} moved into the folder with the report.
+void write_run_report(const std::string& dir, const runs::RunResult& result,
+                      const std::vector<std::pair<std::string, std::string>>& extra_files = {});
+// The same from a report.json already built.
 void write_run_report(const std::string& dir, const nlohmann::json& report,
                       const std::vector<std::pair<std::string, std::string>>& extra_files = {});
+
+// What `neurark run` prints after the generated text: chip, prefill, generation, power, per-token
+// activity, the cross-check, RTL co-simulation and where the report is (`report_dir`).
+std::string run_summary_text(const runs::RunResult& result, const std::string& report_dir);
+
+// Writes the run's spans (RunOptions::record_spans) as a Perfetto / Chrome trace; returns the
+// trace events written. Throws neurark::Error.
+int64_t write_run_perfetto_trace(const std::string& path, const runs::RunResult& result);
+
+// eval's one JSON object ({"model", "text", "backend", "bpb", "bytes", "tokens_per_s", "seconds",
+// "activity": {...}}) and its readable text.
+nlohmann::json eval_json(const runs::EvalRun& run);
+std::string eval_text(const runs::EvalRun& run);
 
 // The plots as standalone SVG documents (also embedded in report.html).
 std::string svg_energy_breakdown(const nlohmann::json& report);

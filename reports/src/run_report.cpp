@@ -1,0 +1,171 @@
+// A run's report.json, printed summary and Perfetto trace: see neurark/reports/report.hpp and
+// docs/report-format.md.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "neurark/reports/report.hpp"
+#include "neurark/traces/perfetto.hpp"
+
+namespace neurark::reports {
+
+using nlohmann::json;
+
+namespace {
+
+// Time figures exist only for timed backends: null otherwise.
+template <class T>
+json or_null(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+json cycles_or_null(const std::optional<int64_t>& v) { return v ? json(static_cast<double>(*v)) : json(nullptr); }
+
+json area_json(const std::optional<runs::AreaFigures>& area) {
+  if (!area) return nullptr;
+  json blocks = json::array();
+  for (const runs::AreaBlock& b : area->blocks)
+    blocks.push_back({{"block", b.block}, {"top", b.top}, {"cells", b.cells}, {"flip_flops", b.flip_flops},
+                      {"transistors_estimate", b.transistors_estimate}, {"what", b.what}});
+  return {{"source", area->source},
+          {"parameters", area->parameters},
+          {"blocks", blocks},
+          {"cells_per_neurocore", area->cells_per_neurocore},
+          {"transistors_per_neurocore_estimate", area->transistors_per_neurocore_estimate},
+          {"neurocores", area->neurocores},
+          {"chip_cells", area->chip_cells},
+          {"chip_transistors_estimate", area->chip_transistors_estimate}};
+}
+
+json rtl_cosim_json(const std::optional<runs::RtlCosimFigures>& rc) {
+  if (!rc) return nullptr;
+  json cores = json::array();
+  for (const runs::RtlCoreFigures& c : rc->cores)
+    cores.push_back({{"core", c.cycles.core}, {"x", c.x}, {"y", c.y}, {"implementation", c.cycles.implementation},
+                     {"events", c.cycles.events}, {"rtl_cycles", c.cycles.cosim_cycles}, {"model_cycles", c.cycles.model_cycles},
+                     {"difference_pct", c.difference_pct}, {"accumulator_checks", c.cycles.accumulator_checks}});
+  return {{"what", "the neurocores' events phases (lane array) run on the Verilated RTL; cycles summed over events"},
+          {"cores", cores}, {"events", rc->events}, {"rtl_cycles", rc->rtl_cycles}, {"model_cycles", rc->model_cycles},
+          {"difference_pct", rc->difference_pct}};
+}
+
+}  // namespace
+
+json run_report_json(const runs::RunResult& r) {
+  const arch::MeshGrid grid = arch::MeshGrid::of(r.chip);
+  json breakdown = json::object();
+  for (const auto& [k, j] : r.energy_breakdown_j) breakdown[k] = j;
+  json per_core = json::array();
+  for (const runs::CoreFigures& c : r.per_core)
+    per_core.push_back({{"core", c.core}, {"x", c.x}, {"y", c.y}, {"busy_cycles", c.busy_cycles}, {"utilization", c.utilization},
+                        {"synaptic_ops", c.activity.synaptic_ops}, {"events_in", c.activity.events_in},
+                        {"events_out", c.activity.events_out}, {"sram_words", c.activity.sram_words},
+                        {"dram_words", c.activity.dram_words}, {"neuron_ops", c.activity.neuron_ops},
+                        {"energy_j", c.energy_j}, {"energy_per_token_j", c.energy_per_token_j}});
+  json per_link = json::array();
+  for (const runs::LinkFigures& l : r.per_link)
+    per_link.push_back({{"from_core", l.from_core}, {"to_core", l.to_core}, {"direction", arch::to_string(l.direction)},
+                        {"flits", l.flits}, {"flits_per_token", l.flits_per_token}, {"load", l.load}, {"energy_j", l.energy_j}});
+  return {{"format", "neurark-run-report"},
+          {"version", 1},
+          {"run_id", r.run_id},
+          {"backend", r.backend},
+          {"model", r.model_dir},
+          {"prompt_tokens", r.prompt_tokens},
+          {"generated_text", r.generated_text},
+          {"chip", {{"name", r.chip.name}, {"file", r.chip_path}, {"mesh", {grid.width, grid.height}},
+                    {"clock_hz", r.chip.clock_hz}, {"technology_node_nm", r.chip.technology_node_nm},
+                    {"energy_table", r.energy_table}}},
+          {"tokens", r.tokens},
+          {"timed", r.timed},
+          {"cycles_per_token", or_null(r.cycles_per_token)},
+          {"tokens_per_s", or_null(r.generation.tokens_per_s)},
+          {"energy_per_token_j", r.generation.energy_per_token_j},
+          {"prefill_tokens_per_s", or_null(r.prefill.tokens_per_s)},
+          {"prefill_energy_per_token_j", r.prefill.energy_per_token_j},
+          {"time_to_first_token_s", or_null(r.time_to_first_token_s)},
+          {"latency_per_token_s", or_null(r.latency_per_token_s)},
+          {"power_w", or_null(r.power_w)},
+          {"sops_per_token", r.sops_per_token},
+          {"events_per_token", r.events_per_token},
+          {"activation_sparsity", r.activation_sparsity},
+          {"weight_sparsity", r.weight_sparsity},
+          {"energy_breakdown_j", breakdown},
+          {"prefill", {{"tokens", r.prefill.tokens}, {"cycles", cycles_or_null(r.prefill.cycles)},
+                       {"tokens_per_s", or_null(r.prefill.tokens_per_s)},
+                       {"energy_per_token_j", r.prefill.energy_per_token_j}, {"pipelined", r.timed}}},
+          {"generation", {{"tokens", r.generation.tokens}, {"cycles", cycles_or_null(r.generation.cycles)},
+                          {"tokens_per_s", or_null(r.generation.tokens_per_s)},
+                          {"energy_per_token_j", r.generation.energy_per_token_j}}},
+          {"per_core", per_core},
+          {"per_link", per_link},
+          {"network", {{"event_flits", r.network.event_flits},
+                       {"link_queue_cycles", or_null(r.network.link_queue_cycles)},
+                       {"fifo_stall_cycles", or_null(r.network.fifo_stall_cycles)},
+                       {"cross_stage_link_wait_cycles", or_null(r.network.cross_stage_link_wait_cycles)},
+                       // the router each flit enters the mesh through (per_link prices the routers it crosses)
+                       {"injection_energy_j", r.network.injection_energy_j},
+                       {"energy_j", r.network.energy_j}}},
+          {"energy_j", r.energy_j},
+          {"token_latency_s", r.token_latency_s},
+          {"area", area_json(r.area)},
+          {"rtl_cosim", rtl_cosim_json(r.rtl_cosim)},
+          {"cross_check", {{"reference", r.reference}, {"tokens_compared", r.tokens_compared},
+                           {"mismatches", 0}}}};  // a mismatch stops the run before any report is written
+}
+
+void write_run_report(const std::string& dir, const runs::RunResult& result,
+                      const std::vector<std::pair<std::string, std::string>>& extra_files) {
+  write_run_report(dir, run_report_json(result), extra_files);
+}
+
+std::string run_summary_text(const runs::RunResult& r, const std::string& report_dir) {
+  const arch::MeshGrid grid = arch::MeshGrid::of(r.chip);
+  if (!r.timed)
+    return fmt::format(
+        "chip        {} ({} x {} neurocores, {} nm); func backend: untimed, dynamic energy only\n"
+        "prefill     {} tokens: {:.3f} µJ/token dynamic\n"
+        "generation  {} tokens: {:.3f} µJ/token dynamic\n"
+        "per token   {:.0f} synaptic ops, {:.0f} events; activation sparsity {:.1f} %, weight sparsity {:.1f} %\n"
+        "checked     {} tokens against the integer reference, 0 mismatches\n"
+        "report      {}/report.html (and report.json, report.md)\n",
+        r.chip.name, grid.width, grid.height, r.chip.technology_node_nm, r.prefill.tokens,
+        r.prefill.energy_per_token_j * 1e6, r.generation.tokens, r.generation.energy_per_token_j * 1e6, r.sops_per_token,
+        r.events_per_token, 100 * r.activation_sparsity, 100 * r.weight_sparsity, r.tokens_compared, report_dir);
+  return fmt::format(
+      "chip        {} ({} x {} neurocores, {:.0f} MHz, {} nm)\n"
+      "prefill     {} tokens: {:.1f} tokens/s, {:.3f} µJ/token, time to first token {:.3f} ms (layers pipelined)\n"
+      "generation  {} tokens: {:.1f} tokens/s, {:.2f} µs/token, {:.3f} µJ/token\n"
+      "power       {:.2f} mW average\n"
+      "per token   {:.0f} synaptic ops, {:.0f} events; activation sparsity {:.1f} %, weight sparsity {:.1f} %\n"
+      "checked     {} tokens against the integer reference, 0 mismatches\n"
+      "{}"
+      "report      {}/report.html (and report.json, report.md)\n",
+      r.chip.name, grid.width, grid.height, r.chip.clock_hz / 1e6, r.chip.technology_node_nm, r.prefill.tokens,
+      r.prefill.tokens_per_s.value_or(0.0), r.prefill.energy_per_token_j * 1e6, r.time_to_first_token_s.value_or(0.0) * 1e3,
+      r.generation.tokens, r.generation.tokens_per_s.value_or(0.0), r.latency_per_token_s.value_or(0.0) * 1e6,
+      r.generation.energy_per_token_j * 1e6, r.power_w.value_or(0.0) * 1e3, r.sops_per_token, r.events_per_token,
+      100 * r.activation_sparsity, 100 * r.weight_sparsity, r.tokens_compared,
+      !r.rtl_cosim ? std::string()
+                   : fmt::format("rtl         {} neurocores on the Verilated RTL, accumulators checked: {} RTL cycles, model "
+                                 "{} ({:+.2f} %)\n", r.rtl_cosim->cores.size(), r.rtl_cosim->rtl_cycles,
+                                 r.rtl_cosim->model_cycles, r.rtl_cosim->difference_pct),
+      report_dir);
+}
+
+int64_t write_run_perfetto_trace(const std::string& path, const runs::RunResult& r) {
+  // One track per pipeline stage: the embedding, each layer, the output head.
+  int last_stage = 0;
+  for (const sim::PhaseSpan& sp : r.spans) last_stage = std::max(last_stage, sp.stage);
+  std::map<int, std::string> tracks;
+  for (int st = 0; st <= last_stage; ++st)
+    tracks[st] = st == 0 ? std::string("embedding") : st == last_stage ? std::string("head (norm, lm_head, readback)")
+                                                                          : fmt::format("layer {}", st - 1);
+  std::vector<traces::TraceSpan> spans;
+  spans.reserve(r.spans.size());
+  for (const sim::PhaseSpan& sp : r.spans)
+    spans.push_back({sp.stage, std::string(arch::to_string(sp.kind)) + " " + sp.op, arch::to_string(sp.kind), sp.start_cycle,
+                     sp.end_cycle, {{"token", sp.token}, {"cycles", sp.end_cycle - sp.start_cycle}}});
+  return traces::write_perfetto_trace(path, tracks, spans, r.chip.clock_hz);
+}
+
+}  // namespace neurark::reports

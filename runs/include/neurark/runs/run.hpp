@@ -1,0 +1,144 @@
+// neurark/runs/run.hpp: the main job as one library call, and its typed result.
+//
+// runs/ owns the jobs the toolkit runs on top of the model, compiler and simulator libraries:
+// where a model comes from (model_source.hpp), the run of a prompt and its generation through a
+// chip model (this header: what `neurark run` does; a report writer, a sweep, a test or a Python
+// binding calls run() and gets the same numbers), bits-per-byte evaluation with a chip's activity
+// and energy (eval.hpp), the one pricing of activity into energy (energy.hpp), and the hardware
+// cost a run reports (area.hpp). It depends on compiler, sim, models, traces and arch, and on
+// rtl/ in a build with the RTL (the Verilated neurocore behind --rtl-cores). Writers of what a
+// run produces live in reports/ (report.json, report.md, report.html) and traces/ (Perfetto).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "neurark/arch/noc.hpp"
+#include "neurark/runs/area.hpp"
+#include "neurark/sim/systemc.hpp"
+
+namespace neurark::runs {
+
+// The bundled defaults (paths relative to the repository root).
+inline constexpr const char* kDefaultModel = "models/zoo/shakespeare-d256-l4";
+inline constexpr const char* kDefaultChip = "arch/chips/default-4x4.yaml";
+inline constexpr const char* kDefaultPromptFile = "traces/prompts/heldout-400.txt";
+
+// A neurocore by its mesh coordinates.
+struct CoreXY {
+  int x = -1, y = -1;
+};
+
+struct RunOptions {
+  std::string model_dir = kDefaultModel;  // checkpoint folder
+  std::string chip_path = kDefaultChip;   // chip description (YAML)
+  std::string prompt;                     // its bytes are the prompt's tokens; at least one
+  std::string prompt_source = "--prompt"; // where the prompt came from, for messages ("--trace FILE")
+  int64_t max_new_tokens = 32;            // generated greedily, 2 to 100,000
+  std::string backend = "systemc";        // "systemc" (timed) or "func" (untimed: counts, dynamic energy)
+  std::string run_id;                     // carried into the result
+  bool record_spans = false;              // fill RunResult::spans (systemc: a Perfetto trace)
+  std::optional<CoreXY> record_core;      // write that neurocore's event trace to event_trace_path
+  std::string event_trace_path;
+  std::optional<CoreXY> vcd_core;         // systemc: a VCD of that neurocore's interfaces to vcd_path
+  std::string vcd_path;
+  bool rtl_all_cores = false;             // systemc: every neurocore holding tiles on the Verilated RTL
+  std::vector<CoreXY> rtl_cores;          // systemc: these neurocores on the Verilated RTL
+  std::function<void(const std::string&)> log;  // progress (lines; "\r" starts an update in place)
+};
+
+// Prefill (the prompt) or generation (the generated tokens fed back).
+struct StageFigures {
+  int64_t tokens = 0;
+  std::optional<int64_t> cycles;          // timed backends only
+  std::optional<double> tokens_per_s;     // at the chip clock
+  double energy_per_token_j = 0.0;        // dynamic + leakage (untimed: dynamic)
+};
+
+// One neurocore over the whole run.
+struct CoreFigures {
+  int core = 0;
+  int64_t x = 0, y = 0;
+  int64_t busy_cycles = 0;                // 0 untimed
+  double utilization = 0.0;               // busy / run cycles
+  sim::UnitCounters activity;
+  double energy_j = 0.0;                  // its own actions and its leakage over the run
+  double energy_per_token_j = 0.0;        // over every token fed
+};
+
+// One directed mesh link that carried flits.
+struct LinkFigures {
+  int from_core = 0, to_core = 0;
+  arch::Direction direction = arch::Direction::kEast;
+  int64_t flits = 0;
+  double flits_per_token = 0.0;
+  double load = 0.0;                      // flits / run cycles
+  double energy_j = 0.0;                  // flits x (link flit-hop + router flit)
+};
+
+struct NetworkFigures {
+  int64_t event_flits = 1;                // flits per event packet
+  std::optional<int64_t> link_queue_cycles, fifo_stall_cycles, cross_stage_link_wait_cycles;  // timed only
+  double injection_energy_j = 0.0;        // the router each flit enters the mesh through
+  double energy_j = 0.0;                  // links + injection
+};
+
+// Co-simulated neurocores (--rtl-cores): the RTL's cycles next to the model's.
+struct RtlCoreFigures {
+  sim::CosimCycles cycles;
+  int64_t x = 0, y = 0;
+  double difference_pct = 0.0;            // (model - RTL) / RTL x 100
+};
+struct RtlCosimFigures {
+  std::vector<RtlCoreFigures> cores;
+  int64_t events = 0, rtl_cycles = 0, model_cycles = 0;
+  double difference_pct = 0.0;            // (model - RTL) / RTL x 100
+};
+
+struct RunResult {
+  std::string run_id, backend, model_dir, chip_path;
+  arch::ChipDescription chip;
+  std::string energy_table;               // its name ("" if the chip names none)
+  bool timed = false;                     // systemc: time, rates and leakage exist
+  int64_t prompt_tokens = 0;
+  std::string generated_text;             // bytes (tokens >= 256 as '?')
+  int64_t tokens = 0;                     // fed through the model: prompt + generated - 1
+  StageFigures prefill, generation;
+  std::optional<double> cycles_per_token;  // generation, mean (timed only)
+  std::optional<double> time_to_first_token_s, latency_per_token_s, power_w;  // timed only
+  double sops_per_token = 0.0, events_per_token = 0.0;    // over every token fed
+  double activation_sparsity = 0.0, weight_sparsity = 0.0;
+  std::map<std::string, double> energy_breakdown_j;       // per generated token, by action
+  double energy_j = 0.0;                  // the whole run
+  std::vector<CoreFigures> per_core;
+  std::vector<LinkFigures> per_link;      // links that carried flits, by link id
+  NetworkFigures network;
+  std::vector<double> token_latency_s;    // per token fed (timed only)
+  std::optional<AreaFigures> area;        // the RTL area table (a build without it: none)
+  std::optional<RtlCosimFigures> rtl_cosim;
+  std::string reference = "int";          // what every token was checked against
+  int64_t tokens_compared = 0;
+  std::vector<sim::PhaseSpan> spans;      // record_spans: every phase of every token per stage
+  int stages = 0;                         // pipeline stages (embedding, layers, head)
+};
+
+// The checks run() makes before any work, for callers that want them before their own (the
+// command line checks them before its report folder): the model and chip exist, max_new_tokens
+// in range, a chip backend, and the options that need systemc (--rtl-cores, --trace-out spans,
+// --vcd) or the RTL in this build. Throws neurark::Error naming the option.
+void check_run_options(const RunOptions& options);
+
+// Runs the main job: compiles `model_dir` for the chip (placement seed 1), feeds the prompt
+// (pipelined through the layers on systemc), generates max_new_tokens greedily (argmax, lowest
+// index on ties; the last one chosen but not fed), every token checked against the integer
+// reference in lockstep, and prices the activity with the chip's energy table. Throws
+// neurark::Error for bad options (naming the option, e.g. "--max-new-tokens: ..."), a bad
+// checkpoint or chip, a model that does not fit, or the first mismatch against the reference.
+RunResult run(const RunOptions& options);
+
+}  // namespace neurark::runs

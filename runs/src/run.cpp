@@ -1,0 +1,276 @@
+// The main job: see neurark/runs/run.hpp, docs/report-format.md and docs/chip-model.md.
+#include "neurark/runs/run.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "neurark/arch/error.hpp"
+#include "neurark/models/checkpoint.hpp"
+#include "neurark/runs/energy.hpp"
+#include "neurark/runs/model_source.hpp"
+#include "neurark/sim/event_recorder.hpp"
+#include "neurark/sim/registry.hpp"
+#ifdef NEURARK_HAVE_RTL
+#include "neurark/rtl/neurocore.hpp"
+#endif
+
+namespace neurark::runs {
+
+namespace {
+
+#ifdef NEURARK_HAVE_RTL
+// The Verilated RTL neurocore behind the SystemC model's co-simulation hook (--rtl-cores).
+class RtlCoreCosim final : public sim::CoreCosim {
+ public:
+  explicit RtlCoreCosim(const arch::ChipDescription& chip) : core_(chip) {}
+  std::string name() const override { return core_.name(); }
+  void load_tile(int tile, const std::vector<uint8_t>& memory, int64_t rows, int64_t k) override {
+    core_.load_tile(tile, memory, rows, k);
+  }
+  std::vector<int64_t> run_events(int tile, const std::vector<std::pair<int64_t, int8_t>>& events) override {
+    return core_.run_events(tile, events);
+  }
+  std::vector<int32_t> take_accumulators(int tile) override { return core_.take_accumulators(tile); }
+
+ private:
+  rtl::NeurocoreSim core_;
+};
+#endif
+
+void log_line(const RunOptions& o, const std::string& s) {
+  if (o.log) o.log(s);
+}
+
+}  // namespace
+
+void check_run_options(const RunOptions& o) {
+  namespace fs = std::filesystem;
+  for (const auto& [opt, path] : {std::pair<std::string, std::string>{"--model", o.model_dir}, {"--chip", o.chip_path}})
+    if (!fs::exists(path))
+      throw Error(fmt::format("{} {}: does not exist (the defaults are relative to the repository root: run from there, "
+                              "or pass {})", opt, path, opt));
+  if (o.max_new_tokens < 2 || o.max_new_tokens > 100000)
+    throw Error(fmt::format("--max-new-tokens: {} is out of range, expected 2 to 100000 (the first generated token comes "
+                            "from the prompt's logits; generation is timed on the tokens fed back)", o.max_new_tokens));
+  const sim::BackendEntry& entry = sim::backend(o.backend);
+  if (!entry.runs_image)
+    throw Error(fmt::format("--backend {}: a run needs a chip backend ({})", o.backend, fmt::join(sim::backend_names(true), ", ")));
+  if (!o.rtl_cores.empty() || o.rtl_all_cores) {
+#ifndef NEURARK_HAVE_RTL
+    throw Error("--rtl-cores: this build has no RTL (configure with -DNEURARK_BUILD_RTL=ON; needs Verilator)");
+#endif
+    if (!entry.timed) throw Error("--rtl-cores: needs --backend systemc (the RTL runs inside the SystemC model)");
+  }
+  if (!entry.timed && o.record_spans) throw Error("--trace-out: needs --backend systemc (the func backend has no time)");
+  if (!entry.timed && o.vcd_core) throw Error("--vcd: needs --backend systemc (the func backend has no time)");
+}
+
+RunResult run(const RunOptions& o) {
+  check_run_options(o);
+  if (o.prompt.empty()) throw Error(fmt::format("{}: empty, expected at least one byte of text", o.prompt_source));
+  const sim::BackendEntry& entry = sim::backend(o.backend);
+  const bool timed = entry.timed;
+  log_line(o, fmt::format("run: compiling {} for {} ...\n", o.model_dir, o.chip_path));
+  const CompiledImage compiled = compile_image(o.model_dir, o.chip_path);
+  const arch::Program& program = compiled.program;
+  const arch::MeshGrid grid = program.grid();
+  const arch::ChipDescription& chip = program.chip;
+  const auto core_of = [&](const std::string& opt, const CoreXY& xy) {
+    if (!grid.contains(xy.x, xy.y))
+      throw Error(fmt::format("{} {},{}: outside the {} x {} mesh of chip '{}'", opt, xy.x, xy.y, grid.width, grid.height, chip.name));
+    return grid.core_at(xy.x, xy.y);
+  };
+  const auto holds_tiles = [&](int core) {
+    return std::any_of(program.cores.begin(), program.cores.end(), [&](const arch::CoreUse& u) { return u.core == core; });
+  };
+  sim::BackendInputs in;
+  in.image = &compiled.image;
+  in.program = &program;
+  // An event trace of one neurocore (traces/README.md).
+  std::unique_ptr<sim::CoreEventRecorder> recorder;
+  if (o.record_core) {
+    const CoreXY xy = *o.record_core;
+    if (grid.contains(xy.x, xy.y) && !holds_tiles(grid.core_at(xy.x, xy.y)))
+      log_line(o, fmt::format("run: warning: --record-core {},{}: this neurocore holds no tiles; its trace will have no "
+                              "events (`neurark inspect` shows which cores hold tiles)\n", xy.x, xy.y));
+    recorder = std::make_unique<sim::CoreEventRecorder>(compiled.image, program, xy.x, xy.y, o.event_trace_path,
+                                                        fmt::format("compiled from {} for {}", o.model_dir, o.chip_path));
+    in.probe = recorder.get();
+  }
+  // Neurocores on the Verilated RTL.
+  if (o.rtl_all_cores || !o.rtl_cores.empty()) {
+    std::vector<int> cores;
+    if (o.rtl_all_cores)
+      for (const arch::CoreUse& u : program.cores) cores.push_back(u.core);
+    for (const CoreXY& xy : o.rtl_cores) {
+      const int core = core_of("--rtl-cores", xy);
+      if (!holds_tiles(core))
+        throw Error(fmt::format("--rtl-cores {},{}: neurocore {} holds no tiles on this chip (nothing to co-simulate); "
+                                "`neurark inspect` shows which cores hold tiles", xy.x, xy.y, core));
+      cores.push_back(core);
+    }
+#ifdef NEURARK_HAVE_RTL
+    for (int core : cores) in.systemc.cosim_cores[core] = std::make_shared<RtlCoreCosim>(chip);
+#endif
+  }
+  if (o.vcd_core) {
+    in.systemc.vcd_core = core_of("--vcd", *o.vcd_core);
+    in.systemc.vcd_path = o.vcd_path;
+  }
+  std::unique_ptr<models::LanguageModel> made = entry.make(in);
+  sim::SystemCBackend* timing = timed ? dynamic_cast<sim::SystemCBackend*>(made.get()) : nullptr;
+  auto* dut = dynamic_cast<sim::Backend*>(made.get());
+  if (dut == nullptr || (timed && timing == nullptr)) throw std::logic_error("run: not a chip backend");
+  made.release();
+  std::unique_ptr<sim::Backend> lm =
+      sim::cross_checked(std::unique_ptr<sim::Backend>(dut), sim::make_int_backend(models::HGRNBitWeights::load(o.model_dir)));
+  const arch::EnergyTable* table = lm->energy_table();
+
+  std::vector<int32_t> toks;
+  for (unsigned char c : o.prompt) toks.push_back(c);
+  for (std::size_t i = 0; i < toks.size(); ++i)
+    if (toks[i] >= lm->vocab_size())
+      throw Error(fmt::format("{}: byte {} (value {}) is outside the model's vocabulary of {} tokens (vocab_size in {}/config.json); "
+                              "this model reads bytes below {}", o.prompt_source, i, toks[i], lm->vocab_size(), o.model_dir,
+                              lm->vocab_size()));
+  log_line(o, fmt::format("run: {} prompt tokens through the {} model (checked against int on every token)\n", toks.size(),
+                          o.backend));
+  // The prompt is known: it flows through the layer pipeline with several tokens in flight.
+  std::vector<float> logits;
+  if (o.record_spans) timing->record_spans(true);
+  if (timed) timing->begin_prefill();
+  for (std::size_t i = 0; i < toks.size(); ++i) {
+    lm->step(toks[i], logits);
+    if ((i + 1) % 100 == 0 || i + 1 == toks.size())
+      log_line(o, fmt::format("\rrun: {}/{} prompt tokens computed and checked", i + 1, toks.size()));
+  }
+  log_line(o, timed ? ", timing the pipeline ...\n" : "\n");
+  if (timed) timing->end_prefill();
+  const sim::Counters at_prefill = lm->counters();
+  // Generation: greedy (argmax, lowest index on ties), each token fed back when chosen.
+  RunResult r;
+  for (int64_t i = 0; i < o.max_new_tokens; ++i) {
+    const auto next = static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+    r.generated_text.push_back(static_cast<char>(next < 256 ? next : '?'));
+    log_line(o, fmt::format("\rrun: {} prompt tokens, {}/{} generated", toks.size(), r.generated_text.size(), o.max_new_tokens));
+    if (i + 1 < o.max_new_tokens) lm->step(next, logits);
+  }
+  log_line(o, "\n");
+  // The last generated token was chosen but not fed: counters and cycles cover prompt + (N - 1).
+  const sim::Counters& end = lm->counters();
+  if (timed && static_cast<int64_t>(timing->timing().token_cycles.size()) != end.tokens)
+    throw std::logic_error(fmt::format("run: {} tokens fed but {} timed", end.tokens, timing->timing().token_cycles.size()));
+  if (recorder) recorder->finish();
+  if (timed) timing->close_waveform();
+
+  // The figures (docs/report-format.md).
+  r.run_id = o.run_id;
+  r.backend = o.backend;
+  r.model_dir = o.model_dir;
+  r.chip_path = o.chip_path;
+  r.chip = chip;
+  r.energy_table = table != nullptr ? table->name : "";
+  r.timed = timed;
+  const auto np = static_cast<int64_t>(toks.size());
+  const int64_t ng = end.tokens - np;  // generated tokens fed back through the model
+  r.prompt_tokens = np;
+  r.tokens = end.tokens;
+  const double clock = chip.clock_hz;
+  const std::vector<int64_t> cyc = timing != nullptr ? timing->timing().token_cycles : std::vector<int64_t>{};
+  int64_t prefill_cycles = 0, gen_cycles = 0;
+  for (std::size_t i = 0; i < cyc.size(); ++i) (static_cast<int64_t>(i) < np ? prefill_cycles : gen_cycles) += cyc[i];
+  const arch::EnergyBreakdown e_pre = price(sim::counters_delta(at_prefill, sim::Counters{}), prefill_cycles, chip, table);
+  const arch::EnergyBreakdown e_gen = price(sim::counters_delta(end, at_prefill), gen_cycles, chip, table);
+  const double gen_tokens = static_cast<double>(std::max<int64_t>(ng, 1));
+  for (const auto& [k, pj] : e_gen.pj) r.energy_breakdown_j[k] = pj * 1e-12 / gen_tokens;
+  const double t = static_cast<double>(end.tokens);
+  const int64_t all_cycles = prefill_cycles + gen_cycles;
+  const double gen_cpt = ng > 0 ? static_cast<double>(gen_cycles) / static_cast<double>(ng) : 0.0;
+  const double pre_cpt = np > 0 ? static_cast<double>(prefill_cycles) / static_cast<double>(np) : 0.0;
+  r.prefill.tokens = np;
+  r.prefill.energy_per_token_j = np > 0 ? e_pre.total_pj * 1e-12 / static_cast<double>(np) : 0.0;
+  r.generation.tokens = ng;
+  r.generation.energy_per_token_j = e_gen.total_pj * 1e-12 / gen_tokens;
+  if (timed) {
+    r.prefill.cycles = prefill_cycles;
+    r.prefill.tokens_per_s = pre_cpt > 0 ? clock / pre_cpt : 0.0;
+    r.generation.cycles = gen_cycles;
+    r.generation.tokens_per_s = gen_cpt > 0 ? clock / gen_cpt : 0.0;
+    r.cycles_per_token = gen_cpt;
+    r.time_to_first_token_s = static_cast<double>(prefill_cycles) / clock;
+    r.latency_per_token_s = gen_cpt / clock;
+    r.power_w = all_cycles > 0 ? (e_pre.total_pj + e_gen.total_pj) * 1e-12 / (static_cast<double>(all_cycles) / clock) : 0.0;
+    for (int64_t c : cyc) r.token_latency_s.push_back(static_cast<double>(c) / clock);
+  }
+  r.sops_per_token = static_cast<double>(end.total.synaptic_ops) / t;
+  r.events_per_token = static_cast<double>(end.total.events_out) / t;
+  r.activation_sparsity = 1.0 - static_cast<double>(end.total.events_out) / static_cast<double>(end.activation_codes);
+  r.weight_sparsity = static_cast<double>(end.total.synaptic_skips) /
+                      static_cast<double>(std::max<int64_t>(1, end.total.synaptic_skips + end.total.synaptic_ops));
+  r.energy_j = (e_pre.total_pj + e_gen.total_pj) * 1e-12;
+  // Per neurocore: its own actions (and its leakage over the whole run) priced by the table;
+  // per link: its flits x (link flit-hop + the router flit that sends it).
+  for (std::size_t c = 0; c < end.per_core.size(); ++c) {
+    CoreFigures f;
+    f.core = static_cast<int>(c);
+    f.x = grid.x(static_cast<int64_t>(c));
+    f.y = grid.y(static_cast<int64_t>(c));
+    f.busy_cycles = timing != nullptr ? timing->timing().core_busy_cycles[c] : 0;
+    f.utilization = all_cycles > 0 ? static_cast<double>(f.busy_cycles) / static_cast<double>(all_cycles) : 0.0;
+    f.activity = end.per_core[c];
+    f.energy_j = price_core(end.per_core[c], all_cycles, chip, table).total_pj * 1e-12;
+    f.energy_per_token_j = f.energy_j / t;
+    r.per_core.push_back(f);
+  }
+  double links_j = 0.0;
+  for (std::size_t l = 0; l < end.link_flits.size(); ++l)
+    if (end.link_flits[l] > 0) {
+      const arch::MeshGrid::LinkEnds ends = grid.link_ends(static_cast<int>(l));
+      LinkFigures f;
+      f.from_core = ends.from;
+      f.to_core = ends.to;
+      f.direction = ends.direction;
+      f.flits = end.link_flits[l];
+      f.flits_per_token = static_cast<double>(f.flits) / t;
+      f.load = all_cycles > 0 ? static_cast<double>(f.flits) / static_cast<double>(all_cycles) : 0.0;
+      f.energy_j = static_cast<double>(f.flits) * link_flit_pj(table) * 1e-12;
+      r.per_link.push_back(f);
+    }
+  for (const LinkFigures& l : r.per_link) links_j += l.energy_j;
+  r.network.event_flits = program.event_flits();
+  if (timed) {
+    r.network.link_queue_cycles = timing->timing().link_queue_cycles;
+    r.network.fifo_stall_cycles = timing->timing().fifo_stall_cycles;
+    r.network.cross_stage_link_wait_cycles = timing->timing().link_wait_cycles;
+  }
+  r.network.injection_energy_j = static_cast<double>(end.flits) * injection_flit_pj(table) * 1e-12;
+  r.network.energy_j = r.network.injection_energy_j + links_j;
+  // Co-simulated neurocores: the RTL's cycles next to the cycle-approximate model's.
+  if (timed && !timing->timing().cosim.empty()) {
+    RtlCosimFigures rc;
+    for (const sim::CosimCycles& c : timing->timing().cosim) {
+      rc.events += c.events;
+      rc.rtl_cycles += c.cosim_cycles;
+      rc.model_cycles += c.model_cycles;
+      RtlCoreFigures f{c, grid.x(c.core), grid.y(c.core), 0.0};
+      f.difference_pct = c.model_cycles > 0 ? 100.0 * static_cast<double>(c.model_cycles - c.cosim_cycles) /
+                                                  static_cast<double>(c.cosim_cycles > 0 ? c.cosim_cycles : 1)
+                                            : 0.0;
+      rc.cores.push_back(f);
+    }
+    rc.difference_pct =
+        rc.rtl_cycles > 0 ? 100.0 * static_cast<double>(rc.model_cycles - rc.rtl_cycles) / static_cast<double>(rc.rtl_cycles) : 0.0;
+    r.rtl_cosim = rc;
+  }
+  r.area = rtl_area(chip);
+  r.tokens_compared = lm->tokens_cross_checked();
+  if (o.record_spans) r.spans = timing->timing().spans;
+  r.stages = static_cast<int>(program.model.num_hidden_layers) + 2;
+  return r;
+}
+
+}  // namespace neurark::runs

@@ -1,0 +1,134 @@
+// The run as a library (runs/run.hpp): the command line and runs::run give the same report, and
+// the figures hold together (the energy parts add up, every token is checked).
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "checkpoint_fixtures.hpp"
+#include "neurark/arch/error.hpp"
+#include "neurark/reports/report.hpp"
+#include "neurark/runs/eval.hpp"
+#include "neurark/runs/run.hpp"
+#include "test_paths.hpp"
+
+using namespace neurark;
+namespace fs = std::filesystem;
+
+namespace {
+
+runs::RunOptions options(const std::string& backend) {
+  runs::RunOptions o;
+  o.model_dir = test::default_model_dir();
+  o.chip_path = test::source_dir() + "/arch/chips/default-4x4.yaml";
+  o.prompt = "ROMEO: ";
+  o.max_new_tokens = 5;
+  o.backend = backend;
+  o.run_id = "test";
+  return o;
+}
+
+// The same run through `neurark run`: its report.json, run id aside.
+nlohmann::json cli_report(const runs::RunOptions& o, const neurark_test::TempDir& tmp) {
+  const std::string out = tmp.file("report");
+  const std::string cmd = std::string(NEURARK_CLI) + " run --model " + o.model_dir + " --chip " + o.chip_path + " --prompt '" +
+                          o.prompt + "' --max-new-tokens " + std::to_string(o.max_new_tokens) + " --backend " + o.backend +
+                          " --out " + out + " >" + tmp.file("o.txt") + " 2>" + tmp.file("e.txt");
+  const int status = std::system(cmd.c_str());
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  nlohmann::json j = nlohmann::json::parse(test::slurp(out + "/report.json"));
+  j["run_id"] = o.run_id;
+  return j;
+}
+
+void check_figures(const runs::RunResult& r, const runs::RunOptions& o) {
+  CHECK(r.prompt_tokens == static_cast<int64_t>(o.prompt.size()));
+  CHECK(r.tokens == r.prompt_tokens + o.max_new_tokens - 1);
+  CHECK(r.tokens_compared == r.tokens);  // every token fed was checked against int
+  CHECK(r.generated_text.size() == static_cast<std::size_t>(o.max_new_tokens));
+  double parts = r.network.energy_j;
+  for (const runs::CoreFigures& c : r.per_core) parts += c.energy_j;
+  CHECK(parts == Approx(r.energy_j).epsilon(1e-9));
+  double breakdown = 0.0;
+  for (const auto& [action, j] : r.energy_breakdown_j) breakdown += j;
+  CHECK(breakdown == Approx(r.generation.energy_per_token_j).epsilon(1e-9));
+  CHECK(r.per_core.size() == 16);
+  CHECK_FALSE(r.per_link.empty());
+  REQUIRE(r.area.has_value());
+  CHECK(r.area->neurocores == 16);
+}
+
+}  // namespace
+
+TEST_CASE("runs::run (func) gives the report neurark run writes", "[runs]") {
+  neurark_test::TempDir tmp;
+  const runs::RunOptions o = options("func");
+  const runs::RunResult r = runs::run(o);
+  check_figures(r, o);
+  CHECK_FALSE(r.timed);
+  CHECK_FALSE(r.generation.tokens_per_s.has_value());
+  CHECK(reports::run_report_json(r) == cli_report(o, tmp));
+}
+
+TEST_CASE("runs::run (systemc) gives the report neurark run writes", "[runs][systemc]") {
+  neurark_test::TempDir tmp;
+  runs::RunOptions o = options("systemc");
+  o.record_spans = true;
+  const runs::RunResult r = runs::run(o);
+  check_figures(r, o);
+  REQUIRE(r.timed);
+  CHECK(*r.generation.cycles > 0);
+  CHECK(r.token_latency_s.size() == static_cast<std::size_t>(r.tokens));
+  CHECK_FALSE(r.spans.empty());
+  CHECK(*r.generation.tokens_per_s == Approx(r.chip.clock_hz * static_cast<double>(r.generation.tokens) /
+                                             static_cast<double>(*r.generation.cycles)));
+  CHECK(reports::run_report_json(r) == cli_report(o, tmp));
+}
+
+TEST_CASE("runs::run refuses bad options before any work, naming the option", "[runs]") {
+  runs::RunOptions o = options("func");
+  o.max_new_tokens = 1;
+  CHECK_THROWS_WITH(runs::run(o), Catch::Contains("--max-new-tokens: 1 is out of range"));
+  o = options("int");
+  CHECK_THROWS_WITH(runs::run(o), Catch::Contains("--backend int: a run needs a chip backend (func, systemc)"));
+  o = options("func");
+  o.prompt.clear();
+  CHECK_THROWS_WITH(runs::run(o), Catch::Contains("--prompt: empty"));
+  o = options("func");
+  o.vcd_core = runs::CoreXY{1, 1};
+  CHECK_THROWS_WITH(runs::run(o), Catch::Contains("--vcd: needs --backend systemc"));
+  o = options("func");
+  o.chip_path = "/no/such/chip.yaml";
+  CHECK_THROWS_WITH(runs::run(o), Catch::Contains("--chip /no/such/chip.yaml: does not exist"));
+}
+
+TEST_CASE("runs::eval on int and func: the same bits per byte, the chip's activity on func", "[runs]") {
+  runs::EvalOptions e;
+  e.source.model_dir = test::default_model_dir();
+  e.text_path = test::heldout_path();
+  e.max_bytes = 120;
+  e.source.backend = "int";
+  const runs::EvalRun a = runs::eval(e);
+  e.source.backend = "func";
+  e.source.chip_path = test::source_dir() + "/arch/chips/default-4x4.yaml";
+  const runs::EvalRun b = runs::eval(e);
+  CHECK(a.result.bits_per_byte == b.result.bits_per_byte);
+  REQUIRE(a.activity.has_value());
+  REQUIRE(b.activity.has_value());
+  CHECK(a.activity->weight_sparsity.has_value());
+  CHECK_FALSE(a.activity->chip);
+  CHECK(b.activity->chip);
+  CHECK(a.activity->events == b.activity->events);               // counted by the reference and by the image
+  CHECK(a.activity->synaptic_ops == b.activity->synaptic_ops);
+  REQUIRE(b.activity->dynamic_energy_pj.has_value());
+  double sum = 0.0;
+  for (const auto& [k, pj] : b.activity->dynamic_energy_breakdown_pj) sum += pj;
+  CHECK(sum == Approx(*b.activity->dynamic_energy_pj));
+  CHECK_FALSE(b.activity->leakage_energy_pj.has_value());        // untimed
+}

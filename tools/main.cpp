@@ -1,0 +1,61 @@
+// neurark: the command line of the neurark toolkit — the command table (commands.cpp), CLI11
+// parsing, exit codes and signal handling. Each command is one file, cmd_<name>.cpp.
+#include <csignal>
+#include <iostream>
+#include <map>
+
+#include "command.hpp"
+#include "neurark/arch/error.hpp"
+#include "neurark/arch/image.hpp"
+
+namespace {
+
+// SIGINT / SIGTERM / SIGHUP: remove unfinished images and a run's side files, then die of the
+// signal as usual.
+extern "C" void on_fatal_signal(int sig) {
+  neurark::arch::remove_unfinished_images();
+  neurark::tools::remove_run_side_files();
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, on_fatal_signal);
+  CLI::App app{"neurark: hardware co-design toolkit for MatMul-free (HGRNBit) language models"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "neurark 0.1.0");
+  std::map<CLI::App*, std::function<int()>> runners;
+  for (const neurark::tools::Command& c : neurark::tools::commands()) {
+    CLI::App* sub = app.add_subcommand(c.name, c.summary);
+    runners[sub] = c.add(*sub);
+  }
+  if (argc < 2) {
+    std::cerr << app.help();
+    return 2;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::cerr << "neurark: error: " << e.what() << "\nRun 'neurark --help' or 'neurark COMMAND --help'.\n";
+    // A value the parser rejects (not a number, not one of the choices) is bad input (1); a
+    // malformed command line (unknown option, missing argument or subcommand) is syntax (2).
+    const bool bad_value = dynamic_cast<const CLI::ConversionError*>(&e) != nullptr ||
+                           dynamic_cast<const CLI::ValidationError*>(&e) != nullptr;
+    return bad_value ? 1 : 2;
+  }
+  try {
+    for (const auto& [sub, run] : runners)
+      if (sub->parsed()) return run();
+  } catch (const neurark::Error& e) {
+    std::cout.flush();
+    std::cerr << "neurark: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "neurark: internal error: " << e.what() << "\n";
+    return 3;
+  }
+  return 0;
+}
