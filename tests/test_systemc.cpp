@@ -11,6 +11,7 @@
 #include "neurark/arch/energy.hpp"
 #include "neurark/arch/error.hpp"
 #include "neurark/arch/image.hpp"
+#include "neurark/arch/program.hpp"
 #include "neurark/compiler/passes.hpp"
 #include "neurark/models/checkpoint.hpp"
 #include "neurark/sim/backend.hpp"
@@ -336,8 +337,7 @@ TEST_CASE("co-simulation: a neurocore implementation replaces the lane-array rul
   run_with(400, 0, &slow);
   REQUIRE(plain.cosim.size() == 2);
   std::map<int, int64_t> tiles_on;
-  const arch::Image img = arch::Image::open(image);
-  for (const auto& t : img.manifest().at("tiles")) ++tiles_on[t.at("core").get<int>()];
+  for (const arch::ProgramTile& t : arch::Program::from_image(arch::Image::open(image)).tiles) ++tiles_on[t.core];
   for (const sim::CosimCycles& c : plain.cosim) {
     CHECK(c.events > 0);
     CHECK(c.cosim_cycles == c.events);  // 1 cycle per event, as the fake says

@@ -160,35 +160,59 @@ void IntReference::step_q16(int32_t token, std::vector<int32_t>& logits_q16, Int
   if (trace != nullptr) {
     trace->layer_out_q16.clear();
     trace->bitlinear_codes.clear();
+    trace->tensors.clear();
   }
+  const bool rec = trace != nullptr && trace->record_tensors;
+  const auto record = [&](const std::string& name, const std::vector<int32_t>& values, std::size_t n) {
+    if (rec) trace->tensors.emplace_back(name, std::vector<int32_t>(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(n)));
+  };
+  record("x.0", x, d);
   for (std::size_t l = 0; l < model_.layers.size(); ++l) {
     const IntLayer& L = model_.layers[l];
     std::vector<int32_t>& h = h_[l];
     // Token mixer (MLGRU). attn_norm folded: v = normalize(x * w_attn_norm).
+    const std::string t = rec ? "layers." + std::to_string(l) + "." : std::string();
     arch::apply_norm_weight(x.data(), L.attn_norm.data(), di, v.data());
+    record(t + "attn_norm", v, d);
     run_bitlinear(L.i_proj, v.data(), i.data(), trace, codes);
+    record(t + "i", i, d);
     run_bitlinear(L.f_proj, v.data(), fz.data(), trace, codes);
+    record(t + "f", fz, d);
     run_bitlinear(L.g_proj, v.data(), g.data(), trace, codes);
+    record(t + "g", g, d);
     const bool bounded = !L.lower_bound_q24.empty();
     for (std::size_t k = 0; k < d; ++k)
       sh[k] = arch::mlgru_channel_q16(i[k], fz[k], bounded ? L.lower_bound_q24[k] : 0, bounded, &h[k]);
+    record(t + "h_silu", sh, d);
     // Output gate RMSNorm(g) * w_g ⊙ SiLU(h): g_norm's scalar cancels in o_proj's RMSNorm.
     arch::apply_norm_weight(g.data(), L.g_norm.data(), di, t1.data());
+    record(t + "gated_norm", t1, d);
     arch::product_block(t1.data(), sh.data(), di, v.data());
+    record(t + "gated", v, d);
     run_bitlinear(L.o_proj, v.data(), o.data(), trace, codes);
+    record(t + "o", o, d);
     for (std::size_t k = 0; k < d; ++k) r[k] = arch::add_sat_i32(o[k], x[k]);
+    record(t + "r", r, d);
     // Channel mixer (GLU).
     arch::apply_norm_weight(r.data(), L.mlp_norm.data(), di, v.data());
+    record(t + "mlp_norm", v, d);
     run_bitlinear(L.gate_proj, v.data(), gy.data(), trace, codes);
+    record(t + "gate_up", gy, 2 * inter);
     for (std::size_t k = 0; k < inter; ++k) act[k] = arch::silu_q16(gy[k]);
+    record(t + "swiglu_silu", act, inter);
     arch::product_block(act.data(), gy.data() + inter, ii, va.data());
+    record(t + "swiglu", va, inter);
     run_bitlinear(L.down_proj, va.data(), z.data(), trace, codes);
+    record(t + "down", z, d);
     for (std::size_t k = 0; k < d; ++k) x[k] = arch::add_sat_i32(r[k], z[k]);
+    record("x." + std::to_string(l + 1), x, d);
     if (trace != nullptr) trace->layer_out_q16.push_back(x);
   }
   arch::apply_norm_weight(x.data(), model_.final_norm.data(), di, v.data());
+  record("final_norm", v, d);
   logits_q16.resize(static_cast<std::size_t>(cfg.vocab_size));
   run_bitlinear(model_.lm_head, v.data(), logits_q16.data(), trace, codes);
+  record("logits", logits_q16, logits_q16.size());
 }
 
 }  // namespace neurark::models

@@ -41,7 +41,6 @@ void warn_if_not_byte_level(int64_t vocab_size, const std::string& what) {
 CompiledImage compile_image(const std::string& model_dir, const std::string& chip_path) {
   const arch::ChipDescription chip = arch::ChipDescription::from_file(chip_path);
   const auto ck = std::make_shared<const models::Checkpoint>(models::Checkpoint::open(model_dir));
-  warn_if_not_byte_level(ck->config.vocab_size, model_dir);
   compiler::CompileOptions opt;  // placement seed 1, as `neurark compile`
   const compiler::Graph g = compiler::compile_graph(ck, chip, read_file(chip_path), opt);
   // The image goes to a private temporary file, removed as soon as it is mapped.
@@ -125,6 +124,7 @@ OpenedModel open_model(const ModelSource& src) {
   }
   if (src.model_dir.empty()) throw Error("--model: required with --chip (the model to compile)");
   const CompiledImage c = compile_image(src.model_dir, src.chip_path);
+  warn_if_not_byte_level(c.program.model.vocab_size, src.model_dir);
   in.image = &c.image;
   in.program = &c.program;
   std::unique_ptr<models::LanguageModel> lm = entry.make(in);

@@ -76,6 +76,7 @@ RunResult run(const RunOptions& o) {
   const bool timed = entry.timed;
   log_line(o, fmt::format("run: compiling {} for {} ...\n", o.model_dir, o.chip_path));
   const CompiledImage compiled = compile_image(o.model_dir, o.chip_path);
+  warn_if_not_byte_level(compiled.program.model.vocab_size, o.model_dir);
   const arch::Program& program = compiled.program;
   const arch::MeshGrid grid = program.grid();
   const arch::ChipDescription& chip = program.chip;

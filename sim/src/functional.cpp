@@ -440,13 +440,17 @@ void FunctionalBackend::step_q16(int32_t token, std::vector<int32_t>& logits_q16
   logits_q16 = logits_buf_;
   if (static_cast<int64_t>(logits_q16.size()) != vocab_) bad("schedule", "no readback of the logits");
   if (obs != nullptr) {
-    obs->layer_out_q16.clear();
-    for (int t : layer_out_) {
+    const auto gather = [&](int t) {
       const TensorRT& x = tensors_[static_cast<std::size_t>(t)];
       std::vector<int32_t> v(static_cast<std::size_t>(x.length));
       for (const Seg& s : x.segs) std::copy(s.val.begin(), s.val.end(), v.begin() + s.begin);
-      obs->layer_out_q16.push_back(std::move(v));
-    }
+      return v;
+    };
+    obs->layer_out_q16.clear();
+    for (int t : layer_out_) obs->layer_out_q16.push_back(gather(t));
+    obs->tensors.clear();
+    for (const OpRT& op : ops_)
+      obs->tensors.push_back({tensors_[static_cast<std::size_t>(op.output)].name, op.name, arch::to_string(op.kind), gather(op.output)});
   }
 }
 

@@ -83,6 +83,7 @@ class IntBackend final : public Backend {
   void step_q16(int32_t token, std::vector<int32_t>& logits_q16, StepObservation* obs) override {
     trace_ = models::IntStepTrace{};  // the reference adds to the trace's counts
     trace_.record_codes = obs != nullptr;
+    trace_.record_tensors = obs != nullptr;
     ref_.step_q16(token, logits_q16, &trace_);
     ++counters_.tokens;
     counters_.activation_codes += trace_.activation_codes;
@@ -90,6 +91,8 @@ class IntBackend final : public Backend {
     counters_.total.events_out += trace_.events;
     if (obs == nullptr) return;
     obs->layer_out_q16 = trace_.layer_out_q16;
+    obs->tensors.clear();
+    for (auto& [name, values] : trace_.tensors) obs->tensors.push_back({name, "", "", std::move(values)});
     obs->bitlinear_events.clear();
     for (const std::vector<int8_t>& codes : trace_.bitlinear_codes) {
       std::vector<Event> ev;

@@ -1,5 +1,4 @@
-// The SystemC chip model (first version) and the cross-checking backend: see
-// neurark/sim/systemc.hpp and docs/chip-model.md.
+// The SystemC chip model: see neurark/sim/systemc.hpp and docs/chip-model.md.
 #include "neurark/sim/systemc.hpp"
 
 #include <cstdlib>
@@ -471,56 +470,6 @@ void Stage::run() {
   }
 }
 
-class CrossChecked final : public Backend {
- public:
-  CrossChecked(std::unique_ptr<Backend> dut, std::unique_ptr<Backend> ref) : dut_(std::move(dut)), ref_(std::move(ref)) {}
-  std::string name() const override { return dut_->name(); }
-  int64_t vocab_size() const override { return dut_->vocab_size(); }
-  void reset() override {
-    dut_->reset();
-    ref_->reset();
-  }
-  const Counters& counters() const override { return dut_->counters(); }
-  const arch::ChipDescription* chip() const override { return dut_->chip(); }
-  const arch::EnergyTable* energy_table() const override { return dut_->energy_table(); }
-  int64_t tokens_cross_checked() const override { return compared_; }
-
-  void step_q16(int32_t token, std::vector<int32_t>& logits_q16, StepObservation* obs) override {
-    StepObservation a, b;
-    dut_->step_q16(token, logits_q16, &a);
-    ref_->step_q16(token, ref_logits_, &b);
-    const int64_t t = tokens_++;
-    if (a.layer_out_q16.size() != b.layer_out_q16.size() || a.bitlinear_events.size() != b.bitlinear_events.size() ||
-        logits_q16.size() != ref_logits_.size())
-      throw Error(fmt::format("cross-check: {} and {} differ at token {} in shape: {} / {} layers, {} / {} BitLinears, "
-                              "{} / {} logits (expected / got)", dut_->name(), ref_->name(), t, b.layer_out_q16.size(),
-                              a.layer_out_q16.size(), b.bitlinear_events.size(), a.bitlinear_events.size(),
-                              ref_logits_.size(), logits_q16.size()));
-    for (std::size_t l = 0; l < std::min(a.layer_out_q16.size(), b.layer_out_q16.size()); ++l)
-      for (std::size_t k = 0; k < a.layer_out_q16[l].size(); ++k)
-        if (a.layer_out_q16[l][k] != b.layer_out_q16[l][k])
-          throw Error(fmt::format("cross-check: {} and {} differ at token {} (input {}), residual stream after layer {}, "
-                                  "channel {}: expected {} ({}), got {}", dut_->name(), ref_->name(), t, token, l, k,
-                                  b.layer_out_q16[l][k], ref_->name(), a.layer_out_q16[l][k]));
-    for (std::size_t i = 0; i < std::min(a.bitlinear_events.size(), b.bitlinear_events.size()); ++i)
-      if (!(a.bitlinear_events[i] == b.bitlinear_events[i]))
-        throw Error(fmt::format("cross-check: {} and {} differ at token {}, input events of BitLinear {}: {} events "
-                                "expected, {} got", dut_->name(), ref_->name(), t, i, b.bitlinear_events[i].size(),
-                                a.bitlinear_events[i].size()));
-    for (std::size_t k = 0; k < logits_q16.size(); ++k)
-      if (k >= ref_logits_.size() || logits_q16[k] != ref_logits_[k])
-        throw Error(fmt::format("cross-check: {} and {} differ at token {}, logit {}: expected {}, got {}", dut_->name(),
-                                ref_->name(), t, k, k < ref_logits_.size() ? ref_logits_[k] : 0, logits_q16[k]));
-    ++compared_;
-    if (obs != nullptr) *obs = std::move(a);
-  }
-
- private:
-  std::unique_ptr<Backend> dut_, ref_;
-  std::vector<int32_t> ref_logits_;
-  int64_t tokens_ = 0, compared_ = 0;
-};
-
 }  // namespace
 
 std::unique_ptr<SystemCBackend> make_systemc_backend(const arch::Image& image, EventProbe* probe,
@@ -531,10 +480,6 @@ std::unique_ptr<SystemCBackend> make_systemc_backend(const arch::Image& image, E
 std::unique_ptr<SystemCBackend> make_systemc_backend(const arch::Image& image, const arch::Program& program,
                                                      EventProbe* probe, const SystemCOptions& options) {
   return std::make_unique<SystemCModel>(image, program, probe, options);
-}
-
-std::unique_ptr<Backend> cross_checked(std::unique_ptr<Backend> dut, std::unique_ptr<Backend> reference) {
-  return std::make_unique<CrossChecked>(std::move(dut), std::move(reference));
 }
 
 }  // namespace neurark::sim

@@ -10,6 +10,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "neurark/arch/numerics.hpp"
@@ -69,6 +71,11 @@ struct IntStepTrace {
   int64_t activation_codes = 0;   // all activation codes entering BitLinears
   bool record_codes = false;      // set to fill bitlinear_codes
   std::vector<std::vector<int8_t>> bitlinear_codes;  // [BitLinear in execution order][fan-in]
+  // Set to fill `tensors`: every integer op's output in execution order, named as the
+  // compiler's lowered graph names its tensors (x.0, layers.L.attn_norm, layers.L.i, ... x.L+1,
+  // final_norm, logits), for comparisons at every op boundary (sim::cross_checked).
+  bool record_tensors = false;
+  std::vector<std::pair<std::string, std::vector<int32_t>>> tensors;
 };
 
 class IntReference : public LanguageModel {

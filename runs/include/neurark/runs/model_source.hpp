@@ -38,7 +38,7 @@ struct OpenedModel {
 OpenedModel open_model(const ModelSource& src);
 
 // A checkpoint compiled for a chip into an image (a private temporary file, removed as soon as
-// it is mapped) and the image's program. Throws as compiler::compile_graph does.
+// it is mapped; placement seed 1) and the image's program. Throws as compiler::compile_graph does.
 struct CompiledImage {
   arch::Image image;
   arch::Program program;

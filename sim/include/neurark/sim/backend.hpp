@@ -3,7 +3,7 @@
 // sim/ owns the backends that execute a model: the bit-exact integer reference behind this
 // interface ("int", an adapter over models::IntReference), the functional image interpreter
 // ("func", functional.hpp), the SystemC chip model ("systemc", systemc.hpp; its timing rules in
-// timing.hpp), the lockstep cross-checker (systemc.hpp: cross_checked), the event recorder
+// timing.hpp), the lockstep cross-checker (cross_checked, below), the event recorder
 // (event_recorder.hpp) and the one registry of backends by name (registry.hpp, which also builds
 // the float reference of models/). A backend is a LanguageModel (one token in, logits out,
 // recurrent state carried) that also exposes its integer logits, the values at unit boundaries
@@ -34,10 +34,19 @@ struct Event {
   bool operator==(const Event& o) const { return channel == o.channel && q == o.q; }
 };
 
+// One integer op's output for one token: the tensor's name in the lowered graph (x.0,
+// layers.L.i, ..., logits), the op that produced it and its kind (backends that run a program;
+// "" otherwise), and its values (Q15.16, or block mantissas for norm_scale and product).
+struct TensorObservation {
+  std::string tensor, op, kind;
+  std::vector<int32_t> values;
+};
+
 // Values at unit boundaries for one token.
 struct StepObservation {
   std::vector<std::vector<int32_t>> layer_out_q16;  // [layer][d] residual stream after each layer
   std::vector<std::vector<Event>> bitlinear_events;  // [BitLinear in execution order] sorted by channel
+  std::vector<TensorObservation> tensors;            // every op's output, in execution order
 };
 
 // Activity of one neurocore (or the totals).
@@ -105,6 +114,13 @@ arch::ActionCounts action_counts(const Counters& c, const arch::ChipDescription&
 // The actions of one neurocore (its UnitCounters; activation codes are its `codes`): the same
 // rules without the network (router and link actions belong to links, see the run report).
 arch::ActionCounts core_action_counts(const UnitCounters& u, const arch::ChipDescription& chip);
+
+// A backend checked against a reference on every token: every op's output (when both give them,
+// in execution order), the residual stream after every layer, every BitLinear's event stream and
+// the logits must be equal, else neurark::Error names the first difference (token, op and its
+// kind or layer or BitLinear, channel, expected and actual value). Needs both to be bit-exact
+// integer backends.
+std::unique_ptr<Backend> cross_checked(std::unique_ptr<Backend> dut, std::unique_ptr<Backend> reference);
 
 // The integer reference behind the backend interface (name "int"; no per-core counters).
 std::unique_ptr<Backend> make_int_backend(const models::HGRNBitWeights& weights);

@@ -123,9 +123,5 @@ std::unique_ptr<SystemCBackend> make_systemc_backend(const arch::Image& image, E
 std::unique_ptr<SystemCBackend> make_systemc_backend(const arch::Image& image, const arch::Program& program,
                                                      EventProbe* probe = nullptr, const SystemCOptions& options = {});
 
-// A backend checked against a reference on every token: logits, the residual stream after every
-// layer and every BitLinear's event stream must be equal, else neurark::Error names the first
-// difference (token, layer or BitLinear, channel, expected and actual value).
-std::unique_ptr<Backend> cross_checked(std::unique_ptr<Backend> dut, std::unique_ptr<Backend> reference);
 
 }  // namespace neurark::sim

@@ -1,0 +1,91 @@
+// A backend checked against a reference on every token: see neurark/sim/backend.hpp.
+#include <map>
+
+#include <fmt/format.h>
+
+#include "neurark/arch/error.hpp"
+#include "neurark/sim/backend.hpp"
+
+namespace neurark::sim {
+
+namespace {
+
+class CrossChecked final : public Backend {
+ public:
+  CrossChecked(std::unique_ptr<Backend> dut, std::unique_ptr<Backend> ref) : dut_(std::move(dut)), ref_(std::move(ref)) {}
+  std::string name() const override { return dut_->name(); }
+  int64_t vocab_size() const override { return dut_->vocab_size(); }
+  void reset() override {
+    dut_->reset();
+    ref_->reset();
+  }
+  const Counters& counters() const override { return dut_->counters(); }
+  const arch::ChipDescription* chip() const override { return dut_->chip(); }
+  const arch::EnergyTable* energy_table() const override { return dut_->energy_table(); }
+  int64_t tokens_cross_checked() const override { return compared_; }
+
+  void step_q16(int32_t token, std::vector<int32_t>& logits_q16, StepObservation* obs) override {
+    StepObservation a, b;
+    dut_->step_q16(token, logits_q16, &a);
+    ref_->step_q16(token, ref_logits_, &b);
+    const int64_t t = tokens_++;
+    if (a.layer_out_q16.size() != b.layer_out_q16.size() || a.bitlinear_events.size() != b.bitlinear_events.size() ||
+        logits_q16.size() != ref_logits_.size())
+      throw Error(fmt::format("cross-check: {} and {} differ at token {} in shape: {} / {} layers, {} / {} BitLinears, "
+                              "{} / {} logits (expected / got)", dut_->name(), ref_->name(), t, b.layer_out_q16.size(),
+                              a.layer_out_q16.size(), b.bitlinear_events.size(), a.bitlinear_events.size(),
+                              ref_logits_.size(), logits_q16.size()));
+    // Every op's output first, in execution order: the first op whose output differs is named
+    // (the values after it differ because of it).
+    if (!a.tensors.empty() && !b.tensors.empty()) {
+      std::map<std::string, const TensorObservation*> got;
+      for (const TensorObservation& x : a.tensors) got[x.tensor] = &x;
+      for (const TensorObservation& want : b.tensors) {
+        const auto it = got.find(want.tensor);
+        if (it == got.end())
+          throw Error(fmt::format("cross-check: {} has no tensor '{}' that {} computes (token {})", dut_->name(), want.tensor,
+                                  ref_->name(), t));
+        const TensorObservation& x = *it->second;
+        if (x.values.size() != want.values.size())
+          throw Error(fmt::format("cross-check: {} and {} differ at token {} in the length of tensor '{}': {} expected, {} got",
+                                  dut_->name(), ref_->name(), t, want.tensor, want.values.size(), x.values.size()));
+        for (std::size_t k = 0; k < x.values.size(); ++k)
+          if (x.values[k] != want.values[k])
+            throw Error(fmt::format("cross-check: {} and {} differ at token {} (input {}), op {} ({}), output {} channel {}: "
+                                    "expected {} ({}), got {}", dut_->name(), ref_->name(), t, token,
+                                    x.op.empty() ? want.op : x.op, x.kind.empty() ? want.kind : x.kind, want.tensor, k,
+                                    want.values[k], ref_->name(), x.values[k]));
+      }
+    }
+    for (std::size_t l = 0; l < std::min(a.layer_out_q16.size(), b.layer_out_q16.size()); ++l)
+      for (std::size_t k = 0; k < a.layer_out_q16[l].size(); ++k)
+        if (a.layer_out_q16[l][k] != b.layer_out_q16[l][k])
+          throw Error(fmt::format("cross-check: {} and {} differ at token {} (input {}), residual stream after layer {}, "
+                                  "channel {}: expected {} ({}), got {}", dut_->name(), ref_->name(), t, token, l, k,
+                                  b.layer_out_q16[l][k], ref_->name(), a.layer_out_q16[l][k]));
+    for (std::size_t i = 0; i < std::min(a.bitlinear_events.size(), b.bitlinear_events.size()); ++i)
+      if (!(a.bitlinear_events[i] == b.bitlinear_events[i]))
+        throw Error(fmt::format("cross-check: {} and {} differ at token {}, input events of BitLinear {}: {} events "
+                                "expected, {} got", dut_->name(), ref_->name(), t, i, b.bitlinear_events[i].size(),
+                                a.bitlinear_events[i].size()));
+    for (std::size_t k = 0; k < logits_q16.size(); ++k)
+      if (k >= ref_logits_.size() || logits_q16[k] != ref_logits_[k])
+        throw Error(fmt::format("cross-check: {} and {} differ at token {}, logit {}: expected {}, got {}", dut_->name(),
+                                ref_->name(), t, k, k < ref_logits_.size() ? ref_logits_[k] : 0, logits_q16[k]));
+    ++compared_;
+    if (obs != nullptr) *obs = std::move(a);
+  }
+
+ private:
+  std::unique_ptr<Backend> dut_, ref_;
+  std::vector<int32_t> ref_logits_;
+  int64_t tokens_ = 0, compared_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> cross_checked(std::unique_ptr<Backend> dut, std::unique_ptr<Backend> reference) {
+  return std::make_unique<CrossChecked>(std::move(dut), std::move(reference));
+}
+
+}  // namespace neurark::sim
