@@ -290,6 +290,18 @@ TEST_CASE("the image's program reads back field for field, and a malformed flow 
   CHECK_THROWS_WITH(open(), Contains("weight_encoding: \"sparse\", but the chip's neurocore.weight_encoding is \"packed2\""));
   rewrite(b->image, bad, [](nlohmann::json& m) { m["schedule"][0]["kind"] = "spike"; });
   CHECK_THROWS_WITH(open(), Contains("schedule.kind: unknown phase 'spike'"));
+  // Too few inputs (an add_sat with one, a product with none) or a short operand would read out
+  // of bounds: refused on load.
+  std::size_t add = 0, prod = 0;
+  const nlohmann::json ops = arch::Image::open(b->image).manifest()["ops"];
+  while (ops[add]["kind"] != "add_sat") ++add;
+  while (ops[prod]["kind"] != "product") ++prod;
+  rewrite(b->image, bad, [&](nlohmann::json& m) { m["ops"][add]["inputs"].erase(1); });
+  CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].inputs: 1 input(s), expected 2 for add_sat", add)));
+  rewrite(b->image, bad, [&](nlohmann::json& m) { m["ops"][prod]["inputs"] = nlohmann::json::array(); });
+  CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].inputs: 0 input(s), expected 2 for product", prod)));
+  rewrite(b->image, bad, [&](nlohmann::json& m) { m["ops"][add]["inputs"][1][2] = 3; });
+  CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].inputs: an operand of 3 channels for an output of 8", add)));
   rewrite(b->image, bad, [](nlohmann::json& m) { m["tiles"][0]["op"] = 0; });
   CHECK_THROWS_WITH(open(), Contains("ops[2].tiles: tile 0 does not belong to this op"));
 }

@@ -143,6 +143,17 @@ Program Program::from_image(const Image& image) {
           throw bad(fmt::format("ops[{}].inputs", i), "operand range outside its tensor");
         op.inputs.push_back(o);
       }
+      // Arity and operand lengths: element-wise ops read each operand over the output's channels.
+      static constexpr int kArity[kOpKinds] = {1, 1, 1, 2, 2, 1, 2};  // embed ... add_sat
+      if (static_cast<int>(op.inputs.size()) != kArity[static_cast<int>(op.kind)])
+        throw bad(fmt::format("ops[{}].inputs", i), fmt::format("{} input(s), expected {} for {}", op.inputs.size(),
+                                                                kArity[static_cast<int>(op.kind)], kind));
+      const int64_t out_len = p.tensors[static_cast<std::size_t>(op.output)].length;
+      if (op.kind != OpKind::kEmbed && op.kind != OpKind::kBitLinear)
+        for (const Operand& o : op.inputs)
+          if (o.length != out_len)
+            throw bad(fmt::format("ops[{}].inputs", i), fmt::format("an operand of {} channels for an output of {}", o.length,
+                                                                    out_len));
       op.tiles = j.at("tiles").get<std::vector<int>>();
       for (int t : op.tiles)
         if (t < 0 || t >= static_cast<int>(p.tiles.size()) || p.tiles[static_cast<std::size_t>(t)].op != static_cast<int>(i))
