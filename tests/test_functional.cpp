@@ -302,6 +302,44 @@ TEST_CASE("the image's program reads back field for field, and a malformed flow 
   CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].inputs: 0 input(s), expected 2 for product", prod)));
   rewrite(b->image, bad, [&](nlohmann::json& m) { m["ops"][add]["inputs"][1][2] = 3; });
   CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].inputs: an operand of 3 channels for an output of 8", add)));
+  // Routing tables: a destination never reached, a turn off the tree, an entry off the route.
+  rewrite(b->image, bad, [](nlohmann::json& m) {
+    for (auto& r : m["routing"])
+      for (auto& e : r["entries"])
+        if (e[0] == 0) e[1] = e[1].get<int>() & ~16;  // flow 0 delivered nowhere
+  });
+  CHECK_THROWS_WITH(open(), Contains("image program: flows[0]: its routing tables deliver it to cores {}, expected its destinations"));
+  rewrite(b->image, bad, [&](nlohmann::json& m) {
+    const int src = m["flows"][two]["links"][0][0].get<int>(), dst = m["flows"][two]["links"][0][1].get<int>();
+    const int wrong = dst == src + 1 ? 8 : 1;  // send it north (or east) instead of along its tree
+    for (auto& r : m["routing"])
+      if (r["core"] == src)
+        for (auto& e : r["entries"])
+          if (e[0] == static_cast<int>(two)) e[1] = (e[1].get<int>() & 16) | wrong;
+  });
+  CHECK_THROWS_WITH(open(), Contains(fmt::format("image program: flows[{}]: router", two)) &&
+                                (Contains("a link that is not in its tree") || Contains("off the mesh")));
+  rewrite(b->image, bad, [](nlohmann::json& m) {
+    m["routing"].push_back({{"core", 5}, {"entries", nlohmann::json::array({nlohmann::json::array({0, 16})})}});
+  });
+  CHECK_THROWS_WITH(open(), Contains("routing: 1 routing-table entries lie off their flow's route"));
+  // Four flows around the square of cores 0, 1, 4, 3 of the 3 x 2 mesh, each turning the same
+  // way: every route is consistent with its tables, but together their links wait on each other
+  // in a cycle (a deadlock XY routing never builds).
+  rewrite(b->image, bad, [](nlohmann::json& m) {
+    const int first = static_cast<int>(m["flows"].size());
+    const int ring[4][3] = {{0, 1, 4}, {1, 4, 3}, {4, 3, 0}, {3, 0, 1}};
+    const auto port = [](int a, int c) { return c == a + 1 ? 1 : c == a - 1 ? 2 : c == a + 3 ? 4 : 8; };
+    for (int i = 0; i < 4; ++i) {
+      const auto& r = ring[i];
+      m["flows"].push_back({{"kind", "values"}, {"op", 1}, {"src", r[0]}, {"dsts", {r[2]}}, {"channels", 1},
+                            {"links", {{r[0], r[1]}, {r[1], r[2]}}}});
+      m["routing"].push_back({{"core", r[0]}, {"entries", {{first + i, port(r[0], r[1])}}}});
+      m["routing"].push_back({{"core", r[1]}, {"entries", {{first + i, port(r[1], r[2])}}}});
+      m["routing"].push_back({{"core", r[2]}, {"entries", {{first + i, 16}}}});
+    }
+  });
+  CHECK_THROWS_WITH(open(), Contains("routing: the routes can deadlock: their channel dependency graph has a cycle"));
   rewrite(b->image, bad, [](nlohmann::json& m) { m["tiles"][0]["op"] = 0; });
   CHECK_THROWS_WITH(open(), Contains("ops[2].tiles: tile 0 does not belong to this op"));
 }

@@ -2,8 +2,14 @@
 #include "neurark/arch/program.hpp"
 
 #include <algorithm>
+#include <map>
+#include <set>
+
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/depth_first_search.hpp>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "neurark/arch/error.hpp"
 #include "neurark/arch/weight_memory.hpp"
@@ -24,6 +30,97 @@ std::optional<E> from_names(const char* const (&names)[N], std::string_view s) {
   for (std::size_t i = 0; i < N; ++i)
     if (s == names[i]) return static_cast<E>(i);
   return std::nullopt;
+}
+
+// Records the first back edge a depth-first search meets: an edge on a cycle.
+struct CycleFinder : boost::default_dfs_visitor {
+  std::pair<int, int>* back;
+  explicit CycleFinder(std::pair<int, int>* b) : back(b) {}
+  template <class Edge, class Graph>
+  void back_edge(Edge e, const Graph& g) {
+    if (back->first < 0) *back = {static_cast<int>(boost::source(e, g)), static_cast<int>(boost::target(e, g))};
+  }
+};
+
+// The routing tables against the flows (docs/image-format.md, "routing"): walked from each
+// flow's source router, a flow's entries must forward along exactly its tree's links, never
+// revisit a router, and deliver (local bit) to exactly its destinations; no entry may lie off
+// its route. Then the channel dependency graph of all routes (a vertex per directed link, an
+// edge a -> b when some flow's flits hold link a while they request link b) must have no cycle:
+// with wormhole / credit flow control, routes whose dependency graph is acyclic cannot deadlock
+// (Dally & Seitz, IEEE Trans. Computers C-36(5), 1987). XY routes always pass.
+template <class Bad>
+void check_routes(const Program& p, const Bad& bad) {
+  const MeshGrid grid = p.grid();
+  const int64_t cores = grid.cores();
+  std::map<std::pair<int, int>, int> mask;  // (router, flow) -> port mask
+  for (std::size_t r = 0; r < p.routing.size(); ++r) {
+    const RoutingTable& t = p.routing[r];
+    if (t.core < 0 || t.core >= cores)
+      throw bad(fmt::format("routing[{}].core", r), fmt::format("router {} outside the chip's {} neurocores", t.core, cores));
+    for (const auto& [flow, bits] : t.entries) {
+      if (flow < 0 || flow >= static_cast<int>(p.flows.size()))
+        throw bad(fmt::format("routing[{}].entries", r), fmt::format("flow {} does not exist", flow));
+      if (bits < 0 || bits >= (1 << kPorts))
+        throw bad(fmt::format("routing[{}].entries", r), fmt::format("port mask {} of flow {} is not a 5-bit mask", bits, flow));
+      if (!mask.emplace(std::make_pair(t.core, flow), bits).second)
+        throw bad(fmt::format("routing[{}].entries", r), fmt::format("flow {} appears twice in router {}'s table", flow, t.core));
+    }
+  }
+  static constexpr PortBit kDirBits[kDirections] = {kPortEast, kPortWest, kPortSouth, kPortNorth};
+  boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS> cdg(static_cast<std::size_t>(grid.links()));
+  std::map<std::pair<int, int>, int> dependency_flow;  // CDG edge -> a flow that makes it
+  std::size_t entries_walked = 0;
+  for (std::size_t f = 0; f < p.flows.size(); ++f) {
+    const Flow& flow = p.flows[f];
+    const std::string field = fmt::format("flows[{}]", f);
+    std::set<std::pair<int, int>> tree(flow.links.begin(), flow.links.end()), walked;
+    std::set<int> delivered, expected, seen;
+    for (int d : flow.dst_cores) expected.insert(grid.resolve(d));
+    std::vector<std::pair<int, int>> todo = {{grid.resolve(flow.src_core), -1}};  // {router, link it came in on}
+    while (!todo.empty()) {
+      const auto [c, in_link] = todo.back();
+      todo.pop_back();
+      if (!seen.insert(c).second)
+        throw bad(field, fmt::format("its routing tables reach router {} twice (a cycle or a merge)", c));
+      const auto it = mask.find({c, static_cast<int>(f)});
+      if (it == mask.end()) throw bad(field, fmt::format("router {} on its route has no routing-table entry for it", c));
+      ++entries_walked;
+      if ((it->second & kPortLocal) != 0) delivered.insert(c);
+      for (int d = 0; d < kDirections; ++d) {
+        if ((it->second & kDirBits[d]) == 0) continue;
+        const int64_t dx = d == 0 ? 1 : d == 1 ? -1 : 0, dy = d == 2 ? 1 : d == 3 ? -1 : 0;
+        const int64_t nx = grid.x(c) + dx, ny = grid.y(c) + dy;
+        if (!grid.contains(nx, ny))
+          throw bad(field, fmt::format("router {} sends it {} off the mesh", c, to_string(static_cast<Direction>(d))));
+        const int next = grid.core_at(nx, ny);
+        if (tree.count({c, next}) == 0)
+          throw bad(field, fmt::format("router {} sends it to {}, a link that is not in its tree", c, next));
+        walked.insert({c, next});
+        const int out_link = grid.link_id(c, next);
+        if (in_link >= 0) {
+          boost::add_edge(static_cast<std::size_t>(in_link), static_cast<std::size_t>(out_link), cdg);
+          dependency_flow.emplace(std::make_pair(in_link, out_link), static_cast<int>(f));
+        }
+        todo.push_back({next, out_link});
+      }
+    }
+    if (walked != tree) throw bad(field, fmt::format("its routing tables use {} of its tree's {} links", walked.size(), tree.size()));
+    if (delivered != expected)
+      throw bad(field, fmt::format("its routing tables deliver it to cores {{{}}}, expected its destinations {{{}}}",
+                                   fmt::join(delivered, ", "), fmt::join(expected, ", ")));
+  }
+  if (entries_walked != mask.size())
+    throw bad("routing", fmt::format("{} routing-table entries lie off their flow's route", mask.size() - entries_walked));
+  // Deadlock freedom: no cycle in the channel dependency graph.
+  std::pair<int, int> back{-1, -1};
+  boost::depth_first_search(cdg, boost::visitor(CycleFinder(&back)));
+  if (back.first >= 0) {
+    const MeshGrid::LinkEnds a = grid.link_ends(back.first), b = grid.link_ends(back.second);
+    throw bad("routing", fmt::format("the routes can deadlock: their channel dependency graph has a cycle through link {} -> {} "
+                                     "then link {} -> {} (flow {})",
+                                     a.from, a.to, b.from, b.to, dependency_flow.at(back)));
+  }
 }
 
 }  // namespace
@@ -225,6 +322,7 @@ Program Program::from_image(const Image& image) {
       t.entries = r.at("entries").get<std::vector<std::pair<int, int>>>();
       p.routing.push_back(std::move(t));
     }
+    check_routes(p, bad);
     // Schedule.
     for (const json& j : m.at("schedule")) {
       Phase ph;
