@@ -426,6 +426,22 @@ TEST_CASE("run --record-core re-records the committed sample trace byte for byte
   CHECK(vcd.find("#") != std::string::npos);  // value changes after time 0
 }
 
+TEST_CASE("run --vcd on a neurocore used by several pipeline stages (one driver per signal)", "[cli]") {
+  // On the default chip, core (2, 0) holds tiles of more than one layer: two stages change its
+  // interface signals, which once stopped SystemC with E115 (two drivers).
+  neurark_test::TempDir tmp;
+  const std::string src = neurark::test::source_dir();
+  const std::string out = tmp.file("report");
+  const Run r = run_cli("run --model " + neurark::test::default_model_dir() + " --chip " + src +
+                            "/arch/chips/default-4x4.yaml --prompt 'ROMEO: x' --max-new-tokens 3 --vcd 2,0 --out " + out,
+                        tmp);
+  REQUIRE(r.exit_code == 0);
+  const std::string vcd = slurp(out + "/core-2-0.vcd");
+  CHECK_THAT(vcd, Catch::Contains("$scope module core_2 $end") && Catch::Contains("busy_o"));
+  const auto report = nlohmann::json::parse(slurp(out + "/report.json"));
+  CHECK(report.at("per_core").at(2).at("busy_cycles").get<int64_t>() > 0);
+}
+
 TEST_CASE("run: bad --record-core and --vcd values are refused before any work", "[cli]") {
   neurark_test::TempDir tmp;
   const std::string src = neurark::test::source_dir();

@@ -72,7 +72,32 @@ struct Neurocore : sc_module {
   sc_core::sc_signal<sc_dt::int64> synaptic_ops_total_o{"synaptic_ops_total_o"};
   sc_core::sc_signal<sc_dt::int64> sram_words_total_o{"sram_words_total_o"};
   sc_core::sc_signal<sc_dt::int64> busy_cycles_total_o{"busy_cycles_total_o"};
-  explicit Neurocore(sc_module_name name) : sc_module(name) {}
+  // What the interfaces show. Several stages may use the core (a core can hold tiles of more
+  // than one pipeline stage) and change it in one delta cycle; a signal has one driver, so the
+  // stages set `shown` and one process, drive(), writes the signals (the latest state wins).
+  struct Shown {
+    bool busy = false;
+    int phase_kind = 0;
+    sc_dt::int64 token = 0, events_in = 0, events_out = 0, synaptic_ops = 0, sram_words = 0, busy_cycles = 0;
+  } shown;
+  sc_event shown_changed;
+  void show() { shown_changed.notify(sc_core::SC_ZERO_TIME); }
+  void drive() {
+    busy_o.write(shown.busy);
+    phase_kind_o.write(shown.phase_kind);
+    token_o.write(shown.token);
+    events_in_total_o.write(shown.events_in);
+    events_out_total_o.write(shown.events_out);
+    synaptic_ops_total_o.write(shown.synaptic_ops);
+    sram_words_total_o.write(shown.sram_words);
+    busy_cycles_total_o.write(shown.busy_cycles);
+  }
+  SC_HAS_PROCESS(Neurocore);
+  explicit Neurocore(sc_module_name name) : sc_module(name) {
+    SC_METHOD(drive);
+    sensitive << shown_changed;
+    dont_initialize();
+  }
 };
 
 
@@ -326,19 +351,22 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
       Neurocore* traced = vcd_core_ >= 0 && p.cost.core_cycles[static_cast<std::size_t>(vcd_core_)] > 0
                               ? cores_[static_cast<std::size_t>(vcd_core_)].get() : nullptr;
       if (traced != nullptr) {
-        traced->busy_o.write(true);
-        traced->phase_kind_o.write(static_cast<int>(p.kind) + 1);  // 0 is idle
-        traced->token_o.write(t);
+        traced->shown.busy = true;
+        traced->shown.phase_kind = static_cast<int>(p.kind) + 1;  // 0 is idle
+        traced->shown.token = t;
+        traced->show();
       }
       sc_core::wait(period_ * static_cast<double>(cyc));
       if (traced != nullptr) {
-        traced->busy_o.write(false);
-        traced->phase_kind_o.write(0);
-        traced->events_in_total_o.write(traced->events_in_total_o.read() + p.traced.events_in);
-        traced->events_out_total_o.write(traced->events_out_total_o.read() + p.traced.events_out);
-        traced->synaptic_ops_total_o.write(traced->synaptic_ops_total_o.read() + p.traced.synaptic_ops);
-        traced->sram_words_total_o.write(traced->sram_words_total_o.read() + p.traced.sram_words);
-        traced->busy_cycles_total_o.write(traced->busy_cycles_total_o.read() + p.cost.core_cycles[static_cast<std::size_t>(vcd_core_)]);
+        Neurocore::Shown& sh = traced->shown;
+        sh.busy = false;
+        sh.phase_kind = 0;
+        sh.events_in += p.traced.events_in;
+        sh.events_out += p.traced.events_out;
+        sh.synaptic_ops += p.traced.synaptic_ops;
+        sh.sram_words += p.traced.sram_words;
+        sh.busy_cycles += p.cost.core_cycles[static_cast<std::size_t>(vcd_core_)];
+        traced->show();
       }
       timing_.phase_kind_cycles[p.kind] += cyc;
       if (timing_.record_spans) timing_.spans.push_back({st, t, p.kind, p.op, start_cycle, start_cycle + cyc});
