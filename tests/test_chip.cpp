@@ -127,6 +127,13 @@ TEST_CASE("chip file errors name file, key path, line, value and expectation", "
     CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with("format: neurark-chip", "format: sana-fe"), "c.yaml"),
                       Contains("'neurark-chip'"));
   }
+  SECTION("a value the format knows but no model honours") {
+    // on/off backpressure would be simulated as credits: refused, naming the line.
+    CHECK_THROWS_WITH(ChipDescription::from_yaml_text(std::string(kMinimal) + "  flow_control: on_off\n", "c.yaml"),
+                      Contains("c.yaml:17: noc.flow_control: on_off is not supported") && Contains("give credit"));
+    CHECK(ChipDescription::from_yaml_text(std::string(kMinimal) + "  flow_control: credit\n", "c.yaml").noc.flow_control ==
+          neurark::arch::FlowControl::kCredit);
+  }
   SECTION("host outside the mesh") {
     CHECK_THROWS_WITH(ChipDescription::from_yaml_text(std::string(kMinimal) + "host:\n  attach_x: 3\n", "c.yaml"),
                       Contains("host.attach_x") && Contains("[0, 2]"));

@@ -73,6 +73,9 @@ ChipDescription ChipDescription::from_yaml_text(const std::string& text, const s
   c.noc.flow_control = noc.choice("flow_control", {"credit", "on_off"}, "credit") == "credit"
                            ? FlowControl::kCredit
                            : FlowControl::kOnOff;
+  if (c.noc.flow_control == FlowControl::kOnOff)
+    noc.unsupported("flow_control", "on/off backpressure is not modelled yet (the SystemC model's network and the RTL "
+                                    "router use credit-based flow control; give credit)");
   c.noc.buffer_depth_flits = noc.integer("buffer_depth_flits", 1, 1 << 16, c.noc.buffer_depth_flits);
   noc.finish("link_width_bits, router_latency_cycles, link_latency_cycles, flow_control, buffer_depth_flits");
 

@@ -136,6 +136,13 @@ class Section {
     fail(n, key_path(key), describe(n), "one of " + list);
   }
 
+  // Refuses a value the format knows but this build does not model, saying why.
+  [[noreturn]] void unsupported(const std::string& key, const std::string& why) {
+    const YAML::Node n = child(key, false);
+    throw Error(fmt::format("{}:{}: {}: {} is not supported: {}", file_, (n ? n : node_).Mark().line + 1, key_path(key),
+                            n && n.IsScalar() ? n.Scalar() : std::string("the value"), why));
+  }
+
   [[noreturn]] void fail(const YAML::Node& n, const std::string& path, const std::string& value,
                          const std::string& expected) const {
     throw Error(fmt::format("{}:{}: {}: value {} is not valid, expected {}", file_, n.Mark().line + 1,
