@@ -15,6 +15,7 @@
 #include "neurark/compiler/passes.hpp"
 #include "neurark/models/checkpoint.hpp"
 #include "neurark/models/int_ref.hpp"
+#include "neurark/models/synth.hpp"
 #include "test_paths.hpp"
 
 using namespace neurark;
@@ -289,6 +290,25 @@ TEST_CASE("a state memory too small for a tile's channels is refused by name", "
   chip.core.state_memory_bytes = 100;
   CHECK_THROWS_WITH(compile_until(bundled(), chip, "partition"),
                     Contains("neuron state memory") && Contains("neurocore.state_memory_bytes"));
+}
+
+TEST_CASE("a BitLinear wider than an event packet's channel field is refused at compile time", "[compiler]") {
+  // d = 1 and intermediate_size 70,000: down_proj has 70,000 inputs, beyond the 2^16 channels an
+  // event names (it once compiled, then --record-core died packing an event).
+  const fs::path d = temp_dir("wide");
+  models::HGRNBitConfig cfg;
+  cfg.hidden_size = 1;
+  cfg.intermediate_size = 70000;
+  cfg.num_hidden_layers = 1;
+  cfg.vocab_size = 4;
+  models::SynthOptions so;
+  so.dtype = "F32";
+  models::synth_checkpoint(cfg, (d / "m").string(), so);
+  const auto ck = std::make_shared<const models::Checkpoint>(models::Checkpoint::open((d / "m").string()));
+  CHECK_THROWS_WITH(compile_until(ck, preset("default-4x4"), "partition"),
+                    Contains("model.layers.0.mlp.down_proj: fan-in 70000 exceeds the 65536 input channels an event packet "
+                             "can name"));
+  fs::remove_all(d);
 }
 
 TEST_CASE("an unknown pass name is refused", "[compiler]") {

@@ -16,7 +16,7 @@ int flow_id_bits(int64_t flows) {
 int64_t event_packet_bits(int64_t flows) { return 24 + flow_id_bits(flows); }
 
 uint64_t pack_event(int64_t flow, int64_t channel, int8_t q) {
-  if (channel < 0 || channel >= (int64_t{1} << 16)) throw std::invalid_argument("pack_event: channel outside [0, 2^16)");
+  if (channel < 0 || channel >= kEventChannels) throw std::invalid_argument("pack_event: channel outside [0, 2^16)");
   if (flow < 0 || flow >= (int64_t{1} << 40)) throw std::invalid_argument("pack_event: flow outside [0, 2^40)");
   return (static_cast<uint64_t>(flow) << 24) | (static_cast<uint64_t>(channel) << 8) | static_cast<uint8_t>(q);
 }

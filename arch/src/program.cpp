@@ -263,6 +263,9 @@ Program Program::from_image(const Image& image) {
         const int64_t n_in = op.inputs.empty() ? 0 : op.inputs[0].length;
         const int64_t n_out = p.tensors[static_cast<std::size_t>(op.output)].length;
         if (n_in != op.in || n_out != op.out) throw bad(fmt::format("ops[{}]", i), "BitLinear shape disagrees with its tensors");
+        if (op.in > kEventChannels)
+          throw bad(fmt::format("ops[{}].in", i), fmt::format("fan-in {} exceeds the {} channels an event packet can name",
+                                                              op.in, kEventChannels));
         for (int t : op.tiles) {
           const ProgramTile& tl = p.tiles[static_cast<std::size_t>(t)];
           const auto [data, bytes] = image.blob(tl.blob);

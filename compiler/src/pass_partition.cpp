@@ -27,6 +27,7 @@
 
 #include "neurark/arch/error.hpp"
 #include "neurark/arch/weight_memory.hpp"
+#include "neurark/arch/noc.hpp"
 #include "neurark/compiler/passes.hpp"
 
 namespace neurark::compiler {
@@ -90,6 +91,10 @@ Cut cut_all(const Graph& g, const arch::NeurocoreParams& core, WeightEncoding en
   for (std::size_t i = 0; i < g.ops.size(); ++i) {
     const Op& op = g.ops[i];
     if (op.kind != arch::OpKind::kBitLinear) continue;
+    if (op.in > arch::kEventChannels)
+      throw Error(fmt::format("{}: fan-in {} exceeds the {} input channels an event packet can name (its 16-bit channel "
+                              "field, arch/noc.hpp); a column split of BitLinears is not supported",
+                              op.name, op.in, arch::kEventChannels));
     const RowNnz& nz = nnz[i];
     const auto ranges = cut(enc, core, nz, op.in, op.out);
     if (!ranges) {

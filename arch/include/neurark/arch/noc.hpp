@@ -69,6 +69,10 @@ constexpr int kPorts = 5;  // east, west, south, north, local: index = bit posit
 // std::invalid_argument if flows < 1 or flows > 2^24.
 int flow_id_bits(int64_t flows);
 
+// The channels an event packet can name: a BitLinear's fan-in is at most this (its 16-bit
+// channel field).
+constexpr int64_t kEventChannels = int64_t{1} << 16;
+
 // An event packet (one input event of a BitLinear, multicast along its flow's tree), LSB first:
 //   [7:0]   q, the int8 activation code (two's complement)
 //   [23:8]  channel, the BitLinear input index k (< 2^16)
