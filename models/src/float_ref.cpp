@@ -5,6 +5,8 @@
 #include <cmath>
 #include <functional>
 
+#include <fmt/format.h>
+
 #include "neurark/arch/error.hpp"
 #include "neurark/arch/numerics.hpp"
 
@@ -123,9 +125,22 @@ std::vector<std::vector<float>> lower_bound_table(const HGRNBitConfig& cfg, cons
   return table;
 }
 
+void check_bitlinear_fan_in(int64_t fan_in, const std::string& dir, const std::string& name) {
+  if (fan_in > (int64_t{1} << 23))
+    throw Error(fmt::format("{}: tensor '{}.weight': fan-in {} exceeds 2^23 = 8388608, the largest the "
+                            "int32 accumulators hold exactly", dir, name, fan_in));
+}
+
 FloatReference::FloatReference(const HGRNBitWeights& w)
     : cfg_(w.config), embeddings_(w.embeddings), final_norm_(w.final_norm) {
   lower_bound_ = lower_bound_table(w);
+  for (std::size_t l = 0; l < w.layers.size(); ++l)
+    for (const auto& [bl, name] : {std::pair<const BitLinearWeights*, const char*>{&w.layers[l].i_proj, "attn.i_proj"},
+                                   {&w.layers[l].f_proj, "attn.f_proj"}, {&w.layers[l].g_proj, "attn.g_proj"},
+                                   {&w.layers[l].o_proj, "attn.o_proj"}, {&w.layers[l].gate_proj, "mlp.gate_proj"},
+                                   {&w.layers[l].down_proj, "mlp.down_proj"}})
+      check_bitlinear_fan_in(bl->in, w.dir, fmt::format("model.layers.{}.{}", l, name));
+  check_bitlinear_fan_in(w.lm_head.in, w.dir, "lm_head");
   for (const LayerWeights& lw : w.layers) {
     Layer L;
     L.attn_norm = lw.attn_norm;

@@ -28,9 +28,7 @@ std::vector<int16_t> prepare_norm(const std::vector<float>& w, const std::string
 
 IntBitLinear prepare_bitlinear(const BitLinearWeights& w, const std::string& dir, const std::string& name) {
   // int32 accumulators hold +-128 * fan-in exactly only up to 2^23 inputs (docs/numerics.md §2).
-  if (w.in > (int64_t{1} << 23))
-    throw Error(fmt::format("{}: tensor '{}.weight': fan-in {} exceeds 2^23 = 8388608, the largest the "
-                            "int32 accumulators hold exactly", dir, name, w.in));
+  check_bitlinear_fan_in(w.in, dir, name);
   const FloatReference::BitLinear t = ternarize_bitlinear(w);
   IntBitLinear bl;
   bl.in = t.in;

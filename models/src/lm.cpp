@@ -6,6 +6,8 @@
 #include <cmath>
 #include <random>
 
+#include <fmt/format.h>
+
 #include "neurark/arch/error.hpp"
 
 namespace neurark::models {
@@ -32,7 +34,11 @@ EvalResult evaluate(LanguageModel& lm, const std::string& text,
   const auto t0 = std::chrono::steady_clock::now();
   for (int64_t t = 0; t + 1 < n; ++t) {
     lm.step(static_cast<unsigned char>(text[static_cast<std::size_t>(t)]), logits);
-    nats -= log_prob(logits, static_cast<unsigned char>(text[static_cast<std::size_t>(t + 1)]));
+    const double lp = log_prob(logits, static_cast<unsigned char>(text[static_cast<std::size_t>(t + 1)]));
+    if (!std::isfinite(lp))
+      throw Error(fmt::format("eval: the {} model's logits after byte {} give a log-probability of {} (non-finite logits?); "
+                              "bits per byte would be meaningless", lm.name(), t, lp));
+    nats -= lp;
     if (progress && progress_every > 0 && (t + 1) % progress_every == 0) progress(t + 1, n - 1);
   }
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

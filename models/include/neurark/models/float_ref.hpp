@@ -57,6 +57,10 @@ class FloatReference : public LanguageModel {
 // two can never disagree on which weights are zero): mean|W| in double, s_w = ternary_scale,
 // W_t = ternarize(W, s_w).
 FloatReference::BitLinear ternarize_bitlinear(const BitLinearWeights& w);
+// Both references sum the ternary products of int8 codes in int32, exactly (as PyTorch's float32
+// sums are for these operands) only up to a fan-in of 2^23 (docs/numerics.md §2): throws
+// neurark::Error naming `dir` and the BitLinear `name` above that.
+void check_bitlinear_fan_in(int64_t fan_in, const std::string& dir, const std::string& name);
 
 // The MLGRU forget-gate lower bounds (modeling_hgrn_bit.py): softmax of model.lower_bounds over
 // layers, cumulative sum, minus layer 0's share, in double, rounded to float. Row l has d
