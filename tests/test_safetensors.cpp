@@ -282,6 +282,36 @@ TEST_CASE("safetensors: absurd header length", "[safetensors]") {
                             Contains("at most 100000000"));
 }
 
+TEST_CASE("safetensors: the header limit can be raised for a genuine large header", "[safetensors]") {
+  // A 200-byte header against a 100-byte limit, then with the limit raised.
+  const std::string header = "{\"__metadata__\": {\"note\": \"" + std::string(170, 'x') + "\"}}";
+  ::setenv("NEURARK_SAFETENSORS_MAX_HEADER_BYTES", "100", 1);
+  Attempt small(raw_safetensors(header, {}));
+  CHECK_THAT(small.message, Contains("at most 100 bytes") && Contains("NEURARK_SAFETENSORS_MAX_HEADER_BYTES"));
+  ::setenv("NEURARK_SAFETENSORS_MAX_HEADER_BYTES", "1000", 1);
+  Attempt large(raw_safetensors(header, {}));
+  CHECK(large.message.empty());
+  ::setenv("NEURARK_SAFETENSORS_MAX_HEADER_BYTES", "-5", 1);
+  Attempt bad(raw_safetensors(header, {}));
+  CHECK_THAT(bad.message, Contains("NEURARK_SAFETENSORS_MAX_HEADER_BYTES=-5: expected a positive integer"));
+  ::unsetenv("NEURARK_SAFETENSORS_MAX_HEADER_BYTES");
+}
+
+TEST_CASE("safetensors: a Git LFS pointer in place of the weights gets a hint", "[safetensors]") {
+  const std::string pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a2146\nsize 137022\n";
+  Attempt a(Bytes(pointer.begin(), pointer.end()));
+  CHECK_THAT(a.message, Contains(a.path) && Contains("a Git LFS pointer file, not the weights") && Contains("git lfs pull"));
+}
+
+TEST_CASE("safetensors: \"__metadata__\": null means no metadata, as in the reference loader", "[safetensors]") {
+  TempDir dir;
+  const std::string path = dir.file("m.safetensors");
+  write_bytes(path, raw_safetensors("{\"__metadata__\": null, " + entry("w", "[1]", 0, 4) + "}", f32_bytes({2.5f})));
+  const SafetensorsFile f = SafetensorsFile::open(path);
+  CHECK(f.metadata().empty());
+  CHECK(f.read_f32("w") == std::vector<float>{2.5f});
+}
+
 TEST_CASE("safetensors: header not JSON", "[safetensors]") {
   Attempt a(raw_safetensors("{\"w\": {dtype: F32}", {}));
   CHECK_THAT(a.message, Contains(a.path) && Contains("header") && Contains("not well-formed JSON"));

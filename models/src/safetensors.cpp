@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -27,7 +29,21 @@ using detail::show_json;
 
 // The safetensors reference implementation refuses headers above 100 MB (MAX_HEADER_SIZE);
 // no legitimate header comes anywhere near it.
-constexpr uint64_t kMaxHeaderBytes = 100'000'000;
+constexpr uint64_t kMaxHeaderBytes = 100'000'000;  // the reference implementation's limit
+constexpr const char* kMaxHeaderEnv = "NEURARK_SAFETENSORS_MAX_HEADER_BYTES";
+
+// The header size limit: 100 MB (as the safetensors reference implementation), or the value of
+// NEURARK_SAFETENSORS_MAX_HEADER_BYTES (a positive integer; anything else is refused).
+uint64_t max_header_bytes() {
+  const char* env = std::getenv(kMaxHeaderEnv);
+  if (env == nullptr || *env == '\0') return kMaxHeaderBytes;
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long v = std::strtoull(env, &end, 10);
+  if (errno != 0 || *end != '\0' || v == 0 || env[0] == '-')
+    throw Error(fmt::format("{}={}: expected a positive integer (bytes)", kMaxHeaderEnv, env));
+  return static_cast<uint64_t>(v);
+}
 
 constexpr const char* kAcceptedDtypes = "F32, F16, BF16, I8, I32 or I64";
 
@@ -167,14 +183,21 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
         "little-endian header length)",
         path, file_size));
   }
+  // A Git LFS pointer in place of the weights (a clone without `git lfs pull`) is text.
+  static constexpr char kLfs[] = "version https://git-lfs.github.com/spec/";
+  if (file_size >= sizeof kLfs - 1 && std::memcmp(bytes->data(), kLfs, sizeof kLfs - 1) == 0) {
+    throw Error(fmt::format("{}: a Git LFS pointer file, not the weights ({} bytes of text); fetch the weights with "
+                            "`git lfs pull` (or download the file itself)", path, file_size));
+  }
   const uint64_t n = load_le(bytes->data(), 8);
   if (n == 0) {
     throw Error(fmt::format("{}: header length is 0, expected a JSON header of at least 2 bytes", path));
   }
-  if (n > kMaxHeaderBytes) {
+  const uint64_t max_header = max_header_bytes();
+  if (n > max_header) {
     throw Error(fmt::format("{}: header length {} is absurd, expected at most {} bytes "
-                            "(not a safetensors file?)",
-                            path, n, kMaxHeaderBytes));
+                            "(not a safetensors file? a genuine larger header: set {} to a higher limit)",
+                            path, n, max_header, kMaxHeaderEnv));
   }
   if (n > file_size - 8) {
     throw Error(fmt::format("{}: header length {} exceeds the file size: the file is {} bytes, so "
@@ -200,6 +223,7 @@ SafetensorsFile SafetensorsFile::open(const std::string& path) {
 
   for (const auto& [key, value] : header.items()) {
     if (key == "__metadata__") {
+      if (value.is_null()) continue;  // no metadata (the reference loader accepts null)
       if (!value.is_object()) {
         throw Error(fmt::format("{}: '__metadata__' is {} ({}), expected an object of string values",
                                 path, json_kind(value), show_json(value)));
