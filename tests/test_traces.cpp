@@ -162,4 +162,11 @@ TEST_CASE("malformed event traces are refused naming the line, the field and the
   std::string odd = header;
   odd.replace(odd.find("\"memory\":\"") + 10, 1, "");
   expect(odd, "tiles.memory: odd number of hex digits");
+  // A line nested a million levels deep never reaches the parser (it overflowed the stack).
+  expect(header + std::string(1000000, '[') + std::string(1000000, ']') + "\n",
+         ":2: event trace: line: JSON nested 1000000 levels deep, expected at most 8");
+  expect(header + "{\"t\":\"[[[\\\"\",\"op\":\"x\",\"dir\":\"in\"}\n", "t: \"[[[\\\"\" is not an integer");
+  // Wrong-typed fields are named, not answered with the JSON library's message.
+  expect("{\"format\":7}\n", ":1: event trace: format: missing or not a string");
+  expect(header + "{\"t\":0,\"op\":[1],\"dir\":\"in\"}\n", ":2: event trace: op: missing or not a string");
 }

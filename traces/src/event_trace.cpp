@@ -101,6 +101,33 @@ void EventTraceWriter::finish() {
   done_ = true;
 }
 
+namespace {
+
+// How deep arrays and objects nest in one JSON text (strings skipped), without parsing it: a
+// hostile line nested a million levels deep must not reach the parser.
+int json_nesting(const std::string& text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+constexpr int kMaxNesting = 8;  // the format nests 3 levels (header, tiles, rows)
+
+}  // namespace
+
 EventTrace read_event_trace(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error(fmt::format("{}: cannot open the event trace", path));
@@ -128,6 +155,8 @@ EventTrace read_event_trace(const std::string& path) {
   while (std::getline(in, line)) {
     ++ln;
     json j;
+    if (const int nest = json_nesting(line); nest > kMaxNesting)
+      throw bad("line", fmt::format("JSON nested {} levels deep, expected at most {} (traces/README.md)", nest, kMaxNesting));
     try {
       j = json::parse(line);
     } catch (const json::exception& e) {
@@ -135,8 +164,7 @@ EventTrace read_event_trace(const std::string& path) {
     }
     if (!j.is_object()) throw bad("line", "not a JSON object");
     if (ln == 1) {
-      if (j.value("format", std::string()) != kFormat)
-        throw bad("format", fmt::format("'{}', expected '{}'", j.value("format", std::string()), kFormat));
+      if (get_str(j, "format") != kFormat) throw bad("format", fmt::format("'{}', expected '{}'", get_str(j, "format"), kFormat));
       if (get_int(j, "version", 0, 1 << 30) != kVersion)
         throw bad("version", fmt::format("{} not understood (this build reads version {})", j.at("version").dump(), kVersion));
       EventTraceHeader& h = tr.header;
