@@ -442,6 +442,18 @@ TEST_CASE("run --vcd on a neurocore used by several pipeline stages (one driver 
   CHECK(report.at("per_core").at(2).at("busy_cycles").get<int64_t>() > 0);
 }
 
+TEST_CASE("run --trace-out inside an --out folder that does not exist yet", "[cli]") {
+  neurark_test::TempDir tmp;
+  const std::string out = tmp.file("new/report");
+  const Run r = run_cli("run --model " + neurark::test::default_model_dir() + " --chip " + neurark::test::source_dir() +
+                            "/arch/chips/default-4x4.yaml --prompt x --max-new-tokens 2 --out " + out + " --trace-out " + out +
+                            "/trace.json",
+                        tmp);
+  REQUIRE(r.exit_code == 0);
+  CHECK(fs::exists(out + "/report.json"));
+  CHECK(nlohmann::json::parse(slurp(out + "/trace.json")).at("traceEvents").size() > 10);
+}
+
 TEST_CASE("run: bad --record-core and --vcd values are refused before any work", "[cli]") {
   neurark_test::TempDir tmp;
   const std::string src = neurark::test::source_dir();
@@ -459,7 +471,8 @@ TEST_CASE("run: bad --record-core and --vcd values are refused before any work",
   r = run_cli(base + " --trace-out " + tmp.path(), tmp);
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.err, Catch::Contains("is a folder, expected a file path"));
-  r = run_cli(base + " --trace-out " + tmp.file("no/such/dir/t.json"), tmp);
+  std::ofstream(tmp.file("afile")) << "x";
+  r = run_cli(base + " --trace-out " + tmp.file("afile/t.json"), tmp);
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.err, Catch::Contains("cannot write into"));
   r = run_cli(base + " --vcd 4,0", tmp);

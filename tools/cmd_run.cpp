@@ -79,7 +79,7 @@ int run_run(Args& a) {
   if (!a.trace_out.empty()) {
     if (fs::is_directory(a.trace_out, ec))
       throw Error(fmt::format("--trace-out {}: is a folder, expected a file path for the JSON trace", a.trace_out));
-    check_writable_parent("--trace-out", a.trace_out, false);
+    check_writable_parent("--trace-out", a.trace_out, true);  // may lie inside --out, or in folders run creates
   }
   // Side files (event trace, waveform) are written next to the report's temporary folder and
   // moved into the report folder with it; a signal removes them.
@@ -113,6 +113,7 @@ int run_run(Args& a) {
   const runs::RunResult r = runs::run(o);
   reports::write_run_report(out, r, extra_files);
   if (!a.trace_out.empty()) {
+    if (const fs::path parent = fs::path(a.trace_out).parent_path(); !parent.empty()) fs::create_directories(parent);
     const int64_t events = reports::write_run_perfetto_trace(a.trace_out, r);
     std::cerr << fmt::format("run: trace of {} phase spans in {} (open in ui.perfetto.dev or chrome://tracing)\n", events,
                              a.trace_out);
