@@ -134,6 +134,20 @@ TEST_CASE("chip file errors name file, key path, line, value and expectation", "
     CHECK(ChipDescription::from_yaml_text(std::string(kMinimal) + "  flow_control: credit\n", "c.yaml").noc.flow_control ==
           neurark::arch::FlowControl::kCredit);
   }
+  SECTION("a system too large to hold") {
+    // 1,024 x 1,024 neurocores x 64 x 64 chips: every value in range, 4.3e9 cores in all.
+    std::string big = kMinimal;
+    big.replace(big.find("  width: 3\n  height: 2\n"), 22, "  width: 1024\n  height: 1024\n");
+    CHECK_THROWS_WITH(ChipDescription::from_yaml_text(big + "multichip:\n  chips_x: 64\n  chips_y: 64\n", "c.yaml"),
+                      Contains("c.yaml:") && Contains("64 x 64 chips of 1024 x 1024 neurocores = 4294967296 neurocores") &&
+                          Contains("at most 1048576"));
+  }
+  SECTION("a key that is not a name") {
+    CHECK_THROWS_WITH(ChipDescription::from_yaml_text(std::string(kMinimal) + "[1, 2]: 3\n", "c.yaml"),
+                      Contains("c.yaml:17: (top level): a key that is (a list), expected keys that are names"));
+    CHECK_THROWS_WITH(ChipDescription::from_yaml_text(std::string(kMinimal) + "~: 3\n", "c.yaml"),
+                      Contains("c.yaml:17: (top level): a key that is null, expected keys that are names"));
+  }
   SECTION("host outside the mesh") {
     CHECK_THROWS_WITH(ChipDescription::from_yaml_text(std::string(kMinimal) + "host:\n  attach_x: 3\n", "c.yaml"),
                       Contains("host.attach_x") && Contains("[0, 2]"));

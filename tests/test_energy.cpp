@@ -110,6 +110,16 @@ TEST_CASE("malformed energy tables name file, key and expectation", "[energy]") 
   s = s.substr(0, s.find("  leakage_core_cycle:"));
   CHECK_THROWS_WITH(load(s), Contains("missing action 'leakage_core_cycle'"));
   CHECK_THROWS_WITH(arch::EnergyTable::from_file(test::source_dir() + "/arch/energy"), Contains("is a directory"));
+  // A node key of 20 digits, a key that is a list or null: named with file and line, not an
+  // internal error.
+  CHECK_THROWS_WITH(load(with("    45: 0.9\n", "    45: 0.9\n    12345678901234567890: 0.9\n")),
+                    Contains("e.yaml:") && Contains("scaling.voltage_v.12345678901234567890") && Contains("a node in nm"));
+  CHECK_THROWS_WITH(load(with("    45: 0.9\n", "    45: 0.9\n    [1, 2]: 0.9\n")),
+                    Contains("e.yaml:") && Contains("keys that are names"));
+  CHECK_THROWS_WITH(load(with("    45: 0.9\n", "    45: 0.9\n    ~: 0.9\n")), Contains("e.yaml:") && Contains("keys that are names"));
+  // A 0 pJ SRAM point would turn every log-log interpolation into NaN.
+  CHECK_THROWS_WITH(load(with("      8192: 10.0\n", "      8192: 0\n")),
+                    Contains("by_macro_bytes.8192: value 0 is not valid") && Contains("[1e-09"));
 }
 
 TEST_CASE("every chip preset's energy table loads and scales to the chip's node", "[energy]") {

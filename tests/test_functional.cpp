@@ -340,6 +340,17 @@ TEST_CASE("the image's program reads back field for field, and a malformed flow 
     }
   });
   CHECK_THROWS_WITH(open(), Contains("routing: the routes can deadlock: their channel dependency graph has a cycle"));
+  // Numbers beyond what the arithmetic holds, or the chip allows.
+  rewrite(b->image, bad, [](nlohmann::json& m) { m["model"]["config"]["vocab_size"] = int64_t{1} << 40; });
+  CHECK_THROWS_WITH(open(), Contains("model.config.vocab_size: 1099511627776 outside [1, 2147483647]"));
+  rewrite(b->image, bad, [](nlohmann::json& m) { m["ops"][2]["layer"] = 7; });
+  CHECK_THROWS_WITH(open(), Contains("ops[2].layer: 7 outside [-1, 2)"));
+  rewrite(b->image, bad, [](nlohmann::json& m) { m["tiles"][0]["rows"][1] = m["tiles"][0]["rows"][0].get<int64_t>() + 9; });
+  CHECK_THROWS_WITH(open(), Contains("tiles[0].rows: 9 rows, more than a neurocore's 8 accumulators"));
+  rewrite(b->image, bad, [](nlohmann::json& m) { m["tensors"][1]["length"] = 0; });
+  CHECK_THROWS_WITH(open(), Contains(".length: 0 outside [1, 2147483647]"));
+  rewrite(b->image, bad, [](nlohmann::json& m) { m["flows"][0]["channels"] = -4; });
+  CHECK_THROWS_WITH(open(), Contains("flows[0].channels: -4 outside"));
   rewrite(b->image, bad, [](nlohmann::json& m) { m["tiles"][0]["op"] = 0; });
   CHECK_THROWS_WITH(open(), Contains("ops[2].tiles: tile 0 does not belong to this op"));
 }

@@ -86,6 +86,10 @@ ChipDescription ChipDescription::from_yaml_text(const std::string& text, const s
     c.multichip.link_width_bits = mc.integer("link_width_bits", 1, 4096, c.multichip.link_width_bits);
     c.multichip.link_latency_cycles = mc.integer("link_latency_cycles", 0, 1 << 20, c.multichip.link_latency_cycles);
     mc.finish("chips_x, chips_y, link_width_bits, link_latency_cycles");
+    if (c.total_cores() > kMaxCores)
+      mc.fail(mc.node(), "multichip", fmt::format("{} x {} chips of {} x {} neurocores = {} neurocores", c.multichip.chips_x,
+                                                  c.multichip.chips_y, c.mesh_width, c.mesh_height, c.total_cores()),
+              fmt::format("at most {} neurocores in a system (the simulators hold per-core state)", kMaxCores));
   } else {
     top.child("multichip", false);
   }

@@ -48,7 +48,8 @@ EnergyTable EnergyTable::from_yaml_text(const std::string& text, const std::stri
   for (const std::string& k : volts.keys()) {
     const std::string sub = k;
     int64_t node = 0;
-    if (k.empty() || k.find_first_not_of("0123456789") != std::string::npos || (node = std::stoll(k)) <= 0 || node > 1000)
+    if (k.empty() || k.size() > 4 || k.find_first_not_of("0123456789") != std::string::npos || (node = std::stoll(k)) <= 0 ||
+        node > 1000)
       volts.fail(volts.node()[k], volts.key_path(k), "'" + k + "'", "a node in nm (an integer in [1, 1000])");
     t.node_voltage_v[node] = volts.number(k, 0.1, 5.0, 0.0, true);
   }
@@ -70,7 +71,8 @@ EnergyTable EnergyTable::from_yaml_text(const std::string& text, const std::stri
       for (const std::string& k : by.keys()) {
         if (k.empty() || k.find_first_not_of("0123456789") != std::string::npos || k.size() > 15)
           by.fail(by.node()[k], by.key_path(k), "'" + k + "'", "a macro size in bytes (a positive integer)");
-        en.by_macro_bytes[std::stoll(k)] = by.number(k, 0.0, 1e9, 0.0, true);
+        // Interpolated log-log (EnergyTable::sram_pj): a point must be positive.
+        en.by_macro_bytes[std::stoll(k)] = by.number(k, 1e-9, 1e9, 0.0, true);
       }
       if (en.by_macro_bytes.empty()) by.fail(by.node(), e.key_path("by_macro_bytes"), "(empty)", "at least one macro size");
     } else {

@@ -157,6 +157,16 @@ Program Program::from_image(const Image& image) {
     p.model.num_hidden_layers = cfg.at("num_hidden_layers").get<int64_t>();
     p.model.intermediate_size = cfg.at("intermediate_size").get<int64_t>();
     p.model.use_lower_bound = cfg.at("use_lower_bound").get<bool>();
+    // Sizes the arithmetic can hold (int32 channel indices, an embedding table below 2^40 values).
+    constexpr int64_t kMaxDim = (int64_t{1} << 31) - 1;
+    for (const auto& [field, v] : {std::pair<const char*, int64_t>{"vocab_size", p.model.vocab_size},
+                                   {"hidden_size", p.model.hidden_size},
+                                   {"num_hidden_layers", p.model.num_hidden_layers},
+                                   {"intermediate_size", p.model.intermediate_size}})
+      if (v < 1 || v > kMaxDim) throw bad(fmt::format("model.config.{}", field), fmt::format("{} outside [1, {}]", v, kMaxDim));
+    if (p.model.vocab_size > (int64_t{1} << 40) / p.model.hidden_size)
+      throw bad("model.config", fmt::format("an embedding table of {} x {} values, more than 2^40", p.model.vocab_size,
+                                            p.model.hidden_size));
     p.seed = m.at("seed").get<uint64_t>();
     p.passes = m.at("passes").get<std::vector<std::string>>();
     p.logits = m.at("logits").get<int>();
@@ -189,7 +199,12 @@ Program Program::from_image(const Image& image) {
       tl.neuron_bytes = j.at("neuron_bytes").get<int64_t>();
       tl.blob = j.at("blob").get<std::string>();
       check_core(tl.core, fmt::format("tiles[{}].core", t));
-      if (tl.row_end <= tl.row_begin) throw bad(fmt::format("tiles[{}].rows", t), "empty row range");
+      if (tl.row_begin < 0 || tl.row_end <= tl.row_begin) throw bad(fmt::format("tiles[{}].rows", t), "empty or negative row range");
+      if (tl.rows() > p.chip.core.accumulators)
+        throw bad(fmt::format("tiles[{}].rows", t), fmt::format("{} rows, more than a neurocore's {} accumulators", tl.rows(),
+                                                                p.chip.core.accumulators));
+      if (tl.weight_bytes < 0 || tl.neuron_bytes < 0 || tl.weight_bytes > (int64_t{1} << 40) || tl.neuron_bytes > (int64_t{1} << 40))
+        throw bad(fmt::format("tiles[{}]", t), "weight_bytes or neuron_bytes outside [0, 2^40]");
       (void)image.blob(tl.blob);  // exists
       p.tiles.push_back(std::move(tl));
     }
@@ -199,6 +214,7 @@ Program Program::from_image(const Image& image) {
       t.name = j.at("name").get<std::string>();
       t.length = j.at("length").get<int64_t>();
       t.format = j.at("format").get<std::string>();
+      if (t.length < 1 || t.length > kMaxDim) throw bad("tensors." + t.name + ".length", fmt::format("{} outside [1, {}]", t.length, kMaxDim));
       int64_t at = 0;
       for (const json& s : j.at("segments")) {
         ProgramSegment seg;
@@ -207,6 +223,8 @@ Program Program::from_image(const Image& image) {
         seg.tile = s.at(2).get<int>();
         seg.core = s.at(3).get<int>();
         check_core(seg.core, "tensors." + t.name + ".segments");
+        if (seg.tile < 0 || seg.tile >= static_cast<int>(p.tiles.size()) || p.tiles[static_cast<std::size_t>(seg.tile)].core != seg.core)
+          throw bad("tensors." + t.name + ".segments", fmt::format("tile {} is not a tile on core {}", seg.tile, seg.core));
         if (seg.begin != at || seg.end <= seg.begin) throw bad("tensors." + t.name + ".segments", "segments do not tile the tensor");
         at = seg.end;
         t.segments.push_back(seg);
@@ -231,6 +249,8 @@ Program Program::from_image(const Image& image) {
       has_embed |= op.kind == OpKind::kEmbed;
       op.name = j.at("name").get<std::string>();
       op.layer = j.at("layer").get<int>();
+      if (op.layer < -1 || op.layer >= p.model.num_hidden_layers)
+        throw bad(fmt::format("ops[{}].layer", i), fmt::format("{} outside [-1, {})", op.layer, p.model.num_hidden_layers));
       op.output = j.at("output").get<int>();
       check_tensor(op.output, fmt::format("ops[{}].output", i));
       for (const json& in : j.at("inputs")) {
@@ -309,6 +329,8 @@ Program Program::from_image(const Image& image) {
       for (int d : fl.dst_cores)
         if (d != kHostCore) check_core(d, fmt::format("flows[{}].dsts", i));
       fl.channels = f.at("channels").get<int64_t>();
+      if (fl.channels < 0 || fl.channels > kMaxDim)
+        throw bad(fmt::format("flows[{}].channels", i), fmt::format("{} outside [0, {}]", fl.channels, kMaxDim));
       for (const json& l : f.at("links")) {
         const int a = l.at(0).get<int>(), b = l.at(1).get<int>();
         if (a < 0 || b < 0 || a >= cores || b >= cores || grid.link_id(a, b) < 0)

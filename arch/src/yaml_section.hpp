@@ -28,6 +28,11 @@ class Section {
     // YAML allows a key twice in a mapping and readers keep one of them silently: refuse.
     std::map<std::string, int> seen;
     for (const auto& kv : node_) {
+      // Keys are names: a list, a mapping or null as a key is refused here, once, with its line.
+      if (!kv.first.IsScalar() || kv.first.Tag() == "tag:yaml.org,2002:null" || kv.first.Scalar() == "~")
+        throw Error(fmt::format("{}:{}: {}: a key that is {}, expected keys that are names", file_, kv.first.Mark().line + 1,
+                                path_.empty() ? "(top level)" : path_,
+                                kv.first.IsScalar() || kv.first.IsNull() ? "null" : describe(kv.first)));
       const auto k = kv.first.as<std::string>();
       const int line = kv.first.Mark().line + 1;
       auto [it, fresh] = seen.emplace(k, line);

@@ -67,6 +67,9 @@ struct DramParams {
 // to the folder holding `from`.
 std::string resolve_relative(const std::string& from, const std::string& path);
 
+// The most neurocores a system may have (all chips): a 1,024 x 1,024 mesh.
+constexpr int64_t kMaxCores = int64_t{1} << 20;
+
 struct ChipDescription {
   std::string name;
   std::string description;
