@@ -5,6 +5,9 @@
 // checksum fixed up, so the check under test fires rather than the checksum.
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -523,4 +526,27 @@ TEST_CASE("image reader: missing blob and blob_as size mismatch", "[image]") {
   CHECK_THROWS_WITH(img.blob_as<int32_t>("ints", 7), Equals(path + ": blob 'ints' holds 6 int32 values, expected 7"));
   CHECK_THROWS_WITH(img.blob_as<uint64_t>("ints", 4), Contains("holds 3 uint64 values, expected 4"));
   CHECK_THROWS_WITH(img.blob_as<uint8_t>("empty", 1), Contains("blob 'empty' holds 0 uint8 values, expected 1"));
+}
+
+TEST_CASE("remove_stale_temporaries removes what dead neurark processes left, nothing else", "[image]") {
+  TempDir tmp;
+  // A process id that is certainly dead: a child that has exited and been waited for.
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  REQUIRE(child > 0);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  const std::string dead = std::to_string(child), alive = std::to_string(::getppid());
+  const std::vector<std::string> stale = {"out.nimg.tmp-" + dead + "-0", "trace.json.tmp-" + dead, ".report.tmp-" + dead,
+                                          "neurark-run-" + dead, "neurark-" + dead + "-12345.nimg"};
+  const std::vector<std::string> kept = {"out.nimg.tmp-" + alive + "-0", "neurark-run-" + alive, "notes.tmp-abc",
+                                         "neurark-run-x", "model.safetensors", "neurark-" + dead + ".nimg"};
+  for (const std::string& n : stale) std::ofstream(tmp.file(n)) << "x";
+  std::filesystem::remove(tmp.file("neurark-run-" + dead));
+  std::filesystem::create_directories(tmp.file("neurark-run-" + dead));  // a side folder, with a file in it
+  std::ofstream(tmp.file("neurark-run-" + dead + "/events.jsonl.tmp")) << "x";
+  for (const std::string& n : kept) std::ofstream(tmp.file(n)) << "x";
+  CHECK(neurark::arch::remove_stale_temporaries(tmp.path()) == static_cast<int>(stale.size()));
+  for (const std::string& n : stale) CHECK_FALSE(std::filesystem::exists(tmp.file(n)));
+  for (const std::string& n : kept) CHECK(std::filesystem::exists(tmp.file(n)));
 }

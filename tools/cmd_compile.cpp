@@ -45,6 +45,7 @@ void check_output_path(const std::string& out, const std::string& model_dir, con
 int run_compile(const Args& a) {
   if (a.seed < 0) throw Error(fmt::format("--seed: {} is negative, expected 0 to 2^63-1", a.seed));
   check_output_path(a.out, a.model_dir, a.chip_path);
+  arch::remove_stale_temporaries(std::filesystem::path(a.out).parent_path().string());  // what killed compiles left
   const arch::ChipDescription chip = arch::ChipDescription::from_file(a.chip_path);
   compiler::CompileOptions opt;
   opt.seed = static_cast<uint64_t>(a.seed);

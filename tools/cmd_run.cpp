@@ -12,6 +12,7 @@
 
 #include "command.hpp"
 #include "neurark/arch/error.hpp"
+#include "neurark/arch/image.hpp"
 #include "neurark/reports/report.hpp"
 #include "neurark/runs/run.hpp"
 
@@ -81,6 +82,10 @@ int run_run(Args& a) {
       throw Error(fmt::format("--trace-out {}: is a folder, expected a file path for the JSON trace", a.trace_out));
     check_writable_parent("--trace-out", a.trace_out, true);  // may lie inside --out, or in folders run creates
   }
+  // What killed runs left behind (their side folders, report and trace temporaries) goes first.
+  arch::remove_stale_temporaries(fs::temp_directory_path().string());
+  arch::remove_stale_temporaries(fs::path(out).parent_path().string());
+  if (!a.trace_out.empty()) arch::remove_stale_temporaries(fs::path(a.trace_out).parent_path().string());
   // Side files (event trace, waveform) are written next to the report's temporary folder and
   // moved into the report folder with it; a signal removes them.
   const fs::path side = fs::temp_directory_path() / fmt::format("neurark-run-{}", ::getpid());

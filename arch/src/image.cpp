@@ -10,7 +10,9 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <optional>
@@ -601,5 +603,46 @@ template std::vector<int32_t> Image::blob_as<int32_t>(const std::string&, int64_
 template std::vector<uint32_t> Image::blob_as<uint32_t>(const std::string&, int64_t) const;
 template std::vector<int64_t> Image::blob_as<int64_t>(const std::string&, int64_t) const;
 template std::vector<uint64_t> Image::blob_as<uint64_t>(const std::string&, int64_t) const;
+
+namespace {
+
+// The process id in a temporary name neurark writes, or -1 if `name` is not one.
+long temp_owner(const std::string& name) {
+  const auto digits = [](const std::string& s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos; };
+  const auto to_pid = [](const std::string& s) {
+    errno = 0;
+    const long v = std::strtol(s.c_str(), nullptr, 10);
+    return errno == 0 && v > 0 ? v : -1L;
+  };
+  if (name.rfind("neurark-run-", 0) == 0 && digits(name.substr(12))) return to_pid(name.substr(12));
+  if (name.rfind("neurark-", 0) == 0 && name.size() > 13 && name.compare(name.size() - 5, 5, ".nimg") == 0) {
+    const std::string mid = name.substr(8, name.size() - 13);  // "<pid>-<n>"
+    const std::size_t dash = mid.find('-');
+    if (dash != std::string::npos && digits(mid.substr(0, dash)) && digits(mid.substr(dash + 1))) return to_pid(mid.substr(0, dash));
+  }
+  const std::size_t at = name.rfind(".tmp-");
+  if (at == std::string::npos || at == 0) return -1;
+  const std::string tail = name.substr(at + 5);  // "<pid>" or "<pid>-<n>"
+  const std::size_t dash = tail.find('-');
+  const std::string pid = tail.substr(0, dash);
+  if (!digits(pid) || (dash != std::string::npos && !digits(tail.substr(dash + 1)))) return -1;
+  return to_pid(pid);
+}
+
+}  // namespace
+
+int remove_stale_temporaries(const std::string& dir) noexcept {
+  namespace fs = std::filesystem;
+  int removed = 0;
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir.empty() ? "." : dir, ec)) {
+    const long pid = temp_owner(e.path().filename().string());
+    if (pid <= 0 || pid == static_cast<long>(::getpid())) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to know)
+    std::error_code rm;
+    if (fs::remove_all(e.path(), rm) > 0 && !rm) ++removed;
+  }
+  return removed;
+}
 
 }  // namespace neurark::arch

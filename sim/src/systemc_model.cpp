@@ -49,15 +49,22 @@ struct CoreDelta {
   int64_t events_in = 0, events_out = 0, synaptic_ops = 0, sram_words = 0;
 };
 
-// One phase of one token, as the stages run it: its cost (timing::PhaseCost) and what it uses.
+// One phase of one token, as the stages run it: its cycles (timing::PhaseCost::cycles) and what
+// it uses. Kept compact (a prompt's tokens wait here until they leave the pipeline): only the
+// neurocores the phase keeps busy, and the op by index.
 struct PhaseLoad {
   arch::PhaseKind kind = arch::PhaseKind::kInject;
-  std::string op;
+  int op = -1;                       // index into the program's ops
   int stage = 0;                     // 0: embedding, 1..L: layers, L + 1: final norm and lm_head
-  timing::PhaseCost cost;
+  int64_t cycles = 0;                // the phase's duration (slowest unit + barrier)
+  std::vector<std::pair<int, int64_t>> cores;       // {neurocore, busy cycles} of the cores it uses
   std::vector<std::pair<int, int64_t>> link_flits;  // directed links the phase uses, flits on each
   CoreDelta traced;                  // the VCD core's activity in this phase
 };
+
+// A prompt longer than this is timed in windows of this many tokens (the pipeline drains between
+// windows), which bounds the memory a prefill holds.
+constexpr std::size_t kPrefillWindow = 4096;
 
 // A neurocore: a resource that one phase at a time occupies (busy until `free_at`).
 struct Neurocore : sc_module {
@@ -177,6 +184,7 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
       sc_core::sc_trace(vcd_, nc.busy_cycles_total_o, pre + "busy_cycles_total_o");
     }
     layers_ = static_cast<int>(program.model.num_hidden_layers);
+    for (const arch::ProgramOp& op : program.ops) op_names_.push_back(op.name);
     // Stages 0..L+1, joined by FIFOs of depth 2 (a stage may finish one token ahead).
     for (int st = 0; st <= layers_ + 2; ++st)
       fifos_.push_back(std::make_unique<sc_core::sc_fifo<int64_t>>(fmt::format("fifo_{}", st).c_str(), 2));
@@ -251,7 +259,8 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     func_->step_q16(token, logits_q16, obs);  // values, phase by phase; on_phase records the work
     loads_[next_token_] = std::move(current_);
     pending_.push_back(next_token_++);
-    if (!prefill_) simulate();  // generation: the next token depends on this one's logits
+    // Generation: the next token depends on this one's logits; a prompt: a window at a time.
+    if (!prefill_ || pending_.size() >= kPrefillWindow) simulate();
   }
 
   // EventProbe: collects the events of the running events phase for the flit-level model, and
@@ -331,8 +340,7 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
       // while this one waited, so check again after every wait.
       for (;;) {
         sc_time start = sc_core::sc_time_stamp();
-        for (std::size_t c = 0; c < cores_.size(); ++c)
-          if (p.cost.core_cycles[c] > 0) start = std::max(start, cores_[c]->free_at);
+        for (const auto& [c, busy] : p.cores) start = std::max(start, cores_[static_cast<std::size_t>(c)]->free_at);
         if (start <= sc_core::sc_time_stamp()) break;
         sc_core::wait(start - sc_core::sc_time_stamp());
       }
@@ -340,16 +348,17 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
       // delays this phase by as much (the link serves flits in order, one per cycle).
       const auto now_cycle = static_cast<int64_t>(sc_core::sc_time_stamp() / period_ + 0.5);
       const int64_t link_wait = timing::claim_links(link_until_, p.link_flits, now_cycle);
-      const int64_t cyc = p.cost.cycles() + link_wait;
+      const int64_t cyc = p.cycles + link_wait;
       timing_.link_wait_cycles += link_wait;
-      for (std::size_t c = 0; c < cores_.size(); ++c)
-        if (p.cost.core_cycles[c] > 0) {
-          cores_[c]->free_at = sc_core::sc_time_stamp() + period_ * static_cast<double>(cyc);
-          cores_[c]->busy_total += p.cost.core_cycles[c];
-        }
+      int64_t traced_busy = 0;
+      for (const auto& [c, busy] : p.cores) {
+        Neurocore& core = *cores_[static_cast<std::size_t>(c)];
+        core.free_at = sc_core::sc_time_stamp() + period_ * static_cast<double>(cyc);
+        core.busy_total += busy;
+        if (c == vcd_core_) traced_busy = busy;
+      }
       const auto start_cycle = static_cast<int64_t>(sc_core::sc_time_stamp() / period_ + 0.5);
-      Neurocore* traced = vcd_core_ >= 0 && p.cost.core_cycles[static_cast<std::size_t>(vcd_core_)] > 0
-                              ? cores_[static_cast<std::size_t>(vcd_core_)].get() : nullptr;
+      Neurocore* traced = traced_busy > 0 ? cores_[static_cast<std::size_t>(vcd_core_)].get() : nullptr;
       if (traced != nullptr) {
         traced->shown.busy = true;
         traced->shown.phase_kind = static_cast<int>(p.kind) + 1;  // 0 is idle
@@ -365,11 +374,12 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
         sh.events_out += p.traced.events_out;
         sh.synaptic_ops += p.traced.synaptic_ops;
         sh.sram_words += p.traced.sram_words;
-        sh.busy_cycles += p.cost.core_cycles[static_cast<std::size_t>(vcd_core_)];
+        sh.busy_cycles += traced_busy;
         traced->show();
       }
       timing_.phase_kind_cycles[p.kind] += cyc;
-      if (timing_.record_spans) timing_.spans.push_back({st, t, p.kind, p.op, start_cycle, start_cycle + cyc});
+      if (timing_.record_spans)
+        timing_.spans.push_back({st, t, p.kind, op_names_[static_cast<std::size_t>(p.op)], start_cycle, start_cycle + cyc});
     }
   }
   void finished(int64_t t) {
@@ -403,18 +413,20 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
   // Turns the counters' change over one phase into the phase's cost (the rules of timing.hpp).
   void on_phase(const PhaseInfo& info, const Counters& now) {
     PhaseLoad p;
+    timing::PhaseCost cost;
     p.kind = info.kind;
-    p.op = info.op_name;
+    p.op = info.op;
     if (info.layer >= 0) seen_layer_ = true;
     p.stage = info.layer >= 0 ? info.layer + 1 : (seen_layer_ ? layers_ + 1 : 0);
     const bool events = info.kind == arch::PhaseKind::kEvents;
     const std::size_t n = now.per_core.size();
-    p.cost.core_cycles.assign(n, 0);
+    cost.core_cycles.assign(n, 0);
     std::vector<int64_t> codes(n, 0);
     int64_t dram_stream = 0;  // tiles in DRAM: the longest stream, on top of the network
     for (std::size_t c = 0; c < n; ++c) {
       const UnitCounters work = counters_delta(now.per_core[c], last_.per_core[c]);
-      p.cost.core_cycles[c] = timing::core_phase_cycles(info.kind, work, chip_);
+      cost.core_cycles[c] = timing::core_phase_cycles(info.kind, work, chip_);
+      if (cost.core_cycles[c] > 0) p.cores.emplace_back(static_cast<int>(c), cost.core_cycles[c]);
       codes[c] = work.codes;
       if (events) dram_stream = std::max(dram_stream, timing::dram_stream_cycles(chip_, work.dram_words));
     }
@@ -429,16 +441,17 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
       const timing::EventsPhaseResult r = timing::events_phase(ev_, walks_, codes, chip_, event_flits_, links_);
       timing_.link_queue_cycles += r.link_queue_cycles;
       timing_.fifo_stall_cycles += r.fifo_stall_cycles;
-      p.cost.event_cycles = r.cycles + dram_stream;
+      cost.event_cycles = r.cycles + dram_stream;
     }
     ev_.clear();
     const arch::FlowKind moves = events ? arch::FlowKind::kEvents
                                  : info.kind == arch::PhaseKind::kInject ? arch::FlowKind::kInject
                                  : info.kind == arch::PhaseKind::kReadback ? arch::FlowKind::kReadback : arch::FlowKind::kValues;
     const auto d = depth_.find({info.op, moves});
-    p.cost.mesh_cycles = timing::value_phase_mesh_cycles(info.kind, busiest, now.flits - last_.flits,
-                                                         d == depth_.end() ? 0 : d->second, chip_);
-    p.cost.barrier_cycles = timing::barrier_cycles(info.kind, host_hops_, chip_.noc);
+    cost.mesh_cycles = timing::value_phase_mesh_cycles(info.kind, busiest, now.flits - last_.flits,
+                                                       d == depth_.end() ? 0 : d->second, chip_);
+    cost.barrier_cycles = timing::barrier_cycles(info.kind, host_hops_, chip_.noc);
+    p.cycles = cost.cycles();
     if (vcd_core_ >= 0) {
       const UnitCounters& a = now.per_core[static_cast<std::size_t>(vcd_core_)];
       const UnitCounters& b = last_.per_core[static_cast<std::size_t>(vcd_core_)];
@@ -482,6 +495,7 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
   int64_t host_hops_ = 0;
   Counters last_;
   std::vector<PhaseLoad> current_;
+  std::vector<std::string> op_names_;  // the program's ops, by index
   bool seen_layer_ = false;
   std::map<int64_t, std::vector<PhaseLoad>> loads_;  // token -> its phases (until it leaves)
   std::vector<int64_t> pending_;

@@ -1,6 +1,8 @@
 // Chrome / Perfetto traces: see neurark/traces/perfetto.hpp.
 #include "neurark/traces/perfetto.hpp"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 
@@ -24,7 +26,7 @@ int64_t write_perfetto_trace(const std::string& path, const std::map<int, std::s
                       {"dur", static_cast<double>(sp.end_cycle - sp.start_cycle) / clock_hz * 1e6},
                       {"args", args}});
   }
-  const std::string tmp = path + ".tmp";
+  const std::string tmp = fmt::format("{}.tmp-{}", path, ::getpid());
   {
     std::ofstream f(tmp, std::ios::binary);
     f << nlohmann::json{{"traceEvents", events}, {"displayTimeUnit", "ns"}}.dump() << "\n";

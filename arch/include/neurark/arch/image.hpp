@@ -77,6 +77,14 @@ class ImageWriter {
 // interrupted compile leaves no partial file behind.
 void remove_unfinished_images() noexcept;
 
+// Removes, in folder `dir`, the temporary files and folders that neurark processes which no longer
+// run left behind (a SIGKILL leaves no chance to clean up): names carrying a dead process's id in
+// the forms neurark writes — "<file>.tmp-<pid>-<n>" (ImageWriter), "<file>.tmp-<pid>" (traces),
+// ".<folder>.tmp-<pid>" (report folders), "neurark-run-<pid>" (a run's side files) and
+// "neurark-<pid>-<n>.nimg" (images compiled on the fly). Entries of live processes and anything
+// else are left alone; errors are ignored. Returns the number of entries removed.
+int remove_stale_temporaries(const std::string& dir) noexcept;
+
 class Image {
  public:
   // Opens and validates `path`: a readable regular file of at least 64 bytes; magic "NRKIMAGE";
