@@ -118,8 +118,15 @@ int run_run(Args& a) {
   const runs::RunResult r = runs::run(o);
   reports::write_run_report(out, r, extra_files);
   if (!a.trace_out.empty()) {
-    if (const fs::path parent = fs::path(a.trace_out).parent_path(); !parent.empty()) fs::create_directories(parent);
-    const int64_t events = reports::write_run_perfetto_trace(a.trace_out, r);
+    int64_t events = 0;
+    try {
+      if (const fs::path parent = fs::path(a.trace_out).parent_path(); !parent.empty()) fs::create_directories(parent);
+      events = reports::write_run_perfetto_trace(a.trace_out, r);
+    } catch (...) {  // a run is its report and its trace: without the trace, no report either
+      std::error_code e;
+      fs::remove_all(out, e);
+      throw;
+    }
     std::cerr << fmt::format("run: trace of {} phase spans in {} (open in ui.perfetto.dev or chrome://tracing)\n", events,
                              a.trace_out);
   }
