@@ -18,6 +18,7 @@ packages=(
   verilator                        # RTL harnesses and lint (rtl/, verify-rtl)
   yosys                            # RTL synthesis: cell counts (docs/rtl-area.md)
   iverilog                         # RTL second opinion: 4-state simulation (X propagation)
+  clang libclang-rt-14-dev         # the sanitizer pass and libFuzzer targets (scripts/fuzz.sh)
 )
 if [[ "${1:-}" == "--train" ]]; then
   packages+=(python3-torch python3-numpy libopenblas0-openmp)

@@ -348,7 +348,9 @@ TEST_CASE("the image's program reads back field for field, and a malformed flow 
   rewrite(b->image, bad, [](nlohmann::json& m) { m["tiles"][0]["rows"][1] = m["tiles"][0]["rows"][0].get<int64_t>() + 9; });
   CHECK_THROWS_WITH(open(), Contains("tiles[0].rows: 9 rows, more than a neurocore's 8 accumulators"));
   rewrite(b->image, bad, [](nlohmann::json& m) { m["tensors"][1]["length"] = 0; });
-  CHECK_THROWS_WITH(open(), Contains(".length: 0 outside [1, 2147483647]"));
+  CHECK_THROWS_WITH(open(), Contains("tensors.x.0.length: 0 outside [1, 24] (the model's longest vector)"));
+  rewrite(b->image, bad, [](nlohmann::json& m) { m["model"]["config"]["vocab_size"] = 21; });
+  CHECK_THROWS_WITH(open(), Contains("consts.table: 640 bytes, a 21 x 8 table of int32 has 672"));
   rewrite(b->image, bad, [](nlohmann::json& m) { m["flows"][0]["channels"] = -4; });
   CHECK_THROWS_WITH(open(), Contains("flows[0].channels: -4 outside"));
   rewrite(b->image, bad, [](nlohmann::json& m) { m["tiles"][0]["op"] = 0; });

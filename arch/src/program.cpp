@@ -214,7 +214,11 @@ Program Program::from_image(const Image& image) {
       t.name = j.at("name").get<std::string>();
       t.length = j.at("length").get<int64_t>();
       t.format = j.at("format").get<std::string>();
-      if (t.length < 1 || t.length > kMaxDim) throw bad("tensors." + t.name + ".length", fmt::format("{} outside [1, {}]", t.length, kMaxDim));
+      // Every tensor of the program is a token, a d-vector, the gate/up pair (2 I), an I-vector
+      // or the logits (V): a longer one is a forged length.
+      const int64_t longest = std::max({p.model.vocab_size, p.model.hidden_size, 2 * p.model.intermediate_size});
+      if (t.length < 1 || t.length > longest)
+        throw bad("tensors." + t.name + ".length", fmt::format("{} outside [1, {}] (the model's longest vector)", t.length, longest));
       int64_t at = 0;
       for (const json& s : j.at("segments")) {
         ProgramSegment seg;
@@ -247,6 +251,15 @@ Program Program::from_image(const Image& image) {
       if (!k) throw bad(fmt::format("ops[{}].kind", i), fmt::format("unknown op '{}'", kind));
       op.kind = *k;
       has_embed |= op.kind == OpKind::kEmbed;
+      if (op.kind == OpKind::kEmbed) {  // the host's table: V x d int32 values, so V and d are real
+        const std::string table = j.at("consts").at("table").get<std::string>();
+        const auto [tp, tbytes] = image.blob(table);
+        (void)tp;
+        if (static_cast<int64_t>(tbytes) != p.model.vocab_size * p.model.hidden_size * 4)
+          throw bad(fmt::format("ops[{}].consts.table", i), fmt::format("{} bytes, a {} x {} table of int32 has {}", tbytes,
+                                                                        p.model.vocab_size, p.model.hidden_size,
+                                                                        p.model.vocab_size * p.model.hidden_size * 4));
+      }
       op.name = j.at("name").get<std::string>();
       op.layer = j.at("layer").get<int>();
       if (op.layer < -1 || op.layer >= p.model.num_hidden_layers)
@@ -289,8 +302,10 @@ Program Program::from_image(const Image& image) {
         for (int t : op.tiles) {
           const ProgramTile& tl = p.tiles[static_cast<std::size_t>(t)];
           const auto [data, bytes] = image.blob(tl.blob);
+          // packed2: exactly its size; sparse: at least its K + 1 column pointers.
           const int64_t expect = p.weight_encoding == WeightEncoding::kPacked2 ? packed2_tile_bytes(tl.rows(), op.in)
-                                                                                : static_cast<int64_t>(bytes);
+                                 : static_cast<int64_t>(bytes) >= 4 * (op.in + 1) ? static_cast<int64_t>(bytes)
+                                                                                  : 4 * (op.in + 1);
           if (static_cast<int64_t>(bytes) != expect || tl.row_end > op.out)
             throw bad(fmt::format("tiles[{}]", t), fmt::format("weight memory of {} bytes does not match a {} x {} tile",
                                                                bytes, tl.rows(), op.in));
