@@ -15,17 +15,18 @@ if [[ "${1:-}" == "--out" ]]; then
   js="$2/area.json"
 fi
 command -v yosys >/dev/null || { echo "rtl-area: yosys not found (scripts/setup.sh installs it)" >&2; exit 1; }
+pkg=rtl/common/nrk_pkg.sv   # read before every block (nrk_pkg: shared types, functions)
 dp=rtl/datapath/sv
 noc=rtl/noc
 # name | top | logic sources | black-box memories | parameters (chparam) | what
 blocks=(
-  "lane_array|nrk_lane_array|$dp/nrk_lane_array.sv|$dp/nrk_synapse_sram.sv|-set LANES 16 -set ROWS 1024 -set SRAM_PORT_BITS 64 -set SRAM_BYTES 65536|16 lanes, 1,024 int32 accumulators, 64-bit port (64 KB SRAM as a macro)"
+  "lane_array|nrk_lane_array|$dp/nrk_lane_array.sv|$dp/nrk_synapse_sram.sv|-set NumLanes 16 -set NumRows 1024 -set SramPortBits 64 -set SramBytes 65536|16 lanes, 1,024 int32 accumulators, 64-bit port (64 KB SRAM as a macro)"
   "requantize|nrk_requantize|$dp/nrk_requantize.sv|||int32 accumulator x Scale -> Q15.16"
   "activation|nrk_activation|$dp/nrk_activation.sv $dp/nrk_round_shift.sv|$dp/nrk_sigmoid_lut.sv||sigmoid (1,025-entry LUT as a macro) and SiLU"
   "mlgru|nrk_mlgru|$dp/nrk_mlgru.sv $dp/nrk_activation.sv $dp/nrk_round_shift.sv|$dp/nrk_sigmoid_lut.sv||MLGRU state update (one shared multiplier)"
   "norm_helper|nrk_norm_helper|$dp/nrk_norm_helper.sv|||sum of squares (79-bit) and absmax, block shift"
-  "event_out|nrk_event_out|$dp/nrk_event_out.sv||-set FLOW_W 8|absmax quantizer, non-zero detect, event packets"
-  "router|nrk_router|$noc/nrk_noc_pipe.sv $noc/nrk_router.sv||-set FLIT_W 64 -set FLOW_W 8 -set N_FLOWS 64 -set BUFFER_DEPTH 4 -set LATENCY 2|5 ports, 64-bit flits, 4-flit buffers, 64 routing-table entries"
+  "event_out|nrk_event_out|$dp/nrk_event_out.sv||-set FlowWidth 8|absmax quantizer, non-zero detect, event packets"
+  "router|nrk_router|$noc/nrk_noc_pipe.sv $noc/nrk_router.sv||-set FlitWidth 64 -set FlowWidth 8 -set NumFlows 64 -set BufferDepth 4 -set Latency 2|5 ports, 64-bit flits, 4-flit buffers, 64 routing-table entries"
 )
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -33,7 +34,7 @@ rows=()
 json="["
 for b in "${blocks[@]}"; do
   IFS='|' read -r name top logic mem params what <<<"$b"
-  script=""
+  script="read_verilog -sv $pkg; "
   [[ -n "$mem" ]] && script+="read_verilog -sv -lib $mem; "
   script+="read_verilog -sv $logic; "
   [[ -n "$params" ]] && script+="chparam $params $top; "

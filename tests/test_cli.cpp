@@ -539,6 +539,18 @@ TEST_CASE("verify-rtl --json: every block compared on vectors, edge cases and th
   const Run bad = run_cli("verify-rtl --block nonsense", tmp);
   CHECK(bad.exit_code == 1);
   CHECK_THAT(bad.err, Catch::Contains("--block nonsense: no such block; the blocks are lane_array"));
+  // A trace recorded on a chip with other lanes is refused by name, not replayed against the
+  // wrong datapath (it ran into "synapse SRAM is full" or passed silently).
+  std::string other = slurp(trace);
+  const std::string lanes16 = "\"lanes\":16";
+  other.replace(other.find(lanes16), lanes16.size(), "\"lanes\":8");
+  std::ofstream(tmp.file("other.jsonl"), std::ios::binary) << other;
+  for (const char* block : {"lane_array", "neurocore"}) {
+    const Run o = run_cli(std::string("verify-rtl --vectors 10 --block ") + block + " --trace " + tmp.file("other.jsonl"), tmp);
+    INFO(block << ": " << o.err);
+    CHECK(o.exit_code == 1);
+    CHECK_THAT(o.err, Catch::Contains("was recorded on chip 'default-4x4' (8 lanes") && Catch::Contains("record the trace on a chip"));
+  }
 }
 
 TEST_CASE("run --rtl-cores: the Verilated neurocore inside the SystemC model, same bits, its cycles reported", "[cli][rtl]") {

@@ -16,7 +16,7 @@
 
 namespace neurark::rtl::datapath {
 
-constexpr int kEventFlowBits = NRK_EVENT_FLOW_BITS;  // nrk_event_out FLOW_W of the harness model
+constexpr int kEventFlowBits = NRK_EVENT_FLOW_BITS;  // nrk_event_out FlowWidth of the harness model
 
 struct EventToken {
   uint64_t m;

@@ -393,6 +393,14 @@ BlockResult run_lane_tiles(const std::string& block, const std::string& source, 
 template <class Model>
 BlockResult run_lane_trace(const std::string& block, const std::string& path, uint64_t seed, const std::string& fst) {
   const traces::EventTrace tr = traces::read_event_trace(path);
+  // A trace recorded on a chip with other lanes or another SRAM port has other cycles and words
+  // per event: say so, rather than compare against the wrong lane array.
+  if (tr.header.lanes != kLaneLanes || tr.header.sram_port_bits != kLanePortBits)
+    throw std::invalid_argument("lane_array: trace " + path + " was recorded on chip '" + tr.header.chip + "' (" +
+                                std::to_string(tr.header.lanes) + " lanes, " + std::to_string(tr.header.sram_port_bits) +
+                                "-bit SRAM port); this Verilated lane array has " + std::to_string(kLaneLanes) + " lanes and a " +
+                                std::to_string(kLanePortBits) + "-bit port (the default chip's): record the trace on a chip "
+                                "with those parameters");
   if (tr.header.weight_encoding != arch::WeightEncoding::kPacked2)
     throw std::invalid_argument("lane_array: trace " + path + " holds " +
                                 arch::to_string(tr.header.weight_encoding) +

@@ -13,7 +13,7 @@
 
 namespace neurark::rtl::datapath {
 
-constexpr int kNormSsBits = 79;  // nrk_norm_helper SS_W with N_LOG2 = 16
+constexpr int kNormSsBits = 79;  // nrk_norm_helper SumSqWidth with MaxLenLog2 = 16
 
 struct NormBlock {
   std::vector<int32_t> v;  // summed as squares

@@ -252,7 +252,7 @@ void gen_lane_array(Out& o, uint64_t seed, int64_t n) {
 }
 
 // ---- router: "tag a b c d" -------------------------------------------------------------------
-//   1 flow mask 0 0         write a routing-table entry (cfg port; flow >= N_FLOWS is ignored)
+//   1 flow mask 0 0         write a routing-table entry (cfg port; flow >= NumFlows is ignored)
 //   3 inject stall 0 0      traffic of the next phase: each source offers its next flit with
 //                           probability inject %, each sink holds a credit per cycle with stall %
 //   2 port flit mask src    a flit of the next phase entering input `port`; mask = the ports it
@@ -311,7 +311,7 @@ void gen_router(Out& o, uint64_t seed, int64_t n) {
   auto q = [&] { return static_cast<int8_t>(rng.bits() & 0xFF); };
   // Random: masks mostly unicast, some 2-way forks, some anything; a few entries never written
   // (and a few ignored writes past the table); flows mostly routed, some without entry, some
-  // >= N_FLOWS, some with a bit above the flow field.
+  // >= NumFlows, some with a bit above the flow field.
   std::vector<int64_t> unwritten;
   for (int64_t f = 0; f < nf; ++f) {
     const int64_t kind = rng.range(0, 19);
@@ -359,7 +359,7 @@ void gen_router(Out& o, uint64_t seed, int64_t n) {
   g.traffic(100, 60);
   for (int i = 0; i < 30; ++i) g.flit(4, 2, q(), 1);
   g.run();
-  // Unrouted flits between routed ones: no entry, flow >= N_FLOWS, a bit above the flow field.
+  // Unrouted flits between routed ones: no entry, flow >= NumFlows, a bit above the flow field.
   g.traffic(80, 20);
   const int64_t bad[] = {7, nf, fw, fw | 4};
   for (int i = 0; i < 40; ++i) g.flit(i % 5, i % 3 == 0 ? bad[(i / 3) % 4] : 3 + i % 4, q(), 1);
@@ -389,9 +389,9 @@ void write_params(const std::filesystem::path& dir) {
     << "`define NRK_NORM_SS_BITS " << dp::kNormSsBits << "\n";
 #ifdef NRK_VARIANT_router
   f << "// The 'router' variant of rtl/noc/CMakeLists.txt.\n"
-    << "`define NRK_ROUTER_FLIT_W " << kRouter.flit_w << "\n"
-    << "`define NRK_ROUTER_FLOW_W " << kRouter.flow_w << "\n"
-    << "`define NRK_ROUTER_N_FLOWS " << kRouter.n_flows << "\n"
+    << "`define NRK_ROUTER_FLIT_WIDTH " << kRouter.flit_w << "\n"
+    << "`define NRK_ROUTER_FLOW_WIDTH " << kRouter.flow_w << "\n"
+    << "`define NRK_ROUTER_NUM_FLOWS " << kRouter.n_flows << "\n"
     << "`define NRK_ROUTER_BUFFER_DEPTH " << kRouter.depth << "\n"
     << "`define NRK_ROUTER_LATENCY " << kRouter.latency << "\n";
 #endif

@@ -1,7 +1,8 @@
 # rtl/iverilog/run_icarus.cmake: one ctest of rtl/iverilog (cmake -P). Steps:
 #   1. the vector generator writes WORK/BLOCK.vec (+ nrk_params.svh, sigmoid_lut.hex);
-#   2. iverilog -g2012 compiles the testbench TOP with SOURCES ('|'-separated); any "warning"
-#      line fails the test (Icarus' "sorry" notes about ignored qualifiers do not);
+#   2. iverilog -g2012 compiles SOURCES ('|'-separated, nrk_pkg.sv first: Icarus needs a package
+#      before its users), then the testbench TOP; any "warning" line fails the test (Icarus'
+#      "sorry" notes about ignored qualifiers do not);
 #   3. vvp runs it.
 # EXPECT=pass: vvp must exit 0 and print "RESULT: PASS".
 # EXPECT=x:    the run must fail because of X/Z (a deliberately broken copy of a block): vvp exits
@@ -27,7 +28,7 @@ endif()
 
 string(REPLACE "|" ";" srcs "${SOURCES}")
 execute_process(COMMAND "${IVERILOG}" -g2012 -Wall -o "${WORK}/${TOP}.vvp" -s ${TOP}
-    -I "${TB_DIR}" -I "${WORK}" "${TB_DIR}/${TOP}.sv" ${srcs}
+    -I "${TB_DIR}" -I "${WORK}" ${srcs} "${TB_DIR}/${TOP}.sv"
   RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
 if(NOT out STREQUAL "")
   message("iverilog:\n${out}")

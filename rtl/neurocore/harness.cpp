@@ -385,7 +385,7 @@ BlockResult run_edge_cases(const VerifyOptions& o) {
     b.take(15);
     b.expect_error("a fifth tile", [&] { b.sim().load_tile(16, {0}, 1, 1); }, "SRAM is full");
   }
-  {  // Every accumulator: rows = ACCUMULATORS, q = -128 on -1 weights, then +1 weights.
+  {  // Every accumulator: rows = NumAccumulators, q = -128 on -1 weights, then +1 weights.
     const int64_t rows = p.accumulators;
     Bench b(chk, "every accumulator");
     b.load(1, rows, 16, pack(std::vector<int8_t>(static_cast<std::size_t>(rows * 16), -1), rows, 16));
@@ -417,7 +417,7 @@ BlockResult run_edge_cases(const VerifyOptions& o) {
                  std::to_string(p.input_fifo_depth) + ") and pushes back (" +
                  std::to_string(b.sim().stats().fifo_full_cycles) + " cycles)");
   }
-  {  // Every rows 1..ACCUMULATORS, 8 columns each: every column byte offset a word-aligned tile
+  {  // Every rows 1..NumAccumulators, 8 columns each: every column byte offset a word-aligned tile
      // can have (ceil(rows / 4) odd: all 8; even: the even ones), the per-event formula on each.
     std::unique_ptr<Bench> b;
     int core = 0;
@@ -533,6 +533,17 @@ BlockResult run_edge_cases(const VerifyOptions& o) {
 TraceReplay replay_trace(const std::string& path, const VerifyOptions& o) {
   (void)o;
   const traces::EventTrace tr = traces::read_event_trace(path);
+  // A trace recorded on another chip: other lanes or SRAM port (other cycles per event), or tiles
+  // that do not fit this neurocore's synapse SRAM. Say that the chip differs.
+  int64_t tile_bytes = 0;
+  for (const traces::TraceTile& tt : tr.header.tiles) tile_bytes += static_cast<int64_t>(tt.memory.size());
+  if (tr.header.lanes != NRK_NC_LANES || tr.header.sram_port_bits != NRK_NC_PORT_BITS || tile_bytes > NRK_NC_SRAM_BYTES)
+    throw Error("neurocore: trace " + path + " was recorded on chip '" + tr.header.chip + "' (" +
+                std::to_string(tr.header.lanes) + " lanes, " + std::to_string(tr.header.sram_port_bits) + "-bit SRAM port, " +
+                std::to_string(tile_bytes) + " bytes of tiles on the core); this Verilated neurocore has " +
+                std::to_string(NRK_NC_LANES) + " lanes, a " + std::to_string(NRK_NC_PORT_BITS) + "-bit port and " +
+                std::to_string(NRK_NC_SRAM_BYTES) + " bytes of synapse SRAM (the default chip's): record the trace on a "
+                "chip with those parameters");
   if (tr.header.weight_encoding != arch::WeightEncoding::kPacked2)
     throw Error("neurocore: trace " + path + " holds " + arch::to_string(tr.header.weight_encoding) +
                 " tiles; the RTL neurocore reads packed2 tiles only");

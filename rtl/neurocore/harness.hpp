@@ -6,7 +6,7 @@
 //     random tiles, phases that run some tiles' events (a tile sometimes twice, so accumulators
 //     are spilled and resumed) and take their accumulators, random readout scales and stalls;
 //   - edge cases: four 256 x 256 tiles filling the SRAM, every accumulator (1024 rows) with
-//     q = -128 on -1 weights, fan-in 6912, every rows 1..ACCUMULATORS at every reachable column
+//     q = -128 on -1 weights, fan-in 6912, every rows 1..NumAccumulators at every reachable column
 //     offset, input FIFO full, readout backpressure, spills, q = 0, the reserved code (inside
 //     the tile: error; in the padding bits: none) and every misuse NeurocoreSim refuses;
 //   - with VerifyOptions::trace_path, the event trace replay: each token's and BitLinear's `in`

@@ -6,15 +6,15 @@
 // (docs/numerics.md §5) through nrk_requantize.
 //
 // Blocks:
-//   - Tile table, TILE_SLOTS slots (tt_we_i): per slot the SRAM byte address of column 0, the
-//     tile's rows (1..ACCUMULATORS; 0 frees the slot) and its fan-in k (1..2^K_W). Write a slot
-//     only while no event of it is queued or in flight.
-//   - Input event FIFO, FIFO_DEPTH entries of {slot, column, q} (ev_valid_i / ev_ready_o;
+//   - Tile table, NumTileSlots slots (tt_we_i): per slot the SRAM byte address of column 0,
+//     the tile's rows (1..NumAccumulators; 0 frees the slot) and its fan-in k (1..2^ColWidth).
+//     Write a slot only while no event of it is queued or in flight.
+//   - Input event FIFO, FifoDepth entries of {slot, column, q} (ev_valid_i / ev_ready_o;
 //     ev_ready_o = not full, from registers only). An event written in cycle c is at the head in
 //     cycle c + 1. The head goes to the lane array when it accepts (issue_o); an event naming a
 //     free slot or a column >= the slot's k is dropped instead and sets err_event_o.
-//   - nrk_lane_array (+ nrk_synapse_sram): LANES lanes, ACCUMULATORS int32 accumulators, one
-//     SRAM_PORT_BITS read per cycle. done_o pulses per finished event with its synaptic
+//   - nrk_lane_array (+ nrk_synapse_sram): NumLanes lanes, NumAccumulators int32 accumulators,
+//     one SramPortBits read per cycle. done_o pulses per finished event with its synaptic
 //     operations and SRAM words; err_code_o is the lane array's sticky reserved-code (10) flag.
 //   - One accumulator set, owned by one slot at a time (acc_live_o, acc_slot_o): the first event
 //     issued after a clear makes its slot the owner; an event of another slot waits at the FIFO
@@ -30,86 +30,87 @@
 //     reading; no event issues while a readout reads.
 // Timing (FIFO fed ahead of the lane array): an event issued in cycle a has its last lane step in
 //   cycle a + T, where the next event issues (back to back), and done_o in cycle a + T + 1, with
-//     T = 2 + S if b mod (LANES / 4) = 0, else T = 1 + S + W;  S = ceil(rows / LANES),
-//     W = ceil((b mod PB + ceil(rows / 4)) / PB) the SRAM words the column spans,
-//   b = the column's byte address (base + col ceil(rows / 4)), PB = SRAM_PORT_BITS / 8, for
-//   SRAM_PORT_BITS >= 2 LANES (nrk_lane_array's stream buffer loses one cycle per word after the
+//     T = 2 + S if b mod (NumLanes / 4) = 0, else T = 1 + S + W;  S = ceil(rows / NumLanes),
+//     W = ceil((b mod PortBytes + ceil(rows / 4)) / PortBytes) the SRAM words the column spans,
+//   b = the column's byte address (base + col ceil(rows / 4)), PortBytes = SramPortBits / 8, for
+//   SramPortBits >= 2 NumLanes (nrk_lane_array's stream buffer loses one cycle per word after the
 //   first when the column does not start on a lane-step boundary: rtl/neurocore/README.md).
 //   A readout accepted in cycle c reads row i in cycle c + 1 + i and presents it at acc_valid_o
 //   from cycle c + 3 + i (acc_ready_i high).
-// Widths: q int8, accumulators int32 (ACC_W of nrk_lane_array), scale mantissa u32, exponent
-//   int32, requantized y int32. Parameters: LANES a power of two >= 4; ACCUMULATORS a multiple
-//   of LANES; SRAM_PORT_BITS a power of two >= 8; SRAM_BYTES a power of two, a multiple of
-//   SRAM_PORT_BITS / 8; FIFO_DEPTH >= 2; TILE_SLOTS a power of two >= 2.
+// Widths: q int8, accumulators int32 (AccWidth of nrk_lane_array), scale mantissa u32, exponent
+//   int32, requantized y int32. Parameters: NumLanes a power of two >= 4; NumAccumulators a
+//   multiple of NumLanes; SramPortBits a power of two >= 8; SramBytes a power of two, a multiple
+//   of SramPortBits / 8; FifoDepth >= 2; NumTileSlots a power of two >= 2.
 module nrk_neurocore #(
-  parameter bit [31:0] LANES          = 16,
-  parameter bit [31:0] ACCUMULATORS   = 1024,
-  parameter bit [31:0] SRAM_PORT_BITS = 64,
-  parameter bit [31:0] SRAM_BYTES     = 65536,
-  parameter bit [31:0] FIFO_DEPTH     = 64,
-  parameter bit [31:0] TILE_SLOTS     = 16,
-  parameter bit [31:0] K_W            = 16,     // event column width (channel field)
+  parameter bit [31:0] NumLanes        = 16,
+  parameter bit [31:0] NumAccumulators = 1024,
+  parameter bit [31:0] SramPortBits    = 64,
+  parameter bit [31:0] SramBytes       = 65536,
+  parameter bit [31:0] FifoDepth       = 64,
+  parameter bit [31:0] NumTileSlots    = 16,
+  // event column (channel field)
+  parameter bit [31:0] ColWidth        = nrk_pkg::EventChanWidth,
   // derived, not to be overridden
-  parameter bit [31:0] PB       = SRAM_PORT_BITS / 8,
-  parameter bit [31:0] WADDR_W  = $clog2(SRAM_BYTES / PB),
-  parameter bit [31:0] BADDR_W  = $clog2(SRAM_BYTES),
-  parameter bit [31:0] ROW_W    = $clog2(ACCUMULATORS + 1),
-  parameter bit [31:0] RIDX_W   = $clog2(ACCUMULATORS),
-  parameter bit [31:0] SLOT_W   = $clog2(TILE_SLOTS),
-  parameter bit [31:0] FCNT_W   = $clog2(FIFO_DEPTH + 1)
+  parameter bit [31:0] PortBytes       = SramPortBits / 8,
+  parameter bit [31:0] WordAddrWidth   = $clog2(SramBytes / PortBytes),
+  parameter bit [31:0] ByteAddrWidth   = $clog2(SramBytes),
+  parameter bit [31:0] RowsWidth       = $clog2(NumAccumulators + 1),
+  parameter bit [31:0] RowIdxWidth     = $clog2(NumAccumulators),
+  parameter bit [31:0] SlotWidth       = $clog2(NumTileSlots),
+  parameter bit [31:0] FifoCntWidth    = $clog2(FifoDepth + 1)
 ) (
-  input  logic                      clk_i,
-  input  logic                      rst_ni,
+  input  logic                                   clk_i,
+  input  logic                                   rst_ni,
   // tile table
-  input  logic                      tt_we_i,
-  input  logic [SLOT_W-1:0]         tt_slot_i,
-  input  logic [BADDR_W-1:0]        tt_base_i,     // byte address of column 0
-  input  logic [ROW_W-1:0]          tt_rows_i,     // 1..ACCUMULATORS, 0: free the slot
-  input  logic [K_W:0]              tt_k_i,        // fan-in, 1..2^K_W
+  input  logic                                   tt_we_i,
+  input  logic [SlotWidth-1:0]                   tt_slot_i,
+  input  logic [ByteAddrWidth-1:0]               tt_base_i,   // byte address of column 0
+  input  logic [RowsWidth-1:0]                   tt_rows_i,   // 1..NumAccumulators, 0: free
+  input  logic [ColWidth:0]                      tt_k_i,      // fan-in, 1..2^ColWidth
   // synapse SRAM load port (word address)
-  input  logic                      sram_we_i,
-  input  logic [WADDR_W-1:0]        sram_waddr_i,
-  input  logic [SRAM_PORT_BITS-1:0] sram_wdata_i,
+  input  logic                                   sram_we_i,
+  input  logic [WordAddrWidth-1:0]               sram_waddr_i,
+  input  logic [SramPortBits-1:0]                sram_wdata_i,
   // input events
-  input  logic                      ev_valid_i,
-  output logic                      ev_ready_o,
-  input  logic [SLOT_W-1:0]         ev_slot_i,
-  input  logic [K_W-1:0]            ev_col_i,
-  input  logic signed [7:0]         ev_q_i,
-  output logic [FCNT_W-1:0]         fifo_count_o,
+  input  logic                                   ev_valid_i,
+  output logic                                   ev_ready_o,
+  input  logic [SlotWidth-1:0]                   ev_slot_i,
+  input  logic [ColWidth-1:0]                    ev_col_i,
+  input  logic signed [nrk_pkg::EventQWidth-1:0] ev_q_i,
+  output logic [FifoCntWidth-1:0]                fifo_count_o,
   // lane array activity
-  output logic                      issue_o,       // the FIFO head enters the lane array
-  output logic                      done_o,        // an event finished (pulse)
-  output logic [ROW_W-1:0]          done_sops_o,
-  output logic [ROW_W:0]            done_words_o,
+  output logic                                   issue_o,     // FIFO head enters the lanes
+  output logic                                   done_o,      // an event finished (pulse)
+  output logic [RowsWidth-1:0]                   done_sops_o,
+  output logic [RowsWidth:0]                     done_words_o,
   // accumulator owner and errors
-  output logic                      acc_live_o,
-  output logic [SLOT_W-1:0]         acc_slot_o,
-  output logic                      err_code_o,    // a reserved code 10 was met (sticky)
-  output logic                      err_event_o,   // an event was dropped (sticky)
+  output logic                                   acc_live_o,
+  output logic [SlotWidth-1:0]                   acc_slot_o,
+  output logic                                   err_code_o,  // sticky: a reserved code 10 met
+  output logic                                   err_event_o, // sticky: an event was dropped
   // readout command
-  input  logic                      ro_valid_i,
-  output logic                      ro_ready_o,
-  input  logic [SLOT_W-1:0]         ro_slot_i,
-  input  logic [31:0]               ro_scale_mant_i,
-  input  logic signed [31:0]        ro_scale_exp_i,
+  input  logic                                   ro_valid_i,
+  output logic                                   ro_ready_o,
+  input  logic [SlotWidth-1:0]                   ro_slot_i,
+  input  logic [31:0]                            ro_scale_mant_i,
+  input  logic signed [31:0]                     ro_scale_exp_i,
   // readout stream
-  output logic                      acc_valid_o,
-  input  logic                      acc_ready_i,
-  output logic [RIDX_W-1:0]         acc_row_o,
-  output logic signed [31:0]        acc_data_o,
-  output logic signed [31:0]        acc_y_o,
-  output logic                      acc_last_o
+  output logic                                   acc_valid_o,
+  input  logic                                   acc_ready_i,
+  output logic [RowIdxWidth-1:0]                 acc_row_o,
+  output logic signed [31:0]                     acc_data_o,
+  output logic signed [31:0]                     acc_y_o,
+  output logic                                   acc_last_o
 );
-  localparam bit [31:0] FifoW = SLOT_W + K_W + 8;
-  localparam bit [31:0] PtrW  = $clog2(FIFO_DEPTH);
-  localparam bit [31:0] SideW = 1 + RIDX_W + 32;        // {last, row, acc}
+  localparam bit [31:0] FifoW = SlotWidth + ColWidth + nrk_pkg::EventQWidth;
+  localparam bit [31:0] PtrW  = $clog2(FifoDepth);
+  localparam bit [31:0] SideW = 1 + RowIdxWidth + 32;        // {last, row, acc}
 
   // ---- Tile table --------------------------------------------------------------------------
-  logic [TILE_SLOTS-1:0] tt_valid_q;
-  logic [BADDR_W-1:0]    tt_base_q [TILE_SLOTS];
-  logic [ROW_W-1:0]      tt_rows_q [TILE_SLOTS];
-  logic [K_W:0]          tt_k_q    [TILE_SLOTS];
+  logic [NumTileSlots-1:0]  tt_valid_q;
+  logic [ByteAddrWidth-1:0] tt_base_q [NumTileSlots];
+  logic [RowsWidth-1:0]     tt_rows_q [NumTileSlots];
+  logic [ColWidth:0]        tt_k_q    [NumTileSlots];
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -128,12 +129,12 @@ module nrk_neurocore #(
   end
 
   // ---- Input event FIFO --------------------------------------------------------------------
-  logic [FifoW-1:0]  fifo_q [FIFO_DEPTH];
-  logic [PtrW-1:0]   wptr_q, rptr_q;
-  logic [FCNT_W-1:0] count_q;
-  logic              push, pop;
+  logic [FifoW-1:0]        fifo_q [FifoDepth];
+  logic [PtrW-1:0]         wptr_q, rptr_q;
+  logic [FifoCntWidth-1:0] count_q;
+  logic                    push, pop;
 
-  assign ev_ready_o   = (count_q != FCNT_W'(FIFO_DEPTH));
+  assign ev_ready_o   = (count_q != FifoCntWidth'(FifoDepth));
   assign push         = ev_valid_i && ev_ready_o;
   assign fifo_count_o = count_q;
 
@@ -147,21 +148,21 @@ module nrk_neurocore #(
       rptr_q  <= '0;
       count_q <= '0;
     end else begin
-      if (push) wptr_q <= (wptr_q == PtrW'(FIFO_DEPTH - 1)) ? '0 : wptr_q + PtrW'(1);
-      if (pop)  rptr_q <= (rptr_q == PtrW'(FIFO_DEPTH - 1)) ? '0 : rptr_q + PtrW'(1);
-      if (push && !pop)      count_q <= count_q + FCNT_W'(1);
-      else if (pop && !push) count_q <= count_q - FCNT_W'(1);
+      if (push) wptr_q <= (wptr_q == PtrW'(FifoDepth - 1)) ? '0 : wptr_q + PtrW'(1);
+      if (pop)  rptr_q <= (rptr_q == PtrW'(FifoDepth - 1)) ? '0 : rptr_q + PtrW'(1);
+      if (push && !pop)      count_q <= count_q + FifoCntWidth'(1);
+      else if (pop && !push) count_q <= count_q - FifoCntWidth'(1);
     end
   end
 
   // ---- Issue to the lane array -------------------------------------------------------------
-  logic [SLOT_W-1:0]  h_slot;
-  logic [K_W-1:0]     h_col;
-  logic signed [7:0]  h_q;
-  logic               h_ok, may_issue, lane_valid, lane_ready, issue, drop;
-  logic               live_q;
-  logic [SLOT_W-1:0]  owner_q, cfg_slot;
-  logic               ro_busy_q;
+  logic [SlotWidth-1:0]                   h_slot;
+  logic [ColWidth-1:0]                    h_col;
+  logic signed [nrk_pkg::EventQWidth-1:0] h_q;
+  logic                                   h_ok, may_issue, lane_valid, lane_ready, issue, drop;
+  logic                                   live_q;
+  logic [SlotWidth-1:0]                   owner_q, cfg_slot;
+  logic                                   ro_busy_q;
 
   assign {h_slot, h_col, h_q} = fifo_q[rptr_q];
   assign h_ok       = tt_valid_q[h_slot] && ({1'b0, h_col} < tt_k_q[h_slot]);
@@ -176,17 +177,17 @@ module nrk_neurocore #(
   assign cfg_slot   = live_q ? owner_q : h_slot;
 
   // ---- Lane array ----------------------------------------------------------------------------
-  logic              lane_done, acc_clear;
-  logic [RIDX_W-1:0] acc_rd_row;
-  logic signed [31:0] acc_rd_data;
+  logic                   lane_done, acc_clear;
+  logic [RowIdxWidth-1:0] acc_rd_row;
+  logic signed [31:0]     acc_rd_data;
 
   nrk_lane_array #(
-    .LANES          (LANES),
-    .ROWS           (ACCUMULATORS),
-    .ACC_W          (32),
-    .SRAM_PORT_BITS (SRAM_PORT_BITS),
-    .SRAM_BYTES     (SRAM_BYTES),
-    .K_W            (K_W)
+    .NumLanes     (NumLanes),
+    .NumRows      (NumAccumulators),
+    .AccWidth     (32),
+    .SramPortBits (SramPortBits),
+    .SramBytes    (SramBytes),
+    .ColWidth     (ColWidth)
   ) u_lanes (
     .clk_i         (clk_i),
     .rst_ni        (rst_ni),
@@ -216,18 +217,18 @@ module nrk_neurocore #(
   assign lane_idle = (inflight_q == 2'd0) || ((inflight_q == 2'd1) && lane_done);
 
   // ---- Readout -----------------------------------------------------------------------------
-  logic              ro_go, rq_in_valid, rq_in_ready, rq_in, rq_out, ro_last;
-  logic [ROW_W-1:0]  ro_row_q, ro_rows_q;
-  logic [31:0]       ro_mant_q;
-  logic signed [31:0] ro_exp_q;
+  logic                 ro_go, rq_in_valid, rq_in_ready, rq_in, rq_out, ro_last;
+  logic [RowsWidth-1:0] ro_row_q, ro_rows_q;
+  logic [31:0]          ro_mant_q;
+  logic signed [31:0]   ro_exp_q;
 
   assign ro_ready_o  = !ro_busy_q && lane_idle && !issue;
   assign ro_go       = ro_valid_i && ro_ready_o;
   assign rq_in_valid = ro_busy_q && (ro_row_q != ro_rows_q);
   assign rq_in       = rq_in_valid && rq_in_ready;
-  assign ro_last     = (ro_row_q + ROW_W'(1)) == ro_rows_q;
+  assign ro_last     = (ro_row_q + RowsWidth'(1)) == ro_rows_q;
   assign acc_clear   = ro_busy_q && ((ro_rows_q == '0) || (rq_in && ro_last));
-  assign acc_rd_row  = RIDX_W'(ro_row_q);
+  assign acc_rd_row  = RowIdxWidth'(ro_row_q);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -254,7 +255,7 @@ module nrk_neurocore #(
         ro_mant_q <= ro_scale_mant_i;
         ro_exp_q  <= ro_scale_exp_i;
       end
-      if (rq_in) ro_row_q <= ro_row_q + ROW_W'(1);
+      if (rq_in) ro_row_q <= ro_row_q + RowsWidth'(1);
       if (acc_clear) begin   // no event issues while a readout reads
         ro_busy_q   <= 1'b0;
         live_q      <= 1'b0;

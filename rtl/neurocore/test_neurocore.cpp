@@ -1,16 +1,15 @@
-// Catch2 tests of the RTL neurocore (ctest label rtl): the harness "neurocore" (random cores,
-// edge cases, the sample event trace) has vectors and no mismatch, every event's cycles equal
-// neurocore_event_cycles (a mismatch otherwise), and NeurocoreSim's interface behaves as
-// neurark/rtl/neurocore.hpp says.
+// Catch2 tests of the RTL neurocore (ctest label rtl): the harness "neurocore" of the registry
+// (random cores, edge cases) has vectors and no mismatch (rtl/src/harness_test.hpp), every
+// event's cycles equal neurocore_event_cycles (a mismatch otherwise), the sample event trace
+// replays, and NeurocoreSim's interface behaves as neurark/rtl/neurocore.hpp says.
 #include <catch2/catch.hpp>
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include <verilated.h>
-
-#include <memory>
 
 #include "Vnrk_neurocore.h"
 #include "neurark/arch/error.hpp"
@@ -18,43 +17,27 @@
 #include "neurark/rtl/neurocore.hpp"
 #include "neurark/rtl/verify.hpp"
 #include "neurocore/harness.hpp"
+#include "src/harness_test.hpp"
 
 namespace {
 
 using neurark::rtl::BlockResult;
 using neurark::rtl::VerifyOptions;
-
-VerifyOptions test_options() {
-  VerifyOptions o;
-  o.seed = 1;
-  o.vectors = 3000;
-  return o;
-}
-
-void require_clean(const BlockResult& r) {
-  INFO(r.block << " / " << r.source << ": " << r.vectors << " vectors, " << r.mismatches << " mismatches, " << r.cycles
-                << " cycles; first mismatch: " << r.first_mismatch);
-  CHECK(r.block == "neurocore");
-  CHECK(r.vectors > 0);
-  CHECK(r.cycles > 0);
-  CHECK(r.mismatches == 0);
-}
+using neurark::rtl::test::require_clean;
+using neurark::rtl::test::test_options;
 
 const std::string kSampleTrace = std::string(NEURARK_SOURCE_DIR) + "/traces/samples/events-core-1-1.jsonl";
 
 }  // namespace
 
-TEST_CASE("neurocore RTL: random cores match arch, cycles match the formula", "[rtl]") {
-  require_clean(neurark::rtl::neurocore::run_random(test_options()));
-}
-
-TEST_CASE("neurocore RTL: edge cases", "[rtl]") {
-  require_clean(neurark::rtl::neurocore::run_edge_cases(test_options()));
+TEST_CASE("neurocore RTL: every registered neurocore block matches arch and the cycle formula", "[rtl]") {
+  neurark::rtl::test::require_area_clean("neurocore");
 }
 
 TEST_CASE("neurocore RTL: the sample event trace replays", "[rtl]") {
   const auto rep = neurark::rtl::neurocore::replay_trace(kSampleTrace, test_options());
   require_clean(rep.result);
+  CHECK(rep.result.block == "neurocore");
   CHECK(rep.events == 1941);
   CHECK(rep.accumulator_checks == 8);
   // 256-row tiles, word-aligned 64-byte columns: 2 + max(16, 8) = 18 cycles per event.
@@ -66,14 +49,12 @@ TEST_CASE("neurocore RTL: the registry lists the harness, the same seed gives th
   for (const auto& b : neurark::rtl::block_harnesses())
     if (b.name == "neurocore") h = &b;
   REQUIRE(h != nullptr);
-  VerifyOptions o = test_options();
-  o.vectors = 500;
+  VerifyOptions o = test_options(500);
   o.trace_path = kSampleTrace;
-  const std::vector<BlockResult> a = h->run(o), b = h->run(o);
+  const std::vector<BlockResult> a = require_clean(*h, o), b = h->run(o);
   REQUIRE(a.size() == 3);
   REQUIRE(b.size() == 3);
   for (std::size_t i = 0; i < a.size(); ++i) {
-    require_clean(a[i]);
     CHECK(a[i].vectors == b[i].vectors);
     CHECK(a[i].cycles == b[i].cycles);
   }

@@ -12,7 +12,8 @@
 #include "Vnrk_mesh4x4.h"
 #include "neurark/arch/chip.hpp"
 #include "neurark/arch/image.hpp"
-#include "noc_bench.hpp"
+#include "neurark/arch/program.hpp"
+#include "noc_dut.hpp"
 
 namespace neurark::rtl::noc {
 
@@ -22,81 +23,9 @@ std::vector<NocVariant> mesh_variants() {
 
 namespace {
 
-class MeshDut : public Dut {
- public:
-  virtual void write_table(int node, int64_t flow, int mask) = 0;
-};
-
-// The Verilated mesh of one variant (every variant has the same ports; their widths differ).
-template <class V>
-class MeshDutOf final : public MeshDut {
- public:
-  explicit MeshDutOf(const NocVariant& v) : v_(v), ctx_(std::make_unique<VerilatedContext>()) {
-    top_ = std::make_unique<V>(ctx_.get(), "mesh");
-    reset();
-  }
-  ~MeshDutOf() override { top_->final(); }
-  MeshDutOf(const MeshDutOf&) = delete;
-  MeshDutOf& operator=(const MeshDutOf&) = delete;
-
-  int ports() const override { return v_.width * v_.height; }
-  int depth() const override { return v_.buffer_depth; }
-  void reset() override {
-    top_->cfg_we_i = 0;
-    top_->inj_valid_i = 0;
-    top_->ej_credit_i = 0;
-    top_->clk_i = 0;
-    top_->rst_ni = 1;
-    top_->eval();
-    top_->rst_ni = 0;
-    top_->eval();
-    for (int i = 0; i < 2; ++i) {
-      top_->clk_i = 1;
-      top_->eval();
-      top_->clk_i = 0;
-      top_->eval();
-    }
-    top_->rst_ni = 1;
-    top_->eval();
-    idle_cycle(*this);
-  }
-  void write_table(int node, int64_t flow, int mask) override {
-    top_->cfg_we_i = 1;
-    top_->cfg_node_i = static_cast<std::remove_reference_t<decltype(top_->cfg_node_i)>>(node);
-    top_->cfg_flow_i = static_cast<std::remove_reference_t<decltype(top_->cfg_flow_i)>>(flow);
-    top_->cfg_mask_i = static_cast<CData>(mask);
-    idle_cycle(*this);
-    top_->cfg_we_i = 0;
-  }
-  void drive_in(int p, bool valid, uint64_t flit) override {
-    put_bits(top_->inj_valid_i, p, 1, valid ? 1 : 0);
-    if (valid) put_bits(top_->inj_flit_i, p * v_.flit_w, v_.flit_w, flit);
-  }
-  void drive_out_credit(int p, bool credit) override { put_bits(top_->ej_credit_i, p, 1, credit ? 1 : 0); }
-  void eval_low() override {
-    top_->clk_i = 0;
-    top_->eval();
-  }
-  void posedge() override {
-    top_->clk_i = 1;
-    top_->eval();
-  }
-  bool in_credit(int p) const override { return get_bits(top_->inj_credit_o, p, 1) != 0; }
-  bool out_valid(int p) const override { return get_bits(top_->ej_valid_o, p, 1) != 0; }
-  uint64_t out_flit(int p) const override { return get_bits(top_->ej_flit_o, p * v_.flit_w, v_.flit_w); }
-  int err_overflow() const override { return __builtin_popcountll(top_->err_overflow_o); }
-  int err_credit() const override { return __builtin_popcountll(top_->err_credit_o); }
-  int err_unrouted() const override { return __builtin_popcountll(top_->err_unrouted_o); }
-
- private:
-  NocVariant v_;
-  std::unique_ptr<VerilatedContext> ctx_;
-  std::unique_ptr<V> top_;
-};
-
-std::unique_ptr<MeshDut> make_mesh(const NocVariant& v) {
-  if (v.name == "mesh4x4") return std::make_unique<MeshDutOf<Vnrk_mesh4x4>>(v);
-  if (v.name == "mesh3x2") return std::make_unique<MeshDutOf<Vnrk_mesh3x2>>(v);
+std::unique_ptr<TableDut> make_mesh(const NocVariant& v) {
+  if (v.name == "mesh4x4") return std::make_unique<VerilatedNocDut<Vnrk_mesh4x4, MeshPorts>>(v);
+  if (v.name == "mesh3x2") return std::make_unique<VerilatedNocDut<Vnrk_mesh3x2, MeshPorts>>(v);
   throw std::invalid_argument("no Verilated mesh variant " + v.name);
 }
 
@@ -143,7 +72,7 @@ int hops(int w, int a, int b) { return std::abs(a % w - b % w) + std::abs(a / w 
 // A mesh with its flows' tables loaded and a bench on it.
 struct Rig {
   NocVariant v;
-  std::unique_ptr<MeshDut> dut;
+  std::unique_ptr<TableDut> dut;
   Bench bench;
   std::vector<MeshFlow> flows;
   Rig(const NocVariant& variant, uint64_t seed, std::vector<MeshFlow> fl)
@@ -183,9 +112,9 @@ void expect(NocRun& r, bool ok, const std::string& what) {
 
 std::string NocVariant::describe() const {
   if (width * height == 1)
-    return fmt::format("nrk_router FLIT_W={} FLOW_W={} N_FLOWS={} BUFFER_DEPTH={} LATENCY={}", flit_w, flow_w, n_flows,
+    return fmt::format("nrk_router FlitWidth={} FlowWidth={} NumFlows={} BufferDepth={} Latency={}", flit_w, flow_w, n_flows,
                        buffer_depth, router_latency);
-  return fmt::format("nrk_mesh {}x{} FLIT_W={} FLOW_W={} N_FLOWS={} BUFFER_DEPTH={} LATENCY={} LINK_LATENCY={}", width,
+  return fmt::format("nrk_mesh {}x{} FlitWidth={} FlowWidth={} NumFlows={} BufferDepth={} Latency={} LinkLatency={}", width,
                      height, flit_w, flow_w, n_flows, buffer_depth, router_latency, link_latency);
 }
 
@@ -331,19 +260,15 @@ std::vector<NocRun> mesh_image(const std::string& image_path, const VerifyOption
     bad.result.first_mismatch = why;
     return std::vector<NocRun>{bad};
   };
-  arch::ChipDescription chip;
-  nlohmann::json flows_j, routing_j;
+  arch::Program program;
   try {
-    const arch::Image img = arch::Image::open(image_path);
-    const nlohmann::json& m = img.manifest();
-    chip = arch::ChipDescription::from_yaml_text(m.at("chip").at("text").get<std::string>(), image_path + ":chip");
-    flows_j = m.at("flows");
-    routing_j = m.at("routing");
+    program = arch::Program::from_image(arch::Image::open(image_path));
   } catch (const std::exception& e) {
     return refuse(std::string("cannot read the image: ") + e.what());
   }
+  const arch::ChipDescription& chip = program.chip;
   if (chip.multichip.chips_x * chip.multichip.chips_y != 1) return refuse("multichip images are not supported");
-  const int64_t nflows = static_cast<int64_t>(flows_j.size());
+  const int64_t nflows = static_cast<int64_t>(program.flows.size());
   if (nflows < 1) return refuse("the image has no flows");
   // The variant: the image's mesh must fit, and its flits; prefer identical noc parameters.
   const NocVariant* pick = nullptr;
@@ -364,20 +289,21 @@ std::vector<NocRun> mesh_image(const std::string& image_path, const VerifyOption
   const bool same = v.flit_w == chip.noc.link_width_bits && v.router_latency == chip.noc.router_latency_cycles &&
                     v.link_latency == chip.noc.link_latency_cycles && v.buffer_depth == chip.noc.buffer_depth_flits;
   // Image core c (row-major on the image's mesh) -> node of the variant's mesh.
-  const auto node = [&](int64_t core) {
-    if (core == -2) core = chip.host.attach_y * chip.mesh_width + chip.host.attach_x;
-    return static_cast<int>((core / chip.mesh_width) * v.width + core % chip.mesh_width);
+  const arch::MeshGrid grid = program.grid();
+  const auto node = [&](int core) {
+    const int c = grid.resolve(core);
+    return static_cast<int>(grid.y(c) * v.width + grid.x(c));
   };
   std::vector<MeshFlow> flows;
   std::vector<int64_t> channels;
-  for (const auto& f : flows_j) {
+  for (const arch::Flow& f : program.flows) {
     MeshFlow mf;
-    mf.src = node(f.at("src").get<int64_t>());
-    for (const auto& d : f.at("dsts")) mf.dsts.push_back(node(d.get<int64_t>()));
+    mf.src = node(f.src_core);
+    for (int d : f.dst_cores) mf.dsts.push_back(node(d));
     std::sort(mf.dsts.begin(), mf.dsts.end());
     mf.dsts.erase(std::unique(mf.dsts.begin(), mf.dsts.end()), mf.dsts.end());
     flows.push_back(mf);
-    channels.push_back(f.at("channels").get<int64_t>());
+    channels.push_back(f.channels);
   }
   const std::string what = fmt::format("image {} ({} flows, {}x{} chip '{}') on {}{}", image_path, nflows,
                                        chip.mesh_width, chip.mesh_height, chip.name, v.name,
@@ -387,9 +313,9 @@ std::vector<NocRun> mesh_image(const std::string& image_path, const VerifyOption
     auto dut = make_mesh(v);
     Bench bench(*dut, [v](int s, int d) { return v.zero_load(hops(v.width, s, d)); }, opts.seed);
     // The image's routing tables, as they are (not rebuilt from the flows).
-    for (const auto& r : routing_j) {
-      const int nd = node(r.at("core").get<int64_t>());
-      for (const auto& e : r.at("entries")) dut->write_table(nd, e.at(0).get<int64_t>(), e.at(1).get<int>());
+    for (const arch::RoutingTable& r : program.routing) {
+      const int nd = node(r.core);
+      for (const auto& [flow, mask] : r.entries) dut->write_table(nd, flow, mask);
     }
     std::vector<Packet> pk;
     BenchConfig cfg;

@@ -4,9 +4,9 @@
 // A DUT is seen as a network with ports() input and output ports (the 5 ports of one router, or
 // the local inject / eject port of every node of a mesh). The bench drives it cycle by cycle:
 //   sources   one per input: a queue of flits, injected while the source holds a credit for the
-//             DUT's input buffer (BUFFER_DEPTH after reset, +1 per in_credit pulse), each cycle
+//             DUT's input buffer (BufferDepth after reset, +1 per in_credit pulse), each cycle
 //             with probability inject_prob;
-//   sinks     one per output: a model of the downstream input buffer (BUFFER_DEPTH slots); every
+//   sinks     one per output: a model of the downstream input buffer (BufferDepth slots); every
 //             flit taken frees its slot after a random delay (stall_prob, max_credit_delay) or
 //             when a blocked window ends, then a credit pulse goes back (one per cycle);
 //   scoreboard every injected flit carries a tag in its channel field and the set of output
@@ -15,7 +15,7 @@
 //             per (input, output) pair and latency (never below the zero-load latency); at the
 //             end every flit must have reached every port of its set.
 // Protocol checks: the DUT's error pulses (buffer overflow, credit overflow), a sink receiving a
-// flit while full, a source credit counter above BUFFER_DEPTH. Each failure is one mismatch.
+// flit while full, a source credit counter above BufferDepth. Each failure is one mismatch.
 #pragma once
 
 #include <algorithm>
@@ -78,7 +78,7 @@ class Dut {
  public:
   virtual ~Dut() = default;
   virtual int ports() const = 0;
-  virtual int depth() const = 0;  // BUFFER_DEPTH: credits of a source, slots of a sink
+  virtual int depth() const = 0;  // BufferDepth: credits of a source, slots of a sink
   virtual void reset() = 0;       // asynchronous reset, then a few idle cycles
   // One cycle: drive in_valid/in_flit/out_credit, evaluate with the clock low, sample, then the
   // rising edge. The sampled values are read through the accessors below until the next cycle.
@@ -229,7 +229,7 @@ class Bench {
       for (int p = 0; p < n; ++p) {
         if (dut_.in_credit(p)) {
           if (++src_credits[static_cast<std::size_t>(p)] > depth)
-            fail(fmt::format("input {}: credit returned beyond BUFFER_DEPTH {}", p, depth));
+            fail(fmt::format("input {}: credit returned beyond BufferDepth {}", p, depth));
           last_progress = cycle;
         }
         if (!dut_.out_valid(p)) continue;

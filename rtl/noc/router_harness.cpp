@@ -1,12 +1,12 @@
 // The harness of one nrk_router (rtl/noc/harness.hpp): random tables and traffic, edge cases.
 // Reference: arch/noc.hpp. A flit of flow f entering any port must leave on exactly the ports
 // whose arch::PortBit is set in the table's mask for f, once each, unchanged, in order per
-// (input, output) pair, never earlier than LATENCY cycles after it entered.
+// (input, output) pair, never earlier than Latency cycles after it entered.
 #include <algorithm>
 #include <memory>
 
 #include "Vnrk_router.h"
-#include "noc_bench.hpp"
+#include "noc_dut.hpp"
 
 namespace neurark::rtl::noc {
 
@@ -20,79 +20,15 @@ namespace {
 
 constexpr int kEast = 0, kWest = 1, kLocal = 4;
 
-class RouterDut final : public Dut {
- public:
-  explicit RouterDut(const NocVariant& v) : v_(v), ctx_(std::make_unique<VerilatedContext>()) {
-    top_ = std::make_unique<Vnrk_router>(ctx_.get(), "router");
-    reset();
-  }
-  ~RouterDut() override { top_->final(); }
-  RouterDut(const RouterDut&) = delete;
-  RouterDut& operator=(const RouterDut&) = delete;
-
-  int ports() const override { return arch::kPorts; }
-  int depth() const override { return v_.buffer_depth; }
-  void reset() override {
-    top_->cfg_we_i = 0;
-    top_->in_valid_i = 0;
-    top_->out_credit_i = 0;
-    top_->clk_i = 0;
-    top_->rst_ni = 1;
-    top_->eval();
-    top_->rst_ni = 0;  // asynchronous: takes effect at once
-    top_->eval();
-    for (int i = 0; i < 2; ++i) {
-      top_->clk_i = 1;
-      top_->eval();
-      top_->clk_i = 0;
-      top_->eval();
-    }
-    top_->rst_ni = 1;
-    top_->eval();
-    idle_cycle(*this);
-  }
-  void write_table(int64_t flow, int mask) {
-    top_->cfg_we_i = 1;
-    top_->cfg_flow_i = static_cast<std::remove_reference_t<decltype(top_->cfg_flow_i)>>(flow);
-    top_->cfg_mask_i = static_cast<CData>(mask);
-    idle_cycle(*this);
-    top_->cfg_we_i = 0;
-  }
-  void drive_in(int p, bool valid, uint64_t flit) override {
-    put_bits(top_->in_valid_i, p, 1, valid ? 1 : 0);
-    put_bits(top_->in_flit_i, p * v_.flit_w, v_.flit_w, flit);
-  }
-  void drive_out_credit(int p, bool credit) override { put_bits(top_->out_credit_i, p, 1, credit ? 1 : 0); }
-  void eval_low() override {
-    top_->clk_i = 0;
-    top_->eval();
-  }
-  void posedge() override {
-    top_->clk_i = 1;
-    top_->eval();
-  }
-  bool in_credit(int p) const override { return get_bits(top_->in_credit_o, p, 1) != 0; }
-  bool out_valid(int p) const override { return get_bits(top_->out_valid_o, p, 1) != 0; }
-  uint64_t out_flit(int p) const override { return get_bits(top_->out_flit_o, p * v_.flit_w, v_.flit_w); }
-  int err_overflow() const override { return __builtin_popcount(top_->err_overflow_o); }
-  int err_credit() const override { return __builtin_popcount(top_->err_credit_o); }
-  int err_unrouted() const override { return __builtin_popcount(top_->err_unrouted_o); }
-
- private:
-  NocVariant v_;
-  std::unique_ptr<VerilatedContext> ctx_;
-  std::unique_ptr<Vnrk_router> top_;
-};
-
 // A router with `masks` loaded (flow f -> masks[f]) and a bench on it.
 struct Rig {
   NocVariant v = router_variant();
-  RouterDut dut{v};
+  VerilatedNocDut<Vnrk_router, RouterPorts> dut{v};
   Bench bench;
   std::vector<int> masks;
   Rig(uint64_t seed, std::vector<int> m)
       : bench(dut, [lat = v.router_latency](int, int) { return static_cast<int64_t>(lat); }, seed), masks(std::move(m)) {
-    for (std::size_t f = 0; f < masks.size(); ++f) dut.write_table(static_cast<int64_t>(f), masks[f]);
+    for (std::size_t f = 0; f < masks.size(); ++f) dut.write_table(0, static_cast<int64_t>(f), masks[f]);
   }
   Packet packet(int src, int64_t flow) {
     Packet p;
@@ -194,7 +130,7 @@ std::vector<NocRun> router_edge_cases(const VerifyOptions& opts) {
     out.push_back(std::move(r));
   }
   {  // Back-to-back: 5 streams on a permutation (input p -> output p+1 mod 5), no contention:
-     // 5 flits per cycle, every one exactly LATENCY cycles.
+     // 5 flits per cycle, every one exactly Latency cycles.
     std::vector<int> m(5);
     for (int p = 0; p < 5; ++p) m[static_cast<std::size_t>(p)] = 1 << ((p + 1) % 5);
     Rig rig(seed, m);
@@ -228,7 +164,7 @@ std::vector<NocRun> router_edge_cases(const VerifyOptions& opts) {
     r.result.source += " (" + summary(r.stats) + ")";
     out.push_back(std::move(r));
   }
-  {  // Unrouted flits (mask 0, flow >= N_FLOWS, a bit above the flow field) are dropped with
+  {  // Unrouted flits (mask 0, flow >= NumFlows, a bit above the flow field) are dropped with
      // err_unrouted_o, between routed ones.
     Rig rig(seed, masks);
     std::vector<Packet> pk;

@@ -1,20 +1,25 @@
-// The network-on-chip RTL (rtl/noc/): every harness source has vectors and no mismatch; the
-// measured zero-load latency is the documented pipeline (LATENCY per router, LATENCY +
-// LINK_LATENCY per hop); one link moves min(1, BUFFER_DEPTH / credit round trip) flits per
-// cycle; the real flows of the tiny model (compiled here) reach exactly their destinations.
+// The network-on-chip RTL (rtl/noc/): every noc block of the harness registry is clean
+// (rtl/src/harness_test.hpp); the measured zero-load latency is the documented pipeline (Latency
+// per router, Latency + LinkLatency per hop); one link moves min(1, BufferDepth / credit round
+// trip) flits per cycle; the real flows of the tiny model (compiled here) reach exactly their
+// destinations.
 #include <catch2/catch.hpp>
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "neurark/arch/chip.hpp"
 #include "neurark/arch/image.hpp"
+#include "neurark/arch/program.hpp"
 #include "neurark/compiler/passes.hpp"
 #include "neurark/models/checkpoint.hpp"
 #include "neurark/rtl/verify.hpp"
 #include "noc/harness.hpp"
+#include "src/harness_test.hpp"
 #include "test_paths.hpp"
 
 using namespace neurark;
@@ -23,21 +28,19 @@ namespace fs = std::filesystem;
 
 namespace {
 
-rtl::VerifyOptions options(int64_t vectors = 3000) {
-  rtl::VerifyOptions o;
-  o.seed = 7;
-  o.vectors = vectors;
-  return o;
-}
+rtl::VerifyOptions options(int64_t vectors = 3000) { return rtl::test::test_options(vectors, 7); }
 
+// A run is clean (rtl::test::require_clean) and delivered flits.
 void check_clean(const NocRun& r) {
-  INFO(r.result.block << ": " << r.result.source << "\nfirst mismatch: " << r.result.first_mismatch);
-  CHECK(r.result.vectors > 0);
-  CHECK(r.result.mismatches == 0);
+  rtl::test::require_clean(r.result);
   CHECK(r.stats.deliveries > 0);
 }
 
 }  // namespace
+
+TEST_CASE("noc RTL: every registered noc block matches arch", "[rtl][noc]") {
+  rtl::test::require_area_clean("noc");
+}
 
 TEST_CASE("router: random tables and traffic under random backpressure", "[rtl][noc]") {
   const NocRun r = router_random(options());
@@ -46,15 +49,9 @@ TEST_CASE("router: random tables and traffic under random backpressure", "[rtl][
   CHECK(r.stats.latency_min == router_variant().router_latency);
 }
 
-TEST_CASE("router: edge cases", "[rtl][noc]") {
+TEST_CASE("router: zero-load latency is Latency cycles (noc.router_latency_cycles)", "[rtl][noc]") {
   const auto runs = router_edge_cases(options());
-  REQUIRE(runs.size() == 7);
-  for (const NocRun& r : runs) check_clean(r);
-}
-
-TEST_CASE("router: zero-load latency is LATENCY cycles (noc.router_latency_cycles)", "[rtl][noc]") {
-  const auto runs = router_edge_cases(options());
-  // The back-to-back run: 5 contention-free streams, every flit exactly LATENCY cycles.
+  // The back-to-back run: 5 contention-free streams, every flit exactly Latency cycles.
   const NocRun& b2b = runs[3];
   REQUIRE(b2b.deliveries.size() == 1000);
   for (const Delivery& d : b2b.deliveries) REQUIRE(d.latency() == router_variant().router_latency);
@@ -67,17 +64,10 @@ TEST_CASE("router: the verify-rtl harness list", "[rtl][noc]") {
   CHECK(h[0].name == "router");
   CHECK(h[1].name == "mesh");
   // The same list is what block_harnesses() holds for rtl/noc/.
-  int found = 0;
-  for (const rtl::BlockHarness& b : rtl::block_harnesses()) found += b.name == "router" || b.name == "mesh";
-  CHECK(found == 2);
-}
-
-TEST_CASE("mesh: random multicast flows and edge cases on every variant", "[rtl][noc]") {
-  for (const NocVariant& v : mesh_variants()) {
-    INFO(v.describe());
-    check_clean(mesh_random(v, options(2000)));
-    for (const NocRun& r : mesh_edge_cases(v, options())) check_clean(r);
-  }
+  std::vector<std::string> noc;
+  for (const rtl::BlockHarness& b : rtl::block_harnesses())
+    if (b.area == "noc") noc.push_back(b.name);
+  CHECK(noc == std::vector<std::string>{"router", "mesh"});
 }
 
 TEST_CASE("mesh: zero-load latency per hop is router + link latency and link saturation is depth over credit round trip", "[rtl][noc]") {
@@ -111,8 +101,8 @@ TEST_CASE("mesh: the real flows of the tiny model reach exactly their destinatio
   const compiler::Graph g = compiler::compile_graph(w, chip, test::slurp(chip_path), compiler::CompileOptions{});
   const std::string image = (dir / "tiny.nimg").string();
   compiler::emit(g, image);
-  const arch::Image img = arch::Image::open(image);
-  const int64_t flows = static_cast<int64_t>(img.manifest().at("flows").size());
+  const arch::Program program = arch::Program::from_image(arch::Image::open(image));
+  const int64_t flows = static_cast<int64_t>(program.flows.size());
   REQUIRE(flows > 0);
 
   const auto runs = mesh_image(image, options());
@@ -123,7 +113,7 @@ TEST_CASE("mesh: the real flows of the tiny model reach exactly their destinatio
   for (const NocRun& r : runs) check_clean(r);
   CHECK(runs[0].result.vectors == flows);  // one event per flow, each alone: exact zero-load
   int64_t dsts = 0;
-  for (const auto& f : img.manifest().at("flows")) dsts += static_cast<int64_t>(f.at("dsts").size());
+  for (const arch::Flow& f : program.flows) dsts += static_cast<int64_t>(f.dst_cores.size());
   CHECK(runs[0].stats.deliveries == dsts);
   CHECK(runs[1].result.vectors > flows);
   fs::remove_all(dir);

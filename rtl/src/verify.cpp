@@ -1,5 +1,6 @@
 // The list of RTL block harnesses (neurark/rtl/verify.hpp). Each area (rtl/<area>/) defines a
-// function returning its harnesses; this file concatenates them in a fixed order.
+// function returning its harnesses; this file concatenates them in a fixed order and names each
+// block's area.
 #include "neurark/rtl/verify.hpp"
 
 #include "datapath/harness.hpp"
@@ -11,9 +12,15 @@ namespace neurark::rtl {
 const std::vector<BlockHarness>& block_harnesses() {
   static const std::vector<BlockHarness> all = [] {
     std::vector<BlockHarness> v;
-    for (BlockHarness& b : datapath_harnesses()) v.push_back(std::move(b));  // rtl/datapath/
-    for (BlockHarness& b : noc_harnesses()) v.push_back(std::move(b));  // rtl/noc/
-    for (BlockHarness& b : neurocore_harnesses()) v.push_back(std::move(b));  // rtl/neurocore/
+    const auto add = [&v](std::vector<BlockHarness> blocks, const char* area) {
+      for (BlockHarness& b : blocks) {
+        b.area = area;
+        v.push_back(std::move(b));
+      }
+    };
+    add(datapath_harnesses(), "datapath");
+    add(noc_harnesses(), "noc");
+    add(neurocore_harnesses(), "neurocore");
     return v;
   }();
   return all;

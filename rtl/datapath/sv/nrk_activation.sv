@@ -20,18 +20,18 @@ module nrk_activation (
   input  logic               clk_i,
   input  logic               rst_ni,
   // sigmoid table load port
-  input  logic               lut_we_i,
-  input  logic        [10:0] lut_waddr_i,
-  input  logic        [23:0] lut_wdata_i,
+  input  logic                    lut_we_i,
+  input  nrk_pkg::sigmoid_idx_t   lut_waddr_i,
+  input  nrk_pkg::sigmoid_entry_t lut_wdata_i,
   // input transaction
-  input  logic               in_valid_i,
-  output logic               in_ready_o,
-  input  logic signed [31:0] z_i,
+  input  logic                    in_valid_i,
+  output logic                    in_ready_o,
+  input  nrk_pkg::act_t           z_i,
   // output transaction
-  output logic               out_valid_o,
-  input  logic               out_ready_i,
-  output logic signed [31:0] sigma_o,   // UQ7.24
-  output logic signed [31:0] silu_o     // Q15.16
+  output logic                    out_valid_o,
+  input  logic                    out_ready_i,
+  output nrk_pkg::gate_t          sigma_o,
+  output nrk_pkg::act_t           silu_o
 );
   logic v1_q, v2_q, v3_q;
   logic s1_ready, s2_ready, s3_ready, accept;
@@ -43,25 +43,29 @@ module nrk_activation (
   assign out_valid_o = v3_q;
 
   // ---- Stage 0 -> 1: |z|, table index, table read ---------------------------------------
-  logic [31:0] mag;
-  logic [20:0] a;        // min(|z|, 2^20)
-  assign mag = z_i[31] ? (32'd0 - 32'(z_i)) : 32'(z_i);
-  assign a   = (mag >= 32'h0010_0000) ? 21'h10_0000 : mag[20:0];
+  localparam bit [31:0] StepLog2 = nrk_pkg::SigmoidLutStepLog2;      // frac: a's low 10 bits
+  localparam bit [31:0] AWidth   = $clog2(nrk_pkg::SigmoidRange + 1);  // 21: index and frac
+  localparam bit [31:0] Range    = nrk_pkg::SigmoidRange;              // 2^20 (16.0)
 
-  logic [23:0] lut_lo, lut_hi;
+  logic [31:0]       z_mag;
+  logic [AWidth-1:0] a;        // min(|z|, 2^20)
+  assign z_mag = nrk_pkg::mag32(z_i);
+  assign a     = (z_mag >= Range) ? AWidth'(Range) : z_mag[AWidth-1:0];
+
+  nrk_pkg::sigmoid_entry_t lut_lo, lut_hi;
   nrk_sigmoid_lut u_lut (
     .clk_i    (clk_i),
     .we_i     (lut_we_i),
     .waddr_i  (lut_waddr_i),
     .wdata_i  (lut_wdata_i),
     .rd_en_i  (accept),
-    .rd_idx_i (a[20:10]),
+    .rd_idx_i (a[AWidth-1:StepLog2]),
     .lo_o     (lut_lo),
     .hi_o     (lut_hi)
   );
 
-  logic signed [31:0] z1_q;
-  logic        [9:0]  frac1_q;
+  nrk_pkg::act_t       z1_q;
+  logic [StepLog2-1:0] frac1_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       v1_q    <= 1'b0;
@@ -71,7 +75,7 @@ module nrk_activation (
       v1_q <= in_valid_i;
       if (in_valid_i) begin
         z1_q    <= z_i;
-        frac1_q <= a[9:0];
+        frac1_q <= a[StepLog2-1:0];
       end
     end
   end
@@ -85,12 +89,13 @@ module nrk_activation (
   assign diff  = $signed({1'b0, lut_hi}) - $signed({1'b0, lut_lo});
   assign dprod = 36'(diff) * $signed(36'({1'b0, frac1_q}));
 
-  nrk_round_shift #(.IN_W(36), .SHIFT(10)) u_rs_interp (.val_i(dprod), .val_o(interp));
+  nrk_round_shift #(.InWidth(36), .Shift(StepLog2)) u_rs_interp (.val_i(dprod), .val_o(interp));
 
+  localparam logic signed [26:0] GateOne = 27'(nrk_pkg::GateOne);  // 2^24
   assign pos    = $signed(27'({3'b000, lut_lo})) + interp;
-  assign sigma1 = z1_q[31] ? (27'sh100_0000 - pos) : pos;
+  assign sigma1 = z1_q[31] ? (GateOne - pos) : pos;
 
-  logic signed [31:0] z2_q;
+  nrk_pkg::act_t      z2_q;
   logic signed [26:0] sigma2_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -109,20 +114,14 @@ module nrk_activation (
   // ---- Stage 2 -> 3: SiLU = saturate_i32(round_shift(z * sigma, 24)) -----------------------
   logic signed [63:0] sprod;
   logic signed [40:0] silu_wide;
-  logic signed [31:0] silu2;
+  nrk_pkg::act_t      silu2;
   assign sprod = 64'(z2_q) * 64'(sigma2_q);
 
-  nrk_round_shift #(.IN_W(64), .SHIFT(24)) u_rs_silu (.val_i(sprod), .val_o(silu_wide));
-
-  always_comb begin
-    if (silu_wide > 41'sh0_7fff_ffff) begin
-      silu2 = 32'sh7fff_ffff;
-    end else if (silu_wide < -41'sh0_8000_0000) begin
-      silu2 = -32'sh8000_0000;
-    end else begin
-      silu2 = silu_wide[31:0];
-    end
-  end
+  nrk_round_shift #(.InWidth(64), .Shift(nrk_pkg::GateFrac)) u_rs_silu (
+    .val_i(sprod),
+    .val_o(silu_wide)
+  );
+  assign silu2 = nrk_pkg::sat_i32(64'(silu_wide));
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

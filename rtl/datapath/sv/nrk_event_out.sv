@@ -4,51 +4,53 @@
 // Re-implements arch::quantize_absmax (docs/numerics.md §3) and arch::pack_event
 // (arch/noc.hpp):
 //   q = 0 if m = 0, else sign(u) * min(floor((2 * 127 * |u| + m) / (2m)), 127)
-//   a non-zero q leaves as packet {flow, channel[15:0], q[7:0]} (LSB first: q in [7:0], channel
-//   in [23:8], flow in [23 + FLOW_W : 24]); a zero q is consumed without a packet.
+//   a non-zero q leaves as packet {flow, channel, q} (nrk_pkg's event fields, LSB first: q in
+//   [7:0], channel in [23:8], flow in [23 + FlowWidth : 24]); a zero q is consumed without a
+//   packet.
 // The division is exact for every int64 u and u64 m (not only |u| <= m < 2^62): numerator
 // N = 254 |u| + m < 2^72, divisor D = 2m < 2^65; N >= 128 D gives the clamped 127, otherwise
 // 7 restoring compare-subtract steps give the 7-bit quotient.
 // m_i and flow_i are per-token configuration, sampled with each element (they may change
 // between tokens while earlier elements are still in the pipeline).
-// Widths: u_i int64, m_i u64, chan_i 16 bits (the BitLinear input index k), flow_i FLOW_W bits,
-//   pkt_o 24 + FLOW_W bits.
+// Widths: u_i int64, m_i u64, chan_i 16 bits (the BitLinear input index k), flow_i FlowWidth
+//   bits, pkt_o 24 + FlowWidth bits.
 // Timing: 2-stage pipeline (|u|, N, D | division, packet register). Latency 2 cycles, throughput
 //   1 element per cycle.
 // Handshake: valid/ready on input (one element of the u stream) and output (one packet).
 module nrk_event_out #(
-  parameter bit [31:0] FLOW_W = 12,
-  parameter bit [31:0] PKT_W  = 24 + FLOW_W
+  parameter bit [31:0] FlowWidth   = 12,
+  // derived, not to be overridden
+  parameter bit [31:0] PacketWidth = nrk_pkg::EventFlowLsb + FlowWidth
 ) (
-  input  logic               clk_i,
-  input  logic               rst_ni,
+  input  logic                               clk_i,
+  input  logic                               rst_ni,
   // per-token configuration
-  input  logic [63:0]        m_i,       // absmax of the token's u
-  input  logic [FLOW_W-1:0]  flow_i,    // flow index of this BitLinear's input events
+  input  logic [63:0]                        m_i,     // absmax of the token's u
+  input  logic [FlowWidth-1:0]               flow_i,  // flow of this BitLinear's input events
   // u stream
-  input  logic               in_valid_i,
-  output logic               in_ready_o,
-  input  logic signed [63:0] u_i,
-  input  logic [15:0]        chan_i,
+  input  logic                               in_valid_i,
+  output logic                               in_ready_o,
+  input  logic signed [63:0]                 u_i,
+  input  logic [nrk_pkg::EventChanWidth-1:0] chan_i,
   // event packets
-  output logic               pkt_valid_o,
-  input  logic               pkt_ready_i,
-  output logic [PKT_W-1:0]   pkt_o
+  output logic                               pkt_valid_o,
+  input  logic                               pkt_ready_i,
+  output logic [PacketWidth-1:0]             pkt_o
 );
   // ---- Stage A: magnitude, numerator, divisor ---------------------------------------------
-  logic        a_valid_q, a_neg_q, a_mzero_q;
-  logic [71:0] a_num_q;     // 254 |u| + m
-  logic [71:0] a_den_q;     // 2 m
-  logic [15:0] a_chan_q;
-  logic [FLOW_W-1:0] a_flow_q;
+  logic                               a_valid_q, a_neg_q, a_mzero_q;
+  logic [71:0]                        a_num_q;     // 254 |u| + m
+  logic [71:0]                        a_den_q;     // 2 m
+  logic [nrk_pkg::EventChanWidth-1:0] a_chan_q;
+  logic [FlowWidth-1:0]               a_flow_q;
 
   logic [63:0] u_mag;
-  assign u_mag = u_i[63] ? (64'd0 - 64'(u_i)) : 64'(u_i);
+  assign u_mag = nrk_pkg::mag64(u_i);
 
   // ---- Stage B: division, packet ----------------------------------------------------------
-  logic       a_take, a_ready, out_free;
-  logic [6:0] qmag;
-  logic [7:0] code;
+  logic                                   a_take, a_ready, out_free;
+  logic [6:0]                             qmag;
+  logic signed [nrk_pkg::EventQWidth-1:0] code;  // the int8 activation code
 
   always_comb begin
     logic [71:0] rem;

@@ -24,31 +24,31 @@ module nrk_mlgru (
   input  logic               clk_i,
   input  logic               rst_ni,
   // sigmoid table load port (to the activation unit)
-  input  logic               lut_we_i,
-  input  logic        [10:0] lut_waddr_i,
-  input  logic        [23:0] lut_wdata_i,
+  input  logic                    lut_we_i,
+  input  nrk_pkg::sigmoid_idx_t   lut_waddr_i,
+  input  nrk_pkg::sigmoid_entry_t lut_wdata_i,
   // input transaction
-  input  logic               in_valid_i,
-  output logic               in_ready_o,
-  input  logic signed [31:0] i_i,        // Q15.16 BitLinear output i
-  input  logic signed [31:0] fz_i,       // Q15.16 BitLinear output f_z
-  input  logic signed [31:0] lb_i,       // UQ7.24 lower bound of this layer and channel
-  input  logic               bounded_i,  // use the lower bound (layer > 0 and use_lower_bound)
-  input  logic signed [31:0] h_i,        // Q11.20 state before
+  input  logic                    in_valid_i,
+  output logic                    in_ready_o,
+  input  nrk_pkg::act_t           i_i,        // BitLinear output i
+  input  nrk_pkg::act_t           fz_i,       // BitLinear output f_z
+  input  nrk_pkg::gate_t          lb_i,       // lower bound of this layer and channel
+  input  logic                    bounded_i,  // use the lower bound (layer > 0, use_lower_bound)
+  input  nrk_pkg::state_t         h_i,        // state before
   // output transaction
-  output logic               out_valid_o,
-  input  logic               out_ready_i,
-  output logic signed [31:0] h_o,        // Q11.20 state after
-  output logic signed [31:0] y_o,        // Q15.16 SiLU(h) (output-gate operand)
-  output logic signed [31:0] f_o,        // UQ7.24 forget gate
-  output logic signed [31:0] c_o         // Q11.20 candidate
+  output logic                    out_valid_o,
+  input  logic                    out_ready_i,
+  output nrk_pkg::state_t         h_o,        // state after
+  output nrk_pkg::act_t           y_o,        // SiLU(h) (output-gate operand)
+  output nrk_pkg::gate_t          f_o,        // forget gate
+  output nrk_pkg::state_t         c_o         // candidate
 );
   typedef enum logic [3:0] {
     StIdle, StActF, StActI, StWaitF, StWaitI, StGate, StCand, StState, StActH, StWaitH, StDone
   } state_e;
   state_e state_q, state_d;
 
-  localparam logic signed [32:0] GateOne = 33'sh0_0100_0000;  // 2^24
+  localparam logic signed [32:0] GateOne = 33'(nrk_pkg::GateOne);  // 2^24
 
   // ---- Operand and result registers -------------------------------------------------------
   logic signed [31:0] i_q, fz_q, lb_q, h_q;
@@ -76,7 +76,10 @@ module nrk_mlgru (
 
   // round_shift(h', 4): Q11.20 -> Q15.16 (fits 29 bits)
   logic signed [28:0] hs;
-  nrk_round_shift #(.IN_W(32), .SHIFT(4)) u_rs_h (.val_i(hn_q), .val_o(hs));
+  nrk_round_shift #(.InWidth(32), .Shift(nrk_pkg::StateFrac - nrk_pkg::ActFrac)) u_rs_h (
+    .val_i(hn_q),
+    .val_o(hs)
+  );
 
   always_comb begin
     act_in_valid = 1'b0;
@@ -105,38 +108,28 @@ module nrk_mlgru (
   end
   assign mul_p = 66'(mul_a) * 66'(mul_b);
 
-  nrk_round_shift #(.IN_W(66), .SHIFT(24)) u_rs24 (.val_i(mul_p), .val_o(p_rs24));
-  nrk_round_shift #(.IN_W(66), .SHIFT(20)) u_rs20 (.val_i(mul_p), .val_o(p_rs20));
+  nrk_round_shift #(.InWidth(66), .Shift(nrk_pkg::GateFrac)) u_rs24 (
+    .val_i(mul_p),
+    .val_o(p_rs24)
+  );
+  nrk_round_shift #(.InWidth(66), .Shift(nrk_pkg::StateFrac)) u_rs20 (
+    .val_i(mul_p),
+    .val_o(p_rs20)
+  );
 
   // forget gate: lb + round_shift(...), wrapped to 32 bits as arch's cast does
   logic signed [31:0] f_gate;
   assign f_gate = lb_q + p_rs24[31:0];
 
   // candidate: saturate_i32(round_shift(p, 20))
-  logic signed [31:0] c_sat;
-  always_comb begin
-    if (p_rs20 > 47'sh0_7fff_ffff) begin
-      c_sat = 32'sh7fff_ffff;
-    end else if (p_rs20 < -47'sh0_8000_0000) begin
-      c_sat = -32'sh8000_0000;
-    end else begin
-      c_sat = p_rs20[31:0];
-    end
-  end
+  nrk_pkg::state_t c_sat;
+  assign c_sat = nrk_pkg::sat_i32(64'(p_rs20));
 
   // state: saturate_i32(round_shift(f * h, 24) + c)
   logic signed [43:0] h_sum;
-  logic signed [31:0] h_sat;
+  nrk_pkg::state_t    h_sat;
   assign h_sum = 44'(p_rs24) + 44'(c_q);
-  always_comb begin
-    if (h_sum > 44'sh0_7fff_ffff) begin
-      h_sat = 32'sh7fff_ffff;
-    end else if (h_sum < -44'sh0_8000_0000) begin
-      h_sat = -32'sh8000_0000;
-    end else begin
-      h_sat = h_sum[31:0];
-    end
-  end
+  assign h_sat = nrk_pkg::sat_i32(64'(h_sum));
 
   // ---- FSM ---------------------------------------------------------------------------------
   always_comb begin

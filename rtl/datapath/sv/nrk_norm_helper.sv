@@ -8,43 +8,44 @@
 // Normalize channel (nb_* ): v = round_shift(p, s) truncated to int32, the second pass of
 //   arch::normalize_block (§4) with s = the block's shift (then |v| <= 2^30 fits).
 // Widths: v_k int32, x_k int64 (|x| of INT64_MIN is 2^63: absmax is u64, as in arch).
-//   ss: each term <= 2^62 (|INT32_MIN|^2), at most 2^N_LOG2 terms per stream, so
-//   SS_W = 63 + N_LOG2 bits hold every sum exactly (docs §8 bounds ss by K * 2^60 for block
-//   mantissas |v| <= 2^30; the extra 2 bits make the block exact for any int32 input).
-//   More than 2^N_LOG2 elements in one stream set res_ovf_o (ss may then have wrapped).
-//   N_LOG2 = 16 covers every fan-in a 16-bit event channel can address (MMfreeLM-2.7B
+//   ss: each term <= 2^62 (|INT32_MIN|^2), at most 2^MaxLenLog2 terms per stream, so
+//   SumSqWidth = 63 + MaxLenLog2 bits hold every sum exactly (docs §8 bounds ss by K * 2^60 for
+//   block mantissas |v| <= 2^30; the extra 2 bits make the block exact for any int32 input).
+//   More than 2^MaxLenLog2 elements in one stream set res_ovf_o (ss may then have wrapped).
+//   MaxLenLog2 = 16 covers every fan-in a 16-bit event channel can address (MMfreeLM-2.7B
 //   down_proj: 6912).
 // Timing: reductions: 1 element per cycle, result valid 2 cycles after the last element is
 //   accepted. Normalize: 1 element per cycle, latency 1.
 // Handshake: valid/ready on every channel; a new stream's last element waits while the
 //   previous result has not been taken.
 module nrk_norm_helper #(
-  parameter bit [31:0] N_LOG2 = 16,
-  parameter bit [31:0] SS_W   = 63 + N_LOG2
+  parameter bit [31:0] MaxLenLog2 = 16,
+  // derived, not to be overridden
+  parameter bit [31:0] SumSqWidth = 63 + MaxLenLog2
 ) (
-  input  logic               clk_i,
-  input  logic               rst_ni,
+  input  logic                  clk_i,
+  input  logic                  rst_ni,
   // reduction input stream
-  input  logic               in_valid_i,
-  output logic               in_ready_o,
-  input  logic               in_last_i,
-  input  logic signed [31:0] in_v_i,      // squared and summed
-  input  logic signed [63:0] in_x_i,      // |x| maximized
+  input  logic                  in_valid_i,
+  output logic                  in_ready_o,
+  input  logic                  in_last_i,
+  input  logic signed [31:0]    in_v_i,       // squared and summed
+  input  logic signed [63:0]    in_x_i,       // |x| maximized
   // reduction result
-  output logic               res_valid_o,
-  input  logic               res_ready_i,
-  output logic [63:0]        res_absmax_o,
-  output logic [SS_W-1:0]    res_ss_o,
-  output logic [5:0]         res_shift_o, // block_shift(absmax), 0..34
-  output logic               res_ovf_o,   // more than 2^N_LOG2 elements: ss not exact
+  output logic                  res_valid_o,
+  input  logic                  res_ready_i,
+  output logic [63:0]           res_absmax_o,
+  output logic [SumSqWidth-1:0] res_ss_o,
+  output logic [5:0]            res_shift_o,  // block_shift(absmax), 0..34
+  output logic                  res_ovf_o,    // more than 2^MaxLenLog2 elements: ss not exact
   // normalize channel
-  input  logic               nb_in_valid_i,
-  output logic               nb_in_ready_o,
-  input  logic signed [63:0] nb_p_i,
-  input  logic [5:0]         nb_shift_i,
-  output logic               nb_out_valid_o,
-  input  logic               nb_out_ready_i,
-  output logic signed [31:0] nb_v_o
+  input  logic                  nb_in_valid_i,
+  output logic                  nb_in_ready_o,
+  input  logic signed [63:0]    nb_p_i,
+  input  logic [5:0]            nb_shift_i,
+  output logic                  nb_out_valid_o,
+  input  logic                  nb_out_ready_i,
+  output logic signed [31:0]    nb_v_o
 );
   // ---- Stage A: square and magnitude --------------------------------------------------------
   logic        a_valid_q, a_last_q;
@@ -52,7 +53,7 @@ module nrk_norm_helper #(
   logic        b_take, a_ready;
 
   logic [31:0] v_mag;
-  assign v_mag = in_v_i[31] ? (32'd0 - 32'(in_v_i)) : 32'(in_v_i);
+  assign v_mag = nrk_pkg::mag32(in_v_i);
 
   // The last element of a stream needs the result register free (or being read).
   assign b_take     = a_valid_q && (!a_last_q || !res_valid_o || res_ready_i);
@@ -70,19 +71,19 @@ module nrk_norm_helper #(
       if (in_valid_i) begin
         a_last_q <= in_last_i;
         a_sq_q   <= 64'(v_mag) * 64'(v_mag);
-        a_mag_q  <= in_x_i[63] ? (64'd0 - 64'(in_x_i)) : 64'(in_x_i);
+        a_mag_q  <= nrk_pkg::mag64(in_x_i);
       end
     end
   end
 
   // ---- Stage B: accumulate; the result register ------------------------------------------
-  logic [SS_W-1:0]   ss_q, ss_next;
-  logic [63:0]       max_q, max_next;
-  logic [N_LOG2:0]   cnt_q;              // elements so far, saturates at 2^N_LOG2
-  logic              ovf_q, ovf_next;
-  localparam logic [N_LOG2:0] CntFull = (N_LOG2 + 1)'(1) << N_LOG2;
+  logic [SumSqWidth-1:0] ss_q, ss_next;
+  logic [63:0]           max_q, max_next;
+  logic [MaxLenLog2:0]   cnt_q;              // elements so far, saturates at 2^MaxLenLog2
+  logic                  ovf_q, ovf_next;
+  localparam logic [MaxLenLog2:0] CntFull = (MaxLenLog2 + 1)'(1) << MaxLenLog2;
 
-  assign ss_next  = ss_q + SS_W'(a_sq_q);
+  assign ss_next  = ss_q + SumSqWidth'(a_sq_q);
   assign max_next = (a_mag_q > max_q) ? a_mag_q : max_q;
   assign ovf_next = ovf_q || (cnt_q == CntFull);
 
@@ -111,7 +112,7 @@ module nrk_norm_helper #(
         end else begin
           ss_q  <= ss_next;
           max_q <= max_next;
-          cnt_q <= (cnt_q == CntFull) ? cnt_q : cnt_q + (N_LOG2 + 1)'(1);
+          cnt_q <= (cnt_q == CntFull) ? cnt_q : cnt_q + (MaxLenLog2 + 1)'(1);
           ovf_q <= ovf_next;
         end
       end

@@ -44,7 +44,7 @@ module nrk_requantize (
   logic        [5:0]  rshift_d;  // right shift 1..63
   logic        [5:0]  lshift_d;  // left shift 0..32 (capped)
 
-  assign acc_mag = acc_i[31] ? (32'd0 - 32'(acc_i)) : 32'(acc_i);
+  assign acc_mag = nrk_pkg::mag32(acc_i);
   assign prod    = 64'(acc_mag) * 64'(scale_mant_i);
   assign sh      = 33'sd0 - 33'(scale_exp_i);
   assign is_zero = (acc_i == 32'sd0) || (scale_mant_i == 32'd0);
@@ -98,27 +98,15 @@ module nrk_requantize (
   logic [31:0] p_capped;   // min(P, 2^31)
   logic [63:0] r_left;     // min(P, 2^31) << min(-sh, 32)
   logic [63:0] r;
-  logic [31:0] r_sat;      // min(r, 2^31)
   logic signed [31:0] y_d;
 
   assign half     = 64'd1 << (rshift_q - 6'd1);
   assign r_right  = (p_q + half) >> rshift_q;
-  assign p_capped = (p_q >= 64'h8000_0000) ? 32'h8000_0000 : p_q[31:0];
+  assign p_capped = nrk_pkg::min_2p31(p_q);
   assign r_left   = 64'(p_capped) << lshift_q;
   assign r        = right_q ? r_right : r_left;
-  assign r_sat    = (r >= 64'h8000_0000) ? 32'h8000_0000 : r[31:0];
-
-  always_comb begin
-    if (none_q) begin
-      y_d = 32'sd0;
-    end else if (neg_q) begin
-      y_d = $signed(32'd0 - r_sat);              // -2^31 when r >= 2^31
-    end else if (r_sat == 32'h8000_0000) begin
-      y_d = 32'sh7fff_ffff;
-    end else begin
-      y_d = $signed(r_sat);
-    end
-  end
+  // -min(r, 2^31) for acc < 0, min(r, 2^31 - 1) for acc > 0
+  assign y_d      = none_q ? 32'sd0 : nrk_pkg::sat_i32_sign_mag(neg_q, r);
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

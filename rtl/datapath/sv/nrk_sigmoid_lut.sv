@@ -10,19 +10,19 @@
 // registered when rd_en_i is high and hold otherwise. For idx = 1024, hi_o is unspecified (the
 // caller interpolates with frac = 0 there).
 module nrk_sigmoid_lut (
-  input  logic        clk_i,
+  input  logic                    clk_i,
   // load port
-  input  logic        we_i,
-  input  logic [10:0] waddr_i,  // entry index 0..1024
-  input  logic [23:0] wdata_i,
+  input  logic                    we_i,
+  input  nrk_pkg::sigmoid_idx_t   waddr_i,  // entry index 0..1024
+  input  nrk_pkg::sigmoid_entry_t wdata_i,
   // read port
-  input  logic        rd_en_i,
-  input  logic [10:0] rd_idx_i, // segment index 0..1024
-  output logic [23:0] lo_o,
-  output logic [23:0] hi_o
+  input  logic                    rd_en_i,
+  input  nrk_pkg::sigmoid_idx_t   rd_idx_i, // segment index 0..1024
+  output nrk_pkg::sigmoid_entry_t lo_o,
+  output nrk_pkg::sigmoid_entry_t hi_o
 );
-  logic [23:0] even_mem [513];
-  logic [23:0] odd_mem  [512];
+  nrk_pkg::sigmoid_entry_t even_mem [(nrk_pkg::SigmoidLutEntries + 1) / 2];  // 513
+  nrk_pkg::sigmoid_entry_t odd_mem  [nrk_pkg::SigmoidLutEntries / 2];        // 512
 
   logic [9:0] j;            // idx >> 1, 0..512
   logic [9:0] even_addr;    // j + idx[0]
@@ -33,7 +33,7 @@ module nrk_sigmoid_lut (
   assign even_addr = j + 10'(rd_idx_i[0]);
   assign odd_addr  = j[8:0];
 
-  logic [23:0] even_q, odd_rd_q;
+  nrk_pkg::sigmoid_entry_t even_q, odd_rd_q;
 
   always_ff @(posedge clk_i) begin
     if (we_i && !waddr_i[0] && waddr_i[10:1] <= 10'd512) even_mem[waddr_i[10:1]] <= wdata_i;

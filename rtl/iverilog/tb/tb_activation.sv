@@ -3,10 +3,8 @@
 // through the block's load port before the first transaction, as the Verilator harness does).
 module tb_activation;
   `include "tb_common.svh"
+  `include "tb_lut_load.svh"
 
-  logic               lut_we_i;
-  logic        [10:0] lut_waddr_i;
-  logic        [23:0] lut_wdata_i;
   logic               in_valid_i, in_ready_o, out_valid_o, out_ready_i;
   logic signed [31:0] z_i, sigma_o, silu_o;
 
@@ -22,8 +20,6 @@ module tb_activation;
         x_found("sigma_o/silu_o", out_valid_o === 1'b1 ? "out_valid_o high" : "reset registers");
     end
   endtask
-
-  `include "tb_lut_load.svh"
 
   integer fd_in, fd_chk, r, src_d, src_c, idle;
   logic [31:0] d_z, d_s, d_y, c_z, c_s, c_y;

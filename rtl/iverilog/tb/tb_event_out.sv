@@ -7,7 +7,7 @@ module tb_event_out;
   `include "tb_common.svh"
 
   localparam int FlowW = `NRK_EVENT_FLOW_BITS;
-  localparam int PktW  = 24 + FlowW;
+  localparam int PktW  = nrk_pkg::EventFlowLsb + FlowW;
 
   logic [63:0]        m_i;
   logic [FlowW-1:0]   flow_i;
@@ -16,7 +16,7 @@ module tb_event_out;
   logic [15:0]        chan_i;
   logic [PktW-1:0]    pkt_o;
 
-  nrk_event_out #(.FLOW_W(FlowW)) dut (
+  nrk_event_out #(.FlowWidth(FlowW)) dut (
     .clk_i, .rst_ni, .m_i, .flow_i, .in_valid_i, .in_ready_o, .u_i, .chan_i, .pkt_valid_o, .pkt_ready_i, .pkt_o
   );
 

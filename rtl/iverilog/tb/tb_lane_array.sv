@@ -32,7 +32,7 @@ module tb_lane_array;
   logic [WaddrW-1:0]   sram_waddr_i;
   logic [PortBits-1:0] sram_wdata_i;
 
-  nrk_lane_array #(.LANES(Lanes), .ROWS(Rows), .SRAM_PORT_BITS(PortBits), .SRAM_BYTES(SramB)) dut (
+  nrk_lane_array #(.NumLanes(Lanes), .NumRows(Rows), .SramPortBits(PortBits), .SramBytes(SramB)) dut (
     .clk_i, .rst_ni, .rows_i, .tile_base_i, .ev_valid_i, .ev_ready_o, .ev_col_i, .ev_q_i, .done_valid_o,
     .done_sops_o, .done_words_o, .err_invalid_o, .acc_clear_i, .acc_rd_row_i, .acc_rd_data_o, .sram_we_i,
     .sram_waddr_i, .sram_wdata_i

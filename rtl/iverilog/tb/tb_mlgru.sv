@@ -3,10 +3,8 @@
 // the sigmoid table from +lut=<hex file>, loaded through the load port first).
 module tb_mlgru;
   `include "tb_common.svh"
+  `include "tb_lut_load.svh"
 
-  logic               lut_we_i;
-  logic        [10:0] lut_waddr_i;
-  logic        [23:0] lut_wdata_i;
   logic               in_valid_i, in_ready_o, out_valid_o, out_ready_i, bounded_i;
   logic signed [31:0] i_i, fz_i, lb_i, h_i, h_o, y_o, f_o, c_o;
 
@@ -22,8 +20,6 @@ module tb_mlgru;
         x_found("h_o/y_o/f_o/c_o", out_valid_o === 1'b1 ? "out_valid_o high" : "reset registers");
     end
   endtask
-
-  `include "tb_lut_load.svh"
 
   integer fd_in, fd_chk, r, src_d, src_c, idle, b_d, b_c;
   logic [31:0] d_i, d_fz, d_lb, d_h, d_h2, d_y, d_f, d_c;

@@ -1,19 +1,19 @@
 // tb_router: nrk_router (the 'router' variant's parameters, nrk_params.svh) against the routing
 // contract of arch/noc.hpp: a flit leaves on exactly the ports of its flow's table entry
 // (arch::unpack_event(flit).flow; none: dropped with err_unrouted_o), once each, unchanged, in
-// order per (input, output), never earlier than LATENCY cycles after it entered.
+// order per (input, output), never earlier than Latency cycles after it entered.
 // Vectors "tag a b c d" (gen_vectors.cpp): 1 table write, 3 traffic of the next phase, 2 a flit
 // (port, flit, expected mask, src), 4 run the phase. Sources inject only with a credit (counters
-// of BUFFER_DEPTH, refilled by in_credit_o); sinks hold every flit they take and return its
-// credit later (out_credit_i); a sink holding more than BUFFER_DEPTH flits is a credit
+// of BufferDepth, refilled by in_credit_o); sinks hold every flit they take and return its
+// credit later (out_credit_i); a sink holding more than BufferDepth flits is a credit
 // violation. A flit is identified by its channel field (its index in the phase). One vector
 // per delivery; unrouted drops are counted per input port.
 `include "nrk_params.svh"
 module tb_router;
   `include "tb_common.svh"
 
-  localparam int FlitW = `NRK_ROUTER_FLIT_W;
-  localparam int FlowW = `NRK_ROUTER_FLOW_W;
+  localparam int FlitW = `NRK_ROUTER_FLIT_WIDTH;
+  localparam int FlowW = `NRK_ROUTER_FLOW_WIDTH;
   localparam int Depth = `NRK_ROUTER_BUFFER_DEPTH;
   localparam int Lat   = `NRK_ROUTER_LATENCY;
   localparam int MaxF  = 65536;
@@ -25,7 +25,7 @@ module tb_router;
   logic [4:0]         err_overflow_o, err_unrouted_o, err_credit_o;
 
   nrk_router #(
-    .FLIT_W(FlitW), .FLOW_W(FlowW), .N_FLOWS(`NRK_ROUTER_N_FLOWS), .BUFFER_DEPTH(Depth), .LATENCY(Lat)
+    .FlitWidth(FlitW), .FlowWidth(FlowW), .NumFlows(`NRK_ROUTER_NUM_FLOWS), .BufferDepth(Depth), .Latency(Lat)
   ) dut (
     .clk_i, .rst_ni, .cfg_we_i, .cfg_flow_i, .cfg_mask_i, .in_valid_i, .in_flit_i, .in_credit_o,
     .out_valid_o, .out_flit_o, .out_credit_i, .err_overflow_o, .err_unrouted_o, .err_credit_o
@@ -111,7 +111,7 @@ module tb_router;
           ord[p*5 + o] = next_for(p, o, i + 1);
           if (f_inj[i] < 0 || cycles - f_inj[i] < Lat) begin
             ok = 1'b0;
-            why = $sformatf("%0s: on output %0d after %0d cycles, LATENCY is %0d", flit_desc(i), o,
+            why = $sformatf("%0s: on output %0d after %0d cycles, Latency is %0d", flit_desc(i), o,
                             cycles - f_inj[i], Lat);
           end
           f_got[i][o] = 1'b1;

@@ -35,9 +35,12 @@ struct BlockHarness {
   std::string name;
   std::string description;
   std::function<std::vector<BlockResult>(const VerifyOptions&)> run;
+  std::string area = {};      // rtl/<area>/ that holds the block: set by block_harnesses()
 };
 
-// Every block harness, in a fixed order.
+// Every block harness, in a fixed order: rtl/datapath/, rtl/noc/, rtl/neurocore/. The Catch2
+// tests of each area walk this list (rtl/src/harness_test.hpp): every block registered here is
+// tested.
 const std::vector<BlockHarness>& block_harnesses();
 
 }  // namespace neurark::rtl
