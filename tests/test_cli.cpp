@@ -276,8 +276,8 @@ TEST_CASE("compile refuses to overwrite its inputs, bad seeds and a file as --du
   const std::string chip = tmp.file("chip.yaml");
   {
     std::string text = slurp(neurark::test::source_dir() + "/arch/chips/default-4x4.yaml");
-    const std::string rel = "../energy/horowitz-45nm.yaml";
-    text.replace(text.find(rel), rel.size(), neurark::test::source_dir() + "/arch/energy/horowitz-45nm.yaml");
+    for (const std::string rel : {"../energy/horowitz-45nm.yaml", "../technology/cmos-lp.yaml"})
+      text.replace(text.find(rel), rel.size(), neurark::test::source_dir() + "/arch" + rel.substr(2));
     std::ofstream(chip) << text;
   }
   const std::string weights = slurp(model + "/model.safetensors"), chip_text = slurp(chip);
@@ -392,14 +392,25 @@ TEST_CASE("run: the main job writes a report with the issue's keys, checked on e
   CHECK(link_j + j.at("network").at("injection_energy_j").get<double>() ==
         Approx(j.at("network").at("energy_j").get<double>()).epsilon(1e-12));
   CHECK(j.at("network").at("event_flits") == 1);
-  // The RTL area table (rtl/area.json) compiled in: per neurocore, the blocks' cells.
-  REQUIRE(j.at("area").is_object());
-  int64_t cells = 0;
-  for (const auto& b : j.at("area").at("blocks"))
-    if (b.at("block") != "neurocore") cells += b.at("cells").get<int64_t>();
-  CHECK(cells > 0);
-  CHECK(j.at("area").at("cells_per_neurocore") == cells);
-  CHECK(j.at("area").at("chip_cells") == 16 * cells);  // 64-bit links carry a 30-bit event packet in one flit
+  // Area and leakage of the design point: the neurocore is the sum of its blocks (logic from the
+  // RTL area table compiled in, memories from their bits), the chip is 16 neurocores; every
+  // default core holds tiles, so none is power-gated.
+  const auto& hw = j.at("hardware_cost");
+  REQUIRE(hw.is_object());
+  double area_um2 = 0.0, leak_w = 0.0;
+  for (const auto& b : hw.at("blocks")) {
+    CHECK(b.at("area_um2").get<double>() > 0.0);
+    area_um2 += b.at("area_um2").get<double>();
+    leak_w += b.at("leakage_w").get<double>();
+  }
+  CHECK(hw.at("neurocore_area_mm2").get<double>() == Approx(area_um2 * 1e-6).epsilon(1e-12));
+  CHECK(hw.at("neurocore_leakage_w").get<double>() == Approx(leak_w).epsilon(1e-12));
+  CHECK(hw.at("gated_neurocores") == 0);
+  CHECK(hw.at("chip_area_mm2").get<double>() == Approx(16 * area_um2 * 1e-6).epsilon(1e-12));
+  CHECK(hw.at("chip_leakage_w").get<double>() == Approx(16 * leak_w).epsilon(1e-12));
+  // Leakage energy per generated token is the chip's leakage power over a token's time.
+  CHECK(j.at("energy_breakdown_j").at("leakage").get<double>() ==
+        Approx(hw.at("chip_leakage_w").get<double>() * j.at("latency_per_token_s").get<double>()).epsilon(1e-9));
   // A second run into the same folder is refused: each run writes its own folder.
   const Run again = run_cli("run --model " + neurark::test::default_model_dir() + " --chip " + src +
                                 "/arch/chips/default-4x4.yaml --prompt x --max-new-tokens 2 --out " + out,
@@ -495,7 +506,7 @@ TEST_CASE("run --backend func: untimed, checked on every token, dynamic energy a
   CHECK(j.at("tokens_per_s").is_null());
   CHECK(j.at("power_w").is_null());
   CHECK(j.at("cross_check").at("tokens_compared") == 12);
-  CHECK(j.at("energy_breakdown_j").at("leakage_core_cycle") == 0.0);
+  CHECK_FALSE(j.at("energy_breakdown_j").contains("leakage"));  // untimed: no time to leak over
   double parts = j.at("network").at("energy_j").get<double>();
   for (const auto& c : j.at("per_core")) parts += c.at("energy_j").get<double>();
   CHECK(parts == Approx(j.at("energy_j").get<double>()).epsilon(1e-9));
@@ -507,7 +518,7 @@ TEST_CASE("run --backend func: untimed, checked on every token, dynamic energy a
   REQUIRE(s.exit_code == 0);
   const auto k = nlohmann::json::parse(slurp(tmp.file("sc") + "/report.json"));
   for (const auto& [action, v] : j.at("energy_breakdown_j").items())
-    if (action != "leakage_core_cycle") CHECK(v.get<double>() == Approx(k.at("energy_breakdown_j").at(action).get<double>()).epsilon(1e-12));
+    CHECK(v.get<double>() == Approx(k.at("energy_breakdown_j").at(action).get<double>()).epsilon(1e-12));
   // Time needs the timed backend.
   const Run bad = run_cli(base + " --vcd 1,1 --out " + tmp.file("r2"), tmp);
   CHECK(bad.exit_code == 1);

@@ -80,18 +80,17 @@ TEST_CASE("energy is the sum of count x energy per action", "[energy]") {
   c.lut_reads = 2;
   c.link_flit_hops = 7;
   c.dram_bits = 64;
-  c.core_cycles = 100;
   const arch::EnergyBreakdown e = arch::energy(c, t, chip);
   CHECK_THAT(e.pj.at("synaptic_op"), WithinRel(100.0, 1e-12));
   CHECK_THAT(e.pj.at("sram_read_64b"), WithinRel(200.0, 1e-12));
   CHECK_THAT(e.pj.at("neuron_op"), WithinRel(9.3, 1e-12));
   CHECK_THAT(e.pj.at("lut_read"), WithinRel(10.0, 1e-12));
   CHECK_THAT(e.pj.at("dram_bit"), WithinRel(64 * 20.3, 1e-12));
-  CHECK_THAT(e.pj.at("leakage_core_cycle"), WithinRel(100.0, 1e-12));
   double sum = 0.0;
   for (const auto& [a, pj] : e.pj) sum += pj;
   CHECK_THAT(e.total_pj, WithinRel(sum, 1e-12));
-  CHECK_THAT(e.total_pj, WithinRel(100.0 + 200.0 + 9.3 + 10.0 + 7 * t.pj("link_flit_hop") + 64 * 20.3 + 100.0, 1e-12));
+  CHECK_THAT(e.total_pj, WithinRel(100.0 + 200.0 + 9.3 + 10.0 + 7 * t.pj("link_flit_hop") + 64 * 20.3, 1e-12));
+  CHECK(e.pj.count("leakage_core_cycle") == 0);  // leakage is priced from the design (runs/hardware_cost.hpp)
 }
 
 TEST_CASE("malformed energy tables name file, key and expectation", "[energy]") {
@@ -107,8 +106,12 @@ TEST_CASE("malformed energy tables name file, key and expectation", "[energy]") 
   CHECK_THROWS_WITH(load(with("    energy_pj: 20.3\n", "    energy_pj: 20.3\n    energy_pj: 21\n")), Contains("appears twice"));
   // A missing action.
   std::string s = test::slurp(default_path());
-  s = s.substr(0, s.find("  leakage_core_cycle:"));
-  CHECK_THROWS_WITH(load(s), Contains("missing action 'leakage_core_cycle'"));
+  s = s.substr(0, s.find("  dram_bit:"));
+  CHECK_THROWS_WITH(load(s), Contains("missing action 'dram_bit'"));
+  // The flat per-core leakage of version 1's tables is gone; a table that still prices it is
+  // told where leakage comes from now.
+  CHECK_THROWS_WITH(load(test::slurp(default_path()) + "  leakage_core_cycle:\n    energy_pj: 1.0\n    per: x\n    source: assumption\n"),
+                    Contains("unknown action 'actions.leakage_core_cycle'") && Contains("technology.cost_table"));
   CHECK_THROWS_WITH(arch::EnergyTable::from_file(test::source_dir() + "/arch/energy"), Contains("is a directory"));
   // A node key of 20 digits, a key that is a list or null: named with file and line, not an
   // internal error.

@@ -60,8 +60,9 @@ void check_figures(const runs::RunResult& r, const runs::RunOptions& o) {
   CHECK(breakdown == Approx(r.generation.energy_per_token_j).epsilon(1e-9));
   CHECK(r.per_core.size() == 16);
   CHECK_FALSE(r.per_link.empty());
-  REQUIRE(r.area.has_value());
-  CHECK(r.area->neurocores == 16);
+  REQUIRE(r.hardware.has_value());
+  CHECK(r.hardware->neurocores == 16);
+  CHECK(r.hardware->chip_leakage_w > 0.0);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "neurark/arch/chip.hpp"
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -42,7 +43,34 @@ ChipDescription ChipDescription::from_yaml_text(const std::string& text, const s
   Section tech = top.section("technology", true);
   c.technology_node_nm = tech.integer("node_nm", 1, 1000, c.technology_node_nm, true);
   c.energy_table = tech.text("energy_table", "");
-  tech.finish("node_nm, energy_table");
+  c.cost_table = tech.text("cost_table", "");
+  c.voltage_v = tech.number("voltage_v", 0.1, 5.0, 0.0);
+  if (tech.has("operating_points")) {
+    // DVFS: supply (V) -> the highest clock it allows; the chip runs at voltage_v and clock_hz.
+    Section ops = tech.section("operating_points", true);
+    for (const std::string& k : ops.keys()) {
+      char* end = nullptr;
+      const double v = std::strtod(k.c_str(), &end);
+      if (k.empty() || *end != '\0' || !(v >= 0.1 && v <= 5.0))
+        ops.fail(ops.node()[k], ops.key_path(k), "'" + k + "'", "a supply in volts (a number in [0.1, 5])");
+      c.operating_points[v] = ops.number(k, 1e3, 1e11, 0.0, true);
+    }
+    if (c.operating_points.empty()) ops.fail(ops.node(), "technology.operating_points", "(empty)", "at least one supply: clock pair");
+    if (c.voltage_v <= 0)
+      tech.fail(tech.node(), "technology.voltage_v", "(missing)", "the operating supply, one of technology.operating_points");
+    const auto op = c.operating_points.find(c.voltage_v);
+    if (op == c.operating_points.end()) {
+      std::string listed;
+      for (const auto& [v, f] : c.operating_points) listed += fmt::format("{}{} V", listed.empty() ? "" : ", ", v);
+      tech.fail(tech.node()["voltage_v"], "technology.voltage_v", fmt::format("{} V", c.voltage_v),
+                fmt::format("one of the operating points ({})", listed));
+    }
+    if (c.clock_hz > op->second)
+      top.fail(root["clock_hz"], "clock_hz", fmt::format("{:g} Hz", c.clock_hz),
+               fmt::format("at most {:g} Hz, the highest clock the operating point at {} V allows (technology.operating_points)",
+                           op->second, c.voltage_v));
+  }
+  tech.finish("node_nm, energy_table, cost_table, voltage_v, operating_points");
 
   Section mesh = top.section("mesh", true);
   c.mesh_width = mesh.integer("width", 1, 1024, c.mesh_width, true);
@@ -108,8 +136,12 @@ ChipDescription ChipDescription::from_yaml_text(const std::string& text, const s
   c.dram.latency_cycles = dram.integer("latency_cycles", 0, 1 << 20, c.dram.latency_cycles);
   dram.finish("present, bytes, bandwidth_bits_per_cycle, latency_cycles");
 
+  Section power = top.section("power", false);
+  c.power.gate_unused_cores = power.boolean("gate_unused_cores", false);
+  power.finish("gate_unused_cores");
+
   top.finish("format, version, name, description, clock_hz, technology, mesh, neurocore, noc, "
-             "multichip, host, dram");
+             "multichip, host, dram, power");
   return c;
 }
 

@@ -19,7 +19,7 @@ using detail::Section;
 const std::vector<std::string>& energy_actions() {
   static const std::vector<std::string> names = {
       "synaptic_op", "accumulator_update", "sram_read_64b", "sram_write_64b", "neuron_op", "lut_read",
-      "fifo_push",   "fifo_pop",           "router_flit",   "link_flit_hop",  "dram_bit",  "leakage_core_cycle"};
+      "fifo_push",   "fifo_pop",           "router_flit",   "link_flit_hop",  "dram_bit"};
   return names;
 }
 
@@ -61,8 +61,10 @@ EnergyTable EnergyTable::from_yaml_text(const std::string& text, const std::stri
     if (!known) {
       std::string all;
       for (const std::string& a : energy_actions()) all += (all.empty() ? "" : ", ") + a;
-      throw Error(fmt::format("{}:{}: unknown action 'actions.{}' (the actions are: {})", path,
-                              acts.node()[name].Mark().line + 1, name, all));
+      throw Error(fmt::format("{}:{}: unknown action 'actions.{}' (the actions are: {}){}", path,
+                              acts.node()[name].Mark().line + 1, name, all,
+                              name == "leakage_core_cycle" ? "; leakage is priced from the design's area and bits by the "
+                                                             "chip's technology.cost_table (docs/energy-model.md)" : ""));
     }
     Section e = acts.section(name, true);
     EnergyEntry en;
@@ -92,7 +94,7 @@ EnergyTable EnergyTable::from_yaml_text(const std::string& text, const std::stri
     if (t.actions.count(a) == 0)
       throw Error(fmt::format("{}: actions: missing action '{}' (every table prices: synaptic_op, accumulator_update, "
                               "sram_read_64b, sram_write_64b, neuron_op, lut_read, fifo_push, fifo_pop, router_flit, "
-                              "link_flit_hop, dram_bit, leakage_core_cycle)", path, a));
+                              "link_flit_hop, dram_bit)", path, a));
   top.finish("format, version, name, description, technology, sources, scaling, actions");
   // Entries published at another node are brought to the table's node now.
   for (auto& [action, en] : t.actions) {
@@ -143,6 +145,20 @@ EnergyTable EnergyTable::at_node(int64_t target_nm) const {
   return t;
 }
 
+EnergyTable EnergyTable::at_supply(int64_t node_nm_target, double voltage) const {
+  EnergyTable t = at_node(node_nm_target);
+  if (voltage <= 0 || voltage == t.voltage_v) return t;
+  const double f = std::pow(voltage / t.voltage_v, 2.0);
+  for (auto& [action, en] : t.actions) {
+    en.energy_pj *= f;
+    if (en.zero_operand_pj >= 0) en.zero_operand_pj *= f;
+    for (auto& [bytes, pj] : en.by_macro_bytes) pj *= f;
+  }
+  t.description += fmt::format(" (at {} V: x {:.4f})", voltage, f);
+  t.voltage_v = voltage;
+  return t;
+}
+
 double EnergyTable::pj(const std::string& action, bool zero_operand) const {
   const auto it = actions.find(action);
   if (it == actions.end()) throw Error(fmt::format("{}: no action '{}'", path, action));
@@ -190,7 +206,6 @@ EnergyBreakdown energy(const ActionCounts& c, const EnergyTable& t, const ChipDe
   add("router_flit", static_cast<double>(c.router_flits) * t.pj("router_flit"));
   add("link_flit_hop", static_cast<double>(c.link_flit_hops) * t.pj("link_flit_hop"));
   add("dram_bit", static_cast<double>(c.dram_bits) * t.pj("dram_bit"));
-  add("leakage_core_cycle", c.core_cycles * t.pj("leakage_core_cycle"));
   return b;
 }
 

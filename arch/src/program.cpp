@@ -148,7 +148,10 @@ Program Program::from_image(const Image& image) {
     p.energy_table_text = m.at("chip").value("energy_table_text", std::string());
     if (!p.energy_table_text.empty())
       p.energy_table = EnergyTable::from_yaml_text(p.energy_table_text, path + " (chip.energy_table_text)")
-                           .at_node(p.chip.technology_node_nm);
+                           .at_supply(p.chip.technology_node_nm, p.chip.voltage_v);
+    p.cost_table_text = m.at("chip").value("cost_table_text", std::string());
+    if (!p.cost_table_text.empty())
+      p.cost_table = TechnologyTable::from_yaml_text(p.cost_table_text, path + " (chip.cost_table_text)");
     const json& model = m.at("model");
     const json& cfg = model.at("config");
     p.model.name = model.at("name").get<std::string>();
@@ -398,6 +401,7 @@ json Program::to_manifest() const {
                             {"num_hidden_layers", model.num_hidden_layers}, {"intermediate_size", model.intermediate_size},
                             {"use_lower_bound", model.use_lower_bound}}}};
   m["chip"] = {{"name", chip_name}, {"text", chip_text}, {"energy_table_text", energy_table_text}};
+  if (!cost_table_text.empty()) m["chip"]["cost_table_text"] = cost_table_text;
   m["seed"] = seed;
   m["passes"] = passes;
   m["logits"] = logits;

@@ -39,6 +39,7 @@ uint64_t emit(const Graph& g, const std::string& path) {
   p.chip_name = g.chip.name;
   p.chip_text = g.chip_text;
   p.energy_table_text = g.energy_table_text;
+  p.cost_table_text = g.cost_table_text;
   p.chip = g.chip;
   p.seed = g.seed;
   p.passes = g.passes_run;

@@ -13,6 +13,7 @@
 
 #include "neurark/arch/energy.hpp"
 #include "neurark/arch/error.hpp"
+#include "neurark/arch/technology.hpp"
 #include "neurark/compiler/passes.hpp"
 #include "neurark/models/checkpoint.hpp"
 
@@ -60,19 +61,24 @@ Graph import_checkpoint(std::shared_ptr<const models::Checkpoint> checkpoint, co
   g.model_name = folder.filename().string();
   g.chip = chip;
   g.chip_text = std::move(chip_text);
-  if (!chip.energy_table.empty()) {
-    // The energy table travels with the chip into the image (validated here, read as text).
-    const std::string path = arch::resolve_relative(chip.source_path, chip.energy_table);
+  // The energy and cost tables travel with the chip into the image (validated here, read as text).
+  const auto table_text = [&](const std::string& key, const std::string& rel, const char* what, const auto& validate) {
+    if (rel.empty()) return std::string();
+    const std::string path = arch::resolve_relative(chip.source_path, rel);
     std::error_code fec;
     if (!std::filesystem::is_regular_file(path, fec))
-      throw Error(fmt::format("{}: technology.energy_table: '{}' (resolved to {}) is not a readable file, expected an "
-                              "energy table (docs/energy-model.md)", chip.source_path, chip.energy_table, path));
-    (void)arch::EnergyTable::from_file(path);
+      throw Error(fmt::format("{}: technology.{}: '{}' (resolved to {}) is not a readable file, expected {} "
+                              "(docs/energy-model.md)", chip.source_path, key, rel, path, what));
+    validate(path);
     std::ifstream in(path, std::ios::binary);
     std::stringstream ss;
     ss << in.rdbuf();
-    g.energy_table_text = ss.str();
-  }
+    return ss.str();
+  };
+  g.energy_table_text = table_text("energy_table", chip.energy_table, "an energy table",
+                                   [](const std::string& p) { (void)arch::EnergyTable::from_file(p); });
+  g.cost_table_text = table_text("cost_table", chip.cost_table, "a technology cost table",
+                                 [](const std::string& p) { (void)arch::TechnologyTable::from_file(p); });
   g.seed = seed;
   g.checkpoint = std::move(checkpoint);
   const models::HGRNBitConfig& c = g.config;

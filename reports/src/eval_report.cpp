@@ -79,8 +79,8 @@ std::string eval_text(const runs::EvalRun& e) {
       o += fmt::format("energy    {:.1f} nJ/token ({:.1f} dynamic + {:.1f} leakage; {}): {}\n", *a.energy_j * 1e9, total / 1000.0,
                        *a.leakage_energy_pj / 1000.0, a.energy_table, top);
     else
-      o += fmt::format("energy    {:.1f} nJ/token dynamic ({}; no leakage: the func backend has no time): {}\n", total / 1000.0,
-                       a.energy_table, top);
+      o += fmt::format("energy    {:.1f} nJ/token dynamic ({}; no leakage: {}): {}\n", total / 1000.0, a.energy_table,
+                       a.cycles ? "the chip names no technology.cost_table" : "the func backend has no time", top);
   }
   return o;
 }

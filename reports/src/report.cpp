@@ -215,23 +215,28 @@ void write_run_report(const std::string& dir, const json& r, const std::vector<s
     const bool timed = !r.contains("timed") || r.at("timed").get<bool>();
     html += "<h2>Mesh</h2>" + (timed ? svg_mesh_utilization(r) : std::string()) + svg_mesh_energy_links(r);
     if (timed) html += "<h2>Latency</h2>" + svg_latency_per_token(r);
-    if (r.contains("area") && r.at("area").is_object()) {
-      const json& a = r.at("area");
-      std::string t = "<h2>Area (RTL, Yosys)</h2><p>" + esc(a.at("source").get<std::string>()) + "; parameters: " +
-                      esc(a.at("parameters").get<std::string>()) + ".</p><table><tr><th>block</th><th>cells</th>"
-                      "<th>flip-flops</th><th>transistors (est.)</th><th>configuration</th></tr>";
-      for (const json& b : a.at("blocks"))
-        t += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", esc(b.at("block").get<std::string>()),
-                         b.at("cells").get<int64_t>(), b.at("flip_flops").get<int64_t>(),
-                         b.at("transistors_estimate").get<int64_t>(), esc(b.at("what").get<std::string>()));
-      t += fmt::format("</table><p>Per neurocore (datapath blocks + router): {} cells; {} neurocores: {} cells, about {} "
-                       "transistors of logic (memories excluded).</p>", a.at("cells_per_neurocore").get<int64_t>(),
-                       a.at("neurocores").get<int64_t>(), a.at("chip_cells").get<int64_t>(),
-                       a.at("chip_transistors_estimate").get<int64_t>());
+    if (r.contains("hardware_cost") && r.at("hardware_cost").is_object()) {
+      const json& h = r.at("hardware_cost");
+      std::string t = fmt::format("<h2>Area and leakage</h2><p>Technology <code>{}</code> at {} nm, {:.3g} V; logic "
+                                  "synthesized at {}.</p><table><tr><th>block</th><th>kind</th><th>what</th>"
+                                  "<th>area (µm²)</th><th>leakage (µW)</th></tr>",
+                                  esc(h.at("technology").get<std::string>()), h.at("node_nm").get<int64_t>(),
+                                  num(h, "voltage_v"), esc(h.at("logic_parameters").get<std::string>()));
+      for (const json& b : h.at("blocks"))
+        t += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.0f}</td><td>{:.3f}</td></tr>",
+                         esc(b.at("block").get<std::string>()), esc(b.at("kind").get<std::string>()),
+                         esc(b.at("what").get<std::string>()), num(b, "area_um2"), num(b, "leakage_w") * 1e6);
+      t += fmt::format("</table><p>Per neurocore {:.4f} mm² and {:.2f} µW of leakage ({:.2f} µW power-gated); {} neurocores "
+                       "({} gated): {:.3f} mm², {:.3f} mW of leakage.</p>",
+                       num(h, "neurocore_area_mm2"), num(h, "neurocore_leakage_w") * 1e6,
+                       num(h, "gated_neurocore_leakage_w") * 1e6, h.at("neurocores").get<int64_t>(),
+                       h.at("gated_neurocores").get<int64_t>(), num(h, "chip_area_mm2"), num(h, "chip_leakage_w") * 1e3);
       html += t;
-      md += fmt::format("\nArea (RTL, Yosys, default-chip parameters): {} cells per neurocore, {} for {} neurocores "
-                        "(docs/rtl-area.md).\n", a.at("cells_per_neurocore").get<int64_t>(), a.at("chip_cells").get<int64_t>(),
-                        a.at("neurocores").get<int64_t>());
+      md += fmt::format("\nArea and leakage ({} at {} nm): {:.4f} mm² and {:.2f} µW per neurocore; the chip {:.3f} mm², "
+                        "{:.3f} mW of leakage ({} of {} neurocores power-gated).\n",
+                        h.at("technology").get<std::string>(), h.at("node_nm").get<int64_t>(), num(h, "neurocore_area_mm2"),
+                        num(h, "neurocore_leakage_w") * 1e6, num(h, "chip_area_mm2"), num(h, "chip_leakage_w") * 1e3,
+                        h.at("gated_neurocores").get<int64_t>(), h.at("neurocores").get<int64_t>());
     }
     html += "</body></html>\n";
     write_file(tmp / "report.md", md);

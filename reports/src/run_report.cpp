@@ -20,20 +20,30 @@ json or_null(const std::optional<T>& v) {
 }
 json cycles_or_null(const std::optional<int64_t>& v) { return v ? json(static_cast<double>(*v)) : json(nullptr); }
 
-json area_json(const std::optional<runs::AreaFigures>& area) {
-  if (!area) return nullptr;
+json hardware_json(const std::optional<runs::HardwareCost>& hw) {
+  if (!hw) return nullptr;
   json blocks = json::array();
-  for (const runs::AreaBlock& b : area->blocks)
-    blocks.push_back({{"block", b.block}, {"top", b.top}, {"cells", b.cells}, {"flip_flops", b.flip_flops},
-                      {"transistors_estimate", b.transistors_estimate}, {"what", b.what}});
-  return {{"source", area->source},
-          {"parameters", area->parameters},
+  for (const runs::CostBlock& b : hw->blocks) {
+    json j = {{"block", b.block}, {"what", b.what}, {"kind", b.memory ? "memory" : "logic"},
+              {"area_um2", b.area_um2}, {"leakage_w", b.leakage_w}, {"power_gated_with_the_core", b.gateable}};
+    if (b.memory) j["bits"] = b.bits;
+    else j.update({{"gate_equivalents", b.gate_equivalents}, {"cells", b.cells}, {"flip_flops", b.flip_flops}});
+    blocks.push_back(j);
+  }
+  return {{"technology", hw->technology},
+          {"node_nm", hw->node_nm},
+          {"voltage_v", hw->voltage_v},
+          {"logic_parameters", hw->logic_parameters},
           {"blocks", blocks},
-          {"cells_per_neurocore", area->cells_per_neurocore},
-          {"transistors_per_neurocore_estimate", area->transistors_per_neurocore_estimate},
-          {"neurocores", area->neurocores},
-          {"chip_cells", area->chip_cells},
-          {"chip_transistors_estimate", area->chip_transistors_estimate}};
+          {"neurocore_area_mm2", hw->neurocore_area_mm2},
+          {"neurocore_leakage_w", hw->neurocore_leakage_w},
+          {"gated_neurocore_leakage_w", hw->gated_neurocore_leakage_w},
+          {"neurocores", hw->neurocores},
+          {"gated_neurocores", hw->gated_neurocores},
+          {"chip_area_mm2", hw->chip_area_mm2},
+          {"chip_leakage_w", hw->chip_leakage_w},
+          {"gated_leakage_fraction", hw->gated_leakage_fraction},
+          {"wake_up_ns", hw->wake_up_ns}};
 }
 
 json rtl_cosim_json(const std::optional<runs::RtlCosimFigures>& rc) {
@@ -107,7 +117,7 @@ json run_report_json(const runs::RunResult& r) {
                        {"energy_j", r.network.energy_j}}},
           {"energy_j", r.energy_j},
           {"token_latency_s", r.token_latency_s},
-          {"area", area_json(r.area)},
+          {"hardware_cost", hardware_json(r.hardware)},
           {"rtl_cosim", rtl_cosim_json(r.rtl_cosim)},
           {"cross_check", {{"reference", r.reference}, {"tokens_compared", r.tokens_compared},
                            {"mismatches", 0}}}};  // a mismatch stops the run before any report is written

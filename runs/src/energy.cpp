@@ -3,20 +3,33 @@
 
 namespace neurark::runs {
 
+namespace {
+
+// Leakage over `cycles` of the chip's clock; an untimed run (no cycles) has no time to leak over
+// and gets no leakage entry.
+void add_leakage(arch::EnergyBreakdown& e, double watts, int64_t cycles, const arch::ChipDescription& chip) {
+  if (cycles <= 0) return;
+  const double pj = watts * static_cast<double>(cycles) / chip.clock_hz * 1e12;
+  e.pj["leakage"] += pj;
+  e.total_pj += pj;
+}
+
+}  // namespace
+
 arch::EnergyBreakdown price(const sim::Counters& activity, int64_t cycles, const arch::ChipDescription& chip,
-                            const arch::EnergyTable* table) {
+                            const arch::EnergyTable* table, const HardwareCost* cost) {
   if (table == nullptr) return {};
-  arch::ActionCounts ac = sim::action_counts(activity, chip);
-  ac.core_cycles = static_cast<double>(cycles) * static_cast<double>(chip.total_cores());
-  return arch::energy(ac, *table, chip);
+  arch::EnergyBreakdown e = arch::energy(sim::action_counts(activity, chip), *table, chip);
+  add_leakage(e, cost != nullptr ? cost->chip_leakage_w : 0.0, cycles, chip);
+  return e;
 }
 
 arch::EnergyBreakdown price_core(const sim::UnitCounters& activity, int64_t cycles, const arch::ChipDescription& chip,
-                                 const arch::EnergyTable* table) {
+                                 const arch::EnergyTable* table, double leakage_w) {
   if (table == nullptr) return {};
-  arch::ActionCounts ac = sim::core_action_counts(activity, chip);
-  ac.core_cycles = static_cast<double>(cycles);
-  return arch::energy(ac, *table, chip);
+  arch::EnergyBreakdown e = arch::energy(sim::core_action_counts(activity, chip), *table, chip);
+  add_leakage(e, leakage_w, cycles, chip);
+  return e;
 }
 
 double link_flit_pj(const arch::EnergyTable* table) {

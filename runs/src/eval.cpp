@@ -9,6 +9,7 @@
 
 #include "neurark/arch/error.hpp"
 #include "neurark/runs/energy.hpp"
+#include "neurark/runs/hardware_cost.hpp"
 
 namespace neurark::runs {
 
@@ -61,19 +62,22 @@ EvalRun eval(const EvalOptions& o) {
     const arch::EnergyTable* table = be->energy_table();
     if (table != nullptr) {
       // Dynamic energy from the action counts (Accelergy style); leakage needs time.
-      const arch::EnergyBreakdown e = price(c, 0, chip, table);
-      for (const auto& [action, pj] : e.pj) a.dynamic_energy_breakdown_pj[action] = pj / t;
+      const arch::EnergyBreakdown e = price(c, 0, chip, table, nullptr);
+      for (const auto& [action, pj] : e.pj)
+        if (action != "leakage") a.dynamic_energy_breakdown_pj[action] = pj / t;
       a.dynamic_energy_pj = e.total_pj / t;
-      a.energy_table = table->name + " at " + std::to_string(table->node_nm) + " nm";
+      a.energy_table = fmt::format("{} at {} nm, {:g} V", table->name, table->node_nm, table->voltage_v);
     }
     if (m.timing != nullptr && m.timing->timing().cycles > 0) {
       const int64_t cycles = m.timing->timing().cycles;
       a.cycles = static_cast<double>(cycles) / t;
       a.tokens_per_s_chip = m.timing->timing().clock_hz / *a.cycles;
       r.clock_hz = chip.clock_hz;
-      if (table != nullptr) {
-        a.leakage_energy_pj = price(sim::Counters{}, cycles, chip, table).pj.at("leakage_core_cycle") / t;
-        a.energy_j = (*a.dynamic_energy_pj + *a.leakage_energy_pj) * 1e-12;
+      if (table != nullptr && be->cost_table() != nullptr) {
+        if (const auto hw = hardware_cost(chip, *be->cost_table(), table->voltage_v, be->cores_with_tiles())) {
+          a.leakage_energy_pj = price(sim::Counters{}, cycles, chip, table, &*hw).pj.at("leakage") / t;
+          a.energy_j = (*a.dynamic_energy_pj + *a.leakage_energy_pj) * 1e-12;
+        }
       }
     }
   }

@@ -130,6 +130,11 @@ RunResult run(const RunOptions& o) {
   std::unique_ptr<sim::Backend> lm =
       sim::cross_checked(std::unique_ptr<sim::Backend>(dut), sim::make_int_backend(models::HGRNBitWeights::load(o.model_dir)));
   const arch::EnergyTable* table = lm->energy_table();
+  // Area and leakage of this design point at its operating supply (the energy table's, after DVFS).
+  std::optional<HardwareCost> hw;
+  if (lm->cost_table() != nullptr)
+    hw = hardware_cost(chip, *lm->cost_table(), table != nullptr ? table->voltage_v : chip.voltage_v, lm->cores_with_tiles());
+  const HardwareCost* cost = hw ? &*hw : nullptr;
 
   std::vector<int32_t> toks;
   for (unsigned char c : o.prompt) toks.push_back(c);
@@ -184,8 +189,8 @@ RunResult run(const RunOptions& o) {
   const std::vector<int64_t> cyc = timing != nullptr ? timing->timing().token_cycles : std::vector<int64_t>{};
   int64_t prefill_cycles = 0, gen_cycles = 0;
   for (std::size_t i = 0; i < cyc.size(); ++i) (static_cast<int64_t>(i) < np ? prefill_cycles : gen_cycles) += cyc[i];
-  const arch::EnergyBreakdown e_pre = price(sim::counters_delta(at_prefill, sim::Counters{}), prefill_cycles, chip, table);
-  const arch::EnergyBreakdown e_gen = price(sim::counters_delta(end, at_prefill), gen_cycles, chip, table);
+  const arch::EnergyBreakdown e_pre = price(sim::counters_delta(at_prefill, sim::Counters{}), prefill_cycles, chip, table, cost);
+  const arch::EnergyBreakdown e_gen = price(sim::counters_delta(end, at_prefill), gen_cycles, chip, table, cost);
   const double gen_tokens = static_cast<double>(std::max<int64_t>(ng, 1));
   for (const auto& [k, pj] : e_gen.pj) r.energy_breakdown_j[k] = pj * 1e-12 / gen_tokens;
   const double t = static_cast<double>(end.tokens);
@@ -223,7 +228,7 @@ RunResult run(const RunOptions& o) {
     f.busy_cycles = timing != nullptr ? timing->timing().core_busy_cycles[c] : 0;
     f.utilization = all_cycles > 0 ? static_cast<double>(f.busy_cycles) / static_cast<double>(all_cycles) : 0.0;
     f.activity = end.per_core[c];
-    f.energy_j = price_core(end.per_core[c], all_cycles, chip, table).total_pj * 1e-12;
+    f.energy_j = price_core(end.per_core[c], all_cycles, chip, table, cost != nullptr ? cost->core_leakage_w[c] : 0.0).total_pj * 1e-12;
     f.energy_per_token_j = f.energy_j / t;
     r.per_core.push_back(f);
   }
@@ -267,7 +272,7 @@ RunResult run(const RunOptions& o) {
         rc.rtl_cycles > 0 ? 100.0 * static_cast<double>(rc.model_cycles - rc.rtl_cycles) / static_cast<double>(rc.rtl_cycles) : 0.0;
     r.rtl_cosim = rc;
   }
-  r.area = rtl_area(chip);
+  r.hardware = hw;
   r.tokens_compared = lm->tokens_cross_checked();
   if (o.record_spans) r.spans = timing->timing().spans;
   r.stages = static_cast<int>(program.model.num_hidden_layers) + 2;

@@ -22,6 +22,8 @@ class CrossChecked final : public Backend {
   const Counters& counters() const override { return dut_->counters(); }
   const arch::ChipDescription* chip() const override { return dut_->chip(); }
   const arch::EnergyTable* energy_table() const override { return dut_->energy_table(); }
+  const arch::TechnologyTable* cost_table() const override { return dut_->cost_table(); }
+  std::vector<int> cores_with_tiles() const override { return dut_->cores_with_tiles(); }
   int64_t tokens_cross_checked() const override { return compared_; }
 
   void step_q16(int32_t token, std::vector<int32_t>& logits_q16, StepObservation* obs) override {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -76,6 +77,8 @@ class FunctionalBackend final : public Backend {
   const Counters& counters() const override { return counters_; }
   const arch::ChipDescription* chip() const override { return &chip_; }
   const arch::EnergyTable* energy_table() const override { return has_energy_ ? &energy_ : nullptr; }
+  const arch::TechnologyTable* cost_table() const override { return cost_ ? &*cost_ : nullptr; }
+  std::vector<int> cores_with_tiles() const override { return cores_with_tiles_; }
 
  private:
   [[noreturn]] void bad(const std::string& field, const std::string& what) const {
@@ -94,6 +97,8 @@ class FunctionalBackend final : public Backend {
   arch::ChipDescription chip_;
   arch::EnergyTable energy_;
   bool has_energy_ = false;
+  std::optional<arch::TechnologyTable> cost_;
+  std::vector<int> cores_with_tiles_;
   int64_t vocab_ = 0, cores_ = 0;
   std::vector<TensorRT> tensors_;
   std::vector<OpRT> ops_;
@@ -123,6 +128,8 @@ FunctionalBackend::FunctionalBackend(const arch::Image& image, const arch::Progr
     energy_ = *p.energy_table;
     has_energy_ = true;
   }
+  cost_ = p.cost_table;
+  for (const arch::CoreUse& u : p.cores) cores_with_tiles_.push_back(u.core);
   vocab_ = p.model.vocab_size;
   hidden_ = p.model.hidden_size;
   logits_ = p.logits;

@@ -238,6 +238,8 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
   const Counters& counters() const override { return func_->counters(); }
   const arch::ChipDescription* chip() const override { return &chip_; }
   const arch::EnergyTable* energy_table() const override { return func_->energy_table(); }
+  const arch::TechnologyTable* cost_table() const override { return func_->cost_table(); }
+  std::vector<int> cores_with_tiles() const override { return func_->cores_with_tiles(); }
   const Timing& timing() const override { return timing_; }
   void record_spans(bool on) override { timing_.record_spans = on; }
   void close_waveform() override {

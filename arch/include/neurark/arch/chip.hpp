@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 namespace neurark::arch {
@@ -56,6 +57,10 @@ struct HostParams {
   int64_t attach_y = 0;
 };
 
+struct PowerParams {
+  bool gate_unused_cores = false;        // neurocores that hold no tiles are power-gated
+};
+
 struct DramParams {
   bool present = false;
   int64_t bytes = 0;
@@ -77,6 +82,9 @@ struct ChipDescription {
   double clock_hz = 500e6;
   int64_t technology_node_nm = 22;
   std::string energy_table;               // path of the energy table, relative to the chip file
+  std::string cost_table;                 // path of the technology cost table (area, leakage), relative
+  double voltage_v = 0.0;                 // operating supply (V); 0: the energy table's nominal at the node
+  std::map<double, double> operating_points;  // supply (V) -> the highest clock (Hz) it allows (DVFS)
   int64_t mesh_width = 4;
   int64_t mesh_height = 4;
   NeurocoreParams core;
@@ -84,6 +92,7 @@ struct ChipDescription {
   MultiChipParams multichip;
   HostParams host;
   DramParams dram;
+  PowerParams power;
 
   int64_t cores_per_chip() const { return mesh_width * mesh_height; }
   int64_t total_cores() const { return cores_per_chip() * multichip.chips_x * multichip.chips_y; }

@@ -1,5 +1,6 @@
 // neurark/arch/energy.hpp: energy tables and the energy model (Accelergy style): energy =
-// sum over actions of count x energy per action + leakage x time (docs/energy-model.md).
+// sum over actions of count x energy per action (docs/energy-model.md). Leakage x time is priced
+// from the design's area and bits with a technology cost table (technology.hpp; runs/).
 //
 // An energy table is a YAML file (`format: neurark-energy`, `version: 1`, presets in
 // arch/energy/) that gives, for a technology node and supply voltage, the energy of every action
@@ -52,6 +53,9 @@ struct EnergyTable {
   // node_voltage_v; entries with a source_node_nm are first brought to the table's node the
   // same way). Throws neurark::Error if a node has no voltage in the table.
   EnergyTable at_node(int64_t node_nm) const;
+  // The table at `node_nm` and operating supply `voltage_v` (DVFS): at_node, then every entry
+  // scaled by (voltage_v / the node's nominal supply)^2 (C V^2). voltage_v <= 0: at_node.
+  EnergyTable at_supply(int64_t node_nm, double voltage_v) const;
   // Energy of one action in pJ (the zero-operand value when `zero_operand` and one is given).
   double pj(const std::string& action, bool zero_operand = false) const;
   // pJ per access of `bits` to an SRAM macro of `macro_bytes`: the 64-bit figure interpolated
@@ -73,10 +77,9 @@ struct ActionCounts {
   int64_t router_flits = 0;        // flits through a router
   int64_t link_flit_hops = 0;      // flits over a link
   int64_t dram_bits = 0;           // bits read from DRAM
-  double core_cycles = 0.0;        // neurocores x cycles powered (leakage)
 };
 
-// Energy by action in pJ, and the total: sum of count x energy (+ leakage x core cycles).
+// Energy by action in pJ, and the total: sum of count x energy.
 struct EnergyBreakdown {
   std::map<std::string, double> pj;  // action -> pJ
   double total_pj = 0.0;

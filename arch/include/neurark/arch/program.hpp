@@ -25,6 +25,7 @@
 #include "neurark/arch/image.hpp"
 #include "neurark/arch/noc.hpp"
 #include "neurark/arch/numerics.hpp"
+#include "neurark/arch/technology.hpp"
 
 namespace neurark::arch {
 
@@ -133,9 +134,10 @@ struct ProgramModel {
 
 struct Program {
   ProgramModel model;
-  std::string chip_name, chip_text, energy_table_text;  // the chip and energy files verbatim
+  std::string chip_name, chip_text, energy_table_text, cost_table_text;  // the chip's files verbatim
   ChipDescription chip;                    // chip_text, parsed and validated
-  std::optional<EnergyTable> energy_table; // energy_table_text at the chip's node (none if "")
+  std::optional<EnergyTable> energy_table; // energy_table_text at the chip's node and supply (none if "")
+  std::optional<TechnologyTable> cost_table;  // cost_table_text (none if "")
   uint64_t seed = 0;                       // placement seed
   std::vector<std::string> passes;         // the pipeline that built it
   WeightEncoding weight_encoding = WeightEncoding::kPacked2;

@@ -142,6 +142,7 @@ struct Graph {
   arch::ChipDescription chip;
   std::string chip_text;           // the chip file as read (carried into the image)
   std::string energy_table_text;   // the chip's energy table file as read ("" if it names none)
+  std::string cost_table_text;     // the chip's technology cost table file as read ("" if it names none)
   uint64_t seed = 0;               // placement seed
   std::vector<Tensor> tensors;
   std::vector<Op> ops;

@@ -4,8 +4,8 @@
 // where a model comes from (model_source.hpp), the run of a prompt and its generation through a
 // chip model (this header: what `neurark run` does; a report writer, a sweep, a test or a Python
 // binding calls run() and gets the same numbers), bits-per-byte evaluation with a chip's activity
-// and energy (eval.hpp), the one pricing of activity into energy (energy.hpp), and the hardware
-// cost a run reports (area.hpp). It depends on compiler, sim, models, traces and arch, and on
+// and energy (eval.hpp), the one pricing of activity into energy (energy.hpp), and the area and
+// leakage of a design point (hardware_cost.hpp). It depends on compiler, sim, models, traces and arch, and on
 // rtl/ in a build with the RTL (the Verilated neurocore behind --rtl-cores). Writers of what a
 // run produces live in reports/ (report.json, report.md, report.html) and traces/ (Perfetto).
 #pragma once
@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "neurark/arch/noc.hpp"
-#include "neurark/runs/area.hpp"
+#include "neurark/runs/hardware_cost.hpp"
 #include "neurark/sim/systemc.hpp"
 
 namespace neurark::runs {
@@ -119,7 +119,7 @@ struct RunResult {
   std::vector<LinkFigures> per_link;      // links that carried flits, by link id
   NetworkFigures network;
   std::vector<double> token_latency_s;    // per token fed (timed only)
-  std::optional<AreaFigures> area;        // the RTL area table (a build without it: none)
+  std::optional<HardwareCost> hardware;   // area and leakage (none without a cost table)
   std::optional<RtlCosimFigures> rtl_cosim;
   std::string reference = "int";          // what every token was checked against
   int64_t tokens_compared = 0;

@@ -19,6 +19,7 @@
 
 #include "neurark/arch/chip.hpp"
 #include "neurark/arch/energy.hpp"
+#include "neurark/arch/technology.hpp"
 #include "neurark/models/lm.hpp"
 
 namespace neurark::models {
@@ -87,6 +88,10 @@ class Backend : public models::LanguageModel {
   // nullptr otherwise (the references, or an image whose chip names no energy table).
   virtual const arch::ChipDescription* chip() const { return nullptr; }
   virtual const arch::EnergyTable* energy_table() const { return nullptr; }
+  // The chip's technology cost table (area, leakage: arch/technology.hpp) and the neurocores
+  // that hold tiles, for backends that model a chip; nullptr / empty otherwise.
+  virtual const arch::TechnologyTable* cost_table() const { return nullptr; }
+  virtual std::vector<int> cores_with_tiles() const { return {}; }
   // Tokens whose outputs were compared with a reference and agreed (sim::cross_checked); 0 for
   // an unchecked backend.
   virtual int64_t tokens_cross_checked() const { return 0; }

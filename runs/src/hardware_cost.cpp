@@ -1,0 +1,97 @@
+// Area and leakage of a design point: see neurark/runs/hardware_cost.hpp and
+// docs/energy-model.md.
+#include "neurark/runs/hardware_cost.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "neurark/arch/noc.hpp"
+#include "neurark/arch/numerics.hpp"
+
+extern const char* const kNeurarkAreaJson;  // rtl/area.json, compiled in (runs/CMakeLists.txt)
+
+namespace neurark::runs {
+
+namespace {
+
+constexpr double kTransistorsPerGate = 4.0;  // a NAND2: the unit of gate equivalents
+constexpr int64_t kEventBits = 32;           // an event FIFO entry: an event packet (arch/noc.hpp) in 32 bits
+
+}  // namespace
+
+std::optional<HardwareCost> hardware_cost(const arch::ChipDescription& chip, const arch::TechnologyTable& tech,
+                                          double voltage_v, const std::vector<int>& cores_with_tiles) {
+  const nlohmann::json synth = nlohmann::json::parse(kNeurarkAreaJson, nullptr, false);
+  if (synth.is_discarded() || !synth.is_array() || synth.empty()) return std::nullopt;
+  HardwareCost h;
+  h.technology = tech.name;
+  h.logic_parameters = "the default chip's (arch/chips/default-4x4.yaml): Yosys synthesis at this chip's parameters "
+                       "is not wired in yet";
+  h.node_nm = chip.technology_node_nm;
+  h.voltage_v = voltage_v > 0 ? voltage_v : tech.nominal_voltage_v.at(chip.technology_node_nm);
+  const int64_t node = chip.technology_node_nm;
+  // Logic: every synthesized block but the neurocore top (the sum of its parts).
+  for (const nlohmann::json& b : synth) {
+    const std::string name = b.at("block").get<std::string>();
+    if (name == "neurocore") continue;
+    CostBlock c;
+    c.block = name;
+    c.what = b.at("what").get<std::string>();
+    c.gateable = name != "router";
+    c.cells = b.at("cells").get<int64_t>();
+    c.flip_flops = b.at("flip_flops").get<int64_t>();
+    c.gate_equivalents = static_cast<double>(b.at("transistors_estimate").get<int64_t>()) / kTransistorsPerGate;
+    c.area_um2 = tech.logic_area_um2(c.gate_equivalents, node);
+    c.leakage_w = tech.logic_leakage_w(c.gate_equivalents, node, h.voltage_v);
+    h.blocks.push_back(std::move(c));
+  }
+  // Memories, as macros at this chip's sizes.
+  const auto memory = [&](const std::string& name, const std::string& what, double bits) {
+    if (bits <= 0) return;
+    CostBlock c;
+    c.block = name;
+    c.what = what;
+    c.memory = true;
+    c.bits = bits;
+    c.area_um2 = tech.sram_area_um2(bits, node);
+    c.leakage_w = tech.sram_leakage_w(bits, node, h.voltage_v);
+    h.blocks.push_back(std::move(c));
+  };
+  memory("synapse_sram", fmt::format("{} bytes of ternary weights", chip.core.synapse_sram_bytes),
+         static_cast<double>(chip.core.synapse_sram_bytes) * 8.0);
+  memory("state_memory", fmt::format("{} bytes of MLGRU state and neuron constants", chip.core.state_memory_bytes),
+         static_cast<double>(chip.core.state_memory_bytes) * 8.0);
+  memory("input_fifo", fmt::format("{} events of {} bits", chip.core.input_fifo_depth, kEventBits),
+         static_cast<double>(chip.core.input_fifo_depth * kEventBits));
+  memory("output_fifo", fmt::format("{} events of {} bits", chip.core.output_fifo_depth, kEventBits),
+         static_cast<double>(chip.core.output_fifo_depth * kEventBits));
+  memory("sigmoid_lut", fmt::format("{} entries of 32 bits", arch::kSigmoidLutSegments + 1),
+         static_cast<double>((arch::kSigmoidLutSegments + 1) * 32));
+  double gateable_w = 0.0, always_w = 0.0, area = 0.0;
+  for (const CostBlock& c : h.blocks) {
+    area += c.area_um2;
+    (c.gateable ? gateable_w : always_w) += c.leakage_w;
+  }
+  h.neurocore_area_mm2 = area * 1e-6;
+  h.neurocore_leakage_w = gateable_w + always_w;
+  h.gated_leakage_fraction = tech.gated_leakage_fraction.value;
+  h.wake_up_ns = tech.wake_up_ns.value;
+  h.gated_neurocore_leakage_w = gateable_w * h.gated_leakage_fraction + always_w;
+  h.neurocores = chip.total_cores();
+  const std::set<int> used(cores_with_tiles.begin(), cores_with_tiles.end());
+  h.core_leakage_w.assign(static_cast<std::size_t>(h.neurocores), h.neurocore_leakage_w);
+  if (chip.power.gate_unused_cores)
+    for (int64_t c = 0; c < h.neurocores; ++c)
+      if (used.count(static_cast<int>(c)) == 0) {
+        h.core_leakage_w[static_cast<std::size_t>(c)] = h.gated_neurocore_leakage_w;
+        ++h.gated_neurocores;
+      }
+  h.chip_area_mm2 = h.neurocore_area_mm2 * static_cast<double>(h.neurocores);
+  for (double w : h.core_leakage_w) h.chip_leakage_w += w;
+  return h;
+}
+
+}  // namespace neurark::runs
