@@ -14,6 +14,7 @@ packages=(
   libyaml-cpp-dev                  # chip descriptions (YAML)
   libxxhash-dev                    # chip image checksums (XXH3-64)
   libboost-dev                     # Boost.Graph (header-only): route graphs (deadlock check of an image's routes)
+  libboost-filesystem-dev          # Boost.Process (needs Boost.Filesystem in 1.74): the sweep runner's processes
   libsystemc-dev                   # the SystemC chip model (SystemC 2.3.4, C++17)
   verilator                        # RTL harnesses and lint (rtl/, verify-rtl)
   yosys                            # RTL synthesis: cell counts (docs/rtl-area.md)

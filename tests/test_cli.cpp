@@ -348,6 +348,7 @@ TEST_CASE("run: the main job writes a report with the issue's keys, checked on e
   CHECK(j.at("tokens") == 7 + 5);
   CHECK(j.at("cross_check").at("mismatches") == 0);
   CHECK(j.at("cross_check").at("tokens_compared") == 12);
+  CHECK(j.at("cores_used") == 12);  // the bundled model's 25 tiles on 12 of the 16 neurocores (neurark inspect)
   for (const char* k : {"tokens_per_s", "energy_per_token_j", "prefill_tokens_per_s", "prefill_energy_per_token_j",
                         "time_to_first_token_s", "latency_per_token_s", "power_w", "sops_per_token", "events_per_token",
                         "cycles_per_token"}) {
@@ -419,7 +420,7 @@ TEST_CASE("run: the main job writes a report with the issue's keys, checked on e
   CHECK_THAT(again.err, Catch::Contains("not an empty folder"));
 }
 
-TEST_CASE("run --record-core re-records the committed sample trace byte for byte; --vcd writes a waveform", "[cli]") {
+TEST_CASE("run --record-core re-records the committed sample trace byte for byte, --vcd writes a waveform", "[cli]") {
   neurark_test::TempDir tmp;
   const std::string src = neurark::test::source_dir();
   const std::string out = tmp.file("report");

@@ -253,7 +253,7 @@ TEST_CASE("image: the same content gives byte-identical files", "[image]") {
   CHECK(one == two);
 }
 
-TEST_CASE("image: an image without blobs; null manifest; replacing an existing file", "[image]") {
+TEST_CASE("image: an image without blobs, null manifest, replacing an existing file", "[image]") {
   TempDir dir;
   const std::string path = dir.file("x.nimg");
   write_text(path, "an older file in the way");

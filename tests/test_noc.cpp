@@ -8,7 +8,7 @@
 
 using namespace neurark;
 
-TEST_CASE("event packets: q in [7:0], channel in [23:8], flow from bit 24; flits by link width", "[noc]") {
+TEST_CASE("event packets: q in [7:0], channel in [23:8], flow from bit 24, flits by link width", "[noc]") {
   CHECK(arch::pack_event(0, 0, 1) == 0x1);
   CHECK(arch::pack_event(0, 0, -1) == 0xff);
   CHECK(arch::pack_event(0, 0, -128) == 0x80);

@@ -131,9 +131,10 @@ TEST_CASE("doubling lanes never increases cycles", "[systemc]") {
 TEST_CASE("twice the clock gives twice the tokens/s at equal cycles", "[systemc]") {
   const auto tokens = heldout_tokens(40);
   double f1 = 0, f2 = 0;
-  const int64_t c1 = run(image_for("clk500"), tokens, nullptr, &f1);
-  const int64_t c2 = run(image_for("clk1000", [](std::string& s) { replace(s, "clock_hz: 500e6", "clock_hz: 1000e6"); }),
-                         tokens, nullptr, &f2);
+  // 250 MHz and 500 MHz are both within the default chip's operating points.
+  const int64_t c1 = run(image_for("clk250", [](std::string& s) { replace(s, "clock_hz: 500e6", "clock_hz: 250e6"); }), tokens,
+                         nullptr, &f1);
+  const int64_t c2 = run(image_for("clk500"), tokens, nullptr, &f2);
   CHECK(c1 == c2);
   CHECK(f2 == 2 * f1);
   const double tps1 = f1 * static_cast<double>(tokens.size()) / static_cast<double>(c1);
@@ -141,7 +142,7 @@ TEST_CASE("twice the clock gives twice the tokens/s at equal cycles", "[systemc]
   CHECK(tps2 == 2 * tps1);
 }
 
-TEST_CASE("energy: the sum of its breakdown; one entry changed moves it by count x delta", "[systemc]") {
+TEST_CASE("energy: the sum of its breakdown, one entry changed moves it by count x delta", "[systemc]") {
   sim::Counters c;
   run(image_for("energy"), heldout_tokens(20), &c);
   arch::EnergyTable t = arch::EnergyTable::from_file(test::source_dir() + "/arch/energy/horowitz-45nm.yaml").at_node(22);

@@ -69,7 +69,7 @@ TEST_CASE("technology: malformed cost tables name file, key and expectation", "[
   CHECK_THROWS_WITH(load(with("power_gating:", "power_gate:")), Contains("unknown key 'power_gate'"));
 }
 
-TEST_CASE("DVFS: dynamic energy scales as V^2 from the node's nominal supply; a clock above the point is refused",
+TEST_CASE("DVFS: dynamic energy scales as V^2 from the node's nominal supply, a clock above the point is refused",
           "[technology]") {
   const arch::EnergyTable t = arch::EnergyTable::from_file(test::source_dir() + "/arch/energy/horowitz-45nm.yaml");
   const arch::EnergyTable nominal = t.at_node(22), low = t.at_supply(22, 0.6);
@@ -77,8 +77,10 @@ TEST_CASE("DVFS: dynamic energy scales as V^2 from the node's nominal supply; a 
   CHECK_THAT(low.pj("neuron_op"), WithinRel(nominal.pj("neuron_op") * (0.6 / 0.8) * (0.6 / 0.8), 1e-12));
   CHECK(t.at_supply(22, 0.0).pj("neuron_op") == nominal.pj("neuron_op"));
   std::string chip = test::slurp(test::source_dir() + "/arch/chips/default-4x4.yaml");
-  const std::string node = "  node_nm: 22\n";
-  chip.replace(chip.find(node), node.size(), node + "  voltage_v: 0.6\n  operating_points:\n    0.6: 5e8\n    0.8: 8e8\n");
+  // The default chip's own operating points replaced by two of ours.
+  const std::size_t ops = chip.find("  operating_points:");
+  REQUIRE(ops != std::string::npos);
+  chip.replace(ops, chip.find('\n', ops) - ops + 1, "  voltage_v: 0.6\n  operating_points:\n    0.6: 5e8\n    0.8: 8e8\n");
   const auto with_clock = [&](const std::string& clock) {
     std::string c = chip;
     c.replace(c.find("clock_hz: 500e6"), 15, "clock_hz: " + clock);
@@ -92,7 +94,21 @@ TEST_CASE("DVFS: dynamic energy scales as V^2 from the node's nominal supply; a 
   std::string off = chip;
   off.replace(off.find("voltage_v: 0.6"), 14, "voltage_v: 0.7");
   CHECK_THROWS_WITH(arch::ChipDescription::from_yaml_text(off, "c.yaml"),
-                    Contains("technology.voltage_v: value 0.7 V is not valid, expected one of the operating points (0.6 V, 0.8 V)"));
+                    Contains("technology.voltage_v: value 0.7 V is not valid, expected one of the operating points (0.6 V: 5e+08 Hz, "
+                             "0.8 V: 8e+08 Hz)"));
+  // Without voltage_v the chip runs at the lowest supply whose clock reaches clock_hz.
+  std::string governed = chip;
+  governed.replace(governed.find("  voltage_v: 0.6\n"), 17, "");
+  const auto governed_at = [&](const std::string& clock) {
+    std::string c = governed;
+    c.replace(c.find("clock_hz: 500e6"), 15, "clock_hz: " + clock);
+    return arch::ChipDescription::from_yaml_text(c, "g.yaml");
+  };
+  CHECK(governed_at("500e6").voltage_v == 0.6);
+  CHECK(governed_at("500000001").voltage_v == 0.8);
+  CHECK(governed_at("8e8").voltage_v == 0.8);
+  CHECK_THROWS_WITH(governed_at("9e8"), Contains("g.yaml:") && Contains("clock_hz: value 9e+08 Hz is not valid, expected at most "
+                                                                         "8e+08 Hz, the highest clock of technology.operating_points"));
 }
 
 TEST_CASE("hardware cost: doubling SRAM per core adds exactly the modelled area and leakage", "[technology]") {

@@ -10,6 +10,7 @@ std::function<int()> add_compile(CLI::App& sub);
 std::function<int()> add_inspect(CLI::App& sub);
 std::function<int()> add_run(CLI::App& sub);
 std::function<int()> add_verify_rtl(CLI::App& sub);
+std::function<int()> add_sweep(CLI::App& sub);
 std::function<int()> add_synth_checkpoint(CLI::App& sub);
 
 const std::vector<Command>& commands() {
@@ -23,6 +24,8 @@ const std::vector<Command>& commands() {
       {"inspect", "Summarize a chip image: cores, SRAM per core, routes, events per token", add_inspect},
       {"run", "The main job: a prompt through the SystemC chip model, then generation; prints tokens/s and J/token and "
               "writes a report folder", add_run},
+      {"sweep", "Explore a design space: every point a checked SystemC run in its own folder, the Pareto front in an HTML "
+                "report; local or Slurm, resumable", add_sweep},
       {"verify-rtl", "Run the RTL block harnesses (Verilator) against arch/: per block, vectors compared, mismatches, "
                      "cycles; exit 1 on any mismatch", add_verify_rtl},
       {"synth-checkpoint", "Write an HF checkpoint with random weights of realistic statistics", add_synth_checkpoint},

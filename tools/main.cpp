@@ -7,14 +7,16 @@
 #include "command.hpp"
 #include "neurark/arch/error.hpp"
 #include "neurark/arch/image.hpp"
+#include "neurark/sweeps/runner.hpp"
 
 namespace {
 
-// SIGINT / SIGTERM / SIGHUP: remove unfinished images and a run's side files, then die of the
-// signal as usual.
+// SIGINT / SIGTERM / SIGHUP: remove unfinished images and a run's side files, stop a sweep's
+// point processes, then die of the signal as usual.
 extern "C" void on_fatal_signal(int sig) {
   neurark::arch::remove_unfinished_images();
   neurark::tools::remove_run_side_files();
+  neurark::sweeps::stop_running_points();
   std::signal(sig, SIG_DFL);
   std::raise(sig);
 }

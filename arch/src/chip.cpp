@@ -13,7 +13,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "neurark/arch/error.hpp"
-#include "yaml_section.hpp"
+#include "neurark/arch/yaml_section.hpp"
 
 namespace neurark::arch {
 
@@ -56,15 +56,24 @@ ChipDescription ChipDescription::from_yaml_text(const std::string& text, const s
       c.operating_points[v] = ops.number(k, 1e3, 1e11, 0.0, true);
     }
     if (c.operating_points.empty()) ops.fail(ops.node(), "technology.operating_points", "(empty)", "at least one supply: clock pair");
-    if (c.voltage_v <= 0)
-      tech.fail(tech.node(), "technology.voltage_v", "(missing)", "the operating supply, one of technology.operating_points");
+    std::string listed;
+    for (const auto& [v, f] : c.operating_points) listed += fmt::format("{}{} V: {:g} Hz", listed.empty() ? "" : ", ", v, f);
+    if (c.voltage_v <= 0) {
+      // No supply named: the lowest one whose clock reaches clock_hz (what a DVFS governor picks).
+      for (const auto& [v, f] : c.operating_points)
+        if (f >= c.clock_hz) {
+          c.voltage_v = v;
+          break;
+        }
+      if (c.voltage_v <= 0)
+        top.fail(root["clock_hz"], "clock_hz", fmt::format("{:g} Hz", c.clock_hz),
+                 fmt::format("at most {:g} Hz, the highest clock of technology.operating_points ({})",
+                             c.operating_points.rbegin()->second, listed));
+    }
     const auto op = c.operating_points.find(c.voltage_v);
-    if (op == c.operating_points.end()) {
-      std::string listed;
-      for (const auto& [v, f] : c.operating_points) listed += fmt::format("{}{} V", listed.empty() ? "" : ", ", v);
+    if (op == c.operating_points.end())
       tech.fail(tech.node()["voltage_v"], "technology.voltage_v", fmt::format("{} V", c.voltage_v),
                 fmt::format("one of the operating points ({})", listed));
-    }
     if (c.clock_hz > op->second)
       top.fail(root["clock_hz"], "clock_hz", fmt::format("{:g} Hz", c.clock_hz),
                fmt::format("at most {:g} Hz, the highest clock the operating point at {} V allows (technology.operating_points)",

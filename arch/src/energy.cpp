@@ -10,7 +10,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "neurark/arch/error.hpp"
-#include "yaml_section.hpp"
+#include "neurark/arch/yaml_section.hpp"
 
 namespace neurark::arch {
 

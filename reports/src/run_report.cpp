@@ -99,6 +99,7 @@ json run_report_json(const runs::RunResult& r) {
           {"events_per_token", r.events_per_token},
           {"activation_sparsity", r.activation_sparsity},
           {"weight_sparsity", r.weight_sparsity},
+          {"cores_used", r.cores_used},
           {"energy_breakdown_j", breakdown},
           {"prefill", {{"tokens", r.prefill.tokens}, {"cycles", cycles_or_null(r.prefill.cycles)},
                        {"tokens_per_s", or_null(r.prefill.tokens_per_s)},

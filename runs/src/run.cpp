@@ -115,6 +115,7 @@ RunResult run(const RunOptions& o) {
       cores.push_back(core);
     }
 #ifdef NEURARK_HAVE_RTL
+    rtl::chip_rtl(chip).require("neurocore", "--rtl-cores");  // every parameter the RTL cannot take, before any build
     for (int core : cores) in.systemc.cosim_cores[core] = std::make_shared<RtlCoreCosim>(chip);
 #endif
   }
@@ -135,6 +136,7 @@ RunResult run(const RunOptions& o) {
   if (lm->cost_table() != nullptr)
     hw = hardware_cost(chip, *lm->cost_table(), table != nullptr ? table->voltage_v : chip.voltage_v, lm->cores_with_tiles());
   const HardwareCost* cost = hw ? &*hw : nullptr;
+  const int64_t cores_used = static_cast<int64_t>(lm->cores_with_tiles().size());
 
   std::vector<int32_t> toks;
   for (unsigned char c : o.prompt) toks.push_back(c);
@@ -273,6 +275,7 @@ RunResult run(const RunOptions& o) {
     r.rtl_cosim = rc;
   }
   r.hardware = hw;
+  r.cores_used = cores_used;
   r.tokens_compared = lm->tokens_cross_checked();
   if (o.record_spans) r.spans = timing->timing().spans;
   r.stages = static_cast<int>(program.model.num_hidden_layers) + 2;

@@ -46,6 +46,9 @@ int64_t write_run_perfetto_trace(const std::string& path, const runs::RunResult&
 nlohmann::json eval_json(const runs::EvalRun& run);
 std::string eval_text(const runs::EvalRun& run);
 
+// `text` with <, >, & and " escaped for HTML and SVG.
+std::string html_escape(const std::string& text);
+
 // The plots as standalone SVG documents (also embedded in report.html).
 std::string svg_energy_breakdown(const nlohmann::json& report);
 std::string svg_mesh_utilization(const nlohmann::json& report);

@@ -113,6 +113,7 @@ struct RunResult {
   std::optional<double> time_to_first_token_s, latency_per_token_s, power_w;  // timed only
   double sops_per_token = 0.0, events_per_token = 0.0;    // over every token fed
   double activation_sparsity = 0.0, weight_sparsity = 0.0;
+  int64_t cores_used = 0;                 // neurocores holding tiles (the others idle, or gated)
   std::map<std::string, double> energy_breakdown_j;       // per generated token, by action
   double energy_j = 0.0;                  // the whole run
   std::vector<CoreFigures> per_core;
