@@ -14,6 +14,6 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=
   -DNEURARK_BUILD_RTL=OFF  # the RTL harnesses run in the Release pass (Verilated code is not ours to sanitize)
 cmake --build build-asan -j"$(nproc)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure -j"$(nproc)" -LE "slow|systemc"
+  ctest --test-dir build-asan --output-on-failure -j"$(nproc)" -LE "slow|systemc|slurm"
 echo "== fuzzing: every reader of outside input for 10 s (scripts/fuzz.sh runs them longer) =="
 NEURARK_FUZZ_BUILD=build-asan bash scripts/fuzz.sh 10
