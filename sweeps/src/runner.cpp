@@ -11,6 +11,7 @@
 #include <memory>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/process.hpp>
 #include <fmt/format.h>
@@ -97,8 +98,11 @@ std::vector<int64_t> run_local(const std::vector<int64_t>& indices, const Runner
               --running;
               ++finished;
               if (code != 0 || !done(o, i)) died.push_back(i);
-              launch();
               report(o, finished, indices.size(), running, start);
+              // Start the next points after this handler returns: Boost.Process 1.74 calls it while
+              // iterating its list of waiting children, and starting a child from here appends to
+              // that list (a use-after-free that AddressSanitizer caught).
+              boost::asio::post(ioc, launch);
             })));
         exited.push_back(false);
       } catch (const bp::process_error& e) {
