@@ -601,4 +601,79 @@ TEST_CASE("run --rtl-cores: the Verilated neurocore inside the SystemC model, sa
   CHECK(bad.exit_code == 1);
   CHECK_THAT(bad.err, Catch::Contains("--rtl-cores: needs --backend systemc"));
 }
+
+// Models built on demand for a non-default chip go to the build folder's cache (next to the CLI),
+// not the user's.
+namespace {
+void use_build_rtl_cache() { ::setenv("NEURARK_RTL_CACHE", (fs::path(NEURARK_CLI).parent_path() / "rtl-cache").c_str(), 1); }
+}  // namespace
+
+TEST_CASE("verify-rtl --chip: every block at a non-default chip's parameters (tiny-3x2), no mismatch, and a chip the RTL cannot take is refused", "[cli][rtl]") {
+  neurark_test::TempDir tmp;
+  use_build_rtl_cache();
+  const std::string chip = neurark::test::source_dir() + "/tests/fixtures/tiny-3x2.yaml";
+  const Run r = run_cli("verify-rtl --json --vectors 1000 --chip " + chip, tmp);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j.at("chip") == "tiny-3x2");
+  CHECK(j.at("mismatches") == 0);
+  std::map<std::string, int64_t> vectors;
+  std::string sources;
+  for (const auto& b : j.at("results")) {
+    vectors[b.at("block").get<std::string>()] += b.at("vectors").get<int64_t>();
+    sources += b.at("source").get<std::string>() + "\n";
+  }
+  for (const char* block : {"lane_array", "requantize", "activation", "mlgru", "norm_helper", "event_out", "router", "mesh",
+                            "neurocore"}) {
+    INFO(block);
+    CHECK(vectors[block] > 0);
+  }
+  CHECK_THAT(sources, Catch::Contains("mesh3x2 zero-load latency, every pair (1 cycles local, 2.00 cycles/hop)"));
+  CHECK_THAT(sources, Catch::Contains("latency min/avg/max 1/1.00/1 cycles"));  // the router's own latency: 1
+  CHECK(sources.find("mesh4x4") == std::string::npos);
+  // A chip the RTL cannot take: refused naming the parameter, its value and what the RTL takes.
+  std::string text = slurp(chip);
+  text.replace(text.find("lanes: 4"), 8, "lanes: 6");
+  std::ofstream(tmp.file("lanes6.yaml")) << text;
+  const Run bad = run_cli("verify-rtl --chip " + tmp.file("lanes6.yaml"), tmp);
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.err, Catch::Contains("the RTL cannot take chip 'tiny-3x2': neurocore.lanes is 6; the RTL takes a power of "
+                                      "two from 4 to 1024 (lane_array)"));
+  CHECK(bad.out.empty());
+  // Only the blocks asked for count: the requantizer has no chip parameter.
+  CHECK(run_cli("verify-rtl --vectors 20 --block requantize --chip " + tmp.file("lanes6.yaml"), tmp).exit_code == 0);
+}
+
+TEST_CASE("run --rtl-cores on a non-default chip (tiny-3x2, the tiny model): the RTL built for it, accumulators equal, cycles equal, and a chip the RTL cannot take refused naming the parameter", "[cli][rtl]") {
+  neurark_test::TempDir tmp;
+  use_build_rtl_cache();
+  const std::string src = neurark::test::source_dir();
+  const std::string base = "run --model " + src + "/tests/fixtures/tiny --prompt \"$(printf '\\001\\002\\005\\007')\" "
+                           "--max-new-tokens 3 --rtl-cores all --chip ";
+  const Run r = run_cli(base + src + "/tests/fixtures/tiny-3x2.yaml --out " + tmp.file("r"), tmp);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("neurocores on the Verilated RTL"));
+  const auto j = nlohmann::json::parse(slurp(tmp.file("r") + "/report.json"));
+  CHECK(j.at("cross_check").at("mismatches") == 0);
+  const auto& c = j.at("rtl_cosim");
+  REQUIRE(c.at("cores").size() >= 2);
+  for (const auto& core : c.at("cores")) {
+    CHECK(core.at("events").get<int64_t>() > 0);
+    CHECK(core.at("accumulator_checks").get<int64_t>() > 0);
+    CHECK(core.at("rtl_cycles") == core.at("model_cycles"));  // arch::event_accumulate_cycles is the RTL's rule
+    CHECK_THAT(core.at("implementation").get<std::string>(), Catch::Contains("rtl nrk_neurocore (4 lanes, 8 accumulators"));
+  }
+  CHECK(c.at("difference_pct").get<double>() == 0.0);
+  // A chip the RTL cannot take: refused before anything runs, nothing written.
+  std::string text = slurp(src + "/tests/fixtures/tiny-3x2.yaml");
+  text.replace(text.find("sram_port_bits: 16"), 18, "sram_port_bits: 24");
+  std::ofstream(tmp.file("port24.yaml")) << text;
+  const Run bad = run_cli(base + tmp.file("port24.yaml") + " --out " + tmp.file("b"), tmp);
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.err, Catch::Contains("--rtl-cores: the RTL neurocore cannot take chip 'tiny-3x2': "
+                                      "neurocore.sram_port_bits is 24 (with 4 lanes); the RTL takes a power of two"));
+  CHECK_FALSE(fs::exists(tmp.file("b")));
+}
 #endif

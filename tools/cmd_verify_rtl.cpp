@@ -1,5 +1,7 @@
-// neurark verify-rtl [--block NAME] [--trace FILE] [--vectors N] [--seed S] [--fst FILE] [--json]:
-// the RTL block harnesses (rtl/, neurark/rtl/verify.hpp) against arch/; exit 1 on any mismatch.
+// neurark verify-rtl [--chip CHIP.yaml] [--block NAME] [--trace FILE] [--vectors N] [--seed S]
+// [--fst FILE] [--json]: the RTL block harnesses (rtl/, neurark/rtl/verify.hpp) against arch/, at
+// the chip's parameters (models built on demand and cached: neurark/rtl/build.hpp); exit 1 on any
+// mismatch, or if the RTL cannot take the chip (every such parameter named).
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -9,8 +11,10 @@
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
+#include "neurark/arch/chip.hpp"
 #include "neurark/arch/error.hpp"
 #ifdef NEURARK_HAVE_RTL
+#include "neurark/rtl/chip_params.hpp"
 #include "neurark/rtl/verify.hpp"
 #endif
 
@@ -19,7 +23,7 @@ namespace neurark::tools {
 namespace {
 
 struct Args {
-  std::string block, trace, fst;
+  std::string chip, block, trace, fst;
   int64_t vectors = 10000;
   uint64_t seed = 1;
   bool json = false;
@@ -46,6 +50,27 @@ int run_verify_rtl(const Args& a) {
   opt.vectors = a.vectors;
   opt.trace_path = a.trace;
   opt.fst_path = a.fst;
+  if (!a.chip.empty()) {
+    opt.chip = arch::ChipDescription::from_file(a.chip);
+    // Every parameter the RTL cannot take, for the blocks to run, before anything runs.
+    const nr::ChipRtl rtl = nr::chip_rtl(*opt.chip);
+    std::vector<std::string> why;
+    std::vector<std::string> seen;
+    for (const auto& h : all)
+      if (a.block.empty() || h.name == a.block)
+        for (const nr::RtlLimit& l : rtl.limits_of(h.name))
+          if (std::find(seen.begin(), seen.end(), l.parameter) == seen.end()) {
+            seen.push_back(l.parameter);
+            why.push_back(fmt::format("{} ({})", l.text(), h.name));
+          }
+    if (!why.empty())
+      throw Error(fmt::format("verify-rtl --chip {}: the RTL cannot take chip '{}': {}", a.chip, opt.chip->name,
+                              fmt::join(why, "; ")));
+    std::cerr << fmt::format("verify-rtl: chip '{}' ({}): neurocore {}; router {}-bit flits, {}-flit buffers, latency {}; "
+                             "mesh {} x {}\n",
+                             opt.chip->name, a.chip, rtl.neurocore.describe(), rtl.router.flit_bits, rtl.router.buffer_depth,
+                             rtl.router.latency, rtl.mesh.width, rtl.mesh.height);
+  }
   nlohmann::json out = nlohmann::json::array();
   int64_t bad = 0;
   if (!a.json) std::cout << fmt::format("{:<16} {:<44} {:>10} {:>10} {:>12}\n", "block", "source", "vectors", "mismatches", "cycles");
@@ -75,7 +100,9 @@ int run_verify_rtl(const Args& a) {
     }
   }
   if (a.json)
-    std::cout << nlohmann::json{{"seed", a.seed}, {"vectors_per_block", a.vectors}, {"results", out}, {"mismatches", bad}}.dump(2)
+    std::cout << nlohmann::json{{"chip", nr::verify_chip(opt).name}, {"seed", a.seed}, {"vectors_per_block", a.vectors},
+                                {"results", out}, {"mismatches", bad}}
+                     .dump(2)
               << "\n";
   else
     std::cout << fmt::format("{} mismatches (seed {})\n", bad, a.seed);
@@ -87,6 +114,8 @@ int run_verify_rtl(const Args& a) {
 
 std::function<int()> add_verify_rtl(CLI::App& sub) {
   auto a = std::make_shared<Args>();
+  sub.add_option("--chip", a->chip,
+                 "Run the blocks at this chip's parameters (models built on demand, cached; default: the default chip)");
   a->block_option = sub.add_option("--block", a->block, "Only this block (default: all)");
   sub.add_option("--trace", a->trace, "Also replay this event trace (neurark run --record-core; traces/README.md)");
   sub.add_option("--vectors", a->vectors, "Random vectors per block")->capture_default_str();

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "neurark/arch/numerics.hpp"
+#include "neurark/rtl/model.hpp"
 #include "neurark/rtl/verify.hpp"
 
 namespace neurark::rtl::datapath {
@@ -103,6 +104,55 @@ class Sim {
 #if NRK_DP_FST
   std::unique_ptr<VerilatedFstC> fst_;
 #endif
+  int64_t cycles_ = 0;
+  int64_t time_ = 0;
+};
+
+// The same clocked wrapper around a model opened by block and parameters (neurark/rtl/model.hpp:
+// compiled in, or built on demand at a chip's parameters); ports by name (port()).
+class ModelSim {
+ public:
+  ModelSim(const std::string& block, const RtlParams& params, const std::string& fst_path)
+      : model_(VerilatedModel::open(block, params, "dut", fst_path)),
+        clk_(model_->port("clk_i")),
+        rst_n_(model_->port("rst_ni")) {
+    clk_ = 0;
+    rst_n_ = 1;
+    model_->eval();
+  }
+  ModelSim(const ModelSim&) = delete;
+  ModelSim& operator=(const ModelSim&) = delete;
+
+  Port port(const std::string& name) const { return model_->port(name); }
+  int64_t cycles() const { return cycles_; }
+
+  // As Sim: the same evaluations and waveform samples, cycle for cycle.
+  void reset() {
+    rst_n_ = 0;
+    model_->eval();
+    tick();
+    tick();
+    rst_n_ = 1;
+    settle();
+  }
+  void settle() {
+    model_->eval();
+    model_->dump(static_cast<uint64_t>(time_++));
+  }
+  void tick() {
+    model_->eval();
+    model_->dump(static_cast<uint64_t>(time_++));
+    clk_ = 1;
+    model_->eval();
+    model_->dump(static_cast<uint64_t>(time_++));
+    clk_ = 0;
+    model_->eval();
+    ++cycles_;
+  }
+
+ private:
+  std::unique_ptr<VerilatedModel> model_;
+  Port clk_, rst_n_;
   int64_t cycles_ = 0;
   int64_t time_ = 0;
 };

@@ -1,5 +1,7 @@
-// rtl/datapath/harness_lane_array.hpp: harness of nrk_lane_array (with its nrk_synapse_sram)
-// against arch::accumulate_event (packed2). Template on the model class.
+// rtl/datapath/harness_lane_array.hpp: the vectors of the nrk_lane_array harness (with its
+// nrk_synapse_sram) against arch::accumulate_event (packed2); the harness itself is
+// harness_lane_array.cpp. The vectors follow the model's parameters (LaneParams: a chip's, or the
+// compiled-in harness model's); rtl/iverilog/gen_vectors.cpp writes the same vectors for Icarus.
 //
 // A tile's packed2 image (arch::write_packed2_tile, optionally with reserved codes injected) is
 // loaded byte for byte at a byte address of the SRAM; events come in bursts, back to back as
@@ -24,13 +26,22 @@
 
 namespace neurark::rtl::datapath {
 
-// Parameters of the harness model: the -G values rtl/datapath/CMakeLists.txt verilates it with.
+// Parameters of the compiled-in harness model: the -G values rtl/datapath/CMakeLists.txt
+// verilates it with (the default chip's neurocore).
 constexpr int kLaneLanes = NRK_LANE_LANES;
 constexpr int kLaneRows = NRK_LANE_ROWS;
 constexpr int kLanePortBits = NRK_LANE_PORT_BITS;
 constexpr int kLaneSramBytes = NRK_LANE_SRAM_BYTES;
-static_assert(kLanePortBits == 64, "the harness writes SRAM words as uint64_t");
 constexpr int kLaneIndexBits = 16;  // sparse index bits (unused by packed2; arch needs a value)
+
+// The parameters of a lane array model (nrk_lane_array's NumLanes, NumRows, SramPortBits,
+// SramBytes).
+struct LaneParams {
+  int64_t lanes = kLaneLanes;
+  int64_t rows = kLaneRows;  // accumulators
+  int64_t port_bits = kLanePortBits;
+  int64_t sram_bytes = kLaneSramBytes;
+};
 
 struct LaneEvent {
   int64_t col;
@@ -92,16 +103,18 @@ inline std::vector<std::vector<LaneEvent>> lane_random_bursts(Rng& rng, int64_t 
   return bursts;
 }
 
-inline std::vector<LaneTile> lane_random_tiles(Rng& rng, int64_t events) {
+inline std::vector<LaneTile> lane_random_tiles(Rng& rng, int64_t events, const LaneParams& lp = LaneParams{}) {
   std::vector<LaneTile> tiles;
   while (events > 0) {
     LaneTile t;
     t.name = "random tile " + std::to_string(tiles.size());
     const int64_t rk = rng.range(0, 9);  // mostly small tiles; some up to every accumulator
-    t.rows = rk < 6 ? rng.range(1, 64) : rk < 9 ? rng.range(65, 256) : rng.range(257, kLaneRows);
+    const int64_t r64 = std::min<int64_t>(64, lp.rows), r256 = std::min<int64_t>(256, lp.rows);
+    t.rows = rk < 6 ? rng.range(1, r64) : rk < 9 ? rng.range(std::min<int64_t>(65, r256), r256)
+                                                 : rng.range(std::min<int64_t>(257, lp.rows), lp.rows);
     const int64_t cb = lane_col_bytes(t.rows);
-    t.k = rng.range(1, std::min<int64_t>(600, kLaneSramBytes / cb));
-    t.base = rng.range(0, kLaneSramBytes - t.k * cb);
+    t.k = rng.range(1, std::min<int64_t>(600, lp.sram_bytes / cb));
+    t.base = rng.range(0, lp.sram_bytes - t.k * cb);
     const double density[] = {0.1, 0.5, 0.9, 1.0};
     t.bytes = lane_pack(lane_random_weights(rng, t.rows, t.k, density[rng.range(0, 3)]), t.rows, t.k);
     if (rng.chance(0.1)) lane_inject_reserved(t.bytes, t.rows, rng.range(0, t.rows - 1), rng.range(0, t.k - 1));
@@ -122,8 +135,10 @@ inline std::vector<LaneTile> lane_random_tiles(Rng& rng, int64_t events) {
 // word); rows that leave a partial last byte and a partial lane group at unaligned bases; the
 // reserved code 10 in a full byte, in the last byte inside the tile (both errors) and in the
 // padding bits past the last row (no error); q = 0 events; a tile ending at the last SRAM byte;
-// an all-zero column; q = 127 and -128 with +1 and -1.
-inline std::vector<LaneTile> lane_edge_tiles(Rng& rng) {
+// an all-zero column; q = 127 and -128 with +1 and -1. A model with fewer accumulators or a
+// smaller SRAM than a case asks for gets the case cut to it (rows, columns, base); the default
+// chip's model takes every case as written.
+inline std::vector<LaneTile> lane_edge_tiles(Rng& rng, const LaneParams& lp = LaneParams{}) {
   std::vector<LaneTile> tiles;
   auto all_cols = [](int64_t k, int8_t q, int64_t burst) {
     std::vector<std::vector<LaneEvent>> b;
@@ -133,353 +148,140 @@ inline std::vector<LaneTile> lane_edge_tiles(Rng& rng) {
     }
     return b;
   };
+  struct Dims {
+    int64_t rows, k, base;
+  };
+  // rows x k at base, cut to the model: at most its rows, the columns that fit its SRAM, the base
+  // moved down so that the tile ends inside the SRAM.
+  const auto dims = [&](int64_t rows, int64_t k, int64_t base) {
+    rows = std::min(rows, lp.rows);
+    const int64_t cb = lane_col_bytes(rows);
+    k = std::min(k, lp.sram_bytes / cb);
+    base = std::max<int64_t>(0, std::min(base, lp.sram_bytes - k * cb));
+    return Dims{rows, k, base};
+  };
+  const auto tile = [](std::string name, const Dims& d) {
+    LaneTile t;
+    t.name = std::move(name);
+    t.rows = d.rows;
+    t.k = d.k;
+    t.base = d.base;
+    return t;
+  };
   {
-    LaneTile t{"64 rows, all -1, q = -128", 64, 8, 0, {}, {}, true, {}};
-    t.bytes = lane_pack(std::vector<int8_t>(64 * 8, -1), 64, 8);
-    t.bursts = all_cols(8, -128, 8);
+    const Dims d = dims(64, 8, 0);
+    LaneTile t = tile(std::to_string(d.rows) + " rows, all -1, q = -128", d);
+    t.bytes = lane_pack(std::vector<int8_t>(static_cast<std::size_t>(d.rows * d.k), -1), d.rows, d.k);
+    t.bursts = all_cols(d.k, -128, 8);
     tiles.push_back(t);
   }
   {
-    LaneTile t{"every accumulator, all -1, q = -128", kLaneRows, 16, 3, {}, {}, true, {}};
-    t.bytes = lane_pack(std::vector<int8_t>(static_cast<std::size_t>(kLaneRows) * 16, -1), kLaneRows, 16);
-    t.bursts = all_cols(16, -128, 16);
+    const Dims d = dims(lp.rows, 16, 3);
+    LaneTile t = tile("every accumulator, all -1, q = -128", d);
+    t.bytes = lane_pack(std::vector<int8_t>(static_cast<std::size_t>(d.rows * d.k), -1), d.rows, d.k);
+    t.bursts = all_cols(d.k, -128, 16);
     tiles.push_back(t);
   }
   {
-    LaneTile t{"every accumulator but one", kLaneRows - 1, 24, 0, {}, {}, true, {}};
-    t.bytes = lane_pack(lane_random_weights(rng, kLaneRows - 1, 24, 0.6), kLaneRows - 1, 24);
-    t.bursts = lane_random_bursts(rng, 24, 40);
+    const Dims d = dims(lp.rows - 1, 24, 0);
+    LaneTile t = tile("every accumulator but one", d);
+    t.bytes = lane_pack(lane_random_weights(rng, d.rows, d.k, 0.6), d.rows, d.k);
+    t.bursts = lane_random_bursts(rng, d.k, 40);
     tiles.push_back(t);
   }
   {
-    LaneTile t{"fan-in 6912, q = -128", 36, 6912, 0, {}, {}, true, {}};
-    std::vector<int8_t> w(static_cast<std::size_t>(36 * 6912));
-    for (int64_t r = 0; r < 36; ++r)
-      for (int64_t c = 0; c < 6912; ++c)
-        w[static_cast<std::size_t>(r * 6912 + c)] = r % 3 == 0 ? int8_t{-1} : r % 3 == 1 ? int8_t{1} : int8_t{0};
-    t.bytes = lane_pack(w, 36, 6912);
-    t.bursts = all_cols(6912, -128, 64);
+    const Dims d = dims(36, 6912, 0);
+    LaneTile t = tile("fan-in " + std::to_string(d.k) + ", q = -128", d);
+    std::vector<int8_t> w(static_cast<std::size_t>(d.rows * d.k));
+    for (int64_t r = 0; r < d.rows; ++r)
+      for (int64_t c = 0; c < d.k; ++c)
+        w[static_cast<std::size_t>(r * d.k + c)] = r % 3 == 0 ? int8_t{-1} : r % 3 == 1 ? int8_t{1} : int8_t{0};
+    t.bytes = lane_pack(w, d.rows, d.k);
+    t.bursts = all_cols(d.k, -128, 64);
     tiles.push_back(t);
   }
   {
-    LaneTile t{"1 row", 1, 100, 5, {}, {}, true, {}};
-    t.bytes = lane_pack(lane_random_weights(rng, 1, 100, 0.7), 1, 100);
-    t.bursts = lane_random_bursts(rng, 100, 200);
+    const Dims d = dims(1, 100, 5);
+    LaneTile t = tile("1 row", d);
+    t.bytes = lane_pack(lane_random_weights(rng, 1, d.k, 0.7), 1, d.k);
+    t.bursts = lane_random_bursts(rng, d.k, 200);
     tiles.push_back(t);
   }
   int64_t i = 0;
   for (int64_t rows : {2, 3, 4, 5, 13, 15, 16, 17, 31, 32, 33, 47, 48, 49, 63}) {
     const int64_t bases[] = {0, 1, 3, 7};
-    LaneTile t{"rows " + std::to_string(rows), rows, 40, bases[i++ % 4], {}, {}, true, {}};
-    t.bytes = lane_pack(lane_random_weights(rng, rows, 40, 0.6), rows, 40);
-    t.bursts = lane_random_bursts(rng, 40, 60);
+    const int64_t base = bases[i++ % 4];
+    if (rows > lp.rows) continue;
+    const Dims d = dims(rows, 40, base);
+    LaneTile t = tile("rows " + std::to_string(rows), d);
+    t.bytes = lane_pack(lane_random_weights(rng, rows, d.k, 0.6), rows, d.k);
+    t.bursts = lane_random_bursts(rng, d.k, 60);
+    tiles.push_back(t);
+  }
+  const int64_t ragged = lp.rows >= 16 ? 13 : lp.rows - 1;  // rows with a partial last byte
+  {
+    const Dims d = dims(16, 8, 0);
+    LaneTile t = tile("reserved code in a full byte", d);
+    t.bursts = {{{3, 5}}, {{2, 9}}};
+    t.bytes = lane_pack(lane_random_weights(rng, d.rows, 8, 0.5), d.rows, 8);
+    lane_inject_reserved(t.bytes, d.rows, std::min<int64_t>(5, d.rows - 1), 3);
     tiles.push_back(t);
   }
   {
-    LaneTile t{"reserved code in a full byte", 16, 8, 0, {}, {{{3, 5}}, {{2, 9}}}, true, {}};
-    t.bytes = lane_pack(lane_random_weights(rng, 16, 8, 0.5), 16, 8);
-    lane_inject_reserved(t.bytes, 16, 5, 3);
+    const Dims d = dims(ragged, 8, 2);
+    LaneTile t = tile("reserved code in the last byte, inside the tile", d);
+    t.bursts = {{{6, -7}}};
+    t.bytes = lane_pack(lane_random_weights(rng, d.rows, 8, 0.5), d.rows, 8);
+    lane_inject_reserved(t.bytes, d.rows, d.rows - 1, 6);
     tiles.push_back(t);
   }
   {
-    LaneTile t{"reserved code in the last byte, inside the tile", 13, 8, 2, {}, {{{6, -7}}}, true, {}};
-    t.bytes = lane_pack(lane_random_weights(rng, 13, 8, 0.5), 13, 8);
-    lane_inject_reserved(t.bytes, 13, 12, 6);
-    tiles.push_back(t);
-  }
-  {
-    LaneTile t{"reserved codes in the padding bits", 13, 8, 2, {}, all_cols(8, 100, 8), true, {}};
-    t.bytes = lane_pack(lane_random_weights(rng, 13, 8, 0.5), 13, 8);
+    const Dims d = dims(ragged, 8, 2);
+    LaneTile t = tile("reserved codes in the padding bits", d);
+    t.bursts = all_cols(8, 100, 8);
+    t.bytes = lane_pack(lane_random_weights(rng, d.rows, 8, 0.5), d.rows, 8);
     for (int64_t c = 0; c < 8; ++c)
-      for (int64_t r = 13; r < 16; ++r) lane_inject_reserved(t.bytes, 13, r, c);
+      for (int64_t r = d.rows; r < 4 * lane_col_bytes(d.rows); ++r) lane_inject_reserved(t.bytes, d.rows, r, c);
     tiles.push_back(t);
   }
   {
-    LaneTile t{"q = 0", 24, 16, 0, {}, all_cols(16, 0, 16), true, {}};
-    t.bytes = lane_pack(lane_random_weights(rng, 24, 16, 0.8), 24, 16);
+    const Dims d = dims(24, 16, 0);
+    LaneTile t = tile("q = 0", d);
+    t.bursts = all_cols(d.k, 0, 16);
+    t.bytes = lane_pack(lane_random_weights(rng, d.rows, d.k, 0.8), d.rows, d.k);
     tiles.push_back(t);
   }
   {
-    LaneTile t{"tile ending at the last SRAM byte", 20, 100, kLaneSramBytes - 500, {}, {}, true, {}};
-    t.bytes = lane_pack(lane_random_weights(rng, 20, 100, 0.6), 20, 100);
-    t.bursts = {{{99, 55}, {0, -3}, {99, -128}, {98, 127}}};
+    const Dims d = dims(20, 100, lp.sram_bytes);
+    LaneTile t = tile("tile ending at the last SRAM byte", d);
+    t.bytes = lane_pack(lane_random_weights(rng, d.rows, d.k, 0.6), d.rows, d.k);
+    t.bursts = {{{d.k - 1, 55}, {0, -3}, {d.k - 1, -128}, {d.k - 2, 127}}};
     tiles.push_back(t);
   }
   {
-    LaneTile t{"all-zero columns", 40, 4, 9, {}, all_cols(4, -128, 4), true, {}};
-    t.bytes = lane_pack(std::vector<int8_t>(40 * 4, 0), 40, 4);
+    const Dims d = dims(40, 4, 9);
+    LaneTile t = tile("all-zero columns", d);
+    t.bursts = all_cols(d.k, -128, 4);
+    t.bytes = lane_pack(std::vector<int8_t>(static_cast<std::size_t>(d.rows * d.k), 0), d.rows, d.k);
     tiles.push_back(t);
   }
   {
-    LaneTile t{"q = 127 and -128 with +1 and -1", 32, 2, 4, {}, {}, true, {}};
-    std::vector<int8_t> w(64);
-    for (int64_t r = 0; r < 32; ++r) {
+    const Dims d = dims(32, 2, 4);
+    LaneTile t = tile("q = 127 and -128 with +1 and -1", d);
+    std::vector<int8_t> w(static_cast<std::size_t>(d.rows * 2));
+    for (int64_t r = 0; r < d.rows; ++r) {
       w[static_cast<std::size_t>(r * 2)] = 1;
       w[static_cast<std::size_t>(r * 2 + 1)] = -1;
     }
-    t.bytes = lane_pack(w, 32, 2);
+    t.bytes = lane_pack(w, d.rows, 2);
     t.bursts = {{{0, 127}, {1, 127}, {0, -128}}, {{1, -128}, {1, -128}}, {{0, 127}}};
     tiles.push_back(t);
   }
   return tiles;
 }
 
-template <class Model>
-class LaneArrayDriver {
- public:
-  LaneArrayDriver(Sim<Model>& sim, Checker& chk, uint64_t seed)
-      : sim_(sim), chk_(chk), rng_(seed, 0x1a9e), image_(kLaneSramBytes, 0) {}
-
-  // Loads the tile's memory (unless load_memory is false: already resident at t.base), sets the
-  // tile configuration and runs its bursts.
-  void run_tile(const LaneTile& t, bool load_memory = true) {
-    if (load_memory) load(t);
-    configure(t);
-    if (t.clear_before) clear();
-    for (std::size_t b = 0; b < t.bursts.size(); ++b)
-      run_burst(t, t.bursts[b], b < t.recorded.size() ? &t.recorded[b] : nullptr);
-  }
-
-  void load(const LaneTile& t) {
-    if (t.base < 0 || t.base + static_cast<int64_t>(t.bytes.size()) > kLaneSramBytes)
-      throw std::invalid_argument("lane_array harness: tile '" + t.name + "' does not fit the SRAM");
-    std::copy(t.bytes.begin(), t.bytes.end(), image_.begin() + t.base);
-    Model& m = sim_.m();
-    constexpr int64_t kPb = kLanePortBits / 8;
-    const int64_t w0 = t.base / kPb, w1 = (t.base + static_cast<int64_t>(t.bytes.size()) - 1) / kPb;
-    for (int64_t w = w0; w <= w1; ++w) {
-      uint64_t word = 0;
-      for (int64_t b = kPb - 1; b >= 0; --b) word = (word << 8) | image_[static_cast<std::size_t>(w * kPb + b)];
-      m.sram_we_i = 1;
-      set_port(m.sram_waddr_i, w);
-      m.sram_wdata_i = word;
-      sim_.tick();
-    }
-    m.sram_we_i = 0;
-    sim_.settle();
-  }
-
- private:
-  void configure(const LaneTile& t) {
-    Model& m = sim_.m();
-    set_port(m.rows_i, t.rows);
-    set_port(m.tile_base_i, t.base);
-    sim_.settle();
-  }
-
-  void clear() {
-    Model& m = sim_.m();
-    m.acc_clear_i = 1;
-    sim_.tick();
-    m.acc_clear_i = 0;
-    sim_.settle();
-    std::fill(acc_.begin(), acc_.end(), 0);
-    err_ = false;
-  }
-
-  struct Expected {
-    bool threw;
-    int64_t sops;
-  };
-
-  void run_burst(const LaneTile& t, const std::vector<LaneEvent>& burst, const LaneRecorded* rec) {
-    // Expected values, event by event (arch updates acc in place; it throws after updating the
-    // valid rows when it meets code 10).
-    std::vector<Expected> want;
-    for (const LaneEvent& e : burst) {
-      Expected x{false, 0};
-      try {
-        const arch::EventCost c =
-            arch::accumulate_event(arch::WeightEncoding::kPacked2, t.bytes.data(), static_cast<int64_t>(t.bytes.size()),
-                                   t.rows, t.k, kLaneIndexBits, kLanePortBits, e.col, e.q, acc_.data());
-        x.sops = c.synaptic_ops;
-      } catch (const std::invalid_argument&) {
-        x.threw = true;
-        err_ = true;
-      }
-      want.push_back(x);
-    }
-    Model& m = sim_.m();
-    std::vector<int64_t> got_sops;
-    std::size_t sent = 0;
-    int64_t quiet = 0;
-    while (got_sops.size() < burst.size()) {
-      const bool offer = sent < burst.size() && !rng_.chance(0.1);
-      m.ev_valid_i = offer;
-      if (sent < burst.size()) {
-        set_port(m.ev_col_i, burst[sent].col);
-        m.ev_q_i = static_cast<uint8_t>(burst[sent].q);
-      }
-      sim_.settle();
-      if (m.done_valid_o) {
-        got_sops.push_back(m.done_sops_o);
-        quiet = 0;
-      }
-      if (offer && m.ev_ready_o) ++sent;
-      sim_.tick();
-      if (++quiet > 10000) {
-        chk_.fail(t.name + ": timeout, " + std::to_string(got_sops.size()) + " of " + std::to_string(burst.size()) +
-                  " events finished");
-        m.ev_valid_i = 0;
-        return;
-      }
-    }
-    m.ev_valid_i = 0;
-    sim_.settle();
-    // After the burst: every accumulator (rows past the tile's must not change) and the
-    // reserved-code flag.
-    std::string acc_diff;
-    for (int64_t r = 0; r < kLaneRows && acc_diff.empty(); ++r) {
-      set_port(m.acc_rd_row_i, r);
-      sim_.settle();
-      const auto got = static_cast<int32_t>(m.acc_rd_data_o);
-      const auto ri = static_cast<std::size_t>(r);
-      if (got != acc_[ri])
-        acc_diff = "accumulator " + std::to_string(r) + ": expected " + std::to_string(acc_[ri]) + ", got " +
-                   std::to_string(got);
-      else if (rec != nullptr && ri < rec->acc.size() && got != rec->acc[ri])
-        acc_diff = "accumulator " + std::to_string(r) + ": the trace recorded " + std::to_string(rec->acc[ri]) +
-                   ", arch::accumulate_event and the RTL give " + std::to_string(got);
-    }
-    const bool got_err = m.err_invalid_o != 0;
-    if (acc_diff.empty() && got_err != err_)
-      acc_diff = std::string("reserved-code flag: expected ") + (err_ ? "set" : "clear") + ", got " +
-                 (got_err ? "set" : "clear");
-    // One vector per event: its synaptic operations (unless arch refused the column); the last
-    // event of the burst also carries the accumulator and flag comparison.
-    for (std::size_t i = 0; i < burst.size(); ++i) {
-      const bool last = i + 1 == burst.size();
-      const bool rec_ok = rec == nullptr || i >= rec->sops.size() || rec->sops[i] == got_sops[i];
-      const bool sops_ok = (want[i].threw || got_sops[i] == want[i].sops) && rec_ok;
-      chk_.check(sops_ok && (!last || acc_diff.empty()), [&] {
-        std::string what = sops_ok ? acc_diff
-                                   : "expected " + std::to_string(want[i].sops) + " synaptic operations" +
-                                         (rec_ok ? "" : " (trace: " + std::to_string(rec->sops[i]) + ")") +
-                                         ", got " + std::to_string(got_sops[i]);
-        return t.name + " (rows " + std::to_string(t.rows) + ", K " + std::to_string(t.k) + ", base " +
-               std::to_string(t.base) + "), event " + std::to_string(i) + " of a burst of " +
-               std::to_string(burst.size()) + " (k " + std::to_string(burst[i].col) + ", q " +
-               std::to_string(burst[i].q) + "): " + what;
-      });
-    }
-    if (err_) clear();  // start clean after an error (the flag is sticky)
-  }
-
-  Sim<Model>& sim_;
-  Checker& chk_;
-  Rng rng_;
-  std::vector<uint8_t> image_;  // the SRAM's bytes as loaded
-  std::vector<int32_t> acc_ = std::vector<int32_t>(kLaneRows, 0);  // expected, every physical row
-  bool err_ = false;            // expected reserved-code flag
-};
-
-template <class Model>
-BlockResult run_lane_tiles(const std::string& block, const std::string& source, const std::vector<LaneTile>& tiles,
-                           uint64_t seed, const std::string& fst) {
-  Sim<Model> sim(fst);
-  sim.reset();
-  Checker chk(block, source);
-  LaneArrayDriver<Model> drv(sim, chk, seed);
-  for (const LaneTile& t : tiles) drv.run_tile(t);
-  return chk.finish(sim.cycles());
-}
-
-// Replays an event trace (traces/README.md): every tile's `in` events of one token and one
-// BitLinear form a burst, from cleared accumulators (the trace's accumulators start each token
-// at 0); the RTL's synaptic operations and accumulators are compared with
-// arch::accumulate_event and with the trace's `sops` and `acc` records. `out` records are not
-// the lane array's. Throws std::invalid_argument for a sparse-encoded trace (the RTL implements
-// packed2 only) or a tile with more rows than the model's accumulators.
-template <class Model>
-BlockResult run_lane_trace(const std::string& block, const std::string& path, uint64_t seed, const std::string& fst) {
-  const traces::EventTrace tr = traces::read_event_trace(path);
-  // A trace recorded on a chip with other lanes or another SRAM port has other cycles and words
-  // per event: say so, rather than compare against the wrong lane array.
-  if (tr.header.lanes != kLaneLanes || tr.header.sram_port_bits != kLanePortBits)
-    throw std::invalid_argument("lane_array: trace " + path + " was recorded on chip '" + tr.header.chip + "' (" +
-                                std::to_string(tr.header.lanes) + " lanes, " + std::to_string(tr.header.sram_port_bits) +
-                                "-bit SRAM port); this Verilated lane array has " + std::to_string(kLaneLanes) + " lanes and a " +
-                                std::to_string(kLanePortBits) + "-bit port (the default chip's): record the trace on a chip "
-                                "with those parameters");
-  if (tr.header.weight_encoding != arch::WeightEncoding::kPacked2)
-    throw std::invalid_argument("lane_array: trace " + path + " holds " +
-                                arch::to_string(tr.header.weight_encoding) +
-                                " tiles; the RTL lane array reads packed2 tiles only");
-  std::map<int, LaneTile> tiles;
-  int64_t total = 0;
-  for (const traces::TraceTile& tt : tr.header.tiles) {
-    LaneTile t;
-    t.name = "trace tile " + std::to_string(tt.tile) + " (" + tt.op + ")";
-    t.rows = tt.r1 - tt.r0;
-    t.k = tt.k;
-    t.bytes = tt.memory;
-    if (t.rows > kLaneRows)
-      throw std::invalid_argument("lane_array: trace " + path + ": tile " + std::to_string(tt.tile) + " has " +
-                                  std::to_string(t.rows) + " rows, the model has " + std::to_string(kLaneRows) +
-                                  " accumulators");
-    t.base = total;
-    total += static_cast<int64_t>(t.bytes.size());
-    tiles[tt.tile] = std::move(t);
-  }
-  const bool resident = total <= kLaneSramBytes;  // else each burst reloads its tile at 0
-  if (!resident)
-    for (auto& [id, t] : tiles) t.base = 0;
-
-  struct Group {
-    int tile;
-    std::vector<LaneEvent> events;
-    LaneRecorded rec;
-  };
-  std::vector<Group> groups;
-  std::map<std::pair<int64_t, int>, std::size_t> open;  // (token, tile) -> group
-  for (const traces::EventRecord& r : tr.records) {
-    if (r.dir == traces::EventRecord::Dir::kOut) continue;
-    const auto key = std::make_pair(r.token, r.tile);
-    auto it = open.find(key);
-    if (it == open.end()) {
-      it = open.emplace(key, groups.size()).first;
-      groups.push_back({r.tile, {}, {}});
-    }
-    Group& g = groups[it->second];
-    if (r.dir == traces::EventRecord::Dir::kIn) {
-      g.events.push_back({r.channel, r.q});
-      g.rec.sops.push_back(r.synaptic_ops);
-    } else {
-      g.rec.acc = r.acc;
-      open.erase(it);  // the tile's events of this token and BitLinear are complete
-    }
-  }
-
-  Sim<Model> sim(fst);
-  sim.reset();
-  Checker chk(block, "trace " + path);
-  LaneArrayDriver<Model> drv(sim, chk, seed);
-  if (resident)
-    for (const auto& [id, t] : tiles) drv.load(t);
-  for (Group& g : groups) {
-    if (g.events.empty()) continue;  // an acc record of a tile no event reached: all zero
-    LaneTile t = tiles.at(g.tile);
-    t.bursts = {std::move(g.events)};
-    t.recorded = {std::move(g.rec)};
-    t.clear_before = true;
-    drv.run_tile(t, !resident);
-  }
-  return chk.finish(sim.cycles());
-}
-
-template <class Model>
-std::vector<BlockResult> run_lane_array(const VerifyOptions& o, const std::string& block = "lane_array") {
-  Rng rng(o.seed, 0x1a9);
-  std::vector<BlockResult> out;
-  out.push_back(run_lane_tiles<Model>(block, "random seed " + std::to_string(o.seed),
-                                      lane_random_tiles(rng, o.vectors), o.seed,
-                                      fst_path_for(o.fst_path, block, "random")));
-  Rng erng(o.seed, 0x1a9e);
-  out.push_back(run_lane_tiles<Model>(block, "edge cases", lane_edge_tiles(erng), o.seed,
-                                      fst_path_for(o.fst_path, block, "edge")));
-  if (!o.trace_path.empty())
-    out.push_back(run_lane_trace<Model>(block, o.trace_path, o.seed, fst_path_for(o.fst_path, block, "trace")));
-  return out;
-}
+// The lane_array harness at `lp` (random tiles of VerifyOptions::vectors events, the edge cases,
+// the trace of VerifyOptions::trace_path): harness_lane_array.cpp.
+std::vector<BlockResult> run_lane_array(const VerifyOptions& o, const LaneParams& lp, const std::string& block = "lane_array");
 
 }  // namespace neurark::rtl::datapath

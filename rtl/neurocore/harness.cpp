@@ -14,6 +14,7 @@
 #include "neurark/arch/error.hpp"
 #include "neurark/arch/numerics.hpp"
 #include "neurark/arch/weight_memory.hpp"
+#include "neurark/rtl/chip_params.hpp"
 #include "neurark/rtl/neurocore.hpp"
 #include "neurark/traces/event_trace.hpp"
 
@@ -114,8 +115,9 @@ arch::Scale random_scale(Rng& rng) {
 // One NeurocoreSim and, per tile, the arch reference of its accumulators.
 class Bench {
  public:
-  Bench(Checker& chk, std::string label, arch::Scale scale = arch::Scale{0x80000000u, -31})
-      : chk_(chk), label_(std::move(label)), p_(neurocore_rtl_params()) {
+  Bench(Checker& chk, const arch::ChipDescription& chip, std::string label,
+        arch::Scale scale = arch::Scale{0x80000000u, -31})
+      : chk_(chk), label_(std::move(label)), sim_(chip), p_(sim_.params()) {
     set_scale(scale);
   }
   ~Bench() { chk_.add_cycles(sim_.cycles()); }
@@ -289,14 +291,36 @@ class Bench {
 
   Checker& chk_;
   std::string label_;
-  NeurocoreRtlParams p_;
   NeurocoreSim sim_;
+  NeurocoreRtlParams p_;
   arch::Scale scale_;
   std::map<int, Tile> tiles_;
   int64_t next_base_ = 0;
   int64_t event_cycles_ = 0;
 };
 
+
+// The neurocore parameters of `chip`; throws neurark::Error if the RTL cannot take them.
+NeurocoreRtlParams params_of(const arch::ChipDescription& chip) {
+  const ChipRtl rtl = chip_rtl(chip);
+  rtl.require("neurocore", "verify-rtl neurocore");
+  return rtl.neurocore;
+}
+
+// The largest k <= want such that the tiles rows[i] x (k_i = want_i / s) fit the SRAM word-aligned:
+// s doubles until they do (s = 1 where they fit as asked, as on the default chip).
+int64_t fit_divisor(const NeurocoreRtlParams& p, const std::vector<std::pair<int64_t, int64_t>>& tiles) {
+  const int64_t pb = p.sram_port_bits / 8;
+  for (int64_t s = 1;; s *= 2) {
+    int64_t bytes = 0;
+    bool ok = true;
+    for (const auto& [rows, k] : tiles) {
+      ok = ok && k / s >= 1;
+      bytes += ceil_div(ceil_div(rows, 4) * std::max<int64_t>(1, k / s), pb) * pb;
+    }
+    if (!ok || bytes <= p.synapse_sram_bytes) return s;
+  }
+}
 
 int64_t random_rows(Rng& rng, int64_t max_rows) {
   const int64_t r = rng.range(0, 9);
@@ -314,10 +338,11 @@ int64_t random_rows(Rng& rng, int64_t max_rows) {
 BlockResult run_random(const VerifyOptions& o) {
   Checker chk("random seed " + std::to_string(o.seed));
   Rng rng(o.seed, 0x4e43);
-  const NeurocoreRtlParams p = neurocore_rtl_params();
+  const arch::ChipDescription chip = verify_chip(o);
+  const NeurocoreRtlParams p = params_of(chip);
   int64_t left = std::max<int64_t>(1, o.vectors);
   for (int core = 0; left > 0; ++core) {
-    Bench b(chk, "random core " + std::to_string(core), random_scale(rng));
+    Bench b(chk, chip, "random core " + std::to_string(core), random_scale(rng));
     if (rng.chance(0.3)) b.sim().set_readout_stall(rng.chance(0.5) ? 0.3 : 0.8, rng.bits());
     std::vector<int> ids;
     const int64_t ntiles = rng.range(1, 6);
@@ -362,10 +387,15 @@ BlockResult run_random(const VerifyOptions& o) {
   return chk.result();
 }
 
+// The edge cases at any chip's neurocore: tiles are cut to the chip's accumulators and SRAM (on the
+// default chip every case runs as written: 256 x 256 tiles, 1,024 accumulators, fan-in 6,912).
 BlockResult run_edge_cases(const VerifyOptions& o) {
   Checker chk("edge cases");
   Rng rng(o.seed, 0x4e44);
-  const NeurocoreRtlParams p = neurocore_rtl_params();
+  const arch::ChipDescription chip = verify_chip(o);
+  const NeurocoreRtlParams p = params_of(chip);
+  const int64_t pb = p.sram_port_bits / 8;
+  const int64_t max_k = int64_t{1} << p.column_bits;
   auto columns = [](int64_t k, int8_t q) {
     Events ev;
     for (int64_t c = 0; c < k; ++c) ev.emplace_back(c, q);
@@ -376,41 +406,58 @@ BlockResult run_edge_cases(const VerifyOptions& o) {
     for (int64_t c = 0; c < k; ++c) ev.emplace_back(c, random_q(rng));
     return ev;
   };
-  {  // The sample trace's core: four 256 x 256 tiles fill the 64 KB SRAM exactly; a fifth refused.
-    Bench b(chk, "four 256 x 256 tiles", random_scale(rng));
-    for (int id = 12; id < 16; ++id) b.load(id, 256, 256, pack(random_weights(rng, 256, 256, 0.6), 256, 256));
-    for (int id = 12; id < 15; ++id) b.run(id, channel_order(256));
+  {  // Four tiles fill the SRAM (the default chip: 256 x 256 each, the sample trace's core); a
+     // fifth that needs one byte more than is left is refused.
+    const int64_t rows = std::min<int64_t>(256, p.accumulators);
+    const int64_t k = std::min<int64_t>(max_k, p.synapse_sram_bytes / 4 / ceil_div(rows, 4));
+    const int64_t left = p.synapse_sram_bytes - 4 * ceil_div(ceil_div(rows, 4) * k, pb) * pb;
+    Bench b(chk, chip, "four " + std::to_string(rows) + " x " + std::to_string(k) + " tiles", random_scale(rng));
+    for (int id = 12; id < 16; ++id) b.load(id, rows, k, pack(random_weights(rng, rows, k, 0.6), rows, k));
+    for (int id = 12; id < 15; ++id) b.run(id, channel_order(k));
     for (int id = 12; id < 15; ++id) b.take(id);
-    b.run(15, channel_order(256));
+    b.run(15, channel_order(k));
     b.take(15);
-    b.expect_error("a fifth tile", [&] { b.sim().load_tile(16, {0}, 1, 1); }, "SRAM is full");
+    b.expect_error("a fifth tile", [&] { b.sim().load_tile(16, std::vector<uint8_t>(static_cast<std::size_t>(left + 1)), 1, left + 1); },
+                   "SRAM is full");
   }
   {  // Every accumulator: rows = NumAccumulators, q = -128 on -1 weights, then +1 weights.
     const int64_t rows = p.accumulators;
-    Bench b(chk, "every accumulator");
-    b.load(1, rows, 16, pack(std::vector<int8_t>(static_cast<std::size_t>(rows * 16), -1), rows, 16));
-    b.load(2, rows, 8, pack(std::vector<int8_t>(static_cast<std::size_t>(rows * 8), 1), rows, 8));
-    b.load(3, rows - 1, 24, pack(random_weights(rng, rows - 1, 24, 0.6), rows - 1, 24));
-    b.run(1, columns(16, -128));
-    b.run(1, columns(16, -128));
-    b.run(2, columns(8, 127));
-    b.run(3, random_events(rng, 24, 50));
-    b.run(2, columns(8, -128));
-    b.take(1);
-    b.take(2);
-    b.take(3);
+    const int64_t s = fit_divisor(p, {{rows, 16}, {rows, 8}, {rows - 1, 24}});
+    const int64_t k1 = std::max<int64_t>(1, 16 / s), k2 = std::max<int64_t>(1, 8 / s), k3 = std::max<int64_t>(1, 24 / s);
+    Bench b(chk, chip, "every accumulator");
+    // (A chip whose SRAM holds fewer than three such tiles skips them: its compiler cannot place
+    // a tile of every accumulator either.)
+    if (b.fits(ceil_div(ceil_div(rows, 4) * k1, pb) * pb + ceil_div(ceil_div(rows, 4) * k2, pb) * pb +
+               ceil_div(rows - 1, 4) * k3)) {
+      b.load(1, rows, k1, pack(std::vector<int8_t>(static_cast<std::size_t>(rows * k1), -1), rows, k1));
+      b.load(2, rows, k2, pack(std::vector<int8_t>(static_cast<std::size_t>(rows * k2), 1), rows, k2));
+      b.load(3, rows - 1, k3, pack(random_weights(rng, rows - 1, k3, 0.6), rows - 1, k3));
+      b.run(1, columns(k1, -128));
+      b.run(1, columns(k1, -128));
+      b.run(2, columns(k2, 127));
+      b.run(3, random_events(rng, k3, 50));
+      b.run(2, columns(k2, -128));
+      b.take(1);
+      b.take(2);
+      b.take(3);
+    }
     const std::vector<uint8_t> big(static_cast<std::size_t>(rows / 4 + 1));
     b.expect_error("rows > accumulators", [&] { b.sim().load_tile(9, big, rows + 1, 1); },
                    "outside [1, " + std::to_string(rows) + "]");
   }
-  {  // The largest published fan-in (MMfreeLM-2.7B down_proj, K = 6912): +-884,736.
-    Bench b(chk, "fan-in 6912");
-    std::vector<int8_t> w(static_cast<std::size_t>(36 * 6912));
-    for (int64_t r = 0; r < 36; ++r)
-      for (int64_t c = 0; c < 6912; ++c)
-        w[static_cast<std::size_t>(r * 6912 + c)] = r % 3 == 0 ? int8_t{-1} : r % 3 == 1 ? int8_t{1} : int8_t{0};
-    b.load(7, 36, 6912, pack(w, 36, 6912));
-    b.run(7, columns(6912, -128));
+  {  // The largest published fan-in (MMfreeLM-2.7B down_proj, K = 6912): +-884,736. 6,912
+     // events back to back (over the columns again where the SRAM holds fewer).
+    const int64_t rows = std::min<int64_t>(36, p.accumulators);
+    const int64_t k = std::min<int64_t>(6912, p.synapse_sram_bytes / ceil_div(rows, 4));
+    Bench b(chk, chip, "fan-in 6912");
+    std::vector<int8_t> w(static_cast<std::size_t>(rows * k));
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < k; ++c)
+        w[static_cast<std::size_t>(r * k + c)] = r % 3 == 0 ? int8_t{-1} : r % 3 == 1 ? int8_t{1} : int8_t{0};
+    b.load(7, rows, k, pack(w, rows, k));
+    Events ev;
+    for (int64_t c = 0; c < 6912; ++c) ev.emplace_back(c % k, int8_t{-128});
+    b.run(7, ev);
     b.take(7);
     b.expect(b.sim().stats().fifo_max == p.input_fifo_depth && b.sim().stats().fifo_full_cycles > 0,
              "6912 events back to back: the input FIFO fills (" + std::to_string(b.sim().stats().fifo_max) + " of " +
@@ -422,11 +469,11 @@ BlockResult run_edge_cases(const VerifyOptions& o) {
     std::unique_ptr<Bench> b;
     int core = 0;
     for (int64_t rows = 1; rows <= p.accumulators; ++rows) {
-      const int64_t k = 8;
+      const int64_t k = std::min<int64_t>(8, p.synapse_sram_bytes / ceil_div(rows, 4));
       std::vector<uint8_t> mem = pack(random_weights(rng, rows, k, 0.6), rows, k);
       if (!b || !b->fits(static_cast<int64_t>(mem.size())))
-        b = std::make_unique<Bench>(
-            chk, "rows 1.." + std::to_string(p.accumulators) + ", core " + std::to_string(core++), random_scale(rng));
+        b = std::make_unique<Bench>(chk, chip, "rows 1.." + std::to_string(p.accumulators) + ", core " +
+                                                   std::to_string(core++), random_scale(rng));
       const int id = static_cast<int>(rows);
       b->load(id, rows, k, std::move(mem));
       b->run(id, channel_order(k));
@@ -435,11 +482,15 @@ BlockResult run_edge_cases(const VerifyOptions& o) {
   }
   {  // Spills: A, B, A, C, B, A in one phase (5 spills), takes in another order, a take of a
      // tile without events since its last take (zeros), readout backpressure.
-    Bench b(chk, "spills", random_scale(rng));
+    const int64_t ra = std::min<int64_t>(100, p.accumulators), rb = std::min<int64_t>(37, p.accumulators);
+    const int64_t rc = p.accumulators;
+    const int64_t s = fit_divisor(p, {{ra, 40}, {rb, 90}, {rc, 30}});
+    const int64_t ka = std::max<int64_t>(1, 40 / s), kb = std::max<int64_t>(1, 90 / s), kc = std::max<int64_t>(1, 30 / s);
+    Bench b(chk, chip, "spills", random_scale(rng));
     b.sim().set_readout_stall(0.5, o.seed);
-    b.load(10, 100, 40, pack(random_weights(rng, 100, 40, 0.7), 100, 40));
-    b.load(20, 37, 90, pack(random_weights(rng, 37, 90, 0.7), 37, 90));
-    b.load(30, p.accumulators, 30, pack(random_weights(rng, p.accumulators, 30, 0.7), p.accumulators, 30));
+    b.load(10, ra, ka, pack(random_weights(rng, ra, ka, 0.7), ra, ka));
+    b.load(20, rb, kb, pack(random_weights(rng, rb, kb, 0.7), rb, kb));
+    b.load(30, rc, kc, pack(random_weights(rng, rc, kc, 0.7), rc, kc));
     for (int id : {10, 20, 10, 30, 20, 10}) b.run(id, random_events(rng, b.k(id), 70));
     b.take(20);
     b.take(10);
@@ -447,38 +498,50 @@ BlockResult run_edge_cases(const VerifyOptions& o) {
     b.take(30);
     b.expect(b.sim().stats().spills == 5,
              "A B A C B A: " + std::to_string(b.sim().stats().spills) + " spills, expected 5");
-    b.run(10, random_events(rng, 40, 3));
+    b.run(10, random_events(rng, ka, 3));
     b.take(10);
   }
-  {  // Small and ragged tiles at every column offset; q = 0; all-zero columns.
-    Bench b(chk, "small tiles", random_scale(rng));
-    int id = 0;
+  {  // Small and ragged tiles at every column offset; q = 0; all-zero columns (a new core when
+     // the SRAM or the tile slots are full, as they never are on the default chip).
+    std::unique_ptr<Bench> b = std::make_unique<Bench>(chk, chip, "small tiles", random_scale(rng));
+    int id = 0, core = 0;
+    const auto load = [&](int64_t rows, int64_t k, std::vector<uint8_t> mem) {
+      if (!b->fits(static_cast<int64_t>(mem.size())))
+        b = std::make_unique<Bench>(chk, chip, "small tiles, core " + std::to_string(++core), random_scale(rng));
+      b->load(++id, rows, k, std::move(mem));
+    };
     for (int64_t rows : {1, 2, 3, 4, 5, 13, 15, 16, 17, 31, 33, 63, 65}) {
-      b.load(++id, rows, 40, pack(random_weights(rng, rows, 40, 0.6), rows, 40));
-      b.run(id, random_events(rng, 40, 100));
-      b.take(id);
+      if (rows > p.accumulators) continue;
+      const int64_t k = std::min<int64_t>(40, p.synapse_sram_bytes / ceil_div(rows, 4));
+      load(rows, k, pack(random_weights(rng, rows, k, 0.6), rows, k));
+      b->run(id, random_events(rng, k, 100));
+      b->take(id);
     }
-    b.load(++id, 24, 16, pack(random_weights(rng, 24, 16, 0.8), 24, 16));
-    b.run(id, columns(16, 0));
-    b.take(id);
-    b.load(++id, 40, 4, pack(std::vector<int8_t>(160, 0), 40, 4));
-    b.run(id, columns(4, -128));
-    b.take(id);
+    const int64_t r24 = std::min<int64_t>(24, p.accumulators), r40 = std::min<int64_t>(40, p.accumulators);
+    load(r24, 16, pack(random_weights(rng, r24, 16, 0.8), r24, 16));
+    b->run(id, columns(16, 0));
+    b->take(id);
+    load(r40, 4, pack(std::vector<int8_t>(static_cast<std::size_t>(r40 * 4), 0), r40, 4));
+    b->run(id, columns(4, -128));
+    b->take(id);
   }
   {  // The reserved code 10: inside the tile (error naming the event; the tile works after it;
      // another tile's spilled accumulators survive), in the padding bits (no error).
-    Bench b(chk, "reserved code", random_scale(rng));
-    std::vector<uint8_t> m1 = pack(random_weights(rng, 16, 8, 0.5), 16, 8);
-    inject_reserved(m1, 16, 5, 3);
-    b.load(1, 16, 8, m1);
-    std::vector<uint8_t> m2 = pack(random_weights(rng, 13, 8, 0.5), 13, 8);
-    inject_reserved(m2, 13, 12, 6);  // the last row, in the partial last byte
-    b.load(2, 13, 8, m2);
-    std::vector<uint8_t> m3 = pack(random_weights(rng, 13, 8, 0.9), 13, 8);
+    const int64_t r1 = std::min<int64_t>(16, p.accumulators);
+    const int64_t r2 = p.accumulators >= 16 ? 13 : p.accumulators - 1;  // a partial last byte
+    const int64_t r4 = std::min<int64_t>(50, p.accumulators);
+    Bench b(chk, chip, "reserved code", random_scale(rng));
+    std::vector<uint8_t> m1 = pack(random_weights(rng, r1, 8, 0.5), r1, 8);
+    inject_reserved(m1, r1, std::min<int64_t>(5, r1 - 1), 3);
+    b.load(1, r1, 8, m1);
+    std::vector<uint8_t> m2 = pack(random_weights(rng, r2, 8, 0.5), r2, 8);
+    inject_reserved(m2, r2, r2 - 1, 6);  // the last row, in the partial last byte
+    b.load(2, r2, 8, m2);
+    std::vector<uint8_t> m3 = pack(random_weights(rng, r2, 8, 0.9), r2, 8);
     for (int64_t c = 0; c < 8; ++c)
-      for (int64_t r = 13; r < 16; ++r) inject_reserved(m3, 13, r, c);  // padding only
-    b.load(3, 13, 8, m3);
-    b.load(4, 50, 8, pack(random_weights(rng, 50, 8, 0.5), 50, 8));
+      for (int64_t r = r2; r < 4 * ceil_div(r2, 4); ++r) inject_reserved(m3, r2, r, c);  // padding only
+    b.load(3, r2, 8, m3);
+    b.load(4, r4, 8, pack(random_weights(rng, r4, 8, 0.5), r4, 8));
     b.run(4, random_events(rng, 8, 20));
     b.run(1, Events{{0, 1}, {3, 5}, {2, 9}, {3, -2}});  // error at event 1
     b.run(1, Events{{0, 7}, {2, -128}});
@@ -490,8 +553,9 @@ BlockResult run_edge_cases(const VerifyOptions& o) {
     b.take(4);
   }
   {  // Misuse NeurocoreSim refuses, and the core still works after each refusal.
-    Bench b(chk, "misuse");
-    b.load(5, 20, 10, pack(random_weights(rng, 20, 10, 0.6), 20, 10));
+    const int64_t r5 = std::min<int64_t>(20, p.accumulators), rw = std::min<int64_t>(5, p.accumulators);
+    Bench b(chk, chip, "misuse");
+    b.load(5, r5, 10, pack(random_weights(rng, r5, 10, 0.6), r5, 10));
     b.run(5, random_events(rng, 10, 10));
     NeurocoreSim& s = b.sim();
     b.expect_error("run_events on an unknown tile", [&] { s.run_events(6, {{0, 1}}); }, "unknown tile 6");
@@ -502,48 +566,49 @@ BlockResult run_edge_cases(const VerifyOptions& o) {
     b.expect_error("rows 0", [&] { s.load_tile(8, {}, 0, 10); }, "rows 0 outside");
     b.expect_error("k 0", [&] { s.load_tile(8, {}, 4, 0); }, "fan-in k 0 outside");
     b.expect_error("k 2^16 + 1", [&] { s.load_tile(8, std::vector<uint8_t>(65537), 4, 65537); }, "fan-in k 65537");
-    b.expect_error("a memory of the wrong size", [&] { s.load_tile(8, std::vector<uint8_t>(7), 5, 4); },
-                   "memory holds 7 bytes, a packed2 tile of 5 x 4 has 8");
+    b.expect_error("a memory of the wrong size", [&] { s.load_tile(8, std::vector<uint8_t>(7), rw, 4); },
+                   "memory holds 7 bytes, a packed2 tile of " + std::to_string(rw) + " x 4 has " +
+                       std::to_string(arch::packed2_tile_bytes(rw, 4)));
     b.run(5, random_events(rng, 10, 10));
     b.take(5);
     b.expect(s.stats().events == 20, "events counted: " + std::to_string(s.stats().events) + ", expected 20");
   }
   {  // Every tile slot used.
-    Bench b(chk, "tile slots");
+    Bench b(chk, chip, "tile slots");
     for (int id = 0; id < p.tile_slots; ++id) b.load(id, 1, 1, pack({1}, 1, 1));
     b.expect_error("one tile more than the slots", [&] { b.sim().load_tile(999, {1}, 1, 1); }, "tile slots is used");
     for (int id = 0; id < p.tile_slots; ++id) b.run(id, Events{{0, static_cast<int8_t>(id)}});
     for (int id = 0; id < p.tile_slots; ++id) b.take(id);
   }
-  {  // A chip whose neurocore differs from the Verilated one.
-    Bench b(chk, "parameters");
-    arch::NeurocoreParams c;
-    c.lanes = 32;
-    c.input_fifo_depth = 16;
-    b.expect_error("lanes 32, FIFO 16", [&] { NeurocoreSim s(c); },
-                   "neurocore.lanes is 32, the Verilated model has " + std::to_string(p.lanes) +
-                       "; neurocore.input_fifo_depth is 16");
-    arch::NeurocoreParams sp;
+  {  // Chips the RTL cannot take: refused naming the parameter, its value and the supported range.
+    Bench b(chk, chip, "parameters");
+    arch::NeurocoreParams c = chip.core;
+    c.lanes = 24;
+    c.input_fifo_depth = 1;
+    b.expect_error("lanes 24, FIFO 1", [&] { NeurocoreSim s(c); },
+                   "neurocore.lanes is 24; the RTL takes a power of two from 4 to 1024");
+    arch::NeurocoreParams sp = chip.core;
     sp.weight_encoding = arch::WeightEncoding::kSparse;
-    b.expect_error("sparse encoding", [&] { NeurocoreSim s(sp); }, "packed2 only");
+    b.expect_error("sparse encoding", [&] { NeurocoreSim s(sp); }, "neurocore.weight_encoding is sparse; the RTL takes packed2");
   }
   return chk.result();
 }
 
 TraceReplay replay_trace(const std::string& path, const VerifyOptions& o) {
-  (void)o;
   const traces::EventTrace tr = traces::read_event_trace(path);
+  const arch::ChipDescription chip = verify_chip(o);
+  const NeurocoreRtlParams p = params_of(chip);
   // A trace recorded on another chip: other lanes or SRAM port (other cycles per event), or tiles
   // that do not fit this neurocore's synapse SRAM. Say that the chip differs.
   int64_t tile_bytes = 0;
   for (const traces::TraceTile& tt : tr.header.tiles) tile_bytes += static_cast<int64_t>(tt.memory.size());
-  if (tr.header.lanes != NRK_NC_LANES || tr.header.sram_port_bits != NRK_NC_PORT_BITS || tile_bytes > NRK_NC_SRAM_BYTES)
+  if (tr.header.lanes != p.lanes || tr.header.sram_port_bits != p.sram_port_bits || tile_bytes > p.synapse_sram_bytes)
     throw Error("neurocore: trace " + path + " was recorded on chip '" + tr.header.chip + "' (" +
                 std::to_string(tr.header.lanes) + " lanes, " + std::to_string(tr.header.sram_port_bits) + "-bit SRAM port, " +
                 std::to_string(tile_bytes) + " bytes of tiles on the core); this Verilated neurocore has " +
-                std::to_string(NRK_NC_LANES) + " lanes, a " + std::to_string(NRK_NC_PORT_BITS) + "-bit port and " +
-                std::to_string(NRK_NC_SRAM_BYTES) + " bytes of synapse SRAM (the default chip's): record the trace on a "
-                "chip with those parameters");
+                std::to_string(p.lanes) + " lanes, a " + std::to_string(p.sram_port_bits) + "-bit port and " +
+                std::to_string(p.synapse_sram_bytes) + " bytes of synapse SRAM (chip '" + chip.name +
+                "'s): record the trace on a chip with those parameters, or give verify-rtl the trace's chip (--chip)");
   if (tr.header.weight_encoding != arch::WeightEncoding::kPacked2)
     throw Error("neurocore: trace " + path + " holds " + arch::to_string(tr.header.weight_encoding) +
                 " tiles; the RTL neurocore reads packed2 tiles only");
@@ -551,7 +616,7 @@ TraceReplay replay_trace(const std::string& path, const VerifyOptions& o) {
   Checker chk("trace " + path);
   const auto t0 = std::chrono::steady_clock::now();
   {
-    Bench b(chk, "trace");
+    Bench b(chk, chip, "trace");
     for (const traces::TraceTile& tt : tr.header.tiles) b.load(tt.tile, tt.r1 - tt.r0, tt.k, tt.memory);
     // One phase per token and BitLinear: its `in` events grouped by tile (in the order the
     // tiles first appear), run when the phase's first `acc` record comes, then each `acc`

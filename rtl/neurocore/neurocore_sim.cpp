@@ -7,31 +7,20 @@
 // evaluating (no logic runs on the falling edge); the next settle() sees it.
 #include "neurark/rtl/neurocore.hpp"
 
-#include <verilated.h>
-
 #include <algorithm>
 #include <map>
 #include <random>
 #include <sstream>
 #include <stdexcept>
 
-#include "Vnrk_neurocore.h"
 #include "neurark/arch/error.hpp"
 #include "neurark/arch/weight_memory.hpp"
+#include "neurark/rtl/model.hpp"
 
 namespace neurark::rtl {
 
 namespace {
 
-constexpr int64_t kLanes = NRK_NC_LANES;
-constexpr int64_t kAccumulators = NRK_NC_ACCUMULATORS;
-constexpr int64_t kPortBits = NRK_NC_PORT_BITS;
-constexpr int64_t kSramBytes = NRK_NC_SRAM_BYTES;
-constexpr int64_t kFifoDepth = NRK_NC_FIFO_DEPTH;
-constexpr int64_t kTileSlots = NRK_NC_TILE_SLOTS;
-constexpr int64_t kColumnBits = NRK_NC_K_W;
-constexpr int64_t kPb = kPortBits / 8;
-static_assert(kPortBits == 64, "NeurocoreSim writes SRAM words as uint64_t (QData)");
 // A run longer than this without a handshake means the RTL hung.
 constexpr int64_t kWatchdog = 100000;
 
@@ -40,18 +29,6 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 std::string prefix() { return "rtl nrk_neurocore: "; }
 
 }  // namespace
-
-NeurocoreRtlParams neurocore_rtl_params() {
-  NeurocoreRtlParams p;
-  p.lanes = kLanes;
-  p.accumulators = kAccumulators;
-  p.sram_port_bits = kPortBits;
-  p.synapse_sram_bytes = kSramBytes;
-  p.input_fifo_depth = kFifoDepth;
-  p.tile_slots = kTileSlots;
-  p.column_bits = kColumnBits;
-  return p;
-}
 
 int64_t neurocore_event_cycles(int64_t rows, int64_t col, int64_t lanes, int64_t port_bits, int64_t tile_base) {
   const auto pow2 = [](int64_t v) { return v > 0 && (v & (v - 1)) == 0; };
@@ -68,6 +45,25 @@ int64_t neurocore_event_cycles(int64_t rows, int64_t col, int64_t lanes, int64_t
   return arch::event_accumulate_cycles(arch::WeightEncoding::kPacked2, rows, col, cost, lanes, port_bits);
 }
 
+// The ports of nrk_neurocore, by name (rtl/neurocore/nrk_neurocore.sv).
+struct NeurocorePorts {
+#define NRK_NC_PORTS(X)                                                                                              \
+  X(clk_i) X(rst_ni) X(tt_we_i) X(tt_slot_i) X(tt_base_i) X(tt_rows_i) X(tt_k_i) X(sram_we_i) X(sram_waddr_i)       \
+  X(sram_wdata_i) X(ev_valid_i) X(ev_ready_o) X(ev_slot_i) X(ev_col_i) X(ev_q_i) X(fifo_count_o) X(issue_o) X(done_o) \
+  X(done_sops_o) X(done_words_o) X(acc_live_o) X(acc_slot_o) X(err_code_o) X(err_event_o) X(ro_valid_i)             \
+  X(ro_ready_o) X(ro_slot_i) X(ro_scale_mant_i) X(ro_scale_exp_i) X(acc_valid_o) X(acc_ready_i) X(acc_row_o)        \
+  X(acc_data_o) X(acc_y_o) X(acc_last_o)
+#define NRK_NC_DECLARE(name) Port name;
+  NRK_NC_PORTS(NRK_NC_DECLARE)
+#undef NRK_NC_DECLARE
+  explicit NeurocorePorts(const VerilatedModel& m) {
+#define NRK_NC_BIND(name) name = m.port(#name);
+    NRK_NC_PORTS(NRK_NC_BIND)
+#undef NRK_NC_BIND
+  }
+#undef NRK_NC_PORTS
+};
+
 struct NeurocoreSim::Impl {
   struct Tile {
     int slot = 0;
@@ -75,8 +71,10 @@ struct NeurocoreSim::Impl {
     std::vector<uint32_t> saved;  // accumulators spilled from the RTL (empty: none)
   };
 
-  std::unique_ptr<VerilatedContext> ctx;
-  std::unique_ptr<Vnrk_neurocore> m;
+  NeurocoreRtlParams p;
+  int64_t pb = 0;              // SRAM port bytes
+  std::unique_ptr<VerilatedModel> model;
+  NeurocorePorts m;
   int64_t cycles = 0;
   std::map<int, Tile> tiles;
   int64_t next_base = 0;       // next free word-aligned SRAM byte
@@ -88,27 +86,30 @@ struct NeurocoreSim::Impl {
   double stall_p = 0;
   std::mt19937_64 stall_rng{1};
 
-  Impl() : ctx(std::make_unique<VerilatedContext>()) {
-    ctx->randReset(0);  // storage without reset starts at zero: runs are reproducible
-    m = std::make_unique<Vnrk_neurocore>(ctx.get(), "neurocore");
-    m->clk_i = 0;
-    m->rst_ni = 0;
+  Impl(const NeurocoreRtlParams& params, const BuildOptions& options)
+      : p(params),
+        pb(params.sram_port_bits / 8),
+        model(VerilatedModel::open("neurocore", params.verilog(), "neurocore", "", options)),
+        m(*model) {
+    // Storage without reset starts at zero (the model's context: randReset(0)): runs are
+    // reproducible.
+    m.clk_i = 0;
+    m.rst_ni = 0;
     settle();
     tick();
     settle();
     tick();
-    m->rst_ni = 1;
+    m.rst_ni = 1;
     settle();
   }
-  ~Impl() { m->final(); }
 
   // Evaluates the combinational logic for this cycle's inputs (clock low).
-  void settle() { m->eval(); }
+  void settle() { model->eval(); }
   // The rising edge (after settle()); the clock is low again for the next cycle's settle().
   void tick() {
-    m->clk_i = 1;
-    m->eval();
-    m->clk_i = 0;
+    m.clk_i = 1;
+    model->eval();
+    m.clk_i = 0;
     ++cycles;
   }
 
@@ -128,40 +129,40 @@ struct NeurocoreSim::Impl {
   // Reads the accumulators of `t` (slot rows) through the readout port; the RTL clears them.
   std::vector<int32_t> readout(int tile, const Tile& t, bool spill) {
     const int64_t start = cycles;
-    m->ro_valid_i = 1;
-    m->ro_slot_i = static_cast<CData>(t.slot);
-    m->ro_scale_mant_i = scale.mant;
-    m->ro_scale_exp_i = static_cast<IData>(scale.exp);
-    m->acc_ready_i = 0;
+    m.ro_valid_i = 1;
+    m.ro_slot_i = static_cast<uint64_t>(t.slot);
+    m.ro_scale_mant_i = scale.mant;
+    m.ro_scale_exp_i = static_cast<uint32_t>(scale.exp);
+    m.acc_ready_i = 0;
     for (int64_t w = 0;; ++w) {
       settle();
-      const bool go = m->ro_ready_o != 0;
+      const bool go = m.ro_ready_o != 0;
       tick();
       if (go) break;
       if (w > kWatchdog) throw Error(prefix() + "internal: the readout command was never accepted");
     }
-    m->ro_valid_i = 0;
+    m.ro_valid_i = 0;
     std::vector<int32_t> acc(static_cast<std::size_t>(t.rows)), y(acc.size());
     int64_t got = 0, quiet = 0;
     while (got < t.rows) {
-      m->acc_ready_i = (stall_p > 0 && std::uniform_real_distribution<double>(0, 1)(stall_rng) < stall_p) ? 0 : 1;
+      m.acc_ready_i = (stall_p > 0 && std::uniform_real_distribution<double>(0, 1)(stall_rng) < stall_p) ? 0 : 1;
       settle();
-      if (m->acc_valid_o && m->acc_ready_i) {
+      if (m.acc_valid_o && m.acc_ready_i) {
         const bool last = got + 1 == t.rows;
-        if (static_cast<int64_t>(m->acc_row_o) != got || (m->acc_last_o != 0) != last)
-          throw Error(prefix() + "internal: readout row " + std::to_string(m->acc_row_o) + " (last " +
-                      std::to_string(m->acc_last_o) + ") where row " + std::to_string(got) + " was due");
-        acc[static_cast<std::size_t>(got)] = static_cast<int32_t>(m->acc_data_o);
-        y[static_cast<std::size_t>(got)] = static_cast<int32_t>(m->acc_y_o);
+        if (static_cast<int64_t>(m.acc_row_o.get()) != got || (m.acc_last_o != 0) != last)
+          throw Error(prefix() + "internal: readout row " + std::to_string(m.acc_row_o.get()) + " (last " +
+                      std::to_string(m.acc_last_o.get()) + ") where row " + std::to_string(got) + " was due");
+        acc[static_cast<std::size_t>(got)] = static_cast<int32_t>(static_cast<uint32_t>(m.acc_data_o.get()));
+        y[static_cast<std::size_t>(got)] = static_cast<int32_t>(static_cast<uint32_t>(m.acc_y_o.get()));
         ++got;
         quiet = 0;
       }
       tick();
       if (++quiet > kWatchdog) throw Error(prefix() + "internal: the readout stream stopped");
     }
-    m->acc_ready_i = 0;
+    m.acc_ready_i = 0;
     settle();
-    if (m->acc_live_o || m->err_code_o || m->err_event_o)
+    if (m.acc_live_o || m.err_code_o || m.err_event_o)
       throw Error(prefix() + "internal: the accumulators are not clear after a readout");
     ++stats.readouts;
     if (spill) ++stats.spills;
@@ -180,41 +181,30 @@ struct NeurocoreSim::Impl {
   }
 };
 
-NeurocoreSim::NeurocoreSim(const arch::NeurocoreParams& core) {
-  std::vector<std::string> bad;
-  auto want = [&](const char* key, int64_t got, int64_t model) {
-    if (got != model)
-      bad.push_back(std::string("neurocore.") + key + " is " + std::to_string(got) + ", the Verilated model has " +
-                    std::to_string(model));
-  };
-  want("lanes", core.lanes, kLanes);
-  want("accumulators", core.accumulators, kAccumulators);
-  want("synapse_sram_bytes", core.synapse_sram_bytes, kSramBytes);
-  want("sram_port_bits", core.sram_port_bits, kPortBits);
-  want("input_fifo_depth", core.input_fifo_depth, kFifoDepth);
-  want("activation_bits", core.activation_bits, 8);
-  if (core.weight_encoding != arch::WeightEncoding::kPacked2)
-    bad.push_back(std::string("neurocore.weight_encoding is ") + arch::to_string(core.weight_encoding) +
-                  ", the RTL reads packed2 only");
-  if (!bad.empty()) {
-    std::string msg =
-        prefix() + "the chip's neurocore does not match the Verilated RTL (rtl/neurocore/CMakeLists.txt): ";
-    for (std::size_t i = 0; i < bad.size(); ++i) msg += (i ? "; " : "") + bad[i];
-    throw Error(msg);
-  }
-  impl_ = std::make_unique<Impl>();
+NeurocoreSim::NeurocoreSim(const arch::ChipDescription& chip, const BuildOptions& options) {
+  const ChipRtl rtl = chip_rtl(chip);
+  rtl.require("neurocore", "rtl nrk_neurocore");
+  impl_ = std::make_unique<Impl>(rtl.neurocore, options);
 }
+
+NeurocoreSim::NeurocoreSim(const arch::NeurocoreParams& core, const BuildOptions& options)
+    : NeurocoreSim(
+          [&] {
+            arch::ChipDescription c;
+            c.name = "(neurocore parameters)";
+            c.core = core;
+            return c;
+          }(),
+          options) {}
 
 NeurocoreSim::~NeurocoreSim() = default;
 
 int64_t NeurocoreSim::cycles() const { return impl_->cycles; }
 
-std::string NeurocoreSim::name() const {
-  return "rtl nrk_neurocore (" + std::to_string(kLanes) + " lanes, " + std::to_string(kAccumulators) +
-         " accumulators, " + std::to_string(kSramBytes / 1024) + " KB synapse SRAM, " + std::to_string(kPortBits) +
-         "-bit port, " + std::to_string(kFifoDepth) + "-event input FIFO, " + std::to_string(kTileSlots) +
-         " tile slots)";
-}
+std::string NeurocoreSim::name() const { return "rtl nrk_neurocore (" + impl_->p.describe() + ")"; }
+
+const NeurocoreRtlParams& NeurocoreSim::params() const { return impl_->p; }
+const ModelBuild& NeurocoreSim::model() const { return impl_->model->build(); }
 
 const NeurocoreSim::Stats& NeurocoreSim::stats() const { return impl_->stats; }
 const std::vector<int64_t>& NeurocoreSim::last_sops() const { return impl_->last_sops; }
@@ -236,21 +226,22 @@ void NeurocoreSim::load_tile(int tile, const std::vector<uint8_t>& memory, int64
   Impl& s = *impl_;
   const std::string what = prefix() + "load_tile " + std::to_string(tile) + ": ";
   if (s.tiles.count(tile) != 0) throw Error(what + "tile " + std::to_string(tile) + " is loaded already");
-  if (rows < 1 || rows > kAccumulators)
-    throw Error(what + "rows " + std::to_string(rows) + " outside [1, " + std::to_string(kAccumulators) +
+  const NeurocoreRtlParams& p = s.p;
+  if (rows < 1 || rows > p.accumulators)
+    throw Error(what + "rows " + std::to_string(rows) + " outside [1, " + std::to_string(p.accumulators) +
                 "] (the neurocore's accumulators)");
-  if (k < 1 || k > (int64_t{1} << kColumnBits))
-    throw Error(what + "fan-in k " + std::to_string(k) + " outside [1, " + std::to_string(int64_t{1} << kColumnBits) +
+  if (k < 1 || k > (int64_t{1} << p.column_bits))
+    throw Error(what + "fan-in k " + std::to_string(k) + " outside [1, " + std::to_string(int64_t{1} << p.column_bits) +
                 "] (the event's column field)");
   const int64_t bytes = arch::packed2_tile_bytes(rows, k);
   if (static_cast<int64_t>(memory.size()) != bytes)
     throw Error(what + "memory holds " + std::to_string(memory.size()) + " bytes, a packed2 tile of " +
                 std::to_string(rows) + " x " + std::to_string(k) + " has " + std::to_string(bytes));
-  if (static_cast<int64_t>(s.tiles.size()) >= kTileSlots)
-    throw Error(what + "every one of the " + std::to_string(kTileSlots) + " tile slots is used");
-  if (s.next_base + bytes > kSramBytes)
+  if (static_cast<int64_t>(s.tiles.size()) >= p.tile_slots)
+    throw Error(what + "every one of the " + std::to_string(p.tile_slots) + " tile slots is used");
+  if (s.next_base + bytes > p.synapse_sram_bytes)
     throw Error(what + "the synapse SRAM is full: the tile needs " + std::to_string(bytes) + " bytes at byte " +
-                std::to_string(s.next_base) + ", the SRAM holds " + std::to_string(kSramBytes) + " (" +
+                std::to_string(s.next_base) + ", the SRAM holds " + std::to_string(p.synapse_sram_bytes) + " (" +
                 std::to_string(s.tiles.size()) + " tiles loaded)");
   Impl::Tile t;
   t.slot = static_cast<int>(s.tiles.size());
@@ -258,32 +249,33 @@ void NeurocoreSim::load_tile(int tile, const std::vector<uint8_t>& memory, int64
   t.k = k;
   t.base = s.next_base;
   const int64_t start = s.cycles;
-  Vnrk_neurocore& m = *s.m;
-  const int64_t words = ceil_div(bytes, kPb);
+  NeurocorePorts& m = s.m;
+  const int64_t pb = s.pb;
+  const int64_t words = ceil_div(bytes, pb);
+  std::vector<uint8_t> word(static_cast<std::size_t>(pb));
   for (int64_t w = 0; w < words; ++w) {
-    uint64_t word = 0;
-    for (int64_t b = kPb - 1; b >= 0; --b) {
-      const int64_t i = w * kPb + b;
-      word = (word << 8) | (i < bytes ? memory[static_cast<std::size_t>(i)] : 0u);
+    for (int64_t b = 0; b < pb; ++b) {
+      const int64_t i = w * pb + b;
+      word[static_cast<std::size_t>(b)] = i < bytes ? memory[static_cast<std::size_t>(i)] : uint8_t{0};
     }
     m.sram_we_i = 1;
-    m.sram_waddr_i = static_cast<SData>(t.base / kPb + w);
-    m.sram_wdata_i = word;
+    m.sram_waddr_i = static_cast<uint64_t>(t.base / pb + w);
+    m.sram_wdata_i.set_bytes(word.data(), word.size());
     s.settle();
     s.tick();
   }
   m.sram_we_i = 0;
   m.tt_we_i = 1;
-  m.tt_slot_i = static_cast<CData>(t.slot);
-  m.tt_base_i = static_cast<SData>(t.base);
-  m.tt_rows_i = static_cast<SData>(rows);
-  m.tt_k_i = static_cast<IData>(k);
+  m.tt_slot_i = static_cast<uint64_t>(t.slot);
+  m.tt_base_i = static_cast<uint64_t>(t.base);
+  m.tt_rows_i = static_cast<uint64_t>(rows);
+  m.tt_k_i = static_cast<uint64_t>(k);
   s.settle();
   s.tick();
   m.tt_we_i = 0;
   s.settle();
   s.stats.load_cycles += s.cycles - start;
-  s.next_base = ceil_div(t.base + bytes, kPb) * kPb;
+  s.next_base = ceil_div(t.base + bytes, pb) * pb;
   s.tiles.emplace(tile, std::move(t));
 }
 
@@ -300,27 +292,27 @@ std::vector<int64_t> NeurocoreSim::run_events(int tile, const std::vector<std::p
   if (events.empty()) return {};
   if (s.resident >= 0 && s.resident != tile) s.spill();
 
-  Vnrk_neurocore& m = *s.m;
+  NeurocorePorts& m = s.m;
   const std::size_t n = events.size();
   std::vector<int64_t> issue_at(n), done_at(n);
   std::size_t pushed = 0, issued = 0, done = 0;
   int64_t first_err = -1, quiet = 0;
   m.acc_ready_i = 0;
-  m.ev_slot_i = static_cast<CData>(t.slot);
+  m.ev_slot_i = static_cast<uint64_t>(t.slot);
   while (done < n) {
     const bool offer = pushed < n;
     m.ev_valid_i = offer;
     if (offer) {
-      m.ev_col_i = static_cast<SData>(events[pushed].first);
-      m.ev_q_i = static_cast<CData>(static_cast<uint8_t>(events[pushed].second));
+      m.ev_col_i = static_cast<uint64_t>(events[pushed].first);
+      m.ev_q_i = static_cast<uint8_t>(events[pushed].second);
     }
     s.settle();
     if (m.issue_o) issue_at[issued++] = s.cycles;
     if (m.done_o) {
       if (m.err_code_o && first_err < 0) first_err = static_cast<int64_t>(done);
       done_at[done++] = s.cycles;
-      s.last_sops.push_back(m.done_sops_o);
-      s.last_words.push_back(m.done_words_o);
+      s.last_sops.push_back(static_cast<int64_t>(m.done_sops_o.get()));
+      s.last_words.push_back(static_cast<int64_t>(m.done_words_o.get()));
       quiet = 0;
     }
     if (offer) {
@@ -329,7 +321,7 @@ std::vector<int64_t> NeurocoreSim::run_events(int tile, const std::vector<std::p
       else
         ++s.stats.fifo_full_cycles;
     }
-    s.stats.fifo_max = std::max<int64_t>(s.stats.fifo_max, m.fifo_count_o);
+    s.stats.fifo_max = std::max<int64_t>(s.stats.fifo_max, static_cast<int64_t>(m.fifo_count_o.get()));
     s.tick();
     if (++quiet > kWatchdog)
       throw Error(prefix() + "internal: tile " + std::to_string(tile) + ": " + std::to_string(done) + " of " +

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "neurark/arch/chip.hpp"
+#include "neurark/rtl/build.hpp"
 #include "neurark/rtl/verify.hpp"
 
 namespace neurark::rtl {
@@ -25,10 +27,12 @@ std::vector<BlockHarness> noc_harnesses();
 
 namespace noc {
 
-// The parameters an RTL variant was verilated with (rtl/noc/CMakeLists.txt, the one place they
-// are set): mesh size (1 x 1 for the lone router) and the nrk_router parameters.
+// The parameters of an RTL variant: mesh size (1 x 1 for the lone router) and the nrk_router
+// parameters. The compiled-in variants are set in rtl/noc/CMakeLists.txt (the one place); a chip's
+// (router_variant(chip), mesh_variant(chip)) follow neurark/rtl/chip_params.hpp and are built on
+// demand unless they equal a compiled-in one.
 struct NocVariant {
-  std::string name;          // "router", "mesh4x4", "mesh3x2"
+  std::string name;          // "router", "mesh4x4", "mesh3x2", "mesh16x16"
   int width = 1, height = 1;
   int flit_w = 64;           // noc.link_width_bits
   int flow_w = 8;            // bits of the flow field the table decodes
@@ -36,6 +40,9 @@ struct NocVariant {
   int buffer_depth = 4;      // noc.buffer_depth_flits
   int router_latency = 2;    // noc.router_latency_cycles
   int link_latency = 1;      // noc.link_latency_cycles (mesh only)
+  bool mesh = false;         // nrk_mesh (else the lone nrk_router)
+  std::string block() const { return mesh ? "mesh" : "router"; }
+  RtlParams verilog() const;  // the -G overrides
   std::string describe() const;
   // Latency without contention over `hops` links: (hops + 1) router latencies + hops links.
   int64_t zero_load(int64_t hops) const { return (hops + 1) * router_latency + hops * link_latency; }
@@ -44,8 +51,12 @@ struct NocVariant {
   double link_throughput() const;
 };
 
-NocVariant router_variant();
-std::vector<NocVariant> mesh_variants();  // the default-4x4 chip's parameters first
+NocVariant router_variant();              // compiled in: the default chip's router
+std::vector<NocVariant> mesh_variants();  // compiled in: the default-4x4 chip's parameters first, tiny-3x2's
+// At a chip's parameters (chip_rtl(chip, flows)); throws neurark::Error naming what the RTL cannot
+// take.
+NocVariant router_variant(const arch::ChipDescription& chip);
+NocVariant mesh_variant(const arch::ChipDescription& chip, int64_t flows = 0);
 
 struct Delivery {
   int src = 0, dst = 0;      // input / output port (router) or node (mesh)
@@ -70,7 +81,8 @@ struct NocRun {
   std::vector<Delivery> deliveries;
 };
 
-// One router: random tables and traffic with random backpressure (seed, vectors from opts).
+// One router (at verify_chip(opts)'s parameters): random tables and traffic with random
+// backpressure (seed, vectors from opts).
 NocRun router_random(const VerifyOptions& opts);
 // One router: the edge cases, one run each (all inputs to one output, multicast to all 5 ports,
 // full buffers, back-to-back flits, blocked fork branch, unrouted flits, saturation).
@@ -81,7 +93,10 @@ NocRun mesh_random(const NocVariant& v, const VerifyOptions& opts);
 // A mesh variant: broadcast from every node, hotspot (every node to one), corner to corner.
 std::vector<NocRun> mesh_edge_cases(const NocVariant& v, const VerifyOptions& opts);
 
-// What the lead calibrates the SystemC NoC model with, measured on a mesh variant.
+// What the lead calibrates the SystemC NoC model with, measured on a mesh variant. Zero load:
+// every (source, destination) pair when the routing tables hold them all (n^2 <= table entries),
+// else every destination from the corners (as many sources as the tables hold); uniform traffic:
+// every destination when the tables hold all pairs, else table / n random destinations per node.
 struct NocCalibration {
   NocVariant variant;
   NocRun zero_load;                 // every (source, destination) pair alone in the mesh
@@ -95,8 +110,9 @@ struct NocCalibration {
 };
 NocCalibration calibrate(const NocVariant& v, const VerifyOptions& opts);
 
-// The flows of a compiled image on a mesh variant that holds its mesh, flows and flits (the one
-// with the image chip's noc parameters if there is one): its `routing` tables are loaded, then
+// The flows of a compiled image on the mesh at the image chip's parameters (mesh_variant(chip,
+// flows); else, if the RTL cannot take that chip, a compiled-in variant that holds its mesh, flows
+// and flits): its `routing` tables are loaded, then
 // (1) one event per flow, alone in the mesh: each must reach exactly the flow's `dsts` (the host,
 //     -2, is the local port of host.attach_x/attach_y) in exactly the zero-load latency;
 // (2) `channels` events of every flow at once, random injection and backpressure.

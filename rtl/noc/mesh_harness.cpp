@@ -8,26 +8,51 @@
 #include <memory>
 #include <stdexcept>
 
-#include "Vnrk_mesh3x2.h"
-#include "Vnrk_mesh4x4.h"
 #include "neurark/arch/chip.hpp"
 #include "neurark/arch/image.hpp"
 #include "neurark/arch/program.hpp"
+#include "neurark/rtl/chip_params.hpp"
 #include "noc_dut.hpp"
 
 namespace neurark::rtl::noc {
 
 std::vector<NocVariant> mesh_variants() {
-  return {NocVariant{"mesh4x4", NRK_VARIANT_mesh4x4}, NocVariant{"mesh3x2", NRK_VARIANT_mesh3x2}};
+  std::vector<NocVariant> v = {NocVariant{"mesh4x4", NRK_VARIANT_mesh4x4}, NocVariant{"mesh3x2", NRK_VARIANT_mesh3x2}};
+  for (NocVariant& m : v) m.mesh = true;
+  return v;
+}
+
+NocVariant mesh_variant(const arch::ChipDescription& chip, int64_t flows) {
+  const ChipRtl rtl = chip_rtl(chip, flows);
+  rtl.require("mesh", "verify-rtl mesh");
+  const MeshRtlParams& m = rtl.mesh;
+  NocVariant v;
+  v.name = fmt::format("mesh{}x{}", m.width, m.height);
+  v.width = static_cast<int>(m.width);
+  v.height = static_cast<int>(m.height);
+  v.flit_w = static_cast<int>(m.router.flit_bits);
+  v.flow_w = static_cast<int>(m.router.flow_bits);
+  v.n_flows = static_cast<int>(m.router.table_entries);
+  v.buffer_depth = static_cast<int>(m.router.buffer_depth);
+  v.router_latency = static_cast<int>(m.router.latency);
+  v.link_latency = static_cast<int>(m.link_latency);
+  v.mesh = true;
+  return v;
+}
+
+RtlParams NocVariant::verilog() const {
+  RtlParams p;
+  if (mesh) p = {{"MeshWidth", width}, {"MeshHeight", height}};
+  for (const RtlParam& r : RtlParams{{"FlitWidth", flit_w}, {"FlowWidth", flow_w}, {"NumFlows", n_flows},
+                                     {"BufferDepth", buffer_depth}, {"Latency", router_latency}})
+    p.push_back(r);
+  if (mesh) p.push_back({"LinkLatency", link_latency});
+  return p;
 }
 
 namespace {
 
-std::unique_ptr<TableDut> make_mesh(const NocVariant& v) {
-  if (v.name == "mesh4x4") return std::make_unique<VerilatedNocDut<Vnrk_mesh4x4, MeshPorts>>(v);
-  if (v.name == "mesh3x2") return std::make_unique<VerilatedNocDut<Vnrk_mesh3x2, MeshPorts>>(v);
-  throw std::invalid_argument("no Verilated mesh variant " + v.name);
-}
+std::unique_ptr<TableDut> make_mesh(const NocVariant& v) { return std::make_unique<ModelNocDut>(v); }
 
 struct XY {
   int x = 0, y = 0;
@@ -37,9 +62,9 @@ struct XY {
 struct MeshFlow {
   int src = 0;
   std::vector<int> dsts;
-  uint64_t dst_mask() const {
-    uint64_t m = 0;
-    for (int d : dsts) m |= uint64_t{1} << d;
+  PortSet dst_mask() const {
+    PortSet m;
+    for (int d : dsts) m.set(d);
     return m;
   }
 };
@@ -99,6 +124,19 @@ std::vector<MeshFlow> all_pairs(int n) {
   std::vector<MeshFlow> f;
   for (int s = 0; s < n; ++s)
     for (int d = 0; d < n; ++d) f.push_back({s, {d}});
+  return f;
+}
+
+// When the tables cannot hold every pair: a unicast flow from each corner (node 0 first, then the
+// far corner, then the others) to every node, as many as the tables hold. Flow 1 is 0 -> 1.
+std::vector<MeshFlow> corner_pairs(const NocVariant& v) {
+  const int n = v.width * v.height;
+  std::vector<int> corners;
+  for (int c : {0, n - 1, v.width - 1, n - v.width})
+    if (std::find(corners.begin(), corners.end(), c) == corners.end()) corners.push_back(c);
+  std::vector<MeshFlow> f;
+  for (int s : corners)
+    for (int d = 0; d < n && static_cast<int>(f.size()) < v.n_flows; ++d) f.push_back({s, {d}});
   return f;
 }
 
@@ -198,20 +236,24 @@ NocCalibration calibrate(const NocVariant& v, const VerifyOptions& opts) {
   NocCalibration c;
   c.variant = v;
   const int n = v.width * v.height;
-  Rig rig(v, opts.seed, all_pairs(n));
+  const bool every_pair = int64_t{n} * n <= v.n_flows;
+  Rig rig(v, opts.seed, every_pair ? all_pairs(n) : corner_pairs(v));
+  const int pairs = static_cast<int>(rig.flows.size());
   {  // Zero load: every pair alone in the mesh (each flit waits for the previous one's arrival).
     std::vector<Packet> pk;
     const int64_t gap = v.zero_load(v.width + v.height) + 4;
-    for (int f = 0; f < n * n; ++f) {
+    for (int f = 0; f < pairs; ++f) {
       Packet p = rig.packet(f);
       p.not_before = f * gap;
       pk.push_back(p);
     }
     BenchConfig cfg;
     cfg.exact_latency = true;
-    c.zero_load = rig.bench.run(std::move(pk), cfg, "mesh", fmt::format("{} zero-load latency, every pair", v.name));
+    c.zero_load = rig.bench.run(std::move(pk), cfg, "mesh",
+                                fmt::format("{} zero-load latency, {}", v.name,
+                                            every_pair ? std::string("every pair") : fmt::format("{} pairs from the corners", pairs)));
     int64_t local = -1, far = -1, far_hops = 0;
-    bool exact = c.zero_load.stats.deliveries == int64_t{n} * n;
+    bool exact = c.zero_load.stats.deliveries == pairs;
     for (const Delivery& d : c.zero_load.deliveries) {
       const int h = hops(v.width, d.src, d.dst);
       exact = exact && d.latency() == v.zero_load(h);
@@ -234,7 +276,7 @@ NocCalibration calibrate(const NocVariant& v, const VerifyOptions& opts) {
     c.link_stream.result.source += fmt::format(" ({:.3f} flits/cycle; min(1, depth {} / credit round trip {}) = {:.3f})",
                                                c.link_saturation, v.buffer_depth, v.credit_round_trip(), v.link_throughput());
   }
-  {  // Uniform random unicast from every node, offered 1 flit per cycle per node.
+  if (every_pair) {  // Uniform random unicast from every node, offered 1 flit per cycle per node.
     std::vector<Packet> pk;
     auto& rng = rig.bench.rng();
     for (int i = 0; i < 400; ++i)
@@ -244,10 +286,26 @@ NocCalibration calibrate(const NocVariant& v, const VerifyOptions& opts) {
         pk.push_back(rig.packet(s * n + d));
       }
     c.uniform = rig.bench.run(std::move(pk), BenchConfig{}, "mesh", fmt::format("{} saturation: uniform random", v.name));
-    c.uniform_saturation = c.uniform.stats.deliveries_per_cycle / n;
-    c.uniform.result.source += fmt::format(" ({:.3f} flits/cycle/node accepted; {})", c.uniform_saturation,
-                                           summary(c.uniform.stats));
+  } else {  // The same over table / n random destinations of every node.
+    std::mt19937_64 rng(opts.seed ^ 0x0417u);
+    const int per = std::max(1, v.n_flows / n);
+    std::vector<MeshFlow> flows;
+    for (int s = 0; s < n; ++s)
+      for (int k = 0; k < per; ++k) {
+        int d = static_cast<int>(rng() % static_cast<uint64_t>(n - 1));
+        if (d >= s) ++d;
+        flows.push_back({s, {d}});
+      }
+    Rig uni(v, opts.seed, flows);
+    std::vector<Packet> pk;
+    for (int i = 0; i < 400; ++i)
+      for (int s = 0; s < n; ++s) pk.push_back(uni.packet(s * per + static_cast<int>(rng() % static_cast<uint64_t>(per))));
+    c.uniform = uni.bench.run(std::move(pk), BenchConfig{}, "mesh",
+                              fmt::format("{} saturation: uniform random over {} destinations per node", v.name, per));
   }
+  c.uniform_saturation = c.uniform.stats.deliveries_per_cycle / n;
+  c.uniform.result.source += fmt::format(" ({:.3f} flits/cycle/node accepted; {})", c.uniform_saturation,
+                                         summary(c.uniform.stats));
   return c;
 }
 
@@ -270,9 +328,13 @@ std::vector<NocRun> mesh_image(const std::string& image_path, const VerifyOption
   if (chip.multichip.chips_x * chip.multichip.chips_y != 1) return refuse("multichip images are not supported");
   const int64_t nflows = static_cast<int64_t>(program.flows.size());
   if (nflows < 1) return refuse("the image has no flows");
-  // The variant: the image's mesh must fit, and its flits; prefer identical noc parameters.
+  // The variant: the image chip's own (built on demand unless compiled in) when the RTL takes it;
+  // else a compiled-in one that holds the image's mesh, flows and flits, identical noc parameters
+  // preferred.
   const NocVariant* pick = nullptr;
-  const auto variants = mesh_variants();
+  std::vector<NocVariant> variants;
+  if (chip_rtl(chip, nflows).limits_of("mesh").empty()) variants.push_back(mesh_variant(chip, nflows));
+  for (const NocVariant& v : mesh_variants()) variants.push_back(v);
   for (const NocVariant& v : variants) {
     if (v.width < chip.mesh_width || v.height < chip.mesh_height || v.n_flows < nflows ||
         v.flit_w < arch::event_packet_bits(nflows))
@@ -364,7 +426,10 @@ std::vector<BlockHarness> noc_harnesses() {
                "nrk_mesh: W x H routers on XY multicast trees; every flow reaches exactly its destinations",
                [](const VerifyOptions& o) {
                  std::vector<BlockResult> v;
-                 for (const NocVariant& var : mesh_variants()) {
+                 // The chip's mesh; without a chip, the compiled-in variants (default-4x4, tiny-3x2).
+                 const std::vector<NocVariant> variants =
+                     o.chip ? std::vector<NocVariant>{mesh_variant(*o.chip)} : mesh_variants();
+                 for (const NocVariant& var : variants) {
                    v.push_back(mesh_random(var, o).result);
                    for (NocRun& r : mesh_edge_cases(var, o)) v.push_back(std::move(r.result));
                    NocCalibration c = calibrate(var, o);

@@ -37,40 +37,37 @@
 #include "neurark/arch/noc.hpp"
 #include "neurark/rtl/verify.hpp"
 #include "noc/harness.hpp"
-#include "verilated.h"
 
 namespace neurark::rtl::noc {
 
-// --- Bit access to Verilated ports (scalars up to 64 bits, VlWide above) -----------------------
+// --- Sets of ports (destinations): any number of ports (a mesh of more than 64 nodes) ----------
 
-template <class T, std::enable_if_t<std::is_integral_v<T>, int> = 0>
-uint64_t get_bits(const T& v, int lsb, int width) {
-  const uint64_t x = static_cast<uint64_t>(v) >> lsb;
-  return width >= 64 ? x : x & ((uint64_t{1} << width) - 1);
-}
-template <std::size_t N>
-uint64_t get_bits(const VlWide<N>& v, int lsb, int width) {
-  uint64_t r = 0;
-  for (int b = 0; b < width; ++b) {
-    const int i = lsb + b;
-    if ((v.at(static_cast<std::size_t>(i / 32)) >> (i % 32)) & 1u) r |= uint64_t{1} << b;
+class PortSet {
+ public:
+  PortSet() = default;
+  explicit PortSet(uint64_t bits) {  // ports 0..63
+    if (bits != 0) w_.push_back(bits);
   }
-  return r;
-}
-template <class T, std::enable_if_t<std::is_integral_v<T>, int> = 0>
-void put_bits(T& v, int lsb, int width, uint64_t value) {
-  const uint64_t m = (width >= 64 ? ~uint64_t{0} : (uint64_t{1} << width) - 1) << lsb;
-  v = static_cast<T>((static_cast<uint64_t>(v) & ~m) | ((value << lsb) & m));
-}
-template <std::size_t N>
-void put_bits(VlWide<N>& v, int lsb, int width, uint64_t value) {
-  for (int b = 0; b < width; ++b) {
-    const int i = lsb + b;
-    EData& w = v.at(static_cast<std::size_t>(i / 32));
-    const EData bit = EData{1} << (i % 32);
-    w = ((value >> b) & 1u) ? (w | bit) : (w & ~bit);
+  void set(int p) {
+    const auto i = static_cast<std::size_t>(p / 64);
+    if (w_.size() <= i) w_.resize(i + 1, 0);
+    w_[i] |= uint64_t{1} << (p % 64);
   }
-}
+  void reset(int p) {
+    const auto i = static_cast<std::size_t>(p / 64);
+    if (i < w_.size()) w_[i] &= ~(uint64_t{1} << (p % 64));
+  }
+  bool test(int p) const {
+    const auto i = static_cast<std::size_t>(p / 64);
+    return i < w_.size() && ((w_[i] >> (p % 64)) & 1u) != 0;
+  }
+  bool empty() const {
+    return std::all_of(w_.begin(), w_.end(), [](uint64_t w) { return w == 0; });
+  }
+
+ private:
+  std::vector<uint64_t> w_;
+};
 
 // --- The DUT as the bench sees it ---------------------------------------------------------------
 
@@ -88,7 +85,9 @@ class Dut {
   virtual void posedge() = 0;
   virtual bool in_credit(int p) const = 0;
   virtual bool out_valid(int p) const = 0;
-  virtual uint64_t out_flit(int p) const = 0;
+  virtual uint64_t out_flit(int p) const = 0;  // its low 64 bits
+  // Whether the flit's bits above the low 64 are zero (an event packet has none).
+  virtual bool out_flit_clean(int p) const = 0;
   // Error pulses of this cycle: buffer overflows, credit overflows, unrouted drops.
   virtual int err_overflow() const = 0;
   virtual int err_credit() const = 0;
@@ -111,7 +110,7 @@ struct Packet {
   int src = 0;                 // input port
   int64_t flow = 0;
   int8_t q = 0;
-  uint64_t dsts = 0;           // bit o: output port o must receive it (0: must be dropped)
+  PortSet dsts;                // output ports that must receive it (none: must be dropped)
   int64_t not_before = 0;      // earliest injection cycle
 };
 
@@ -138,7 +137,7 @@ class Bench {
     NocRun r;
     r.result.block = block;
     r.result.source = source;
-    const int n = dut_.ports();  // <= 64: destination sets are bit masks
+    const int n = dut_.ports();
     const int depth = dut_.depth();
     std::vector<std::deque<int64_t>> queue(static_cast<std::size_t>(n));  // per input: packet ids
     for (std::size_t i = 0; i < packets.size(); ++i) queue[static_cast<std::size_t>(packets[i].src)].push_back(static_cast<int64_t>(i));
@@ -152,7 +151,7 @@ class Bench {
       int64_t packet = 0;
       uint64_t flit = 0;
       int64_t inject_cycle = 0;
-      uint64_t pending = 0;  // outputs still to receive it
+      PortSet pending;       // outputs still to receive it
     };
     std::unordered_map<int64_t, Live> live;                 // by tag (channel field)
     std::map<std::pair<int, int>, std::deque<int64_t>> order;  // (src, dst) -> tags in flight
@@ -173,7 +172,7 @@ class Bench {
       if (cycle - last_progress > cfg.drain_timeout) {
         for (const auto& [tag, l] : live)
           for (int d = 0; d < n; ++d)
-            if ((l.pending >> d) & 1u)
+            if (l.pending.test(d))
               fail(fmt::format("flit tag {} (input {}, flit {:#x}) never reached output {}", tag,
                              packets[static_cast<std::size_t>(l.packet)].src, l.flit, d));
         for (int p = 0; p < n; ++p)
@@ -190,9 +189,11 @@ class Bench {
         uint64_t flit = 0;
         if (!q.empty() && src_credits[static_cast<std::size_t>(p)] > 0) {
           Packet& pk = packets[static_cast<std::size_t>(q.front())];
-          if (pk.not_before <= cycle && (cfg.inject_prob >= 1.0 || uni(rng_) < cfg.inject_prob)) {
+          // The tags are the 16-bit channel field: a source whose next tag is still in flight (more
+          // than 65,536 flits out, a saturated large mesh) waits for it.
+          if (pk.not_before <= cycle && (cfg.inject_prob >= 1.0 || uni(rng_) < cfg.inject_prob) &&
+              live.count(tag_counter & 0xFFFF) == 0) {
             const int64_t tag = tag_counter++ & 0xFFFF;
-            if (live.count(tag) != 0) fail(fmt::format("tag {} reused while in flight (harness limit)", tag));
             flit = arch::pack_event(pk.flow, tag, pk.q);
             valid = true;
             sent[static_cast<std::size_t>(p)] = q.front();
@@ -202,12 +203,12 @@ class Bench {
             ++injected;
             if (first_inject < 0) first_inject = cycle;
             last_progress = cycle;
-            if (pk.dsts == 0) {
+            if (pk.dsts.empty()) {
               ++expected_drops;
             } else {
               Live l{sent[static_cast<std::size_t>(p)], flit, cycle, pk.dsts};
               for (int d = 0; d < n; ++d)
-                if ((pk.dsts >> d) & 1u) order[{p, d}].push_back(tag);
+                if (pk.dsts.test(d)) order[{p, d}].push_back(tag);
               live[tag] = std::move(l);
             }
           }
@@ -240,6 +241,7 @@ class Bench {
         const int64_t d = cfg.stall_prob > 0 && uni(rng_) < cfg.stall_prob ? delay(rng_) : 0;
         sink_release[static_cast<std::size_t>(p)].insert(cycle + 1 + d);
         const uint64_t flit = dut_.out_flit(p);
+        if (!dut_.out_flit_clean(p)) fail(fmt::format("output {}: flit {:#x} has bits set above bit 63", p, flit));
         const int64_t tag = arch::unpack_event(flit).channel;
         auto it = live.find(tag);
         if (it == live.end()) {
@@ -248,7 +250,7 @@ class Bench {
         }
         Live& l = it->second;
         const int src = packets[static_cast<std::size_t>(l.packet)].src;
-        if (((l.pending >> p) & 1u) == 0) {
+        if (!l.pending.test(p)) {
           fail(fmt::format("output {}: flit tag {} from input {} delivered there but not expected "
                            "(not in its mask / destinations, or a duplicate)", p, tag, src));
           continue;
@@ -267,13 +269,13 @@ class Bench {
         if (lat < zl || (cfg.exact_latency && lat != zl))
           fail(fmt::format("output {}: flit tag {} from input {} after {} cycles, zero-load latency {}", p, tag,
                            src, lat, zl));
-        l.pending &= ~(uint64_t{1} << p);
+        l.pending.reset(p);
         if (cfg.record_deliveries) r.deliveries.push_back({src, p, tag, l.inject_cycle, cycle});
         r.stats.latency_min = std::min(r.stats.latency_min, lat);
         r.stats.latency_max = std::max(r.stats.latency_max, lat);
         lat_sum += static_cast<double>(lat);
         ++r.stats.deliveries;
-        if (l.pending == 0) live.erase(it);
+        if (l.pending.empty()) live.erase(it);
       }
       if (const int e = dut_.err_overflow(); e > 0) fail(fmt::format("{} input buffer overflow(s) inside the DUT", e));
       if (const int e = dut_.err_credit(); e > 0) fail(fmt::format("{} credit counter overflow(s) inside the DUT", e));

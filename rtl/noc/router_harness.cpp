@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <memory>
 
-#include "Vnrk_router.h"
+#include "neurark/rtl/chip_params.hpp"
 #include "noc_dut.hpp"
 
 namespace neurark::rtl::noc {
@@ -16,18 +16,35 @@ static_assert(arch::kPorts == 5 && arch::kPortEast == 1 << 0 && arch::kPortWest 
 
 NocVariant router_variant() { return NocVariant{"router", NRK_VARIANT_router}; }
 
+NocVariant router_variant(const arch::ChipDescription& chip) {
+  const ChipRtl rtl = chip_rtl(chip);
+  rtl.require("router", "verify-rtl router");
+  const RouterRtlParams& r = rtl.router;
+  NocVariant v;
+  v.name = "router";
+  v.flit_w = static_cast<int>(r.flit_bits);
+  v.flow_w = static_cast<int>(r.flow_bits);
+  v.n_flows = static_cast<int>(r.table_entries);
+  v.buffer_depth = static_cast<int>(r.buffer_depth);
+  v.router_latency = static_cast<int>(r.latency);
+  v.link_latency = 0;
+  return v;
+}
+
 namespace {
 
 constexpr int kEast = 0, kWest = 1, kLocal = 4;
 
 // A router with `masks` loaded (flow f -> masks[f]) and a bench on it.
 struct Rig {
-  NocVariant v = router_variant();
-  VerilatedNocDut<Vnrk_router, RouterPorts> dut{v};
+  NocVariant v;
+  ModelNocDut dut{v};
   Bench bench;
   std::vector<int> masks;
-  Rig(uint64_t seed, std::vector<int> m)
-      : bench(dut, [lat = v.router_latency](int, int) { return static_cast<int64_t>(lat); }, seed), masks(std::move(m)) {
+  Rig(const NocVariant& variant, uint64_t seed, std::vector<int> m)
+      : v(variant),
+        bench(dut, [lat = v.router_latency](int, int) { return static_cast<int64_t>(lat); }, seed),
+        masks(std::move(m)) {
     for (std::size_t f = 0; f < masks.size(); ++f) dut.write_table(0, static_cast<int64_t>(f), masks[f]);
   }
   Packet packet(int src, int64_t flow) {
@@ -35,7 +52,8 @@ struct Rig {
     p.src = src;
     p.flow = flow;
     p.q = static_cast<int8_t>(bench.rng()() & 0xFF);
-    if (flow >= 0 && flow < static_cast<int64_t>(masks.size())) p.dsts = static_cast<uint64_t>(masks[static_cast<std::size_t>(flow)]);  // PortBit p -> port p
+    if (flow >= 0 && flow < static_cast<int64_t>(masks.size()))
+      p.dsts = PortSet(static_cast<uint64_t>(masks[static_cast<std::size_t>(flow)]));  // PortBit p -> port p
     return p;
   }
 };
@@ -49,7 +67,7 @@ void expect(NocRun& r, bool ok, const std::string& what) {
 }  // namespace
 
 NocRun router_random(const VerifyOptions& opts) {
-  const NocVariant v = router_variant();
+  const NocVariant v = router_variant(verify_chip(opts));
   std::mt19937_64 rng(opts.seed);
   // Random masks: mostly unicast, some 2-way forks, some anything (never empty here).
   std::vector<int> masks(static_cast<std::size_t>(v.n_flows));
@@ -59,7 +77,7 @@ NocRun router_random(const VerifyOptions& opts) {
     else if (kind < 8) m = (1 << (rng() % 5)) | (1 << (rng() % 5));
     else m = 1 + static_cast<int>(rng() % 31);
   }
-  Rig rig(opts.seed ^ 0x5eedu, masks);
+  Rig rig(v, opts.seed ^ 0x5eedu, masks);
   std::vector<Packet> pk;
   for (int64_t i = 0; i < opts.vectors; ++i)
     pk.push_back(rig.packet(static_cast<int>(rng() % 5), static_cast<int64_t>(rng() % static_cast<uint64_t>(v.n_flows))));
@@ -75,7 +93,7 @@ NocRun router_random(const VerifyOptions& opts) {
 
 std::vector<NocRun> router_edge_cases(const VerifyOptions& opts) {
   std::vector<NocRun> out;
-  const NocVariant v = router_variant();
+  const NocVariant v = router_variant(verify_chip(opts));
   const int depth = v.buffer_depth;
   const uint64_t seed = opts.seed;
   // Flow 0: east only; 1: all five ports; 2: east + west fork; 3: no entry (mask 0).
@@ -83,7 +101,7 @@ std::vector<NocRun> router_edge_cases(const VerifyOptions& opts) {
                                   arch::kPortWest, arch::kPortSouth, arch::kPortNorth, arch::kPortLocal};
 
   {  // All five inputs to one output: 1 flit per cycle out, strict round robin while all wait.
-    Rig rig(seed, masks);
+    Rig rig(v, seed, masks);
     std::vector<Packet> pk;
     const int per = 40;
     for (int i = 0; i < per; ++i)
@@ -103,7 +121,7 @@ std::vector<NocRun> router_edge_cases(const VerifyOptions& opts) {
     out.push_back(std::move(r));
   }
   {  // Multicast to all 5 ports from every input, random backpressure.
-    Rig rig(seed, masks);
+    Rig rig(v, seed, masks);
     std::vector<Packet> pk;
     for (int i = 0; i < 30; ++i)
       for (int s = 0; s < 5; ++s) pk.push_back(rig.packet(s, 1));
@@ -116,7 +134,7 @@ std::vector<NocRun> router_edge_cases(const VerifyOptions& opts) {
     out.push_back(std::move(r));
   }
   {  // Full buffers: every sink blocked for 200 cycles while all inputs push to east.
-    Rig rig(seed, masks);
+    Rig rig(v, seed, masks);
     std::vector<Packet> pk;
     for (int i = 0; i < 20; ++i)
       for (int s = 0; s < 5; ++s) pk.push_back(rig.packet(s, i % 2 == 0 ? 0 : 2));
@@ -133,7 +151,7 @@ std::vector<NocRun> router_edge_cases(const VerifyOptions& opts) {
      // 5 flits per cycle, every one exactly Latency cycles.
     std::vector<int> m(5);
     for (int p = 0; p < 5; ++p) m[static_cast<std::size_t>(p)] = 1 << ((p + 1) % 5);
-    Rig rig(seed, m);
+    Rig rig(v, seed, m);
     std::vector<Packet> pk;
     for (int i = 0; i < 200; ++i)
       for (int s = 0; s < 5; ++s) pk.push_back(rig.packet(s, s));
@@ -147,7 +165,7 @@ std::vector<NocRun> router_edge_cases(const VerifyOptions& opts) {
   }
   {  // A fork with a blocked branch: east + west, west blocked. West takes `depth` flits (its
      // credits), east one more (the flit waiting at the head for west), then nothing passes.
-    Rig rig(seed, masks);
+    Rig rig(v, seed, masks);
     std::vector<Packet> pk;
     for (int i = 0; i < 30; ++i) pk.push_back(rig.packet(kLocal, 2));
     BenchConfig cfg;
@@ -166,12 +184,17 @@ std::vector<NocRun> router_edge_cases(const VerifyOptions& opts) {
   }
   {  // Unrouted flits (mask 0, flow >= NumFlows, a bit above the flow field) are dropped with
      // err_unrouted_o, between routed ones.
-    Rig rig(seed, masks);
+    Rig rig(v, seed, masks);
     std::vector<Packet> pk;
-    const int64_t bad[] = {3, v.n_flows, int64_t{1} << v.flow_w, (int64_t{1} << v.flow_w) | 4};
+    // A flit as wide as the event packet and its flow field has no bit above the field: flows
+    // past the table, or the mask-0 flow, instead.
+    const int64_t field = int64_t{1} << v.flow_w;
+    const bool above = v.flit_w > 24 + v.flow_w;
+    const auto past = [&](int64_t f) { return f < field ? f : int64_t{3}; };
+    const int64_t bad[] = {3, past(v.n_flows), above ? field : past(v.n_flows + 1), above ? field | 4 : past(field - 1)};
     for (int i = 0; i < 40; ++i) {
       Packet p = rig.packet(i % 5, i % 3 == 0 ? bad[(i / 3) % 4] : 4 + i % 4);
-      if (i % 3 == 0) p.dsts = 0;
+      if (i % 3 == 0) p.dsts = PortSet();
       pk.push_back(p);
     }
     NocRun r = rig.bench.run(std::move(pk), BenchConfig{}, "router", "edge: unrouted flits dropped");
@@ -180,7 +203,7 @@ std::vector<NocRun> router_edge_cases(const VerifyOptions& opts) {
     out.push_back(std::move(r));
   }
   {  // Saturation: every input always has a flit for a uniformly random output.
-    Rig rig(seed, {1, 2, 4, 8, 16});
+    Rig rig(v, seed, {1, 2, 4, 8, 16});
     std::vector<Packet> pk;
     for (int i = 0; i < 2000; ++i) pk.push_back(rig.packet(i % 5, static_cast<int64_t>(rig.bench.rng()() % 5)));
     NocRun r = rig.bench.run(std::move(pk), BenchConfig{}, "router", "saturation: 5 inputs, uniform random outputs");

@@ -9,6 +9,13 @@
 
 namespace neurark::rtl {
 
+arch::ChipDescription verify_chip(const VerifyOptions& o) {
+  if (o.chip) return *o.chip;
+  arch::ChipDescription c;
+  c.name = "default-4x4";
+  return c;
+}
+
 const std::vector<BlockHarness>& block_harnesses() {
   static const std::vector<BlockHarness> all = [] {
     std::vector<BlockHarness> v;

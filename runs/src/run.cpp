@@ -115,6 +115,7 @@ RunResult run(const RunOptions& o) {
       cores.push_back(core);
     }
 #ifdef NEURARK_HAVE_RTL
+    rtl::chip_rtl(chip).require("neurocore", "--rtl-cores");  // every parameter the RTL cannot take, before any build
     for (int core : cores) in.systemc.cosim_cores[core] = std::make_shared<RtlCoreCosim>(chip);
 #endif
   }

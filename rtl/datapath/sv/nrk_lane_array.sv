@@ -127,6 +127,13 @@ module nrk_lane_array #(
 
   assign col_bytes = RowsWidth'((rows_i + RowsWidth'(3)) >> 2);
   assign col_off   = ByteAddrWidth'(ev_col_i) * ByteAddrWidth'(col_bytes);
+  // The column's byte address is taken modulo the SRAM size: with an SRAM of fewer than
+  // 2^ColWidth bytes the column bits above the byte address cannot name a byte of any tile
+  // (k x col_bytes <= SramBytes), so they are not used.
+  if (ColWidth > ByteAddrWidth) begin : g_col_high
+    logic unused_col_high;
+    assign unused_col_high = ^ev_col_i[ColWidth-1:ByteAddrWidth];
+  end
   assign start_b   = tile_base_i + col_off;
   assign word0     = start_b >> PbLog2;
   assign off       = OffW'(start_b - (word0 << PbLog2));

@@ -2,6 +2,10 @@
 // event FIFO, tile table, lane array + synapse SRAM, accumulator readout through the
 // requantizer), driven cycle by cycle as a neurocore's synaptic datapath.
 //
+// At any chip's parameters the RTL takes (neurark/rtl/chip_params.hpp): the model is the one
+// compiled into neurark for the default chip, or built on demand and cached for any other
+// (neurark/rtl/build.hpp, neurark/rtl/model.hpp); both are driven by the same code here.
+//
 // NeurocoreSim loads tiles (packed2 images, arch/weight_memory.hpp) word-aligned into the
 // synapse SRAM, one tile-table slot each; runs a tile's input events back to back through the
 // input FIFO and reports each event's cycles; reads a tile's accumulators out and clears them.
@@ -24,21 +28,10 @@
 
 #include "neurark/arch/chip.hpp"
 #include "neurark/arch/numerics.hpp"
+#include "neurark/rtl/build.hpp"
+#include "neurark/rtl/chip_params.hpp"
 
 namespace neurark::rtl {
-
-// The parameters nrk_neurocore was verilated with (rtl/neurocore/CMakeLists.txt, the one place
-// they are set): the default-4x4 chip's neurocore.
-struct NeurocoreRtlParams {
-  int64_t lanes = 0;
-  int64_t accumulators = 0;
-  int64_t sram_port_bits = 0;
-  int64_t synapse_sram_bytes = 0;
-  int64_t input_fifo_depth = 0;
-  int64_t tile_slots = 0;   // tile-table slots: tiles one core can hold
-  int64_t column_bits = 0;  // event column field: fan-in up to 2^column_bits
-};
-NeurocoreRtlParams neurocore_rtl_params();
 
 // The cycles nrk_neurocore spends on one input event, from the cycle it leaves the input FIFO
 // into the lane array to the cycle the next one does (events back to back; for the last event,
@@ -57,11 +50,12 @@ int64_t neurocore_event_cycles(int64_t rows, int64_t col, int64_t lanes, int64_t
 
 class NeurocoreSim {  // one Verilated nrk_neurocore
  public:
-  // `core` must match the Verilated parameters (lanes, accumulators, synapse_sram_bytes,
-  // sram_port_bits, input_fifo_depth, packed2 encoding, 8-bit activations): else throws
-  // neurark::Error naming every mismatch.
-  explicit NeurocoreSim(const arch::NeurocoreParams& core = arch::NeurocoreParams{});
-  explicit NeurocoreSim(const arch::ChipDescription& chip) : NeurocoreSim(chip.core) {}
+  // The neurocore of `chip` (chip_rtl(chip).neurocore). Throws neurark::Error naming every chip
+  // parameter the RTL cannot take (parameter, value, supported range), or if the model cannot be
+  // built or loaded. The first NeurocoreSim at new parameters builds the model (tens of seconds,
+  // progress on stderr or options.progress); later ones, in this or another process, reuse it.
+  explicit NeurocoreSim(const arch::ChipDescription& chip = arch::ChipDescription{}, const BuildOptions& options = {});
+  explicit NeurocoreSim(const arch::NeurocoreParams& core, const BuildOptions& options = {});
   ~NeurocoreSim();
   NeurocoreSim(const NeurocoreSim&) = delete;
   NeurocoreSim& operator=(const NeurocoreSim&) = delete;
@@ -70,7 +64,7 @@ class NeurocoreSim {  // one Verilated nrk_neurocore
   // word-aligned SRAM byte address through the load port (one word per cycle), given a
   // tile-table slot. Throws neurark::Error if the id is loaded already, the memory size is not
   // packed2_tile_bytes(rows, k), rows is outside [1, accumulators], k outside [1, 2^16], the
-  // SRAM is full or every tile slot is used.
+  // SRAM is full or every tile slot is used (params().tile_slots).
   void load_tile(int tile, const std::vector<uint8_t>& memory, int64_t rows, int64_t k);
   // Applies events {column, q} to the tile's accumulators, in order, fed to the input FIFO
   // back to back; returns each event's cycles (neurocore_event_cycles). Throws neurark::Error
@@ -82,6 +76,8 @@ class NeurocoreSim {  // one Verilated nrk_neurocore
   std::vector<int32_t> take_accumulators(int tile);
   int64_t cycles() const;  // clock cycles simulated so far
   std::string name() const;  // "rtl nrk_neurocore (16 lanes, 1024 accumulators, ...)"
+  const NeurocoreRtlParams& params() const;  // the Verilated parameters
+  const ModelBuild& model() const;           // compiled in, or the cache entry it was loaded from
 
   // ---- For harnesses and reports ----
   struct Stats {

@@ -9,8 +9,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "neurark/arch/chip.hpp"
 
 namespace neurark::rtl {
 
@@ -19,7 +22,15 @@ struct VerifyOptions {
   int64_t vectors = 10000;    // random vectors per block (edge cases are always added)
   std::string trace_path;     // an event trace (traces/README.md) to replay, "" for none
   std::string fst_path;       // write an FST waveform of the block here, "" for none
+  // The chip whose parameters the blocks that follow a chip (lane_array, router, mesh, neurocore)
+  // take (neurark/rtl/chip_params.hpp; models built on demand when not compiled in). Unset: the
+  // default chip's, and the mesh harness also runs the tiny-3x2 variant (rtl/noc/CMakeLists.txt).
+  std::optional<arch::ChipDescription> chip;
 };
+
+// The chip a harness runs at: VerifyOptions::chip, else the default chip (arch::ChipDescription's
+// defaults are arch/chips/default-4x4.yaml's parameters).
+arch::ChipDescription verify_chip(const VerifyOptions& o);
 
 // One harness run of one block on one vector source.
 struct BlockResult {
