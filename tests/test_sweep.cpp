@@ -31,11 +31,14 @@ std::string slurp(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-// A space over the default chip and the bundled model; `axes` and `extra` are YAML lines.
+// A space over the default chip and the bundled model; `axes` and `extra` are YAML lines. Its
+// points' logic is priced at the default chip's (synthesize_logic: false): these tests are about
+// the sweep, and a lane array at other parameters takes Yosys a minute or two (test_technology.cpp
+// tests the synthesis on a small chip).
 std::string space_text(const std::string& axes, const std::string& extra = "") {
   return "format: neurark-sweep\nversion: 1\nname: t\nbase_chip: " + test::source_dir() +
          "/arch/chips/default-4x4.yaml\nmodels: [" + test::default_model_dir() +
-         "]\nrun: {prompt: 'ROMEO: ', max_new_tokens: 4}\naxes:\n" + axes + extra;
+         "]\nrun: {prompt: 'ROMEO: ', max_new_tokens: 4, synthesize_logic: false}\naxes:\n" + axes + extra;
 }
 
 std::string write(const neurark_test::TempDir& tmp, const std::string& name, const std::string& text) {
@@ -223,6 +226,13 @@ TEST_CASE("neurark sweep: each point equals a direct run of its chip, resumes, r
   CHECK(p16.at("area_mm2") == d.at("hardware_cost").at("chip_area_mm2"));
   const nlohmann::json pr = nlohmann::json::parse(slurp(out + "/points/p0001/report/report.json"));
   CHECK(pr.at("cycles_per_token") == d.at("cycles_per_token"));
+  // The space's synthesize_logic reaches the run: the 8-lane point's logic is the default chip's, said so.
+  const nlohmann::json pr8 = nlohmann::json::parse(slurp(out + "/points/p0000/report/report.json"));
+#ifdef NEURARK_HAVE_RTL
+  CHECK_THAT(pr8.at("hardware_cost").at("logic_parameters").get<std::string>(), Contains("turned off"));
+#else
+  CHECK_THAT(pr8.at("hardware_cost").at("logic_parameters").get<std::string>(), Contains("this build has no RTL"));
+#endif
   // Fewer lanes, more cycles per token (the lanes bound accumulation on this model).
   const nlohmann::json& p8 = j.at("points")[0].at("objectives");
   CHECK(p8.at("cycles_per_token").get<double>() > p16.at("cycles_per_token").get<double>());

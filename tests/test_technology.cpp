@@ -11,6 +11,13 @@
 #include "neurark/arch/error.hpp"
 #include "neurark/arch/technology.hpp"
 #include "neurark/runs/hardware_cost.hpp"
+#ifdef NEURARK_HAVE_RTL
+#include <cstdlib>
+#include <filesystem>
+
+#include "neurark/rtl/build.hpp"
+#include "neurark/rtl/synth.hpp"
+#endif
 #include "test_paths.hpp"
 
 using namespace neurark;
@@ -114,42 +121,112 @@ TEST_CASE("DVFS: dynamic energy scales as V^2 from the node's nominal supply, a 
 TEST_CASE("hardware cost: doubling SRAM per core adds exactly the modelled area and leakage", "[technology]") {
   const arch::TechnologyTable t = cmos_lp();
   arch::ChipDescription chip = default_chip();
-  const auto a = runs::hardware_cost(chip, t, 0.8, {});
-  REQUIRE(a.has_value());
+  // The logic held at the compiled table's (the default chip's) to isolate the memory.
+  const std::optional<runs::LogicTable> logic = runs::compiled_logic_table();
+  REQUIRE(logic.has_value());
+  const runs::HardwareCost a = runs::hardware_cost(chip, t, 0.8, {}, *logic);
   chip.core.synapse_sram_bytes *= 2;
-  const auto b = runs::hardware_cost(chip, t, 0.8, {});
-  REQUIRE(b.has_value());
+  const runs::HardwareCost b = runs::hardware_cost(chip, t, 0.8, {}, *logic);
   // The synapse macro grows by 524,288 bits: area by bits x cell / efficiency (the periphery is
   // per macro), leakage by bits x pW/bit x (V / V_leak)^4.
   const double bits = 65536.0 * 8;
   const double d_area_um2 = bits * t.sram_bitcell_area_um2.at(22) / t.sram_array_efficiency.value;
-  CHECK_THAT((b->neurocore_area_mm2 - a->neurocore_area_mm2) * 1e6, WithinRel(d_area_um2, 1e-9));
-  CHECK_THAT(b->neurocore_leakage_w - a->neurocore_leakage_w, WithinRel(t.sram_leakage_w(bits, 22, 0.8), 1e-9));
-  CHECK_THAT(b->chip_area_mm2, WithinRel(16 * b->neurocore_area_mm2, 1e-12));
-  // Lanes and accumulators are logic: synthesized at the default chip's parameters for now, and said so.
-  CHECK_THAT(a->logic_parameters, Contains("default chip"));
+  CHECK_THAT((b.neurocore_area_mm2 - a.neurocore_area_mm2) * 1e6, WithinRel(d_area_um2, 1e-9));
+  CHECK_THAT(b.neurocore_leakage_w - a.neurocore_leakage_w, WithinRel(t.sram_leakage_w(bits, 22, 0.8), 1e-9));
+  CHECK_THAT(b.chip_area_mm2, WithinRel(16 * b.neurocore_area_mm2, 1e-12));
+  CHECK_THAT(a.logic_parameters, Contains("default chip"));
 }
 
 TEST_CASE("hardware cost: power-gating unused neurocores keeps only their routers and a residual", "[technology]") {
   const arch::TechnologyTable t = cmos_lp();
   arch::ChipDescription chip = default_chip();
   const std::vector<int> used = {0, 1, 2, 5};
-  const auto on = runs::hardware_cost(chip, t, 0.8, used);
+  const std::optional<runs::LogicTable> logic = runs::compiled_logic_table();
+  REQUIRE(logic.has_value());
+  const runs::HardwareCost on = runs::hardware_cost(chip, t, 0.8, used, *logic);
   chip.power.gate_unused_cores = true;
-  const auto gated = runs::hardware_cost(chip, t, 0.8, used);
-  REQUIRE(on.has_value());
-  REQUIRE(gated.has_value());
-  CHECK(on->gated_neurocores == 0);
-  CHECK(gated->gated_neurocores == 12);
+  const runs::HardwareCost gated = runs::hardware_cost(chip, t, 0.8, used, *logic);
+  CHECK(on.gated_neurocores == 0);
+  CHECK(gated.gated_neurocores == 12);
   double router_w = 0.0;
-  for (const runs::CostBlock& b : gated->blocks)
+  for (const runs::CostBlock& b : gated.blocks)
     if (!b.gateable) router_w += b.leakage_w;
   REQUIRE(router_w > 0.0);
   // A gated core: its router, plus 5 % of the rest (Tschanz 2003).
-  CHECK_THAT(gated->gated_neurocore_leakage_w, WithinRel(router_w + 0.05 * (gated->neurocore_leakage_w - router_w), 1e-12));
-  CHECK_THAT(gated->chip_leakage_w, WithinRel(4 * gated->neurocore_leakage_w + 12 * gated->gated_neurocore_leakage_w, 1e-12));
-  CHECK(gated->core_leakage_w[3] == gated->gated_neurocore_leakage_w);
-  CHECK(gated->core_leakage_w[5] == gated->neurocore_leakage_w);
-  CHECK_THAT(on->chip_leakage_w, WithinRel(16 * on->neurocore_leakage_w, 1e-12));
-  CHECK(gated->chip_area_mm2 == on->chip_area_mm2);  // gating saves leakage, not area
+  CHECK_THAT(gated.gated_neurocore_leakage_w, WithinRel(router_w + 0.05 * (gated.neurocore_leakage_w - router_w), 1e-12));
+  CHECK_THAT(gated.chip_leakage_w, WithinRel(4 * gated.neurocore_leakage_w + 12 * gated.gated_neurocore_leakage_w, 1e-12));
+  CHECK(gated.core_leakage_w[3] == gated.gated_neurocore_leakage_w);
+  CHECK(gated.core_leakage_w[5] == gated.neurocore_leakage_w);
+  CHECK_THAT(on.chip_leakage_w, WithinRel(16 * on.neurocore_leakage_w, 1e-12));
+  CHECK(gated.chip_area_mm2 == on.chip_area_mm2);  // gating saves leakage, not area
 }
+
+TEST_CASE("hardware cost: the default chip's logic is the compiled table, at the parameters it records", "[technology]") {
+  const std::optional<runs::LogicTable> compiled = runs::compiled_logic_table();
+  REQUIRE(compiled.has_value());
+  REQUIRE(compiled->blocks.size() == 7);
+  CHECK(compiled->blocks[0].block == "lane_array");
+  CHECK(compiled->blocks[0].params == "NumLanes=16,NumRows=1024,SramBytes=65536,SramPortBits=64");
+  CHECK(compiled->blocks[6].params == "BufferDepth=4,FlitWidth=64,FlowWidth=8,Latency=2,NumFlows=64");
+  const std::optional<runs::LogicTable> d = runs::logic_table(default_chip());
+  REQUIRE(d.has_value());
+  for (std::size_t i = 0; i < d->blocks.size(); ++i) CHECK(d->blocks[i].transistors_estimate == compiled->blocks[i].transistors_estimate);
+#ifdef NEURARK_HAVE_RTL
+  CHECK(d->this_chip);
+  CHECK_THAT(d->parameters, Contains("the same as the default chip's"));
+#else
+  CHECK_FALSE(d->this_chip);
+  CHECK_THAT(d->parameters, Contains("this build has no RTL"));
+#endif
+}
+
+#ifdef NEURARK_HAVE_RTL
+TEST_CASE("hardware cost: a non-default chip's logic is synthesized at its parameters, only the blocks that differ, cached",
+          "[technology][rtl]") {
+  // Synthesis results go to the build folder's cache, next to the CLI (not the user's).
+  ::setenv("NEURARK_RTL_CACHE", (std::filesystem::path(NEURARK_CLI).parent_path() / "rtl-cache").c_str(), 1);
+  const arch::ChipDescription chip = arch::ChipDescription::from_file(test::source_dir() + "/tests/fixtures/tiny-3x2.yaml");
+  const std::optional<runs::LogicTable> compiled = runs::compiled_logic_table();
+  runs::LogicOptions quiet;
+  quiet.progress = [](const std::string&) {};
+  const std::optional<runs::LogicTable> t = runs::logic_table(chip, quiet);
+  REQUIRE(t.has_value());
+  REQUIRE(t->this_chip);
+  CHECK_THAT(t->parameters, Contains("lane_array, router synthesized at its parameters by Yosys"));
+  REQUIRE(t->blocks.size() == compiled->blocks.size());
+  const auto& lanes = t->blocks[0];
+  CHECK(lanes.params == "NumLanes=4,NumRows=8,SramBytes=64,SramPortBits=16");
+  CHECK_THAT(lanes.what, Contains("4 lanes, 8 int32 accumulators, 16-bit port"));
+  // Its state: at least the 8 int32 accumulators; far less than the default's 1,024.
+  CHECK(lanes.flip_flops >= 8 * 32);
+  CHECK(lanes.flip_flops < compiled->blocks[0].flip_flops / 20);
+  // The router: 32-bit flits in 5 ports x 4-flit buffers at least.
+  CHECK(t->blocks[6].params == "BufferDepth=4,FlitWidth=32,FlowWidth=8,Latency=1,NumFlows=64");
+  CHECK(t->blocks[6].flip_flops >= 5 * 4 * 32);
+  CHECK(t->blocks[6].flip_flops < compiled->blocks[6].flip_flops);
+  // The blocks without a chip parameter are the compiled table's as they are.
+  for (std::size_t i : {1, 2, 3, 4}) CHECK(t->blocks[i].transistors_estimate == compiled->blocks[i].transistors_estimate);
+  // Priced as any logic: gate equivalents = transistors / 4.
+  const arch::TechnologyTable tech = cmos_lp();
+  const runs::HardwareCost h = runs::hardware_cost(chip, tech, 0.8, {}, *t);
+  CHECK(h.logic_parameters == t->parameters);
+  CHECK_THAT(h.blocks[0].area_um2,
+             WithinRel(tech.logic_area_um2(static_cast<double>(lanes.transistors_estimate) / 4.0, 22), 1e-12));
+  // A second request reads the cache: no Yosys run.
+  rtl::SynthOptions so;
+  so.progress = quiet.progress;
+  CHECK(rtl::synthesize_block("lane_array", rtl::synth_params("lane_array", chip), so).cached);
+  // Synthesis off: the compiled table, said so.
+  quiet.synthesize = false;
+  const std::optional<runs::LogicTable> off = runs::logic_table(chip, quiet);
+  CHECK_FALSE(off->this_chip);
+  CHECK_THAT(off->parameters, Contains("turned off (--no-synthesis)"));
+  CHECK(off->blocks[0].transistors_estimate == compiled->blocks[0].transistors_estimate);
+  // A chip the RTL cannot take: the compiled table, and why.
+  arch::ChipDescription odd = chip;
+  odd.core.lanes = 6;
+  const std::optional<runs::LogicTable> o = runs::logic_table(odd, quiet);
+  CHECK_FALSE(o->this_chip);
+  CHECK_THAT(o->parameters, Contains("the RTL cannot take this chip") && Contains("neurocore.lanes is 6"));
+}
+#endif

@@ -156,6 +156,10 @@ std::function<int()> add_run(CLI::App& sub) {
   sub.add_option("--backend", o.backend, "systemc (timed) or func (untimed: counts and dynamic energy); both checked "
                                          "against int on every token")
       ->check(CLI::IsMember({"systemc", "func"}))->capture_default_str();
+  sub.add_flag("--no-synthesis{false}", o.synthesize_logic,
+               "Do not run Yosys for the area's logic: a chip whose RTL parameters differ from the default chip's is "
+               "priced with the default chip's logic (said in the report). Default: synthesized at the chip's parameters, "
+               "cached (docs/energy-model.md)");
   return [a] { return run_run(*a); };
 }
 

@@ -74,8 +74,9 @@ EvalRun eval(const EvalOptions& o) {
       a.tokens_per_s_chip = m.timing->timing().clock_hz / *a.cycles;
       r.clock_hz = chip.clock_hz;
       if (table != nullptr && be->cost_table() != nullptr) {
-        if (const auto hw = hardware_cost(chip, *be->cost_table(), table->voltage_v, be->cores_with_tiles())) {
-          a.leakage_energy_pj = price(sim::Counters{}, cycles, chip, table, &*hw).pj.at("leakage") / t;
+        if (const std::optional<LogicTable> logic = logic_table(chip)) {
+          const HardwareCost hw = hardware_cost(chip, *be->cost_table(), table->voltage_v, be->cores_with_tiles(), *logic);
+          a.leakage_energy_pj = price(sim::Counters{}, cycles, chip, table, &hw).pj.at("leakage") / t;
           a.energy_j = (*a.dynamic_energy_pj + *a.leakage_energy_pj) * 1e-12;
         }
       }

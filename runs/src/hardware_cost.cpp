@@ -6,10 +6,16 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "neurark/arch/noc.hpp"
+#include "neurark/arch/error.hpp"
 #include "neurark/arch/numerics.hpp"
+#ifdef NEURARK_HAVE_RTL
+#include "neurark/rtl/build.hpp"
+#include "neurark/rtl/synth.hpp"
+#endif
 
 extern const char* const kNeurarkAreaJson;  // rtl/area.json, compiled in (runs/CMakeLists.txt)
 
@@ -22,28 +28,95 @@ constexpr int64_t kEventBits = 32;           // an event FIFO entry: an event pa
 
 }  // namespace
 
-std::optional<HardwareCost> hardware_cost(const arch::ChipDescription& chip, const arch::TechnologyTable& tech,
-                                          double voltage_v, const std::vector<int>& cores_with_tiles) {
+std::optional<LogicTable> compiled_logic_table() {
   const nlohmann::json synth = nlohmann::json::parse(kNeurarkAreaJson, nullptr, false);
   if (synth.is_discarded() || !synth.is_array() || synth.empty()) return std::nullopt;
+  LogicTable t;
+  for (const nlohmann::json& b : synth) {
+    LogicBlock l;
+    l.block = b.at("block").get<std::string>();
+    l.top = b.at("top").get<std::string>();
+    l.what = b.at("what").get<std::string>();
+    l.params = b.value("params", std::string());
+    l.cells = b.at("cells").get<int64_t>();
+    l.flip_flops = b.at("flip_flops").get<int64_t>();
+    l.transistors_estimate = b.at("transistors_estimate").get<int64_t>();
+    t.blocks.push_back(std::move(l));
+  }
+  t.parameters = "the default chip's (arch/chips/default-4x4.yaml; rtl/area.json, compiled in)";
+  return t;
+}
+
+std::optional<LogicTable> logic_table(const arch::ChipDescription& chip, const LogicOptions& options) {
+  std::optional<LogicTable> compiled = compiled_logic_table();
+  if (!compiled) return std::nullopt;
+#ifdef NEURARK_HAVE_RTL
+  const auto fallback = [&](const std::string& why) {
+    compiled->parameters = fmt::format("the default chip's (rtl/area.json, compiled in): {}", why);
+    return compiled;
+  };
+  std::vector<std::string> differ;
+  try {
+    for (const LogicBlock& b : compiled->blocks) {
+      const std::string wanted = rtl::params_text(rtl::synth_params(b.block, chip));
+      if (wanted != b.params) differ.push_back(b.block);
+    }
+  } catch (const Error& e) {
+    return fallback(fmt::format("the RTL cannot take this chip ({})", e.what()));
+  }
+  if (differ.empty()) {
+    compiled->this_chip = true;
+    compiled->parameters = "this chip's (the same as the default chip's: rtl/area.json, compiled in)";
+    return compiled;
+  }
+  if (!options.synthesize) return fallback("synthesis at this chip's parameters turned off (--no-synthesis)");
+  // Only the blocks whose parameters differ: the others are the compiled table's as they are.
+  rtl::SynthOptions so;
+  so.blocks = differ;
+  so.progress = options.progress;
+  rtl::SynthResult r;
+  try {
+    r = rtl::synthesize(chip, so);
+  } catch (const Error& e) {
+    return fallback(fmt::format("Yosys could not synthesize this chip's blocks ({})", e.what()));
+  }
+  std::string yosys = r.yosys;
+  if (const auto p = yosys.find(" (git"); p != std::string::npos) yosys = yosys.substr(0, p);
+  LogicTable t = *compiled;
+  t.this_chip = true;
+  t.parameters = fmt::format("this chip's ({} synthesized at its parameters by {}; the other blocks, whose parameters "
+                             "are the default chip's, from rtl/area.json)", fmt::join(differ, ", "), yosys);
+  for (LogicBlock& b : t.blocks)
+    for (const rtl::BlockArea& a : r.blocks)
+      if (a.block == b.block)
+        b = {a.block, a.top, a.configuration, rtl::params_text(a.params), a.cells, a.flip_flops, a.transistors_estimate};
+  return t;
+#else
+  (void)chip;
+  (void)options;
+  compiled->parameters += ": this build has no RTL (NEURARK_BUILD_RTL=OFF) to synthesize at this chip's parameters";
+  return compiled;
+#endif
+}
+
+HardwareCost hardware_cost(const arch::ChipDescription& chip, const arch::TechnologyTable& tech, double voltage_v,
+                           const std::vector<int>& cores_with_tiles, const LogicTable& logic) {
   HardwareCost h;
   h.technology = tech.name;
-  h.logic_parameters = "the default chip's (arch/chips/default-4x4.yaml): Yosys synthesis at this chip's parameters "
-                       "is not wired in yet";
+  h.logic_parameters = logic.parameters;
   h.node_nm = chip.technology_node_nm;
   h.voltage_v = voltage_v > 0 ? voltage_v : tech.nominal_voltage_v.at(chip.technology_node_nm);
   const int64_t node = chip.technology_node_nm;
-  // Logic: every synthesized block but the neurocore top (the sum of its parts).
-  for (const nlohmann::json& b : synth) {
-    const std::string name = b.at("block").get<std::string>();
-    if (name == "neurocore") continue;
+  // Logic: every synthesized block.
+  for (const LogicBlock& b : logic.blocks) {
+    if (b.block == "neurocore") continue;  // the sum of its parts, if a table lists it
     CostBlock c;
-    c.block = name;
-    c.what = b.at("what").get<std::string>();
-    c.gateable = name != "router";
-    c.cells = b.at("cells").get<int64_t>();
-    c.flip_flops = b.at("flip_flops").get<int64_t>();
-    c.gate_equivalents = static_cast<double>(b.at("transistors_estimate").get<int64_t>()) / kTransistorsPerGate;
+    c.block = b.block;
+    c.what = b.what;
+    c.gateable = b.block != "router";
+    c.cells = b.cells;
+    c.flip_flops = b.flip_flops;
+    c.gate_equivalents = static_cast<double>(b.transistors_estimate) / kTransistorsPerGate;
     c.area_um2 = tech.logic_area_um2(c.gate_equivalents, node);
     c.leakage_w = tech.logic_leakage_w(c.gate_equivalents, node, h.voltage_v);
     h.blocks.push_back(std::move(c));

@@ -133,8 +133,14 @@ RunResult run(const RunOptions& o) {
   const arch::EnergyTable* table = lm->energy_table();
   // Area and leakage of this design point at its operating supply (the energy table's, after DVFS).
   std::optional<HardwareCost> hw;
-  if (lm->cost_table() != nullptr)
-    hw = hardware_cost(chip, *lm->cost_table(), table != nullptr ? table->voltage_v : chip.voltage_v, lm->cores_with_tiles());
+  if (lm->cost_table() != nullptr) {
+    LogicOptions lo;
+    lo.synthesize = o.synthesize_logic;
+    lo.progress = [&](const std::string& line) { log_line(o, "run: " + line + "\n"); };
+    if (const std::optional<LogicTable> logic = logic_table(chip, lo))
+      hw = hardware_cost(chip, *lm->cost_table(), table != nullptr ? table->voltage_v : chip.voltage_v, lm->cores_with_tiles(),
+                         *logic);
+  }
   const HardwareCost* cost = hw ? &*hw : nullptr;
   const int64_t cores_used = static_cast<int64_t>(lm->cores_with_tiles().size());
 

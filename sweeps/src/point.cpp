@@ -117,6 +117,7 @@ PointResult run_point(const Space& space, int64_t index, const std::string& out_
   o.prompt = space.prompt;
   o.prompt_source = space.prompt_source;
   o.max_new_tokens = space.max_new_tokens;
+  o.synthesize_logic = space.synthesize_logic;
   o.run_id = space.name + "/" + p.id;
   o.log = log;
   runs::RunResult run;

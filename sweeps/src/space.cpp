@@ -239,7 +239,8 @@ Space Space::from_file(const std::string& path) {
   if (s.prompt.empty())
     run.fail(run.node(), has_prompt ? "run.prompt" : "run.prompt_file", "(empty)", "at least one byte of text");
   s.max_new_tokens = run.integer("max_new_tokens", 2, 100000, 8);
-  run.finish("prompt, prompt_file, max_new_tokens");
+  s.synthesize_logic = run.boolean("synthesize_logic", true);
+  run.finish("prompt, prompt_file, max_new_tokens, synthesize_logic");
 
   // Axes: chip key -> values. Each value alone must make a valid chip from the base.
   if (s.models.size() > 1) {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,12 +50,43 @@ struct HardwareCost {
   double gated_leakage_fraction = 1.0, wake_up_ns = 0.0;
 };
 
+// The synthesized logic of one block of a neurocore: Yosys generic gates after synth -flatten
+// (neurark/rtl/synth.hpp, docs/rtl-area.md).
+struct LogicBlock {
+  std::string block, top;        // rtl/blocks.json name, top module
+  std::string what;              // its configuration at these parameters
+  std::string params;            // the Verilog parameters it was synthesized at ("Name=v,..."; "" none)
+  int64_t cells = 0, flip_flops = 0, transistors_estimate = 0;
+};
+
+// The logic blocks of a neurocore, and whose parameters they were synthesized at.
+struct LogicTable {
+  std::vector<LogicBlock> blocks;
+  bool this_chip = false;        // synthesized at the chip's own parameters
+  std::string parameters;        // says whose, and why when not the chip's
+};
+
+// The table compiled in from rtl/area.json (Yosys at the default chip's parameters); none in a
+// build without it.
+std::optional<LogicTable> compiled_logic_table();
+
+struct LogicOptions {
+  bool synthesize = true;  // false: never run Yosys (the compiled table when the parameters differ)
+  std::function<void(const std::string&)> progress;  // Yosys progress lines; unset: stderr
+};
+
+// The logic of `chip`'s neurocore: the compiled table when the chip's RTL parameters are those it
+// was synthesized at (no Yosys run); else, in a build with the RTL (NEURARK_BUILD_RTL) and with
+// Yosys installed, neurark::rtl::synthesize(chip) (cached by a hash of the parameters, sources and
+// Yosys: minutes the first time for a lane array with thousands of accumulators, then read back);
+// else the compiled table, `parameters` saying why (no RTL in this build, Yosys missing, a chip the
+// RTL cannot take, synthesis turned off). None in a build without the compiled table.
+std::optional<LogicTable> logic_table(const arch::ChipDescription& chip, const LogicOptions& options = {});
+
 // The cost of `chip` with technology table `tech` at supply `voltage_v` (<= 0: the table's
-// leakage supply at the node), with `cores_with_tiles` (neurocore indices) powered when the chip
-// gates unused cores. Logic figures: the RTL synthesized at the default chip's parameters (the
-// Yosys table compiled in from rtl/area.json) until synthesis at any design point is wired in;
-// `logic_parameters` says which. Returns none in a build without the Yosys table.
-std::optional<HardwareCost> hardware_cost(const arch::ChipDescription& chip, const arch::TechnologyTable& tech,
-                                          double voltage_v, const std::vector<int>& cores_with_tiles);
+// leakage supply at the node), its logic from `logic`, with `cores_with_tiles` (neurocore indices)
+// powered when the chip gates unused cores. Memories are sized from the chip's parameters.
+HardwareCost hardware_cost(const arch::ChipDescription& chip, const arch::TechnologyTable& tech, double voltage_v,
+                           const std::vector<int>& cores_with_tiles, const LogicTable& logic);
 
 }  // namespace neurark::runs

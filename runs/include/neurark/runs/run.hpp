@@ -49,6 +49,8 @@ struct RunOptions {
   std::string vcd_path;
   bool rtl_all_cores = false;             // systemc: every neurocore holding tiles on the Verilated RTL
   std::vector<CoreXY> rtl_cores;          // systemc: these neurocores on the Verilated RTL
+  bool synthesize_logic = true;           // the area's logic synthesized at the chip's parameters when they
+                                          // are not the compiled table's (runs/hardware_cost.hpp: logic_table)
   std::function<void(const std::string&)> log;  // progress (lines; "\r" starts an update in place)
 };
 

@@ -15,7 +15,8 @@
 //   name: lanes-sram
 //   base_chip: ../chips/default-4x4.yaml        # paths relative to the space file
 //   models: [../../models/zoo/shakespeare-d256-l4]
-//   run: {prompt: "ROMEO: ", max_new_tokens: 8}  # or prompt_file: PATH
+//   run: {prompt: "ROMEO: ", max_new_tokens: 8}  # or prompt_file: PATH; synthesize_logic: false
+//                                                # prices every point's logic at the default chip's
 //   axes:                                        # chip key path -> values (file order)
 //     neurocore.lanes: [8, 16, 32]
 //     mesh: [{width: 4, height: 4}, {width: 8, height: 4}]   # a mapping value merges into the key
@@ -77,6 +78,8 @@ struct Space {
   std::string prompt;                // bytes
   std::string prompt_source;         // "run.prompt" or the prompt file
   int64_t max_new_tokens = 8;
+  bool synthesize_logic = true;      // run.synthesize_logic: the area's logic synthesized at each point's
+                                     // parameters (runs::RunOptions::synthesize_logic)
   std::vector<Axis> axes;            // "model" first when there are several models
   std::vector<std::string> objectives;           // the Pareto front's (names of objective_infos)
   std::map<std::string, Bound> constraints;      // objective -> bounds a feasible point meets
