@@ -121,6 +121,8 @@ TEST_CASE("a bad space is refused naming the file, line, key and value", "[sweep
   CHECK_THAT(refused(space_text("  clock_hz: [1e8]\n", "constraints: {area_mm2: {min: 5, max: 1}}\n")), Contains("min <= max"));
   CHECK_THAT(refused(space_text("  clock_hz: [1e8, 2e8]\n", "search: {method: random, samples: 3}\n")),
              Contains("search.samples: value 3 is not valid, expected an integer in [1, 2]"));
+  CHECK_THAT(refused(space_text("  clock_hz: [1e8, 2e8, 3e8]\n", "search: {method: pareto_local, initial: 2, budget: 1}\n")),
+             Contains("search.budget: value 1 is not valid, expected an integer in [2, 3]"));
   CHECK_THAT(refused(space_text("  clock_hz: [1e8]\n", "search: {method: annealing}\n")), Contains("search.method"));
   std::string no_base = space_text("  clock_hz: [1e8]\n");
   no_base.replace(no_base.find("default-4x4.yaml"), 16, "missing.yaml");
@@ -148,7 +150,7 @@ TEST_CASE("the Pareto front by hand: feasible and non-dominated, equal points bo
   CHECK(sweeps::pareto_front(a, {"energy_per_token_j", "area_mm2"}) == std::vector<bool>{true, false});
 }
 
-TEST_CASE("random and NSGA-II searches: seeded, never run a point twice, stay in budget", "[sweep]") {
+TEST_CASE("random, NSGA-II and Pareto local searches: seeded, never run a point twice, stay in budget", "[sweep]") {
   CHECK(sweeps::random_sample(100, 7, 3) == sweeps::random_sample(100, 7, 3));
   CHECK(sweeps::random_sample(100, 7, 3) != sweeps::random_sample(100, 7, 4));
   CHECK(sweeps::random_sample(10, 10, 1).size() == 10);
@@ -171,6 +173,7 @@ TEST_CASE("random and NSGA-II searches: seeded, never run a point twice, stay in
   s.search.population = 12;
   s.search.generations = 6;
   s.search.seed = 5;
+  bool tradeoff = false;  // true: throughput = x - |y - 6|, a front of 12 points (every x at y = 6)
   const auto search = [&](std::set<int64_t>& seen, int& batches) {
     return sweeps::run_search(s, [&](const std::vector<int64_t>& idx) {
       ++batches;
@@ -178,7 +181,7 @@ TEST_CASE("random and NSGA-II searches: seeded, never run a point twice, stay in
       for (int64_t i : idx) {
         CHECK(seen.insert(i).second);  // never asked twice
         const std::vector<int> c = s.coordinates(i);
-        out.push_back(point(i, "ok", c[0], 12 - c[0] - std::abs(c[1] - 6)));
+        out.push_back(point(i, "ok", c[0], (tradeoff ? c[0] : 12 - c[0]) - std::abs(c[1] - 6)));
       }
       return out;
     });
@@ -201,6 +204,41 @@ TEST_CASE("random and NSGA-II searches: seeded, never run a point twice, stay in
       ++on_front;
     }
   CHECK(on_front >= 1);
+
+  // Pareto local search: from 4 random points, neighbours of the front, 2 at a time. Where energy
+  // and throughput trade off (throughput = x - |y - 6|: the true front is the 12 points with
+  // y = 6) it finds the whole front with far fewer runs than the grid, the same points for the
+  // same seed, and never more than its budget.
+  tradeoff = true;
+  s.search = sweeps::Search{};
+  s.search.method = "pareto_local";
+  s.search.initial = 4;
+  s.search.batch = 2;
+  s.search.budget = 144;
+  s.search.seed = 5;
+  std::set<int64_t> seen3, seen4;
+  int b3 = 0, b4 = 0;
+  const auto r3 = search(seen3, b3);
+  search(seen4, b4);
+  CHECK(seen3 == seen4);
+  std::vector<sweeps::PointResult> p3;
+  for (const auto& [i, r] : r3) p3.push_back(r);
+  const std::vector<bool> f3 = sweeps::pareto_front(p3, s.objectives);
+  std::set<int> front_x;
+  for (std::size_t i = 0; i < p3.size(); ++i)
+    if (f3[i]) {
+      CHECK(s.coordinates(p3[i].index)[1] == 6);
+      front_x.insert(s.coordinates(p3[i].index)[0]);
+    }
+  CHECK(front_x.size() == 12);
+  INFO(seen3.size() << " runs in " << b3 << " batches");
+  CHECK(seen3.size() < 72);  // half the grid
+  s.search.budget = 20;
+  std::set<int64_t> seen5;
+  int b5 = 0;
+  search(seen5, b5);
+  CHECK(seen5.size() == 20);
+  CHECK(b5 == 1 + 8);  // the 4 initial points, then 8 batches of 2
 }
 
 TEST_CASE("neurark sweep: each point equals a direct run of its chip, resumes, refuses another space", "[sweep][cli]") {

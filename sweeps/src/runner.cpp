@@ -98,11 +98,13 @@ std::vector<int64_t> run_local(const std::vector<int64_t>& indices, const Runner
               --running;
               ++finished;
               if (code != 0 || !done(o, i)) died.push_back(i);
-              report(o, finished, indices.size(), running, start);
               // Start the next points after this handler returns: Boost.Process 1.74 calls it while
               // iterating its list of waiting children, and starting a child from here appends to
               // that list (a use-after-free that AddressSanitizer caught).
-              boost::asio::post(ioc, launch);
+              boost::asio::post(ioc, [&] {
+                launch();
+                report(o, finished, indices.size(), running, start);
+              });
             })));
         exited.push_back(false);
       } catch (const bp::process_error& e) {

@@ -153,6 +153,58 @@ std::map<int64_t, PointResult> nsga2(const Space& space, const Evaluate& evaluat
   return archive;
 }
 
+// Pareto local search (Paquete, Chiarandini and Stützle, "Pareto local optimum sets in the
+// biobjective traveling salesman problem", LNEMS 535, 2004), on the grid: a point's neighbours
+// are the points one step away on one axis (the axes' values in file order). From `initial`
+// random points, repeatedly run `batch` unexplored neighbours of the points on the archive's
+// front (a front point and then one of its unexplored neighbours drawn at random), until every
+// front point's neighbourhood has been run (a Pareto local optimum set) or `budget` points have.
+std::map<int64_t, PointResult> pareto_local(const Space& space, const Evaluate& evaluate) {
+  std::mt19937_64 rng(space.search.seed);
+  const int64_t grid = space.grid_size();
+  const auto budget = static_cast<std::size_t>(std::min(space.search.budget > 0 ? space.search.budget : grid, grid));
+  std::map<int64_t, PointResult> archive;
+  const auto run = [&](const std::vector<int64_t>& batch) {
+    for (PointResult& r : evaluate(batch)) archive[r.index] = r;
+  };
+  const auto unexplored_neighbours = [&](int64_t index) {
+    std::vector<int64_t> out;
+    const std::vector<int> c = space.coordinates(index);
+    for (std::size_t k = 0; k < c.size(); ++k)
+      for (int step : {-1, 1}) {
+        std::vector<int> n = c;
+        n[k] += step;
+        if (n[k] < 0 || n[k] >= static_cast<int>(space.axes[k].values.size())) continue;
+        const int64_t i = space.index(n);
+        if (archive.count(i) == 0) out.push_back(i);
+      }
+    return out;
+  };
+  run(random_sample(grid, std::min<int64_t>(space.search.initial > 0 ? space.search.initial : 1, static_cast<int64_t>(budget)),
+                    rng()));
+  while (archive.size() < budget) {
+    std::vector<PointResult> known;
+    for (const auto& [i, r] : archive) known.push_back(r);
+    const std::vector<bool> front = pareto_front(known, space.objectives);
+    std::vector<int64_t> open;  // front points with a neighbour not yet run
+    for (std::size_t k = 0; k < known.size(); ++k)
+      if (front[k] && !unexplored_neighbours(known[k].index).empty()) open.push_back(known[k].index);
+    if (open.empty()) break;  // a Pareto local optimum set
+    const std::size_t want = std::min<std::size_t>(static_cast<std::size_t>(std::max<int64_t>(space.search.batch, 1)),
+                                                   budget - archive.size());
+    std::set<int64_t> chosen;
+    for (std::size_t tries = 0; chosen.size() < want && tries < 100 * want; ++tries) {
+      const int64_t from = open[below(rng, open.size())];
+      std::vector<int64_t> cand;
+      for (int64_t i : unexplored_neighbours(from))
+        if (chosen.count(i) == 0) cand.push_back(i);
+      if (!cand.empty()) chosen.insert(cand[below(rng, cand.size())]);
+    }
+    run(std::vector<int64_t>(chosen.begin(), chosen.end()));
+  }
+  return archive;
+}
+
 }  // namespace
 
 std::vector<int64_t> random_sample(int64_t grid_size, int64_t samples, uint64_t seed) {
@@ -192,6 +244,7 @@ std::vector<bool> pareto_front(const std::vector<PointResult>& points, const std
 std::map<int64_t, PointResult> run_search(const Space& space, const Evaluate& evaluate) {
   std::map<int64_t, PointResult> out;
   if (space.search.method == "nsga2") return nsga2(space, evaluate);
+  if (space.search.method == "pareto_local") return pareto_local(space, evaluate);
   std::vector<int64_t> indices;
   if (space.search.method == "random") {
     indices = random_sample(space.grid_size(), space.search.samples, space.search.seed);

@@ -348,7 +348,7 @@ Space Space::from_file(const std::string& path) {
   // Search.
   if (top.has("search")) {
     Section se = top.section("search", false);
-    s.search.method = se.choice("method", {"grid", "random", "nsga2"}, "grid");
+    s.search.method = se.choice("method", {"grid", "random", "nsga2", "pareto_local"}, "grid");
     const int64_t seed = se.integer("seed", 0, INT64_MAX, 1);
     s.search.seed = static_cast<uint64_t>(seed);
     if (s.search.method == "random") {
@@ -358,6 +358,11 @@ Space Space::from_file(const std::string& path) {
       s.search.population = se.integer("population", 4, 10000, 0, true);
       s.search.generations = se.integer("generations", 1, 10000, 0, true);
       se.finish("method, population, generations, seed");
+    } else if (s.search.method == "pareto_local") {
+      s.search.initial = se.integer("initial", 1, s.grid_size(), std::min<int64_t>(4, s.grid_size()));
+      s.search.batch = se.integer("batch", 1, 10000, 2);
+      s.search.budget = se.integer("budget", s.search.initial, s.grid_size(), s.grid_size());
+      se.finish("method, initial, batch, budget, seed");
     } else {
       se.finish("method");
     }

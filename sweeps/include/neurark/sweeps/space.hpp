@@ -25,6 +25,7 @@
 //   constraints: {area_mm2: {max: 10}}
 //   search: {method: grid}                       # | {method: random, samples: N, seed: S}
 //                                                # | {method: nsga2, population: P, generations: G, seed: S}
+//                                                # | {method: pareto_local, initial: 4, batch: 2, budget: B, seed: S}
 #pragma once
 
 #include <cstdint>
@@ -63,9 +64,10 @@ struct Bound {
 };
 
 struct Search {
-  std::string method = "grid";       // grid | random | nsga2
+  std::string method = "grid";       // grid | random | nsga2 | pareto_local
   int64_t samples = 0;               // random: points drawn without replacement
   int64_t population = 0, generations = 0;  // nsga2
+  int64_t initial = 0, batch = 0, budget = 0;  // pareto_local: random start points, points per step, most runs
   uint64_t seed = 1;
 };
 
