@@ -302,6 +302,18 @@ TEST_CASE("the image's program reads back field for field, and a malformed flow 
   CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].inputs: 0 input(s), expected 2 for product", prod)));
   rewrite(b->image, bad, [&](nlohmann::json& m) { m["ops"][add]["inputs"][1][2] = 3; });
   CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].inputs: an operand of 3 channels for an output of 8", add)));
+  // A phase its op's kind does not run (found by fuzz_image: a reduce phase on the embedding read a
+  // product's second operand that does not exist), or an op's phases out of order: refused on load.
+  rewrite(b->image, bad, [](nlohmann::json& m) {
+    m["schedule"].insert(m["schedule"].begin() + 1, nlohmann::json{{"kind", "reduce"}, {"op", 0}, {"cores", {0}}});
+  });
+  CHECK_THROWS_WITH(open(), Contains("image program: schedule: op 0 (model.embeddings, embed) has the phases [inject, reduce], "
+                                     "expected [inject]"));
+  std::size_t ev = 0;
+  const nlohmann::json sched = arch::Image::open(b->image).manifest()["schedule"];
+  while (sched[ev]["kind"] != "events") ++ev;
+  rewrite(b->image, bad, [&](nlohmann::json& m) { std::swap(m["schedule"][ev - 1], m["schedule"][ev]); });
+  CHECK_THROWS_WITH(open(), Contains("has the phases [events, reduce, requantize") && Contains("expected [reduce, events, requantize]"));
   // Routing tables: a destination never reached, a turn off the tree, an entry off the route.
   rewrite(b->image, bad, [](nlohmann::json& m) {
     for (auto& r : m["routing"])

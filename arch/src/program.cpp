@@ -378,6 +378,34 @@ Program Program::from_image(const Image& image) {
       ph.cores = j.at("cores").get<std::vector<int>>();
       p.schedule.push_back(std::move(ph));
     }
+    // Each op's phases, in schedule order, are those its kind runs (compiler/src/pass_schedule.cpp):
+    // the interpreters read what an op's earlier phases left (reduce before events, ...).
+    {
+      std::vector<std::vector<PhaseKind>> seq(p.ops.size());
+      for (const Phase& ph : p.schedule) seq[static_cast<std::size_t>(ph.op)].push_back(ph.kind);
+      const auto names = [](const std::vector<PhaseKind>& v) {
+        std::string t;
+        for (PhaseKind k : v) t += std::string(t.empty() ? "" : ", ") + to_string(k);
+        return "[" + t + "]";
+      };
+      using PK = PhaseKind;
+      for (std::size_t i = 0; i < p.ops.size(); ++i) {
+        std::vector<PK> want;
+        switch (p.ops[i].kind) {
+          case OpKind::kEmbed: want = {PK::kInject}; break;
+          case OpKind::kNormScale:
+          case OpKind::kProduct: want = {PK::kReduce, PK::kNormalize}; break;
+          case OpKind::kBitLinear: want = {PK::kReduce, PK::kEvents, PK::kRequantize}; break;
+          default: want = {PK::kElementwise}; break;
+        }
+        std::vector<PK> alt = want;  // a BitLinear whose output the host reads back
+        if (p.ops[i].kind == OpKind::kBitLinear) alt.push_back(PK::kReadback);
+        if (seq[i] != want && seq[i] != alt)
+          throw bad("schedule", fmt::format("op {} ({}, {}) has the phases {}, expected {}{}", i, p.ops[i].name,
+                                            to_string(p.ops[i].kind), names(seq[i]), names(want),
+                                            alt != want ? " (and readback for the logits)" : ""));
+      }
+    }
     for (const json& c : m.at("cores")) {
       CoreUse u;
       u.core = c.at("core").get<int>();
