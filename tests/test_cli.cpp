@@ -643,6 +643,18 @@ TEST_CASE("verify-rtl --chip: every block at a non-default chip's parameters (ti
   CHECK(bad.out.empty());
   // Only the blocks asked for count: the requantizer has no chip parameter.
   CHECK(run_cli("verify-rtl --vectors 20 --block requantize --chip " + tmp.file("lanes6.yaml"), tmp).exit_code == 0);
+  // A damaged cache entry (its model.so truncated) is rebuilt, not loaded.
+  fs::path entry;
+  for (const auto& e : fs::directory_iterator(std::getenv("NEURARK_RTL_CACHE")))
+    if (e.path().filename().string().rfind("lane_array-", 0) == 0 && fs::exists(e.path() / "model.json") &&
+        slurp((e.path() / "model.json").string()).find("\"NumLanes=4,NumRows=8,SramBytes=64,SramPortBits=16\"") !=
+            std::string::npos)
+      entry = e.path();
+  REQUIRE_FALSE(entry.empty());
+  fs::resize_file(entry / "model.so", 1000);
+  const Run again = run_cli("verify-rtl --vectors 20 --block lane_array --chip " + chip, tmp);
+  CHECK(again.exit_code == 0);
+  CHECK_THAT(again.err, Catch::Contains("rtl: built the lane_array model (NumLanes=4 NumRows=8"));
 }
 
 TEST_CASE("run --rtl-cores on a non-default chip (tiny-3x2, the tiny model): the RTL built for it, accumulators equal, cycles equal, and a chip the RTL cannot take refused naming the parameter", "[cli][rtl]") {
@@ -672,7 +684,8 @@ TEST_CASE("run --rtl-cores on a non-default chip (tiny-3x2, the tiny model): the
   std::ofstream(tmp.file("port24.yaml")) << text;
   const Run bad = run_cli(base + tmp.file("port24.yaml") + " --out " + tmp.file("b"), tmp);
   CHECK(bad.exit_code == 1);
-  CHECK_THAT(bad.err, Catch::Contains("--rtl-cores: the RTL neurocore cannot take chip 'tiny-3x2': "
+  CHECK_THAT(bad.err, Catch::Contains("--rtl-cores (--chip " + tmp.file("port24.yaml") +
+                                      "): the RTL neurocore cannot take chip 'tiny-3x2': "
                                       "neurocore.sram_port_bits is 24 (with 4 lanes); the RTL takes a power of two"));
   CHECK_FALSE(fs::exists(tmp.file("b")));
 }

@@ -3,7 +3,10 @@
 // runs, resume, refusals).
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -174,14 +177,17 @@ TEST_CASE("random, NSGA-II and Pareto local searches: seeded, never run a point 
   s.search.generations = 6;
   s.search.seed = 5;
   bool tradeoff = false;  // true: throughput = x - |y - 6|, a front of 12 points (every x at y = 6)
+  int fit_from_x = 0;      // points with a smaller x do not fit
+  std::vector<int64_t> order;  // every point run, in order
   const auto search = [&](std::set<int64_t>& seen, int& batches) {
     return sweeps::run_search(s, [&](const std::vector<int64_t>& idx) {
       ++batches;
       std::vector<sweeps::PointResult> out;
       for (int64_t i : idx) {
         CHECK(seen.insert(i).second);  // never asked twice
+        order.push_back(i);
         const std::vector<int> c = s.coordinates(i);
-        out.push_back(point(i, "ok", c[0], (tradeoff ? c[0] : 12 - c[0]) - std::abs(c[1] - 6)));
+        out.push_back(point(i, c[0] < fit_from_x ? "does_not_fit" : "ok", c[0], (tradeoff ? c[0] : 12 - c[0]) - std::abs(c[1] - 6)));
       }
       return out;
     });
@@ -239,6 +245,23 @@ TEST_CASE("random, NSGA-II and Pareto local searches: seeded, never run a point 
   search(seen5, b5);
   CHECK(seen5.size() == 20);
   CHECK(b5 == 1 + 8);  // the 4 initial points, then 8 batches of 2
+  // Where most points do not fit (x < 10) and the first one drawn does not either, it draws new
+  // random points until one fits, then finds the front: (10, 6) and (11, 6).
+  fit_from_x = 10;
+  s.search.initial = 1;
+  s.search.budget = 144;
+  std::set<int64_t> seen6;
+  int b6 = 0;
+  order.clear();
+  const auto r6 = search(seen6, b6);
+  REQUIRE(s.coordinates(order.at(0))[0] < 10);  // this seed's first point does not fit
+  std::vector<sweeps::PointResult> p6;
+  for (const auto& [i, r] : r6) p6.push_back(r);
+  const std::vector<bool> f6 = sweeps::pareto_front(p6, s.objectives);
+  std::set<int64_t> front6;
+  for (std::size_t i = 0; i < p6.size(); ++i)
+    if (f6[i]) front6.insert(p6[i].index);
+  CHECK(front6 == std::set<int64_t>{s.index({10, 6}), s.index({11, 6})});
 }
 
 TEST_CASE("neurark sweep: each point equals a direct run of its chip, resumes, refuses another space", "[sweep][cli]") {
@@ -283,6 +306,17 @@ TEST_CASE("neurark sweep: each point equals a direct run of its chip, resumes, r
   REQUIRE(again.exit_code == 0);
   CHECK_THAT(again.out, Contains("1 run now"));
   CHECK(slurp(out + "/sweep.json") == before);
+  // While a sweep runs into the folder (its lock held: here by this test), a second one is refused.
+  {
+    const int fd = ::open((out + "/sweep.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    REQUIRE(fd >= 0);
+    REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0);
+    const Cli busy = run_cli("sweep " + space + " --out " + out, tmp);
+    ::close(fd);
+    CHECK(busy.exit_code == 1);
+    CHECK_THAT(busy.err, Contains("another neurark sweep is running into this folder"));
+    CHECK(slurp(out + "/sweep.json") == before);
+  }
   // Another space into the same folder is refused, and nothing is written.
   const std::string other = write(tmp, "other.yaml", space_text("  neurocore.lanes: [4, 8]\n"));
   const Cli refused = run_cli("sweep " + other + " --out " + out, tmp);

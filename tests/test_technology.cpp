@@ -220,13 +220,22 @@ TEST_CASE("hardware cost: a non-default chip's logic is synthesized at its param
   quiet.synthesize = false;
   const std::optional<runs::LogicTable> off = runs::logic_table(chip, quiet);
   CHECK_FALSE(off->this_chip);
-  CHECK_THAT(off->parameters, Contains("turned off (--no-synthesis)"));
+  CHECK_THAT(off->parameters, Contains("turned off (run --no-synthesis"));
   CHECK(off->blocks[0].transistors_estimate == compiled->blocks[0].transistors_estimate);
-  // A chip the RTL cannot take: the compiled table, and why.
+  // A lane count the RTL cannot take: the lane array keeps the default chip's figures, with a
+  // warning; the router (its parameters are fine) is still this chip's.
+  quiet.synthesize = true;
+  std::string warned;
+  quiet.warning = [&](const std::string& w) { warned += w; };
   arch::ChipDescription odd = chip;
   odd.core.lanes = 6;
   const std::optional<runs::LogicTable> o = runs::logic_table(odd, quiet);
   CHECK_FALSE(o->this_chip);
-  CHECK_THAT(o->parameters, Contains("the RTL cannot take this chip") && Contains("neurocore.lanes is 6"));
+  CHECK_THAT(o->parameters, Contains("partly this chip's (router synthesized") &&
+                                Contains("lane_array at the default chip's parameters: the RTL cannot take this chip") &&
+                                Contains("neurocore.lanes is 6"));
+  CHECK(o->blocks[0].transistors_estimate == compiled->blocks[0].transistors_estimate);
+  CHECK(o->blocks[6].transistors_estimate == t->blocks[6].transistors_estimate);
+  CHECK_THAT(warned, Contains("area: lane_array priced at the default chip's parameters"));
 }
 #endif

@@ -2,6 +2,12 @@
 // neurark sweep SPACE.yaml --out DIR --point I
 // Design-space exploration (sweeps/): every point a real run, one folder per point, sweep.json,
 // sweep.csv and index.html with the Pareto front. --point runs one point (what the runners run).
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -33,6 +39,24 @@ struct Args {
 
 constexpr const char* kStateFile = "sweep-state.json";
 
+// One sweep at a time into a folder: an exclusive flock on DIR/sweep.lock, held until this process
+// exits (close-on-exec: the point processes do not inherit it). A second sweep into the folder is
+// refused while the first runs.
+void lock_out(const std::string& out) {
+  const std::string path = (fs::path(out) / "sweep.lock").string();
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error(fmt::format("--out {}: cannot open {} ({})", out, path, std::strerror(errno)));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err == EWOULDBLOCK)
+      throw Error(fmt::format("--out {}: another neurark sweep is running into this folder ({} is locked): wait for it to end, "
+                              "or give another folder", out, path));
+    throw Error(fmt::format("--out {}: cannot lock {} ({})", out, path, std::strerror(err)));
+  }
+  // fd stays open (and locked) for the rest of the process.
+}
+
 // The sweep folder: new, empty, or one this space started (same hash). Returns true if it holds
 // this space's sweep already.
 bool check_out(const std::string& out, const sweeps::Space& space) {
@@ -41,7 +65,10 @@ bool check_out(const std::string& out, const sweeps::Space& space) {
   if (!fs::is_directory(out, ec)) throw Error(fmt::format("--out {}: exists and is not a folder", out));
   const fs::path state = fs::path(out) / kStateFile;
   if (!fs::exists(state, ec)) {
-    if (!fs::is_empty(out, ec))
+    bool empty = true;  // but for the lock of a sweep killed before it wrote its state
+    for (const fs::directory_entry& e : fs::directory_iterator(out, ec))
+      if (e.path().filename() != "sweep.lock") empty = false;
+    if (!empty)
       throw Error(fmt::format("--out {}: exists, is not empty and holds no sweep ({} missing): give a new folder", out, kStateFile));
     return false;
   }
@@ -77,6 +104,7 @@ int run_sweep(const Args& a) {
   std::error_code ec;
   fs::create_directories(a.out, ec);
   if (ec) throw Error(fmt::format("--out {}: cannot create ({})", a.out, ec.message()));
+  lock_out(a.out);
   arch::remove_stale_temporaries(a.out);
   if (!resumed) {
     std::ofstream(fs::path(a.out) / "space.yaml") << read_file(a.space);

@@ -235,10 +235,11 @@ void write_run_report(const std::string& dir, const json& r, const std::vector<s
                        h.at("gated_neurocores").get<int64_t>(), num(h, "chip_area_mm2"), num(h, "chip_leakage_w") * 1e3);
       html += t;
       md += fmt::format("\nArea and leakage ({} at {} nm): {:.4f} mm² and {:.2f} µW per neurocore; the chip {:.3f} mm², "
-                        "{:.3f} mW of leakage ({} of {} neurocores power-gated).\n",
+                        "{:.3f} mW of leakage ({} of {} neurocores power-gated). Logic synthesized at {}.\n",
                         h.at("technology").get<std::string>(), h.at("node_nm").get<int64_t>(), num(h, "neurocore_area_mm2"),
                         num(h, "neurocore_leakage_w") * 1e6, num(h, "chip_area_mm2"), num(h, "chip_leakage_w") * 1e3,
-                        h.at("gated_neurocores").get<int64_t>(), h.at("neurocores").get<int64_t>());
+                        h.at("gated_neurocores").get<int64_t>(), h.at("neurocores").get<int64_t>(),
+                        h.at("logic_parameters").get<std::string>());
     }
     html += "</body></html>\n";
     write_file(tmp / "report.md", md);

@@ -101,7 +101,25 @@ void say(const BuildOptions& o, const std::string& line) {
     fmt::print(stderr, "rtl: {}\n", line);
 }
 
-bool entry_complete(const fs::path& dir) { return fs::is_regular_file(dir / "model.so") && fs::is_regular_file(dir / "model.json"); }
+// XXH3-64 of a built model's shared object, recorded in its model.json.
+std::string model_so_hash(const fs::path& so) {
+  detail::Hasher h;
+  h.add_file("model.so", so);
+  return h.hex();
+}
+
+// An entry is used only if its shared object is the one that was built (a truncated or replaced
+// model.so would crash the process that loads it): model.json records its hash.
+bool entry_complete(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_regular_file(dir / "model.so", ec) || !fs::is_regular_file(dir / "model.json", ec)) return false;
+  try {
+    const nlohmann::json info = nlohmann::json::parse(detail::slurp(dir / "model.json"));
+    return info.value("model_so_xxh3", std::string()) == model_so_hash(dir / "model.so");
+  } catch (const std::exception&) {
+    return false;
+  }
+}
 
 std::string join_params(const RtlParams& params, const char* sep) {
   std::string s;
@@ -231,7 +249,8 @@ ModelBuild build_model(const std::string& block, const RtlParams& params, const 
                                  {"toolchain", toolchain()},
                                  {"sources", rtl.string()},
                                  {"build_seconds", elapsed()},
-                                 {"built_at_unix", static_cast<int64_t>(std::time(nullptr))}};
+                                 {"built_at_unix", static_cast<int64_t>(std::time(nullptr))},
+                                 {"model_so_xxh3", model_so_hash(tmp / "model.so")}};
     std::ofstream(tmp / "model.json") << info.dump(2) << "\n";
   };
   const detail::CachedEntry e =

@@ -175,8 +175,9 @@ CachedEntry cached_entry(const fs::path& cache, const std::string& name, const s
   } cleanup{tmp};
   fs::create_directories(tmp);
   make(tmp);
-  // Into place in one step: the entry exists complete, or not at all. A folder already there
-  // (an incomplete one left by hand) is replaced only if empty; say so otherwise.
+  // Into place in one step: the entry exists complete, or not at all. A folder already there is
+  // incomplete or damaged (complete() said so, under the lock): it is removed first.
+  if (fs::exists(e.dir, ec)) fs::remove_all(e.dir, ec);
   fs::rename(tmp, e.dir, ec);
   if (ec) {
     if (complete(e.dir)) return e;

@@ -51,25 +51,49 @@ std::optional<LogicTable> logic_table(const arch::ChipDescription& chip, const L
   std::optional<LogicTable> compiled = compiled_logic_table();
   if (!compiled) return std::nullopt;
 #ifdef NEURARK_HAVE_RTL
+  const auto warn = [&](const std::string& text) {
+    if (options.warning)
+      options.warning(text);
+    else
+      fmt::print(stderr, "warning: {}\n", text);
+  };
   const auto fallback = [&](const std::string& why) {
     compiled->parameters = fmt::format("the default chip's (rtl/area.json, compiled in): {}", why);
     return compiled;
   };
-  std::vector<std::string> differ;
-  try {
-    for (const LogicBlock& b : compiled->blocks) {
-      const std::string wanted = rtl::params_text(rtl::synth_params(b.block, chip));
-      if (wanted != b.params) differ.push_back(b.block);
+  // Block by block: the ones whose parameters differ from the table's, and the ones the RTL
+  // cannot take at this chip (those keep the default chip's figures).
+  std::vector<std::string> differ, refused;
+  std::string refused_why;
+  for (const LogicBlock& b : compiled->blocks) {
+    try {
+      if (rtl::params_text(rtl::synth_params(b.block, chip)) != b.params) differ.push_back(b.block);
+    } catch (const Error& e) {
+      refused.push_back(b.block);
+      if (refused_why.empty()) refused_why = e.what();
     }
-  } catch (const Error& e) {
-    return fallback(fmt::format("the RTL cannot take this chip ({})", e.what()));
   }
-  if (differ.empty()) {
+  if (differ.empty() && refused.empty()) {
     compiled->this_chip = true;
     compiled->parameters = "this chip's (the same as the default chip's: rtl/area.json, compiled in)";
     return compiled;
   }
-  if (!options.synthesize) return fallback("synthesis at this chip's parameters turned off (--no-synthesis)");
+  if (!options.synthesize)
+    return fallback("synthesis at this chip's parameters turned off (run --no-synthesis, or a sweep's run.synthesize_logic: false)");
+  const std::string refused_text =
+      refused.empty() ? std::string()
+                      : fmt::format("; {} at the default chip's parameters: the RTL cannot take this chip ({})",
+                                    fmt::join(refused, ", "), refused_why);
+  if (!refused.empty())
+    warn(fmt::format("area: {} priced at the default chip's parameters: the RTL cannot take this chip ({})",
+                     fmt::join(refused, ", "), refused_why));
+  LogicTable t = *compiled;
+  t.this_chip = refused.empty();
+  if (differ.empty()) {
+    t.parameters = fmt::format("partly this chip's (the blocks whose parameters are the default chip's from rtl/area.json{})",
+                               refused_text);
+    return t;
+  }
   // Only the blocks whose parameters differ: the others are the compiled table's as they are.
   rtl::SynthOptions so;
   so.blocks = differ;
@@ -78,14 +102,16 @@ std::optional<LogicTable> logic_table(const arch::ChipDescription& chip, const L
   try {
     r = rtl::synthesize(chip, so);
   } catch (const Error& e) {
+    warn(fmt::format("area: the logic priced at the default chip's parameters: Yosys could not synthesize {} ({})",
+                     fmt::join(differ, ", "), e.what()));
     return fallback(fmt::format("Yosys could not synthesize this chip's blocks ({})", e.what()));
   }
   std::string yosys = r.yosys;
   if (const auto p = yosys.find(" (git"); p != std::string::npos) yosys = yosys.substr(0, p);
-  LogicTable t = *compiled;
-  t.this_chip = true;
-  t.parameters = fmt::format("this chip's ({} synthesized at its parameters by {}; the other blocks, whose parameters "
-                             "are the default chip's, from rtl/area.json)", fmt::join(differ, ", "), yosys);
+  t.parameters = fmt::format("{} ({} synthesized at its parameters by {}; the blocks whose parameters are the default "
+                             "chip's from rtl/area.json{})",
+                             refused.empty() ? "this chip's" : "partly this chip's", fmt::join(differ, ", "), yosys,
+                             refused_text);
   for (LogicBlock& b : t.blocks)
     for (const rtl::BlockArea& a : r.blocks)
       if (a.block == b.block)

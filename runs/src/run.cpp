@@ -115,7 +115,7 @@ RunResult run(const RunOptions& o) {
       cores.push_back(core);
     }
 #ifdef NEURARK_HAVE_RTL
-    rtl::chip_rtl(chip).require("neurocore", "--rtl-cores");  // every parameter the RTL cannot take, before any build
+    rtl::chip_rtl(chip).require("neurocore", fmt::format("--rtl-cores (--chip {})", o.chip_path));  // every parameter the RTL cannot take, before any build
     for (int core : cores) in.systemc.cosim_cores[core] = std::make_shared<RtlCoreCosim>(chip);
 #endif
   }
@@ -137,6 +137,7 @@ RunResult run(const RunOptions& o) {
     LogicOptions lo;
     lo.synthesize = o.synthesize_logic;
     lo.progress = [&](const std::string& line) { log_line(o, "run: " + line + "\n"); };
+    lo.warning = [&](const std::string& line) { log_line(o, "run: warning: " + line + "\n"); };
     if (const std::optional<LogicTable> logic = logic_table(chip, lo))
       hw = hardware_cost(chip, *lm->cost_table(), table != nullptr ? table->voltage_v : chip.voltage_v, lm->cores_with_tiles(),
                          *logic);

@@ -183,6 +183,9 @@ json sweep_json(const Space& space, const std::vector<PointResult>& points) {
   if (space.search.method == "random") search.update({{"samples", space.search.samples}, {"seed", space.search.seed}});
   if (space.search.method == "nsga2")
     search.update({{"population", space.search.population}, {"generations", space.search.generations}, {"seed", space.search.seed}});
+  if (space.search.method == "pareto_local")
+    search.update({{"initial", space.search.initial}, {"batch", space.search.batch}, {"budget", space.search.budget},
+                   {"seed", space.search.seed}});
   json pts = json::array(), front_ids = json::array();
   std::map<std::string, int> by_status;
   for (std::size_t i = 0; i < points.size(); ++i) {

@@ -187,11 +187,27 @@ std::map<int64_t, PointResult> pareto_local(const Space& space, const Evaluate& 
     for (const auto& [i, r] : archive) known.push_back(r);
     const std::vector<bool> front = pareto_front(known, space.objectives);
     std::vector<int64_t> open;  // front points with a neighbour not yet run
-    for (std::size_t k = 0; k < known.size(); ++k)
+    bool any_front = false;
+    for (std::size_t k = 0; k < known.size(); ++k) {
+      any_front = any_front || front[k];
       if (front[k] && !unexplored_neighbours(known[k].index).empty()) open.push_back(known[k].index);
-    if (open.empty()) break;  // a Pareto local optimum set
+    }
     const std::size_t want = std::min<std::size_t>(static_cast<std::size_t>(std::max<int64_t>(space.search.batch, 1)),
                                                    budget - archive.size());
+    if (!any_front) {
+      // Every point so far failed, did not fit or broke a constraint: draw new random points.
+      std::vector<int64_t> fresh;
+      for (int64_t i = 0; i < grid; ++i)
+        if (archive.count(i) == 0) fresh.push_back(i);
+      if (fresh.empty()) break;
+      const std::size_t n = std::min(fresh.size(), want);
+      for (std::size_t k = 0; k < n; ++k) std::swap(fresh[k], fresh[k + below(rng, fresh.size() - k)]);  // partial Fisher-Yates
+      fresh.resize(n);
+      std::sort(fresh.begin(), fresh.end());
+      run(fresh);
+      continue;
+    }
+    if (open.empty()) break;  // a Pareto local optimum set
     std::set<int64_t> chosen;
     for (std::size_t tries = 0; chosen.size() < want && tries < 100 * want; ++tries) {
       const int64_t from = open[below(rng, open.size())];

@@ -73,14 +73,17 @@ std::optional<LogicTable> compiled_logic_table();
 struct LogicOptions {
   bool synthesize = true;  // false: never run Yosys (the compiled table when the parameters differ)
   std::function<void(const std::string&)> progress;  // Yosys progress lines; unset: stderr
+  std::function<void(const std::string&)> warning;   // a block priced at the default chip's; unset: stderr
 };
 
 // The logic of `chip`'s neurocore: the compiled table when the chip's RTL parameters are those it
 // was synthesized at (no Yosys run); else, in a build with the RTL (NEURARK_BUILD_RTL) and with
 // Yosys installed, neurark::rtl::synthesize(chip) (cached by a hash of the parameters, sources and
 // Yosys: minutes the first time for a lane array with thousands of accumulators, then read back);
-// else the compiled table, `parameters` saying why (no RTL in this build, Yosys missing, a chip the
-// RTL cannot take, synthesis turned off). None in a build without the compiled table.
+// a block the RTL cannot take at this chip (e.g. the router of a chip with router latency 0) keeps
+// the default chip's figures, with a warning; without the RTL, without Yosys or with synthesis
+// turned off, the compiled table. `parameters` says which and why. None in a build without the
+// compiled table.
 std::optional<LogicTable> logic_table(const arch::ChipDescription& chip, const LogicOptions& options = {});
 
 // The cost of `chip` with technology table `tech` at supply `voltage_v` (<= 0: the table's
