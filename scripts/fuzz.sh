@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -eq 0 ]] && targets=(fuzz_chip fuzz_energy fuzz_config fuzz_safetensors fuzz_event_trace fuzz_image)
+[[ ${#targets[@]} -eq 0 ]] && targets=(fuzz_chip fuzz_energy fuzz_config fuzz_safetensors fuzz_event_trace fuzz_image fuzz_space)
 command -v clang++ >/dev/null || { echo "fuzz: clang++ not found (scripts/setup.sh installs clang)" >&2; exit 1; }
 build=${NEURARK_FUZZ_BUILD:-build-fuzz}
 if [[ -z "${NEURARK_FUZZ_BUILD:-}" ]]; then
@@ -26,7 +26,7 @@ for t in "${targets[@]}"; do
   work=$build/corpus/$corpus
   rm -rf "$work" && mkdir -p "$work" && cp fuzz/corpus/"$corpus"/* "$work"/
   dict=fuzz/dict/json.dict
-  [[ $corpus == chip || $corpus == energy ]] && dict=fuzz/dict/yaml.dict
+  [[ $corpus == chip || $corpus == energy || $corpus == space ]] && dict=fuzz/dict/yaml.dict
   log=$build/$t.log
   if ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 "$build"/fuzz/"$t" "$work" -dict="$dict" \
       -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=262144 -timeout=30 \

@@ -122,7 +122,9 @@ class FileLock {
  public:
   FileLock(const fs::path& p, const std::function<void(const std::string&)>& waiting) {
     fd_ = ::open(p.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw Error(fmt::format("rtl: cannot open the lock {}: {}", p.string(), std::strerror(errno)));
+    if (fd_ < 0)
+      throw Error(fmt::format("rtl: cannot open the lock {}: {} (set NEURARK_RTL_CACHE to a writable folder)", p.string(),
+                              std::strerror(errno)));
     if (::flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
     if (waiting) waiting(fmt::format("waiting for another process that builds the same (lock {})", p.string()));
     while (::flock(fd_, LOCK_EX) != 0)
