@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -302,6 +303,12 @@ TEST_CASE("the image's program reads back field for field, and a malformed flow 
   CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].inputs: 0 input(s), expected 2 for product", prod)));
   rewrite(b->image, bad, [&](nlohmann::json& m) { m["ops"][add]["inputs"][1][2] = 3; });
   CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].inputs: an operand of 3 channels for an output of 8", add)));
+  // An operand offset near INT64_MAX (found by fuzz_image: offset + length overflowed) or a
+  // negative length: refused, not wrapped.
+  rewrite(b->image, bad, [&](nlohmann::json& m) { m["ops"][add]["inputs"][1][1] = INT64_MAX; });
+  CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].inputs: operand range outside its tensor", add)));
+  rewrite(b->image, bad, [&](nlohmann::json& m) { m["ops"][add]["inputs"][1][2] = -1; });
+  CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].inputs: operand range outside its tensor", add)));
   // A phase its op's kind does not run (found by fuzz_image: a reduce phase on the embedding read a
   // product's second operand that does not exist), or an op's phases out of order: refused on load.
   rewrite(b->image, bad, [](nlohmann::json& m) {

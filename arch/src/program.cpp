@@ -272,7 +272,8 @@ Program Program::from_image(const Image& image) {
       for (const json& in : j.at("inputs")) {
         Operand o{in.at(0).get<int>(), in.at(1).get<int64_t>(), in.at(2).get<int64_t>()};
         check_tensor(o.tensor, fmt::format("ops[{}].inputs", i));
-        if (o.offset < 0 || o.offset + o.length > p.tensors[static_cast<std::size_t>(o.tensor)].length)
+        const int64_t tensor_length = p.tensors[static_cast<std::size_t>(o.tensor)].length;
+        if (o.offset < 0 || o.length < 0 || o.offset > tensor_length || o.length > tensor_length - o.offset)  // no overflow
           throw bad(fmt::format("ops[{}].inputs", i), "operand range outside its tensor");
         op.inputs.push_back(o);
       }
