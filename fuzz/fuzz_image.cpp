@@ -61,7 +61,12 @@ std::size_t mutate_manifest_number(uint8_t* data, std::size_t size, std::size_t 
     if (nums.empty()) return 0;
     nlohmann::json& v = *nums[rng() % nums.size()];
     const int64_t old = v.is_number_integer() ? v.get<int64_t>() : 0;
-    const int64_t edges[] = {0, -1, 1, 2147483647, 2147483648LL, 9223372036854775807LL, old + 1, old - 1, -old, old * 2};
+    // Neighbours, negation and double wrap around (two's complement, computed unsigned: the
+    // harness itself must not overflow; a value it already set can be 2^63 - 1).
+    const auto wrap = [](uint64_t u) { return static_cast<int64_t>(u); };
+    const auto u = static_cast<uint64_t>(old);
+    const int64_t edges[] = {0, -1, 1, 2147483647, 2147483648LL, 9223372036854775807LL, wrap(u + 1), wrap(u - 1), wrap(0 - u),
+                             wrap(u * 2)};
     v = edges[rng() % (sizeof edges / sizeof edges[0])];
     const std::string out = in + ".out";
     {
