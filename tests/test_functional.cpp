@@ -309,6 +309,14 @@ TEST_CASE("the image's program reads back field for field, and a malformed flow 
   CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].inputs: operand range outside its tensor", add)));
   rewrite(b->image, bad, [&](nlohmann::json& m) { m["ops"][add]["inputs"][1][2] = -1; });
   CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].inputs: operand range outside its tensor", add)));
+  // A BitLinear's layer scale outside what the per-token scale arithmetic takes (found by
+  // fuzz_image: an exponent of 2^31 - 1 ended in std::overflow_error while stepping).
+  std::size_t bl = 0;
+  while (ops[bl]["kind"] != "bitlinear") ++bl;
+  rewrite(b->image, bad, [&](nlohmann::json& m) { m["ops"][bl]["layer_c"][1] = 2147483647; });
+  CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].layer_c: [", bl)) && Contains("is not a scale"));
+  rewrite(b->image, bad, [&](nlohmann::json& m) { m["ops"][bl]["layer_c"][0] = 1; });
+  CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].layer_c: [1, ", bl)) && Contains("is not a scale"));
   // A phase its op's kind does not run (found by fuzz_image: a reduce phase on the embedding read a
   // product's second operand that does not exist), or an op's phases out of order: refused on load.
   rewrite(b->image, bad, [](nlohmann::json& m) {

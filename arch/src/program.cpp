@@ -297,6 +297,14 @@ Program Program::from_image(const Image& image) {
         op.in = j.at("in").get<int64_t>();
         op.out = j.at("out").get<int64_t>();
         op.layer_c = {j.at("layer_c").at(0).get<uint32_t>(), j.at("layer_c").at(1).get<int32_t>()};
+        // A Scale (arch/numerics.hpp): zero, or a mantissa in [2^31, 2^32); its exponent far inside
+        // what the per-token scale arithmetic takes (a real layer's is a few dozen).
+        constexpr int32_t kMaxLayerExp = 1 << 16;
+        if ((op.layer_c.mant != 0 && op.layer_c.mant < (uint32_t{1} << 31)) || op.layer_c.exp > kMaxLayerExp ||
+            op.layer_c.exp < -kMaxLayerExp)
+          throw bad(fmt::format("ops[{}].layer_c", i),
+                    fmt::format("[{}, {}] is not a scale: expected a mantissa of 0 or in [2^31, 2^32) and an exponent in "
+                                "[-{}, {}]", op.layer_c.mant, op.layer_c.exp, kMaxLayerExp, kMaxLayerExp));
         const int64_t n_in = op.inputs.empty() ? 0 : op.inputs[0].length;
         const int64_t n_out = p.tensors[static_cast<std::size_t>(op.output)].length;
         if (n_in != op.in || n_out != op.out) throw bad(fmt::format("ops[{}]", i), "BitLinear shape disagrees with its tensors");
