@@ -317,6 +317,9 @@ TEST_CASE("the image's program reads back field for field, and a malformed flow 
   CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].layer_c: [", bl)) && Contains("is not a scale"));
   rewrite(b->image, bad, [&](nlohmann::json& m) { m["ops"][bl]["layer_c"][0] = 1; });
   CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].layer_c: [1, ", bl)) && Contains("is not a scale"));
+  // A BitLinear without its norm constant (found by fuzz_image: std::out_of_range from the backend).
+  rewrite(b->image, bad, [&](nlohmann::json& m) { m["ops"][bl]["consts"].erase("norm"); });
+  CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].consts: no 'norm' for a bitlinear op", bl)));
   // A phase its op's kind does not run (found by fuzz_image: a reduce phase on the embedding read a
   // product's second operand that does not exist), or an op's phases out of order: refused on load.
   rewrite(b->image, bad, [](nlohmann::json& m) {

@@ -330,6 +330,17 @@ Program Program::from_image(const Image& image) {
       } else if (op.kind == OpKind::kMlgru) {
         op.bounded = j.at("bounded").get<bool>();
       }
+      // The constants the interpreters read for this op kind (a missing one used to surface as
+      // std::out_of_range from the functional backend: a fuzz_image finding).
+      {
+        std::vector<std::string> need;
+        if (op.kind == OpKind::kNormScale) need = {"norm_weight"};
+        if (op.kind == OpKind::kBitLinear) need = {"norm"};
+        if (op.kind == OpKind::kMlgru && op.bounded) need = {"lower_bound"};
+        for (const std::string& c : need)
+          if (op.consts.count(c) == 0)
+            throw bad(fmt::format("ops[{}].consts", i), fmt::format("no '{}' for a {} op", c, kind));
+      }
       p.ops.push_back(std::move(op));
     }
     for (std::size_t t = 0; t < p.tiles.size(); ++t) {
