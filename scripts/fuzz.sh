@@ -5,7 +5,7 @@
 # for SECONDS (default 60),
 # printing the executions each ran. Exit 1 if any target finds a crash, a leak or a sanitizer
 # report (the reproducer is left in build-fuzz/findings/).
-#   scripts/fuzz.sh [SECONDS] [TARGET ...]     e.g. scripts/fuzz.sh 20 (CI), scripts/fuzz.sh 3600 fuzz_image
+#   scripts/fuzz.sh [SECONDS] [TARGET ...]     e.g. scripts/fuzz.sh 10 (CI), scripts/fuzz.sh 3600 fuzz_image
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}

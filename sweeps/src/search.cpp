@@ -200,11 +200,11 @@ std::map<int64_t, PointResult> pareto_local(const Space& space, const Evaluate& 
       for (int64_t i = 0; i < grid; ++i)
         if (archive.count(i) == 0) fresh.push_back(i);
       if (fresh.empty()) break;
-      const std::size_t n = std::min(fresh.size(), want);
-      for (std::size_t k = 0; k < n; ++k) std::swap(fresh[k], fresh[k + below(rng, fresh.size() - k)]);  // partial Fisher-Yates
-      fresh.resize(n);
-      std::sort(fresh.begin(), fresh.end());
-      run(fresh);
+      const auto n = static_cast<int64_t>(std::min(fresh.size(), want));
+      std::vector<int64_t> draw;
+      for (int64_t k : random_sample(static_cast<int64_t>(fresh.size()), n, rng()))
+        draw.push_back(fresh[static_cast<std::size_t>(k)]);
+      run(draw);
       continue;
     }
     if (open.empty()) break;  // a Pareto local optimum set
