@@ -43,6 +43,17 @@ Run run_cli(const std::string& args, const neurark_test::TempDir& tmp) {
   return r;
 }
 
+// Runs a shell command (not neurark) the same way.
+Run run_cli_shell(const std::string& cmd_line, const neurark_test::TempDir& tmp) {
+  const std::string out = tmp.file("stdout.txt"), err = tmp.file("stderr.txt");
+  const int status = std::system((cmd_line + " >" + out + " 2>" + err).c_str());
+  Run r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
 std::string copy_model(const neurark_test::TempDir& tmp) {
   const std::string dst = tmp.file("model");
   fs::copy(neurark::test::default_model_dir(), dst, fs::copy_options::recursive);
@@ -186,7 +197,24 @@ TEST_CASE("fit: the bundled model on the default chip, and the refusal on the sm
   CHECK(r.exit_code == 1);  // a value the parser rejects is bad input
   r = run_cli("--version", tmp);
   CHECK(r.exit_code == 0);
-  CHECK_THAT(r.out, Catch::Contains("neurark 0.1.0"));
+  CHECK_THAT(r.out, Catch::StartsWith("neurark 0.1.0 (commit "));
+  // The commit, read independently with git in the source tree (this test runs from a checkout).
+  const Run head = run_cli_shell("git -C " + neurark::test::source_dir() + " rev-parse --short=12 HEAD", tmp);
+  if (head.exit_code == 0 && head.out.size() > 12) {
+    const std::string commit = head.out.substr(0, 12);
+    CHECK_THAT(r.out, Catch::Contains("(commit " + commit + ")") || Catch::Contains("(commit " + commit + "-dirty)"));
+  }
+  // The SystemC and Verilator versions, as their own tools state them.
+  const Run sc = run_cli_shell("pkg-config --modversion systemc", tmp);
+  REQUIRE(sc.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("\nSystemC " + sc.out.substr(0, sc.out.find_first_of("\n"))));
+#ifdef NEURARK_HAVE_RTL
+  const Run vl = run_cli_shell("verilator --version", tmp);  // "Verilator 5.006 2023-01-22 rev (Debian 5.006-3)"
+  REQUIRE(vl.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("\n" + vl.out.substr(0, vl.out.find(' ', 10)) + "\n"));
+#else
+  CHECK_THAT(r.out, Catch::Contains("\nVerilator: not in this build"));
+#endif
 }
 
 TEST_CASE("compile, inspect and eval --backend func: the image runs with the int backend's bpb", "[cli]") {
@@ -207,6 +235,12 @@ TEST_CASE("compile, inspect and eval --backend func: the image runs with the int
   const auto j = nlohmann::json::parse(r.out);
   CHECK(j.at("summary").at("weight_bytes") == 671744);
   CHECK(j.at("summary").at("tiles") == 25);
+  // The image records which neurark compiled it, as `neurark --version` names it.
+  const Run version = run_cli("--version", tmp);
+  const nlohmann::json producer = j.at("summary").at("producer");
+  CHECK(producer.at("tool") == "neurark");
+  CHECK_THAT(version.out, Catch::StartsWith("neurark " + producer.at("version").get<std::string>() + " (commit "));
+  CHECK(!producer.contains("commit"));  // images are the same bytes at every commit that leaves the compiler alone
   r = run_cli("inspect " + image, tmp);
   CHECK_THAT(r.out, Catch::Contains("synapse SRAM use per neurocore") && Catch::Contains("model.layers.3.mlp.down_proj"));
   const std::string text = " --text " + neurark::test::heldout_path() + " --max-bytes 400 --json";

@@ -13,6 +13,7 @@
 #include "command.hpp"
 #include "neurark/arch/error.hpp"
 #include "neurark/arch/image.hpp"
+#include "neurark/arch/version.hpp"
 #include "neurark/reports/report.hpp"
 #include "neurark/runs/run.hpp"
 
@@ -22,7 +23,7 @@ namespace {
 
 struct Args {
   runs::RunOptions run;
-  std::string prompt, trace = runs::kDefaultPromptFile, out, trace_out, record_core, vcd;
+  std::string prompt, trace = arch::bundled_path(runs::kDefaultPromptFile), out, trace_out, record_core, vcd;
   std::vector<std::string> rtl_cores;
   CLI::Option *prompt_opt = nullptr, *trace_opt = nullptr, *out_opt = nullptr, *record_opt = nullptr;
 };

@@ -7,7 +7,12 @@
 #include "command.hpp"
 #include "neurark/arch/error.hpp"
 #include "neurark/arch/image.hpp"
+#include "neurark/arch/version.hpp"
+#include "neurark/sim/systemc.hpp"
 #include "neurark/sweeps/runner.hpp"
+#ifdef NEURARK_HAVE_RTL
+#include "neurark/rtl/build.hpp"
+#endif
 
 namespace {
 
@@ -21,13 +26,26 @@ extern "C" void on_fatal_signal(int sig) {
   std::raise(sig);
 }
 
+// `neurark --version`: what made this binary and what it simulates with.
+std::string version_text() {
+  std::string v = std::string("neurark ") + neurark::arch::version() + " (commit " + neurark::arch::git_commit() + ")\n" +
+                  "SystemC " + neurark::sim::systemc_version() + "\n";
+#ifdef NEURARK_HAVE_RTL
+  v += "Verilator " + neurark::rtl::verilator_version() + "\n";
+#else
+  v += "Verilator: not in this build (configured with -DNEURARK_BUILD_RTL=OFF: no verify-rtl, no --rtl-cores)\n";
+#endif
+  v.pop_back();  // CLI11 ends the text with its own newline
+  return v;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, on_fatal_signal);
   CLI::App app{"neurark: hardware co-design toolkit for MatMul-free (HGRNBit) language models"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "neurark 0.1.0");
+  app.set_version_flag("--version", [] { return version_text(); }, "Print the version, the git commit and the SystemC and Verilator versions");
   std::map<CLI::App*, std::function<int()>> runners;
   for (const neurark::tools::Command& c : neurark::tools::commands()) {
     CLI::App* sub = app.add_subcommand(c.name, c.summary);

@@ -12,6 +12,7 @@
 #include <fmt/ranges.h>
 
 #include "neurark/arch/error.hpp"
+#include "neurark/arch/json_util.hpp"
 #include "neurark/arch/weight_memory.hpp"
 
 namespace neurark::arch {
@@ -171,6 +172,14 @@ Program Program::from_image(const Image& image) {
       throw bad("model.config", fmt::format("an embedding table of {} x {} values, more than 2^40", p.model.vocab_size,
                                             p.model.hidden_size));
     p.seed = m.at("seed").get<uint64_t>();
+    if (m.contains("producer")) {
+      const json& pr = m.at("producer");
+      if (!pr.is_object()) throw bad("producer", fmt::format("{}, expected an object {{\"tool\", \"version\"}}", json_kind(pr)));
+      for (const char* k : {"tool", "version"})
+        if (!pr.contains(k) || !pr.at(k).is_string())
+          throw bad(fmt::format("producer.{}", k), "missing or not a string");
+      p.producer = {{"tool", pr.at("tool")}, {"version", pr.at("version")}};
+    }
     p.passes = m.at("passes").get<std::vector<std::string>>();
     p.logits = m.at("logits").get<int>();
     p.traffic_channel_hops_per_token = m.at("estimates").at("traffic_channel_hops_per_token").get<int64_t>();
@@ -451,6 +460,7 @@ json Program::to_manifest() const {
   m["chip"] = {{"name", chip_name}, {"text", chip_text}, {"energy_table_text", energy_table_text}};
   if (!cost_table_text.empty()) m["chip"]["cost_table_text"] = cost_table_text;
   m["seed"] = seed;
+  if (!producer.is_null()) m["producer"] = producer;
   m["passes"] = passes;
   m["logits"] = logits;
   json tj = json::array();

@@ -72,6 +72,7 @@ json inspect_summary(const arch::Image& image) {
                     {"synapse_sram_bytes", chip.core.synapse_sram_bytes},
                     {"state_memory_bytes", chip.core.state_memory_bytes}, {"clock_hz", chip.clock_hz}}},
           {"seed", p.seed},
+          {"producer", p.producer},
           {"passes", p.passes},
           {"weight_encoding", arch::to_string(p.weight_encoding)},
           {"weight_bytes", weight_bytes},

@@ -15,6 +15,7 @@
 #include "neurark/arch/image.hpp"
 #include "neurark/arch/noc.hpp"
 #include "neurark/arch/program.hpp"
+#include "neurark/arch/version.hpp"
 #include "neurark/arch/weight_memory.hpp"
 #include "neurark/compiler/passes.hpp"
 
@@ -42,6 +43,7 @@ uint64_t emit(const Graph& g, const std::string& path) {
   p.cost_table_text = g.cost_table_text;
   p.chip = g.chip;
   p.seed = g.seed;
+  p.producer = arch::image_producer_json();
   p.passes = g.passes_run;
   p.passes.push_back("emit");
   p.logits = g.logits;

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "neurark/arch/version.hpp"
 #include "neurark/reports/report.hpp"
 
 namespace neurark::reports {
@@ -11,7 +12,8 @@ using nlohmann::json;
 
 json eval_json(const runs::EvalRun& e) {
   json j = {{"model", e.label}, {"text", e.text_path}, {"backend", e.backend}, {"bpb", e.result.bits_per_byte},
-            {"bytes", e.result.bytes}, {"tokens_per_s", e.result.tokens_per_s}, {"seconds", e.result.seconds}};
+            {"bytes", e.result.bytes}, {"tokens_per_s", e.result.tokens_per_s}, {"seconds", e.result.seconds},
+            {"producer", arch::producer_json()}};
   if (!e.activity) return j;
   const runs::EvalActivity& a = *e.activity;
   json act = {{"events_per_token", a.events}, {"sops_per_token", a.synaptic_ops}, {"activation_sparsity", a.activation_sparsity}};

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "neurark/arch/version.hpp"
 #include "neurark/reports/report.hpp"
 #include "neurark/traces/perfetto.hpp"
 
@@ -77,6 +78,7 @@ json run_report_json(const runs::RunResult& r) {
                         {"flits", l.flits}, {"flits_per_token", l.flits_per_token}, {"load", l.load}, {"energy_j", l.energy_j}});
   return {{"format", "neurark-run-report"},
           {"version", 1},
+          {"producer", arch::producer_json()},
           {"run_id", r.run_id},
           {"backend", r.backend},
           {"model", r.model_dir},

@@ -17,6 +17,7 @@
 #include "model_abi.h"
 #include "model_registry.hpp"
 #include "neurark/arch/error.hpp"
+#include "neurark/arch/version.hpp"
 
 namespace neurark::rtl {
 
@@ -155,8 +156,12 @@ std::string rtl_cache_dir() {
 
 std::string rtl_source_dir() {
   if (std::string d = env("NEURARK_RTL_SOURCES"); !d.empty()) return d;
+  if (const std::string share = arch::installed_data_dir(); !share.empty() && fs::exists(fs::path(share) / "rtl" / "blocks.json"))
+    return (fs::path(share) / "rtl").string();
   return NRK_RTL_SOURCE_DIR;
 }
+
+std::string verilator_version() { return NRK_VERILATOR_VERSION; }
 
 BlockSources block_sources(const std::string& block) { return find_block(rtl_source_dir(), block); }
 

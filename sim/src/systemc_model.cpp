@@ -526,4 +526,6 @@ std::unique_ptr<SystemCBackend> make_systemc_backend(const arch::Image& image, c
   return std::make_unique<SystemCModel>(image, program, probe, options);
 }
 
+std::string systemc_version() { return sc_core::sc_release(); }
+
 }  // namespace neurark::sim

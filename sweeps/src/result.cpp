@@ -1,4 +1,5 @@
 // A sweep's results: see neurark/sweeps/result.hpp.
+#include "neurark/arch/version.hpp"
 #include "neurark/sweeps/result.hpp"
 
 #include <unistd.h>
@@ -205,6 +206,7 @@ json sweep_json(const Space& space, const std::vector<PointResult>& points) {
   }
   return {{"format", "neurark-sweep-result"},
           {"version", 1},
+          {"producer", arch::producer_json()},
           {"name", space.name},
           {"description", space.description},
           {"space_file", space.file},

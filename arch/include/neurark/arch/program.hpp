@@ -139,6 +139,8 @@ struct Program {
   std::optional<EnergyTable> energy_table; // energy_table_text at the chip's node and supply (none if "")
   std::optional<TechnologyTable> cost_table;  // cost_table_text (none if "")
   uint64_t seed = 0;                       // placement seed
+  nlohmann::json producer;                 // {"tool", "version"} of the neurark that compiled it
+                                           // (arch::image_producer_json); null for an image made before it was recorded
   std::vector<std::string> passes;         // the pipeline that built it
   WeightEncoding weight_encoding = WeightEncoding::kPacked2;
   std::vector<ProgramTensor> tensors;

@@ -61,9 +61,14 @@ struct BuildOptions {
 
 // The cache folder (see above). Not created here.
 std::string rtl_cache_dir();
-// rtl/ of the source tree the on-demand builds read ($NEURARK_RTL_SOURCES, else the tree neurark
-// was configured from).
+// rtl/ of the source tree the on-demand builds read: $NEURARK_RTL_SOURCES, else an installed
+// neurark's copy (<prefix>/share/neurark/rtl, arch::installed_data_dir), else the tree neurark was
+// configured from.
 std::string rtl_source_dir();
+
+// The version of the Verilator neurark was built with ("5.006"): its compiled-in models and the
+// on-demand ones.
+std::string verilator_version();
 
 // The block's entry in rtl/blocks.json: top module, sources (relative to rtl/, after the package),
 // the memories among them (black boxes in synthesis). Throws neurark::Error for an unknown block.

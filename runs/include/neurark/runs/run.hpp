@@ -19,12 +19,14 @@
 #include <vector>
 
 #include "neurark/arch/noc.hpp"
+#include "neurark/arch/version.hpp"
 #include "neurark/runs/hardware_cost.hpp"
 #include "neurark/sim/systemc.hpp"
 
 namespace neurark::runs {
 
-// The bundled defaults (paths relative to the repository root).
+// The bundled defaults (paths relative to the repository root; RunOptions resolves them with
+// arch::bundled_path, so an installed neurark finds its own copy under <prefix>/share/neurark).
 inline constexpr const char* kDefaultModel = "models/zoo/shakespeare-d256-l4";
 inline constexpr const char* kDefaultChip = "arch/chips/default-4x4.yaml";
 inline constexpr const char* kDefaultPromptFile = "traces/prompts/heldout-400.txt";
@@ -35,8 +37,8 @@ struct CoreXY {
 };
 
 struct RunOptions {
-  std::string model_dir = kDefaultModel;  // checkpoint folder
-  std::string chip_path = kDefaultChip;   // chip description (YAML)
+  std::string model_dir = arch::bundled_path(kDefaultModel);  // checkpoint folder
+  std::string chip_path = arch::bundled_path(kDefaultChip);   // chip description (YAML)
   std::string prompt;                     // its bytes are the prompt's tokens; at least one
   std::string prompt_source = "--prompt"; // where the prompt came from, for messages ("--trace FILE")
   int64_t max_new_tokens = 32;            // generated greedily, 2 to 100,000

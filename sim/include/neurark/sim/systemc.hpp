@@ -123,5 +123,8 @@ std::unique_ptr<SystemCBackend> make_systemc_backend(const arch::Image& image, E
 std::unique_ptr<SystemCBackend> make_systemc_backend(const arch::Image& image, const arch::Program& program,
                                                      EventProbe* probe = nullptr, const SystemCOptions& options = {});
 
+// The SystemC library this neurark is linked with ("2.3.4-Accellera": sc_core::sc_release()).
+std::string systemc_version();
+
 
 }  // namespace neurark::sim

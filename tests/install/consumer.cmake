@@ -1,0 +1,66 @@
+# ctest install_find_package: `cmake --install` of this build into a fresh prefix, then the
+# example consumer (examples/consumer, find_package(neurark)) is configured and built against
+# that prefix alone and run from a folder outside the source tree; the installed `neurark run`
+# is run there too, on its own bundled defaults. Both reports must agree figure for figure (the
+# same library on the same inputs), the installed CLI must have taken its model, chip and prompt
+# from <prefix>/share/neurark, and both must name the build's commit.
+#   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK=... -DCXX=... -P consumer.cmake
+file(REMOVE_RECURSE "${WORK}")
+file(MAKE_DIRECTORY "${WORK}/run")
+set(prefix "${WORK}/prefix")
+
+function(step what)
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err WORKING_DIRECTORY "${WORK}/run")
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${what} failed (${rc}):\n${out}\n${err}")
+  endif()
+  set(step_out "${out}" PARENT_SCOPE)
+endfunction()
+
+step("cmake --install" "${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${prefix}")
+foreach(f bin/neurark lib/cmake/neurark/neurarkConfig.cmake include/neurark/runs/run.hpp
+          share/neurark/arch/chips/default-4x4.yaml share/neurark/models/zoo/shakespeare-d256-l4/config.json
+          share/neurark/traces/prompts/heldout-400.txt share/doc/neurark/LICENSE)
+  if(NOT EXISTS "${prefix}/${f}")
+    message(FATAL_ERROR "cmake --install: ${prefix}/${f} is missing")
+  endif()
+endforeach()
+
+# The consumer sees only the installed tree (and Debian's packages).
+step("configure the consumer" "${CMAKE_COMMAND}" -S "${SOURCE_DIR}/examples/consumer" -B "${WORK}/build"
+     "-DCMAKE_PREFIX_PATH=${prefix}" "-DCMAKE_CXX_COMPILER=${CXX}" -DCMAKE_BUILD_TYPE=Release)
+step("build the consumer" "${CMAKE_COMMAND}" --build "${WORK}/build" -j 2)
+step("run the consumer" "${WORK}/build/neurark_consumer" "ROMEO:" 4)
+set(lib_json "${step_out}")
+
+# The installed command line, from a folder without the repository's files: its defaults must
+# come from the installed data.
+step("installed neurark run" "${prefix}/bin/neurark" run --prompt "ROMEO:" --max-new-tokens 4 --out "${WORK}/report")
+file(READ "${WORK}/report/report.json" cli_json)
+string(JSON model GET "${cli_json}" model)
+string(JSON chip GET "${cli_json}" chip file)
+foreach(p IN ITEMS "${model}" "${chip}")
+  string(FIND "${p}" "${prefix}/share/neurark/" at)
+  if(NOT at EQUAL 0)
+    message(FATAL_ERROR "the installed neurark used ${p}, expected a file under ${prefix}/share/neurark/")
+  endif()
+endforeach()
+
+foreach(key tokens_per_s energy_per_token_j prefill_tokens_per_s prefill_energy_per_token_j cycles_per_token
+            sops_per_token events_per_token energy_j generated_text tokens)
+  string(JSON a GET "${lib_json}" ${key})
+  string(JSON b GET "${cli_json}" ${key})
+  if(NOT a STREQUAL b)
+    message(FATAL_ERROR "${key}: the consumer's library call gives ${a}, the installed neurark run ${b}")
+  endif()
+endforeach()
+string(JSON lib_commit GET "${lib_json}" producer commit)
+string(JSON cli_commit GET "${cli_json}" producer commit)
+step("installed neurark --version" "${prefix}/bin/neurark" --version)
+string(FIND "${step_out}" "(commit ${cli_commit})" at)
+if(at EQUAL -1 OR NOT lib_commit STREQUAL cli_commit OR cli_commit STREQUAL "")
+  message(FATAL_ERROR "producer commit: consumer ${lib_commit}, report ${cli_commit}, --version: ${step_out}")
+endif()
+string(JSON tps GET "${cli_json}" tokens_per_s)
+message(STATUS "installed package: consumer and installed CLI agree (${tps} tokens/s, commit ${cli_commit})")
+file(REMOVE_RECURSE "${WORK}")
