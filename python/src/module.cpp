@@ -90,11 +90,26 @@ arch::ChipDescription read_chip_description(const ChipArg& c) {
   return c.text ? arch::ChipDescription::from_yaml_text(*c.text, c.path) : arch::ChipDescription::from_file(c.path);
 }
 
+// What `neurark inspect --json` prints for the image at `path`.
+nlohmann::json image_json(const std::string& path) {
+  const arch::Image img = arch::Image::open(path);
+  return {{"image", path}, {"bytes", img.file_bytes()}, {"checksum", fmt::format("{:016x}", img.checksum())},
+          {"summary", compiler::inspect_summary(img)}};
+}
+
 std::string read_text_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// Compiles `model_dir` for the chip through the pass pipeline (up to opt.stop_after: "" = all but
+// emit), as `neurark fit` and `neurark compile` do.
+compiler::Graph compile_for(const std::string& model_dir, const ChipArg& c, const compiler::CompileOptions& opt) {
+  const arch::ChipDescription desc = read_chip_description(c);
+  auto ck = std::make_shared<const models::Checkpoint>(models::Checkpoint::open(model_dir));
+  return compiler::compile_graph(std::move(ck), desc, c.text ? *c.text : read_text_file(c.path), opt);
 }
 
 // A plain YAML scalar as the YAML 1.2 core schema types it (null, bool, int, float, else str); a
@@ -288,12 +303,9 @@ PYBIND11_MODULE(neurark, m) {
       "total_synapse_sram_bytes. Raises neurark.Error for an invalid chip.");
   m.def("fit", [](const py::object& model, const py::object& chip) {
         const std::string model_dir = path_arg(model, "model");
-        const ChipArg c = chip_arg(chip);
-        const arch::ChipDescription desc = read_chip_description(c);
         compiler::CompileOptions opt;
         opt.stop_after = "place";
-        const compiler::Graph g = compiler::compile_graph(std::make_shared<const models::Checkpoint>(models::Checkpoint::open(model_dir)),
-                                                          desc, c.text ? *c.text : read_text_file(c.path), opt);
+        const compiler::Graph g = compile_for(model_dir, chip_arg(chip), opt);
         return to_python(compiler::fit_json(g, compiler::fit_plan(g), model_dir));
       }, py::arg("model") = runs::kDefaultModel, py::arg("chip") = runs::kDefaultChip,
       "fit(model=DEFAULT_MODEL, chip=DEFAULT_CHIP) -> dict\n\n"
@@ -306,15 +318,10 @@ PYBIND11_MODULE(neurark, m) {
         const std::string model_dir = path_arg(model, "model"), out_path = path_arg(out, "out");
         const ChipArg c = chip_arg(chip);
         compiler::check_image_path(out_path, model_dir, c.path);
-        const arch::ChipDescription desc = read_chip_description(c);
         compiler::CompileOptions opt;
         opt.seed = static_cast<uint64_t>(seed);
-        const compiler::Graph g = compiler::compile_graph(std::make_shared<const models::Checkpoint>(models::Checkpoint::open(model_dir)),
-                                                          desc, c.text ? *c.text : read_text_file(c.path), opt);
-        compiler::emit(g, out_path);
-        const arch::Image img = arch::Image::open(out_path);
-        return to_python(nlohmann::json{{"image", out_path}, {"bytes", img.file_bytes()}, {"checksum", fmt::format("{:016x}", img.checksum())},
-                          {"summary", compiler::inspect_summary(img)}});
+        compiler::emit(compile_for(model_dir, c, opt), out_path);
+        return to_python(image_json(out_path));
       }, py::arg("model"), py::arg("chip"), py::arg("out"), py::arg("seed") = 1,
       "compile(model, chip, out, seed=1) -> dict\n\n"
       "Compiles a checkpoint for a chip (path or dict) through the pass pipeline into the chip image `out`\n"
@@ -322,10 +329,7 @@ PYBIND11_MODULE(neurark, m) {
       "`out` must be a new or existing regular file that is none of the inputs (messages name it -o).\n"
       "Raises neurark.Error as the compiler does (e.g. a model that does not fit).");
   m.def("read_image", [](const py::object& path_obj) {
-        const std::string path = path_arg(path_obj, "path");
-        const arch::Image img = arch::Image::open(path);
-        return to_python(nlohmann::json{{"image", path}, {"bytes", img.file_bytes()}, {"checksum", fmt::format("{:016x}", img.checksum())},
-                          {"summary", compiler::inspect_summary(img)}});
+        return to_python(image_json(path_arg(path_obj, "path")));
       }, py::arg("path"),
       "read_image(path) -> dict\n\n"
       "Opens and validates a chip image (every field and its XXH3 checksum) and gives what `neurark inspect\n"
@@ -374,6 +378,12 @@ PYBIND11_MODULE(neurark, m) {
       .def_readonly("energy_breakdown_j", &runs::RunResult::energy_breakdown_j, "Per generated token, by action (J).")
       .def_readonly("energy_j", &runs::RunResult::energy_j, "The whole run (J).")
       .def_readonly("token_latency_s", &runs::RunResult::token_latency_s, "Per token fed (s; empty untimed).")
+      .def_property_readonly("area_mm2", [](const runs::RunResult& r) {
+            return r.hardware ? std::optional<double>(r.hardware->chip_area_mm2) : std::nullopt;
+          }, "The chip's area in mm^2 (runs/hardware_cost.hpp; None without a cost table).")
+      .def_property_readonly("leakage_w", [](const runs::RunResult& r) {
+            return r.hardware ? std::optional<double>(r.hardware->chip_leakage_w) : std::nullopt;
+          }, "The chip's leakage power in W at its supply (None without a cost table).")
       .def_readonly("reference", &runs::RunResult::reference, "What every token was checked against.")
       .def_readonly("tokens_compared", &runs::RunResult::tokens_compared)
       .def_readonly("stages", &runs::RunResult::stages, "Pipeline stages (embedding, layers, head).")

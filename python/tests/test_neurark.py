@@ -202,6 +202,7 @@ def check_run_equals_cli(cli, tmp_path, tiny, tiny_chip, backend):
     assert r.energy_breakdown_j == rep["energy_breakdown_j"]
     assert r.generated_bytes.decode("latin-1") == rep["generated_text"]
     assert r.chip_name == "tiny-3x2" and r.backend == backend
+    assert r.area_mm2 is None and rep["hardware_cost"] is None   # tiny-3x2 names no cost table
     assert r.energy_table != "" and r.tokens_compared == r.tokens
     return r
 
@@ -243,6 +244,25 @@ def test_evaluate_equals_cli_eval(src, tmp_path, cli):
     assert got["activity"]["dynamic_energy_per_token_pj"] > 0
     with pytest.raises(neurark.Error, match="--chip: the int backend does not model a chip"):
         neurark.evaluate(model, text, backend="int", chip=chip)
+
+
+@pytest.mark.systemc
+def test_run_on_the_default_chip_with_a_changed_dict_equals_cli(src, tmp_path, cli):
+    """The bundled model on the default chip with 32 lanes, as a dict and as the CLI's chip file."""
+    chip = neurark.read_chip(str(src / neurark.DEFAULT_CHIP))
+    chip["neurocore"]["lanes"] = 32
+    r = neurark.run(chip=chip, prompt=b"ROMEO:", max_new_tokens=3, synthesize_logic=False)
+    path = tmp_path / "lanes32.json"
+    path.write_text(json.dumps(chip))     # JSON is YAML: the CLI reads the same chip from a file
+    out = tmp_path / "cli-run"
+    cli("run", "--chip", str(path), "--prompt", "ROMEO:", "--max-new-tokens", "3", "--no-synthesis", "--out", str(out))
+    want = json.loads((out / "report.json").read_text())
+    got = r.report
+    assert got["chip"].pop("file") == "<chip dict>" and want["chip"].pop("file") == str(path)
+    assert without(got, "run_id") == without(want, "run_id")
+    assert r.area_mm2 == want["hardware_cost"]["chip_area_mm2"] > 0
+    assert r.leakage_w == want["hardware_cost"]["chip_leakage_w"] > 0
+    assert r.tokens_per_s > neurark.run(prompt=b"ROMEO:", max_new_tokens=3, synthesize_logic=False).tokens_per_s
 
 
 # --- sweeps ----------------------------------------------------------------------------------
