@@ -268,7 +268,7 @@ def test_run_on_the_default_chip_with_a_changed_dict_equals_cli(src, tmp_path, c
 # --- sweeps ----------------------------------------------------------------------------------
 
 @pytest.mark.systemc
-def test_sweep_runs_points_on_the_cli_and_gives_sweep_json(tiny, tiny_chip, tmp_path):
+def test_sweep_runs_points_on_the_cli_and_gives_sweep_json(tiny, tiny_chip, tmp_path, monkeypatch):
     space = tmp_path / "space.yaml"
     space.write_text(f"""format: neurark-sweep
 version: 1
@@ -281,6 +281,11 @@ axes:
 objectives: [energy_per_token_j, tokens_per_s]
 search: {{method: grid}}
 """)
+    # the executable given that does not exist: the runner's message
+    with pytest.raises(neurark.Error, match="sweep: cannot start /no/such/neurark for point p0000"):
+        neurark.sweep(str(space), str(tmp_path / "nowhere"), neurark_exe="/no/such/neurark")
+    # without NEURARK_EXE: the neurark next to the module's folder (build/neurark)
+    monkeypatch.delenv("NEURARK_EXE", raising=False)
     out = tmp_path / "sweep"
     got = neurark.sweep(str(space), str(out), jobs=2)
     assert got == json.loads((out / "sweep.json").read_text())
