@@ -242,6 +242,9 @@ def test_evaluate_equals_cli_eval(src, tmp_path, cli):
         assert got["bpb"] == want["bpb"] and got["bytes"] == want["bytes"] == 59
         assert got.get("activity") == want.get("activity")
     assert got["activity"]["dynamic_energy_per_token_pj"] > 0
+    # the chip as a dict: the same figures
+    by_dict = neurark.evaluate(model, text, backend="func", chip=neurark.read_chip(chip), max_bytes=60)
+    assert (by_dict["bpb"], by_dict["activity"]) == (got["bpb"], got["activity"])
     with pytest.raises(neurark.Error, match="--chip: the int backend does not model a chip"):
         neurark.evaluate(model, text, backend="int", chip=chip)
 
