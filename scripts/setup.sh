@@ -21,6 +21,7 @@ packages=(
   iverilog                         # RTL second opinion: 4-state simulation (X propagation)
   clang libclang-rt-14-dev         # the sanitizer pass and libFuzzer targets (scripts/fuzz.sh)
   slurmd slurmctld slurm-client munge  # neurark sweep --runner slurm, and its test on a real single-node Slurm
+  pybind11-dev python3-dev python3-pybind11 python3-pytest  # the Python module (python/) for /usr/bin/python3, its pytest tests
 )
 if [[ "${1:-}" == "--train" ]]; then
   packages+=(python3-torch python3-numpy libopenblas0-openmp)

@@ -109,6 +109,36 @@ TEST_CASE("runs::run refuses bad options before any work, naming the option", "[
   CHECK_THROWS_WITH(runs::run(o), Catch::Contains("--chip /no/such/chip.yaml: does not exist"));
 }
 
+TEST_CASE("runs::run with the chip given as text (RunOptions::chip_text) gives the file's figures, its name in chip.file", "[runs]") {
+  const runs::RunOptions by_file = options("func");
+  runs::RunOptions by_text = options("func");
+  // The text as JSON (what the Python module passes for a dict), read as if from a file that
+  // does not exist: table paths in it are absolute, so nothing resolves from that name.
+  by_text.chip_path = "<chip dict>";
+  by_text.chip_text = R"({"format": "neurark-chip", "version": 1, "name": "default-4x4", "clock_hz": 500000000.0,
+    "technology": {"node_nm": 22, "energy_table": ")" + test::source_dir() + R"(/arch/energy/horowitz-45nm.yaml",
+                   "cost_table": ")" + test::source_dir() + R"(/arch/technology/cmos-lp.yaml",
+                   "operating_points": {"0.6": 310e6, "0.7": 412e6, "0.8": 500e6, "0.9": 577e6}},
+    "mesh": {"width": 4, "height": 4},
+    "neurocore": {"lanes": 16, "synapse_sram_bytes": 65536, "sram_port_bits": 64, "accumulators": 1024,
+                  "state_memory_bytes": 8192, "input_fifo_depth": 64, "output_fifo_depth": 64,
+                  "weight_encoding": "packed2", "activation_bits": 8},
+    "noc": {"link_width_bits": 64, "router_latency_cycles": 2, "link_latency_cycles": 1, "flow_control": "credit",
+            "buffer_depth_flits": 4},
+    "host": {"injection_bits_per_cycle": 64, "readback_bits_per_cycle": 64, "attach_x": 0, "attach_y": 0}})";
+  nlohmann::json want = reports::run_report_json(runs::run(by_file));
+  nlohmann::json got = reports::run_report_json(runs::run(by_text));
+  CHECK(got["chip"]["file"] == "<chip dict>");
+  CHECK(want["chip"]["file"] == by_file.chip_path);
+  want["chip"].erase("file");
+  got["chip"].erase("file");
+  CHECK(got == want);
+  CHECK(got["energy_per_token_j"].get<double>() > 0.0);
+  // A bad text is the chip reader's error, naming the text's name.
+  by_text.chip_text = R"({"format": "neurark-chip", "version": 1, "name": "x"})";
+  CHECK_THROWS_WITH(runs::run(by_text), Catch::StartsWith("<chip dict>"));
+}
+
 TEST_CASE("runs::eval on int and func: the same bits per byte, the chip's activity on func", "[runs]") {
   runs::EvalOptions e;
   e.source.model_dir = test::default_model_dir();

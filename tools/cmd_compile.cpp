@@ -27,24 +27,9 @@ struct Args {
   int64_t seed = 1;
 };
 
-// -o must name a new or existing regular file that is none of the inputs.
-void check_output_path(const std::string& out, const std::string& model_dir, const std::string& chip_path) {
-  namespace fs = std::filesystem;
-  if (out.empty()) throw Error("-o: empty path, expected the image file to write");
-  std::error_code ec;
-  if (fs::is_directory(out, ec)) throw Error(fmt::format("-o {}: is a directory, expected a file path", out));
-  if (!fs::exists(out, ec)) return;
-  if (!fs::is_regular_file(out, ec)) throw Error(fmt::format("-o {}: exists and is not a regular file", out));
-  std::vector<fs::path> inputs = {chip_path};
-  for (const auto& e : fs::directory_iterator(model_dir, ec)) inputs.push_back(e.path());
-  for (const fs::path& in : inputs)
-    if (fs::equivalent(out, in, ec))
-      throw Error(fmt::format("-o {}: is an input ({}); the image must go to another file", out, in.string()));
-}
-
 int run_compile(const Args& a) {
   if (a.seed < 0) throw Error(fmt::format("--seed: {} is negative, expected 0 to 2^63-1", a.seed));
-  check_output_path(a.out, a.model_dir, a.chip_path);
+  compiler::check_image_path(a.out, a.model_dir, a.chip_path);
   arch::remove_stale_temporaries(std::filesystem::path(a.out).parent_path().string());  // what killed compiles left
   const arch::ChipDescription chip = arch::ChipDescription::from_file(a.chip_path);
   compiler::CompileOptions opt;

@@ -7,11 +7,13 @@
 // Guarantees: the image holds everything a backend needs to run the model (no checkpoint);
 // the same graph gives the same bytes (no time stamps, no absolute paths, sorted JSON keys).
 #include <algorithm>
+#include <filesystem>
 #include <map>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
+#include "neurark/arch/error.hpp"
 #include "neurark/arch/image.hpp"
 #include "neurark/arch/noc.hpp"
 #include "neurark/arch/program.hpp"
@@ -30,6 +32,20 @@ void add_constant_blob(arch::ImageWriter& w, const std::string& name, const Cons
 }
 
 }  // namespace
+
+void check_image_path(const std::string& out, const std::string& model_dir, const std::string& chip_path) {
+  namespace fs = std::filesystem;
+  if (out.empty()) throw Error("-o: empty path, expected the image file to write");
+  std::error_code ec;
+  if (fs::is_directory(out, ec)) throw Error(fmt::format("-o {}: is a directory, expected a file path", out));
+  if (!fs::exists(out, ec)) return;
+  if (!fs::is_regular_file(out, ec)) throw Error(fmt::format("-o {}: exists and is not a regular file", out));
+  std::vector<fs::path> inputs = {chip_path};
+  for (const auto& e : fs::directory_iterator(model_dir, ec)) inputs.push_back(e.path());
+  for (const fs::path& in : inputs)
+    if (fs::equivalent(out, in, ec))
+      throw Error(fmt::format("-o {}: is an input ({}); the image must go to another file", out, in.string()));
+}
 
 uint64_t emit(const Graph& g, const std::string& path) {
   if (g.schedule.empty()) throw std::logic_error("emit: run schedule first");

@@ -38,11 +38,13 @@ void warn_if_not_byte_level(int64_t vocab_size, const std::string& what) {
                              what, vocab_size);
 }
 
-CompiledImage compile_image(const std::string& model_dir, const std::string& chip_path) {
-  const arch::ChipDescription chip = arch::ChipDescription::from_file(chip_path);
+CompiledImage compile_image(const std::string& model_dir, const std::string& chip_path,
+                            const std::optional<std::string>& chip_text) {
+  const arch::ChipDescription chip =
+      chip_text ? arch::ChipDescription::from_yaml_text(*chip_text, chip_path) : arch::ChipDescription::from_file(chip_path);
   const auto ck = std::make_shared<const models::Checkpoint>(models::Checkpoint::open(model_dir));
   compiler::CompileOptions opt;  // placement seed 1, as `neurark compile`
-  const compiler::Graph g = compiler::compile_graph(ck, chip, read_file(chip_path), opt);
+  const compiler::Graph g = compiler::compile_graph(ck, chip, chip_text ? *chip_text : read_file(chip_path), opt);
   // The image goes to a private temporary file, removed as soon as it is mapped (and those that
   // killed processes left are removed first).
   namespace fs = std::filesystem;
@@ -70,7 +72,7 @@ OpenedModel open_model(const ModelSource& src) {
     if (!src.image_path.empty())
       throw Error(fmt::format("--image: the {} backend runs a checkpoint; images run on --backend {}", src.backend,
                               fmt::format("{}", fmt::join(sim::backend_names(true), " or "))));
-    if (!src.chip_path.empty())
+    if (!src.chip_path.empty() || src.chip_text)
       throw Error(fmt::format("--chip: the {} backend does not model a chip; use --backend {}", src.backend,
                               fmt::format("{}", fmt::join(sim::backend_names(true), " or "))));
     if (src.model_dir.empty()) throw Error(fmt::format("--model: required for --backend {}", src.backend));
@@ -82,7 +84,7 @@ OpenedModel open_model(const ModelSource& src) {
     m.backend = dynamic_cast<sim::Backend*>(m.lm.get());
     return m;
   }
-  if (src.image_path.empty() == src.chip_path.empty())
+  if (src.image_path.empty() == (src.chip_path.empty() && !src.chip_text))
     throw Error(fmt::format("--backend {}: give exactly one of --image IMAGE (a compiled chip image) or --chip FILE "
                             "(with --model: compile on the fly)", src.backend));
   const auto finish = [&](std::unique_ptr<models::LanguageModel> lm, std::unique_ptr<models::HGRNBitWeights> ref) {
@@ -125,7 +127,7 @@ OpenedModel open_model(const ModelSource& src) {
     return m;
   }
   if (src.model_dir.empty()) throw Error("--model: required with --chip (the model to compile)");
-  const CompiledImage c = compile_image(src.model_dir, src.chip_path);
+  const CompiledImage c = compile_image(src.model_dir, src.chip_path, src.chip_text);
   warn_if_not_byte_level(c.program.model.vocab_size, src.model_dir);
   in.image = &c.image;
   in.program = &c.program;

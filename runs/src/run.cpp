@@ -50,7 +50,7 @@ void log_line(const RunOptions& o, const std::string& s) {
 void check_run_options(const RunOptions& o) {
   namespace fs = std::filesystem;
   for (const auto& [opt, path] : {std::pair<std::string, std::string>{"--model", o.model_dir}, {"--chip", o.chip_path}})
-    if (!fs::exists(path))
+    if (!fs::exists(path) && !(opt == "--chip" && o.chip_text))
       throw Error(fmt::format("{} {}: does not exist (the defaults are relative to the repository root: run from there, "
                               "or pass {})", opt, path, opt));
   if (o.max_new_tokens < 2 || o.max_new_tokens > 100000)
@@ -75,7 +75,7 @@ RunResult run(const RunOptions& o) {
   const sim::BackendEntry& entry = sim::backend(o.backend);
   const bool timed = entry.timed;
   log_line(o, fmt::format("run: compiling {} for {} ...\n", o.model_dir, o.chip_path));
-  const CompiledImage compiled = compile_image(o.model_dir, o.chip_path);
+  const CompiledImage compiled = compile_image(o.model_dir, o.chip_path, o.chip_text);
   warn_if_not_byte_level(compiled.program.model.vocab_size, o.model_dir);
   const arch::Program& program = compiled.program;
   const arch::MeshGrid grid = program.grid();

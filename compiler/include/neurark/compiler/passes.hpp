@@ -29,6 +29,10 @@ void route(Graph& g);      // pass_route.cpp
 void schedule(Graph& g);   // pass_schedule.cpp
 // emit: writes the chip image to `path` atomically; returns its size in bytes (pass_emit.cpp).
 uint64_t emit(const Graph& g, const std::string& path);
+// The checks on an image's path before any work (`neurark compile -o`): a new or existing regular
+// file that is none of the inputs (the chip file, a file of the checkpoint folder). Throws
+// neurark::Error naming -o.
+void check_image_path(const std::string& out, const std::string& model_dir, const std::string& chip_path);
 
 // The names of the passes in pipeline order (import ... emit).
 const std::vector<std::string>& pipeline_names();

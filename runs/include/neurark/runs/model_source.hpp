@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "neurark/arch/image.hpp"
@@ -18,6 +19,7 @@ struct ModelSource {
   std::string model_dir;        // checkpoint: run by a reference; compiled for chip_path; or the image's reference
   std::string backend = "int";  // a backend of sim/registry.hpp
   std::string chip_path;        // chip backends: compile model_dir for this chip (placement seed 1)
+  std::optional<std::string> chip_text;  // the chip itself, read as if from file chip_path (RunOptions::chip_text)
   std::string image_path;       // chip backends: run this image
 };
 
@@ -38,12 +40,15 @@ struct OpenedModel {
 OpenedModel open_model(const ModelSource& src);
 
 // A checkpoint compiled for a chip into an image (a private temporary file, removed as soon as
-// it is mapped; placement seed 1) and the image's program. Throws as compiler::compile_graph does.
+// it is mapped; placement seed 1) and the image's program. The chip is the file `chip_path`, or
+// `chip_text` read as if from that file (RunOptions::chip_text). Throws as
+// arch::ChipDescription::from_file and compiler::compile_graph do.
 struct CompiledImage {
   arch::Image image;
   arch::Program program;
 };
-CompiledImage compile_image(const std::string& model_dir, const std::string& chip_path);
+CompiledImage compile_image(const std::string& model_dir, const std::string& chip_path,
+                            const std::optional<std::string>& chip_text = std::nullopt);
 
 // Prints a warning to stderr if a model's vocabulary is not 256 bytes (bytes are fed as tokens).
 void warn_if_not_byte_level(int64_t vocab_size, const std::string& what);

@@ -39,6 +39,9 @@ struct CoreXY {
 struct RunOptions {
   std::string model_dir = arch::bundled_path(kDefaultModel);  // checkpoint folder
   std::string chip_path = arch::bundled_path(kDefaultChip);   // chip description (YAML)
+  std::optional<std::string> chip_text;   // the chip description itself (YAML, or JSON), read as if from file
+                                          // chip_path, which then need not exist: it names the chip in messages
+                                          // and report.json, and relative table paths resolve from its folder
   std::string prompt;                     // its bytes are the prompt's tokens; at least one
   std::string prompt_source = "--prompt"; // where the prompt came from, for messages ("--trace FILE")
   int64_t max_new_tokens = 32;            // generated greedily, 2 to 100,000
