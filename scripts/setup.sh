@@ -21,6 +21,7 @@ packages=(
   iverilog                         # RTL second opinion: 4-state simulation (X propagation)
   clang libclang-rt-14-dev         # the sanitizer pass and libFuzzer targets (scripts/fuzz.sh)
   slurmd slurmctld slurm-client munge  # neurark sweep --runner slurm, and its test on a real single-node Slurm
+  chromium chromium-driver python3-selenium  # report.html opened in headless Chromium (tests/report_html_test.py)
 )
 if [[ "${1:-}" == "--train" ]]; then
   packages+=(python3-torch python3-numpy libopenblas0-openmp)
