@@ -146,6 +146,26 @@ TEST_CASE("runs::run (systemc): DRAM bandwidth use when weights stream from DRAM
   CHECK(*r.dram.use < 1.0);
 }
 
+TEST_CASE("reports::write_run_report takes a report.json from before phase_latency, dram and chip.parameters", "[runs]") {
+  neurark_test::TempDir tmp;
+  nlohmann::json j = reports::run_report_json(runs::run(options("func")));
+  REQUIRE(j.contains("dram"));
+  REQUIRE(j.at("chip").contains("parameters"));
+  CHECK(j.at("phase_latency").is_null());  // untimed
+  reports::write_run_report(tmp.file("new"), j);
+  const std::string html = test::slurp(tmp.file("new") + "/report.html");
+  for (const char* id : {"summary", "dram", "energy", "mesh", "chip", "area"})
+    CHECK_THAT(html, Catch::Contains(std::string("<section id=\"") + id + "\">"));
+  CHECK_THAT(html, !Catch::Contains("<section id=\"time\">") && !Catch::Contains("<section id=\"latency\">"));
+  j.erase("phase_latency");
+  j.erase("dram");
+  j.at("chip").erase("parameters");
+  reports::write_run_report(tmp.file("old"), j);
+  const std::string old_html = test::slurp(tmp.file("old") + "/report.html");
+  CHECK_THAT(old_html, Catch::Contains("<section id=\"summary\">") && Catch::Contains("<section id=\"mesh\">"));
+  CHECK_THAT(old_html, !Catch::Contains("<section id=\"dram\">") && !Catch::Contains("<section id=\"chip\">"));
+}
+
 TEST_CASE("runs::run refuses bad options before any work, naming the option", "[runs]") {
   runs::RunOptions o = options("func");
   o.max_new_tokens = 1;

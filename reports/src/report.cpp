@@ -542,9 +542,16 @@ void write_run_report(const std::string& dir, const json& r, const std::vector<s
     if (chip.contains("parameters") && chip.at("parameters").is_object()) {
       std::string t = "<section id=\"chip\"><h2>Chip parameters</h2><table><tr><th>group</th><th>parameter</th><th>value</th></tr>";
       std::string md_t = "\n## Chip parameters\n\n| group | parameter | value |\n|---|---|---|\n";
-      for (const auto& [group, params] : chip.at("parameters").items()) {
+      // The YAML's order of groups (report.json's objects sort their keys), then any others.
+      std::vector<std::string> groups = {"mesh", "clock_hz", "technology", "neurocore", "noc", "host", "dram", "multichip", "power"};
+      for (const auto& [group, params] : chip.at("parameters").items())
+        if (std::find(groups.begin(), groups.end(), group) == groups.end()) groups.push_back(group);
+      for (const std::string& group : groups) {
+        if (!chip.at("parameters").contains(group)) continue;
+        const json& params = chip.at("parameters").at(group);
         const auto add = [&](const std::string& k, const json& v) {
-          const std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+          const bool whole = v.is_number_float() && std::abs(v.get<double>()) < 1e15 && v.get<double>() == std::floor(v.get<double>());
+          const std::string text = v.is_string() ? v.get<std::string>() : whole ? fmt::format("{:.0f}", v.get<double>()) : v.dump();
           t += "<tr><td>" + esc(group) + "</td><td>" + esc(k) + "</td><td class=\"n\">" + esc(text) + "</td></tr>";
           md_t += "| " + group + " | " + k + " | " + text + " |\n";
         };
