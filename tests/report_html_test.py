@@ -120,6 +120,8 @@ def check_page(driver, c, html_path, name, sections, mesh_cells):
         el = driver.find_element(By.ID, sid)
         size = el.size
         c.check(size["width"] > 0 and size["height"] > 0, f"{name}: #{sid} has a rendered size {size}")
+        overflow = driver.execute_script("return [arguments[0].scrollWidth, arguments[0].clientWidth];", el)
+        c.check(overflow[0] <= overflow[1] + 1, f"{name}: #{sid} fits its width (content {overflow[0]} px in {overflow[1]} px)")
         png = el.screenshot_as_png
         with open(os.path.join(c.folder, f"{name}-{sid}.png"), "wb") as f:
             f.write(png)

@@ -290,7 +290,7 @@ std::string svg_phase_latency(const json& r) {
   double label_w = 60;
   for (const auto& [name, m] : rows) label_w = std::max(label_w, text_px(name, 12));
   const double left = label_w + 10, width = 420, row = 22;
-  const double legend_y = 34 + row * static_cast<double>(rows.size()) + 40;
+  const double legend_y = 34 + row * static_cast<double>(rows.size()) + 50;
   const double H = legend_y + 22;
   std::string s = svg_open(std::max(left + width + 90, text_px(title, 13) + 8), H, 12);
   s += R"(<text x="4" y="16" font-weight="bold" font-size="13">)" + esc(title) + "</text>";
@@ -384,7 +384,7 @@ void write_run_report(const std::string& dir, const json& r, const std::vector<s
                        "th{background:#f2f2f2}tr.stage td{background:#f7f7f7;font-weight:bold}"
                        "svg{max-width:100%;height:auto;display:block;margin:0.5em 0}section{margin-bottom:1.5em}"
                        "pre{white-space:pre-wrap;background:#f7f7f7;padding:0.5em}"
-                       "small{color:#555}details{margin:0.5em 0}</style></head><body>";
+                       "small{color:#555}details{margin:0.5em 0}table.matrix{font-size:0.85em}td.v{overflow-wrap:anywhere}table.matrix th{white-space:nowrap}</style></head><body>";
     html += fmt::format("<h1>neurark run {}</h1>", esc(r.at("run_id").get<std::string>()));
     // Summary.
     {
@@ -458,10 +458,11 @@ void write_run_report(const std::string& dir, const json& r, const std::vector<s
         std::pair<std::string, double> best{"", -1.0};
         for (const auto& [u, v] : c.units)
           if (v > best.second) best = {u, v};
-        return fmt::format("{} {:.0f} %", best.first, c.cycles > 0 ? 100 * best.second / c.cycles : 0.0);
+        const double pct = c.cycles > 0 ? 100 * best.second / c.cycles : 0.0;
+        return pct >= 99.5 ? best.first : fmt::format("{} {:.0f} %", best.first, pct);  // the share only when split
       };
       const double total = num(pl, "cycles_per_token");
-      t += "<table><tr><th>stage</th>";
+      t += "<table class=\"matrix\"><tr><th>stage</th>";
       std::string md_t = "\n## Where the time goes (cycles per generated token; the unit that bound most of them)\n\n| stage |";
       std::string md_rule = "|---|";
       for (const std::string& k : kinds) {
@@ -551,8 +552,14 @@ void write_run_report(const std::string& dir, const json& r, const std::vector<s
         const json& params = chip.at("parameters").at(group);
         const auto add = [&](const std::string& k, const json& v) {
           const bool whole = v.is_number_float() && std::abs(v.get<double>()) < 1e15 && v.get<double>() == std::floor(v.get<double>());
-          const std::string text = v.is_string() ? v.get<std::string>() : whole ? fmt::format("{:.0f}", v.get<double>()) : v.dump();
-          t += "<tr><td>" + esc(group) + "</td><td>" + esc(k) + "</td><td class=\"n\">" + esc(text) + "</td></tr>";
+          std::string text = v.is_string() ? v.get<std::string>() : whole ? fmt::format("{:.0f}", v.get<double>()) : v.dump();
+          if (k == "operating_points" && v.is_array()) {  // DVFS: supply -> the highest clock
+            text.clear();
+            for (const json& op : v)
+              text += fmt::format("{}{:.3g} V: {:.0f} MHz", text.empty() ? "" : ", ", num(op, "voltage_v"), num(op, "max_clock_hz") / 1e6);
+            if (text.empty()) text = "none";
+          }
+          t += "<tr><td>" + esc(group) + "</td><td>" + esc(k) + "</td><td class=\"v\">" + esc(text) + "</td></tr>";
           md_t += "| " + group + " | " + k + " | " + text + " |\n";
         };
         if (params.is_object())
