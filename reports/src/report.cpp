@@ -194,7 +194,7 @@ std::string svg_mesh_energy_links(const json& r) {
       if (m.numbers)
         numbers += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" text-anchor="middle" font-size="{:.1f}" fill="{}" stroke="{}" )"
                                R"(stroke-width="3" paint-order="stroke">{}</text>)",
-                               cx + cell / 2, cy + cell / 2 + m.font / 3, m.font * 0.9, heat_ink(v / top), heat(v / top),
+                               cx + cell / 2, cy + cell / 2 + m.font / 3, m.font, heat_ink(v / top), heat(v / top),
                                v * 1e9 >= 99.5 ? fmt::format("{:.0f}", v * 1e9) : fmt::format("{:.1f}", v * 1e9));
     }
   // Directed links between cell centres, offset sideways so both directions show.
