@@ -115,7 +115,7 @@ TEST_CASE("runs::run (systemc) gives the report neurark run writes", "[runs][sys
   CHECK(cycles * ng == Approx(static_cast<double>(*r.generation.cycles)));
   CHECK(share == Approx(1.0));
   CHECK_FALSE(r.dram.present);
-  CHECK(r.dram.use == 0.0);
+  CHECK(r.dram.bandwidth_use == 0.0);
 }
 
 TEST_CASE("runs::run (systemc): DRAM bandwidth use when weights stream from DRAM", "[runs][systemc]") {
@@ -141,9 +141,9 @@ TEST_CASE("runs::run (systemc): DRAM bandwidth use when weights stream from DRAM
   CHECK(r.dram.words_per_token * ng < static_cast<double>(run_words));
   CHECK(r.dram.bits_per_token == r.dram.words_per_token * 32);  // 32-bit SRAM port words
   const double cycles_per_token = static_cast<double>(*r.generation.cycles) / ng;
-  CHECK(*r.dram.use == Approx(r.dram.bits_per_token / (128 * cycles_per_token)));
-  CHECK(*r.dram.use > 0.0);
-  CHECK(*r.dram.use < 1.0);
+  CHECK(*r.dram.bandwidth_use == Approx(r.dram.bits_per_token / (128 * cycles_per_token)));
+  CHECK(*r.dram.bandwidth_use > 0.0);
+  CHECK(*r.dram.bandwidth_use < 1.0);
 }
 
 TEST_CASE("reports::write_run_report takes a report.json from before phase_latency, dram and chip.parameters", "[runs]") {

@@ -135,7 +135,7 @@ json phase_latency_json(const runs::RunResult& r) {
 json dram_json(const runs::RunResult& r) {
   return {{"present", r.dram.present}, {"bandwidth_bits_per_cycle", r.dram.bandwidth_bits_per_cycle},
           {"words_per_token", r.dram.words_per_token}, {"bits_per_token", r.dram.bits_per_token},
-          {"bandwidth_use", or_null(r.dram.use)}};
+          {"bandwidth_use", or_null(r.dram.bandwidth_use)}};
 }
 
 }  // namespace

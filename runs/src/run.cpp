@@ -320,9 +320,9 @@ RunResult run(const RunOptions& o) {
   r.dram.words_per_token = static_cast<double>(end.total.dram_words - at_prefill.total.dram_words) / gen_tokens;
   r.dram.bits_per_token = r.dram.words_per_token * static_cast<double>(chip.core.sram_port_bits);
   if (timed)
-    r.dram.use = chip.dram.present && gen_cpt > 0
-                     ? r.dram.bits_per_token / (static_cast<double>(chip.dram.bandwidth_bits_per_cycle) * gen_cpt)
-                     : 0.0;
+    r.dram.bandwidth_use = chip.dram.present && gen_cpt > 0
+                               ? r.dram.bits_per_token / (static_cast<double>(chip.dram.bandwidth_bits_per_cycle) * gen_cpt)
+                               : 0.0;
   r.hardware = hw;
   r.cores_used = cores_used;
   r.tokens_compared = lm->tokens_cross_checked();

@@ -121,7 +121,7 @@ struct DramFigures {
   int64_t bandwidth_bits_per_cycle = 0;
   double words_per_token = 0.0;           // generation: SRAM-port-wide words read from DRAM per token
   double bits_per_token = 0.0;            // words x neurocore.sram_port_bits
-  std::optional<double> use;              // bits per token / (bandwidth x cycles per token); timed only
+  std::optional<double> bandwidth_use;    // bits per token / (bandwidth x cycles per token); timed only
 };
 
 struct RunResult {
