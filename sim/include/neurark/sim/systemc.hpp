@@ -73,7 +73,7 @@ struct PhaseSpan {
   arch::PhaseKind kind = arch::PhaseKind::kInject;
   std::string op;
   int64_t start_cycle = 0, end_cycle = 0;
-  timing::BoundUnit bound = timing::BoundUnit::kNoc;  // PhaseTotals::bound_cycles
+  timing::BoundUnit bound = timing::BoundUnit::kNoc;  // the unit that bound it (as PhaseTotals counts it)
   std::vector<std::pair<int, int64_t>> core_busy_cycles;  // {neurocore, busy cycles} of the cores it used
   std::vector<std::pair<int, int64_t>> link_flits;        // {directed link id (arch::MeshGrid), flits}
 };

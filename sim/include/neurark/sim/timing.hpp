@@ -10,7 +10,6 @@
 #include <array>
 #include <cstdint>
 #include <deque>
-#include <string>
 #include <utility>
 #include <vector>
 
