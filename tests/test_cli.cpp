@@ -10,8 +10,10 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <set>
 #include <string>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "checkpoint_fixtures.hpp"
@@ -361,11 +363,20 @@ TEST_CASE("run: the main job writes a report with the issue's keys, checked on e
   std::map<int, std::vector<std::pair<double, double>>> by_stage;
   std::map<int, std::string> names;
   std::size_t span_count = 0;
+  std::map<std::string, std::vector<std::pair<double, double>>> counters;  // counter track -> {ts, value}
+  const std::set<std::string> units = {"lanes", "quantizer", "dram", "neuron_unit", "noc", "host", "barrier"};
   for (const auto& e : trace) {
     if (e.at("ph") == "M") {
       names[e.at("tid").get<int>()] = e.at("args").at("name").get<std::string>();
       continue;
     }
+    if (e.at("ph") == "C") {
+      REQUIRE(e.at("args").size() == 1);
+      counters[e.at("name").get<std::string>()].emplace_back(e.at("ts").get<double>(), e.at("args").begin()->get<double>());
+      continue;
+    }
+    REQUIRE(e.at("ph") == "X");
+    CHECK(units.count(e.at("args").at("bound").get<std::string>()) == 1);
     ++span_count;
     by_stage[e.at("tid").get<int>()].emplace_back(e.at("ts").get<double>(), e.at("ts").get<double>() + e.at("dur").get<double>());
   }
@@ -409,8 +420,63 @@ TEST_CASE("run: the main job writes a report with the issue's keys, checked on e
   const std::string html = slurp(out + "/report.html");
   std::size_t svgs = 0;
   for (std::size_t at = html.find("<svg"); at != std::string::npos; at = html.find("<svg", at + 1)) ++svgs;
-  CHECK(svgs == 4);
+  CHECK(svgs == 5);
+  for (const char* id : {"summary", "time", "dram", "energy", "mesh", "latency", "chip", "area"})
+    CHECK_THAT(html, Catch::Contains(std::string("<section id=\"") + id + "\">"));
   CHECK(fs::exists(out + "/report.md"));
+  // The Perfetto counter tracks: per link the flits carried so far, never decreasing, ending at
+  // the report's count for that link (spans were recorded from the first token); per neurocore
+  // its busy share of a phase, a percentage, on the neurocores the report finds busy.
+  std::size_t link_tracks = 0;
+  for (const auto& l : j.at("per_link")) {
+    const std::string name = fmt::format("link {}->{} ({}) flits", l.at("from_core").get<int>(), l.at("to_core").get<int>(),
+                                         l.at("direction").get<std::string>());
+    INFO(name);
+    REQUIRE(counters.count(name) == 1);
+    const auto& v = counters.at(name);
+    for (std::size_t i = 1; i < v.size(); ++i) CHECK((v[i].first >= v[i - 1].first && v[i].second > v[i - 1].second));
+    CHECK(v.back().second == l.at("flits").get<double>());
+    ++link_tracks;
+  }
+  std::size_t core_tracks = 0;
+  for (const auto& c : j.at("per_core")) {
+    const std::string name = fmt::format("core {} ({},{}) busy %", c.at("core").get<int>(), c.at("x").get<int>(), c.at("y").get<int>());
+    CHECK(counters.count(name) == (c.at("busy_cycles").get<int64_t>() > 0 ? 1u : 0u));
+    if (counters.count(name) == 0) continue;
+    ++core_tracks;
+    for (const auto& [ts, pct] : counters.at(name)) CHECK((pct >= 0.0 && pct <= 100.0));
+    CHECK(counters.at(name).back().second == 0.0);  // idle after its last phase
+  }
+  CHECK(counters.size() == link_tracks + core_tracks);
+  // Where the time goes: the phases' cycles per generated token add up to cycles_per_token, each
+  // phase's cycles to its cycles by bound unit, the stages' to the phases', the shares to 1.
+  const auto& pl = j.at("phase_latency");
+  double phase_sum = 0, share_sum = 0;
+  std::map<int, double> stage_sum;
+  for (const auto& ph : pl.at("phases")) {
+    double by_unit = 0;
+    for (const auto& [u, c] : ph.at("bound_cycles_per_token").items()) {
+      CHECK(units.count(u) == 1);
+      by_unit += c.get<double>();
+    }
+    CHECK(by_unit == Approx(ph.at("cycles_per_token").get<double>()).epsilon(1e-12));
+    CHECK(ph.at("bound_cycles_per_token").at(ph.at("bound").get<std::string>()).get<double>() ==
+          Approx(ph.at("bound_share").get<double>() * ph.at("cycles_per_token").get<double>()).epsilon(1e-12));
+    phase_sum += ph.at("cycles_per_token").get<double>();
+    share_sum += ph.at("share").get<double>();
+    stage_sum[ph.at("stage").get<int>()] += ph.at("cycles_per_token").get<double>();
+  }
+  CHECK(phase_sum == Approx(j.at("cycles_per_token").get<double>()).epsilon(1e-12));
+  CHECK(pl.at("cycles_per_token").get<double>() == Approx(j.at("cycles_per_token").get<double>()).epsilon(1e-12));
+  CHECK(share_sum == Approx(1.0).epsilon(1e-12));
+  REQUIRE(pl.at("stages").size() == 6);
+  for (const auto& st : pl.at("stages"))
+    CHECK(st.at("cycles_per_token").get<double>() == Approx(stage_sum.at(st.at("stage").get<int>())).epsilon(1e-12));
+  CHECK(pl.at("stages").at(0).at("stage_name") == "embedding");
+  CHECK(pl.at("stages").at(0).at("bound") == "host");  // the embedding stage is the token's injection
+  CHECK(j.at("dram").at("present") == false);
+  CHECK(j.at("dram").at("bandwidth_use") == 0.0);
+  CHECK(j.at("chip").at("parameters").at("neurocore").at("lanes") == 16);
   // Energy adds up: every neurocore (its actions and leakage) plus the network is the run's
   // total, and the total is prefill + generation at their per-token figures.
   double parts = j.at("network").at("energy_j").get<double>();

@@ -7,6 +7,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -90,6 +93,77 @@ TEST_CASE("runs::run (systemc) gives the report neurark run writes", "[runs][sys
   CHECK(*r.generation.tokens_per_s == Approx(r.chip.clock_hz * static_cast<double>(r.generation.tokens) /
                                              static_cast<double>(*r.generation.cycles)));
   CHECK(reports::run_report_json(r) == cli_report(o, tmp));
+  // Where the time goes, against the spans summed independently: per phase of the schedule, the
+  // generated tokens' span cycles; all phases together, the generation's cycles.
+  std::map<std::tuple<int, std::string, int>, int64_t> from_spans;
+  for (const sim::PhaseSpan& sp : r.spans)
+    if (sp.token >= r.prompt_tokens)
+      from_spans[{sp.stage, sp.op, static_cast<int>(sp.kind)}] += sp.end_cycle - sp.start_cycle;
+  const auto ng = static_cast<double>(r.generation.tokens);
+  REQUIRE(r.phase_latency.size() == from_spans.size());
+  double cycles = 0.0, share = 0.0;
+  for (const runs::PhaseLatency& p : r.phase_latency) {
+    INFO(p.op);
+    CHECK(p.cycles_per_token * ng == Approx(static_cast<double>(from_spans.at({p.stage, p.op, static_cast<int>(p.kind)}))));
+    double by_unit = 0.0;
+    for (const auto& [u, c] : p.bound_cycles_per_token) by_unit += c;
+    CHECK(by_unit == Approx(p.cycles_per_token));
+    CHECK(p.bound_cycles_per_token.at(p.bound) == Approx(p.bound_share * p.cycles_per_token));
+    cycles += p.cycles_per_token;
+    share += p.share;
+  }
+  CHECK(cycles * ng == Approx(static_cast<double>(*r.generation.cycles)));
+  CHECK(share == Approx(1.0));
+  CHECK_FALSE(r.dram.present);
+  CHECK(r.dram.bandwidth_use == 0.0);
+}
+
+TEST_CASE("runs::run (systemc): DRAM bandwidth use when weights stream from DRAM", "[runs][systemc]") {
+  // The edge chip with DRAM (its 4 x 64 KB of SRAM cannot hold the model): tiles stream from DRAM.
+  neurark_test::TempDir tmp;
+  const std::string src = test::source_dir();
+  std::string text = test::slurp(src + "/arch/chips/edge-2x2.yaml") + "dram:\n  present: true\n  bytes: 1073741824\n";
+  text.replace(text.find("state_memory_bytes: 4096"), 24, "state_memory_bytes: 16384");
+  for (const std::string dir : {"../energy/", "../technology/"})
+    text.replace(text.find(dir), dir.size(), src + "/arch/" + dir.substr(3));
+  const std::string chip = tmp.file("edge-dram.yaml");
+  std::ofstream(chip) << text;
+  runs::RunOptions o = options("systemc");
+  o.chip_path = chip;
+  o.max_new_tokens = 3;
+  const runs::RunResult r = runs::run(o);
+  REQUIRE(r.dram.present);
+  CHECK(r.dram.bandwidth_bits_per_cycle == 128);
+  int64_t run_words = 0;  // the whole run's, prompt included
+  for (const runs::CoreFigures& c : r.per_core) run_words += c.activity.dram_words;
+  const double ng = static_cast<double>(r.generation.tokens);
+  CHECK(r.dram.words_per_token > 0.0);
+  CHECK(r.dram.words_per_token * ng < static_cast<double>(run_words));
+  CHECK(r.dram.bits_per_token == r.dram.words_per_token * 32);  // 32-bit SRAM port words
+  const double cycles_per_token = static_cast<double>(*r.generation.cycles) / ng;
+  CHECK(*r.dram.bandwidth_use == Approx(r.dram.bits_per_token / (128 * cycles_per_token)));
+  CHECK(*r.dram.bandwidth_use > 0.0);
+  CHECK(*r.dram.bandwidth_use < 1.0);
+}
+
+TEST_CASE("reports::write_run_report takes a report.json from before phase_latency, dram and chip.parameters", "[runs]") {
+  neurark_test::TempDir tmp;
+  nlohmann::json j = reports::run_report_json(runs::run(options("func")));
+  REQUIRE(j.contains("dram"));
+  REQUIRE(j.at("chip").contains("parameters"));
+  CHECK(j.at("phase_latency").is_null());  // untimed
+  reports::write_run_report(tmp.file("new"), j);
+  const std::string html = test::slurp(tmp.file("new") + "/report.html");
+  for (const char* id : {"summary", "dram", "energy", "mesh", "chip", "area"})
+    CHECK_THAT(html, Catch::Contains(std::string("<section id=\"") + id + "\">"));
+  CHECK_THAT(html, !Catch::Contains("<section id=\"time\">") && !Catch::Contains("<section id=\"latency\">"));
+  j.erase("phase_latency");
+  j.erase("dram");
+  j.at("chip").erase("parameters");
+  reports::write_run_report(tmp.file("old"), j);
+  const std::string old_html = test::slurp(tmp.file("old") + "/report.html");
+  CHECK_THAT(old_html, Catch::Contains("<section id=\"summary\">") && Catch::Contains("<section id=\"mesh\">"));
+  CHECK_THAT(old_html, !Catch::Contains("<section id=\"dram\">") && !Catch::Contains("<section id=\"chip\">"));
 }
 
 TEST_CASE("runs::run refuses bad options before any work, naming the option", "[runs]") {

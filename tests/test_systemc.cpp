@@ -94,6 +94,22 @@ TEST_CASE("systemc runs the bundled model bit-exactly, checked against int on ev
   for (const auto& [k, c] : tm.phase_kind_cycles) kinds += c;
   CHECK(kinds == tm.cycles);
   CHECK(tm.phase_kind_cycles.at(arch::PhaseKind::kEvents) > tm.cycles / 2);  // accumulation dominates this chip
+  // Every phase of the schedule ran once per token; its cycles split by bound unit add up to it,
+  // and all phases to the run. The lane arrays bind the events phases on this chip.
+  REQUIRE(tm.phase_totals.size() == 135);  // the bundled model's schedule
+  int64_t phases = 0, lanes = 0;
+  for (const sim::PhaseTotals& p : tm.phase_totals) {
+    CHECK(p.runs == static_cast<int64_t>(tokens.size()));
+    int64_t by_unit = 0;
+    for (int64_t c : p.bound_cycles) by_unit += c;
+    CHECK(by_unit == p.cycles);
+    phases += p.cycles;
+    lanes += p.bound_cycles[static_cast<std::size_t>(sim::timing::BoundUnit::kLanes)];
+    if (p.kind != arch::PhaseKind::kEvents)
+      CHECK(p.bound_cycles[static_cast<std::size_t>(sim::timing::BoundUnit::kLanes)] == 0);
+  }
+  CHECK(phases == tm.cycles);
+  CHECK(lanes > tm.cycles / 2);
 }
 
 TEST_CASE("two SystemC models in one process run in turn, each keeping its own time", "[systemc]") {
@@ -278,6 +294,13 @@ TEST_CASE("network: shallower buffers, narrower or slower links never make a run
   CHECK(shallow.fifo_stall_cycles > base.fifo_stall_cycles);  // events wait longer for room in a 1-deep FIFO
   CHECK(c_narrow > c_base);
   CHECK(narrow.link_wait_cycles > base.link_wait_cycles);     // stages queue behind each other's 4-flit events
+  // ... and the NoC binds more of the run (value phases' busiest links carry 8 times the flits).
+  const auto noc_cycles = [](const sim::Timing& t) {
+    int64_t c = 0;
+    for (const sim::PhaseTotals& p : t.phase_totals) c += p.bound_cycles[static_cast<std::size_t>(sim::timing::BoundUnit::kNoc)];
+    return c;
+  };
+  CHECK(noc_cycles(narrow) > noc_cycles(base));
   CHECK(c_slow > c_base);
 }
 

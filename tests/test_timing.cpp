@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <array>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "neurark/arch/chip.hpp"
@@ -101,6 +103,64 @@ TEST_CASE("timing: the mesh in value phases, the host link and the barrier", "[t
   p.event_cycles = 0;
   p.barrier_cycles = 19;
   CHECK(p.cycles() == 40 + 19);
+}
+
+TEST_CASE("timing: the unit that bound a phase", "[timing]") {
+  arch::ChipDescription c;  // DRAM 100 cycles, 128 bits/cycle; 64-bit SRAM words
+  using timing::BoundUnit;
+  // A neurocore's own term.
+  sim::UnitCounters w;
+  w.codes = 10;
+  w.lane_cycles = 30;
+  CHECK(timing::core_phase_bound(PhaseKind::kEvents, w, c) == BoundUnit::kLanes);
+  w.codes = 30;
+  CHECK(timing::core_phase_bound(PhaseKind::kEvents, w, c) == BoundUnit::kLanes);      // a tie: the lane array
+  w.codes = 50;
+  CHECK(timing::core_phase_bound(PhaseKind::kEvents, w, c) == BoundUnit::kQuantizer);
+  w.dram_words = 3;                                                                     // a 102-cycle stream > 50
+  CHECK(timing::core_phase_bound(PhaseKind::kEvents, w, c) == BoundUnit::kDram);
+  w.codes = 200;
+  CHECK(timing::core_phase_bound(PhaseKind::kEvents, w, c) == BoundUnit::kQuantizer);
+  CHECK(timing::core_phase_bound(PhaseKind::kRequantize, w, c) == BoundUnit::kNeuronUnit);
+  // The host link's term: 9 flits x 64 bits over 32 bits per cycle, then a 2-hop route (8).
+  c.host.injection_bits_per_cycle = 32;
+  CHECK(timing::host_link_cycles(PhaseKind::kInject, 9, 2, c) == 18 + 8);
+  CHECK(timing::host_link_cycles(PhaseKind::kReadback, 9, 2, c) == 9 + 8);
+  CHECK(timing::host_link_cycles(PhaseKind::kElementwise, 9, 2, c) == 0);
+  // Whole phases: {unit, cycles of its term}; the bound never changes cycles().
+  timing::PhaseCost p;
+  p.core_cycles = {5, 40, 0};
+  p.core_bound = BoundUnit::kNeuronUnit;
+  p.mesh_cycles = 20;
+  p.barrier_cycles = 19;
+  CHECK(p.bound() == std::pair{BoundUnit::kNeuronUnit, int64_t{40}});  // the busiest core (40) over the mesh (20)
+  CHECK(p.cycles() == 40 + 19);
+  p.mesh_cycles = 70;
+  CHECK(p.bound() == std::pair{BoundUnit::kNeuronUnit, int64_t{40}});  // the mesh adds only 30 over the core's 40
+  p.mesh_cycles = 90;
+  CHECK(p.bound() == std::pair{BoundUnit::kNoc, int64_t{50}});         // the mesh adds 50 over the core's 40
+  CHECK(p.cycles() == 90 + 19);
+  p.core_cycles = {2};
+  p.mesh_cycles = 10;
+  p.barrier_cycles = 19;                                               // a reduction's round trip
+  CHECK(p.bound() == std::pair{BoundUnit::kBarrier, int64_t{19}});
+  // An events phase: the events network's term includes the destinations' lane work.
+  timing::PhaseCost e;
+  e.core_cycles = {100, 60};
+  e.core_bound = BoundUnit::kLanes;
+  e.event_cycles = 110;
+  CHECK(e.bound() == std::pair{BoundUnit::kLanes, int64_t{100}});     // the network adds 10
+  e.event_cycles = 250;
+  CHECK(e.bound() == std::pair{BoundUnit::kNoc, int64_t{150}});       // the network adds 150
+  // Inject: the host link set the mesh's cycles, or the busiest link did.
+  timing::PhaseCost h;
+  h.core_cycles = {0};
+  h.mesh_cycles = 26;
+  h.host_cycles = 26;
+  CHECK(h.bound() == std::pair{BoundUnit::kHost, int64_t{26}});
+  h.host_cycles = 17;
+  CHECK(h.bound() == std::pair{BoundUnit::kNoc, int64_t{26}});
+  CHECK(std::string(timing::to_string(BoundUnit::kNeuronUnit)) == "neuron_unit");
 }
 
 TEST_CASE("timing: events phase, one event over two hops at zero load", "[timing]") {

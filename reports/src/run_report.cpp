@@ -1,6 +1,8 @@
 // A run's report.json, printed summary and Perfetto trace: see neurark/reports/report.hpp and
 // docs/report-format.md.
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -59,6 +61,84 @@ json rtl_cosim_json(const std::optional<runs::RtlCosimFigures>& rc) {
           {"difference_pct", rc->difference_pct}};
 }
 
+// The chip description's parameters (arch/chip.hpp), grouped as in its YAML.
+json chip_parameters_json(const arch::ChipDescription& c) {
+  json points = json::array();
+  for (const auto& [v, hz] : c.operating_points) points.push_back({{"voltage_v", v}, {"max_clock_hz", hz}});
+  return {{"mesh", {{"width", c.mesh_width}, {"height", c.mesh_height}}},
+          {"clock_hz", c.clock_hz},
+          {"technology", {{"node_nm", c.technology_node_nm}, {"voltage_v", c.voltage_v}, {"energy_table", c.energy_table},
+                          {"cost_table", c.cost_table}, {"operating_points", points}}},
+          {"neurocore", {{"lanes", c.core.lanes}, {"synapse_sram_bytes", c.core.synapse_sram_bytes},
+                         {"sram_port_bits", c.core.sram_port_bits}, {"accumulators", c.core.accumulators},
+                         {"state_memory_bytes", c.core.state_memory_bytes}, {"input_fifo_depth", c.core.input_fifo_depth},
+                         {"output_fifo_depth", c.core.output_fifo_depth},
+                         {"weight_encoding", arch::to_string(c.core.weight_encoding)},
+                         {"sparse_index_bits", c.core.sparse_index_bits}, {"activation_bits", c.core.activation_bits}}},
+          {"noc", {{"link_width_bits", c.noc.link_width_bits}, {"router_latency_cycles", c.noc.router_latency_cycles},
+                   {"link_latency_cycles", c.noc.link_latency_cycles}, {"flow_control", arch::to_string(c.noc.flow_control)},
+                   {"buffer_depth_flits", c.noc.buffer_depth_flits}}},
+          {"host", {{"injection_bits_per_cycle", c.host.injection_bits_per_cycle},
+                    {"readback_bits_per_cycle", c.host.readback_bits_per_cycle}, {"attach_x", c.host.attach_x},
+                    {"attach_y", c.host.attach_y}}},
+          {"dram", {{"present", c.dram.present}, {"bytes", c.dram.bytes},
+                    {"bandwidth_bits_per_cycle", c.dram.bandwidth_bits_per_cycle}, {"latency_cycles", c.dram.latency_cycles}}},
+          {"multichip", {{"chips_x", c.multichip.chips_x}, {"chips_y", c.multichip.chips_y},
+                         {"link_width_bits", c.multichip.link_width_bits},
+                         {"link_latency_cycles", c.multichip.link_latency_cycles}}},
+          {"power", {{"gate_unused_cores", c.power.gate_unused_cores}}}};
+}
+
+std::string stage_name(int stage, int stages) {
+  return stage == 0 ? std::string("embedding") : stage == stages - 1 ? std::string("head") : fmt::format("layer {}", stage - 1);
+}
+
+// Where a generated token's cycles go (runs::PhaseLatency), per phase and per stage; null untimed.
+json phase_latency_json(const runs::RunResult& r) {
+  if (!r.timed) return nullptr;
+  json phases = json::array();
+  std::map<int, std::map<std::string, double>> stage_units;  // stage -> unit -> cycles per token
+  std::map<std::string, double> units;
+  double total = 0.0;
+  for (const runs::PhaseLatency& p : r.phase_latency) {
+    phases.push_back({{"stage", p.stage}, {"stage_name", stage_name(p.stage, r.stages)}, {"op", p.op},
+                      {"kind", arch::to_string(p.kind)}, {"cycles_per_token", p.cycles_per_token}, {"share", p.share},
+                      {"bound", p.bound}, {"bound_share", p.bound_share}, {"bound_cycles_per_token", p.bound_cycles_per_token}});
+    for (const auto& [u, c] : p.bound_cycles_per_token) {
+      stage_units[p.stage][u] += c;
+      units[u] += c;
+    }
+    total += p.cycles_per_token;
+  }
+  const auto top = [](const std::map<std::string, double>& m) {
+    std::pair<std::string, double> best{"", -1.0};
+    for (const auto& [u, c] : m)
+      if (c > best.second) best = {u, c};
+    return best;
+  };
+  json stages = json::array();
+  for (const auto& [st, m] : stage_units) {
+    double c = 0.0;
+    for (const auto& [u, v] : m) c += v;
+    const auto [unit, cycles] = top(m);
+    stages.push_back({{"stage", st}, {"stage_name", stage_name(st, r.stages)}, {"cycles_per_token", c},
+                      {"share", total > 0 ? c / total : 0.0}, {"bound", unit}, {"bound_share", c > 0 ? cycles / c : 0.0}});
+  }
+  json unit_share = json::object();
+  for (const auto& [u, c] : units) unit_share[u] = total > 0 ? c / total : 0.0;
+  return {{"what", "generated tokens: each phase's cycles per token and the unit that bound them"},
+          {"cycles_per_token", total},
+          {"phases", phases},
+          {"stages", stages},
+          {"bound_share", unit_share}};
+}
+
+json dram_json(const runs::RunResult& r) {
+  return {{"present", r.dram.present}, {"bandwidth_bits_per_cycle", r.dram.bandwidth_bits_per_cycle},
+          {"words_per_token", r.dram.words_per_token}, {"bits_per_token", r.dram.bits_per_token},
+          {"bandwidth_use", or_null(r.dram.bandwidth_use)}};
+}
+
 }  // namespace
 
 json run_report_json(const runs::RunResult& r) {
@@ -86,7 +166,7 @@ json run_report_json(const runs::RunResult& r) {
           {"generated_text", r.generated_text},
           {"chip", {{"name", r.chip.name}, {"file", r.chip_path}, {"mesh", {grid.width, grid.height}},
                     {"clock_hz", r.chip.clock_hz}, {"technology_node_nm", r.chip.technology_node_nm},
-                    {"energy_table", r.energy_table}}},
+                    {"energy_table", r.energy_table}, {"parameters", chip_parameters_json(r.chip)}}},
           {"tokens", r.tokens},
           {"timed", r.timed},
           {"cycles_per_token", or_null(r.cycles_per_token)},
@@ -120,6 +200,8 @@ json run_report_json(const runs::RunResult& r) {
                        {"energy_j", r.network.energy_j}}},
           {"energy_j", r.energy_j},
           {"token_latency_s", r.token_latency_s},
+          {"phase_latency", phase_latency_json(r)},
+          {"dram", dram_json(r)},
           {"hardware_cost", hardware_json(r.hardware)},
           {"rtl_cosim", rtl_cosim_json(r.rtl_cosim)},
           {"cross_check", {{"reference", r.reference}, {"tokens_compared", r.tokens_compared},
@@ -177,8 +259,43 @@ int64_t write_run_perfetto_trace(const std::string& path, const runs::RunResult&
   spans.reserve(r.spans.size());
   for (const sim::PhaseSpan& sp : r.spans)
     spans.push_back({sp.stage, std::string(arch::to_string(sp.kind)) + " " + sp.op, arch::to_string(sp.kind), sp.start_cycle,
-                     sp.end_cycle, {{"token", sp.token}, {"cycles", sp.end_cycle - sp.start_cycle}}});
-  return traces::write_perfetto_trace(path, tracks, spans, r.chip.clock_hz);
+                     sp.end_cycle, {{"token", sp.token}, {"cycles", sp.end_cycle - sp.start_cycle}},
+                     {{"bound", sim::timing::to_string(sp.bound)}}});
+  // Counter tracks. Per neurocore its busy share of each phase it takes part in (a neurocore runs
+  // one phase at a time), 0 between; per directed link the flits it has carried so far, stepping
+  // at the end of each phase that used it (phases of different stages may share a link at once).
+  const arch::MeshGrid grid = arch::MeshGrid::of(r.chip);
+  struct Sample {
+    int64_t cycle;
+    int order;  // at one cycle: a phase's end before the next one's start
+    std::string name, series;
+    double value;
+  };
+  std::vector<Sample> samples;
+  std::map<int, int64_t> carried;  // link id -> flits so far
+  std::vector<const sim::PhaseSpan*> by_end;
+  for (const sim::PhaseSpan& sp : r.spans) by_end.push_back(&sp);
+  std::stable_sort(by_end.begin(), by_end.end(),
+                   [](const sim::PhaseSpan* a, const sim::PhaseSpan* b) { return a->end_cycle < b->end_cycle; });
+  for (const sim::PhaseSpan* sp : by_end) {
+    const int64_t cycles = std::max<int64_t>(1, sp->end_cycle - sp->start_cycle);
+    for (const auto& [c, busy] : sp->core_busy_cycles) {
+      const std::string name = fmt::format("core {} ({},{}) busy %", c, grid.x(c), grid.y(c));
+      samples.push_back({sp->start_cycle, 1, name, "busy_pct", 100.0 * static_cast<double>(busy) / static_cast<double>(cycles)});
+      samples.push_back({sp->end_cycle, 0, name, "busy_pct", 0.0});
+    }
+    for (const auto& [l, flits] : sp->link_flits) {
+      const arch::MeshGrid::LinkEnds e = grid.link_ends(l);
+      samples.push_back({sp->end_cycle, 0, fmt::format("link {}->{} ({}) flits", e.from, e.to, arch::to_string(e.direction)),
+                         "flits", static_cast<double>(carried[l] += flits)});
+    }
+  }
+  std::stable_sort(samples.begin(), samples.end(),
+                   [](const Sample& a, const Sample& b) { return std::tie(a.cycle, a.order) < std::tie(b.cycle, b.order); });
+  std::vector<traces::TraceCounter> counters;
+  counters.reserve(samples.size());
+  for (Sample& s : samples) counters.push_back({std::move(s.name), s.cycle, {{std::move(s.series), s.value}}});
+  return traces::write_perfetto_trace(path, tracks, spans, r.chip.clock_hz, counters);
 }
 
 }  // namespace neurark::reports

@@ -166,6 +166,7 @@ RunResult run(const RunOptions& o) {
   log_line(o, timed ? ", timing the pipeline ...\n" : "\n");
   if (timed) timing->end_prefill();
   const sim::Counters at_prefill = lm->counters();
+  const std::vector<sim::PhaseTotals> phases_at_prefill = timed ? timing->timing().phase_totals : std::vector<sim::PhaseTotals>{};
   // Generation: greedy (argmax, lowest index on ties), each token fed back when chosen.
   RunResult r;
   for (int64_t i = 0; i < o.max_new_tokens; ++i) {
@@ -281,6 +282,47 @@ RunResult run(const RunOptions& o) {
         rc.rtl_cycles > 0 ? 100.0 * static_cast<double>(rc.model_cycles - rc.rtl_cycles) / static_cast<double>(rc.rtl_cycles) : 0.0;
     r.rtl_cosim = rc;
   }
+  // Where a generated token's cycles go: each phase's cycles over the generated tokens (the
+  // phases' totals since the prompt) and the units that bound them.
+  if (timed) {
+    const std::vector<sim::PhaseTotals>& all = timing->timing().phase_totals;
+    double sum = 0.0;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      const sim::PhaseTotals* before = i < phases_at_prefill.size() ? &phases_at_prefill[i] : nullptr;
+      PhaseLatency pl;
+      pl.stage = all[i].stage;
+      pl.op = all[i].op;
+      pl.kind = all[i].kind;
+      const int64_t cycles = all[i].cycles - (before != nullptr ? before->cycles : 0);
+      pl.cycles_per_token = static_cast<double>(cycles) / gen_tokens;
+      int64_t top = -1;
+      for (int u = 0; u < sim::timing::kBoundUnits; ++u) {
+        const auto k = static_cast<std::size_t>(u);
+        const int64_t c = all[i].bound_cycles[k] - (before != nullptr ? before->bound_cycles[k] : 0);
+        if (c <= 0) continue;
+        const char* name = sim::timing::to_string(static_cast<sim::timing::BoundUnit>(u));
+        pl.bound_cycles_per_token[name] = static_cast<double>(c) / gen_tokens;
+        if (c > top) {
+          top = c;
+          pl.bound = name;
+          pl.bound_share = cycles > 0 ? static_cast<double>(c) / static_cast<double>(cycles) : 0.0;
+        }
+      }
+      if (cycles <= 0) continue;  // ran in the prompt only
+      sum += pl.cycles_per_token;
+      r.phase_latency.push_back(pl);
+    }
+    for (PhaseLatency& pl : r.phase_latency) pl.share = sum > 0 ? pl.cycles_per_token / sum : 0.0;
+  }
+  // DRAM: words streamed per generated token against the bandwidth over its cycles.
+  r.dram.present = chip.dram.present;
+  r.dram.bandwidth_bits_per_cycle = chip.dram.present ? chip.dram.bandwidth_bits_per_cycle : 0;
+  r.dram.words_per_token = static_cast<double>(end.total.dram_words - at_prefill.total.dram_words) / gen_tokens;
+  r.dram.bits_per_token = r.dram.words_per_token * static_cast<double>(chip.core.sram_port_bits);
+  if (timed)
+    r.dram.bandwidth_use = chip.dram.present && gen_cpt > 0
+                               ? r.dram.bits_per_token / (static_cast<double>(chip.dram.bandwidth_bits_per_cycle) * gen_cpt)
+                               : 0.0;
   r.hardware = hw;
   r.cores_used = cores_used;
   r.tokens_compared = lm->tokens_cross_checked();

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <deque>
+#include <tuple>
 #include <fmt/format.h>
 
 #include "neurark/arch/chip.hpp"
@@ -57,6 +58,8 @@ struct PhaseLoad {
   int op = -1;                       // index into the program's ops
   int stage = 0;                     // 0: embedding, 1..L: layers, L + 1: final norm and lm_head
   int64_t cycles = 0;                // the phase's duration (slowest unit + barrier)
+  timing::BoundUnit bound = timing::BoundUnit::kNoc;  // timing::PhaseCost::bound
+  int64_t bound_cycles = 0;          // the cycles of its term
   std::vector<std::pair<int, int64_t>> cores;       // {neurocore, busy cycles} of the cores it uses
   std::vector<std::pair<int, int64_t>> link_flits;  // directed links the phase uses, flits on each
   CoreDelta traced;                  // the VCD core's activity in this phase
@@ -380,8 +383,18 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
         traced->show();
       }
       timing_.phase_kind_cycles[p.kind] += cyc;
+      // Attribution only: a wait for other stages' traffic longer than the bound term is the NoC's.
+      const timing::BoundUnit bound = link_wait > p.bound_cycles ? timing::BoundUnit::kNoc : p.bound;
+      const auto key = std::make_tuple(st, p.op, static_cast<int>(p.kind));
+      auto [it, added] = phase_index_.try_emplace(key, timing_.phase_totals.size());
+      if (added) timing_.phase_totals.push_back({st, p.kind, op_names_[static_cast<std::size_t>(p.op)], 0, 0, {}});
+      PhaseTotals& pt = timing_.phase_totals[it->second];
+      pt.runs += 1;
+      pt.cycles += cyc;
+      pt.bound_cycles[static_cast<std::size_t>(bound)] += cyc;
       if (timing_.record_spans)
-        timing_.spans.push_back({st, t, p.kind, op_names_[static_cast<std::size_t>(p.op)], start_cycle, start_cycle + cyc});
+        timing_.spans.push_back({st, t, p.kind, op_names_[static_cast<std::size_t>(p.op)], start_cycle, start_cycle + cyc, bound,
+                                 p.cores, p.link_flits});
     }
   }
   void finished(int64_t t) {
@@ -425,9 +438,14 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     cost.core_cycles.assign(n, 0);
     std::vector<int64_t> codes(n, 0);
     int64_t dram_stream = 0;  // tiles in DRAM: the longest stream, on top of the network
+    int64_t busiest_core_cycles = -1;
     for (std::size_t c = 0; c < n; ++c) {
       const UnitCounters work = counters_delta(now.per_core[c], last_.per_core[c]);
       cost.core_cycles[c] = timing::core_phase_cycles(info.kind, work, chip_);
+      if (cost.core_cycles[c] > busiest_core_cycles) {  // the first of the busiest
+        busiest_core_cycles = cost.core_cycles[c];
+        cost.core_bound = timing::core_phase_bound(info.kind, work, chip_);
+      }
       if (cost.core_cycles[c] > 0) p.cores.emplace_back(static_cast<int>(c), cost.core_cycles[c]);
       codes[c] = work.codes;
       if (events) dram_stream = std::max(dram_stream, timing::dram_stream_cycles(chip_, work.dram_words));
@@ -452,8 +470,10 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     const auto d = depth_.find({info.op, moves});
     cost.mesh_cycles = timing::value_phase_mesh_cycles(info.kind, busiest, now.flits - last_.flits,
                                                        d == depth_.end() ? 0 : d->second, chip_);
+    cost.host_cycles = timing::host_link_cycles(info.kind, now.flits - last_.flits, d == depth_.end() ? 0 : d->second, chip_);
     cost.barrier_cycles = timing::barrier_cycles(info.kind, host_hops_, chip_.noc);
     p.cycles = cost.cycles();
+    std::tie(p.bound, p.bound_cycles) = cost.bound();
     if (vcd_core_ >= 0) {
       const UnitCounters& a = now.per_core[static_cast<std::size_t>(vcd_core_)];
       const UnitCounters& b = last_.per_core[static_cast<std::size_t>(vcd_core_)];
@@ -498,6 +518,7 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
   Counters last_;
   std::vector<PhaseLoad> current_;
   std::vector<std::string> op_names_;  // the program's ops, by index
+  std::map<std::tuple<int, int, int>, std::size_t> phase_index_;  // {stage, op, kind} -> timing_.phase_totals
   bool seen_layer_ = false;
   std::map<int64_t, std::vector<PhaseLoad>> loads_;  // token -> its phases (until it leaves)
   std::vector<int64_t> pending_;

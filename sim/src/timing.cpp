@@ -25,16 +25,50 @@ int64_t core_phase_cycles(arch::PhaseKind kind, const UnitCounters& work, const 
 int64_t value_phase_mesh_cycles(arch::PhaseKind kind, int64_t busiest_link_flits, int64_t phase_flits, int64_t depth_hops,
                                 const arch::ChipDescription& chip) {
   if (kind == arch::PhaseKind::kEvents) return 0;
-  int64_t cycles = busiest_link_flits + route_latency_cycles(chip.noc, depth_hops);
-  if (kind == arch::PhaseKind::kInject || kind == arch::PhaseKind::kReadback) {
-    const int64_t bw = kind == arch::PhaseKind::kInject ? chip.host.injection_bits_per_cycle : chip.host.readback_bits_per_cycle;
-    cycles = std::max(cycles, (phase_flits * chip.noc.link_width_bits + bw - 1) / bw + route_latency_cycles(chip.noc, depth_hops));
-  }
-  return cycles;
+  return std::max(busiest_link_flits + route_latency_cycles(chip.noc, depth_hops),
+                  host_link_cycles(kind, phase_flits, depth_hops, chip));
 }
 
 int64_t barrier_cycles(arch::PhaseKind kind, int64_t host_hops, const arch::NocParams& noc) {
   return 1 + (kind == arch::PhaseKind::kReduce ? 2 * host_hops * hop_cycles(noc) : 0);
+}
+
+const char* to_string(BoundUnit unit) {
+  switch (unit) {
+    case BoundUnit::kLanes: return "lanes";
+    case BoundUnit::kQuantizer: return "quantizer";
+    case BoundUnit::kDram: return "dram";
+    case BoundUnit::kNeuronUnit: return "neuron_unit";
+    case BoundUnit::kNoc: return "noc";
+    case BoundUnit::kHost: return "host";
+    case BoundUnit::kBarrier: return "barrier";
+  }
+  return "?";
+}
+
+BoundUnit core_phase_bound(arch::PhaseKind kind, const UnitCounters& work, const arch::ChipDescription& chip) {
+  if (kind != arch::PhaseKind::kEvents) return BoundUnit::kNeuronUnit;
+  const int64_t local = std::max(work.codes, work.lane_cycles);
+  if (dram_stream_cycles(chip, work.dram_words) > local) return BoundUnit::kDram;
+  return work.codes > work.lane_cycles ? BoundUnit::kQuantizer : BoundUnit::kLanes;
+}
+
+int64_t host_link_cycles(arch::PhaseKind kind, int64_t phase_flits, int64_t depth_hops, const arch::ChipDescription& chip) {
+  if (kind != arch::PhaseKind::kInject && kind != arch::PhaseKind::kReadback) return 0;
+  const int64_t bw = kind == arch::PhaseKind::kInject ? chip.host.injection_bits_per_cycle : chip.host.readback_bits_per_cycle;
+  return (phase_flits * chip.noc.link_width_bits + bw - 1) / bw + route_latency_cycles(chip.noc, depth_hops);
+}
+
+std::pair<BoundUnit, int64_t> PhaseCost::bound() const {
+  int64_t core = 0;
+  for (int64_t c : core_cycles) core = std::max(core, c);
+  const int64_t net = std::max(mesh_cycles, event_cycles);
+  const int64_t net_part = std::max<int64_t>(0, net - core);
+  const BoundUnit net_unit = host_cycles > 0 && host_cycles >= mesh_cycles && mesh_cycles >= event_cycles ? BoundUnit::kHost
+                                                                                                      : BoundUnit::kNoc;
+  if (core >= net_part && core >= barrier_cycles) return {core_bound, core};
+  if (net_part >= barrier_cycles) return {net_unit, net_part};
+  return {BoundUnit::kBarrier, barrier_cycles};
 }
 
 int64_t PhaseCost::cycles() const {

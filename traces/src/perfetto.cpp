@@ -14,16 +14,24 @@
 namespace neurark::traces {
 
 int64_t write_perfetto_trace(const std::string& path, const std::map<int, std::string>& track_names,
-                             const std::vector<TraceSpan>& spans, double clock_hz) {
+                             const std::vector<TraceSpan>& spans, double clock_hz,
+                             const std::vector<TraceCounter>& counters) {
   nlohmann::json events = nlohmann::json::array();
   for (const auto& [track, name] : track_names)
     events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", track}, {"args", {{"name", name}}}});
   for (const TraceSpan& sp : spans) {
     nlohmann::json args = nlohmann::json::object();
     for (const auto& [k, v] : sp.args) args[k] = v;
+    for (const auto& [k, v] : sp.text_args) args[k] = v;
     events.push_back({{"name", sp.name}, {"cat", sp.category}, {"ph", "X"}, {"pid", 1}, {"tid", sp.track},
                       {"ts", static_cast<double>(sp.start_cycle) / clock_hz * 1e6},
                       {"dur", static_cast<double>(sp.end_cycle - sp.start_cycle) / clock_hz * 1e6},
+                      {"args", args}});
+  }
+  for (const TraceCounter& c : counters) {
+    nlohmann::json args = nlohmann::json::object();
+    for (const auto& [k, v] : c.series) args[k] = v;
+    events.push_back({{"name", c.name}, {"ph", "C"}, {"pid", 1}, {"ts", static_cast<double>(c.cycle) / clock_hz * 1e6},
                       {"args", args}});
   }
   const std::string tmp = fmt::format("{}.tmp-{}", path, ::getpid());

@@ -2,11 +2,14 @@
 //
 // reports/ owns how results are written for people and programs: a run's report.json (the
 // schema of docs/report-format.md, built from runs::RunResult), report.md (a short readable
-// summary), report.html (the summary with SVG plots: energy by component, a heat map of
-// per-neurocore utilization on the mesh, energy by neurocore with link loads, latency per
-// token), the summary `neurark run` prints, and eval's JSON and text. The plots are written as
-// plain SVG elements (no plotting library in Debian fits a C++ tool without a runtime
-// dependency). Depends on runs (and through it the libraries below).
+// summary), report.html (one self-contained file, inline CSS and SVG, in sections with ids:
+// `summary` (tables), `time` (where a generated token's cycles go: per stage and phase, with the
+// unit that bound them), `dram` (DRAM bandwidth use), `energy` (by component), `mesh` (heat
+// maps with colour scales: per-neurocore utilization, energy by neurocore with link loads),
+// `latency` (per token), `chip` (the chip's parameters), `area` (area and leakage, when priced)),
+// the summary `neurark run` prints, and eval's JSON and text. The plots are written as plain SVG
+// elements (no plotting library in Debian fits a C++ tool without a runtime dependency), sized
+// so that no title or label is cut off. Depends on runs (and through it the libraries below).
 #pragma once
 
 #include <string>
@@ -37,8 +40,11 @@ void write_run_report(const std::string& dir, const nlohmann::json& report,
 // activity, the cross-check, RTL co-simulation and where the report is (`report_dir`).
 std::string run_summary_text(const runs::RunResult& result, const std::string& report_dir);
 
-// Writes the run's spans (RunOptions::record_spans) as a Perfetto / Chrome trace; returns the
-// trace events written. Throws neurark::Error.
+// Writes the run's spans (RunOptions::record_spans) as a Perfetto / Chrome trace: a track per
+// pipeline stage with its phases (args: token, cycles, the unit that bound it), and counter tracks
+// per neurocore ("core N (x,y) busy %": its busy share of each phase it runs, 0 between) and per
+// directed link ("link A->B (direction) flits": flits carried so far). Returns the trace events
+// written. Throws neurark::Error.
 int64_t write_run_perfetto_trace(const std::string& path, const runs::RunResult& result);
 
 // eval's one JSON object ({"model", "text", "backend", "bpb", "bytes", "tokens_per_s", "seconds",
@@ -55,5 +61,8 @@ std::string svg_mesh_utilization(const nlohmann::json& report);
 // Per-core energy per token as a heat map, per-link load (flits/token) as line widths.
 std::string svg_mesh_energy_links(const nlohmann::json& report);
 std::string svg_latency_per_token(const nlohmann::json& report);
+// Cycles per generated token by pipeline stage, stacked by the unit that bound them (needs the
+// report's `phase_latency`, timed runs).
+std::string svg_phase_latency(const nlohmann::json& report);
 
 }  // namespace neurark::reports

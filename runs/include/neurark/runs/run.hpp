@@ -107,6 +107,28 @@ struct RtlCosimFigures {
   double difference_pct = 0.0;            // (model - RTL) / RTL x 100
 };
 
+// One phase of the per-token schedule during generation (timed only): where the cycles of a
+// generated token go and the unit that bound them (sim::PhaseTotals, sim/timing.hpp BoundUnit).
+struct PhaseLatency {
+  int stage = 0;                          // 0: embedding, 1..L: layer stage - 1, L + 1: head
+  std::string op;
+  arch::PhaseKind kind = arch::PhaseKind::kInject;
+  double cycles_per_token = 0.0;          // over the generated tokens fed back
+  double share = 0.0;                     // of all phases' cycles per token
+  std::string bound;                      // the unit that bound most of its cycles ("lanes", "noc", ...)
+  double bound_share = 0.0;               // that unit's share of its cycles
+  std::map<std::string, double> bound_cycles_per_token;  // its cycles per token by the unit that bound them
+};
+
+// DRAM traffic of tiles whose weights stream from DRAM, against the chip's DRAM bandwidth.
+struct DramFigures {
+  bool present = false;                   // the chip has DRAM
+  int64_t bandwidth_bits_per_cycle = 0;
+  double words_per_token = 0.0;           // generation: SRAM-port-wide words read from DRAM per token
+  double bits_per_token = 0.0;            // words x neurocore.sram_port_bits
+  std::optional<double> bandwidth_use;    // bits per token / (bandwidth x cycles per token); timed only
+};
+
 struct RunResult {
   std::string run_id, backend, model_dir, chip_path;
   arch::ChipDescription chip;
@@ -131,6 +153,8 @@ struct RunResult {
   std::optional<RtlCosimFigures> rtl_cosim;
   std::string reference = "int";          // what every token was checked against
   int64_t tokens_compared = 0;
+  std::vector<PhaseLatency> phase_latency;  // generation, per phase in schedule order (timed only)
+  DramFigures dram;
   std::vector<sim::PhaseSpan> spans;      // record_spans: every phase of every token per stage
   int stages = 0;                         // pipeline stages (embedding, layers, head)
 };

@@ -22,6 +22,7 @@
 // the intervals between tokens leaving the last stage. Multichip designs are refused.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -32,6 +33,7 @@
 #include "neurark/arch/program.hpp"
 #include "neurark/sim/backend.hpp"
 #include "neurark/sim/functional.hpp"
+#include "neurark/sim/timing.hpp"
 
 namespace neurark::sim {
 
@@ -71,6 +73,22 @@ struct PhaseSpan {
   arch::PhaseKind kind = arch::PhaseKind::kInject;
   std::string op;
   int64_t start_cycle = 0, end_cycle = 0;
+  timing::BoundUnit bound = timing::BoundUnit::kNoc;  // the unit that bound it (as PhaseTotals counts it)
+  std::vector<std::pair<int, int64_t>> core_busy_cycles;  // {neurocore, busy cycles} of the cores it used
+  std::vector<std::pair<int, int64_t>> link_flits;        // {directed link id (arch::MeshGrid), flits}
+};
+
+// One phase of the per-token schedule (a stage's op and phase kind) summed over the tokens that
+// ran it: cycles from its start to its end (waits for other stages' traffic on its links
+// included), and those cycles split by the unit that bound each run (timing::PhaseCost::bound;
+// a wait for other stages' traffic longer than that unit's term counts as the NoC's).
+struct PhaseTotals {
+  int stage = 0;                  // 0: embedding, 1..L: layers, L + 1: final norm and lm_head
+  arch::PhaseKind kind = arch::PhaseKind::kInject;
+  std::string op;
+  int64_t runs = 0;               // tokens that ran it
+  int64_t cycles = 0;
+  std::array<int64_t, timing::kBoundUnits> bound_cycles{};  // by timing::BoundUnit
 };
 
 struct Timing {
@@ -79,6 +97,7 @@ struct Timing {
   std::vector<int64_t> token_cycles;          // per token
   std::vector<int64_t> core_busy_cycles;      // per neurocore, all tokens
   std::map<arch::PhaseKind, int64_t> phase_kind_cycles;  // cycles spent in phases of each kind
+  std::vector<PhaseTotals> phase_totals;  // per phase of the schedule, in the order they first ran
   int64_t event_flits = 1;         // flits per event packet (arch/noc.hpp)
   int64_t link_queue_cycles = 0;   // events phases: flit-cycles spent waiting for a busy link
   int64_t fifo_stall_cycles = 0;   // events phases: event-cycles waiting for room in an input FIFO

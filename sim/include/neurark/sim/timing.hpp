@@ -48,6 +48,30 @@ int64_t value_phase_mesh_cycles(arch::PhaseKind kind, int64_t busiest_link_flits
 // distance from it).
 int64_t barrier_cycles(arch::PhaseKind kind, int64_t host_hops, const arch::NocParams& noc);
 
+// The unit that bound a phase: the largest term of its cycles (PhaseCost::bound). Append only
+// (the names are report.json's).
+enum class BoundUnit {
+  kLanes,       // the lane array's accumulate cycles (arch::event_accumulate_cycles: lane steps and
+                // the SRAM words an event reads, not told apart)
+  kQuantizer,   // codes quantized, one per cycle, at a source
+  kDram,        // the DRAM stream of tiles whose weights live in DRAM
+  kNeuronUnit,  // neuron-unit channel operations (requantize, LUT, products, ...)
+  kNoc,         // the mesh: the busiest link, route latency, queues and backpressure, other stages' traffic
+  kHost,        // the host link (inject, readback)
+  kBarrier,     // the barrier and the controller's round trip of a reduction
+};
+inline constexpr int kBoundUnits = 7;
+// "lanes", "quantizer", "dram", "neuron_unit", "noc", "host", "barrier".
+const char* to_string(BoundUnit unit);
+
+// What set a neurocore's busy cycles in one phase (core_phase_cycles): in an events phase the
+// DRAM stream if it is longer than max(codes, lane-array cycles), else the larger of those two
+// (the lane array on a tie); in any other phase the neuron unit.
+BoundUnit core_phase_bound(arch::PhaseKind kind, const UnitCounters& work, const arch::ChipDescription& chip);
+
+// The host link's term of value_phase_mesh_cycles (0 but for inject and readback).
+int64_t host_link_cycles(arch::PhaseKind kind, int64_t phase_flits, int64_t depth_hops, const arch::ChipDescription& chip);
+
 // The cost of one phase: busy cycles of each neurocore (0: not used), the mesh (value packets),
 // the events network, and the barrier. It lasts as long as its slowest unit, then the barrier.
 struct PhaseCost {
@@ -55,7 +79,18 @@ struct PhaseCost {
   int64_t mesh_cycles = 0;
   int64_t event_cycles = 0;
   int64_t barrier_cycles = 1;
+  // For bound(): what set the busiest core's cycles (core_phase_bound) and the host link's part of
+  // mesh_cycles (host_link_cycles).
+  BoundUnit core_bound = BoundUnit::kNeuronUnit;
+  int64_t host_cycles = 0;
   int64_t cycles() const;
+  // The unit that bound the phase and the cycles of its term. cycles() is split into additive
+  // parts: the busiest core's own work (max core_cycles), what the network adds on top (the larger
+  // of mesh_cycles and event_cycles, minus the core part: events phases' event_cycles include the
+  // destinations' lane work), and the barrier; the largest part wins (the core on a tie, then the
+  // network). The network part is the host link's when host_cycles set mesh_cycles, else the
+  // NoC's. Only attribution: cycles() does not depend on it.
+  std::pair<BoundUnit, int64_t> bound() const;
 };
 
 // One directed mesh link in an events phase, as its router holds it: the cycle it is free again
