@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Benchmark: compiling a published-size model. Synthesizes a checkpoint for an HF config
 // (neurark synth-checkpoint's code) unless given a checkpoint folder, then measures
 //   baseline  one streaming read of every tensor (what any tool must do at least once),

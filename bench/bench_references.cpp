@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Benchmark: tokens/s of the float and the bit-exact integer references and of the functional
 // chip backend (the model compiled for CHIP, default arch/chips/default-4x4.yaml) on the bundled
 // model, side by side, over the same held-out bytes, with the int/float and func/int ratios (all

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // bench_sweep: the sweep runner's parallel efficiency and a guided search against the grid (issue 12).
 //
 //   1. bench/spaces/parallel-16.yaml (16 points) run with one worker, then with two, into fresh

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Soak: TOKENS (default 100,000) bytes of text through the SystemC chip model, checked against the
 # integer reference on every token (neurark eval --backend systemc), with the process's resident
 # set sampled every 5 s. Memory must stay flat: the script prints the samples and the growth from

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Writes OUT: a C++ file defining neurark::arch::detail::kGitCommit, the source tree's commit
 # (12 hex digits, "-dirty" when tracked files differ from it, "unknown" outside a git checkout).
 # Run at every build (arch/CMakeLists.txt: target neurark_git_commit); OUT is rewritten only when

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # `cmake --install BUILD [--prefix P]`: what an installed neurark is (docs/install.md).
 #   P/bin/neurark                           the command line
 #   P/lib/libneurark_*.a                    the libraries (and the Verilated models compiled in)

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A lanes study, as a notebook would do it: how do tokens/s and energy per token change with the
 number of lanes per neurocore? (docs/python.md)
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: chip descriptions (arch::ChipDescription::from_yaml_text). Any input must
 // either parse into a valid description or throw neurark::Error; nothing else (no crash, no other
 // exception, no sanitizer report).

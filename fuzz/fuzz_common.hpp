@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared pieces of the libFuzzer targets (fuzz/README.md): the input as a file, for readers that
 // take a path.
 #pragma once

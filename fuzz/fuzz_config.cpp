@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: HF config.json (models::HGRNBitConfig::from_json_text).
 #include <cstddef>
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: energy tables (arch::EnergyTable::from_yaml_text, at_node, sram_pj). Valid or
 // neurark::Error, and a valid table prices without NaN.
 #include <cmath>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: event traces (traces::read_event_trace).
 #include <cstddef>
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: chip images, through everything that reads one: the container
 // (arch::Image::open), the program (arch::Program::from_image), `neurark inspect`'s summary and
 // the functional backend stepping two tokens. A valid-but-hostile program must be refused with

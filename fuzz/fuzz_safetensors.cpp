@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: safetensors files (models::SafetensorsFile::open, then every tensor read as
 // float32 as the importer does).
 #include <cstddef>

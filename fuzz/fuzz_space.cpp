@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: sweep spaces (sweeps::Space::from_file) and the points they make
 // (sweeps::make_point, point_chip). Any input must either be read, every point's chip made or
 // refused with neurark::Error, or be refused with neurark::Error itself; nothing else.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Configures and builds neurark into build/ (Release). The command line ends up at build/neurark.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The libFuzzer targets (fuzz/README.md): builds them with clang (ASan + UBSan, coverage) into
 # build-fuzz/ (or $NEURARK_FUZZ_BUILD, a build already configured with -DNEURARK_BUILD_FUZZ=ON:
 # scripts/test.sh uses its sanitizer build) and runs each on a copy of its committed seed corpus

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The RTL area table: synthesizes every block of the area table (rtl/blocks.json, "area_table")
 # with Yosys (generic gates, `synth -flatten`; memories as black boxes, as SRAM macros would be) at
 # a chip's parameters (default: arch/chips/default-4x4.yaml) and writes the cell counts,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian 12 packages neurark needs, skipping those already installed.
 #   scripts/setup.sh           build, run and test dependencies
 #   scripts/setup.sh --train   also PyTorch and an optimized BLAS (models/train/ only)
@@ -22,7 +23,7 @@ packages=(
   clang libclang-rt-14-dev         # the sanitizer pass and libFuzzer targets (scripts/fuzz.sh)
   slurmd slurmctld slurm-client munge  # neurark sweep --runner slurm, and its test on a real single-node Slurm
   pybind11-dev python3-dev python3-pybind11 python3-pytest  # the Python module (python/) for /usr/bin/python3, its pytest tests
-  chromium chromium-driver python3-selenium  # report.html opened in headless Chromium (tests/report_html_test.py)
+  chromium chromium-driver python3-selenium python3-pil  # report.html opened in headless Chromium (tests/report_html_test.py)
 )
 if [[ "${1:-}" == "--train" ]]; then
   packages+=(python3-torch python3-numpy libopenblas0-openmp)

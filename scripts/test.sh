@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The whole test suite: set up, build (Release), run every test; then build the C++ libraries
 # and their unit tests once more with clang, AddressSanitizer + UndefinedBehaviorSanitizer and
 # libFuzzer's coverage, run them (not the SystemC model: ASan cannot follow its coroutine stacks,

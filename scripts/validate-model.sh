@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Measures the validation figures of a checkpoint (docs/validation.md): held-out bits per byte
 # with the float and integer references, the float reference against the PyTorch golden logits,
 # the integer reference against the independent Python implementation of docs/numerics.md, the

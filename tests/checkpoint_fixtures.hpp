@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tests/checkpoint_fixtures.hpp: helpers for the checkpoint-importer tests (test_safetensors,
 // test_config, test_checkpoint): a self-deleting temporary directory, little-endian byte
 // encoders, and a byte-by-byte safetensors assembler (8-byte length + header JSON + data).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Compares a LanguageModel with golden logits (tests/golden/*.golden.safetensors, written by
 // models/train/train.py --golden): tensors prompt{i}.tokens (I32, [T]) and prompt{i}.logits
 // (F32, [T, V]) for i = 0, 1, ... Every position of every prompt, from a zero state.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """report.html in a real headless Chromium (Debian's chromium, chromium-driver, python3-selenium).
 
 Usage: report_html_test.py NEURARK_BINARY SOURCE_DIR
@@ -12,57 +13,25 @@ and is not blank (its element screenshot has more than one colour); no SVG <text
 carry a colour scale and a number in every cell at a readable size at 16 x 16. Screenshots go to
 the temporary folder only (kept, and named, when a check fails).
 """
+import io
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
-import zlib
 
+from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 
 def png_colours(data, limit=2):
-    """Distinct pixel colours of an 8-bit, non-interlaced PNG (as Chromium writes), up to `limit`."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    pos, idat, width, height, channels = 8, b"", 0, 0, 0
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        if kind == b"IHDR":
-            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
-            assert depth == 8 and interlace == 0, "unexpected PNG format"
-            channels = {0: 1, 2: 3, 4: 2, 6: 4}[colour]
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    raw, stride = zlib.decompress(idat), width * channels
-    prev, seen, i = bytearray(stride), set(), 0
-    for _ in range(height):
-        ftype, line = raw[i], bytearray(raw[i + 1:i + 1 + stride])
-        i += 1 + stride
-        for x in range(stride):  # undo the row filter (PNG spec, section 9)
-            a = line[x - channels] if x >= channels else 0
-            b, c = prev[x], prev[x - channels] if x >= channels else 0
-            if ftype == 1:
-                line[x] = (line[x] + a) & 255
-            elif ftype == 2:
-                line[x] = (line[x] + b) & 255
-            elif ftype == 3:
-                line[x] = (line[x] + (a + b) // 2) & 255
-            elif ftype == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        for x in range(0, stride, channels):
-            seen.add(bytes(line[x:x + channels]))
-            if len(seen) >= limit:
-                return seen
-        prev = line
-    return seen
+    """Distinct pixel colours of a PNG (Pillow), up to `limit`."""
+    with Image.open(io.BytesIO(data)) as img:
+        colours = img.convert("RGBA").getcolors(maxcolors=limit)
+    # getcolors gives None when there are more than maxcolors colours.
+    return [None] * limit if colours is None else colours
 
 
 # Every <text> of every <svg> whose rendered box leaves its SVG's box (0.5 px tolerance).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Op x backend: one list of cases, each aimed at one op of the HGRNBit program (BitLinear tiles,
 // the MLGRU step, the GLU, RMSNorm, requantization, the embedding, lm_head) with edge values and
 // its own shapes and tile cuts, run on every registered bit-exact chip backend (sim/registry.hpp)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Tests of the HGRNBit checkpoint loader (models/checkpoint.hpp): the tensor names and shapes a
 // config implies, a complete tiny checkpoint landing in the right struct fields (single file and
 // sharded, F32 and BF16), and errors for missing / misshapen / extra tensors and non-finite values.

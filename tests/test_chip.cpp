@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Chip descriptions: the presets load with their values; every kind of bad input is an Error
 // naming the file, the key path, the line, the value and what was expected.
 #include <catch2/catch.hpp>

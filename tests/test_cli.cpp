@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `neurark` command line as a user runs it: exit codes, error messages, JSON output.
 #include <catch2/catch.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The compiler: each pass on a tiny model (dump compared with tests/passes/*.expected, plus facts
 // derived by hand), the bundled model on the presets (fit, refusal, placement, determinism).
 #include <catch2/catch.hpp>

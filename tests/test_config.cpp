@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Tests of the hgrn_bit config.json parser (models/config.hpp): HF defaults, the derived
 // intermediate_size, and errors naming the file, field, value and expectation.
 #include <catch2/catch.hpp>

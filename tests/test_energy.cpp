@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Energy tables (arch/energy.hpp): the default table's figures, interpolation and node scaling by
 // hand, the energy model as count x energy, and every malformed-table case.
 #include <catch2/catch.hpp>

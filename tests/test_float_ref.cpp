@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The C++ float reference against golden logits exported by the PyTorch model
 // (models/train/train.py --golden): every position of several prompts, max |error| <= 1e-4.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The functional backend runs chip images bit-exactly: logits, per-layer residual streams and
 // per-BitLinear event streams equal the integer reference's, token by token; its independent
 // activity counts (events, synaptic operations from the weight memories) equal the reference's.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Chip image container (arch/image.hpp): round trips with exact bytes, layout (alignment, header
 // fields, checksum recomputed here), byte-identical output for identical input, atomic writing,
 // and one case per malformed file asserting that the neurark::Error message names the file, what

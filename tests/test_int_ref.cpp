@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The bit-exact integer reference: a hand-worked BitLinear, model-level edge cases, agreement
 // with the float reference on held-out text, determinism.
 #include <catch2/catch.hpp>

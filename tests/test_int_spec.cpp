@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The C++ integer reference against an independent implementation of docs/numerics.md
 // (models/train/int_spec.py, written from the document alone): Q15.16 logits at every position
 // and the residual stream after every layer must agree bit for bit.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The event packet and routing-table port masks of arch/noc.hpp, checked by hand.
 #include <catch2/catch.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Unit tests of the numerics contract (arch/numerics.hpp): exact values, worked by hand.
 #include <catch2/catch.hpp>
 

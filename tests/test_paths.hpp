@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Paths of the committed fixtures the tests read: the bundled model and its golden logits.
 // NEURARK_TEST_MODEL / NEURARK_TEST_GOLDEN override them (e.g. to check a retrained model).
 #pragma once

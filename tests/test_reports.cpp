@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The report writer's plots (reports/report.hpp) on hand-built report.json objects: the heat maps
 // keep a readable number in every cell up to large meshes, with a colour scale; the time plot's
 // bars follow the phases. tests/report_html_test.py checks the rendered page in Chromium.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Tests of the validating safetensors reader (models/safetensors.hpp): valid files built byte by
 // byte, exact half-precision conversions, and one test per malformed-file case asserting that the
 // neurark::Error message names the file, the tensor or field, the value and what was expected.

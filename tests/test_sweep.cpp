@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Design-space sweeps (sweeps/): the space file and its errors, points and their chips, the
 // Pareto front by hand, the searches, and `neurark sweep` end to end (points equal to direct
 // runs, resume, refusals).

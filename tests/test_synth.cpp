@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Synthetic checkpoints: valid, deterministic, with the published zero fraction of ternary
 // weights, sharded when large, and never half-written.
 #include <catch2/catch.hpp>

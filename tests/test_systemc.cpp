@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The SystemC chip model: bit-exact with the integer reference (checked on every token), and the
 // timing and energy properties that must hold by construction, each asserted with numbers.
 #include <catch2/catch.hpp>

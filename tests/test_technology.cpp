@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Technology cost tables (arch/technology.hpp), DVFS operating points (arch/chip.hpp,
 // EnergyTable::at_supply) and the area and leakage of a design point (runs/hardware_cost.hpp):
 // every figure below is worked out by hand from the default cost table's entries.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The chip model's timing rules (sim/timing.hpp), without SystemC: every figure below is worked
 // out by hand from the rules in docs/chip-model.md on the default chip's NoC (router 2 cycles,
 // link 1 cycle, 4-flit buffers, 64-event input FIFOs) unless a case changes a parameter.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Event traces (traces/README.md): the committed sample replays through arch::accumulate_event
 // to its own accumulator records, a written trace reads back, and malformed traces are refused
 // naming the line and the field.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Smoke run of the PyTorch trainer/exporter (models/train/train.py, 20 steps, tiny model) and
 // the round trip into C++: the exported HF checkpoint loads, the reloaded PyTorch model gives
 // the same held-out loss as before export, and the C++ float reference reproduces the golden

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Weight memories (arch/weight_memory.hpp): sizes by hand, and accumulating every column of a
 // tile equals the dense ternary matrix-vector product, in both encodings.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark compile --model DIR --chip CHIP.yaml -o IMAGE [--dump-dir DIR] [--dump-after PASS]
 //                 [--seed N]: the chip image, through the pass pipeline (docs/compiler.md).
 #include <chrono>

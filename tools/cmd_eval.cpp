@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark eval (--model DIR [--chip CHIP.yaml] | --image IMAGE) --text FILE [--backend B]
 //              [--max-bytes N] [--json] [--progress]: bits per byte, and a chip's activity and energy.
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark fit --model DIR --chip CHIP.yaml [--json]: does the model fit the chip, and how.
 #include <iostream>
 #include <memory>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark generate (--model DIR [--chip CHIP.yaml] | --image IMAGE) --prompt TEXT [--max-new-tokens N]
 //                  [--backend B] [--temperature T] [--seed S]: text from a prompt, streamed.
 #include <cmath>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark inspect IMAGE [--json]: a readable summary of a chip image.
 #include <iostream>
 #include <memory>

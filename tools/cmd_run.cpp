@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark run [--model DIR] [--chip CHIP.yaml] [--prompt TEXT | --trace FILE] [--max-new-tokens N]
 //             [--out DIR] [--trace-out FILE] [--record-core X,Y] [--vcd X,Y] [--rtl-cores all|X,Y ...]
 //             [--backend systemc|func]: the main job (runs::run) with its report folder.

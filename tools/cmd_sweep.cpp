@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark sweep SPACE.yaml --out DIR [--jobs N] [--runner local|slurm] [--sbatch-arg ARG ...]
 // neurark sweep SPACE.yaml --out DIR --point I
 // Design-space exploration (sweeps/): every point a real run, one folder per point, sweep.json,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark synth-checkpoint --config CONFIG.json -o DIR [--seed N] [--dtype BF16|F32]: an HF
 // checkpoint of a published shape with random weights of realistic statistics.
 #include <iostream>

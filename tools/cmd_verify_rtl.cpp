@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark verify-rtl [--chip CHIP.yaml] [--block NAME] [--trace FILE] [--vectors N] [--seed S]
 // [--fst FILE] [--json]: the RTL block harnesses (rtl/, neurark/rtl/verify.hpp) against arch/, at
 // the chip's parameters (models built on demand and cached: neurark/rtl/build.hpp); exit 1 on any

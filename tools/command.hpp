@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `neurark` command line: one file per command (cmd_<name>.cpp), one table (commands.cpp).
 //
 // A command adds its options to its CLI11 subcommand and returns the function that runs it with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The command table: every `neurark` command once, in help order (see command.hpp).
 #include "command.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared pieces of the command line: see command.hpp.
 #include <cstdio>
 #include <cstring>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark: the command line of the neurark toolkit — the command table (commands.cpp), CLI11
 // parsing, exit codes and signal handling. Each command is one file, cmd_<name>.cpp.
 #include <csignal>

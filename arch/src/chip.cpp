@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Chip description reader and validator: see neurark/arch/chip.hpp and docs/chip-format.md.
 #include "neurark/arch/chip.hpp"
 

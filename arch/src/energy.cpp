@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Energy tables and the energy model: see neurark/arch/energy.hpp and docs/energy-model.md.
 #include "neurark/arch/energy.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Chip image container: writer and validating reader. See neurark/arch/image.hpp and
 // docs/image-format.md.
 #include "neurark/arch/image.hpp"

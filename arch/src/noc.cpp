@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Event packets and routing-table port masks: see neurark/arch/noc.hpp.
 #include "neurark/arch/noc.hpp"
 

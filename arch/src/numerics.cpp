@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The numerics contract: see neurark/arch/numerics.hpp and docs/numerics.md.
 #include "neurark/arch/numerics.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The chip image's program, typed: see neurark/arch/program.hpp and docs/image-format.md.
 #include "neurark/arch/program.hpp"
 

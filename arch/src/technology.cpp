@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Technology cost tables: see neurark/arch/technology.hpp and docs/energy-model.md.
 #include "neurark/arch/technology.hpp"
 

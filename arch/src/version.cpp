@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which neurark made a result, and where its bundled data is: see neurark/arch/version.hpp.
 #include "neurark/arch/version.hpp"
 

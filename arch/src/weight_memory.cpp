@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Ternary weight memories of a tile: see neurark/arch/weight_memory.hpp.
 #include "neurark/arch/weight_memory.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Does a model fit a chip: see neurark/compiler/fit.hpp.
 #include "neurark/compiler/fit.hpp"
 

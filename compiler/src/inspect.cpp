@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Image summaries: see neurark/compiler/inspect.hpp.
 #include "neurark/compiler/inspect.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The graph IR: see neurark/compiler/ir.hpp.
 #include "neurark/compiler/ir.hpp"
 

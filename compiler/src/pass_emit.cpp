@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pass `emit` — reads the scheduled graph; writes the chip image (docs/image-format.md): a JSON
 // manifest (model and chip it was built from, tensors with their segments' cores, ops with
 // their constants, tiles, flows with their XY trees, the schedule, per-core memory use) and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pass `fold` — reads the lowered graph and the checkpoint's float tensors; computes every
 // constant the integer ops need, with the same load-time functions as the integer reference
 // (neurark/models/int_ref.hpp, docs/numerics.md §7): embed -> Q15.16 table [V x d];

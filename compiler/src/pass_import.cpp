@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pass `import` — reads a loaded HGRNBit checkpoint (config + tensor names) and a chip
 // description; builds the model-level graph of one token: embedding, then per layer
 // rms_norm(attn_norm) -> bit_linear i/f/g -> hgrn_recurrence -> rms_norm_swish_gate(g_norm)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pass `lower` — reads the model-level graph of `import`; replaces every op by the integer ops of
 // arch/ that compute it bit-exactly (docs/numerics.md §6):
 //   embedding            -> embed        (host lookup of a Q15.16 row)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pass `partition` — reads the folded graph and the chip; cuts every bitlinear into row tiles,
 // gives every tensor its segments, and decides whether the model fits (docs/compiler.md).
 //   Tiles: output rows [r0, r1) with all K inputs, so an input event (k, q) is multicast to every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pass `place` — reads the partitioned graph (tiles with a first-fit core each, segments);
 // moves tiles between neurocores to minimize the estimated per-token traffic: the sum over
 // data movements of channels x mesh hops (XY distance), where data movements are input events

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pass `route` — reads the placed graph; derives the NoC flows of one token and routes each on
 // the mesh with dimension-ordered XY routing (X first, then Y; deadlock-free on a mesh):
 //   events   for every bitlinear and every neurocore holding a segment of its input: one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pass `schedule` — reads the routed graph; writes the per-token phase list that the controller
 // steps through, with a barrier after every phase (docs/compiler.md, "Schedule"):
 //   embed       inject       host writes the token's embedding into the cores of its segments

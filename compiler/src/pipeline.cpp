@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The pass pipeline driver: see neurark/compiler/passes.hpp.
 #include <algorithm>
 #include <chrono>

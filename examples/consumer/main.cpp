@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An embedding of neurark's libraries through find_package(neurark): the main job as one library
 // call (runs::run) on the installed bundled model and default chip, its report.json printed.
 //   neurark_consumer [PROMPT [MAX_NEW_TOKENS]]      (defaults "ROMEO:" and 4)

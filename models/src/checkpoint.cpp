@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // models/src/checkpoint.cpp: loading an HGRNBit checkpoint (see checkpoint.hpp).
 #include "neurark/models/checkpoint.hpp"
 

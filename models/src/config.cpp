@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // models/src/config.cpp: the HF hgrn_bit config.json (see config.hpp).
 #include "neurark/models/config.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Float32 reference of HGRNBit: see neurark/models/float_ref.hpp.
 #include "neurark/models/float_ref.hpp"
 

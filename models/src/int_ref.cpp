@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Bit-exact integer reference of HGRNBit: see neurark/models/int_ref.hpp and
 // docs/numerics.md §6.
 #include "neurark/models/int_ref.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // models/src/json_util.hpp: private helpers shared by the checkpoint importer (safetensors.cpp,
 // config.cpp): strict JSON parsing (well-formed, no duplicate keys) and short descriptions of
 // JSON values for error messages. Not installed; not part of the public API.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // LanguageModel helpers: bits-per-byte evaluation, generation.
 #include "neurark/models/lm.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // models/src/safetensors.cpp: the validating safetensors reader (see safetensors.hpp).
 #include "neurark/models/safetensors.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Synthetic HGRNBit checkpoints: see neurark/models/synth.hpp.
 #include "neurark/models/synth.hpp"
 

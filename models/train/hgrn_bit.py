@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """HGRNBit (MatMul-free LM) in plain PyTorch, with the reference semantics of neurark.
 
 Follows the public code `ridgerchu/matmulfreellm` (commit a016f72), not the paper, where they

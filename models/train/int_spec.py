@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Independent re-implementation of docs/numerics.md (the bit-exact integer HGRNBit).
 
 Written from docs/numerics.md (plus hgrn_bit.py for weight names and the float semantics) only,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Minimal safetensors writer/reader (format: github.com/huggingface/safetensors, README "Format").
 
 Debian 12 packages no Python safetensors module, so the trainer writes the format itself:

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Train a byte-level HGRNBit with quantization-aware training and export an HF checkpoint.
 
 Data: a text file, split by bytes: the first 90 % train, the last 10 % held out and never

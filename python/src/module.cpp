@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The `neurark` Python module: a thin pybind11 binding over the C++ libraries (docs/python.md).
 //
 // Every number comes from the libraries the command line calls: a checkpoint from
@@ -26,6 +27,7 @@
 #include "neurark/arch/chip.hpp"
 #include "neurark/arch/error.hpp"
 #include "neurark/arch/image.hpp"
+#include "neurark/arch/version.hpp"
 #include "neurark/compiler/fit.hpp"
 #include "neurark/compiler/inspect.hpp"
 #include "neurark/compiler/passes.hpp"
@@ -193,14 +195,17 @@ void set_prompt(runs::RunOptions& o, const py::object& prompt, const py::object&
 }
 
 // The neurark executable a sweep's points run: the argument, $NEURARK_EXE, next to the module
-// (or in its parent folder: the build tree), or where this build put it.
+// (or in its parent folder: the build tree), <prefix>/bin of an installed module, or where this
+// build put it.
 std::string find_neurark_exe(const py::object& given) {
   if (!given.is_none()) return path_arg(given, "neurark_exe");
   if (const char* env = std::getenv("NEURARK_EXE"); env != nullptr && *env != '\0') return env;
   const fs::path module_dir = fs::path(py::module_::import("neurark").attr("__file__").cast<std::string>()).parent_path();
-  for (const fs::path& p : {module_dir / "neurark", module_dir.parent_path() / "neurark", fs::path(NEURARK_BUILD_EXE)})
+  // Installed: <prefix>/lib/python3/dist-packages/neurark*.so and <prefix>/bin/neurark.
+  const fs::path installed = module_dir.parent_path().parent_path().parent_path() / "bin" / "neurark";
+  for (const fs::path& p : {module_dir / "neurark", module_dir.parent_path() / "neurark", installed, fs::path(NEURARK_BUILD_EXE)})
     if (fs::is_regular_file(p)) return p.string();
-  throw Error("sweep: cannot find the neurark executable (looked next to the module, in its parent folder and at " NEURARK_BUILD_EXE
+  throw Error("sweep: cannot find the neurark executable (looked next to the module, in its parent folder, in " + installed.string() + " and at " NEURARK_BUILD_EXE
               "); pass neurark_exe= or set NEURARK_EXE");
 }
 
@@ -243,7 +248,7 @@ PYBIND11_MODULE(neurark, m) {
             "messages (docs/python.md). Paths are relative to the current folder; the defaults\n"
             "(DEFAULT_MODEL, DEFAULT_CHIP, DEFAULT_PROMPT_FILE) to the repository root, as for the command line.\n"
             "A chip is a chip file's path or a dict (read_chip gives one); errors raise neurark.Error.";
-  m.attr("__version__") = NEURARK_VERSION;
+  m.attr("__version__") = arch::version();
   m.attr("DEFAULT_MODEL") = runs::kDefaultModel;
   m.attr("DEFAULT_CHIP") = runs::kDefaultChip;
   m.attr("DEFAULT_PROMPT_FILE") = runs::kDefaultPromptFile;

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """pytest set-up for the neurark module's tests (python/CMakeLists.txt runs them under ctest).
 
 The module comes from PYTHONPATH (build/python); the command line the results are compared with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Tests of the neurark Python module (docs/python.md).
 
 Every figure is checked against an independent source: the command line built in the same tree

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // eval's JSON and text: see neurark/reports/report.hpp.
 #include <algorithm>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The run report writer: see neurark/reports/report.hpp and docs/report-format.md.
 #include "neurark/reports/report.hpp"
 

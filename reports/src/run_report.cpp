@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A run's report.json, printed summary and Perfetto trace: see neurark/reports/report.hpp and
 // docs/report-format.md.
 #include <algorithm>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # rtl/cmake/NrkModel.cmake: how a block of rtl/ becomes a Verilated model neurark can drive,
 # written once. Included by rtl/CMakeLists.txt (the models compiled into neurark: the default
 # chip's neurocore, the harnesses' design points) and by rtl/cmake/model/CMakeLists.txt (a model

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # rtl/cmake/NrkPortTable.cmake: the port table of a Verilated model (cmake -P).
 #   cmake -DHEADER=<Vtop.h> -DOUT=<nrk_model_ports.inc> -P NrkPortTable.cmake
 # Reads the ports Verilator declares in the model's header (VL_IN8(&name,msb,lsb); ...

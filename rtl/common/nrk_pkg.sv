@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nrk_pkg: the definitions every neurark RTL block shares, written once (as lowRISC's
 // ibex_pkg.sv): the fixed-point formats, saturation and magnitude of arch/numerics.hpp, the
 // sigmoid table's load port, the event packet fields of arch/noc.hpp and the router's port

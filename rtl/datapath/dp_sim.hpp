@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // rtl/datapath/dp_sim.hpp: what every datapath harness shares: a clocked wrapper around a
 // Verilated model (context, reset, clock, optional FST waveform), wide-port helpers, the
 // mismatch bookkeeping of a BlockResult and a seeded random source.

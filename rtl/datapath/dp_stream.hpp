@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // rtl/datapath/dp_stream.hpp: drives a block with one in-order input stream and one output
 // stream (in_valid_i / in_ready_o, out_valid_o / out_ready_i), one output per input, with
 // random idle cycles and output stalls.

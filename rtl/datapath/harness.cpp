@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The datapath harness list: see harness.hpp.
 #include "harness.hpp"
 

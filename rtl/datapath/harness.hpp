@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // rtl/datapath/harness.hpp: the harnesses of the neurocore datapath blocks (rtl/datapath/sv),
 // for neurark/rtl/verify.hpp's list.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Harness of nrk_activation (the Verilated model Vnrk_activation): see harness_activation.hpp.
 #include "Vnrk_activation.h"
 #include "harness_activation.hpp"

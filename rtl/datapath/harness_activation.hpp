@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // rtl/datapath/harness_activation.hpp: harnesses of nrk_activation (arch::sigmoid_q24,
 // arch::silu_q16) and nrk_mlgru (arch::mlgru_channel_q16, forget_gate_q24,
 // mlgru_candidate_q20, mlgru_state_update_q20). Templates on the Verilated model class.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Harness of nrk_event_out (the Verilated model Vnrk_event_out): see harness_event_out.hpp.
 #include "Vnrk_event_out.h"
 #include "harness_event_out.hpp"

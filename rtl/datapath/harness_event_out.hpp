@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // rtl/datapath/harness_event_out.hpp: harness of nrk_event_out against arch::quantize_absmax
 // and arch::pack_event. Template on the model class.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The harness of nrk_lane_array (harness_lane_array.hpp): the model at the chip's lane array
 // parameters (compiled in for the default chip, else built on demand: neurark/rtl/model.hpp),
 // driven through its ports by name.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // rtl/datapath/harness_lane_array.hpp: the vectors of the nrk_lane_array harness (with its
 // nrk_synapse_sram) against arch::accumulate_event (packed2); the harness itself is
 // harness_lane_array.cpp. The vectors follow the model's parameters (LaneParams: a chip's, or the

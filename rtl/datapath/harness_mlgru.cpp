@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Harness of nrk_mlgru (the Verilated model Vnrk_mlgru): see harness_activation.hpp.
 #include "Vnrk_mlgru.h"
 #include "harness_activation.hpp"

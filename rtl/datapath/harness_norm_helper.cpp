@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Harness of nrk_norm_helper (the Verilated model Vnrk_norm_helper): see harness_norm_helper.hpp.
 #include "Vnrk_norm_helper.h"
 #include "harness_norm_helper.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // rtl/datapath/harness_norm_helper.hpp: harness of nrk_norm_helper against arch::sum_squares,
 // arch::absmax, arch::block_shift and arch::normalize_block. Template on the model class.
 #pragma once

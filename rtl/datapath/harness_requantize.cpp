@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Harness of nrk_requantize (the Verilated model Vnrk_requantize): see harness_requantize.hpp.
 #include "Vnrk_requantize.h"
 #include "harness_requantize.hpp"

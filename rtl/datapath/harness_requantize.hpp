@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // rtl/datapath/harness_requantize.hpp: harness of nrk_requantize against arch::requantize.
 // A template on the Verilated model class, so that the mutation test drives a deliberately
 // broken copy of the block with the same code.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Catch2 tests of the datapath RTL blocks (ctest label rtl): every datapath block of the harness
 // registry agrees with arch/ on every vector of every source (rtl/src/harness_test.hpp), the
 // lane array replays the sample trace, and a deliberately broken copy of nrk_requantize is

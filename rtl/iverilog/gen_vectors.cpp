@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // rtl/iverilog/gen_vectors.cpp: vector files for the Icarus Verilog (4-state) testbenches.
 //
 //   nrk_iverilog_vectors <block> <out_dir> [--seed S] [--vectors N]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # rtl/iverilog/run_icarus.cmake: one ctest of rtl/iverilog (cmake -P). Steps:
 #   1. the vector generator writes WORK/BLOCK.vec (+ nrk_params.svh, sigmoid_lut.hex);
 #   2. iverilog -g2012 compiles SOURCES ('|'-separated, nrk_pkg.sv first: Icarus needs a package

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The neurocore harness (harness.hpp): NeurocoreSim against arch::accumulate_event,
 // arch::requantize and neurocore_event_cycles.
 #include "harness.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // rtl/neurocore/harness.hpp: the harness of the RTL neurocore (nrk_neurocore through
 // neurark::rtl::NeurocoreSim), for neurark/rtl/verify.hpp's list.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // NeurocoreSim (neurark/rtl/neurocore.hpp) on the Verilated nrk_neurocore.
 //
 // Clock convention (as rtl/datapath): between ticks the clock is low; each cycle the inputs are

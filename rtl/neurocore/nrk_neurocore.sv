@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nrk_neurocore: the synaptic side of a neurocore: input event FIFO, tile table, lane array with
 // its synapse SRAM, accumulator readout (raw and requantized) and clear.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Catch2 tests of the RTL neurocore (ctest label rtl): the harness "neurocore" of the registry
 // (random cores, edge cases) has vectors and no mismatch (rtl/src/harness_test.hpp), every
 // event's cycles equal neurocore_event_cycles (a mismatch otherwise), the sample event trace

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // rtl/noc/harness.hpp: the Verilator harnesses of the network-on-chip RTL (rtl/noc/README.md).
 //
 // Blocks: "router" (one nrk_router: random traffic on random routing tables, edge cases) and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The harnesses of nrk_mesh (rtl/noc/harness.hpp): random multicast flows, edge cases, zero-load
 // latency and saturation (calibration), and the flows of a compiled image.
 // Reference: a flow's flits reach exactly its destinations (arch/noc.hpp, docs/image-format.md);

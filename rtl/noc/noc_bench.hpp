@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // rtl/noc/noc_bench.hpp (private to rtl/noc/): the cycle-level test bench shared by the router
 // and mesh harnesses.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // rtl/noc/noc_dut.hpp (private to rtl/noc/): the one adapter from a Verilated network top to the
 // bench's Dut (noc_bench.hpp).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nrk_mesh: a MeshWidth x MeshHeight mesh of nrk_router, joined by links of LinkLatency cycles.
 //
 // Function: the network-on-chip of one chip (arch/chip.hpp: mesh_width x mesh_height, noc.*).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nrk_noc_pipe: a fixed-latency valid/data delay line of the network-on-chip.
 //
 // Function: valid_o/data_o are valid_i/data_i delayed by NumStages clock cycles (NumStages = 0:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nrk_router: one router of the 2-D mesh network-on-chip: 5 ports, table-driven multicast,
 // credit-based flow control, round-robin output arbitration.
 //

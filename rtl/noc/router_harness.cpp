@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The harness of one nrk_router (rtl/noc/harness.hpp): random tables and traffic, edge cases.
 // Reference: arch/noc.hpp. A flit of flow f entering any port must leave on exactly the ports
 // whose arch::PortBit is set in the table's mask for f, once each, unchanged, in order per

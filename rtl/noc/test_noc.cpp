@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The network-on-chip RTL (rtl/noc/): every noc block of the harness registry is clean
 // (rtl/src/harness_test.hpp); the measured zero-load latency is the documented pipeline (Latency
 // per router, Latency + LinkLatency per hop); one link moves min(1, BufferDepth / credit round

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // On-demand Verilated models and their cache: see neurark/rtl/build.hpp.
 #include "neurark/rtl/build.hpp"
 

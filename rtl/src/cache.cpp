@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The cache of built artefacts: see cache.hpp.
 #include "cache.hpp"
 

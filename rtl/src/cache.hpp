@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // rtl/src/cache.hpp (private to rtl/): the cache of built artefacts (Verilated models,
 // neurark/rtl/build.hpp; Yosys results, neurark/rtl/synth.hpp) and the pieces both use.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The RTL's parameters at a chip's: see neurark/rtl/chip_params.hpp.
 #include "neurark/rtl/chip_params.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // rtl/src/harness_test.hpp: what the Catch2 tests of the RTL areas share (ctest label rtl).
 //
 // Every block of the harness registry (neurark::rtl::block_harnesses(), neurark/rtl/verify.hpp)

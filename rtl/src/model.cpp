@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // VerilatedModel and Port (neurark/rtl/model.hpp): a model compiled in or loaded from the cache,
 // through the C interface of rtl/src/model_abi.h.
 #include "neurark/rtl/model.hpp"

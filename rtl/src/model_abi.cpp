@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // rtl/src/model_abi.cpp: one Verilated model behind the C interface of model_abi.h.
 //
 // Compiled once per model by nrk_model() (rtl/cmake/NrkModel.cmake), beside the model's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* rtl/src/model_abi.h: the small C interface of one Verilated model of an rtl/ block.
  *
  * Every Verilated model neurark drives (the neurocore, the lane array, the router, the mesh) is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // rtl/src/model_registry.hpp (private to rtl/): the Verilated models compiled into neurark.
 // The table is written by rtl/CMakeLists.txt (compiled_models.cpp in the build folder) from every
 // STATIC nrk_model() of rtl/cmake/NrkModel.cmake.

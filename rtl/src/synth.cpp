@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Yosys synthesis of the rtl/ blocks at a chip's parameters: see neurark/rtl/synth.hpp.
 #include "neurark/rtl/synth.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The list of RTL block harnesses (neurark/rtl/verify.hpp). Each area (rtl/<area>/) defines a
 // function returning its harnesses; this file concatenates them in a fixed order and names each
 // block's area.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark_rtl_area --chip CHIP.yaml --md FILE --json FILE: the RTL area table (Yosys cell counts
 // of the area-table blocks at the chip's parameters, neurark::rtl::synthesize) as Markdown
 // (docs/rtl-area.md) and JSON (rtl/area.json). scripts/rtl-area.sh runs it; the ctest

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Pricing activity into energy: see neurark/runs/energy.hpp and docs/energy-model.md.
 #include "neurark/runs/energy.hpp"
 

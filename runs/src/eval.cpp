@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Bits per byte with a chip's activity and energy: see neurark/runs/eval.hpp.
 #include "neurark/runs/eval.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Area and leakage of a design point: see neurark/runs/hardware_cost.hpp and
 // docs/energy-model.md.
 #include "neurark/runs/hardware_cost.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where a model comes from: see neurark/runs/model_source.hpp.
 #include "neurark/runs/model_source.hpp"
 

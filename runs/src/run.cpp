@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The main job: see neurark/runs/run.hpp, docs/report-format.md and docs/chip-model.md.
 #include "neurark/runs/run.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A backend checked against a reference on every token: see neurark/sim/backend.hpp.
 #include <map>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Recording one neurocore's event trace: see neurark/sim/event_recorder.hpp.
 #include "neurark/sim/event_recorder.hpp"
 

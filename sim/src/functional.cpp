@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The functional image interpreter: see neurark/sim/functional.hpp and docs/image-format.md.
 #include "neurark/sim/functional.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The integer reference behind the backend interface: see neurark/sim/backend.hpp.
 #include <cmath>
 #include <stdexcept>

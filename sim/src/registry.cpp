@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The backend registry: see neurark/sim/registry.hpp.
 #include "neurark/sim/registry.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The SystemC chip model: see neurark/sim/systemc.hpp and docs/chip-model.md.
 #include "neurark/sim/systemc.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The chip model's timing rules: see neurark/sim/timing.hpp and docs/chip-model.md.
 #include "neurark/sim/timing.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // sweeps/src/files.hpp: the sweep's files are written whole or not at all (private to sweeps).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One point of a sweep into its own folder: see neurark/sweeps/point.hpp.
 #include "neurark/sweeps/point.hpp"
 

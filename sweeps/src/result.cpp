@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A sweep's results: see neurark/sweeps/result.hpp.
 #include "neurark/arch/version.hpp"
 #include "neurark/sweeps/result.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Running points in their own processes, locally or on Slurm: see neurark/sweeps/runner.hpp.
 #include "neurark/sweeps/runner.hpp"
 

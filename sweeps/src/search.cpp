@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Searches over a space and the Pareto front: see neurark/sweeps/search.hpp.
 #include "neurark/sweeps/search.hpp"
 

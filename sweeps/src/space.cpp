@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The space file reader and its points: see neurark/sweeps/space.hpp and docs/sweep.md.
 #include "neurark/sweeps/space.hpp"
 

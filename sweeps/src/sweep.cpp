@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A whole sweep: see neurark/sweeps/sweep.hpp and docs/sweep.md.
 #include "neurark/sweeps/sweep.hpp"
 

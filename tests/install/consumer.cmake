@@ -1,10 +1,12 @@
+# SPDX-License-Identifier: Apache-2.0
 # ctest install_find_package: `cmake --install` of this build into a fresh prefix, then the
 # example consumer (examples/consumer, find_package(neurark)) is configured and built against
 # that prefix alone and run from a folder outside the source tree; the installed `neurark run`
 # is run there too, on its own bundled defaults. Both reports must agree figure for figure (the
 # same library on the same inputs), the installed CLI must have taken its model, chip and prompt
-# from <prefix>/share/neurark, and both must name the build's commit.
-#   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK=... -DCXX=... -P consumer.cmake
+# from <prefix>/share/neurark, and both must name the build's commit. With -DPYTHON=<interpreter>
+# the installed Python module must import from the prefix.
+#   cmake -DBUILD_DIR=... -DSOURCE_DIR=... -DWORK=... -DCXX=... [-DPYTHON=...] -P consumer.cmake
 file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}/run")
 set(prefix "${WORK}/prefix")
@@ -60,6 +62,18 @@ step("installed neurark --version" "${prefix}/bin/neurark" --version)
 string(FIND "${step_out}" "(commit ${cli_commit})" at)
 if(at EQUAL -1 OR NOT lib_commit STREQUAL cli_commit OR cli_commit STREQUAL "")
   message(FATAL_ERROR "producer commit: consumer ${lib_commit}, report ${cli_commit}, --version: ${step_out}")
+endif()
+# The installed Python module (when this build has one): imported from the prefix alone, it is
+# the build's version and finds the installed executable for its sweeps.
+if(PYTHON)
+  set(ENV{PYTHONPATH} "${prefix}/lib/python3/dist-packages")
+  unset(ENV{NEURARK_EXE})
+  step("import the installed Python module" "${PYTHON}" -c
+       "import neurark, os\nprint(neurark.__version__)\nprint(os.path.realpath(neurark.__file__))")  # no ';': step() takes a list
+  string(FIND "${step_out}" "0.1.0\n${prefix}/lib/python3/dist-packages/neurark" at)
+  if(NOT at EQUAL 0)
+    message(FATAL_ERROR "the installed Python module: expected version 0.1.0 from ${prefix}/lib/python3/dist-packages, got:\n${step_out}")
+  endif()
 endif()
 string(JSON tps GET "${cli_json}" tokens_per_s)
 message(STATUS "installed package: consumer and installed CLI agree (${tps} tokens/s, commit ${cli_commit})")

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # A real single-node Slurm, started here, runs a two-point sweep (`neurark sweep --runner slurm`):
 # munged with its own key and socket, slurmctld and slurmd with a slurm.conf in a temporary
 # folder (ports 16817/16818), nothing installed system-wide touched. The sweep's sweep.json and

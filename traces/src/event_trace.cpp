@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Event traces of one neurocore: see neurark/traces/event_trace.hpp and traces/README.md.
 #include "neurark/traces/event_trace.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Chrome / Perfetto traces: see neurark/traces/perfetto.hpp.
 #include "neurark/traces/perfetto.hpp"
 

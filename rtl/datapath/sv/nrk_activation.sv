@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nrk_activation: sigma = sigmoid_q24(z) and silu = silu_q16(z) of one Q15.16 value.
 //
 // Re-implements arch::sigmoid_q24 and arch::silu_q16 (docs/numerics.md §6):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nrk_event_out: the event output generator of a neurocore: activation codes of a token's
 // BitLinear input, non-zero detection, event packets.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nrk_lane_array: the accumulate lanes of a neurocore: one input event (column k, int8 q)
 // adds / subtracts / skips q into the accumulators of every row of the tile, reading the
 // tile's packed2 column from the synapse SRAM.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nrk_mlgru: the MLGRU neuron unit, one channel of one token per transaction.
 //
 // Re-implements arch::mlgru_channel_q16 and its parts (docs/numerics.md §6):

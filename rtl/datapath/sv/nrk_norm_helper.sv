@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nrk_norm_helper: the reductions and the block normalization that feed a BitLinear.
 //
 // Reduction channel (in_* -> res_*): over a stream of elements (v_k, x_k) closed by in_last_i,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nrk_requantize: y = requantize(acc, S), the one requantization rule of the datapath.
 //
 // Re-implements arch::requantize (docs/numerics.md §5, "requantize(acc, S)"):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nrk_round_shift: v / 2^Shift rounded to nearest, ties away from zero, for a constant Shift.
 //
 // Re-implements arch::round_shift (docs/numerics.md §2) for a constant shift s >= 1:

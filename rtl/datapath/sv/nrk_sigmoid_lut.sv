@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nrk_sigmoid_lut: the sigmoid table L[0..1024] of arch::sigmoid_lut() (docs/numerics.md §6,
 // §7 "sigmoid LUT"), stored as two single-ported banks so that one read returns the pair
 // L[idx], L[idx + 1] that the linear interpolation of sigmoid_q24 needs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nrk_synapse_sram: behavioural model of a neurocore's synapse SRAM macro (one read port, one
 // write port used to load the weight image).
 //

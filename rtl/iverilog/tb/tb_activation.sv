@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tb_activation: nrk_activation against arch::sigmoid_q24 and arch::silu_q16
 // (vectors: "src z sigma silu"; the table arch::sigmoid_lut() from +lut=<hex file>, loaded
 // through the block's load port before the first transaction, as the Verilator harness does).

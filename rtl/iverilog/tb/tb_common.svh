@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tb_common.svh: included inside every Icarus testbench module (rtl/iverilog/README.md).
 //
 // Cycle convention (as rtl/datapath/dp_sim.hpp): the clock is low between cycles; a testbench

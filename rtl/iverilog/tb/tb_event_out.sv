@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tb_event_out: nrk_event_out against arch::quantize_absmax and arch::pack_event
 // (vectors: "src m flow u chan has_pkt pkt", one per element of the u stream; m and flow are
 // driven with each element). The block is in order and a zero code sends nothing: the checker

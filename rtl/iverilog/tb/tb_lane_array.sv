@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tb_lane_array: nrk_lane_array (+ nrk_synapse_sram) against arch::accumulate_event (packed2),
 // with the harness parameters of the Verilated model (nrk_params.svh). Vectors "tag a b c d", a
 // command stream (gen_vectors.cpp): 1 SRAM word write, 2 tile configuration, 3 clear, 4 an

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tb_lut_load.svh: the sigmoid table's load port (nrk_pkg::sigmoid_idx_t / sigmoid_entry_t, as
 // nrk_activation and nrk_mlgru declare it) and load_lut, which loads arch::sigmoid_lut()
 // (+lut=<file>, 1025 hex lines written by nrk_iverilog_vectors) through it, one entry per cycle;

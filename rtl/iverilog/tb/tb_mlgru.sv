@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tb_mlgru: nrk_mlgru against arch::mlgru_channel_q16 and its parts (forget_gate_q24,
 // mlgru_candidate_q20, mlgru_state_update_q20) (vectors: "src i fz lb bounded h h' y f c";
 // the sigmoid table from +lut=<hex file>, loaded through the load port first).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tb_norm_helper: nrk_norm_helper against arch::sum_squares, absmax, block_shift and
 // normalize_block. Two channels at once, each with its own vector file ("tag src a b c d"):
 //   +vec=<f>: the reduction channel: tag 0 an element (v, x, last), tag 1 the block's expected

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tb_requantize: nrk_requantize against arch::requantize (vectors: "src acc mant exp y").
 // One in-order stream; the driver and the checker read the same file through two handles.
 module tb_requantize;

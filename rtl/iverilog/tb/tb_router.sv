@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tb_router: nrk_router (the 'router' variant's parameters, nrk_params.svh) against the routing
 // contract of arch/noc.hpp: a flit leaves on exactly the ports of its flow's table entry
 // (arch::unpack_event(flit).flow; none: dropped with err_unrouted_o), once each, unchanged, in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/arch/arch.hpp: the architecture contract, arch/'s main header.
 //
 // arch/ owns what every other part of neurark must agree on and depends on nothing of ours:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/arch/chip.hpp: the chip description — every parameter a chip architect trades.
 //
 // A chip is a W x H mesh of neurocores joined by a 2-D mesh network-on-chip (optionally several

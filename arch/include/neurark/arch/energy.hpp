@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/arch/energy.hpp: energy tables and the energy model (Accelergy style): energy =
 // sum over actions of count x energy per action (docs/energy-model.md). Leakage x time is priced
 // from the design's area and bits with a technology cost table (technology.hpp; runs/).

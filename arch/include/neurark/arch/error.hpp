@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/arch/error.hpp: the one error type of neurark.
 //
 // Every error a user can cause (a malformed checkpoint, chip file, image or trace; a model that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/arch/image.hpp: the chip image container — one file holding everything a chip (or a
 // backend standing in for it) is loaded with.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/arch/json_util.hpp: strict JSON helpers shared by every reader of a JSON-bearing
 // format (config.json, safetensors headers, chip image manifests): parsing that rejects
 // malformed JSON and duplicate keys, and short descriptions of JSON values for error messages.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/arch/noc.hpp: what travels on the mesh network-on-chip, and how a router forwards it.
 //
 // The one definition of the event packet and the routing-table port masks shared by the

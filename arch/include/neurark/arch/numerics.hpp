@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/arch/numerics.hpp: the numerics contract — the ONE definition of every integer
 // operation of the bit-exact HGRNBit datapath.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/arch/program.hpp: the program a chip image carries, typed — the one vocabulary of op
 // kinds, phase kinds, flow kinds, operands, tensors and their segments, tiles, flows, routing
 // tables and the per-token schedule (docs/image-format.md, "Manifest: the program").

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/arch/technology.hpp: technology cost tables — what area and leakage a design point
 // costs at a node (docs/energy-model.md, "Area and leakage").
 //

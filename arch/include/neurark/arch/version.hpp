@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/arch/version.hpp: which neurark made a result.
 //
 // The version (project(VERSION) in CMakeLists.txt) and the git commit of the source tree the

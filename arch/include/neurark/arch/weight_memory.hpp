@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/arch/weight_memory.hpp: how a tile of ternary weights is laid out in a neurocore's
 // synapse SRAM, and the one definition of what an input event does to the accumulators.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/arch/yaml_section.hpp: strict reading of one YAML mapping against a schema, for every
 // neurark YAML format (chip descriptions, energy and technology tables, sweep spaces). Every failure throws neurark::Error naming the
 // file, line, key path, the value found and what was expected; unknown and repeated keys are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/compiler/fit.hpp: does a model fit a chip? The plan of a partitioned and placed graph
 // (`neurark fit`, and the summary `neurark compile` prints): tiles per BitLinear, synapse SRAM
 // used per neurocore, weights streamed from DRAM.

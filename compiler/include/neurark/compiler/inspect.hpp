@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/compiler/inspect.hpp: readable summaries of a chip image (`neurark inspect`).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/compiler/ir.hpp: the compiler's graph IR — one token's dataflow through an HGRNBit
 // model, from the model-level ops of a checkpoint down to the integer ops of arch/ placed on a
 // chip (docs/compiler.md).

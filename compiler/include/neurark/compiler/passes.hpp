@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/compiler/passes.hpp: the pass pipeline that lowers a checkpoint onto a chip.
 //
 // The pipeline is fixed and printed by `neurark compile`: import, lower, fold, partition, place,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/models/checkpoint.hpp: an HGRNBit checkpoint (config.json + safetensors) in memory.
 //
 // Parameter names follow HGRNBitForCausalLM (ridgerchu/matmulfreellm, modeling_hgrn_bit.py,

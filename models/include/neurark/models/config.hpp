@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/models/config.hpp: the HF `hgrn_bit` config.json, with the HF defaults.
 //
 // Source: ridgerchu/matmulfreellm, mmfreelm/models/hgrn_bit/configuration_hgrn_bit.py (defaults)

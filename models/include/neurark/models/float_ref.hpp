@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/models/float_ref.hpp: the float32 reference of HGRNBit.
 //
 // Reproduces the exact mode of models/train/hgrn_bit.py (the PyTorch model the checkpoint was

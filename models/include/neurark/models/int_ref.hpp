@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/models/int_ref.hpp: the bit-exact integer reference of HGRNBit.
 //
 // Runs the whole model with the arch/ integer operations only (neurark/arch/numerics.hpp;

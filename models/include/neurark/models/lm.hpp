@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/models/lm.hpp: the model library's main header.
 //
 // models/ owns what a checkpoint means: import (safetensors.hpp, config.hpp, checkpoint.hpp),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/models/safetensors.hpp: a validating reader for safetensors checkpoints.
 //
 // Format (huggingface/safetensors README, "Format"): 8-byte little-endian u64 N, N bytes of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/models/synth.hpp: synthetic HGRNBit checkpoints with realistic statistics.
 //
 // For published configurations (MMfreeLM-370M / 1.3B / 2.7B, models/configs/) whose weights are

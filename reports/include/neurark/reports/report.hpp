@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/reports/report.hpp: the reports of runs and evaluations (docs/report-format.md).
 //
 // reports/ owns how results are written for people and programs: a run's report.json (the

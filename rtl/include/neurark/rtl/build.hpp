@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/rtl/build.hpp: Verilated models of the rtl/ blocks at any parameters, built on demand
 // and cached.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/rtl/chip_params.hpp: the RTL's parameters at a chip's parameters, and which chip
 // parameters the RTL cannot take.
 //

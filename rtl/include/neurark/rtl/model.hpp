@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/rtl/model.hpp: one instance of a Verilated model, driven through its ports by name.
 //
 // VerilatedModel::open(block, params) gives the model of an rtl/ block at any parameters: the one

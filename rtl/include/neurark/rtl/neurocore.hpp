@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/rtl/neurocore.hpp: one Verilated RTL neurocore (rtl/neurocore/nrk_neurocore.sv: input
 // event FIFO, tile table, lane array + synapse SRAM, accumulator readout through the
 // requantizer), driven cycle by cycle as a neurocore's synaptic datapath.

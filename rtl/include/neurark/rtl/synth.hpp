@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/rtl/synth.hpp: Yosys synthesis of the rtl/ blocks at a chip's parameters, for the area
 // model.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/rtl/verify.hpp: the RTL block harnesses, as one library call per block.
 //
 // rtl/ owns synthesizable SystemVerilog re-implementations of arch/ arithmetic (the neurocore

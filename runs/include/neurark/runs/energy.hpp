@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/runs/energy.hpp: the one pricing of a chip backend's activity into energy, used by the
 // run, by eval and by the per-neurocore and per-link figures (docs/energy-model.md): energy =
 // sum over actions of count x energy per action (sim::action_counts, arch::energy) + leakage:

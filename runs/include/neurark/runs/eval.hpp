@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/runs/eval.hpp: bits per byte of a text on any backend, with what an event-driven chip
 // does per token (events, synaptic operations, SRAM words, flit-hops), its dynamic energy from
 // the chip's energy table and, on the SystemC model, cycles, tokens/s and leakage.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/runs/hardware_cost.hpp: what a design point costs in silicon — area and leakage per
 // block of a neurocore, per neurocore and for the chip (docs/energy-model.md, "Area and
 // leakage").

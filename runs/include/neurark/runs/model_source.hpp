@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/runs/model_source.hpp: where a model comes from — a checkpoint run by a reference
 // backend, or a chip image run by a chip backend (an image given, or compiled on the fly from a
 // checkpoint for a chip) — as `eval`, `generate` and `run` take it.

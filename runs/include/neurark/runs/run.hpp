@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/runs/run.hpp: the main job as one library call, and its typed result.
 //
 // runs/ owns the jobs the toolkit runs on top of the model, compiler and simulator libraries:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/sim/backend.hpp: the one backend interface (../shared/DESIGN.md, "Backends").
 //
 // sim/ owns the backends that execute a model: the bit-exact integer reference behind this

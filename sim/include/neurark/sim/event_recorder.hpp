@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/sim/event_recorder.hpp: records the event trace of one neurocore (traces/README.md)
 // while a backend built on the functional interpreter runs (func or systemc).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/sim/functional.hpp: the functional (untimed) backend — executes a chip image event by
 // event, core by core, as TVM VTA's fsim or NVDLA's C-model run theirs.
 //

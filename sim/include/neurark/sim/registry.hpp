@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/sim/registry.hpp: the one list of backends, by name (float, int, func, systemc).
 //
 // The command line's --backend choices, the run, eval and generate, the op x backend test suite

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/sim/systemc.hpp: the cycle-approximate SystemC chip model.
 //
 // A SystemC 2.3.4 model of the chip an image was compiled for (docs/chip-model.md): one

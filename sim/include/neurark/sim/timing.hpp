@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/sim/timing.hpp: the timing rules of the chip model, as plain functions.
 //
 // The SystemC model (systemc.hpp) times every phase of the per-token schedule from the work the

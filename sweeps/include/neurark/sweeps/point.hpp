@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/sweeps/point.hpp: one point of a sweep, run into its own folder.
 //
 // A point's folder, `<out>/points/<id>/`, holds

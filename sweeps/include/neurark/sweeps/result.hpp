@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/sweeps/result.hpp: a sweep's results, written for programs and people (docs/sweep.md).
 //
 //   sweep.json  every point run: its axis values, status (and reason), objectives, whether it is

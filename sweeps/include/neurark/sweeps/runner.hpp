@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/sweeps/runner.hpp: running a sweep's points, each in its own process.
 //
 // Every point runs as `neurark sweep SPACE --out DIR --point I` (run_point in a fresh process: one

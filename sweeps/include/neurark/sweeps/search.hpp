@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/sweeps/search.hpp: which points of a space to run, and the Pareto front of those run.
 //
 //   grid    every point, in index order

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/sweeps/space.hpp: a design space to explore (`format: neurark-sweep`, docs/sweep.md).
 //
 // sweeps/ owns design-space exploration: the space file (this header), the points it spans and

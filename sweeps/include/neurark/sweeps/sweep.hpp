@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/sweeps/sweep.hpp: a whole sweep as one library call — what `neurark sweep SPACE --out
 // DIR` does (the command line prints its summary; the Python module gives sweep.json).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/traces/event_trace.hpp: the event trace of one neurocore (traces/README.md).
 //
 // traces/ owns the run-time trace formats. An event trace records, for one chosen neurocore of a

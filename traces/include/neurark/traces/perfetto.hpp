@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // neurark/traces/perfetto.hpp: Chrome / Perfetto traces (the JSON trace event format: "X"
 // complete events on named tracks and "C" counter events, https://docs.google.com/document/d/1CvAClvFfyA5R-PhYUmn5OOQtYMH4h6I0nSsKchNAySU),
 // opened in ui.perfetto.dev or chrome://tracing.
