@@ -7,6 +7,9 @@
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -25,6 +28,10 @@ namespace timing = neurark::sim::timing;
 namespace {
 
 std::string chip(const std::string& name) { return test::source_dir() + "/arch/chips/" + name + ".yaml"; }
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
 std::string tiny_chip() { return test::source_dir() + "/tests/fixtures/tiny-3x2.yaml"; }
 
 // One packet from `src` to `dst` on `c`'s mesh, offered at cycle 0: its delivery cycle.
@@ -128,6 +135,37 @@ TEST_CASE("noc traffic: uniform random never beats the bisection (channel load) 
   }
 }
 
+TEST_CASE("noc traffic: hotspot saturates where the hotspot's ejection port does", "[noc]") {
+  // The hotspot node takes one packet per F cycles (its lane array, docs/noc.md). Each of the
+  // other N - 1 sources sends it f x lambda, plus (1 - f) x lambda / (N - 1) of uniform traffic:
+  // lambda (f (N - 1) + 1 - f) <= 1. Default 4 x 4, f = 0.2: lambda <= 1 / 3.8 = 0.263; 16 x 16:
+  // 1 / 51.8 = 0.0193.
+  for (const auto& [name, below, above] : {std::tuple{"default-4x4", 0.24, 0.29}, std::tuple{"large-16x16", 0.017, 0.022}}) {
+    runs::NocOptions o = options(chip(name), runs::TrafficPattern::kHotspot, {below, above});
+    o.measure_cycles = 6000;
+    const runs::NocResult r = runs::noc_sweep(o);
+    INFO(name);
+    const runs::NocPatternResult& p = r.patterns.at(0);
+    CHECK_FALSE(p.points[0].saturated);
+    CHECK(p.points[1].saturated);
+    CHECK(p.saturation_offered_flits == Approx(above));
+  }
+}
+
+TEST_CASE("noc traffic: bit-complement saturates at its channel-load bound 2c / k", "[noc]") {
+  // (x, y) -> (k-1-x, k-1-y) with XY routing: in every row the k/2 sources of the left half all
+  // cross the middle east link (and the right half the middle west link), so k/2 x lambda <= c:
+  // lambda <= 2c / k, 0.4 on default-4x4 (c = 0.8). That link is the first contended one on
+  // those paths, so the model reaches the bound.
+  runs::NocOptions o = options(chip("default-4x4"), runs::TrafficPattern::kBitComplement, {0.3, 1.0});
+  const runs::NocResult r = runs::noc_sweep(o);
+  const runs::NocPatternResult& p = r.patterns.at(0);
+  CHECK_FALSE(p.points[0].saturated);
+  CHECK(p.points[1].accepted_flits <= 0.4 + 0.01);
+  CHECK(p.points[1].accepted_flits == Approx(0.4).margin(0.01));
+  CHECK(p.zero_load_latency_cycles == Approx(2 + 3 * 4.0));  // hops |3 - 2x| + |3 - 2y|, mean 2 + 2
+}
+
 TEST_CASE("noc traffic: the same seed gives the same bits, another seed other traffic", "[noc]") {
   runs::NocOptions o = options(chip("default-4x4"), runs::TrafficPattern::kHotspot, {0.1, 0.4});
   o.measure_cycles = 1000;
@@ -181,6 +219,19 @@ TEST_CASE("noc traffic: bad options and meshes a pattern cannot take are refused
   o.hotspot_xy.reset();
   o.hotspot_fraction = 1.5;
   CHECK_THROWS_AS(runs::noc_sweep(o), Error);
+  // Two chips: not in the chip model yet.
+  {
+    std::string text = slurp(chip("default-4x4"));
+    for (const std::string dir : {"energy", "technology"}) {
+      const std::string rel = "../" + dir + "/", abs = test::source_dir() + "/arch/" + dir + "/";
+      for (std::size_t at; (at = text.find(rel)) != std::string::npos;) text.replace(at, rel.size(), abs);
+    }
+    const std::string two = std::filesystem::temp_directory_path() / "neurark-noc-two-chips.yaml";
+    std::ofstream(two) << text << "multichip:\n  chips_x: 2\n";
+    CHECK_THROWS_WITH(runs::noc_sweep(options(two, runs::TrafficPattern::kUniform, {0.1})),
+                      Catch::Contains("multichip.chips_x x chips_y = 2 x 1") && Catch::Contains("one chip"));
+    std::filesystem::remove(two);
+  }
   // Transpose and bit-complement on a square power-of-two mesh run.
   CHECK(runs::noc_sweep(options(chip("default-4x4"), runs::TrafficPattern::kTranspose, {0.1})).patterns.size() == 1);
 }

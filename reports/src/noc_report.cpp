@@ -53,7 +53,7 @@ std::string svg_noc(const json& noc) {
   if (lo > hi) lo = 1;
   const double d0 = std::floor(std::log10(lo)), d1 = std::max(d0 + 1, std::ceil(std::log10(hi)));
   const Panel a{0}, b{440};
-  const double W = 880, H = a.h + 22.0 * static_cast<double>((pats.size() + 2) / 3);
+  const double W = 900, H = a.h + 22.0 * static_cast<double>((pats.size() + 2) / 3);
   std::string s = fmt::format(R"(<svg xmlns="http://www.w3.org/2000/svg" width="{0:.0f}" height="{1:.0f}" viewBox="0 0 {0:.0f} {1:.0f}" )"
                               R"(font-family="sans-serif" font-size="11">)",
                               W, H);
@@ -110,7 +110,7 @@ std::string svg_noc(const json& noc) {
     s += fmt::format(R"(<polyline fill="none" stroke="{}" stroke-width="1.5" points="{}"/>)", colour, la);
     s += fmt::format(R"(<polyline fill="none" stroke="{}" stroke-width="1.5" points="{}"/>)", colour, th);
     // Legend: three per row under the plots.
-    const double lx = 70 + 270.0 * static_cast<double>(i % 3), lyy = a.h + 8 + 22.0 * static_cast<double>(i / 3);
+    const double lx = 70 + 280.0 * static_cast<double>(i % 3), lyy = a.h + 8 + 22.0 * static_cast<double>(i / 3);
     s += fmt::format(R"(<line x1="{0:.1f}" y1="{1:.1f}" x2="{2:.1f}" y2="{1:.1f}" stroke="{3}" stroke-width="2"/>)", lx, lyy, lx + 24,
                      colour);
     s += fmt::format(R"(<text x="{:.1f}" y="{:.1f}">{} (zero load {:.1f} cycles)</text>)", lx + 30, lyy + 4,
