@@ -394,7 +394,7 @@ std::string opt_text(const std::optional<double>& v) { return v ? fmt::format("{
 std::vector<std::array<std::string, 3>> comparison_rows(const NocResult& r) {
   const NocCalibration& c = r.calibration;
   const auto rtl = [&](auto f) { return r.rtl ? f(*r.rtl) : std::string("-"); };
-  return {
+  std::vector<std::array<std::string, 3>> rows = {
       {"zero-load latency, 0 hops (cycles)", fmt::format("{}", c.local_cycles),
        rtl([](const NocRtlFigures& f) { return fmt::format("{}", f.local_cycles); })},
       {"zero-load latency per hop (cycles)", fmt::format("{:.2f}{}", c.cycles_per_hop, c.zero_load_exact ? " (every pair exact)" : " (NOT exact)"),
@@ -404,6 +404,13 @@ std::vector<std::array<std::string, 3>> comparison_rows(const NocResult& r) {
       {"uniform random, 400 packets/node at cycle 0 (flits/cycle/node)", fmt::format("{:.3f}", c.uniform_accepted_flits),
        rtl([](const NocRtlFigures& f) { return fmt::format("{:.3f}", f.uniform_accepted_flits); })},
   };
+  for (const NocPatternResult& p : r.patterns)
+    if (p.pattern == TrafficPattern::kUniform)
+      rows.push_back({"uniform random, this sweep: highest accepted (flits/cycle/node)",
+                      fmt::format("{:.3f} (saturates from offered {})", p.saturation_throughput_flits,
+                                  opt_text(p.saturation_offered_flits)),
+                      rtl([](const NocRtlFigures&) { return std::string("- (the harness runs the burst above)"); })});
+  return rows;
 }
 
 }  // namespace
@@ -427,7 +434,7 @@ std::string noc_table_text(const NocResult& r) {
   s += fmt::format("\nmodel vs RTL mesh harness ({}):\n",
                    r.rtl ? fmt::format("RTL variant {}, rtl/noc/README.md", r.rtl->variant)
                          : std::string("no RTL figures documented for this chip; neurark verify-rtl --chip CHIP measures them"));
-  for (const auto& [what, model, rtl] : comparison_rows(r)) s += fmt::format("  {:<64} model {:<28} RTL {}\n", what, model, rtl);
+  for (const auto& [what, model, rtl] : comparison_rows(r)) s += fmt::format("  {:<64} model {:<42} RTL {}\n", what, model, rtl);
   return s;
 }
 

@@ -8,7 +8,8 @@
 // unit that bound them), `dram` (DRAM bandwidth use), `energy` (by component), `mesh` (heat
 // maps with colour scales: per-neurocore utilization, energy by neurocore with link loads),
 // `latency` (per token), `chip` (the chip's parameters), `area` (area and leakage, when priced)),
-// the summary `neurark run` prints, and eval's JSON and text. The plots are written as plain SVG
+// the summary `neurark run` prints, eval's JSON and text, and `neurark noc`'s folder (noc.json,
+// noc.md, noc.svg). The plots are written as plain SVG
 // elements (no plotting library in Debian fits a C++ tool without a runtime dependency), sized
 // so that no title or label is cut off. Depends on runs (and through it the libraries below).
 #pragma once
