@@ -173,6 +173,15 @@ TEST_CASE("noc traffic: the same seed gives the same bits, another seed other tr
   CHECK(runs::noc_json(runs::noc_sweep(o)).dump() == a);
   o.seed = 2;
   CHECK(runs::noc_json(runs::noc_sweep(o)).dump() != a);
+  // A window in packets: it ends with the cycle that generated the 5,000th, so 5,000 to 5,015
+  // packets on 16 nodes, over about 5,000 / (16 x 0.1) = 3,125 cycles at offered 0.1.
+  o.measure_packets = 5000;
+  const runs::NocResult r = runs::noc_sweep(o);
+  for (const runs::NocPoint& q : r.patterns.at(0).points) {
+    CHECK(q.packets >= 5000);
+    CHECK(q.packets < 5000 + 16);
+  }
+  CHECK(r.patterns[0].points[0].window_cycles == Approx(3125).epsilon(0.1));
 }
 
 TEST_CASE("noc traffic: per-packet times do not change an events phase's result", "[noc]") {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // neurark noc [--chip CHIP.yaml] [--pattern uniform|transpose|bit-complement|hotspot|neighbor|all]
-//             [--rates R,R,... | --rate-steps N] [--warmup-cycles N] [--cycles N] [--seed S]
+//             [--rates R,R,... | --rate-steps N] [--warmup-cycles N] [--cycles N | --packets N] [--seed S]
 //             [--hotspot X,Y] [--hotspot-fraction F] [--out DIR] [--json]:
 // the chip model's network on its own under synthetic traffic (runs::noc_sweep, docs/noc.md).
 #include <filesystem>
@@ -25,7 +25,7 @@ struct Args {
   int64_t rate_steps = 20;
   uint64_t seed = 1;
   bool json = false;
-  CLI::Option *rates_opt = nullptr, *steps_opt = nullptr, *out_opt = nullptr;
+  CLI::Option *rates_opt = nullptr, *steps_opt = nullptr, *out_opt = nullptr, *cycles_opt = nullptr, *packets_opt = nullptr;
 };
 
 // "0.05,0.1,0.2": offered loads; every item a number (the range is checked by check_noc_options).
@@ -69,6 +69,10 @@ int run_noc(Args& a) {
       throw Error(fmt::format("--rate-steps: {} is outside [1, 1000], expected how many offered loads (1/N, 2/N, ..., 1)", a.rate_steps));
     for (int64_t i = 1; i <= a.rate_steps; ++i) o.rates.push_back(static_cast<double>(i) / static_cast<double>(a.rate_steps));
   }
+  if (a.cycles_opt->count() > 0 && a.packets_opt->count() > 0)
+    throw Error("--cycles and --packets: give one of them (the measurement window in cycles, or in packets)");
+  if (a.packets_opt->count() > 0 && o.measure_packets < 1)
+    throw Error(fmt::format("--packets: {}, expected at least 1 packet to measure per rate", o.measure_packets));
   if (!a.hotspot.empty()) {
     const runs::CoreXY xy = parse_core_xy("--hotspot", a.hotspot);
     o.hotspot_xy = std::make_pair(xy.x, xy.y);
@@ -111,7 +115,7 @@ std::function<int()> add_noc(CLI::App& sub) {
   sub.add_option("--warmup-cycles", a->noc.warmup_cycles, "Cycles of traffic before the measurement window (packets "
                                                           "generated then are not measured)")
       ->capture_default_str();
-  sub.add_option("--cycles", a->noc.measure_cycles, "The measurement window (cycles): packets generated in it are measured, "
+  a->cycles_opt = sub.add_option("--cycles", a->noc.measure_cycles, "The measurement window (cycles): packets generated in it are measured, "
                                                     "deliveries in it make the accepted throughput")
       ->capture_default_str();
   sub.add_option("--seed", a->seed, "Seed of the Bernoulli injection and the destinations (std::mt19937_64)")
@@ -119,6 +123,8 @@ std::function<int()> add_noc(CLI::App& sub) {
   sub.add_option("--hotspot", a->hotspot, "X,Y: the hotspot node (default the mesh centre, width/2,height/2)");
   sub.add_option("--hotspot-fraction", a->noc.hotspot_fraction, "hotspot: share of packets sent to the hotspot node")
       ->capture_default_str();
+  a->packets_opt = sub.add_option("--packets", a->noc.measure_packets, "Instead of --cycles: the window lasts until this many "
+                                                                     "packets were generated in it (per rate)");
   a->out_opt = sub.add_option("--out", a->out, "Also write noc.json, noc.md and noc.svg into this new folder");
   sub.add_flag("--json", a->json, "Print noc.json on stdout instead of the table");
   return [a] { return run_noc(*a); };

@@ -17,6 +17,10 @@ namespace neurark::runs {
 
 using nlohmann::json;
 
+namespace {
+constexpr int64_t kMaxWindowCycles = int64_t{1} << 30;
+}  // namespace
+
 const char* to_string(TrafficPattern p) {
   switch (p) {
     case TrafficPattern::kUniform: return "uniform";
@@ -51,8 +55,10 @@ void check_noc_options(const NocOptions& o) {
                               r));
   if (o.warmup_cycles < 0) throw Error(fmt::format("--warmup-cycles: {} is negative, expected >= 0", o.warmup_cycles));
   if (o.measure_cycles < 1) throw Error(fmt::format("--cycles: {}, expected a measurement window of at least 1 cycle", o.measure_cycles));
-  if (o.warmup_cycles > (int64_t{1} << 30) || o.measure_cycles > (int64_t{1} << 30))
+  if (o.warmup_cycles > kMaxWindowCycles || o.measure_cycles > kMaxWindowCycles)
     throw Error("--warmup-cycles / --cycles: more than 2^30 cycles, expected fewer");
+  if (o.measure_packets < 0 || o.measure_packets > 100000000)
+    throw Error(fmt::format("--packets: {} is outside [1, 10^8], expected the packets to measure per rate", o.measure_packets));
   if (!std::isfinite(o.hotspot_fraction) || o.hotspot_fraction < 0 || o.hotspot_fraction > 1)
     throw Error(fmt::format("--hotspot-fraction: {} is outside [0, 1], expected the share of packets sent to the hotspot",
                             o.hotspot_fraction));
@@ -171,19 +177,32 @@ uint64_t mix(uint64_t z) {
 
 NocPoint run_point(Net& net, TrafficPattern p, double rate, const NocOptions& o, int hot, uint64_t seed) {
   std::mt19937_64 rng(seed);
-  const int64_t W = o.warmup_cycles, M = o.measure_cycles, F = net.flits;
+  const int64_t W = o.warmup_cycles, F = net.flits;
   // Bernoulli injection: a packet per node per cycle with probability rate / flits, against 64 random bits.
-  const double prob = rate / static_cast<double>(F);
-  const uint64_t threshold = prob >= 1.0 ? ~uint64_t{0} : static_cast<uint64_t>(std::ldexp(prob, 64));
+  const double prob = rate / static_cast<double>(F), scaled = std::ldexp(prob, 64);
+  const bool always = scaled >= 18446744073709551616.0;  // 2^64
+  const uint64_t threshold = always ? ~uint64_t{0} : static_cast<uint64_t>(scaled);
   sim::timing::EventTraffic traffic;
-  for (int64_t t = 0; t < W + M; ++t)
+  // The window: measure_cycles, or (measure_packets > 0) until that many packets were generated in it.
+  int64_t M = o.measure_cycles, measured = 0, t = 0;
+  for (; o.measure_packets > 0 ? (t < W || measured < o.measure_packets) : t < W + M; ++t) {
+    if (o.measure_packets > 0 && t - W >= kMaxWindowCycles)
+      throw Error(fmt::format("--packets {}: {} packets at offered {} would take more than 2^30 cycles, expected fewer packets "
+                              "or a higher rate",
+                              o.measure_packets, to_string(p), rate));
     for (int s = 0; s < net.n; ++s)
-      if (prob >= 1.0 || rng() < threshold) net.add(traffic, s, pick(rng, net, p, s, hot, o.hotspot_fraction), t);
+      if (always || rng() < threshold) {
+        net.add(traffic, s, pick(rng, net, p, s, hot, o.hotspot_fraction), t);
+        if (t >= W) ++measured;
+      }
+  }
+  M = t - W;
   // Packets generated after the window cannot change the measured ones (packets are timed in
   // injection order, docs/noc.md), so none are generated.
   const sim::timing::EventsPhaseTimes times = net.run(traffic);
   NocPoint pt;
   pt.offered_flits = rate;
+  pt.window_cycles = M;
   std::vector<int64_t> lat;
   int64_t delivered = 0;
   for (std::size_t i = 0; i < traffic.events.size(); ++i) {
@@ -336,6 +355,7 @@ json noc_json(const NocResult& r) {
     json pts = json::array();
     for (const NocPoint& q : p.points)
       pts.push_back({{"offered_flits_per_cycle_per_node", q.offered_flits},
+                     {"window_cycles", q.window_cycles},
                      {"generated_flits_per_cycle_per_node", q.generated_flits},
                      {"accepted_flits_per_cycle_per_node", q.accepted_flits},
                      {"packets", q.packets},
@@ -373,6 +393,7 @@ json noc_json(const NocResult& r) {
             {"rates_flits_per_cycle_per_node", o.rates},
             {"warmup_cycles", o.warmup_cycles},
             {"measure_cycles", o.measure_cycles},
+            {"measure_packets", o.measure_packets},
             {"seed", o.seed},
             {"hotspot_fraction", o.hotspot_fraction}}},
           {"patterns", pats},
@@ -444,10 +465,12 @@ std::string noc_markdown(const NocResult& r) {
       "# neurark noc: chip `{}` ({} x {} mesh)\n\n"
       "The chip model's network rules (`sim::timing::events_phase`, the function the SystemC model's events phases call) "
       "under synthetic traffic from a plain C++ driver (no SystemC kernel runs); XY routes; {}-flit packets. Bernoulli "
-      "injection, seed {}; warm-up {} cycles, measurement window {} cycles. Offered and accepted load in "
+      "injection, seed {}; warm-up {} cycles, measurement window {}. Offered and accepted load in "
       "flits/cycle/node; latency in cycles from generation (including source queueing) to the tail entering the "
       "destination's input FIFO. docs/noc.md defines every column.\n",
-      r.chip_name, r.mesh_width, r.mesh_height, r.packet_flits, o.seed, o.warmup_cycles, o.measure_cycles);
+      r.chip_name, r.mesh_width, r.mesh_height, r.packet_flits, o.seed, o.warmup_cycles,
+      o.measure_packets > 0 ? fmt::format("until {} packets were generated in it", o.measure_packets)
+                            : fmt::format("{} cycles", o.measure_cycles));
   for (const NocPatternResult& p : r.patterns) {
     md += fmt::format("\n## {}\n\nZero-load latency {:.2f} cycles. Saturation (accepted < 0.95 x offered) from offered {}; mean "
                       "latency > 3 x zero load from {}; highest accepted {:.3f} flits/cycle/node.\n\n",

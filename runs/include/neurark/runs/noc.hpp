@@ -43,13 +43,14 @@ struct NocOptions {
   std::vector<double> rates;             // offered load, flits/cycle/node, each in (0, 1]
   int64_t warmup_cycles = 1000;          // packets generated before are not measured (>= 0)
   int64_t measure_cycles = 5000;         // the measurement window (>= 1)
+  int64_t measure_packets = 0;           // > 0: instead, the window lasts until this many packets were generated in it
   uint64_t seed = 1;                     // std::mt19937_64 per (pattern, rate)
   double hotspot_fraction = 0.2;         // hotspot: share of packets to the hotspot node, [0, 1]
   std::optional<std::pair<int, int>> hotspot_xy;  // hotspot node; default the mesh centre (width/2, height/2)
 };
 
 // Throws neurark::Error (option, value, what was expected) for: no pattern, no rate, a rate
-// outside (0, 1] or not finite, warmup < 0, measure < 1, a fraction outside [0, 1], a hotspot
+// outside (0, 1] or not finite, warmup < 0, measure < 1, packets outside [0, 10^8], a fraction outside [0, 1], a hotspot
 // off the mesh. Chip-dependent checks (transpose on a non-square mesh, ...) are in noc_sweep.
 void check_noc_options(const NocOptions& o);
 
@@ -58,6 +59,7 @@ void check_noc_options(const NocOptions& o);
 // queueing) to the cycle the tail enters the destination's input FIFO.
 struct NocPoint {
   double offered_flits = 0;      // flits/cycle/node asked for (the option's rate)
+  int64_t window_cycles = 0;     // the measurement window's length (measure_cycles, or what measure_packets took)
   double generated_flits = 0;    // flits/cycle/node the generator produced in the window
   double accepted_flits = 0;     // flits/cycle/node delivered in the window
   int64_t packets = 0;           // measured packets
