@@ -19,6 +19,8 @@ using nlohmann::json;
 
 namespace {
 constexpr int64_t kMaxWindowCycles = int64_t{1} << 30;
+constexpr int64_t kMaxNocCores = 4096;            // flows (n x n) fit the event packet's 24-bit flow field
+constexpr int64_t kMaxPackets = int64_t{1} << 24;  // per rate: about 1.3 GB of traffic and times
 }  // namespace
 
 const char* to_string(TrafficPattern p) {
@@ -190,6 +192,10 @@ NocPoint run_point(Net& net, TrafficPattern p, double rate, const NocOptions& o,
       throw Error(fmt::format("--packets {}: {} packets at offered {} would take more than 2^30 cycles, expected fewer packets "
                               "or a higher rate",
                               o.measure_packets, to_string(p), rate));
+    if (static_cast<int64_t>(traffic.events.size()) > kMaxPackets)
+      throw Error(fmt::format("{} at offered {}: more than {} packets in warm-up and window on {} nodes, expected a shorter "
+                              "--warmup-cycles / --cycles / --packets",
+                              to_string(p), rate, kMaxPackets, net.n));
     for (int s = 0; s < net.n; ++s)
       if (always || rng() < threshold) {
         net.add(traffic, s, pick(rng, net, p, s, hot, o.hotspot_fraction), t);
@@ -263,10 +269,18 @@ NocCalibration noc_calibrate(const arch::ChipDescription& chip) {
   const int n = net.n;
   const int64_t F = net.flits;
   NocCalibration c;
-  {  // Zero load: every pair alone (each packet generated after the previous one has left).
+  {  // Zero load: every pair alone (each packet generated after the previous one has left); above
+     // 1,024 nodes, as the RTL harness on large meshes, the pairs from the four corners.
     sim::timing::EventTraffic t;
     const int64_t gap = sim::timing::route_latency_cycles(chip.noc, net.grid.width + net.grid.height) + 2 * F + 4;
-    for (int s = 0; s < n; ++s)
+    std::vector<int> sources;
+    if (n <= 1024) {
+      for (int s = 0; s < n; ++s) sources.push_back(s);
+    } else {
+      const int w = static_cast<int>(net.grid.width), h = static_cast<int>(net.grid.height);
+      sources = {0, w - 1, net.grid.core_at(0, h - 1), n - 1};
+    }
+    for (int s : sources)
       for (int d = 0; d < n; ++d) net.add(t, s, d, static_cast<int64_t>(t.events.size()) * gap);
     const sim::timing::EventsPhaseTimes times = net.run(t);
     int64_t far = -1, far_hops = 0;
@@ -312,6 +326,9 @@ NocResult noc_sweep(const NocOptions& o) {
     throw Error(fmt::format("{}: multichip.chips_x x chips_y = {} x {}: neurark noc models one chip, expected 1 x 1 (multi-chip "
                             "systems are not in the chip model yet)",
                             o.chip_path, chip.multichip.chips_x, chip.multichip.chips_y));
+  if (chip.cores_per_chip() > kMaxNocCores)
+    throw Error(fmt::format("{}: mesh {} x {} = {} neurocores: neurark noc simulates at most {} (64 x 64)", o.chip_path,
+                            chip.mesh_width, chip.mesh_height, chip.cores_per_chip(), kMaxNocCores));
   Net net(chip);
   for (TrafficPattern p : o.patterns) check_pattern(net, p, o.chip_path);
   const int hot = hotspot_node(net, o, o.chip_path);

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -80,7 +81,8 @@ struct NocPatternResult {
 };
 
 // The RTL mesh harness's experiments, run on the model (rtl/noc/mesh_harness.cpp, calibrate()):
-// every (source, destination) pair alone (zero load), 1,000 packets over one link (node 0 -> 1),
+// every (source, destination) pair alone (zero load; above 1,024 nodes the pairs from the four
+// corners), 1,000 packets over one link (node 0 -> 1),
 // 400 uniform random packets per node all offered at cycle 0 (destinations seeded).
 struct NocCalibration {
   int64_t local_cycles = 0;         // zero-load latency of a packet to its own node (local port)
@@ -114,7 +116,8 @@ struct NocResult {
 };
 
 // Runs every pattern at every rate (and the calibration). Throws neurark::Error for bad options
-// (check_noc_options), a chip file that does not load, a multi-chip system (one chip only), or a
+// (check_noc_options), a chip file that does not load, a multi-chip system (one chip only), a mesh
+// of more than 4,096 neurocores, more than 2^24 packets at one rate (warm-up and window), or a
 // pattern the mesh cannot take (transpose: width != height; bit-complement: a side not a power of
 // two), naming the chip file, the field, its value and what was expected. Deterministic: the
 // same options give the same numbers, bit for bit.
