@@ -187,6 +187,16 @@ NocPoint run_point(Net& net, TrafficPattern p, double rate, const NocOptions& o,
   sim::timing::EventTraffic traffic;
   // The window: measure_cycles, or (measure_packets > 0) until that many packets were generated in it.
   int64_t M = o.measure_cycles, measured = 0, t = 0;
+  std::vector<int64_t> port_free(static_cast<std::size_t>(net.n), 0);  // each source's injection port (events_phase's rule)
+  const auto generate = [&](int64_t cycle) {
+    for (int s = 0; s < net.n; ++s)
+      if (always || rng() < threshold) {
+        net.add(traffic, s, pick(rng, net, p, s, hot, o.hotspot_fraction), cycle);
+        int64_t& port = port_free[static_cast<std::size_t>(s)];
+        port = std::max(port, cycle) + F;
+        if (cycle >= W) ++measured;
+      }
+  };
   for (; o.measure_packets > 0 ? (t < W || measured < o.measure_packets) : t < W + M; ++t) {
     if (o.measure_packets > 0 && t - W >= kMaxWindowCycles)
       throw Error(fmt::format("--packets {}: {} packets at offered {} would take more than 2^30 cycles, expected fewer packets "
@@ -196,15 +206,14 @@ NocPoint run_point(Net& net, TrafficPattern p, double rate, const NocOptions& o,
       throw Error(fmt::format("{} at offered {}: more than {} packets in warm-up and window on {} nodes, expected a shorter "
                               "--warmup-cycles / --cycles / --packets",
                               to_string(p), rate, kMaxPackets, net.n));
-    for (int s = 0; s < net.n; ++s)
-      if (always || rng() < threshold) {
-        net.add(traffic, s, pick(rng, net, p, s, hot, o.hotspot_fraction), t);
-        if (t >= W) ++measured;
-      }
+    generate(t);
   }
   M = t - W;
-  // Packets generated after the window cannot change the measured ones (packets are timed in
-  // injection order, docs/noc.md), so none are generated.
+  // Packets are timed in injection order, so a packet injected after every measured one cannot
+  // change them: traffic goes on only until the last measured packet has entered its injection
+  // port (with one-flit packets, never: a source injects each packet the cycle it is generated).
+  const int64_t last_port = *std::max_element(port_free.begin(), port_free.end()) - F;
+  for (; t <= last_port; ++t) generate(t);
   const sim::timing::EventsPhaseTimes times = net.run(traffic);
   NocPoint pt;
   pt.offered_flits = rate;
