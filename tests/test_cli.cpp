@@ -595,6 +595,51 @@ TEST_CASE("run: bad --record-core and --vcd values are refused before any work",
   CHECK_FALSE(fs::exists(tmp.file("r")));
 }
 
+TEST_CASE("noc --out writes noc.json, noc.md and noc.svg, bad input exits 1 and writes nothing", "[cli]") {
+  neurark_test::TempDir tmp;
+  const std::string src = neurark::test::source_dir();
+  const std::string out = tmp.file("noc");
+  Run r = run_cli("noc --chip " + src + "/arch/chips/default-4x4.yaml --pattern all --rates 0.1,1 --warmup-cycles 200 "
+                  "--cycles 800 --seed 3 --out " + out, tmp);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("uniform: zero-load latency") && Catch::Contains("bit-complement") &&
+                        Catch::Contains("model vs RTL mesh harness (RTL variant mesh4x4") && Catch::Contains("saturated"));
+  const auto j = nlohmann::json::parse(slurp(out + "/noc.json"));
+  CHECK(j.at("format") == "neurark-noc");
+  CHECK(j.at("patterns").size() == 5);
+  CHECK(j.at("calibration").at("cycles_per_hop") == 3.0);
+  CHECK(j.at("rtl").at("cycles_per_hop") == 3.0);
+  for (const auto& p : j.at("patterns")) {
+    REQUIRE(p.at("points").size() == 2);
+    CHECK(p.at("points")[1].at("accepted_flits_per_cycle_per_node").get<double>() <= 1.0);
+  }
+  const std::string svg = slurp(out + "/noc.svg");
+  CHECK(svg.rfind("<svg", 0) == 0);
+  CHECK_THAT(svg, Catch::Contains("offered load (flits/cycle/node)") && Catch::Contains("cycles (log scale)") &&
+                      Catch::Contains("hotspot (zero load"));
+  CHECK_THAT(slurp(out + "/noc.md"), Catch::Contains("## Model vs RTL mesh harness") && Catch::Contains("## neighbor"));
+  // --json: the same document on stdout.
+  r = run_cli("noc --chip " + src + "/arch/chips/default-4x4.yaml --pattern all --rates 0.1,1 --warmup-cycles 200 "
+              "--cycles 800 --seed 3 --json", tmp);
+  REQUIRE(r.exit_code == 0);
+  CHECK(nlohmann::json::parse(r.out) == j);
+  // An existing folder is not overwritten; bad values are refused before any file is written.
+  r = run_cli("noc --rates 0.1 --cycles 100 --out " + out, tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("exists and is not an empty folder"));
+  const std::string bad = tmp.file("bad");
+  for (const std::string& args :
+       {"--pattern transpose --chip " + src + "/tests/fixtures/tiny-3x2.yaml", std::string("--pattern diagonal"),
+        std::string("--rates 0.1,0"), std::string("--rates 1.5"), std::string("--rates 0.1,x"), std::string("--rate-steps 0")}) {
+    r = run_cli("noc " + args + " --cycles 100 --out " + bad, tmp);
+    INFO(args);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Catch::StartsWith("neurark: error: "));
+    CHECK_FALSE(fs::exists(bad));
+  }
+  CHECK_THAT(r.err, Catch::Contains("--rate-steps: 0 is outside [1, 1000]"));
+}
+
 TEST_CASE("run --backend func: untimed, checked on every token, dynamic energy adding up", "[cli]") {
   neurark_test::TempDir tmp;
   const std::string src = neurark::test::source_dir();

@@ -3,6 +3,7 @@
 #include "neurark/arch/noc.hpp"
 
 #include <cstdlib>
+#include <set>
 #include <stdexcept>
 
 #include "neurark/arch/numerics.hpp"
@@ -38,6 +39,48 @@ int64_t packet_flits(int64_t bits, int64_t link_width_bits) {
 int64_t value_packet_flits(int64_t values, int64_t link_width_bits) {
   if (values < 0 || link_width_bits < 1) throw std::invalid_argument("value_packet_flits: bad arguments");
   return 1 + (values * 32 + link_width_bits - 1) / link_width_bits;
+}
+
+std::vector<std::pair<int, int>> xy_tree(const MeshGrid& grid, int src, const std::vector<int>& dsts) {
+  const int s = grid.resolve(src);
+  std::set<std::pair<int, int>> links;
+  for (int d0 : dsts) {
+    const int d = grid.resolve(d0);
+    int64_t x = grid.x(s), y = grid.y(s);
+    const int64_t tx = grid.x(d), ty = grid.y(d);
+    while (x != tx) {
+      const int a = grid.core_at(x, y);
+      x += tx > x ? 1 : -1;
+      links.insert({a, grid.core_at(x, y)});
+    }
+    while (y != ty) {
+      const int a = grid.core_at(x, y);
+      y += ty > y ? 1 : -1;
+      links.insert({a, grid.core_at(x, y)});
+    }
+  }
+  return {links.begin(), links.end()};
+}
+
+std::vector<std::array<int, 3>> walk_order(const MeshGrid& grid, int src, const std::vector<std::pair<int, int>>& links) {
+  std::vector<std::array<int, 3>> order;
+  std::vector<std::pair<int, int>> pending = links;
+  std::vector<int> frontier{grid.resolve(src)};
+  while (!pending.empty() && !frontier.empty()) {
+    std::vector<int> next;
+    for (int u : frontier)
+      for (auto it = pending.begin(); it != pending.end();) {
+        if (it->first != u) {
+          ++it;
+          continue;
+        }
+        order.push_back({grid.link_id(it->first, it->second), it->first, it->second});
+        next.push_back(it->second);
+        it = pending.erase(it);
+      }
+    frontier = std::move(next);
+  }
+  return order;
 }
 
 const char* to_string(Direction d) {

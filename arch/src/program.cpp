@@ -529,25 +529,7 @@ int Program::bitlinear_count() const {
 
 std::vector<std::array<int, 3>> Program::walk_order(int f) const {
   const Flow& flow = flows.at(static_cast<std::size_t>(f));
-  const MeshGrid g = grid();
-  std::vector<std::array<int, 3>> order;
-  std::vector<std::pair<int, int>> pending = flow.links;
-  std::vector<int> frontier{g.resolve(flow.src_core)};
-  while (!pending.empty() && !frontier.empty()) {
-    std::vector<int> next;
-    for (int u : frontier)
-      for (auto it = pending.begin(); it != pending.end();) {
-        if (it->first != u) {
-          ++it;
-          continue;
-        }
-        order.push_back({g.link_id(it->first, it->second), it->first, it->second});
-        next.push_back(it->second);
-        it = pending.erase(it);
-      }
-    frontier = std::move(next);
-  }
-  return order;
+  return arch::walk_order(grid(), flow.src_core, flow.links);
 }
 
 }  // namespace neurark::arch

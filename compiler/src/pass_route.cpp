@@ -19,34 +19,10 @@
 #include <set>
 #include <stdexcept>
 
+#include "neurark/arch/noc.hpp"
 #include "neurark/compiler/passes.hpp"
 
 namespace neurark::compiler {
-
-namespace {
-
-std::vector<std::pair<int, int>> xy_tree(const arch::MeshGrid& grid, int src, const std::vector<int>& dsts) {
-  const int s = grid.resolve(src);
-  std::set<std::pair<int, int>> links;
-  for (int d0 : dsts) {
-    const int d = grid.resolve(d0);
-    int64_t x = grid.x(s), y = grid.y(s);
-    const int64_t tx = grid.x(d), ty = grid.y(d);
-    while (x != tx) {
-      const int a = grid.core_at(x, y);
-      x += tx > x ? 1 : -1;
-      links.insert({a, grid.core_at(x, y)});
-    }
-    while (y != ty) {
-      const int a = grid.core_at(x, y);
-      y += ty > y ? 1 : -1;
-      links.insert({a, grid.core_at(x, y)});
-    }
-  }
-  return {links.begin(), links.end()};
-}
-
-}  // namespace
 
 void route(Graph& g) {
   g.flows.clear();
@@ -88,7 +64,7 @@ void route(Graph& g) {
     std::vector<int> remote;
     for (int d : f.dst_cores)
       if (d != f.src_core) remote.push_back(d);
-    f.links = xy_tree(arch::MeshGrid::of(g.chip), f.src_core, remote);
+    f.links = arch::xy_tree(arch::MeshGrid::of(g.chip), f.src_core, remote);
   }
   g.passes_run.push_back("route");
 }

@@ -80,7 +80,7 @@ int64_t PhaseCost::cycles() const {
 
 EventsPhaseResult events_phase(const EventTraffic& traffic, const std::vector<std::vector<std::array<int, 3>>>& walks,
                                const std::vector<int64_t>& codes_per_core, const arch::ChipDescription& chip,
-                               int64_t event_flits, std::vector<LinkState>& links) {
+                               int64_t event_flits, std::vector<LinkState>& links, EventsPhaseTimes* times) {
   const int64_t R = chip.noc.router_latency_cycles, Lk = chip.noc.link_latency_cycles, F = event_flits;
   const auto B = static_cast<std::size_t>(std::max<int64_t>(1, chip.noc.buffer_depth_flits / F));
   const auto D = static_cast<std::size_t>(std::max<int64_t>(1, chip.core.input_fifo_depth));
@@ -100,6 +100,10 @@ EventsPhaseResult events_phase(const EventTraffic& traffic, const std::vector<st
   std::vector<std::size_t> order(events.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return inj[a] < inj[b]; });
+  if (times != nullptr) {
+    times->inject_cycles = inj;
+    times->deliver_cycles.assign(traffic.deliveries.size(), 0);
+  }
   int64_t end = 0;
   std::vector<int64_t> dep;
   for (std::size_t i : order) {
@@ -130,6 +134,7 @@ EventsPhaseResult events_phase(const EventTraffic& traffic, const std::vector<st
       int64_t in_fifo = arrive;
       if (fs.size() >= D) in_fifo = std::max(in_fifo, fs[fs.size() - D]);  // a FIFO slot frees when an event starts
       res.fifo_stall_cycles += in_fifo - arrive;
+      if (times != nullptr) times->deliver_cycles[k] = in_fifo;
       const int64_t start = std::max(in_fifo, core_free[d]);
       core_free[d] = start + traffic.deliveries[k].second;
       fs.push_back(start);

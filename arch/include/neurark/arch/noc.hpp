@@ -10,7 +10,10 @@
 // port, one flit per cycle per output link, `noc.router_latency_cycles` per router.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "neurark/arch/chip.hpp"
 
@@ -54,6 +57,17 @@ struct MeshGrid {
   };
   LinkEnds link_ends(int id) const;
 };
+
+// Dimension-ordered XY routing (X first, then Y; deadlock-free on a mesh), the compiler's route
+// pass's: the directed links {from core, to core} of the tree from `src` to every core of `dsts`
+// (either may be kHostCore), the union of the XY paths, sorted and unique (a destination equal to
+// the source adds no link).
+std::vector<std::pair<int, int>> xy_tree(const MeshGrid& grid, int src, const std::vector<int>& dsts);
+
+// The links of a tree from `src` (`links` as xy_tree gives them) in the order a flit walks them:
+// parents before children, breadth first from the source, each as {link id, from core, to core}
+// (the walks timing::events_phase takes). Links not reachable from `src` are left out.
+std::vector<std::array<int, 3>> walk_order(const MeshGrid& grid, int src, const std::vector<std::pair<int, int>>& links);
 
 // Routing-table port mask bits (image `routing[].entries[][1]`): a router forwards a flit of a
 // flow to every port whose bit is set.

@@ -8,7 +8,8 @@
 // unit that bound them), `dram` (DRAM bandwidth use), `energy` (by component), `mesh` (heat
 // maps with colour scales: per-neurocore utilization, energy by neurocore with link loads),
 // `latency` (per token), `chip` (the chip's parameters), `area` (area and leakage, when priced)),
-// the summary `neurark run` prints, and eval's JSON and text. The plots are written as plain SVG
+// the summary `neurark run` prints, eval's JSON and text, and `neurark noc`'s folder (noc.json,
+// noc.md, noc.svg). The plots are written as plain SVG
 // elements (no plotting library in Debian fits a C++ tool without a runtime dependency), sized
 // so that no title or label is cut off. Depends on runs (and through it the libraries below).
 #pragma once
@@ -20,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "neurark/runs/eval.hpp"
+#include "neurark/runs/noc.hpp"
 #include "neurark/runs/run.hpp"
 
 namespace neurark::reports {
@@ -52,6 +54,14 @@ int64_t write_run_perfetto_trace(const std::string& path, const runs::RunResult&
 // "activity": {...}}) and its readable text.
 nlohmann::json eval_json(const runs::EvalRun& run);
 std::string eval_text(const runs::EvalRun& run);
+
+// `neurark noc --out DIR`: writes noc.json (runs::noc_json), noc.md (runs::noc_markdown) and noc.svg
+// (svg_noc) into `dir` (created; must not exist or be empty) through a temporary folder renamed
+// at the end, as write_run_report. Throws neurark::Error.
+void write_noc_report(const std::string& dir, const runs::NocResult& result);
+// Two plots side by side, a line per pattern: mean packet latency (cycles, log axis) and accepted
+// throughput (flits/cycle/node) against offered load (flits/cycle/node), from noc.json.
+std::string svg_noc(const nlohmann::json& noc);
 
 // `text` with <, >, & and " escaped for HTML and SVG.
 std::string html_escape(const std::string& text);

@@ -131,6 +131,15 @@ struct EventsPhaseResult {
   int64_t fifo_stall_cycles = 0;   // event-cycles waiting for room in an input FIFO
 };
 
+// Per-packet times of an events phase (events_phase's optional output; `neurark noc` measures
+// packet latency from them): per event (traffic.events) the cycle its head flit entered the
+// source's injection port; per delivery (traffic.deliveries) the cycle its tail entered the
+// destination's input FIFO (the packet has left the network).
+struct EventsPhaseTimes {
+  std::vector<int64_t> inject_cycles;
+  std::vector<int64_t> deliver_cycles;
+};
+
 // The flit-level model of one events phase (docs/chip-model.md, "Events phases"): each source
 // core quantizes one code per cycle and injects each event's packet (`event_flits` flits) when
 // its code is ready and its injection port is free; the packet walks its flow's multicast tree
@@ -142,10 +151,11 @@ struct EventsPhaseResult {
 // waits for room in the input FIFO (neurocore.input_fifo_depth events; the flit holds its router
 // buffer meanwhile) and for the lane array, which spends the delivery's accumulate cycles.
 // `links` (by link id, arch::MeshGrid) carries the routers' state and is cleared first;
-// `codes_per_core`: codes each core quantized (the phase lasts at least that long).
+// `codes_per_core`: codes each core quantized (the phase lasts at least that long). With `times`
+// (optional), also each packet's injection and delivery cycles; the result is the same either way.
 EventsPhaseResult events_phase(const EventTraffic& traffic, const std::vector<std::vector<std::array<int, 3>>>& walks,
                                const std::vector<int64_t>& codes_per_core, const arch::ChipDescription& chip,
-                               int64_t event_flits, std::vector<LinkState>& links);
+                               int64_t event_flits, std::vector<LinkState>& links, EventsPhaseTimes* times = nullptr);
 
 // Links shared by phases of different pipeline stages: a phase starting at cycle `now` that sends
 // `link_flits` ({link id, flits}) waits until traffic other phases queued on any of those links
