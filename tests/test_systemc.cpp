@@ -303,6 +303,18 @@ TEST_CASE("network: shallower buffers, narrower or slower links never make a run
   };
   CHECK(noc_cycles(narrow) > noc_cycles(base));
   CHECK(c_slow > c_base);
+  // 64 lanes behind the same 64-bit port (32 weights a word): an event's 256-row tile takes 4 lane
+  // steps but 8 SRAM words, so the port, not the lanes, binds the events phases; on the default
+  // chip (16 lanes) the port never does.
+  sim::Timing wide;
+  timed("sram-port", [](std::string& s) { replace(s, "lanes: 16", "lanes: 64"); }, &wide);
+  const auto unit_cycles = [](const sim::Timing& t, sim::timing::BoundUnit u) {
+    int64_t c = 0;
+    for (const sim::PhaseTotals& p : t.phase_totals) c += p.bound_cycles[static_cast<std::size_t>(u)];
+    return c;
+  };
+  CHECK(unit_cycles(base, sim::timing::BoundUnit::kSramPort) == 0);
+  CHECK(unit_cycles(wide, sim::timing::BoundUnit::kSramPort) > unit_cycles(wide, sim::timing::BoundUnit::kLanes));
 }
 
 namespace {

@@ -114,6 +114,12 @@ TEST_CASE("timing: the unit that bound a phase", "[timing]") {
   w.codes = 10;
   w.lane_cycles = 30;
   CHECK(timing::core_phase_bound(PhaseKind::kEvents, w, c) == BoundUnit::kLanes);
+  w.sram_port_cycles = 15;                                                              // half: still the lanes
+  CHECK(timing::core_phase_bound(PhaseKind::kEvents, w, c) == BoundUnit::kLanes);
+  w.sram_port_cycles = 16;                                                              // most: the SRAM port
+  CHECK(timing::core_phase_bound(PhaseKind::kEvents, w, c) == BoundUnit::kSramPort);
+  CHECK(std::string(timing::to_string(BoundUnit::kSramPort)) == "sram_port");
+  w.sram_port_cycles = 0;
   w.codes = 30;
   CHECK(timing::core_phase_bound(PhaseKind::kEvents, w, c) == BoundUnit::kLanes);      // a tie: the lane array
   w.codes = 50;

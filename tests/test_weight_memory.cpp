@@ -103,3 +103,27 @@ TEST_CASE("event_accumulate_cycles: the RTL lane array's cycles, by hand", "[wei
   CHECK(arch::event_accumulate_cycles(WeightEncoding::kSparse, 1024, 3, c, 16, 64) == 2 + 3);
   CHECK_THROWS_AS(arch::event_accumulate_cycles(WeightEncoding::kPacked2, 0, 0, c, 16, 64), std::invalid_argument);
 }
+
+TEST_CASE("event_sram_port_bound: the port, not the lanes, set the event's cycles, by hand", "[weight_memory]") {
+  using arch::WeightEncoding;
+  arch::EventCost c;
+  // 16 lanes behind a 64-bit port (32 weights a word, 2 x the lanes): never the port.
+  c.sram_words = 8;
+  CHECK_FALSE(arch::event_sram_port_bound(WeightEncoding::kPacked2, 256, c, 16, 64));
+  // 64 lanes behind a 64-bit port: 256 rows = 4 lane steps but 16 words (32 weights each... 8 with
+  // 2 bits a weight at 64 bits: 256 x 2 / 64 = 8 words) > 4 steps: the port.
+  c.sram_words = 8;
+  CHECK(arch::event_sram_port_bound(WeightEncoding::kPacked2, 256, c, 64, 64));
+  // 36 rows, 16 lanes, a 16-bit port: 3 steps, 5 words (the 2 + max(3, 5) case above): the port.
+  c.sram_words = 5;
+  CHECK(arch::event_sram_port_bound(WeightEncoding::kPacked2, 36, c, 16, 16));
+  c.sram_words = 3;  // as many words as steps: the lanes
+  CHECK_FALSE(arch::event_sram_port_bound(WeightEncoding::kPacked2, 36, c, 16, 16));
+  // Sparse: 40 synaptic ops on 16 lanes = 3 steps; 2 words: the lanes; 4 words: the port.
+  c.synaptic_ops = 40;
+  c.sram_words = 2;
+  CHECK_FALSE(arch::event_sram_port_bound(WeightEncoding::kSparse, 1024, c, 16, 64));
+  c.sram_words = 4;
+  CHECK(arch::event_sram_port_bound(WeightEncoding::kSparse, 1024, c, 16, 64));
+  CHECK_THROWS_AS(arch::event_sram_port_bound(WeightEncoding::kPacked2, 0, c, 16, 64), std::invalid_argument);
+}

@@ -190,4 +190,14 @@ int64_t event_accumulate_cycles(WeightEncoding enc, int64_t rows, int64_t col, c
   return 2 + std::max(ceil_div(cost.synaptic_ops, lanes), cost.sram_words);
 }
 
+bool event_sram_port_bound(WeightEncoding enc, int64_t rows, const EventCost& cost, int64_t lanes, int64_t port_bits) {
+  if (lanes < 1 || rows < 1) throw std::invalid_argument("event_sram_port_bound: rows and lanes must be >= 1");
+  const auto pow2 = [](int64_t v) { return v > 0 && (v & (v - 1)) == 0; };
+  if (enc == WeightEncoding::kPacked2) {
+    if (pow2(lanes) && pow2(port_bits) && lanes >= 4 && port_bits >= 2 * lanes) return false;
+    return cost.sram_words > ceil_div(rows, lanes);
+  }
+  return cost.sram_words > ceil_div(cost.synaptic_ops, lanes);
+}
+
 }  // namespace neurark::arch

@@ -104,8 +104,8 @@ void write_file(const fs::path& p, const std::string& text) {
 // The units that bind phases, in a fixed order with their colours (sim/timing.hpp BoundUnit).
 const std::vector<std::pair<std::string, std::string>>& unit_colours() {
   static const std::vector<std::pair<std::string, std::string>> u = {
-      {"lanes", "#4a7fb5"}, {"quantizer", "#8fb3d9"}, {"dram", "#b5484a"}, {"neuron_unit", "#5a9e6f"},
-      {"noc", "#e0a040"},   {"host", "#8c6bb1"},      {"barrier", "#999999"}};
+      {"lanes", "#4a7fb5"}, {"sram_port", "#2c4f73"}, {"quantizer", "#8fb3d9"}, {"dram", "#b5484a"},
+      {"neuron_unit", "#5a9e6f"}, {"noc", "#e0a040"}, {"host", "#8c6bb1"}, {"barrier", "#999999"}};
   return u;
 }
 
@@ -435,7 +435,8 @@ void write_run_report(const std::string& dir, const json& r, const std::vector<s
       const json& pl = r.at("phase_latency");
       std::string t = "<section id=\"time\"><h2>Where the time goes</h2><p>Per generated token: each phase's cycles, its share "
                       "of the token's cycles and the unit that bound it (the largest term of the phase's cycles: "
-                      "<code>lanes</code> the lane array, SRAM word reads included; <code>quantizer</code> codes quantized; "
+                      "<code>lanes</code> the lane array's steps; <code>sram_port</code> the lane array waiting for synapse SRAM "
+                      "words (more words than lane steps per event); <code>quantizer</code> codes quantized; "
                       "<code>dram</code> weights streamed from DRAM; <code>neuron_unit</code>; <code>noc</code> the mesh; "
                       "<code>host</code> the host link; <code>barrier</code>).</p>";
       t += svg_phase_latency(r);

@@ -357,6 +357,10 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
             tot.synaptic_ops += cost.synaptic_ops;
             cc.lane_cycles += lc;
             tot.lane_cycles += lc;
+            if (arch::event_sram_port_bound(cp.weight_encoding, tl.r1 - tl.r0, cost, cp.lanes, cp.sram_port_bits)) {
+              cc.sram_port_cycles += lc;
+              tot.sram_port_cycles += lc;
+            }
             if (cp.weight_encoding == arch::WeightEncoding::kPacked2) {
               cc.synaptic_skips += (tl.r1 - tl.r0) - cost.synaptic_ops;
               tot.synaptic_skips += (tl.r1 - tl.r0) - cost.synaptic_ops;

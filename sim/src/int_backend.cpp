@@ -45,6 +45,7 @@ UnitCounters counters_delta(const UnitCounters& a, const UnitCounters& b) {
   d.reductions = a.reductions - b.reductions;
   d.codes = a.codes - b.codes;
   d.lane_cycles = a.lane_cycles - b.lane_cycles;
+  d.sram_port_cycles = a.sram_port_cycles - b.sram_port_cycles;
   return d;
 }
 

@@ -37,6 +37,7 @@ int64_t barrier_cycles(arch::PhaseKind kind, int64_t host_hops, const arch::NocP
 const char* to_string(BoundUnit unit) {
   switch (unit) {
     case BoundUnit::kLanes: return "lanes";
+    case BoundUnit::kSramPort: return "sram_port";
     case BoundUnit::kQuantizer: return "quantizer";
     case BoundUnit::kDram: return "dram";
     case BoundUnit::kNeuronUnit: return "neuron_unit";
@@ -51,7 +52,8 @@ BoundUnit core_phase_bound(arch::PhaseKind kind, const UnitCounters& work, const
   if (kind != arch::PhaseKind::kEvents) return BoundUnit::kNeuronUnit;
   const int64_t local = std::max(work.codes, work.lane_cycles);
   if (dram_stream_cycles(chip, work.dram_words) > local) return BoundUnit::kDram;
-  return work.codes > work.lane_cycles ? BoundUnit::kQuantizer : BoundUnit::kLanes;
+  if (work.codes > work.lane_cycles) return BoundUnit::kQuantizer;
+  return 2 * work.sram_port_cycles > work.lane_cycles ? BoundUnit::kSramPort : BoundUnit::kLanes;
 }
 
 int64_t host_link_cycles(arch::PhaseKind kind, int64_t phase_flits, int64_t depth_hops, const arch::ChipDescription& chip) {

@@ -60,6 +60,11 @@ int64_t packed2_column_words(int64_t rows, int64_t col, int64_t port_bits);
 // weights are stored), 2 + max(steps, words). Throws std::invalid_argument if rows or lanes < 1.
 int64_t event_accumulate_cycles(WeightEncoding enc, int64_t rows, int64_t col, const EventCost& cost, int64_t lanes,
                                 int64_t port_bits);
+// Whether the synapse SRAM port, not the lanes, set that event's event_accumulate_cycles: its
+// SRAM words outnumber its lane steps (the 2 + max(steps, words) cases with words > steps; never
+// on the aligned and misaligned packed2 paths, whose port delivers at least the lanes' weights
+// per cycle). For attributing time to units only. Throws as event_accumulate_cycles.
+bool event_sram_port_bound(WeightEncoding enc, int64_t rows, const EventCost& cost, int64_t lanes, int64_t port_bits);
 
 // Applies input event (column `col`, int8 code `q`) to accumulators acc[0..rows) of a tile
 // whose memory is `mem` (`bytes` long) with fan-in `k`. Throws std::invalid_argument if the

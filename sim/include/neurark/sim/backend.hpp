@@ -66,6 +66,8 @@ struct UnitCounters {
   int64_t codes = 0;            // activation codes quantized here (BitLinear inputs held here)
   int64_t lane_cycles = 0;      // accumulate cycles: per event delivered,
                                 // arch::event_accumulate_cycles (the RTL lane array's)
+  int64_t sram_port_cycles = 0; // the part of lane_cycles of events the synapse SRAM port set
+                                // (arch::event_sram_port_bound): attribution only
 };
 
 struct Counters {

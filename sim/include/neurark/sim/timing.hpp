@@ -52,8 +52,9 @@ int64_t barrier_cycles(arch::PhaseKind kind, int64_t host_hops, const arch::NocP
 // The unit that bound a phase: the largest term of its cycles (PhaseCost::bound). Append only
 // (the names are report.json's).
 enum class BoundUnit {
-  kLanes,       // the lane array's accumulate cycles (arch::event_accumulate_cycles: lane steps and
-                // the SRAM words an event reads, not told apart)
+  kLanes,       // the lane array's accumulate cycles (arch::event_accumulate_cycles), its lane steps
+  kSramPort,    // the same cycles when most were of events whose synapse SRAM words outnumbered their
+                // lane steps (arch::event_sram_port_bound: the port, not the lanes, set them)
   kQuantizer,   // codes quantized, one per cycle, at a source
   kDram,        // the DRAM stream of tiles whose weights live in DRAM
   kNeuronUnit,  // neuron-unit channel operations (requantize, LUT, products, ...)
@@ -61,8 +62,8 @@ enum class BoundUnit {
   kHost,        // the host link (inject, readback)
   kBarrier,     // the barrier and the controller's round trip of a reduction
 };
-inline constexpr int kBoundUnits = 7;
-// "lanes", "quantizer", "dram", "neuron_unit", "noc", "host", "barrier".
+inline constexpr int kBoundUnits = 8;
+// "lanes", "sram_port", "quantizer", "dram", "neuron_unit", "noc", "host", "barrier".
 const char* to_string(BoundUnit unit);
 
 // What set a neurocore's busy cycles in one phase (core_phase_cycles): in an events phase the
