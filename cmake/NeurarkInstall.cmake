@@ -71,8 +71,10 @@ foreach(d chips energy technology sweeps)
 endforeach()
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/models/zoo" DESTINATION "${NEURARK_DATA_INSTALL_DIR}/models")
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/traces/prompts" DESTINATION "${NEURARK_DATA_INSTALL_DIR}/traces")
-install(DIRECTORY "${PROJECT_SOURCE_DIR}/rtl/" DESTINATION "${NEURARK_DATA_INSTALL_DIR}/rtl"
-  PATTERN "iverilog" EXCLUDE PATTERN "tools" EXCLUDE PATTERN "*_tb.cpp" EXCLUDE)
+if(NEURARK_BUILD_RTL)  # the sources on-demand Verilated models are built from (verify-rtl --chip, --rtl-cores)
+  install(DIRECTORY "${PROJECT_SOURCE_DIR}/rtl/" DESTINATION "${NEURARK_DATA_INSTALL_DIR}/rtl"
+    PATTERN "iverilog" EXCLUDE PATTERN "tools" EXCLUDE PATTERN "*_tb.cpp" EXCLUDE)
+endif()
 install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" "${PROJECT_SOURCE_DIR}/NOTICE" "${PROJECT_SOURCE_DIR}/README.md"
   DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(FILES "${PROJECT_SOURCE_DIR}/data/tinyshakespeare/README.md" DESTINATION ${CMAKE_INSTALL_DOCDIR}

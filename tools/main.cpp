@@ -44,6 +44,12 @@ std::string version_text() {
 
 int main(int argc, char** argv) {
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, on_fatal_signal);
+  try {
+    neurark::arch::installed_data_dir();  // a bad $NEURARK_DATA_DIR, before the commands' defaults read it
+  } catch (const neurark::Error& e) {
+    std::cerr << "neurark: error: " << e.what() << "\n";
+    return 1;
+  }
   CLI::App app{"neurark: hardware co-design toolkit for MatMul-free (HGRNBit) language models"};
   app.require_subcommand(1);
   app.set_version_flag("--version", [] { return version_text(); }, "Print the version, the git commit and the SystemC and Verilator versions");

@@ -11,6 +11,9 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <dlfcn.h>
+
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -38,6 +41,7 @@
 #include "neurark/runs/run.hpp"
 #include "neurark/sim/registry.hpp"
 #include "neurark/sweeps/result.hpp"
+#include "neurark/sweeps/runner.hpp"
 #include "neurark/sweeps/sweep.hpp"
 
 namespace py = pybind11;
@@ -58,13 +62,37 @@ py::object to_python(const nlohmann::json& j) {
 
 std::string type_name(const py::handle& o) { return py::str(py::type::of(o).attr("__name__")).cast<std::string>(); }
 
-// A path argument: str or os.PathLike (bytes paths are refused).
+// A path argument: str or os.PathLike (bytes paths are refused; a NUL byte is refused as
+// Python's open() refuses it).
 std::string path_arg(const py::handle& o, const char* arg) {
   if (!o.is_none() && (py::isinstance<py::str>(o) || py::hasattr(o, "__fspath__"))) {
     const py::object p = py::module_::import("os").attr("fspath")(o);
-    if (py::isinstance<py::str>(p)) return p.cast<std::string>();
+    if (py::isinstance<py::str>(p)) {
+      std::string path = p.cast<std::string>();
+      if (path.find('\0') != std::string::npos) throw py::value_error(fmt::format("{}: embedded null byte", arg));
+      return path;
+    }
   }
   throw py::type_error(fmt::format("{}: expected a path (str or os.PathLike), got {}", arg, type_name(o)));
+}
+
+// The bundled defaults as this module finds them (arch::bundled_path): from the working folder,
+// $NEURARK_DATA_DIR, or, for a module installed by `cmake --install` into
+// <prefix>/lib/python3/dist-packages, <prefix>/share/neurark. Set when the module is imported.
+std::string default_model = runs::kDefaultModel, default_chip = runs::kDefaultChip,
+            default_prompt_file = runs::kDefaultPromptFile;
+
+void resolve_defaults() {
+  std::string share;
+  Dl_info info;
+  if (::dladdr(reinterpret_cast<void*>(&resolve_defaults), &info) != 0 && info.dli_fname != nullptr) {
+    const fs::path candidate = fs::path(info.dli_fname).parent_path().parent_path().parent_path().parent_path() / "share" / "neurark";
+    std::error_code ec;
+    if (fs::is_directory(candidate / "arch" / "chips", ec)) share = candidate.string();
+  }
+  default_model = arch::bundled_path(runs::kDefaultModel, share);
+  default_chip = arch::bundled_path(runs::kDefaultChip, share);
+  default_prompt_file = arch::bundled_path(runs::kDefaultPromptFile, share);
 }
 
 // A chip argument: a chip file's path, or a dict holding a chip description (the document
@@ -188,7 +216,7 @@ void set_prompt(runs::RunOptions& o, const py::object& prompt, const py::object&
     o.prompt_source = "prompt";
     return;
   }
-  const std::string file = prompt_file.is_none() ? std::string(runs::kDefaultPromptFile) : path_arg(prompt_file, "prompt_file");
+  const std::string file = prompt_file.is_none() ? default_prompt_file : path_arg(prompt_file, "prompt_file");
   if (!fs::is_regular_file(file)) throw Error(fmt::format("prompt_file {}: not a readable file", file));
   o.prompt = read_text_file(file);
   o.prompt_source = "prompt_file " + file;
@@ -246,12 +274,14 @@ PYBIND11_MODULE(neurark, m) {
   m.doc() = "neurark: hardware co-design for MatMul-free ternary language models (HGRNBit), from Python.\n\n"
             "A thin binding over the C++ libraries of the `neurark` command line: the same numbers, the same\n"
             "messages (docs/python.md). Paths are relative to the current folder; the defaults\n"
-            "(DEFAULT_MODEL, DEFAULT_CHIP, DEFAULT_PROMPT_FILE) to the repository root, as for the command line.\n"
+            "(DEFAULT_MODEL, DEFAULT_CHIP, DEFAULT_PROMPT_FILE) are the bundled files as found at import: from the\n"
+            "current folder (the repository root), $NEURARK_DATA_DIR, or an installed module's <prefix>/share/neurark.\n"
             "A chip is a chip file's path or a dict (read_chip gives one); errors raise neurark.Error.";
   m.attr("__version__") = arch::version();
-  m.attr("DEFAULT_MODEL") = runs::kDefaultModel;
-  m.attr("DEFAULT_CHIP") = runs::kDefaultChip;
-  m.attr("DEFAULT_PROMPT_FILE") = runs::kDefaultPromptFile;
+  resolve_defaults();
+  m.attr("DEFAULT_MODEL") = default_model;
+  m.attr("DEFAULT_CHIP") = default_chip;
+  m.attr("DEFAULT_PROMPT_FILE") = default_prompt_file;
   m.attr("BACKENDS") = sim::backend_names();
   m.attr("CHIP_BACKENDS") = sim::backend_names(true);
   py::register_exception<Error>(m, "Error", PyExc_Exception);
@@ -277,13 +307,13 @@ PYBIND11_MODULE(neurark, m) {
           "The values of tensor `name` as a flat list of floats (float32, row-major; checked finite).");
   m.def("load_checkpoint", [](const py::object& model) {
         return std::make_shared<models::Checkpoint>(models::Checkpoint::open(path_arg(model, "model")));
-      }, py::arg("model") = runs::kDefaultModel,
+      }, py::arg("model") = default_model,
       "load_checkpoint(model=DEFAULT_MODEL) -> Checkpoint\n\n"
       "Opens and validates a checkpoint folder (config.json and every tensor it implies, with their shapes).\n"
       "Raises neurark.Error naming the file, tensor and what was expected.");
 
   // --- chips, fit, compile, images ------------------------------------------------------------
-  m.def("read_chip", &read_chip, py::arg("path") = runs::kDefaultChip,
+  m.def("read_chip", &read_chip, py::arg("path") = default_chip,
         "read_chip(path=DEFAULT_CHIP) -> dict\n\n"
         "A chip file as a dict: validated by the chip reader (neurark.Error if invalid), then its YAML\n"
         "document as Python values (numbers as int/float, e.g. clock_hz 500e6 -> 500000000.0), with\n"
@@ -301,7 +331,7 @@ PYBIND11_MODULE(neurark, m) {
         d["synapse_sram_bytes"] = c.core.synapse_sram_bytes;
         d["total_synapse_sram_bytes"] = c.total_synapse_sram_bytes();
         return d;
-      }, py::arg("chip") = runs::kDefaultChip,
+      }, py::arg("chip") = default_chip,
       "chip_summary(chip=DEFAULT_CHIP) -> dict\n\n"
       "Reads and validates a chip (path or dict) and gives its main parameters: name, mesh (width, height),\n"
       "neurocores, clock_hz (Hz), technology_node_nm, lanes, synapse_sram_bytes (per neurocore) and\n"
@@ -312,7 +342,7 @@ PYBIND11_MODULE(neurark, m) {
         opt.stop_after = "place";
         const compiler::Graph g = compile_for(model_dir, chip_arg(chip), opt);
         return to_python(compiler::fit_json(g, compiler::fit_plan(g), model_dir));
-      }, py::arg("model") = runs::kDefaultModel, py::arg("chip") = runs::kDefaultChip,
+      }, py::arg("model") = default_model, py::arg("chip") = default_chip,
       "fit(model=DEFAULT_MODEL, chip=DEFAULT_CHIP) -> dict\n\n"
       "Does the model fit the chip (path or dict), and how: what `neurark fit --json` prints ({\"model\",\n"
       "\"chip\", \"fits\": True, \"weight_bytes\", \"dram_bytes\", \"cores_used\", \"cores\", \"core_bytes_used\",\n"
@@ -415,7 +445,7 @@ PYBIND11_MODULE(neurark, m) {
         runs::check_run_options(o);
         set_prompt(o, prompt, prompt_file);
         return runs::run(o);
-      }, py::arg("model") = runs::kDefaultModel, py::arg("chip") = runs::kDefaultChip, py::arg("prompt") = py::none(),
+      }, py::arg("model") = default_model, py::arg("chip") = default_chip, py::arg("prompt") = py::none(),
       py::arg("prompt_file") = py::none(), py::arg("max_new_tokens") = 32, py::arg("backend") = "systemc",
       py::arg("synthesize_logic") = true, py::arg("run_id") = "", py::arg("progress") = false,
       "run(model=DEFAULT_MODEL, chip=DEFAULT_CHIP, prompt=None, prompt_file=None, max_new_tokens=32,\n"
@@ -440,7 +470,7 @@ PYBIND11_MODULE(neurark, m) {
         o.text_path = path_arg(text_file, "text_file");
         o.max_bytes = max_bytes;
         return to_python(reports::eval_json(runs::eval(o)));
-      }, py::arg("model") = runs::kDefaultModel, py::arg("text_file") = runs::kDefaultPromptFile, py::arg("backend") = "int",
+      }, py::arg("model") = default_model, py::arg("text_file") = default_prompt_file, py::arg("backend") = "int",
       py::arg("chip") = py::none(), py::arg("image") = py::none(), py::arg("max_bytes") = 0,
       "evaluate(model=DEFAULT_MODEL, text_file=DEFAULT_PROMPT_FILE, backend='int', chip=None, image=None,\n"
       "         max_bytes=0) -> dict\n\n"
@@ -457,8 +487,24 @@ PYBIND11_MODULE(neurark, m) {
         o.jobs = jobs;
         o.neurark_exe = fs::absolute(find_neurark_exe(neurark_exe)).string();
         o.progress = progress_sink(progress);
-        const sweeps::SweepOutcome r = sweeps::run_sweep(o);
-        return to_python(sweeps::sweep_json(r.space, r.points));
+        // Ctrl-C: the command line's rule (stop the point processes, start no more), then
+        // KeyboardInterrupt; the stopped points stay pending for the next sweep over the folder.
+        sweeps::clear_stop_request();
+        const PyOS_sighandler_t previous = PyOS_setsig(SIGINT, [](int) { sweeps::stop_running_points(); });
+        std::optional<sweeps::SweepOutcome> r;
+        try {
+          r = sweeps::run_sweep(o);
+        } catch (...) {
+          PyOS_setsig(SIGINT, previous);
+          throw;
+        }
+        PyOS_setsig(SIGINT, previous);
+        if (sweeps::stop_requested()) {
+          sweeps::clear_stop_request();
+          PyErr_SetNone(PyExc_KeyboardInterrupt);
+          throw py::error_already_set();
+        }
+        return to_python(sweeps::sweep_json(r->space, r->points));
       }, py::arg("space"), py::arg("out"), py::arg("jobs") = 1, py::arg("neurark_exe") = py::none(), py::arg("progress") = false,
       "sweep(space, out, jobs=1, neurark_exe=None, progress=False) -> dict\n\n"
       "What `neurark sweep SPACE --out OUT --jobs N` does (docs/sweep.md): every point of the space file a real\n"

@@ -165,6 +165,11 @@ def test_bad_arguments_give_clear_errors(tiny, tiny_chip):
         neurark.run(tiny, tiny_chip, prompt=PROMPT, backend="int")
     with pytest.raises(neurark.Error, match="outside the model's vocabulary of 20 tokens"):
         neurark.run(tiny, tiny_chip, prompt="ROMEO", backend="func")
+    # A NUL byte would cut the path short in C: refused as Python's open() refuses it.
+    with pytest.raises(ValueError, match="chip: embedded null byte"):
+        neurark.fit(tiny, tiny_chip + "\x00.bak")
+    with pytest.raises(ValueError, match="model: embedded null byte"):
+        neurark.fit(tiny + "\x00x", tiny_chip)
 
 
 def test_compile_and_read_image_equal_the_cli(tiny, tiny_chip, tmp_path, cli):

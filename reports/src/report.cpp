@@ -559,8 +559,11 @@ void write_run_report(const std::string& dir, const json& r, const std::vector<s
             text.clear();
             for (const json& op : v)
               text += fmt::format("{}{:.3g} V: {:.0f} MHz", text.empty() ? "" : ", ", num(op, "voltage_v"), num(op, "max_clock_hz") / 1e6);
-            if (text.empty()) text = "none";
+            if (text.empty()) text = "none (one clock)";
           }
+          if (k == "voltage_v" && v.is_number() && v.get<double>() == 0.0)  // unset: the tables' nominal
+            text = "0 (not set: the energy table's nominal supply at the node)";
+          if (k == "clock_hz" && v.is_number()) text = fmt::format("{:.0f} MHz", v.get<double>() / 1e6);
           t += "<tr><td>" + esc(group) + "</td><td>" + esc(k) + "</td><td class=\"v\">" + esc(text) + "</td></tr>";
           md_t += "| " + group + " | " + k + " | " + text + " |\n";
         };

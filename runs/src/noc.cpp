@@ -435,7 +435,8 @@ json noc_json(const NocResult& r) {
 
 namespace {
 
-std::string opt_text(const std::optional<double>& v) { return v ? fmt::format("{:.3f}", *v) : std::string("not reached"); }
+// "from 0.500", or "not reached" when no rate of the sweep crossed the line.
+std::string from_text(const std::optional<double>& v) { return v ? fmt::format("from {:.3f}", *v) : std::string("not reached"); }
 
 // The model-vs-RTL lines (text and Markdown share them).
 std::vector<std::array<std::string, 3>> comparison_rows(const NocResult& r) {
@@ -454,8 +455,8 @@ std::vector<std::array<std::string, 3>> comparison_rows(const NocResult& r) {
   for (const NocPatternResult& p : r.patterns)
     if (p.pattern == TrafficPattern::kUniform)
       rows.push_back({"uniform random, this sweep: highest accepted (flits/cycle/node)",
-                      fmt::format("{:.3f} (saturates from offered {})", p.saturation_throughput_flits,
-                                  opt_text(p.saturation_offered_flits)),
+                      fmt::format("{:.3f} (saturation {})", p.saturation_throughput_flits,
+                                  from_text(p.saturation_offered_flits)),
                       rtl([](const NocRtlFigures&) { return std::string("- (the harness runs the burst above)"); })});
   return rows;
 }
@@ -474,13 +475,14 @@ std::string noc_table_text(const NocResult& r) {
       s += fmt::format("{:>8.3f} {:>9.3f} {:>9.3f} {:>9.1f} {:>7} {:>7} {:>7} {:>8}{}\n", q.offered_flits, q.generated_flits,
                        q.accepted_flits, q.latency_mean_cycles, q.latency_p50_cycles, q.latency_p99_cycles, q.latency_max_cycles,
                        q.packets, q.saturated ? "  saturated" : "");
-    s += fmt::format("saturation: accepted < 0.95 x offered from {}; mean latency > 3 x zero load from {}; highest accepted "
+    s += fmt::format("saturation: accepted < 0.95 x offered {}; mean latency > 3 x zero load {}; highest accepted "
                      "{:.3f}\n",
-                     opt_text(p.saturation_offered_flits), opt_text(p.latency_knee_offered_flits), p.saturation_throughput_flits);
+                     from_text(p.saturation_offered_flits), from_text(p.latency_knee_offered_flits), p.saturation_throughput_flits);
   }
   s += fmt::format("\nmodel vs RTL mesh harness ({}):\n",
                    r.rtl ? fmt::format("RTL variant {}, rtl/noc/README.md", r.rtl->variant)
-                         : std::string("no RTL figures documented for this chip; neurark verify-rtl --chip CHIP measures them"));
+                         : std::string("no RTL figures documented for this chip; in a build with the RTL, neurark verify-rtl "
+                                       "--chip CHIP --block mesh measures them"));
   for (const auto& [what, model, rtl] : comparison_rows(r)) s += fmt::format("  {:<64} model {:<42} RTL {}\n", what, model, rtl);
   return s;
 }
@@ -498,10 +500,10 @@ std::string noc_markdown(const NocResult& r) {
       o.measure_packets > 0 ? fmt::format("until {} packets were generated in it", o.measure_packets)
                             : fmt::format("{} cycles", o.measure_cycles));
   for (const NocPatternResult& p : r.patterns) {
-    md += fmt::format("\n## {}\n\nZero-load latency {:.2f} cycles. Saturation (accepted < 0.95 x offered) from offered {}; mean "
-                      "latency > 3 x zero load from {}; highest accepted {:.3f} flits/cycle/node.\n\n",
-                      to_string(p.pattern), p.zero_load_latency_cycles, opt_text(p.saturation_offered_flits),
-                      opt_text(p.latency_knee_offered_flits), p.saturation_throughput_flits);
+    md += fmt::format("\n## {}\n\nZero-load latency {:.2f} cycles. Saturation (accepted < 0.95 x offered): {}; mean "
+                      "latency > 3 x zero load: {}; highest accepted {:.3f} flits/cycle/node.\n\n",
+                      to_string(p.pattern), p.zero_load_latency_cycles, from_text(p.saturation_offered_flits),
+                      from_text(p.latency_knee_offered_flits), p.saturation_throughput_flits);
     md += "| offered | generated | accepted | mean | p50 | p99 | max | packets |\n|---|---|---|---|---|---|---|---|\n";
     for (const NocPoint& q : p.points)
       md += fmt::format("| {:.3f} | {:.3f} | {:.3f}{} | {:.1f} | {} | {} | {} | {} |\n", q.offered_flits, q.generated_flits,

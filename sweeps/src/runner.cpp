@@ -3,6 +3,8 @@
 #include "neurark/sweeps/runner.hpp"
 
 #include <signal.h>
+
+#include <csignal>
 #include <sys/types.h>
 
 #include <chrono>
@@ -30,6 +32,7 @@ namespace {
 // The pids of running point processes, for stop_running_points (a signal handler).
 constexpr int kMaxChildren = 4096;
 volatile pid_t g_children[kMaxChildren] = {};
+volatile std::sig_atomic_t g_stop = 0;  // stop_running_points was called: start no more points
 
 void track(pid_t pid) {
   for (auto& slot : g_children)
@@ -78,7 +81,7 @@ std::vector<int64_t> run_local(const std::vector<int64_t>& indices, const Runner
   std::size_t finished = 0;
   const auto start = std::chrono::steady_clock::now();
   std::function<void()> launch = [&]() {
-    while (running < o.jobs && !queue.empty()) {
+    while (g_stop == 0 && running < o.jobs && !queue.empty()) {
       const int64_t i = queue.front();
       queue.pop_front();
       const fs::path dir = point_dir(o.out_dir, point_id(i));
@@ -195,12 +198,17 @@ std::vector<int64_t> run_slurm(const std::vector<int64_t>& indices, const Runner
 }  // namespace
 
 void stop_running_points() noexcept {
+  g_stop = 1;
   for (auto& slot : g_children)
     if (slot > 0) ::kill(slot, SIGTERM);
 }
 
+bool stop_requested() noexcept { return g_stop != 0; }
+void clear_stop_request() noexcept { g_stop = 0; }
+
 std::vector<int64_t> run_points(const std::vector<int64_t>& indices, const RunnerOptions& o) {
   if (indices.empty()) return {};
+  if (g_stop != 0) return indices;  // stopped: nothing more runs (the points stay pending)
   if (o.kind == "slurm") return run_slurm(indices, o);
   return run_local(indices, o);
 }

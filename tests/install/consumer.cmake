@@ -69,11 +69,22 @@ if(PYTHON)
   set(ENV{PYTHONPATH} "${prefix}/lib/python3/dist-packages")
   unset(ENV{NEURARK_EXE})
   step("import the installed Python module" "${PYTHON}" -c
-       "import neurark, os\nprint(neurark.__version__)\nprint(os.path.realpath(neurark.__file__))")  # no ';': step() takes a list
+       "import neurark, os\nprint(neurark.__version__)\nprint(os.path.realpath(neurark.__file__))\nprint(neurark.DEFAULT_CHIP)")  # no ';': step() takes a list
   string(FIND "${step_out}" "0.1.0\n${prefix}/lib/python3/dist-packages/neurark" at)
-  if(NOT at EQUAL 0)
-    message(FATAL_ERROR "the installed Python module: expected version 0.1.0 from ${prefix}/lib/python3/dist-packages, got:\n${step_out}")
+  string(FIND "${step_out}" "\n${prefix}/share/neurark/arch/chips/default-4x4.yaml" at_chip)
+  if(NOT at EQUAL 0 OR at_chip EQUAL -1)
+    message(FATAL_ERROR "the installed Python module: expected version 0.1.0 from ${prefix}/lib/python3/dist-packages "
+                        "and its default chip from ${prefix}/share/neurark, got:\n${step_out}")
   endif()
+endif()
+# $NEURARK_DATA_DIR that is not a data folder is an error, not silently passed over.
+set(ENV{NEURARK_DATA_DIR} "${WORK}/run")
+execute_process(COMMAND "${prefix}/bin/neurark" run --max-new-tokens 2 --prompt R --out "${WORK}/bad-data-dir"
+  RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err WORKING_DIRECTORY "${WORK}/run")
+unset(ENV{NEURARK_DATA_DIR})
+string(FIND "${err}" "NEURARK_DATA_DIR=${WORK}/run: not a neurark data folder" at)
+if(NOT rc EQUAL 1 OR at EQUAL -1 OR EXISTS "${WORK}/bad-data-dir")
+  message(FATAL_ERROR "NEURARK_DATA_DIR=${WORK}/run: expected exit 1 naming it and no report, got ${rc}:\n${err}")
 endif()
 string(JSON tps GET "${cli_json}" tokens_per_s)
 message(STATUS "installed package: consumer and installed CLI agree (${tps} tokens/s, commit ${cli_commit})")

@@ -30,17 +30,19 @@ nlohmann::json producer_json();
 // checksum, which event traces record).
 nlohmann::json image_producer_json();
 
-// The data folder of an installed neurark (`cmake --install`): <prefix>/share/neurark, found next
-// to the running executable (<prefix>/bin/..), holding arch/ (chips, energy and technology
-// tables), models/zoo/, traces/prompts/ and rtl/. "" when the executable is not an installed one
-// (a build tree's build/neurark, a Python interpreter, a test). $NEURARK_DATA_DIR, when set, is
-// taken as it is.
+// The data folder of an installed neurark (`cmake --install`): <prefix>/share/neurark, holding
+// arch/ (chips, energy and technology tables), models/zoo/, traces/prompts/ and rtl/:
+// $NEURARK_DATA_DIR when set, else the one next to the running executable (<prefix>/bin/..), else
+// "" (a build tree's build/neurark, a Python interpreter, a test). Throws neurark::Error if
+// $NEURARK_DATA_DIR is set to a folder without arch/chips/ (it is never silently ignored).
 std::string installed_data_dir();
 
 // A bundled file named relative to the repository root ("arch/chips/default-4x4.yaml"): the path
 // itself when it exists from the working folder (the repository root: what the commands have
-// always done), else the same file in installed_data_dir(), else in the source tree this neurark
-// was built from; the path unchanged when none has it (the caller's error then names it).
-std::string bundled_path(const std::string& relative);
+// always done), else the same file in installed_data_dir(), else in `data_dir` (a caller's own
+// data folder, e.g. the installed Python module's <prefix>/share/neurark); the path unchanged when
+// none has it (the caller's error then names it). Never the source tree neurark was built from.
+// Throws as installed_data_dir.
+std::string bundled_path(const std::string& relative, const std::string& data_dir = "");
 
 }  // namespace neurark::arch

@@ -42,4 +42,10 @@ std::vector<int64_t> run_points(const std::vector<int64_t>& indices, const Runne
 // and the next sweep over the folder runs them again.
 void stop_running_points() noexcept;
 
+// Whether stop_running_points was called (then run_points starts no further point and returns
+// the ones it did not finish); clear_stop_request() before a new sweep in the same process (the
+// Python module's sweep() does, and raises KeyboardInterrupt when a Ctrl-C stopped it).
+bool stop_requested() noexcept;
+void clear_stop_request() noexcept;
+
 }  // namespace neurark::sweeps
