@@ -79,18 +79,7 @@ int run_noc(Args& a) {
   }
   runs::check_noc_options(o);
   // The report folder: as `neurark run --out`, a new or empty folder, checked before any work.
-  std::string out;
-  if (a.out_opt->count() > 0) {
-    std::string trim = a.out;
-    while (trim.size() > 1 && trim.back() == '/') trim.pop_back();
-    out = fs::path(trim).lexically_normal().string();
-    if (out.empty() || out == "/" || fs::path(out).filename().empty() || fs::path(out).filename() == "." ||
-        fs::path(out).filename() == "..")
-      throw Error(fmt::format("--out {}: expected a folder path (a new or empty folder)", a.out));
-    std::error_code ec;
-    if (fs::exists(out, ec) && !(fs::is_directory(out, ec) && fs::is_empty(out, ec)))
-      throw Error(fmt::format("--out {}: exists and is not an empty folder; each noc run writes its own folder", out));
-  }
+  const std::string out = a.out_opt->count() > 0 ? report_folder(a.out, "each noc run writes its own folder") : std::string();
   if (!fs::is_regular_file(o.chip_path)) throw Error(fmt::format("--chip {}: not a readable file", o.chip_path));
   const runs::NocResult r = runs::noc_sweep(o);
   if (!out.empty()) reports::write_noc_report(out, r);

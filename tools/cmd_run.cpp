@@ -60,15 +60,8 @@ int run_run(Args& a) {
     return fmt::format("{}-{}", buf, ::getpid());
   }();
   // The report folder: its own path, without a trailing separator ("DIR/" names DIR).
-  std::string out_trim = a.out;
-  while (out_trim.size() > 1 && out_trim.back() == '/') out_trim.pop_back();
-  const std::string out = a.out.empty() ? "reports/runs/" + o.run_id : fs::path(out_trim).lexically_normal().string();
-  if (out.empty() || out == "/" || fs::path(out).filename().empty() || fs::path(out).filename() == "." ||
-      fs::path(out).filename() == "..")
-    throw Error(fmt::format("--out {}: expected a folder path (a new or empty folder)", a.out));
+  const std::string out = report_folder(a.out.empty() ? "reports/runs/" + o.run_id : a.out, "each run writes its own folder");
   std::error_code ec;
-  if (fs::exists(out, ec) && !(fs::is_directory(out, ec) && fs::is_empty(out, ec)))
-    throw Error(fmt::format("--out {}: exists and is not an empty folder; each run writes its own folder", out));
   // Where the report (and the trace) will go must be writable before any work is done.
   const auto check_writable_parent = [&](const std::string& opt, const std::string& path, bool mkdirs) {
     fs::path parent = fs::path(path).parent_path();

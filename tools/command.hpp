@@ -38,6 +38,10 @@ extern const CLI::Validator kSeedText;
 void add_model_source_options(CLI::App& sub, runs::ModelSource& src);
 // "X,Y": a neurocore by its mesh coordinates; throws neurark::Error naming `option`.
 runs::CoreXY parse_core_xy(const std::string& option, const std::string& value);
+// An --out report folder: `value` without trailing separators ("DIR/" names DIR), normalized;
+// it must name a folder that is new or empty. Throws neurark::Error "--out VALUE: ..." (`what`
+// ends the not-empty message, e.g. "each run writes its own folder").
+std::string report_folder(const std::string& value, const std::string& what);
 // The whole file (a chip description, a prompt); "" if it cannot be read.
 std::string read_file(const std::string& path);
 // Prints a progress update to stderr ("\r" lines redraw in place).

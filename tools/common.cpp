@@ -2,6 +2,7 @@
 // Shared pieces of the command line: see command.hpp.
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -38,6 +39,20 @@ void add_model_source_options(CLI::App& sub, runs::ModelSource& src) {
   sub.add_option("--backend", src.backend, help)->check(CLI::IsMember(sim::backend_names()))->capture_default_str();
   sub.add_option("--chip", src.chip_path, "Chip backends: chip description to compile the model for");
   sub.add_option("--image", src.image_path, "Chip backends: chip image to run (from neurark compile)");
+}
+
+std::string report_folder(const std::string& value, const std::string& what) {
+  namespace fs = std::filesystem;
+  std::string trim = value;
+  while (trim.size() > 1 && trim.back() == '/') trim.pop_back();
+  const std::string out = fs::path(trim).lexically_normal().string();
+  if (out.empty() || out == "/" || fs::path(out).filename().empty() || fs::path(out).filename() == "." ||
+      fs::path(out).filename() == "..")
+    throw Error(fmt::format("--out {}: expected a folder path (a new or empty folder)", value));
+  std::error_code ec;
+  if (fs::exists(out, ec) && !(fs::is_directory(out, ec) && fs::is_empty(out, ec)))
+    throw Error(fmt::format("--out {}: exists and is not an empty folder; {}", out, what));
+  return out;
 }
 
 runs::CoreXY parse_core_xy(const std::string& option, const std::string& value) {

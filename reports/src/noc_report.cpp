@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "neurark/arch/error.hpp"
+#include "folder.hpp"
 #include "neurark/reports/report.hpp"
 
 namespace neurark::reports {
@@ -20,12 +21,6 @@ using nlohmann::json;
 namespace {
 
 const char* const kColours[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#e0a040", "#8c564b"};
-
-void write_file(const fs::path& p, const std::string& text) {
-  std::ofstream f(p, std::ios::binary);
-  f << text;
-  if (!f) throw Error(fmt::format("{}: cannot write the noc report file", p.string()));
-}
 
 // One plot panel at x offset `x0`: axes, ticks, labels; `y_of` maps a value to a pixel row.
 struct Panel {
@@ -120,25 +115,12 @@ std::string svg_noc(const json& noc) {
 }
 
 void write_noc_report(const std::string& dir, const runs::NocResult& result) {
-  std::error_code ec;
-  if (fs::exists(dir, ec) && !(fs::is_directory(dir, ec) && fs::is_empty(dir, ec)))
-    throw Error(fmt::format("{}: exists and is not an empty folder; noc reports go to a new folder", dir));
-  const fs::path tmp = fs::path(dir).parent_path() / fmt::format(".{}.tmp-{}", fs::path(dir).filename().string(), ::getpid());
-  fs::remove_all(tmp, ec);
-  fs::create_directories(tmp, ec);
-  if (ec) throw Error(fmt::format("{}: cannot create the report folder: {}", tmp.string(), ec.message()));
-  try {
+  detail::write_report_folder(dir, [&](const fs::path& tmp) {
     const json j = runs::noc_json(result);
-    write_file(tmp / "noc.json", j.dump(2) + "\n");
-    write_file(tmp / "noc.md", runs::noc_markdown(result));
-    write_file(tmp / "noc.svg", svg_noc(j));
-    fs::remove(dir, ec);  // an empty folder given as --out
-    fs::rename(tmp, dir, ec);
-    if (ec) throw Error(fmt::format("{}: cannot move the noc report into place: {}", dir, ec.message()));
-  } catch (...) {
-    fs::remove_all(tmp, ec);
-    throw;
-  }
+    detail::write_file(tmp / "noc.json", j.dump(2) + "\n");
+    detail::write_file(tmp / "noc.md", runs::noc_markdown(result));
+    detail::write_file(tmp / "noc.svg", svg_noc(j));
+  });
 }
 
 }  // namespace neurark::reports
