@@ -66,6 +66,29 @@ std::string copy_model(const neurark_test::TempDir& tmp) {
 
 }  // namespace
 
+TEST_CASE("fidelity --json compares the int reference with float32 and float64, and names a missing text", "[cli]") {
+  neurark_test::TempDir tmp;
+  const std::string text = neurark::test::source_dir() + "/data/tinyshakespeare/heldout.txt";
+  const Run r = run_cli("fidelity --model " + neurark::test::default_model_dir() + " --text " + text +
+                            " --max-bytes 9 --json",
+                        tmp);
+  REQUIRE(r.exit_code == 0);
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  CHECK(j["tokens"] == 8);
+  CHECK(j["bitlinears"].size() == 25);
+  CHECK(j["bitlinears"][0]["codes"] == 8 * 256);
+  CHECK(j["bitlinears"][0]["name"] == "model.layers.0.attn.i_proj");
+  CHECK(j.contains("float64_bpb"));
+  const Run table = run_cli("fidelity --model " + neurark::test::default_model_dir() + " --text " + text +
+                                " --max-bytes 9",
+                            tmp);
+  REQUIRE(table.exit_code == 0);
+  CHECK_THAT(table.out, Catch::Contains("model.layers.3.mlp.down_proj") && Catch::Contains("float64=%"));
+  const Run bad = run_cli("fidelity --model " + neurark::test::default_model_dir() + " --text " + tmp.file("none.txt"), tmp);
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.err, Catch::Contains(tmp.file("none.txt")));
+}
+
 TEST_CASE("eval --json prints bpb, bytes and tokens/s", "[cli]") {
   neurark_test::TempDir tmp;
   const Run r = run_cli("eval --model " + neurark::test::default_model_dir() + " --text " +

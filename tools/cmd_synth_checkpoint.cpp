@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// neurark synth-checkpoint --config CONFIG.json -o DIR [--seed N] [--dtype BF16|F32]: an HF
+// neurark synth-checkpoint --config CONFIG.json -o DIR [--seed N] [--dtype BF16|F32] [--init trained|hf]: an HF
 // checkpoint of a published shape with random weights of realistic statistics.
 #include <iostream>
 #include <memory>
@@ -16,7 +16,7 @@ namespace neurark::tools {
 namespace {
 
 struct Args {
-  std::string config_path, out_dir, dtype = "BF16";
+  std::string config_path, out_dir, dtype = "BF16", init = "trained";
   int64_t seed = 0;
 };
 
@@ -27,6 +27,7 @@ int run_synth(const Args& a) {
   models::SynthOptions opt;
   opt.seed = static_cast<uint64_t>(a.seed);
   opt.dtype = a.dtype;
+  opt.init = a.init;
   std::cerr << fmt::format("synth-checkpoint: {} layers, d={}, I={}, vocab={} -> {} ({})\n", cfg.num_hidden_layers,
                            cfg.hidden_size, cfg.intermediate_size, cfg.vocab_size, a.out_dir, a.dtype);
   const models::SynthResult r = models::synth_checkpoint(cfg, a.out_dir, opt);
@@ -43,6 +44,11 @@ std::function<int()> add_synth_checkpoint(CLI::App& sub) {
   sub.add_option("-o,--out", a->out_dir, "Output folder (must not exist or be empty)")->required();
   sub.add_option("--seed", a->seed, "Random seed, 0 to 2^63-1 (same seed, same bytes)")->check(kSeedText)->capture_default_str();
   sub.add_option("--dtype", a->dtype, "BF16 (as HF releases) or F32")->check(CLI::IsMember({"BF16", "F32"}))->capture_default_str();
+  sub.add_option("--init", a->init,
+                 "trained (the statistics of the trained MMfreeLM-370M) or hf (the official initialization: xavier "
+                 "BitLinears, N(0, 0.02) embeddings)")
+      ->check(CLI::IsMember({"trained", "hf"}))
+      ->capture_default_str();
   return [a] { return run_synth(*a); };
 }
 

@@ -6,6 +6,7 @@ namespace neurark::tools {
 
 std::function<int()> add_generate(CLI::App& sub);
 std::function<int()> add_eval(CLI::App& sub);
+std::function<int()> add_fidelity(CLI::App& sub);
 std::function<int()> add_fit(CLI::App& sub);
 std::function<int()> add_compile(CLI::App& sub);
 std::function<int()> add_inspect(CLI::App& sub);
@@ -19,6 +20,8 @@ const std::vector<Command>& commands() {
   static const std::vector<Command> all = {
       {"generate", "Generate text from a prompt", add_generate},
       {"eval", "Bits per byte of a text file, recurrent state carried throughout", add_eval},
+      {"fidelity", "The integer reference against the float model: int8 activation codes equal at every BitLinear input, "
+                   "logits and bits per byte of both over a text", add_fidelity},
       {"fit", "Does a model fit a chip? Partition BitLinears into tiles and pack them onto neurocores (exit 1 with what "
               "would make it fit)", add_fit},
       {"compile", "Compile a model for a chip into a chip image (pipeline: import -> lower -> fold -> partition -> place -> "

@@ -28,46 +28,53 @@ double pairwise_leaves(std::size_t n, const std::function<const float*(std::size
 }
 
 double sigmoid_d(double z) { return 1.0 / (1.0 + std::exp(-z)); }
-float sigmoid_f(float z) { return static_cast<float>(sigmoid_d(z)); }
-float silu_f(float z) {
+// Transcendentals in double, rounded once to T (float: PyTorch's exact mode; double: unrounded).
+template <typename T>
+T sigmoid_t(T z) { return static_cast<T>(sigmoid_d(z)); }
+template <typename T>
+T silu_t(T z) {
   const double zd = z;
-  return static_cast<float>(zd * sigmoid_d(zd));
+  return static_cast<T>(zd * sigmoid_d(zd));
 }
 
-// rsqrt(mean(x^2) + eps): mean in double rounded to float, then float32 ops (torch order).
-float rms_scale(const float* x, std::size_t n, float eps) {
+// rsqrt(mean(x^2) + eps): mean in double rounded to T, then T ops (torch order).
+template <typename T>
+T rms_scale(const T* x, std::size_t n, T eps) {
   double s = 0.0;
   for (std::size_t i = 0; i < n; ++i) s += static_cast<double>(x[i]) * static_cast<double>(x[i]);
-  const auto ms = static_cast<float>(s / static_cast<double>(n));
-  return 1.0f / std::sqrt(ms + eps);
+  const auto ms = static_cast<T>(s / static_cast<double>(n));
+  return T(1) / std::sqrt(ms + eps);
 }
 
 // RMSNorm module: (x * r) * w.
-void rms_norm(const float* x, const float* w, std::size_t n, float eps, float* y) {
-  const float r = rms_scale(x, n, eps);
-  for (std::size_t i = 0; i < n; ++i) y[i] = (x[i] * r) * w[i];
+template <typename T>
+void rms_norm(const T* x, const float* w, std::size_t n, T eps, T* y) {
+  const T r = rms_scale(x, n, eps);
+  for (std::size_t i = 0; i < n; ++i) y[i] = (x[i] * r) * static_cast<T>(w[i]);
 }
 
 // FusedBitLinear's internal RMSNorm runs with eps 1e-6 whatever rms_norm_eps says: the module
 // is built with 1e-8, but the fused function it calls does not pass eps on (fusedbitnet.py).
-constexpr float kBitLinearEps = 1e-6f;
+constexpr double kBitLinearEps = 1e-6;
 
-// FusedBitLinear forward for one token.
-void bitlinear(const FloatReference::BitLinear& bl, const float* x, float* y) {
+// FusedBitLinear forward for one token; the int8 codes go to trace->bitlinear_codes if given.
+template <typename T>
+void bitlinear(const FloatReference::BitLinear& bl, const T* x, T* y, FloatStepTrace* trace) {
   const auto k = static_cast<std::size_t>(bl.in);
-  std::vector<float> xh(k);
-  rms_norm(x, bl.norm.data(), k, kBitLinearEps, xh.data());
-  float m = 0.0f;
-  for (float v : xh) m = std::max(m, std::fabs(v));
-  m = std::max(m, 1e-5f);
-  const float s_x = (1.0f / m) * 127.0f;  // torch: 127.0 / t == reciprocal(t) * 127.0
+  std::vector<T> xh(k);
+  rms_norm(x, bl.norm.data(), k, static_cast<T>(kBitLinearEps), xh.data());
+  T m = 0;
+  for (T v : xh) m = std::max(m, std::fabs(v));
+  m = std::max(m, static_cast<T>(1e-5));
+  const T s_x = (T(1) / m) * T(127);  // torch: 127.0 / t == reciprocal(t) * 127.0
   std::vector<int8_t> q(k);
   for (std::size_t i = 0; i < k; ++i)
-    q[i] = static_cast<int8_t>(std::clamp(std::round(xh[i] * s_x), -128.0f, 127.0f));
+    q[i] = static_cast<int8_t>(std::clamp(std::round(xh[i] * s_x), T(-128), T(127)));
+  if (trace != nullptr) trace->bitlinear_codes.push_back(q);
   std::vector<int32_t> acc(static_cast<std::size_t>(bl.out));
   arch::ternary_matvec(q.data(), bl.w_t.data(), bl.in, bl.out, acc.data());
-  const float denom = s_x * bl.s_w;
-  for (std::size_t o = 0; o < acc.size(); ++o) y[o] = static_cast<float>(acc[o]) / denom;
+  const T denom = s_x * static_cast<T>(bl.s_w);
+  for (std::size_t o = 0; o < acc.size(); ++o) y[o] = static_cast<T>(acc[o]) / denom;
 }
 
 }  // namespace
@@ -132,8 +139,8 @@ void check_bitlinear_fan_in(int64_t fan_in, const std::string& dir, const std::s
                             "int32 accumulators hold exactly", dir, name, fan_in));
 }
 
-FloatReference::FloatReference(const HGRNBitWeights& w)
-    : cfg_(w.config), embeddings_(w.embeddings), final_norm_(w.final_norm) {
+FloatReference::FloatReference(const HGRNBitWeights& w, FloatPrecision precision)
+    : cfg_(w.config), precision_(precision), embeddings_(w.embeddings), final_norm_(w.final_norm) {
   lower_bound_ = lower_bound_table(w);
   for (std::size_t l = 0; l < w.layers.size(); ++l)
     for (const auto& [bl, name] : {std::pair<const BitLinearWeights*, const char*>{&w.layers[l].i_proj, "attn.i_proj"},
@@ -160,46 +167,62 @@ FloatReference::FloatReference(const HGRNBitWeights& w)
 }
 
 void FloatReference::reset() {
-  h_.assign(layers_.size(), std::vector<float>(static_cast<std::size_t>(cfg_.hidden_size), 0.0f));
+  const auto zero = [&](auto& h) {
+    h.assign(layers_.size(), {});
+    for (auto& v : h) v.assign(static_cast<std::size_t>(cfg_.hidden_size), 0);
+  };
+  zero(h_);
+  zero(h64_);
 }
 
-void FloatReference::step(int32_t token, std::vector<float>& logits) {
+void FloatReference::step(int32_t token, std::vector<float>& logits) { step(token, logits, nullptr); }
+
+void FloatReference::step(int32_t token, std::vector<float>& logits, FloatStepTrace* trace) {
   if (token < 0 || token >= cfg_.vocab_size)
     throw Error("float reference: token " + std::to_string(token) + " outside [0, " +
                 std::to_string(cfg_.vocab_size) + ")");
+  if (trace != nullptr) trace->bitlinear_codes.clear();
+  if (precision_ == FloatPrecision::kFloat64) run_step(token, logits, trace, h64_);
+  else run_step(token, logits, trace, h_);
+}
+
+template <typename T>
+void FloatReference::run_step(int32_t token, std::vector<float>& logits, FloatStepTrace* trace,
+                              std::vector<std::vector<T>>& state) {
   const auto d = static_cast<std::size_t>(cfg_.hidden_size);
   const auto inter = static_cast<std::size_t>(cfg_.intermediate_size);
-  const auto eps = static_cast<float>(cfg_.rms_norm_eps);
-  std::vector<float> x(embeddings_.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(token) * d),
-                       embeddings_.begin() + static_cast<std::ptrdiff_t>((static_cast<std::size_t>(token) + 1) * d));
-  std::vector<float> xn(d), i(d), f(d), g(d), o_in(d), o(d), gn(d), r(d), gy(2 * inter), act(inter), z(d);
+  const auto eps = static_cast<T>(cfg_.rms_norm_eps);
+  const auto at = static_cast<std::ptrdiff_t>(static_cast<std::size_t>(token) * d);
+  std::vector<T> x(embeddings_.begin() + at, embeddings_.begin() + at + static_cast<std::ptrdiff_t>(d));
+  std::vector<T> xn(d), i(d), f(d), g(d), o_in(d), o(d), gn(d), r(d), gy(2 * inter), act(inter), z(d);
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     const Layer& L = layers_[l];
-    std::vector<float>& h = h_[l];
+    std::vector<T>& h = state[l];
     rms_norm(x.data(), L.attn_norm.data(), d, eps, xn.data());
-    bitlinear(L.i_proj, xn.data(), i.data());
-    bitlinear(L.f_proj, xn.data(), f.data());
+    bitlinear(L.i_proj, xn.data(), i.data(), trace);
+    bitlinear(L.f_proj, xn.data(), f.data(), trace);
     const std::vector<float>& lb = lower_bound_[l];
     for (std::size_t k = 0; k < d; ++k) {
-      float fk = sigmoid_f(f[k]);
-      if (!lb.empty()) fk = lb[k] + (1.0f - lb[k]) * fk;
-      const float c = silu_f(i[k]) * (1.0f - fk);
+      T fk = sigmoid_t(f[k]);
+      if (!lb.empty()) fk = static_cast<T>(lb[k]) + (T(1) - static_cast<T>(lb[k])) * fk;
+      const T c = silu_t(i[k]) * (T(1) - fk);
       h[k] = fk * h[k] + c;
     }
-    bitlinear(L.g_proj, xn.data(), g.data());
+    bitlinear(L.g_proj, xn.data(), g.data(), trace);
     rms_norm(g.data(), L.g_norm.data(), d, eps, gn.data());
-    for (std::size_t k = 0; k < d; ++k) o_in[k] = gn[k] * silu_f(h[k]);
-    bitlinear(L.o_proj, o_in.data(), o.data());
+    for (std::size_t k = 0; k < d; ++k) o_in[k] = gn[k] * silu_t(h[k]);
+    bitlinear(L.o_proj, o_in.data(), o.data(), trace);
     for (std::size_t k = 0; k < d; ++k) r[k] = o[k] + x[k];
     rms_norm(r.data(), L.mlp_norm.data(), d, eps, xn.data());
-    bitlinear(L.gate_proj, xn.data(), gy.data());
-    for (std::size_t k = 0; k < inter; ++k) act[k] = silu_f(gy[k]) * gy[inter + k];
-    bitlinear(L.down_proj, act.data(), z.data());
+    bitlinear(L.gate_proj, xn.data(), gy.data(), trace);
+    for (std::size_t k = 0; k < inter; ++k) act[k] = silu_t(gy[k]) * gy[inter + k];
+    bitlinear(L.down_proj, act.data(), z.data(), trace);
     for (std::size_t k = 0; k < d; ++k) x[k] = r[k] + z[k];
   }
   rms_norm(x.data(), final_norm_.data(), d, eps, xn.data());
-  logits.resize(static_cast<std::size_t>(cfg_.vocab_size));
-  bitlinear(lm_head_, xn.data(), logits.data());
+  std::vector<T> out(static_cast<std::size_t>(cfg_.vocab_size));
+  bitlinear(lm_head_, xn.data(), out.data(), trace);
+  logits.assign(out.begin(), out.end());
 }
 
 }  // namespace neurark::models

@@ -44,6 +44,7 @@ Kind kind_of(const std::string& name) {
 class Normal {
  public:
   explicit Normal(uint64_t seed) : rng_(seed) {}
+  double uniform() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }  // [0, 1)
   double operator()() {
     const double u1 = (static_cast<double>(rng_() >> 11) + 1.0) * 0x1.0p-53;  // (0, 1]
     const double u2 = static_cast<double>(rng_() >> 11) * 0x1.0p-53;          // [0, 1)
@@ -53,6 +54,19 @@ class Normal {
  private:
   std::mt19937_64 rng_;
 };
+
+// The official initialization (init "hf"): BitLinear weights xavier_uniform with gain 2^-2.5
+// (mmfreelm's HGRNBitAttention / HGRNBitMLP, models/train/hgrn_bit.py), U(-a, a) with
+// a = 2^-2.5 sqrt(6 / (fan_in + fan_out)); embeddings N(0, 0.02) (initializer_range). Norm weights
+// and lower bounds as the trained statistics (perturbed away from their defaults 1 and 0).
+float sample_hf(Kind k, double xavier_bound, Normal& z) {
+  switch (k) {
+    case Kind::kBitLinear: return static_cast<float>(xavier_bound * (2.0 * z.uniform() - 1.0));
+    case Kind::kEmbedding: return static_cast<float>(0.02 * z());
+    default: break;
+  }
+  return k == Kind::kNorm ? static_cast<float>(std::exp(0.3 * z())) : static_cast<float>(z());
+}
 
 float sample(Kind k, Normal& z) {
   switch (k) {
@@ -104,7 +118,7 @@ struct Shard {
   uint64_t bytes = 0;
 };
 
-void write_shard(const std::string& path, const Shard& shard, std::size_t item, bool bf16, Normal& z,
+void write_shard(const std::string& path, const Shard& shard, std::size_t item, bool bf16, bool hf_init, Normal& z,
                  uint64_t* params) {
   nlohmann::ordered_json header;
   header["__metadata__"] = {{"format", "pt"}, {"neurark", "synthetic"}};
@@ -129,12 +143,13 @@ void write_shard(const std::string& path, const Shard& shard, std::size_t item, 
     uint64_t n = 1;
     for (int64_t s : t.shape) n *= static_cast<uint64_t>(s);
     const Kind k = kind_of(t.name);
+    const double xavier_bound = t.shape.size() == 2 ? std::pow(2.0, -2.5) * std::sqrt(6.0 / static_cast<double>(t.shape[0] + t.shape[1])) : 0.0;
     constexpr uint64_t kChunk = 1 << 20;
     for (uint64_t done = 0; done < n; done += kChunk) {
       const uint64_t m = std::min(kChunk, n - done);
       buf.resize(static_cast<std::size_t>(m * item));
       for (uint64_t i = 0; i < m; ++i) {
-        const float f = sample(k, z);
+        const float f = hf_init ? sample_hf(k, xavier_bound, z) : sample(k, z);
         if (bf16) {
           const uint16_t b = to_bf16(f);
           buf[static_cast<std::size_t>(2 * i)] = static_cast<unsigned char>(b & 0xFFu);
@@ -165,6 +180,8 @@ SynthResult synth_checkpoint(const HGRNBitConfig& config, const std::string& out
                              const SynthOptions& options) {
   if (options.dtype != "BF16" && options.dtype != "F32")
     throw Error(fmt::format("synth-checkpoint: dtype '{}' is not supported, expected BF16 or F32", options.dtype));
+  if (options.init != "trained" && options.init != "hf")
+    throw Error(fmt::format("synth-checkpoint: init '{}' is not known, expected trained or hf", options.init));
   check_new_output_dir(out_dir);
   std::error_code ec;
   const bool bf16 = options.dtype == "BF16";
@@ -193,7 +210,7 @@ SynthResult synth_checkpoint(const HGRNBitConfig& config, const std::string& out
       const std::string name = shards.size() == 1
                                    ? std::string("model.safetensors")
                                    : fmt::format("model-{:05d}-of-{:05d}.safetensors", i + 1, shards.size());
-      write_shard((tmp / name).string(), shards[i], item, bf16, z, &res.parameters);
+      write_shard((tmp / name).string(), shards[i], item, bf16, options.init == "hf", z, &res.parameters);
       res.bytes += shards[i].bytes;
       for (const ExpectedTensor& t : shards[i].tensors) weight_map[t.name] = name;
     }

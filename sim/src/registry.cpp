@@ -32,6 +32,10 @@ const std::vector<BackendEntry>& backends() {
        [](const BackendInputs& in) -> std::unique_ptr<models::LanguageModel> {
          return std::make_unique<models::FloatReference>(weights_of(in, "float"));
        }},
+      {"float64", "the fp32 reference's operations in double precision (what float32 rounding changes)", false, false, false,
+       [](const BackendInputs& in) -> std::unique_ptr<models::LanguageModel> {
+         return std::make_unique<models::FloatReference>(weights_of(in, "float64"), models::FloatPrecision::kFloat64);
+       }},
       {"int", "bit-exact integer reference (arch/ numerics)", false, true, false,
        [](const BackendInputs& in) -> std::unique_ptr<models::LanguageModel> {
          return make_int_backend(weights_of(in, "int"));

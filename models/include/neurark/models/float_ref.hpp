@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // neurark/models/float_ref.hpp: the float32 reference of HGRNBit.
 //
-// Reproduces the exact mode of models/train/hgrn_bit.py (the PyTorch model the checkpoint was
+// Reproduces (in float32 precision, the default) the exact mode of models/train/hgrn_bit.py (the PyTorch model the checkpoint was
 // trained and exported with) operation by operation, so that logits agree to float rounding
 // (golden test: max |error| <= 1e-4): reductions (mean of squares, mean|W|) and
 // transcendentals (sigmoid, SiLU, softmax of the lower bounds) in double, rounded once to
@@ -19,18 +19,32 @@
 
 namespace neurark::models {
 
+// What the float reference saw inside one step, for comparisons with the integer reference
+// (runs::fidelity): the int8 activation codes entering every BitLinear, in the integer
+// reference's order (IntStepTrace::bitlinear_codes): per layer i, f, g, o, gate, down, then lm_head.
+struct FloatStepTrace {
+  std::vector<std::vector<int8_t>> bitlinear_codes;  // [BitLinear][fan-in]
+};
+
+// kFloat32: PyTorch's float32 arithmetic, op by op (the float model). kFloat64: the same
+// operations in the same order in double (transcendentals and reductions unrounded): the float
+// model's math with 29 more bits, to tell apart what float32 rounding itself changes (runs::fidelity).
+enum class FloatPrecision { kFloat32, kFloat64 };
+
 class FloatReference : public LanguageModel {
  public:
   // Ternarizes every BitLinear once (absmean, round half to even). Keeps a reference to
   // nothing: the weights are copied.
-  explicit FloatReference(const HGRNBitWeights& weights);
+  explicit FloatReference(const HGRNBitWeights& weights, FloatPrecision precision = FloatPrecision::kFloat32);
 
-  std::string name() const override { return "float"; }
+  std::string name() const override { return precision_ == FloatPrecision::kFloat64 ? "float64" : "float"; }
   int64_t vocab_size() const override { return cfg_.vocab_size; }
   void reset() override;
   void step(int32_t token, std::vector<float>& logits) override;
+  // The same step, filling `trace` (if not null) with the codes of every BitLinear.
+  void step(int32_t token, std::vector<float>& logits, FloatStepTrace* trace);
 
-  // MLGRU hidden state of layer l after the last step ([d]).
+  // MLGRU hidden state of layer l after the last step ([d]; float32 precision only).
   const std::vector<float>& state(std::size_t layer) const { return h_[layer]; }
 
   struct BitLinear {
@@ -45,13 +59,18 @@ class FloatReference : public LanguageModel {
     std::vector<float> attn_norm, g_norm, mlp_norm;
     BitLinear i_proj, f_proj, g_proj, o_proj, gate_proj, down_proj;
   };
+  template <typename T>
+  void run_step(int32_t token, std::vector<float>& logits, FloatStepTrace* trace, std::vector<std::vector<T>>& state);
+
   HGRNBitConfig cfg_;
+  FloatPrecision precision_ = FloatPrecision::kFloat32;
   std::vector<float> embeddings_;
   std::vector<std::vector<float>> lower_bound_;  // [L][d] (empty rows: no bound)
   std::vector<Layer> layers_;
   std::vector<float> final_norm_;
   BitLinear lm_head_;
   std::vector<std::vector<float>> h_;
+  std::vector<std::vector<double>> h64_;
 };
 
 // Ternarizes one BitLinear the way the float and integer references both do (shared so the

@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "neurark/runs/eval.hpp"
+#include "neurark/runs/fidelity.hpp"
 #include "neurark/runs/noc.hpp"
 #include "neurark/runs/run.hpp"
 
@@ -54,6 +55,13 @@ int64_t write_run_perfetto_trace(const std::string& path, const runs::RunResult&
 // "activity": {...}}) and its readable text.
 nlohmann::json eval_json(const runs::EvalRun& run);
 std::string eval_text(const runs::EvalRun& run);
+
+// `neurark fidelity`: one JSON object ({"model", "text", "tokens", "float_bpb", "int_bpb",
+// "max_logit_abs_diff", "min_equal_share", "max_code_diff", "bitlinears": [{"name", "layer", "codes",
+// "equal", "equal_share", "max_abs_diff", "diff_counts": [|d| = 1, 2, 3, >= 4]}]}) and a table per
+// layer for people.
+nlohmann::json fidelity_json(const runs::FidelityResult& result);
+std::string fidelity_text(const runs::FidelityResult& result);
 
 // `neurark noc --out DIR`: writes noc.json (runs::noc_json), noc.md (runs::noc_markdown) and noc.svg
 // (svg_noc) into `dir` (created; must not exist or be empty) through a temporary folder renamed
