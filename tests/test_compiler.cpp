@@ -127,7 +127,7 @@ TEST_CASE("lower and fold give integer ops with the integer reference's constant
     for (int64_t k = 0; k < lm.in; ++k) nz += ref.lm_head.w_t[static_cast<std::size_t>(r * lm.in + k)] != 0;
     CHECK(lm.row_nnz[static_cast<std::size_t>(r)] == nz);
   }
-  CHECK(g.constants[static_cast<std::size_t>(i_proj.consts.at("norm"))].i16 == ref.layers[0].i_proj.norm_mant);
+  CHECK(g.constants[static_cast<std::size_t>(i_proj.consts.at("norm"))].i32 == ref.layers[0].i_proj.norm_mant);
   CHECK(i_proj.layer_c == ref.layers[0].i_proj.layer_c);
   std::vector<int32_t> table;
   compiler::embedding_rows(g, 0, g.config.vocab_size, table);

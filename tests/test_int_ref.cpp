@@ -35,7 +35,7 @@ TEST_CASE("BitLinear on a hand-worked example", "[int_ref]") {
   //   S = 1.0 * 200 * rsqrt(13125) = 3748954808 * 2^-31 (1.74574312195; exact 1.74574312189)
   //   y = round_half_away(acc * S) = [389 (389.30), -56 (-55.86)]
   const int32_t v[] = {100, -50, 0, 25};
-  const int16_t w_norm[] = {2, 2, 2, 2};
+  const int32_t w_norm[] = {2, 2, 2, 2};
   const int8_t w_t[] = {1, -1, 0, 1, 0, 0, -1, -1};
   int32_t y[2];
   int8_t codes[4];
@@ -127,13 +127,13 @@ TEST_CASE("weights the integer datapath cannot hold are refused at load, naming 
   const HGRNBitWeights base = HGRNBitWeights::load(test::default_model_dir());
   {
     HGRNBitWeights w = base;
-    w.final_norm[3] = 40000.0f;
+    w.final_norm[3] = 3e9f;
     CHECK_THROWS_WITH(IntModel::prepare(w), Contains(base.dir) && Contains("'model.norm.weight'") &&
-                                                Contains("element 3") && Contains("32767"));
+                                                Contains("element 3") && Contains("2147483647"));
   }
   {
     HGRNBitWeights w = base;
-    w.layers[1].o_proj.norm[0] = 1e6f;
+    w.layers[1].o_proj.norm[0] = 1e10f;
     CHECK_THROWS_WITH(IntModel::prepare(w), Contains("'model.layers.1.attn.o_proj.norm.weight'"));
   }
   {

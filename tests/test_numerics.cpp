@@ -269,19 +269,23 @@ TEST_CASE("sums of squares, products and the BitLinear token scale", "[numerics]
   CHECK(bitlinear_token_scale(Scale{1u << 31, -31}, 6, 0) == Scale{});
 }
 
-TEST_CASE("norm weights become int16 mantissas with one exponent", "[numerics]") {
+TEST_CASE("norm weights become int32 mantissas with one exponent", "[numerics]") {
   const float w[] = {1.0f, -0.5f, 0.25f, 0.0f};
   const NormWeightQ q = quantize_norm_weight(w, 4);
-  CHECK(q.exp == 14);  // 1.0 * 2^14 = 16384 <= 32767 < 32768
-  CHECK(q.mant == std::vector<int16_t>{16384, -8192, 4096, 0});
-  const float big[] = {32767.0f, -1.5f};
+  CHECK(q.exp == 30);  // 1.0 * 2^30 <= 2^31 - 1 < 2^31
+  CHECK(q.mant == std::vector<int32_t>{1073741824, -536870912, 268435456, 0});
+  const float mid[] = {32767.0f, 0.1f};
+  const NormWeightQ qm = quantize_norm_weight(mid, 2);
+  CHECK(qm.exp == 16);  // 32767 * 2^16 = 2147418112 <= 2147483647 < 32767 * 2^17
+  CHECK(qm.mant == std::vector<int32_t>{2147418112, 6554});  // 0.1f * 2^16 = 6553.6001 -> 6554
+  const float big[] = {2147483520.0f, -1.5f};  // 2^31 - 128, the largest float below 2^31
   const NormWeightQ qb = quantize_norm_weight(big, 2);
   CHECK(qb.exp == 0);
-  CHECK(qb.mant == std::vector<int16_t>{32767, -2});  // -1.5 rounds away from zero
+  CHECK(qb.mant == std::vector<int32_t>{2147483520, -2});  // -1.5 rounds away from zero
   const float zeros[] = {0.0f, 0.0f};
   CHECK(quantize_norm_weight(zeros, 2).exp == 0);
-  const float too_big[] = {1.0f, 40000.0f};
-  CHECK_THROWS_WITH(quantize_norm_weight(too_big, 2), Catch::Contains("element 1") && Catch::Contains("32767"));
+  const float too_big[] = {1.0f, 2147483648.0f};
+  CHECK_THROWS_WITH(quantize_norm_weight(too_big, 2), Catch::Contains("element 1") && Catch::Contains("2147483647"));
   const float tiny[] = {1e-30f, -2e-30f};
   CHECK_THROWS_WITH(quantize_norm_weight(tiny, 2), Catch::Contains("zero mantissas"));
   const float bad[] = {1.0f, NAN};

@@ -322,9 +322,9 @@ NormWeightQ quantize_norm_weight(const float* w, int64_t n) {
       at = k;
     }
   }
-  if (mx > 32767.0)
+  if (mx > static_cast<double>(kNormWeightMantMax))
     throw std::invalid_argument("element " + std::to_string(at) + " is " + std::to_string(w[at]) +
-                                ", expected |w| <= 32767");
+                                ", expected |w| <= 2147483647 (2^31 - 1)");
   if (mx > 0.0 && std::ldexp(mx, 62) < 16384.0)
     throw std::invalid_argument("largest |w| is " + std::to_string(mx) +
                                 ", expected 0 or above 2^-48 (it would round to zero mantissas)");
@@ -332,12 +332,13 @@ NormWeightQ quantize_norm_weight(const float* w, int64_t n) {
   q.mant.resize(static_cast<std::size_t>(n));
   if (mx == 0.0) return q;
   int e = 0;
-  while (e < 62 && std::ldexp(mx, e + 1) <= 32767.0) ++e;
-  while (e > 0 && std::ldexp(mx, e) > 32767.0) --e;
+  const auto limit = static_cast<double>(kNormWeightMantMax);
+  while (e < 62 && std::ldexp(mx, e + 1) <= limit) ++e;
+  while (e > 0 && std::ldexp(mx, e) > limit) --e;
   q.exp = e;
   for (int64_t k = 0; k < n; ++k)
     q.mant[static_cast<std::size_t>(k)] =
-        static_cast<int16_t>(std::llround(std::ldexp(static_cast<double>(w[k]), e)));
+        static_cast<int32_t>(std::llround(std::ldexp(static_cast<double>(w[k]), e)));
   return q;
 }
 
@@ -357,7 +358,7 @@ T* scratch(std::vector<T>& buf, int64_t n) {
 }
 }  // namespace
 
-void apply_norm_weight(const int32_t* x, const int16_t* w, int64_t n, int32_t* v) {
+void apply_norm_weight(const int32_t* x, const int32_t* w, int64_t n, int32_t* v) {
   thread_local std::vector<int64_t> p;
   int64_t* pp = scratch(p, n);
   for (int64_t k = 0; k < n; ++k) pp[k] = static_cast<int64_t>(x[k]) * w[k];
@@ -371,7 +372,7 @@ void product_block(const int32_t* a, const int32_t* b, int64_t n, int32_t* v) {
   normalize_block(pp, n, v);
 }
 
-BitLinearStats bitlinear_q16(const int32_t* v, int64_t k, int64_t n, const int16_t* norm_mant,
+BitLinearStats bitlinear_q16(const int32_t* v, int64_t k, int64_t n, const int32_t* norm_mant,
                              const int8_t* w_t, Scale layer_c, int32_t* y, int8_t* codes_out,
                              int32_t* acc_out) {
   thread_local std::vector<int64_t> ubuf;

@@ -189,6 +189,11 @@ Program Program::from_image(const Image& image) {
       throw bad("weight_encoding", fmt::format("\"{}\", but the chip's neurocore.weight_encoding is \"{}\"", enc,
                                                to_string(p.chip.core.weight_encoding)));
     p.weight_encoding = p.chip.core.weight_encoding;
+    // The numerics revision must be this build's (an image without the field is revision 1).
+    const json numerics = m.contains("numerics") ? m.at("numerics") : json(1);
+    if (!numerics.is_number_integer() || numerics.get<int64_t>() != kNumericsVersion)
+      throw bad("numerics", fmt::format("{}, but this build computes revision {} of docs/numerics.md: the image was "
+                                        "compiled by another neurark; compile it again", numerics.dump(), kNumericsVersion));
     // The sigmoid LUT must be the one this build's arch/ computes with.
     p.sigmoid_lut_blob = m.at("lut").at("sigmoid_q24").get<std::string>();
     const auto lut = image.blob_as<uint32_t>(p.sigmoid_lut_blob, kSigmoidLutSegments + 1);
@@ -493,6 +498,7 @@ json Program::to_manifest() const {
   }
   m["ops"] = ops_j;
   m["lut"] = {{"sigmoid_q24", sigmoid_lut_blob}};
+  m["numerics"] = kNumericsVersion;
   json flows_j = json::array();
   for (const Flow& f : flows) {
     json links = json::array();

@@ -57,10 +57,9 @@ int64_t Constant::count() const {
 }
 
 uint64_t Constant::hash() const {
-  static_assert(sizeof(int16_t) == 2 && sizeof(int32_t) == 4, "");
+  static_assert(sizeof(int32_t) == 4, "");
   if (lazy) return lazy_hash;
   if (dtype == "i8") return XXH3_64bits(i8.data(), i8.size());
-  if (dtype == "i16") return XXH3_64bits(i16.data(), i16.size() * 2);
   return XXH3_64bits(i32.data(), i32.size() * 4);
 }
 

@@ -28,7 +28,6 @@ namespace {
 
 void add_constant_blob(arch::ImageWriter& w, const std::string& name, const Constant& c) {
   if (c.dtype == "i8") w.add_blob(name, c.i8.data(), c.i8.size());
-  else if (c.dtype == "i16") w.add_blob(name, c.i16.data(), c.i16.size() * 2);
   else w.add_blob(name, c.i32.data(), c.i32.size() * 4);
 }
 

@@ -2,8 +2,8 @@
 // Pass `fold` — reads the lowered graph and the checkpoint's float tensors; computes every
 // constant the integer ops need, with the same load-time functions as the integer reference
 // (neurark/models/int_ref.hpp, docs/numerics.md §7): embed -> Q15.16 table [V x d];
-// norm_scale -> int16 norm-weight mantissas (their shared exponent cancels, like the RMSNorm
-// scalar); bitlinear -> ternary weights [out x in] (absmean, per tensor), int16 mantissas of its
+// norm_scale -> int32 norm-weight mantissas (their shared exponent cancels, like the RMSNorm
+// scalar); bitlinear -> ternary weights [out x in] (absmean, per tensor), int32 mantissas of its
 // internal norm weight, and the layer scale C = sqrt(K) / s_w * 2^(16 - e) / 127 (a Scale);
 // mlgru -> UQ7.24 forget-gate lower bounds (cumulative softmax over layers) when bounded.
 // Streaming: the checkpoint is read piece by piece (ternary weights need two passes over each
@@ -56,12 +56,13 @@ class Stream {
   std::size_t pos_ = 0, end_ = 0;
 };
 
-Constant make_i16(std::string name, std::vector<int16_t> v) {
+// Norm-weight mantissas (int32, docs/numerics.md §7).
+Constant make_i32(std::string name, std::vector<int32_t> v) {
   Constant c;
   c.name = std::move(name);
-  c.dtype = "i16";
+  c.dtype = "i32";
   c.shape = {static_cast<int64_t>(v.size())};
-  c.i16 = std::move(v);
+  c.i32 = std::move(v);
   return c;
 }
 
@@ -106,7 +107,7 @@ void fold_bitlinear(Graph& g, Op& op) {
   XXH3_freeState(st);
   op.consts["weight"] = g.add_constant(std::move(wt));
   const std::string nname = op.source.at("norm");
-  op.consts["norm"] = g.add_constant(make_i16(nname, models::prepare_norm(ck.read_all(nname), ck.dir, nname, &op.norm_exp)));
+  op.consts["norm"] = g.add_constant(make_i32(nname, models::prepare_norm(ck.read_all(nname), ck.dir, nname, &op.norm_exp)));
   op.layer_c = arch::bitlinear_layer_scale(op.in, op.s_w, op.norm_exp);
 }
 
@@ -143,7 +144,7 @@ void fold(Graph& g) {
       }
       case arch::OpKind::kNormScale: {
         const std::string tensor = op.source.at("weight");
-        op.consts["norm_weight"] = g.add_constant(make_i16(tensor, models::prepare_norm(ck.read_all(tensor), ck.dir, tensor)));
+        op.consts["norm_weight"] = g.add_constant(make_i32(tensor, models::prepare_norm(ck.read_all(tensor), ck.dir, tensor)));
         break;
       }
       case arch::OpKind::kBitLinear:

@@ -15,14 +15,14 @@ namespace neurark::models {
 
 using arch::Scale;
 
-std::vector<int16_t> prepare_norm(const std::vector<float>& w, const std::string& dir,
+std::vector<int32_t> prepare_norm(const std::vector<float>& w, const std::string& dir,
                                     const std::string& tensor, int* exp_out) {
   try {
     arch::NormWeightQ q = arch::quantize_norm_weight(w.data(), static_cast<int64_t>(w.size()));
     if (exp_out != nullptr) *exp_out = q.exp;
     return std::move(q.mant);
   } catch (const std::invalid_argument& e) {
-    throw Error(fmt::format("{}: tensor '{}': {} (the integer datapath stores norm weights as int16 "
+    throw Error(fmt::format("{}: tensor '{}': {} (the integer datapath stores norm weights as int32 "
                             "mantissas sharing one exponent, docs/numerics.md §7)", dir, tensor, e.what()));
   }
 }

@@ -78,11 +78,10 @@ def mul_shift_sat_np(a, b, s):
 
 
 def quantize_absmax(u, m):
-    """u int64 array (|u| < 2^46 here, so 2*127*|u| + m < 2^63), m = max|u| (Python int)."""
+    """u int64 array (|u| < 2^61 here: 2*127*|u| + m needs 69 bits, so Python ints), m = max|u|."""
     if m == 0:
         return np.zeros(u.shape, np.int64)
-    au = np.abs(u)
-    q = (np.int64(254) * au + np.int64(m)) // np.int64(2 * m)
+    q = np.array([(254 * abs(a) + m) // (2 * m) for a in u.tolist()], dtype=np.int64)
     return np.where(u < 0, -q, q)
 
 
@@ -213,7 +212,7 @@ class BitLinearQ:
 
     def __call__(self, v):
         v = np.asarray(v, np.int64)
-        u = v * self.w_norm                                     # |u| < 2^46
+        u = v * self.w_norm                                     # |u| < 2^61
         m = int(np.max(np.abs(u))) if u.size else 0
         q = quantize_absmax(u, m)
         acc = q @ self.w_t_T                                    # exact in int64 (int32 range)
@@ -297,17 +296,17 @@ def quantize_norm_weight(w):
     if not np.all(np.isfinite(w)):
         raise ValueError("non-finite norm weight")
     mx = float(np.max(np.abs(w))) if w.size else 0.0
-    if mx > 32767:
+    if mx > 2147483647:
         raise ValueError("norm weight too large")
     if mx == 0.0:
         exp = 0
     else:
         exp = 0
-        # largest integer exp with mx * 2^exp <= 32767 (mx <= 32767 so exp >= 0); cap 62
-        while exp < 62 and mx * 2.0 ** (exp + 1) <= 32767:
+        # largest integer exp with mx * 2^exp <= 2^31 - 1 (mx <= 2^31 - 1 so exp >= 0); cap 62
+        while exp < 62 and mx * 2.0 ** (exp + 1) <= 2147483647:
             exp += 1
     mant = np.array([llround(float(x) * 2.0 ** exp) for x in w.tolist()], dtype=np.int64)
-    assert np.all(np.abs(mant) <= 32767)
+    assert np.all(np.abs(mant) <= 2147483647)
     return mant, exp
 
 

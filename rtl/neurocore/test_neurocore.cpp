@@ -47,7 +47,7 @@ TEST_CASE("neurocore RTL: the sample event trace replays", "[rtl]") {
   const auto rep = neurark::rtl::neurocore::replay_trace(kSampleTrace, test_options());
   require_clean(rep.result);
   CHECK(rep.result.block == "neurocore");
-  CHECK(rep.events == 1941);
+  CHECK(rep.events == 1935);
   CHECK(rep.accumulator_checks == 8);
   // 256-row tiles, word-aligned 64-byte columns: 2 + max(16, 8) = 18 cycles per event.
   CHECK(rep.rtl_event_cycles == 18 * rep.events);

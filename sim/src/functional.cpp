@@ -56,7 +56,7 @@ struct OpRT {
   std::vector<Operand> inputs;
   int output = -1;
   std::vector<int> tiles;
-  std::vector<int16_t> norm;          // norm_scale: norm_weight; bitlinear: internal norm
+  std::vector<int32_t> norm;          // norm_scale: norm_weight; bitlinear: internal norm
   std::vector<int32_t> lower_bound;   // mlgru (bounded)
   bool bounded = false;
   arch::Scale layer_c;
@@ -175,12 +175,12 @@ FunctionalBackend::FunctionalBackend(const arch::Image& image, const arch::Progr
     if (op.kind == OpKind::kEmbed) {
       embeddings_ = image.blob_as<int32_t>(po.consts.at("table"), vocab_ * hidden_);
     } else if (op.kind == OpKind::kNormScale) {
-      op.norm = image.blob_as<int16_t>(po.consts.at("norm_weight"), n_out);
+      op.norm = image.blob_as<int32_t>(po.consts.at("norm_weight"), n_out);
     } else if (op.kind == OpKind::kBitLinear) {
       op.in = po.in;
       op.out = po.out;
       op.layer_c = po.layer_c;
-      op.norm = image.blob_as<int16_t>(po.consts.at("norm"), op.in);
+      op.norm = image.blob_as<int32_t>(po.consts.at("norm"), op.in);
       op.bitlinear_index = bitlinears++;
     } else if (op.kind == OpKind::kMlgru) {
       op.bounded = po.bounded;

@@ -34,9 +34,14 @@ constexpr int kActFrac = 16;    // Q15.16 activations
 constexpr int kGateFrac = 24;   // UQ7.24 gates (1.0 == 1 << 24)
 constexpr int kStateFrac = 20;  // Q11.20 MLGRU state
 constexpr int32_t kGateOne = int32_t{1} << kGateFrac;
-constexpr int kNormWeightBits = 16;         // norm weights: int16 mantissas, per-tensor 2^-e
+constexpr int kNormWeightBits = 32;         // norm weights: int32 mantissas, per-tensor 2^-e
+constexpr int32_t kNormWeightMantMax = 2147483647;  // |mantissa| <= 2^31 - 1
 constexpr int kBlockMantissaBits = 30;      // BitLinear input mantissas: |v| <= 2^30
 constexpr int32_t kActCodeMax = 127;        // absmax maps max|x| to +-127
+// The revision of docs/numerics.md this build computes; chip images record it ("numerics") and
+// are refused by a build of another revision (their constants would be read with other formats).
+// 1: int16 norm weights (until 2026-12-07). 2: int32 norm weights.
+constexpr int kNumericsVersion = 2;
 
 // ---- Rounding, shifting, saturation -----------------------------------------------------
 
@@ -175,13 +180,14 @@ int32_t mlgru_channel_q16(int32_t i_q16, int32_t fz_q16, int32_t lower_bound_q24
 
 // ---- Load-time constant preparation ----------------------------------------------------------
 
-// A norm weight vector as int16 mantissas sharing one exponent: w_k ~= mant_k * 2^-exp, with
-// exp the largest integer in [0, 62] such that max|w| * 2^exp <= 32767, mant_k =
-// round_half_away(w_k * 2^exp). All-zero weights give exp 0. Throws std::invalid_argument
-// (naming the element and value) for a non-finite value, max|w| > 32767, or 0 < max|w| so
+// A norm weight vector as int32 mantissas sharing one exponent: w_k ~= mant_k * 2^-exp, with
+// exp the largest integer in [0, 62] such that max|w| * 2^exp <= 2^31 - 1, mant_k =
+// round_half_away(w_k * 2^exp): 31 significant bits for the largest weight, more than float32's
+// 24 (docs/numerics.md §7, §9). All-zero weights give exp 0. Throws std::invalid_argument
+// (naming the element and value) for a non-finite value, max|w| > 2^31 - 1, or 0 < max|w| so
 // small that the mantissas would lose their precision (max|w| * 2^62 < 2^14).
 struct NormWeightQ {
-  std::vector<int16_t> mant;
+  std::vector<int32_t> mant;
   int exp = 0;
 };
 NormWeightQ quantize_norm_weight(const float* w, int64_t n);
@@ -194,9 +200,9 @@ Scale bitlinear_layer_scale(int64_t k, float s_w, int e_norm);
 // ---- Composite operations (what one neurocore pipeline does for one token) ----------------
 
 // A folded RMSNorm weight applied to a Q15.16 vector ahead of BitLinears: p_k = x_k * w_k in
-// int64, then normalize_block into v (the RMSNorm's own per-token scalar cancels in the
+// int64 (|p_k| < 2^62), then normalize_block into v (the RMSNorm's own per-token scalar cancels in the
 // BitLinears that follow; docs/numerics.md §6).
-void apply_norm_weight(const int32_t* x, const int16_t* w, int64_t n, int32_t* v);
+void apply_norm_weight(const int32_t* x, const int32_t* w, int64_t n, int32_t* v);
 // Element-wise product of two int32 vectors, then normalize_block (GLU and output-gate inputs).
 void product_block(const int32_t* a, const int32_t* b, int64_t n, int32_t* v);
 
@@ -208,11 +214,11 @@ struct BitLinearStats {
 };
 
 // One BitLinear for one token (docs/numerics.md §5). v: k block-floating mantissas
-// (|v| <= 2^30); norm_mant: k int16; w_t: n x k ternary values row-major; y: n outputs in
+// (|v| <= 2^30); norm_mant: k int32 (|u| < 2^61); w_t: n x k ternary values row-major; y: n outputs in
 // Q15.16. Steps: u = v * norm_mant (int64); m = absmax(u); q = quantize_absmax(u, m);
 // acc = ternary_matvec(q, w_t); S = bitlinear_token_scale(C, m, sum_squares(v));
 // y = requantize(acc, S). Optionally returns the int8 codes and int32 accumulators.
-BitLinearStats bitlinear_q16(const int32_t* v, int64_t k, int64_t n, const int16_t* norm_mant,
+BitLinearStats bitlinear_q16(const int32_t* v, int64_t k, int64_t n, const int32_t* norm_mant,
                              const int8_t* w_t, Scale layer_c, int32_t* y,
                              int8_t* codes_out = nullptr, int32_t* acc_out = nullptr);
 

@@ -106,10 +106,9 @@ struct Tile {
 // embedding_rows), so that compiling a large model never holds its weights.
 struct Constant {
   std::string name;
-  std::string dtype;             // "i8" | "i16" | "i32"
+  std::string dtype;             // "i8" | "i32"
   std::vector<int64_t> shape;
   std::vector<int8_t> i8;
-  std::vector<int16_t> i16;
   std::vector<int32_t> i32;
   bool lazy = false;             // values not held: see above
   uint64_t lazy_hash = 0;        // XXH3-64 of the values, computed by fold

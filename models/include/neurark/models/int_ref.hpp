@@ -3,7 +3,7 @@
 //
 // Runs the whole model with the arch/ integer operations only (neurark/arch/numerics.hpp;
 // specification in docs/numerics.md §6 "The integer HGRNBit"). Float is used once, at load, to
-// prepare constants: ternary weights (shared with the float reference), int16 norm-weight
+// prepare constants: ternary weights (shared with the float reference), int32 norm-weight
 // mantissas, per-BitLinear output constants (Scale), Q15.16 embeddings and UQ7.24 lower
 // bounds. At run time every value is an integer: Q15.16 residual stream and logits, UQ7.24
 // gates, Q11.20 MLGRU state. This is the golden model that the functional and SystemC backends
@@ -25,7 +25,7 @@ namespace neurark::models {
 struct IntBitLinear {
   int64_t in = 0, out = 0;
   std::vector<int8_t> w_t;          // [out][in] ternary {-1, 0, 1}
-  std::vector<int16_t> norm_mant;   // [in] internal RMSNorm weight mantissas
+  std::vector<int32_t> norm_mant;   // [in] internal RMSNorm weight mantissas
   int norm_exp = 0;
   arch::Scale layer_c;              // arch::bitlinear_layer_scale(in, s_w, norm_exp)
   float s_w = 1.0f;                 // kept for reports only
@@ -33,7 +33,7 @@ struct IntBitLinear {
 };
 
 struct IntLayer {
-  std::vector<int16_t> attn_norm, g_norm, mlp_norm;  // folded pre-norm weight mantissas
+  std::vector<int32_t> attn_norm, g_norm, mlp_norm;  // folded pre-norm weight mantissas
   IntBitLinear i_proj, f_proj, g_proj, o_proj, gate_proj, down_proj;
   std::vector<int32_t> lower_bound_q24;               // [d]; empty: no bound (layer 0)
 };
@@ -43,21 +43,21 @@ struct IntModel {
   HGRNBitConfig config;
   std::vector<int32_t> embeddings_q16;  // [V][d]
   std::vector<IntLayer> layers;
-  std::vector<int16_t> final_norm;
+  std::vector<int32_t> final_norm;
   IntBitLinear lm_head;
 
   // Prepares every constant from float weights. Throws neurark::Error (naming the tensor) if a
-  // weight cannot be represented (non-finite, norm weight > 32767, embedding beyond Q15.16).
+  // weight cannot be represented (non-finite, norm weight above 2^31 - 1, embedding beyond Q15.16).
   static IntModel prepare(const HGRNBitWeights& weights);
 };
 
 // Load-time preparation of single tensors (what IntModel::prepare does for each; the compiler's
 // fold pass calls them too). `dir` and the tensor name go into error messages.
-// prepare_bitlinear: ternary weights, int16 norm mantissas, layer scale, column non-zeros; throws
+// prepare_bitlinear: ternary weights, int32 norm mantissas, layer scale, column non-zeros; throws
 // neurark::Error for fan-in > 2^23 or an unrepresentable norm weight.
 IntBitLinear prepare_bitlinear(const BitLinearWeights& w, const std::string& dir, const std::string& name);
-// prepare_norm: int16 mantissas (arch::quantize_norm_weight), exponent to *exp_out if given.
-std::vector<int16_t> prepare_norm(const std::vector<float>& w, const std::string& dir, const std::string& tensor,
+// prepare_norm: int32 mantissas (arch::quantize_norm_weight), exponent to *exp_out if given.
+std::vector<int32_t> prepare_norm(const std::vector<float>& w, const std::string& dir, const std::string& tensor,
                                   int* exp_out = nullptr);
 // prepare_fixed: round(v * 2^frac) as int32; throws neurark::Error naming `what` if it does not fit.
 int32_t prepare_fixed(double v, int frac, const std::string& what);
