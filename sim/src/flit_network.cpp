@@ -108,16 +108,20 @@ class FlitNetwork {
       bool progress = inject(now);
       for (std::size_t r = 0; r < routers_.size(); ++r) progress = switch_router(r, now) || progress;
       progress = start_events(now) || progress;
-      if (progress || lanes_busy(now)) {
+      if (progress) {
         last_progress = now;
         ++now;
         continue;
       }
-      if (in_flight_ > 0 && now - last_progress >= watchdog_) stuck(now);
+      // Nothing moved: nothing changes before the next timed event (a flit or a code ready, a
+      // credit arriving, a lane array done), so jump there. A busy lane array is progress too.
+      const bool lanes = lanes_busy(now);
+      if (!lanes && in_flight_ > 0 && now - last_progress >= watchdog_) stuck(now);
       int64_t next = next_change(now);
-      if (in_flight_ > 0) next = std::min(next, last_progress + watchdog_);
+      if (!lanes && in_flight_ > 0) next = std::min(next, last_progress + watchdog_);
       if (next == kNever) break;  // nothing left that can move (cannot happen with busy())
-      res_.fifo_stall_cycles += cycle_stalls_ * (next - now - 1);  // nothing changes in between
+      if (lanes) last_progress = next - 1;  // a lane array is busy until then
+      res_.fifo_stall_cycles += cycle_stalls_ * (next - now - 1);
       now = next;
     }
     res_.cycles = end_;
@@ -203,14 +207,17 @@ class FlitNetwork {
   bool switch_router(std::size_t r, int64_t now) {
     Router& rt = routers_[r];
     bool moved = false;
+    if (std::all_of(rt.in.begin(), rt.in.end(), [](const std::deque<Flit>& q) { return q.empty(); })) return false;
     for (int o = 0; o < kRouterPorts; ++o) {
       Output& out = rt.out[static_cast<std::size_t>(o)];
       int requests = 0;
       const int i = arbitrate(rt, out, o, now, &requests);
       if (i < 0) continue;
       if (out.credits.at(now) == 0) {
-        if (o == kLocal) cycle_stalls_ += requests;
-        res_.fifo_stall_cycles += o == kLocal ? requests : 0;
+        if (o == kLocal) {
+          cycle_stalls_ += requests;
+          res_.fifo_stall_cycles += requests;
+        }
         continue;
       }
       res_.link_queue_cycles += requests - 1;
