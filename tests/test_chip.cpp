@@ -74,6 +74,8 @@ TEST_CASE("a minimal chip gets the documented defaults", "[chip]") {
   CHECK(c.core.sram_port_bits == 64);
   CHECK(c.core.weight_encoding == neurark::arch::WeightEncoding::kPacked2);
   CHECK(c.noc.buffer_depth_flits == 4);
+  CHECK(c.noc.engine == neurark::arch::NocEngine::kAnalytic);
+  CHECK(c.noc.watchdog_cycles == 10000);
   CHECK(c.multichip.chips_x == 1);
   CHECK_FALSE(c.dram.present);
 }
@@ -159,4 +161,23 @@ TEST_CASE("chip file errors name file, key path, line, value and expectation", "
     CHECK_THROWS_WITH(ChipDescription::from_yaml_text("- 1\n- 2\n", "c.yaml"), Contains("a mapping of keys"));
     CHECK_THROWS_WITH(ChipDescription::from_file("/nonexistent/chip.yaml"), Contains("/nonexistent/chip.yaml"));
   }
+}
+
+TEST_CASE("noc.engine and noc.watchdog_cycles are read and checked", "[chip]") {
+  const std::string noc = "  router_latency_cycles: 1\n";
+  const ChipDescription f =
+      ChipDescription::from_yaml_text(with(noc, noc + "  engine: flit\n  watchdog_cycles: 6\n"), "c.yaml");
+  CHECK(f.noc.engine == neurark::arch::NocEngine::kFlit);
+  CHECK(f.noc.watchdog_cycles == 6);
+  CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with(noc, noc + "  engine: cycle\n"), "c.yaml"),
+                    Contains("c.yaml:17: noc.engine: value 'cycle' is not valid, expected one of analytic | flit"));
+  // The credit round trip R + 2 L + 2 = 1 + 2 + 2 = 5 cycles: a watchdog of 5 would fire on a working network.
+  CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with(noc, noc + "  watchdog_cycles: 5\n"), "c.yaml"),
+                    Contains("c.yaml:17: noc.watchdog_cycles: value 5 is not valid, expected more than a credit's round "
+                             "trip, router_latency_cycles + 2 x link_latency_cycles + 2 = 5 cycles"));
+  CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with(noc, noc + "  watchdog_cycles: 0\n"), "c.yaml"),
+                    Contains("noc.watchdog_cycles: value 0 is not valid, expected an integer in [1, 1099511627776]"));
+  CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with(noc, "  router_latency_cycles: 0\n  engine: flit\n"), "c.yaml"),
+                    Contains("c.yaml:16: noc.router_latency_cycles: value 0 is not valid, expected at least 1 with "
+                             "noc.engine: flit"));
 }

@@ -646,6 +646,13 @@ TEST_CASE("noc --out writes noc.json, noc.md and noc.svg, bad input exits 1 and 
               "--cycles 800 --seed 3 --json", tmp);
   REQUIRE(r.exit_code == 0);
   CHECK(nlohmann::json::parse(r.out) == j);
+  CHECK(j.at("engine") == "analytic");  // the chip file's default
+  // --engine flit: the flit engine, named in the table and the JSON (same zero load, 3 cycles per hop).
+  r = run_cli("noc --chip " + src + "/arch/chips/default-4x4.yaml --rates 0.1 --cycles 200 --engine flit --json", tmp);
+  REQUIRE(r.exit_code == 0);
+  const auto jf = nlohmann::json::parse(r.out);
+  CHECK(jf.at("engine") == "flit");
+  CHECK(jf.at("calibration").at("cycles_per_hop") == 3.0);
   // An existing folder is not overwritten; bad values are refused before any file is written.
   r = run_cli("noc --rates 0.1 --cycles 100 --out " + out, tmp);
   CHECK(r.exit_code == 1);
@@ -653,7 +660,8 @@ TEST_CASE("noc --out writes noc.json, noc.md and noc.svg, bad input exits 1 and 
   const std::string bad = tmp.file("bad");
   for (const std::string& args :
        {"--pattern transpose --chip " + src + "/tests/fixtures/tiny-3x2.yaml", std::string("--pattern diagonal"),
-        std::string("--rates 0.1,0"), std::string("--rates 1.5"), std::string("--rates 0.1,x"), std::string("--rate-steps 0")}) {
+        std::string("--rates 0.1,0"), std::string("--rates 1.5"), std::string("--rates 0.1,x"), std::string("--engine cycle"),
+        std::string("--rate-steps 0")}) {
     r = run_cli("noc " + args + " --cycles 100 --out " + bad, tmp);
     INFO(args);
     CHECK(r.exit_code == 1);

@@ -22,6 +22,7 @@
 #include "neurark/models/checkpoint.hpp"
 #include "neurark/sim/backend.hpp"
 #include "neurark/sim/functional.hpp"
+#include "forged_images.hpp"
 #include "test_paths.hpp"
 
 using namespace neurark;
@@ -202,30 +203,7 @@ TEST_CASE("func equals int when weights stream from DRAM", "[func]") {
   lockstep(*ref, *func, tokens);
 }
 
-namespace {
-
-// Rewrites an image with a changed manifest and/or blob (a well-formed container holding a bad program).
-std::string rewrite(const std::string& src, const std::string& dst, const std::function<void(nlohmann::json&)>& edit_manifest,
-                    const std::string& blob_to_corrupt = "",
-                    const std::function<void(std::vector<uint8_t>&)>& corrupt = [](std::vector<uint8_t>& b) { b[0] ^= 1; }) {
-  const arch::Image in = arch::Image::open(src);
-  nlohmann::json m = in.manifest();
-  const nlohmann::json blobs = m["blobs"];
-  m.erase("blobs");
-  edit_manifest(m);
-  arch::ImageWriter w(dst);
-  for (const auto& b : blobs) {
-    const std::string name = b["name"].get<std::string>();
-    auto [data, bytes] = in.blob(name);
-    std::vector<uint8_t> copy(data, data + bytes);
-    if (name == blob_to_corrupt && !copy.empty()) corrupt(copy);
-    w.add_blob(name, copy.data(), copy.size());
-  }
-  w.finish(m);
-  return dst;
-}
-
-}  // namespace
+using test::rewrite;
 
 TEST_CASE("a malformed image program is refused with the field named", "[func][image]") {
   const auto w = open_ck(test::source_dir() + "/tests/fixtures/tiny");
@@ -357,19 +335,7 @@ TEST_CASE("the image's program reads back field for field, and a malformed flow 
   // Four flows around the square of cores 0, 1, 4, 3 of the 3 x 2 mesh, each turning the same
   // way: every route is consistent with its tables, but together their links wait on each other
   // in a cycle (a deadlock XY routing never builds).
-  rewrite(b->image, bad, [](nlohmann::json& m) {
-    const int first = static_cast<int>(m["flows"].size());
-    const int ring[4][3] = {{0, 1, 4}, {1, 4, 3}, {4, 3, 0}, {3, 0, 1}};
-    const auto port = [](int a, int c) { return c == a + 1 ? 1 : c == a - 1 ? 2 : c == a + 3 ? 4 : 8; };
-    for (int i = 0; i < 4; ++i) {
-      const auto& r = ring[i];
-      m["flows"].push_back({{"kind", "values"}, {"op", 1}, {"src", r[0]}, {"dsts", {r[2]}}, {"channels", 1},
-                            {"links", {{r[0], r[1]}, {r[1], r[2]}}}});
-      m["routing"].push_back({{"core", r[0]}, {"entries", {{first + i, port(r[0], r[1])}}}});
-      m["routing"].push_back({{"core", r[1]}, {"entries", {{first + i, port(r[1], r[2])}}}});
-      m["routing"].push_back({{"core", r[2]}, {"entries", {{first + i, 16}}}});
-    }
-  });
+  rewrite(b->image, bad, [](nlohmann::json& m) { test::add_deadlocking_ring(m); });
   CHECK_THROWS_WITH(open(), Contains("routing: the routes can deadlock: their channel dependency graph has a cycle"));
   // Numbers beyond what the arithmetic holds, or the chip allows.
   rewrite(b->image, bad, [](nlohmann::json& m) { m["model"]["config"]["vocab_size"] = int64_t{1} << 40; });

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // neurark noc [--chip CHIP.yaml] [--pattern uniform|transpose|bit-complement|hotspot|neighbor|all]
 //             [--rates R,R,... | --rate-steps N] [--warmup-cycles N] [--cycles N | --packets N] [--seed S]
-//             [--hotspot X,Y] [--hotspot-fraction F] [--out DIR] [--json]:
+//             [--hotspot X,Y] [--hotspot-fraction F] [--engine analytic|flit] [--out DIR] [--json]:
 // the chip model's network on its own under synthetic traffic (runs::noc_sweep, docs/noc.md).
 #include <filesystem>
 #include <iostream>
@@ -21,7 +21,7 @@ namespace {
 
 struct Args {
   runs::NocOptions noc;
-  std::string chip = arch::bundled_path(runs::kDefaultChip), patterns = "uniform", rates, hotspot, out;
+  std::string chip = arch::bundled_path(runs::kDefaultChip), patterns = "uniform", rates, hotspot, out, engine;
   int64_t rate_steps = 20;
   uint64_t seed = 1;
   bool json = false;
@@ -77,6 +77,11 @@ int run_noc(Args& a) {
     const runs::CoreXY xy = parse_core_xy("--hotspot", a.hotspot);
     o.hotspot_xy = std::make_pair(xy.x, xy.y);
   }
+  if (!a.engine.empty()) {
+    if (a.engine != "analytic" && a.engine != "flit")
+      throw Error(fmt::format("--engine {}: unknown network engine, expected analytic or flit", a.engine));
+    o.engine = a.engine == "flit" ? arch::NocEngine::kFlit : arch::NocEngine::kAnalytic;
+  }
   runs::check_noc_options(o);
   // The report folder: as `neurark run --out`, a new or empty folder, checked before any work.
   const std::string out = a.out_opt->count() > 0 ? report_folder(a.out, "each noc run writes its own folder") : std::string();
@@ -114,6 +119,8 @@ std::function<int()> add_noc(CLI::App& sub) {
       ->capture_default_str();
   a->packets_opt = sub.add_option("--packets", a->noc.measure_packets, "Instead of --cycles: the window lasts until this many "
                                                                      "packets were generated in it (per rate)");
+  sub.add_option("--engine", a->engine, "analytic | flit: the network engine (default the chip file's noc.engine, analytic "
+                                        "unless it says flit; docs/noc.md)");
   a->out_opt = sub.add_option("--out", a->out, "Also write noc.json, noc.md and noc.svg into this new folder");
   sub.add_flag("--json", a->json, "Print noc.json on stdout instead of the table");
   return [a] { return run_noc(*a); };

@@ -22,6 +22,7 @@ const char* to_string(WeightEncoding e) {
   return e == WeightEncoding::kPacked2 ? "packed2" : "sparse";
 }
 const char* to_string(FlowControl f) { return f == FlowControl::kCredit ? "credit" : "on_off"; }
+const char* to_string(NocEngine e) { return e == NocEngine::kFlit ? "flit" : "analytic"; }
 
 namespace {
 
@@ -115,7 +116,21 @@ ChipDescription ChipDescription::from_yaml_text(const std::string& text, const s
     noc.unsupported("flow_control", "on/off backpressure is not modelled yet (the SystemC model's network and the RTL "
                                     "router use credit-based flow control; give credit)");
   c.noc.buffer_depth_flits = noc.integer("buffer_depth_flits", 1, 1 << 16, c.noc.buffer_depth_flits);
-  noc.finish("link_width_bits, router_latency_cycles, link_latency_cycles, flow_control, buffer_depth_flits");
+  c.noc.engine = noc.choice("engine", {"analytic", "flit"}, "analytic") == "flit" ? NocEngine::kFlit : NocEngine::kAnalytic;
+  if (c.noc.engine == NocEngine::kFlit && c.noc.router_latency_cycles < 1)
+    noc.fail(noc.child("router_latency_cycles", false), "noc.router_latency_cycles", "0",
+             "at least 1 with noc.engine: flit (a flit is switched the cycle after it enters its input FIFO, as in the RTL "
+             "router)");
+  c.noc.watchdog_cycles = noc.integer("watchdog_cycles", 1, int64_t{1} << 40, c.noc.watchdog_cycles);
+  // The longest a working network can go without moving a flit is a credit's round trip.
+  const int64_t round_trip = c.noc.router_latency_cycles + 2 * c.noc.link_latency_cycles + 2;
+  if (c.noc.watchdog_cycles <= round_trip)
+    noc.fail(noc.child("watchdog_cycles", false), "noc.watchdog_cycles", std::to_string(c.noc.watchdog_cycles),
+             fmt::format("more than a credit's round trip, router_latency_cycles + 2 x link_latency_cycles + 2 = {} cycles "
+                         "(a working network can stay that long without moving a flit)",
+                         round_trip));
+  noc.finish("link_width_bits, router_latency_cycles, link_latency_cycles, flow_control, buffer_depth_flits, engine, "
+             "watchdog_cycles");
 
   if (top.has("multichip")) {
     Section mc = top.section("multichip", false);

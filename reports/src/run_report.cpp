@@ -66,6 +66,14 @@ json rtl_cosim_json(const std::optional<runs::RtlCosimFigures>& rc) {
 json chip_parameters_json(const arch::ChipDescription& c) {
   json points = json::array();
   for (const auto& [v, hz] : c.operating_points) points.push_back({{"voltage_v", v}, {"max_clock_hz", hz}});
+  json noc = {{"link_width_bits", c.noc.link_width_bits}, {"router_latency_cycles", c.noc.router_latency_cycles},
+              {"link_latency_cycles", c.noc.link_latency_cycles}, {"flow_control", arch::to_string(c.noc.flow_control)},
+              {"buffer_depth_flits", c.noc.buffer_depth_flits}};
+  // Only a flit-engine chip names its engine: an analytic run's report stays as it was before the engines.
+  if (c.noc.engine == arch::NocEngine::kFlit) {
+    noc["engine"] = arch::to_string(c.noc.engine);
+    noc["watchdog_cycles"] = c.noc.watchdog_cycles;
+  }
   return {{"mesh", {{"width", c.mesh_width}, {"height", c.mesh_height}}},
           {"clock_hz", c.clock_hz},
           {"technology", {{"node_nm", c.technology_node_nm}, {"voltage_v", c.voltage_v}, {"energy_table", c.energy_table},
@@ -76,9 +84,7 @@ json chip_parameters_json(const arch::ChipDescription& c) {
                          {"output_fifo_depth", c.core.output_fifo_depth},
                          {"weight_encoding", arch::to_string(c.core.weight_encoding)},
                          {"sparse_index_bits", c.core.sparse_index_bits}, {"activation_bits", c.core.activation_bits}}},
-          {"noc", {{"link_width_bits", c.noc.link_width_bits}, {"router_latency_cycles", c.noc.router_latency_cycles},
-                   {"link_latency_cycles", c.noc.link_latency_cycles}, {"flow_control", arch::to_string(c.noc.flow_control)},
-                   {"buffer_depth_flits", c.noc.buffer_depth_flits}}},
+          {"noc", noc},
           {"host", {{"injection_bits_per_cycle", c.host.injection_bits_per_cycle},
                     {"readback_bits_per_cycle", c.host.readback_bits_per_cycle}, {"attach_x", c.host.attach_x},
                     {"attach_y", c.host.attach_y}}},

@@ -214,6 +214,10 @@ NocPoint run_point(Net& net, TrafficPattern p, double rate, const NocOptions& o,
   // port (with one-flit packets, never: a source injects each packet the cycle it is generated).
   const int64_t last_port = *std::max_element(port_free.begin(), port_free.end()) - F;
   for (; t <= last_port; ++t) generate(t);
+  // The flit engine serves packets as they meet in the routers, so later packets do delay the
+  // measured ones: traffic goes on for one more window (docs/noc.md).
+  if (net.chip.noc.engine == arch::NocEngine::kFlit)
+    for (const int64_t stop = t + M; t < stop && static_cast<int64_t>(traffic.events.size()) <= kMaxPackets; ++t) generate(t);
   const sim::timing::EventsPhaseTimes times = net.run(traffic);
   NocPoint pt;
   pt.offered_flits = rate;
@@ -317,11 +321,17 @@ NocCalibration noc_calibrate(const arch::ChipDescription& chip) {
       for (int i = 0; i < 1000; ++i) net.add(t, 0, 1, 0);
       c.link_flits_per_cycle = span_rate(t, net.run(t));
     }
-    {  // Uniform random unicast: 400 packets per node offered at cycle 0 (the harness's run).
+    {  // Uniform random unicast: 400 packets per node offered at cycle 0, to the destinations the
+       // harness draws (seed 1; its n x n zero-load and 1,000 link packets drew a payload each
+       // before, and each packet draws one after its destination).
       std::mt19937_64 rng(1);
+      rng.discard(static_cast<unsigned long long>(n) * static_cast<unsigned long long>(n) + 1000);
       sim::timing::EventTraffic t;
       for (int i = 0; i < 400; ++i)
-        for (int s = 0; s < n; ++s) net.add(t, s, uniform_other(rng, n, s), 0);
+        for (int s = 0; s < n; ++s) {
+          net.add(t, s, uniform_other(rng, n, s), 0);
+          rng.discard(1);
+        }
       c.uniform_accepted_flits = span_rate(t, net.run(t)) / n;
     }
   }
@@ -330,7 +340,12 @@ NocCalibration noc_calibrate(const arch::ChipDescription& chip) {
 
 NocResult noc_sweep(const NocOptions& o) {
   check_noc_options(o);
-  const arch::ChipDescription chip = arch::ChipDescription::from_file(o.chip_path);
+  arch::ChipDescription chip = arch::ChipDescription::from_file(o.chip_path);
+  if (o.engine) chip.noc.engine = *o.engine;
+  if (chip.noc.engine == arch::NocEngine::kFlit && chip.noc.router_latency_cycles < 1)
+    throw Error(fmt::format("{}: noc.router_latency_cycles 0: the flit engine needs at least 1 (a flit is switched the cycle "
+                            "after it enters its input FIFO, as in the RTL router)",
+                            o.chip_path));
   if (chip.multichip.chips_x != 1 || chip.multichip.chips_y != 1)
     throw Error(fmt::format("{}: multichip.chips_x x chips_y = {} x {}: neurark noc models one chip, expected 1 x 1 (multi-chip "
                             "systems are not in the chip model yet)",
@@ -346,6 +361,7 @@ NocResult noc_sweep(const NocOptions& o) {
   r.chip_name = chip.name;
   r.mesh_width = net.grid.width;
   r.mesh_height = net.grid.height;
+  r.engine = chip.noc.engine;
   r.packet_flits = net.flits;
   r.options = o;
   for (std::size_t pi = 0; pi < o.patterns.size(); ++pi) {
@@ -414,6 +430,7 @@ json noc_json(const NocResult& r) {
           {"chip", {{"name", r.chip_name}, {"path", r.chip_path}, {"mesh", {r.mesh_width, r.mesh_height}}}},
           {"packet_flits", r.packet_flits},
           {"network", "sim::timing::events_phase (the SystemC model's events-phase rules), plain C++ driver"},
+          {"engine", arch::to_string(r.engine)},
           {"options",
            {{"patterns", patterns_opt},
             {"rates_flits_per_cycle_per_node", o.rates},
@@ -464,9 +481,9 @@ std::vector<std::array<std::string, 3>> comparison_rows(const NocResult& r) {
 }  // namespace
 
 std::string noc_table_text(const NocResult& r) {
-  std::string s = fmt::format("noc         chip {} ({} x {} mesh), {}-flit packets; offered load in flits/cycle/node, "
-                              "latency in cycles (generation to delivery)\n",
-                              r.chip_name, r.mesh_width, r.mesh_height, r.packet_flits);
+  std::string s = fmt::format("noc         chip {} ({} x {} mesh), {}-flit packets, {} engine; offered load in "
+                              "flits/cycle/node, latency in cycles (generation to delivery)\n",
+                              r.chip_name, r.mesh_width, r.mesh_height, r.packet_flits, arch::to_string(r.engine));
   for (const NocPatternResult& p : r.patterns) {
     s += fmt::format("\n{}: zero-load latency {:.2f} cycles\n", to_string(p.pattern), p.zero_load_latency_cycles);
     s += fmt::format("{:>8} {:>9} {:>9} {:>9} {:>7} {:>7} {:>7} {:>8}\n", "offered", "generated", "accepted", "mean", "p50", "p99",
@@ -492,11 +509,11 @@ std::string noc_markdown(const NocResult& r) {
   std::string md = fmt::format(
       "# neurark noc: chip `{}` ({} x {} mesh)\n\n"
       "The chip model's network rules (`sim::timing::events_phase`, the function the SystemC model's events phases call) "
-      "under synthetic traffic from a plain C++ driver (no SystemC kernel runs); XY routes; {}-flit packets. Bernoulli "
+      "under synthetic traffic from a plain C++ driver (no SystemC kernel runs), {} engine; XY routes; {}-flit packets. Bernoulli "
       "injection, seed {}; warm-up {} cycles, measurement window {}. Offered and accepted load in "
       "flits/cycle/node; latency in cycles from generation (including source queueing) to the tail entering the "
       "destination's input FIFO. docs/noc.md defines every column.\n",
-      r.chip_name, r.mesh_width, r.mesh_height, r.packet_flits, o.seed, o.warmup_cycles,
+      r.chip_name, r.mesh_width, r.mesh_height, arch::to_string(r.engine), r.packet_flits, o.seed, o.warmup_cycles,
       o.measure_packets > 0 ? fmt::format("until {} packets were generated in it", o.measure_packets)
                             : fmt::format("{} cycles", o.measure_cycles));
   for (const NocPatternResult& p : r.patterns) {
@@ -517,8 +534,12 @@ std::string noc_markdown(const NocResult& r) {
                           : std::string("No RTL figures are documented for this chip: `neurark verify-rtl --chip CHIP` (a build "
                                         "with the RTL) runs the mesh harness at its parameters."));
   for (const auto& [what, model, rtl] : comparison_rows(r)) md += fmt::format("| {} | {} | {} |\n", what, model, rtl);
-  md += "\nThe model times packets in injection order (each link serves packets first come, first served by injection "
-        "cycle); the RTL arbitrates round robin per output, cycle by cycle. docs/noc.md explains the differences.\n";
+  md += r.engine == arch::NocEngine::kFlit
+            ? "\nThe flit engine follows the RTL router's rules cycle by cycle (round robin per output, one FIFO per input: "
+              "head-of-line blocking). docs/noc.md explains the remaining differences.\n"
+            : "\nThe analytic engine times packets in injection order (each link serves packets first come, first served by "
+              "injection cycle); the RTL arbitrates round robin per output, cycle by cycle. docs/noc.md explains the "
+              "differences.\n";
   return md;
 }
 

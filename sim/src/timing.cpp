@@ -2,6 +2,8 @@
 // The chip model's timing rules: see neurark/sim/timing.hpp and docs/chip-model.md.
 #include "neurark/sim/timing.hpp"
 
+#include "neurark/sim/flit_network.hpp"
+
 #include <algorithm>
 
 namespace neurark::sim::timing {
@@ -83,6 +85,14 @@ int64_t PhaseCost::cycles() const {
 EventsPhaseResult events_phase(const EventTraffic& traffic, const std::vector<std::vector<std::array<int, 3>>>& walks,
                                const std::vector<int64_t>& codes_per_core, const arch::ChipDescription& chip,
                                int64_t event_flits, std::vector<LinkState>& links, EventsPhaseTimes* times) {
+  if (chip.noc.engine == arch::NocEngine::kFlit)
+    return flit_events_phase(traffic, walks, codes_per_core, chip, event_flits, links, times);
+  return analytic_events_phase(traffic, walks, codes_per_core, chip, event_flits, links, times);
+}
+
+EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::vector<std::vector<std::array<int, 3>>>& walks,
+                                        const std::vector<int64_t>& codes_per_core, const arch::ChipDescription& chip,
+                                        int64_t event_flits, std::vector<LinkState>& links, EventsPhaseTimes* times) {
   const int64_t R = chip.noc.router_latency_cycles, Lk = chip.noc.link_latency_cycles, F = event_flits;
   const auto B = static_cast<std::size_t>(std::max<int64_t>(1, chip.noc.buffer_depth_flits / F));
   const auto D = static_cast<std::size_t>(std::max<int64_t>(1, chip.core.input_fifo_depth));

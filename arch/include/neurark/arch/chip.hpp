@@ -19,9 +19,14 @@ namespace neurark::arch {
 
 enum class WeightEncoding { kPacked2, kSparse };  // 2-bit packed ternary | sparse index list
 enum class FlowControl { kCredit, kOnOff };       // credit-based | on/off backpressure
+// How the SystemC model and `neurark noc` time events phases (docs/noc.md): packets one at a time
+// in injection order against reserved link and buffer slots (sim::timing::analytic_events_phase),
+// or every router cycle by cycle with all packets in flight (sim::timing::flit_events_phase).
+enum class NocEngine { kAnalytic, kFlit };
 
 const char* to_string(WeightEncoding e);
 const char* to_string(FlowControl f);
+const char* to_string(NocEngine e);  // "analytic", "flit"
 
 struct NeurocoreParams {
   int64_t lanes = 16;                    // parallel accumulate lanes (synaptic ops per cycle)
@@ -42,6 +47,8 @@ struct NocParams {
   int64_t link_latency_cycles = 1;       // per hop, wire
   FlowControl flow_control = FlowControl::kCredit;
   int64_t buffer_depth_flits = 4;        // per input port
+  NocEngine engine = NocEngine::kAnalytic;  // how events phases are timed
+  int64_t watchdog_cycles = 10000;       // flit engine: cycles without a flit moving before a deadlock error
 };
 
 struct MultiChipParams {

@@ -133,6 +133,13 @@ struct ProgramModel {
   bool use_lower_bound = true;
 };
 
+// Checks Program::from_image can be told to skip. For tests only (no command or library user sets
+// them): a test forges an image the loader refuses, to exercise what would happen downstream, e.g.
+// the flit engine's watchdog on routes that deadlock (tests/test_flit_network.cpp).
+struct ProgramChecks {
+  bool routes = true;  // routing tables against the flows, and no cycle in the channel dependency graph
+};
+
 struct Program {
   ProgramModel model;
   std::string chip_name, chip_text, energy_table_text, cost_table_text;  // the chip's files verbatim
@@ -164,6 +171,8 @@ struct Program {
   // equal to this build's, an embed op. Throws neurark::Error "<image>: image program: <field>:
   // <what was wrong>" (or "malformed manifest: ..." for a missing key or a wrong JSON type).
   static Program from_image(const Image& image);
+  // The same, with `checks` off (tests only, ProgramChecks).
+  static Program from_image(const Image& image, const ProgramChecks& checks);
   // The manifest keys of the program (everything but "blobs"), as emit writes them.
   nlohmann::json to_manifest() const;
 

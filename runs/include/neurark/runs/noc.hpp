@@ -5,7 +5,8 @@
 // The network rules are the SystemC model's, not a copy: every packet is timed by
 // sim::timing::events_phase, the function the SystemC model's events phases call (router and
 // link latency, one flit per cycle per link, credits over noc.buffer_depth_flits, the
-// destination's input FIFO), here driven by a plain C++ traffic generator; no SystemC kernel runs.
+// destination's input FIFO), with the engine the chip's noc.engine or NocOptions::engine selects
+// (analytic or flit), here driven by a plain C++ traffic generator; no SystemC kernel runs.
 // Routes are the compiler's XY routes (arch::xy_tree, arch::walk_order). docs/noc.md has the
 // definitions (patterns, windows, saturation) and the comparison with the RTL mesh.
 #pragma once
@@ -48,6 +49,7 @@ struct NocOptions {
   uint64_t seed = 1;                     // std::mt19937_64 per (pattern, rate)
   double hotspot_fraction = 0.2;         // hotspot: share of packets to the hotspot node, [0, 1]
   std::optional<std::pair<int, int>> hotspot_xy;  // hotspot node; default the mesh centre (width/2, height/2)
+  std::optional<arch::NocEngine> engine;  // the network engine; default the chip file's noc.engine (analytic)
 };
 
 // Throws neurark::Error (option, value, what was expected) for: no pattern, no rate, a rate
@@ -107,6 +109,7 @@ std::optional<NocRtlFigures> rtl_mesh_figures(const arch::ChipDescription& chip)
 struct NocResult {
   std::string chip_path, chip_name;
   int64_t mesh_width = 0, mesh_height = 0;
+  arch::NocEngine engine = arch::NocEngine::kAnalytic;  // the engine that timed the packets
   int64_t packet_flits = 1;          // flits of one event packet (arch::event_packet_bits over width x height
                                      // unicast flows, at noc.link_width_bits)
   NocOptions options;
@@ -123,7 +126,7 @@ struct NocResult {
 // same options give the same numbers, bit for bit.
 NocResult noc_sweep(const NocOptions& options);
 
-// The calibration alone on a chip.
+// The calibration alone on a chip, with its noc.engine.
 NocCalibration noc_calibrate(const arch::ChipDescription& chip);
 
 // noc.json (docs/noc.md), the table `neurark noc` prints, and noc.md.

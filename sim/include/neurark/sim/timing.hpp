@@ -141,7 +141,14 @@ struct EventsPhaseTimes {
   std::vector<int64_t> deliver_cycles;
 };
 
-// The flit-level model of one events phase (docs/chip-model.md, "Events phases"): each source
+// One events phase timed by the chip's noc.engine: analytic_events_phase (the default) or
+// flit_events_phase (neurark/sim/flit_network.hpp, the cycle-by-cycle router model with its
+// watchdog). The SystemC model and `neurark noc` call this. Same arguments and result as both.
+EventsPhaseResult events_phase(const EventTraffic& traffic, const std::vector<std::vector<std::array<int, 3>>>& walks,
+                               const std::vector<int64_t>& codes_per_core, const arch::ChipDescription& chip,
+                               int64_t event_flits, std::vector<LinkState>& links, EventsPhaseTimes* times = nullptr);
+
+// The analytic model of one events phase (docs/chip-model.md, "Events phases"): each source
 // core quantizes one code per cycle and injects each event's packet (`event_flits` flits) when
 // its code is ready and its injection port is free; the packet walks its flow's multicast tree
 // (`walks[flow]`: {link id, from, to}, parents before children, arch::Program::walk_order), each
@@ -154,9 +161,9 @@ struct EventsPhaseTimes {
 // `links` (by link id, arch::MeshGrid) carries the routers' state and is cleared first;
 // `codes_per_core`: codes each core quantized (the phase lasts at least that long). With `times`
 // (optional), also each packet's injection and delivery cycles; the result is the same either way.
-EventsPhaseResult events_phase(const EventTraffic& traffic, const std::vector<std::vector<std::array<int, 3>>>& walks,
-                               const std::vector<int64_t>& codes_per_core, const arch::ChipDescription& chip,
-                               int64_t event_flits, std::vector<LinkState>& links, EventsPhaseTimes* times = nullptr);
+EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::vector<std::vector<std::array<int, 3>>>& walks,
+                                        const std::vector<int64_t>& codes_per_core, const arch::ChipDescription& chip,
+                                        int64_t event_flits, std::vector<LinkState>& links, EventsPhaseTimes* times = nullptr);
 
 // Links shared by phases of different pipeline stages: a phase starting at cycle `now` that sends
 // `link_flits` ({link id, flits}) waits until traffic other phases queued on any of those links
