@@ -253,7 +253,7 @@ TEST_CASE("flit engine: the watchdog names the stuck flows and links of a deadlo
   CHECK_NOTHROW(many.run(a));
 }
 
-TEST_CASE("flit engine: a forged image whose routes deadlock is refused at load; loaded without that check it trips "
+TEST_CASE("flit engine: a forged image whose routes deadlock is refused at load, and loaded without that check it trips "
           "the watchdog", "[noc][flit][image]") {
   namespace fs = std::filesystem;
   const fs::path dir = fs::temp_directory_path() / "neurark-test-flit-ring";
