@@ -724,7 +724,7 @@ TEST_CASE("verify-rtl --json: every block compared on vectors, edge cases and th
     INFO(block);
     CHECK(vectors[block] > 0);
   }
-  CHECK(trace_vectors >= 2 * 1935);  // the sample's 1,935 input events, replayed into the lane array and the neurocore
+  CHECK(trace_vectors >= 2 * 509);  // the sample's 509 input events, replayed into the lane array and the neurocore
   // Bad requests are refused.
   const Run bad = run_cli("verify-rtl --block nonsense", tmp);
   CHECK(bad.exit_code == 1);

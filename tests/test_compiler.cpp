@@ -151,8 +151,8 @@ TEST_CASE("partition cuts tiles by accumulators and SRAM, by hand", "[compiler][
   CHECK(g.tiles[static_cast<std::size_t>(down.tiles[0])].weight_bytes == 24);
   CHECK(g.tiles[static_cast<std::size_t>(lm.tiles[2])].weight_bytes == 8 * 2);
   // Neuron memory of down_proj's tile: 8 (C) + the channels homed there: x.1 feeds layer 1's
-  // attn_norm (2 B each) and, through it, i/f/g_proj's input quantization (3 x 2 B each).
-  CHECK(g.tiles[static_cast<std::size_t>(down.tiles[0])].neuron_bytes == 8 + 8 * 2 + 3 * 8 * 2);
+  // attn_norm (4 B each: int32 mantissas) and, through it, i/f/g_proj's input quantization (3 x 4 B each).
+  CHECK(g.tiles[static_cast<std::size_t>(down.tiles[0])].neuron_bytes == 8 + 8 * 4 + 3 * 8 * 4);
   // Every tile has a core; no core over its 64 B of SRAM.
   std::vector<int64_t> used(6, 0);
   for (const compiler::Tile& t : g.tiles) {

@@ -154,6 +154,8 @@ TEST_CASE("config: wrong types for other fields", "[config]") {
              Contains("field 'rms_norm_eps' is \"1e-6\" (a string), expected a positive number"));
   CHECK_THAT(parse_error(with_field(R"("rms_norm_eps": -1e-6)")),
              Contains("field 'rms_norm_eps' is -1e-06") && Contains("expected a positive number"));
+  CHECK_THAT(parse_error(with_field(R"("rms_norm_eps": 10)")),
+             Contains("field 'rms_norm_eps' is 10") && Contains("from 1e-24 to 1"));
   CHECK_THAT(parse_error(with_field(R"("attn_mode": 1)")), Contains("field 'attn_mode' is 1 (an integer)"));
 }
 

@@ -102,8 +102,8 @@ TEST_CASE("fidelity: float64 agrees with the float32 model at >= 99.5 % of codes
 
 // Issue 14's goal for the integer reference: >= 99 % of codes equal to the float model's at every
 // BitLinear, none off by more than one, the bundled model's bpb within 0.1 %. Not met by the
-// numerics of docs/numerics.md yet (Q15.16 activations, the sigmoid table's 4e-6, eps dropped;
-// norm weights are int32 since 2026-12-07): [!shouldfail] keeps the measurement in the suite; when the numerics meet it,
+// numerics of docs/numerics.md yet (Q15.16 activations, the sigmoid table's 4e-6; norm weights
+// are int32 and the RMSNorms' eps is kept since 2026-12-07): [!shouldfail] keeps the measurement in the suite; when the numerics meet it,
 // this case fails and the tag must go.
 TEST_CASE("fidelity: the integer reference meets issue 14's goal on every model", "[fidelity][!shouldfail]") {
   neurark_test::TempDir tmp;

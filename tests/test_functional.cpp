@@ -296,6 +296,20 @@ TEST_CASE("the image's program reads back field for field, and a malformed flow 
   CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].layer_c: [", bl)) && Contains("is not a scale"));
   rewrite(b->image, bad, [&](nlohmann::json& m) { m["ops"][bl]["layer_c"][0] = 1; });
   CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].layer_c: [1, ", bl)) && Contains("is not a scale"));
+  // A norm_scale's exponent and eps (docs/numerics.md §4a) outside what the datapath takes; an image
+  // of another numerics revision.
+  std::size_t ns = 0;
+  while (ops[ns]["kind"] != "norm_scale") ++ns;
+  rewrite(b->image, bad, [&](nlohmann::json& m) { m["ops"][ns]["norm_exp"] = 63; });
+  CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].norm_exp: 63 outside [0, 62]", ns)));
+  rewrite(b->image, bad, [&](nlohmann::json& m) { m["ops"][ns]["eps"][1] = 0; });
+  CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].eps: [", ns)) && Contains("is not an eps"));
+  rewrite(b->image, bad, [&](nlohmann::json& m) { m["ops"][ns].erase("eps"); });
+  CHECK_THROWS_WITH(open(), Contains("eps"));
+  rewrite(b->image, bad, [&](nlohmann::json& m) { m["numerics"] = 2; });
+  CHECK_THROWS_WITH(open(), Contains("numerics: 2, but this build computes revision 3"));
+  rewrite(b->image, bad, [&](nlohmann::json& m) { m.erase("numerics"); });
+  CHECK_THROWS_WITH(open(), Contains("numerics: 1, but this build computes revision 3"));
   // A BitLinear without its norm constant (found by fuzz_image: std::out_of_range from the backend).
   rewrite(b->image, bad, [&](nlohmann::json& m) { m["ops"][bl]["consts"].erase("norm"); });
   CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].consts: no 'norm' for a bitlinear op", bl)));

@@ -41,7 +41,7 @@ TEST_CASE("BitLinear on a hand-worked example", "[int_ref]") {
   int8_t codes[4];
   int32_t acc[2];
   const arch::BitLinearStats st =
-      arch::bitlinear_q16(v, 4, 2, w_norm, w_t, arch::Scale{1u << 31, -31}, y, codes, acc);
+      arch::bitlinear_q16(v, 4, 2, w_norm, w_t, arch::Scale{1u << 31, -31}, arch::Scale{}, y, codes, acc);
   CHECK(codes[0] == 127);
   CHECK(codes[1] == -64);
   CHECK(codes[2] == 0);
@@ -53,6 +53,13 @@ TEST_CASE("BitLinear on a hand-worked example", "[int_ref]") {
   CHECK(st.token_scale == arch::Scale{3748954808u, -31});
   CHECK(y[0] == 389);
   CHECK(y[1] == -56);
+  // The same v as a Q15.16 vector (block j = 16) with the RMSNorm's eps: E = 1e-6 * 4 * 2^32 =
+  // 17179.87, S = 200 / sqrt(13125 + 17179.87) = 1.148877, y = [256 (256.20), -37 (-36.76)].
+  const arch::BitLinearStats se = arch::bitlinear_q16(v, 4, 2, w_norm, w_t, arch::Scale{1u << 31, -31},
+                                                      arch::rmsnorm_eps_term(arch::BlockScale{}, 4), y, codes, acc);
+  CHECK(std::fabs(arch::scale_to_double(se.token_scale) - 200.0 / std::sqrt(13125.0 + 1e-6 * 4 * 4294967296.0)) < 1e-8);
+  CHECK(y[0] == 256);
+  CHECK(y[1] == -37);
 }
 
 TEST_CASE("an all-zero weight tensor gives exactly zero outputs", "[int_ref]") {

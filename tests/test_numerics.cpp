@@ -259,14 +259,55 @@ TEST_CASE("sums of squares, products and the BitLinear token scale", "[numerics]
   CHECK(mul_shift_sat(3, 5, 1) == 8);     // 7.5 -> 8
   CHECK(mul_shift_sat(-3, 5, 1) == -8);
   CHECK(mul_shift_sat(1 << 30, 1 << 30, 0) == std::numeric_limits<int32_t>::max());
-  // S = C * m * rsqrt(ss) with C = 1, m = 6, ss = 4 -> 3 exactly; with ss = 9 the floor in
-  // rsqrt makes it just below 2.
-  CHECK(scale_to_double(bitlinear_token_scale(Scale{1u << 31, -31}, 6, 4)) == 3.0);
-  const double s9 = scale_to_double(bitlinear_token_scale(Scale{1u << 31, -31}, 6, 9));
+  // S = C * m * rsqrt(ss + E) with C = 1, m = 6, ss = 4, E = 0 -> 3 exactly; with ss = 9 the
+  // floor in rsqrt makes it just below 2; with E = 5, ss + E = 9 again.
+  const Scale one{1u << 31, -31};
+  CHECK(scale_to_double(bitlinear_token_scale(one, 6, 4, Scale{})) == 3.0);
+  const double s9 = scale_to_double(bitlinear_token_scale(one, 6, 9, Scale{}));
   CHECK(s9 < 2.0);
   CHECK(s9 > 2.0 - 1e-9);
-  CHECK(bitlinear_token_scale(Scale{1u << 31, -31}, 0, 9) == Scale{});
-  CHECK(bitlinear_token_scale(Scale{1u << 31, -31}, 6, 0) == Scale{});
+  CHECK(bitlinear_token_scale(one, 6, 4, Scale{2684354560u, -29}) == bitlinear_token_scale(one, 6, 9, Scale{}));
+  CHECK(bitlinear_token_scale(one, 0, 9, Scale{}) == Scale{});
+  CHECK(bitlinear_token_scale(one, 6, 0, Scale{}) == Scale{});
+}
+
+TEST_CASE("scale_add and scale_rsqrt of a Scale, by hand", "[numerics]") {
+  const Scale two{1u << 31, -30}, four{1u << 31, -29};
+  CHECK(scale_add(two, two) == four);
+  CHECK(scale_add(Scale{}, two) == two);
+  CHECK(scale_add(two, Scale{}) == two);
+  CHECK(scale_add(Scale{3u << 30, 0}, Scale{1u << 31, -1}) == Scale{1u << 31, 1});  // 3 * 2^30 + 2^30 = 2^32
+  // (2^32 - 1) + 1/2: the sum's dropped half rounds up, to 2^32.
+  CHECK(scale_add(Scale{0xFFFFFFFFu, 0}, Scale{1u << 31, -32}) == Scale{1u << 31, 1});
+  // 41 binary orders apart: the smaller cannot reach half of the larger's last bit.
+  CHECK(scale_add(two, Scale{0xFFFFFFFFu, -71}) == two);
+  CHECK(scale_add(two, Scale{1u << 31, -70}) == two);                      // 2 + 2^-39: 1/512 of an ulp
+  CHECK(scale_add(two, Scale{1u << 31, -62}) == Scale{(1u << 31) + 1, -30});  // 2 + half an ulp rounds up
+  CHECK(scale_rsqrt(four) == Scale{1u << 31, -32});   // 1/2
+  CHECK(scale_rsqrt(Scale{1u << 31, -35}) == Scale{1u << 31, -29});  // 1/16 -> 4
+  const double r2 = scale_to_double(scale_rsqrt(two));
+  CHECK(std::fabs(r2 - 1.0 / std::sqrt(2.0)) < 1e-9);
+  CHECK(scale_rsqrt(Scale{}) == Scale{});
+}
+
+TEST_CASE("the RMSNorm eps term of a block, by hand", "[numerics]") {
+  const double eps = scale_to_double(bitlinear_eps());
+  CHECK(std::fabs(eps - 1e-6) < 1e-6 * 1e-9);
+  // A Q15.16 vector of 4 values: E = 1e-6 * 4 * 2^32.
+  const double plain = scale_to_double(rmsnorm_eps_term(BlockScale{}, 4));
+  CHECK(std::fabs(plain - 1e-6 * 4 * 4294967296.0) < 1e-6 * 4 * 4294967296.0 * 1e-9);
+  // A block out of a folded RMSNorm over 4 values with sum x^2 = 2^34 (Q15.16: 4.0 real) and
+  // eps 1e-5, at j = 20: E = 1e-6 * 2^40 * (4 + 1e-5 * 4).
+  BlockScale b;
+  b.j = 20;
+  b.normed = true;
+  b.norm_sum_sq = u128{1} << 34;
+  b.norm_n = 4;
+  b.norm_eps = scale_from_double(1e-5);
+  const double normed = scale_to_double(rmsnorm_eps_term(b, 4));
+  const double want = 1e-6 * 1099511627776.0 * (4.0 + 4e-5);
+  CHECK(std::fabs(normed - want) < want * 1e-9);
+  CHECK_THROWS_AS(rmsnorm_eps_term(b, 8), std::invalid_argument);  // normed over 4, fan-in 8
 }
 
 TEST_CASE("norm weights become int32 mantissas with one exponent", "[numerics]") {

@@ -294,7 +294,9 @@ TEST_CASE("network: shallower buffers, narrower or slower links never make a run
   CHECK(c_shallow >= c_base);
   CHECK(shallow.fifo_stall_cycles > base.fifo_stall_cycles);  // events wait longer for room in a 1-deep FIFO
   CHECK(c_narrow > c_base);
-  CHECK(narrow.link_wait_cycles > base.link_wait_cycles);     // stages queue behind each other's 4-flit events
+  // Whether stages also queue behind each other's 4-flit events depends on where the placement put
+  // them (on the default placement since 2026-12-07 they do not): never less waiting, though.
+  CHECK(narrow.link_wait_cycles >= base.link_wait_cycles);
   // ... and the NoC binds more of the run (value phases' busiest links carry 8 times the flits).
   const auto noc_cycles = [](const sim::Timing& t) {
     int64_t c = 0;
@@ -384,6 +386,8 @@ TEST_CASE("co-simulation: a neurocore implementation replaces the lane-array rul
   CHECK(slow.cosim.at(0).cosim_cycles == 400 * slow.cosim.at(0).events);
   CHECK(slow.cycles > plain.cycles);  // a slower core slows the chip down
   sim::Timing broken;
-  CHECK_THROWS_WITH(run_with(1, 1, &broken), Contains("co-simulation (fake): neurocore 5 differs from the functional model at token 0") &&
+  // Both fakes are broken; the one whose tile is read out first is named (which depends on placement).
+  CHECK_THROWS_WITH(run_with(1, 1, &broken), (Contains("co-simulation (fake): neurocore 5 differs from the functional model at token 0") ||
+                                              Contains("co-simulation (fake): neurocore 6 differs from the functional model at token 0")) &&
                                                  Contains("accumulator row 0"));
 }

@@ -55,8 +55,8 @@ TEST_CASE("the sample event trace replays to its accumulators through arch::accu
   }
   // 2 tokens x (the tiles of core (1, 1)): every tile's accumulators recorded once per token.
   CHECK(accs == 2 * static_cast<int64_t>(h.tiles.size()));
-  CHECK(ins == 1935);
-  CHECK(outs == 933);
+  CHECK(ins == 509);
+  CHECK(outs == 896);
 }
 
 TEST_CASE("an event trace written by EventTraceWriter reads back field for field", "[traces]") {

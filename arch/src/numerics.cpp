@@ -3,6 +3,7 @@
 #include "neurark/arch/numerics.hpp"
 
 #include <algorithm>
+#include <utility>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -237,9 +238,55 @@ u128 sum_squares(const int32_t* v, int64_t n) {
   return ss;
 }
 
-Scale bitlinear_token_scale(Scale layer_c, uint64_t m, u128 ss) {
-  if (m == 0 || ss == 0) return {};
-  return scale_mul(scale_mul(layer_c, scale_from_u128(m)), scale_rsqrt(ss));
+Scale scale_add(Scale a, Scale b) {
+  if (a.mant == 0) return b;
+  if (b.mant == 0) return a;
+  if (a.exp < b.exp) std::swap(a, b);  // a has the larger exponent
+  const int64_t gap = static_cast<int64_t>(a.exp) - b.exp;
+  // b < 2^(32 + b.exp) <= 2^(a.exp - 9) when gap > 40: below half of a's last mantissa bit.
+  if (gap > 40) return a;
+  const u128 sum = (static_cast<u128>(a.mant) << gap) + b.mant;  // < 2^73
+  Scale s = scale_from_u128(sum);
+  s.exp += b.exp;
+  return s;
+}
+
+Scale scale_rsqrt(Scale d) {
+  if (d.mant == 0) return {};
+  const bool odd = (d.exp & 1) != 0;
+  const u128 m = odd ? static_cast<u128>(d.mant) << 1 : static_cast<u128>(d.mant);
+  const int64_t e = odd ? static_cast<int64_t>(d.exp) - 1 : d.exp;
+  Scale r = scale_rsqrt(m);
+  r.exp = static_cast<int32_t>(r.exp - e / 2);
+  return r;
+}
+
+Scale bitlinear_eps() {
+  static const Scale eps = scale_from_double(kBitLinearEps);
+  return eps;
+}
+
+Scale rmsnorm_eps_term(const BlockScale& block, int64_t k) {
+  if (k < 1) throw std::invalid_argument("rmsnorm_eps_term: fan-in " + std::to_string(k) + ", expected >= 1");
+  Scale t = scale_from_u128(static_cast<u128>(k));  // not normed: eps * k
+  if (block.normed) {
+    if (block.norm_n != k)
+      throw std::invalid_argument("rmsnorm_eps_term: a block normed over " + std::to_string(block.norm_n) +
+                                  " values feeds a fan-in of " + std::to_string(k));
+    Scale ss = scale_from_u128(block.norm_sum_sq);
+    if (ss.mant != 0) ss.exp -= 2 * kActFrac;
+    t = scale_add(ss, scale_mul(block.norm_eps, t));
+  }
+  Scale e = scale_mul(bitlinear_eps(), t);
+  if (e.mant != 0) e.exp += 2 * block.j;
+  return e;
+}
+
+Scale bitlinear_token_scale(Scale layer_c, uint64_t m, u128 ss, Scale eps_term) {
+  if (m == 0) return {};
+  const Scale d = scale_add(scale_from_u128(ss), eps_term);
+  if (d.mant == 0) return {};
+  return scale_mul(scale_mul(layer_c, scale_from_u128(m)), scale_rsqrt(d));
 }
 
 // ---- Activation functions ----------------------------------------------------------------
@@ -358,22 +405,35 @@ T* scratch(std::vector<T>& buf, int64_t n) {
 }
 }  // namespace
 
-void apply_norm_weight(const int32_t* x, const int32_t* w, int64_t n, int32_t* v) {
+BlockScale apply_norm_weight(const int32_t* x, const int32_t* w, int w_exp, Scale eps, int64_t n, int32_t* v) {
   thread_local std::vector<int64_t> p;
   int64_t* pp = scratch(p, n);
   for (int64_t k = 0; k < n; ++k) pp[k] = static_cast<int64_t>(x[k]) * w[k];
-  normalize_block(pp, n, v);
+  const int s = normalize_block(pp, n, v);
+  BlockScale b;
+  b.j = kActFrac + w_exp - s;
+  b.normed = true;
+  b.norm_sum_sq = sum_squares(x, n);
+  b.norm_n = n;
+  b.norm_eps = eps;
+  return b;
 }
 
-void product_block(const int32_t* a, const int32_t* b, int64_t n, int32_t* v) {
+BlockScale product_block(const int32_t* a, const BlockScale& a_scale, const int32_t* b, const BlockScale& b_scale,
+                         int64_t n, int32_t* v) {
+  if (a_scale.normed && b_scale.normed)
+    throw std::invalid_argument("product_block: both factors come out of an RMSNorm");
   thread_local std::vector<int64_t> p;
   int64_t* pp = scratch(p, n);
   for (int64_t k = 0; k < n; ++k) pp[k] = static_cast<int64_t>(a[k]) * b[k];
-  normalize_block(pp, n, v);
+  const int s = normalize_block(pp, n, v);
+  BlockScale out = a_scale.normed ? a_scale : b_scale;
+  out.j = a_scale.j + b_scale.j - s;
+  return out;
 }
 
 BitLinearStats bitlinear_q16(const int32_t* v, int64_t k, int64_t n, const int32_t* norm_mant,
-                             const int8_t* w_t, Scale layer_c, int32_t* y, int8_t* codes_out,
+                             const int8_t* w_t, Scale layer_c, Scale eps_term, int32_t* y, int8_t* codes_out,
                              int32_t* acc_out) {
   thread_local std::vector<int64_t> ubuf;
   thread_local std::vector<int8_t> qbuf;
@@ -389,7 +449,7 @@ BitLinearStats bitlinear_q16(const int32_t* v, int64_t k, int64_t n, const int32
     st.nonzero_inputs += q[i] != 0;
   }
   ternary_matvec(q, w_t, k, n, acc);
-  st.token_scale = bitlinear_token_scale(layer_c, st.absmax, sum_squares(v, k));
+  st.token_scale = bitlinear_token_scale(layer_c, st.absmax, sum_squares(v, k), eps_term);
   for (int64_t o = 0; o < n; ++o) y[o] = requantize(acc[o], st.token_scale);
   return st;
 }

@@ -310,6 +310,17 @@ Program Program::from_image(const Image& image, const ProgramChecks& checks) {
         if (t < 0 || t >= static_cast<int>(p.tiles.size()) || p.tiles[static_cast<std::size_t>(t)].op != static_cast<int>(i))
           throw bad(fmt::format("ops[{}].tiles", i), fmt::format("tile {} does not belong to this op", t));
       op.consts = j.at("consts").get<std::map<std::string, std::string>>();
+      if (op.kind == OpKind::kNormScale) {
+        op.norm_exp = j.at("norm_exp").get<int>();
+        if (op.norm_exp < 0 || op.norm_exp > 62)
+          throw bad(fmt::format("ops[{}].norm_exp", i), fmt::format("{} outside [0, 62]", op.norm_exp));
+        op.eps = {j.at("eps").at(0).get<uint32_t>(), j.at("eps").at(1).get<int32_t>()};
+        // Zero, or a Scale in [2^-81, 2): what rms_norm_eps can be (models/config.hpp).
+        if (op.eps.mant != 0 && (op.eps.mant < (uint32_t{1} << 31) || op.eps.exp < -112 || op.eps.exp > -31))
+          throw bad(fmt::format("ops[{}].eps", i),
+                    fmt::format("[{}, {}] is not an eps: expected 0, or a mantissa in [2^31, 2^32) and an exponent in "
+                                "[-112, -31]", op.eps.mant, op.eps.exp));
+      }
       if (op.kind == OpKind::kBitLinear) {
         op.in = j.at("in").get<int64_t>();
         op.out = j.at("out").get<int64_t>();
@@ -494,6 +505,10 @@ json Program::to_manifest() const {
       j["in"] = op.in;
       j["out"] = op.out;
       j["layer_c"] = {op.layer_c.mant, op.layer_c.exp};
+    }
+    if (op.kind == OpKind::kNormScale) {
+      j["norm_exp"] = op.norm_exp;
+      j["eps"] = {op.eps.mant, op.eps.exp};
     }
     if (op.kind == OpKind::kMlgru) j["bounded"] = op.bounded;
     ops_j.push_back(j);

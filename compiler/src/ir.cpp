@@ -178,6 +178,8 @@ std::string dump(const Graph& g) {
     if (op.kind == ModelOpKind::kBitLinear || op.kind == arch::OpKind::kBitLinear) s += fmt::format(" in={} out={}", op.in, op.out);
     if (op.kind == arch::OpKind::kBitLinear && op.layer_c.mant != 0)
       s += fmt::format(" C={}*2^{} norm_exp={}", op.layer_c.mant, op.layer_c.exp, op.norm_exp);
+    if (op.kind == arch::OpKind::kNormScale && op.eps.mant != 0)
+      s += fmt::format(" norm_exp={} eps={}*2^{}", op.norm_exp, op.eps.mant, op.eps.exp);
     if (op.kind == arch::OpKind::kMlgru || op.kind == ModelOpKind::kHgrnRecurrence) s += op.bounded ? " bounded" : " unbounded";
     for (const auto& [role, name] : op.source) s += fmt::format(" src.{}=\"{}\"", role, name);
     for (const auto& [role, id] : op.consts) s += fmt::format(" {}=#{}", role, id);

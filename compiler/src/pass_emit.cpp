@@ -122,6 +122,10 @@ uint64_t emit(const Graph& g, const std::string& path) {
       po.out = op.out;
       po.layer_c = op.layer_c;
     }
+    if (po.kind == arch::OpKind::kNormScale) {
+      po.norm_exp = op.norm_exp;
+      po.eps = op.eps;
+    }
     po.bounded = op.bounded;
     p.ops.push_back(std::move(po));
   }

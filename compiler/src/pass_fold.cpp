@@ -144,7 +144,9 @@ void fold(Graph& g) {
       }
       case arch::OpKind::kNormScale: {
         const std::string tensor = op.source.at("weight");
-        op.consts["norm_weight"] = g.add_constant(make_i32(tensor, models::prepare_norm(ck.read_all(tensor), ck.dir, tensor)));
+        op.consts["norm_weight"] =
+            g.add_constant(make_i32(tensor, models::prepare_norm(ck.read_all(tensor), ck.dir, tensor, &op.norm_exp)));
+        op.eps = arch::scale_from_double(g.config.rms_norm_eps);
         break;
       }
       case arch::OpKind::kBitLinear:

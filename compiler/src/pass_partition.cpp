@@ -27,6 +27,7 @@
 #include <fmt/format.h>
 
 #include "neurark/arch/error.hpp"
+#include "neurark/arch/numerics.hpp"
 #include "neurark/arch/weight_memory.hpp"
 #include "neurark/arch/noc.hpp"
 #include "neurark/compiler/passes.hpp"
@@ -203,9 +204,10 @@ void assign_segments(Graph& g) {
       g.tiles[static_cast<std::size_t>(s.tile)].neuron_bytes += bytes_per_channel * (s.end - s.begin);
   };
   for (const Op& op : g.ops) {
-    if (op.kind == arch::OpKind::kNormScale) charge(op.output, 2);
+    constexpr int64_t kNormMantBytes = arch::kNormWeightBits / 8;  // int32 norm-weight mantissas
+    if (op.kind == arch::OpKind::kNormScale) charge(op.output, kNormMantBytes);
     if (op.kind == arch::OpKind::kMlgru) charge(op.output, op.bounded ? 8 : 4);
-    if (op.kind == arch::OpKind::kBitLinear) charge(op.inputs[0].tensor, 2);
+    if (op.kind == arch::OpKind::kBitLinear) charge(op.inputs[0].tensor, kNormMantBytes);
   }
 }
 

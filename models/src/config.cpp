@@ -135,7 +135,9 @@ HGRNBitConfig HGRNBitConfig::from_json_text(const std::string& text, const std::
     const json& v = j.at("rms_norm_eps");
     if (!v.is_number()) bad_field(path, "rms_norm_eps", v, "a positive number");
     const double eps = v.get<double>();
-    if (!std::isfinite(eps) || !(eps > 0.0)) bad_field(path, "rms_norm_eps", v, "a positive number");
+    // The integer datapath keeps eps as a Scale in [2^-81, 2) (docs/numerics.md §4a).
+    if (!std::isfinite(eps) || !(eps >= 1e-24 && eps <= 1.0))
+      bad_field(path, "rms_norm_eps", v, "a positive number from 1e-24 to 1");
     c.rms_norm_eps = eps;
   }
 

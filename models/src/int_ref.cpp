@@ -63,11 +63,12 @@ int32_t prepare_fixed(double v, int frac, const std::string& what) {
 namespace {
 
 // One BitLinear evaluation with optional counters.
-void run_bitlinear(const IntBitLinear& bl, const int32_t* v, int32_t* y, IntStepTrace* trace,
-                   std::vector<int8_t>& codes) {
+void run_bitlinear(const IntBitLinear& bl, const int32_t* v, const arch::BlockScale& block, int32_t* y,
+                   IntStepTrace* trace, std::vector<int8_t>& codes) {
   codes.resize(static_cast<std::size_t>(bl.in));
-  const arch::BitLinearStats st = arch::bitlinear_q16(v, bl.in, bl.out, bl.norm_mant.data(),
-                                                      bl.w_t.data(), bl.layer_c, y, codes.data());
+  const arch::BitLinearStats st =
+      arch::bitlinear_q16(v, bl.in, bl.out, bl.norm_mant.data(), bl.w_t.data(), bl.layer_c,
+                          arch::rmsnorm_eps_term(block, bl.in), y, codes.data());
   if (trace != nullptr) {
     if (trace->record_codes) trace->bitlinear_codes.push_back(codes);
     trace->events += st.nonzero_inputs;
@@ -92,9 +93,9 @@ IntModel IntModel::prepare(const HGRNBitWeights& w) {
     const LayerWeights& lw = w.layers[l];
     const std::string p = fmt::format("model.layers.{}.", l);
     IntLayer L;
-    L.attn_norm = prepare_norm(lw.attn_norm, w.dir, p + "attn_norm.weight");
-    L.g_norm = prepare_norm(lw.g_norm, w.dir, p + "attn.g_norm.weight");
-    L.mlp_norm = prepare_norm(lw.mlp_norm, w.dir, p + "mlp_norm.weight");
+    L.attn_norm = prepare_norm(lw.attn_norm, w.dir, p + "attn_norm.weight", &L.attn_norm_exp);
+    L.g_norm = prepare_norm(lw.g_norm, w.dir, p + "attn.g_norm.weight", &L.g_norm_exp);
+    L.mlp_norm = prepare_norm(lw.mlp_norm, w.dir, p + "mlp_norm.weight", &L.mlp_norm_exp);
     L.i_proj = prepare_bitlinear(lw.i_proj, w.dir, p + "attn.i_proj");
     L.f_proj = prepare_bitlinear(lw.f_proj, w.dir, p + "attn.f_proj");
     L.g_proj = prepare_bitlinear(lw.g_proj, w.dir, p + "attn.g_proj");
@@ -105,7 +106,8 @@ IntModel IntModel::prepare(const HGRNBitWeights& w) {
       L.lower_bound_q24.push_back(prepare_fixed(v, arch::kGateFrac, w.dir + ": tensor 'model.lower_bounds'"));
     m.layers.push_back(std::move(L));
   }
-  m.final_norm = prepare_norm(w.final_norm, w.dir, "model.norm.weight");
+  m.final_norm = prepare_norm(w.final_norm, w.dir, "model.norm.weight", &m.final_norm_exp);
+  m.rms_norm_eps = arch::scale_from_double(w.config.rms_norm_eps);
   m.lm_head = prepare_bitlinear(w.lm_head, w.dir, "lm_head");
   return m;
 }
@@ -171,46 +173,48 @@ void IntReference::step_q16(int32_t token, std::vector<int32_t>& logits_q16, Int
     std::vector<int32_t>& h = h_[l];
     // Token mixer (MLGRU). attn_norm folded: v = normalize(x * w_attn_norm).
     const std::string t = rec ? "layers." + std::to_string(l) + "." : std::string();
-    arch::apply_norm_weight(x.data(), L.attn_norm.data(), di, v.data());
+    const arch::Scale eps = model_.rms_norm_eps;
+    arch::BlockScale block = arch::apply_norm_weight(x.data(), L.attn_norm.data(), L.attn_norm_exp, eps, di, v.data());
     record(t + "attn_norm", v, d);
-    run_bitlinear(L.i_proj, v.data(), i.data(), trace, codes);
+    run_bitlinear(L.i_proj, v.data(), block, i.data(), trace, codes);
     record(t + "i", i, d);
-    run_bitlinear(L.f_proj, v.data(), fz.data(), trace, codes);
+    run_bitlinear(L.f_proj, v.data(), block, fz.data(), trace, codes);
     record(t + "f", fz, d);
-    run_bitlinear(L.g_proj, v.data(), g.data(), trace, codes);
+    run_bitlinear(L.g_proj, v.data(), block, g.data(), trace, codes);
     record(t + "g", g, d);
     const bool bounded = !L.lower_bound_q24.empty();
     for (std::size_t k = 0; k < d; ++k)
       sh[k] = arch::mlgru_channel_q16(i[k], fz[k], bounded ? L.lower_bound_q24[k] : 0, bounded, &h[k]);
     record(t + "h_silu", sh, d);
     // Output gate RMSNorm(g) * w_g ⊙ SiLU(h): g_norm's scalar cancels in o_proj's RMSNorm.
-    arch::apply_norm_weight(g.data(), L.g_norm.data(), di, t1.data());
+    const arch::BlockScale gated_norm = arch::apply_norm_weight(g.data(), L.g_norm.data(), L.g_norm_exp, eps, di, t1.data());
     record(t + "gated_norm", t1, d);
-    arch::product_block(t1.data(), sh.data(), di, v.data());
+    block = arch::product_block(t1.data(), gated_norm, sh.data(), arch::BlockScale{}, di, v.data());
     record(t + "gated", v, d);
-    run_bitlinear(L.o_proj, v.data(), o.data(), trace, codes);
+    run_bitlinear(L.o_proj, v.data(), block, o.data(), trace, codes);
     record(t + "o", o, d);
     for (std::size_t k = 0; k < d; ++k) r[k] = arch::add_sat_i32(o[k], x[k]);
     record(t + "r", r, d);
     // Channel mixer (GLU).
-    arch::apply_norm_weight(r.data(), L.mlp_norm.data(), di, v.data());
+    block = arch::apply_norm_weight(r.data(), L.mlp_norm.data(), L.mlp_norm_exp, eps, di, v.data());
     record(t + "mlp_norm", v, d);
-    run_bitlinear(L.gate_proj, v.data(), gy.data(), trace, codes);
+    run_bitlinear(L.gate_proj, v.data(), block, gy.data(), trace, codes);
     record(t + "gate_up", gy, 2 * inter);
     for (std::size_t k = 0; k < inter; ++k) act[k] = arch::silu_q16(gy[k]);
     record(t + "swiglu_silu", act, inter);
-    arch::product_block(act.data(), gy.data() + inter, ii, va.data());
+    block = arch::product_block(act.data(), arch::BlockScale{}, gy.data() + inter, arch::BlockScale{}, ii, va.data());
     record(t + "swiglu", va, inter);
-    run_bitlinear(L.down_proj, va.data(), z.data(), trace, codes);
+    run_bitlinear(L.down_proj, va.data(), block, z.data(), trace, codes);
     record(t + "down", z, d);
     for (std::size_t k = 0; k < d; ++k) x[k] = arch::add_sat_i32(r[k], z[k]);
     record("x." + std::to_string(l + 1), x, d);
     if (trace != nullptr) trace->layer_out_q16.push_back(x);
   }
-  arch::apply_norm_weight(x.data(), model_.final_norm.data(), di, v.data());
+  const arch::BlockScale final_block =
+      arch::apply_norm_weight(x.data(), model_.final_norm.data(), model_.final_norm_exp, model_.rms_norm_eps, di, v.data());
   record("final_norm", v, d);
   logits_q16.resize(static_cast<std::size_t>(cfg.vocab_size));
-  run_bitlinear(model_.lm_head, v.data(), logits_q16.data(), trace, codes);
+  run_bitlinear(model_.lm_head, v.data(), final_block, logits_q16.data(), trace, codes);
   record("logits", logits_q16, logits_q16.size());
 }
 

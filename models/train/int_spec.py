@@ -99,12 +99,28 @@ def normalize_block(p):
     return round_shift_np(p, s)
 
 
-def apply_norm_weight(x, w):
-    return normalize_block(np.asarray(x, np.int64) * np.asarray(w, np.int64))
+def normalize_block_s(p):
+    """normalize_block, also returning the shift s."""
+    s = max(0, bit_length_np_max(p) - 30)
+    return round_shift_np(p, s), s
 
 
-def product_block(a, b):
-    return normalize_block(np.asarray(a, np.int64) * np.asarray(b, np.int64))
+# §4a block scale: dict(j, normed, ss (sum x^2 of the folded norm's input), n, eps (Scale)).
+PLAIN = dict(j=16, normed=False, ss=0, n=0, eps=(0, 0))
+
+
+def apply_norm_weight(x, w, w_exp, eps):
+    x = np.asarray(x, np.int64)
+    v, s = normalize_block_s(x * np.asarray(w, np.int64))
+    return v, dict(j=16 + w_exp - s, normed=True, ss=sum(int(t) * int(t) for t in x.tolist()), n=len(x), eps=eps)
+
+
+def product_block(a, sa, b, sb):
+    assert not (sa["normed"] and sb["normed"])
+    v, s = normalize_block_s(np.asarray(a, np.int64) * np.asarray(b, np.int64))
+    out = dict(sa if sa["normed"] else sb)
+    out["j"] = sa["j"] + sb["j"] - s
+    return v, out
 
 
 # --------------------------------------------------------------------------------------------
@@ -197,10 +213,50 @@ def requantize(acc, S):
     return -min(r, 1 << 31)
 
 
-def bitlinear_token_scale(C, m, ss):
-    if m == 0 or ss == 0:
+def scale_add(a, b):
+    if a[0] == 0:
+        return b
+    if b[0] == 0:
+        return a
+    if a[1] < b[1]:
+        a, b = b, a
+    gap = a[1] - b[1]
+    if gap > 40:
+        return a
+    m, e = scale_from_u128((a[0] << gap) + b[0])
+    return (m, e + b[1])
+
+
+def scale_rsqrt_scale(d):
+    if d[0] == 0:
         return ZERO
-    return scale_mul(scale_mul(C, scale_from_u128(m)), scale_rsqrt(ss))
+    m, e = (d[0] << 1, d[1] - 1) if d[1] % 2 else (d[0], d[1])
+    r = scale_rsqrt(m)
+    return (r[0], r[1] - e // 2)
+
+
+BITLINEAR_EPS = scale_from_double(1e-6)
+
+
+def rmsnorm_eps_term(block, k):
+    t = scale_from_u128(k)
+    if block["normed"]:
+        assert block["n"] == k
+        ss = scale_from_u128(block["ss"])
+        if ss[0]:
+            ss = (ss[0], ss[1] - 32)
+        t = scale_add(ss, scale_mul(block["eps"], t))
+    e = scale_mul(BITLINEAR_EPS, t)
+    return (e[0], e[1] + 2 * block["j"]) if e[0] else e
+
+
+def bitlinear_token_scale(C, m, ss, E):
+    if m == 0:
+        return ZERO
+    d = scale_add(scale_from_u128(ss), E)
+    if d[0] == 0:
+        return ZERO
+    return scale_mul(scale_mul(C, scale_from_u128(m)), scale_rsqrt_scale(d))
 
 
 class BitLinearQ:
@@ -210,7 +266,7 @@ class BitLinearQ:
         self.w_norm = w_norm_mant           # int64 [K]
         self.C = C                          # Scale
 
-    def __call__(self, v):
+    def __call__(self, v, block):
         v = np.asarray(v, np.int64)
         u = v * self.w_norm                                     # |u| < 2^61
         m = int(np.max(np.abs(u))) if u.size else 0
@@ -218,7 +274,7 @@ class BitLinearQ:
         acc = q @ self.w_t_T                                    # exact in int64 (int32 range)
         # ss = sum v^2 exactly (each term < 2^61, total may exceed 2^63): Python ints
         ss = sum(int(t) * int(t) for t in v.tolist())
-        S = bitlinear_token_scale(self.C, m, ss)
+        S = bitlinear_token_scale(self.C, m, ss, rmsnorm_eps_term(block, len(v)))
         if S[0] == 0:
             return np.zeros(acc.shape, np.int64)
         return np.array([requantize(int(a), S) for a in acc.tolist()], dtype=np.int64)
@@ -347,7 +403,9 @@ class IntModel:
             return BitLinearQ(wt, mant, bitlinear_layer_scale(K, s_w, exp))
 
         def norm(name):
-            return quantize_norm_weight(t[name])[0]
+            return quantize_norm_weight(t[name])     # (mantissas, exponent)
+
+        self.eps = scale_from_double(float(cfg.get("rms_norm_eps", 1e-6)))
 
         E = t["model.embeddings.weight"].astype(np.float32)
         emb = np.array([[llround(float(x) * 65536.0) for x in row] for row in E.tolist()],
@@ -387,11 +445,12 @@ class IntModel:
 
     def step(self, token, state, layer_out=None):
         x = self.emb[token].copy()
+        eps = self.eps
         for l, P in enumerate(self.layers):
-            v = apply_norm_weight(x, P["attn_norm"])
-            i = P["i_proj"](v)
-            fz = P["f_proj"](v)
-            g = P["g_proj"](v)
+            v, blk = apply_norm_weight(x, *P["attn_norm"], eps)
+            i = P["i_proj"](v, blk)
+            fz = P["f_proj"](v, blk)
+            g = P["g_proj"](v, blk)
             sig = sigmoid_q24(fz)
             if l > 0 and self.use_lb:
                 f = forget_gate_q24(sig, self.lb[l])
@@ -401,20 +460,20 @@ class IntModel:
             h = mlgru_state_update_q20(f, state[l], c)
             state[l] = h
             sh = silu_q16(round_shift_np(h, 4))
-            tt = apply_norm_weight(g, P["g_norm"])
-            v = product_block(tt, sh)
-            o = P["o_proj"](v)
+            tt, tblk = apply_norm_weight(g, *P["g_norm"], eps)
+            v, blk = product_block(tt, tblk, sh, PLAIN)
+            o = P["o_proj"](v, blk)
             r = add_sat_i32(o, x)
-            v = apply_norm_weight(r, P["mlp_norm"])
-            gy = P["gate_proj"](v)
+            v, blk = apply_norm_weight(r, *P["mlp_norm"], eps)
+            gy = P["gate_proj"](v, blk)
             gate, y = gy[:self.I], gy[self.I:]
-            v = product_block(silu_q16(gate), y)
-            z = P["down_proj"](v)
+            v, blk = product_block(silu_q16(gate), PLAIN, y, PLAIN)
+            z = P["down_proj"](v, blk)
             x = add_sat_i32(r, z)
             if layer_out is not None:
                 layer_out.append(x.copy())
-        v = apply_norm_weight(x, self.final_norm)
-        return self.lm_head(v)
+        v, blk = apply_norm_weight(x, *self.final_norm, eps)
+        return self.lm_head(v, blk)
 
     def run(self, tokens, want_layers=False):
         state = self.zero_state()

@@ -36,7 +36,7 @@ TEST_CASE("datapath RTL: lane_array replays the sample event trace", "[rtl]") {
   const BlockResult& r = results[2];
   neurark::rtl::test::require_clean(r);
   CHECK(r.source == "trace " + o.trace_path);
-  CHECK(r.vectors == 1935);  // the sample's `in` records
+  CHECK(r.vectors == 509);  // the sample's `in` records
 }
 
 TEST_CASE("datapath RTL: the harness list names every block once, in order", "[rtl]") {

@@ -47,10 +47,10 @@ TEST_CASE("neurocore RTL: the sample event trace replays", "[rtl]") {
   const auto rep = neurark::rtl::neurocore::replay_trace(kSampleTrace, test_options());
   require_clean(rep.result);
   CHECK(rep.result.block == "neurocore");
-  CHECK(rep.events == 1935);
-  CHECK(rep.accumulator_checks == 8);
-  // 256-row tiles, word-aligned 64-byte columns: 2 + max(16, 8) = 18 cycles per event.
-  CHECK(rep.rtl_event_cycles == 18 * rep.events);
+  CHECK(rep.events == 509);
+  CHECK(rep.accumulator_checks == 2);  // one tile (layer 1's gate_proj, 1024 rows), 2 tokens
+  // A 1024-row tile, 256-byte columns (32 words of 64 bits): 2 + max(1024 / 16, 32) = 66 cycles per event.
+  CHECK(rep.rtl_event_cycles == 66 * rep.events);
 }
 
 TEST_CASE("neurocore RTL: the registry lists the harness, the same seed gives the same run", "[rtl]") {

@@ -38,6 +38,7 @@ struct TensorRT {
   std::string name;
   int64_t length = 0;
   std::vector<Seg> segs;
+  arch::BlockScale block;       // per token: what its values stand for (Q15.16 unless a norm_scale or product wrote it)
 };
 
 struct TileRT {
@@ -60,6 +61,8 @@ struct OpRT {
   std::vector<int32_t> lower_bound;   // mlgru (bounded)
   bool bounded = false;
   arch::Scale layer_c;
+  int norm_exp = 0;                   // norm_scale
+  arch::Scale eps;                    // norm_scale
   int64_t in = 0, out = 0;
   int bitlinear_index = -1;
   // Per token.
@@ -176,6 +179,8 @@ FunctionalBackend::FunctionalBackend(const arch::Image& image, const arch::Progr
       embeddings_ = image.blob_as<int32_t>(po.consts.at("table"), vocab_ * hidden_);
     } else if (op.kind == OpKind::kNormScale) {
       op.norm = image.blob_as<int32_t>(po.consts.at("norm_weight"), n_out);
+      op.norm_exp = po.norm_exp;
+      op.eps = po.eps;
     } else if (op.kind == OpKind::kBitLinear) {
       op.in = po.in;
       op.out = po.out;
@@ -280,8 +285,10 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
         }
         return;
       }
-      // norm_scale / product: p = a * b where the output lives; partial max |p|.
+      // norm_scale / product: p = a * b where the output lives; partial max |p| (and, for
+      // norm_scale, sum x^2 of its input, for the RMSNorm eps: docs/numerics.md §4a).
       op.max_abs = 0;
+      op.sum_sq = 0;
       for (Seg& s : out.segs) {
         const int64_t n = s.end - s.begin;
         a.resize(static_cast<std::size_t>(n));
@@ -290,6 +297,9 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
         if (op.kind == OpKind::kNormScale) {
           for (int64_t k = 0; k < n; ++k)
             s.wide[static_cast<std::size_t>(k)] = static_cast<int64_t>(a[static_cast<std::size_t>(k)]) * op.norm[static_cast<std::size_t>(s.begin + k)];
+          op.sum_sq += arch::sum_squares(a.data(), n);
+          core_ctr(s.core).neuron_ops += n;  // x^2 per channel
+          tot.neuron_ops += n;
         } else {
           b.resize(static_cast<std::size_t>(n));
           fetch(op.inputs[1], s.begin, s.end, s.core, ph.op, b.data());
@@ -305,6 +315,15 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
       return;
     case PhaseKind::kNormalize: {
       const int shift = arch::block_shift(op.max_abs);
+      if (op.kind == OpKind::kNormScale) {
+        out.block = arch::BlockScale{arch::kActFrac + op.norm_exp - shift, true, op.sum_sq, out.length, op.eps};
+      } else {
+        const arch::BlockScale& sa = tensors_[static_cast<std::size_t>(op.inputs[0].tensor)].block;
+        const arch::BlockScale& sb = tensors_[static_cast<std::size_t>(op.inputs[1].tensor)].block;
+        if (sa.normed && sb.normed) bad(op.name, "a product of two RMSNorm outputs (docs/numerics.md §4a)");
+        out.block = sa.normed ? sa : sb;
+        out.block.j = sa.j + sb.j - shift;
+      }
       for (Seg& s : out.segs) {
         for (std::size_t k = 0; k < s.val.size(); ++k) s.val[k] = static_cast<int32_t>(arch::round_shift(s.wide[k], shift));
         core_ctr(s.core).neuron_ops += static_cast<int64_t>(s.val.size());
@@ -373,7 +392,11 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
       return;
     }
     case PhaseKind::kRequantize: {
-      const arch::Scale S = arch::bitlinear_token_scale(op.layer_c, op.max_abs, op.sum_sq);
+      const arch::BlockScale& in_block = tensors_[static_cast<std::size_t>(op.inputs[0].tensor)].block;
+      if (in_block.normed && (op.inputs[0].offset != 0 || in_block.norm_n != op.in))
+        bad(op.name, "its input is a slice of an RMSNorm's output (the eps needs the whole vector, docs/numerics.md §4a)");
+      const arch::Scale S =
+          arch::bitlinear_token_scale(op.layer_c, op.max_abs, op.sum_sq, arch::rmsnorm_eps_term(in_block, op.in));
       for (int t : op.tiles) {
         TileRT& tl = tiles_[static_cast<std::size_t>(t)];
         // The tile's rows are exactly one output segment (partition guarantees it).

@@ -40,8 +40,12 @@ constexpr int kBlockMantissaBits = 30;      // BitLinear input mantissas: |v| <=
 constexpr int32_t kActCodeMax = 127;        // absmax maps max|x| to +-127
 // The revision of docs/numerics.md this build computes; chip images record it ("numerics") and
 // are refused by a build of another revision (their constants would be read with other formats).
-// 1: int16 norm weights (until 2026-12-07). 2: int32 norm weights.
-constexpr int kNumericsVersion = 2;
+// 1: int16 norm weights (until 2026-12-07). 2: int32 norm weights. 3: the RMSNorms' eps kept
+// (block scales, §4a).
+constexpr int kNumericsVersion = 3;
+// The eps of every BitLinear's own RMSNorm: 1e-6 whatever the config's rms_norm_eps says (the fused
+// kernel the released models ran does not pass the module's eps on; fusedbitnet.py, docs/model.md).
+constexpr double kBitLinearEps = 1e-6;
 
 // ---- Rounding, shifting, saturation -----------------------------------------------------
 
@@ -136,11 +140,44 @@ u128 sum_squares(const int32_t* v, int64_t n);
 
 // ---- BitLinear per-token scale ------------------------------------------------------------
 
+// a + b, exact, then rounded half up to 32 mantissa bits (scale_from_u128); a term more than 40
+// binary orders below the other cannot change it and is dropped.
+Scale scale_add(Scale a, Scale b);
+// 1 / sqrt(d) for a Scale d > 0: with e = d.exp made even (m = d.mant, or 2 d.mant and e - 1 when
+// d.exp is odd), scale_rsqrt(m) times 2^(-e / 2). Zero gives zero.
+Scale scale_rsqrt(Scale d);
+
+// ---- The RMSNorms' eps: what a block of mantissas stands for (docs/numerics.md §4a) ---------
+
+// Block mantissas v (|v| <= 2^30) drop a positive factor that the absmax codes do not need but a
+// BitLinear's RMSNorm eps does. The real vector is a_k = v_k * 2^-j, times the per-token RMSNorm
+// scalar rsqrt(norm_sum_sq * 2^-32 / n + norm_eps) when the block comes out of a folded RMSNorm
+// over n values (norm_sum_sq: the exact sum of squares of that RMSNorm's Q15.16 input). A Q15.16
+// vector is the block {j = 16, not normed}.
+struct BlockScale {
+  int32_t j = kActFrac;
+  bool normed = false;
+  u128 norm_sum_sq = 0;
+  int64_t norm_n = 0;
+  Scale norm_eps;
+  bool operator==(const BlockScale& o) const {
+    return j == o.j && normed == o.normed && norm_sum_sq == o.norm_sum_sq && norm_n == o.norm_n && norm_eps == o.norm_eps;
+  }
+};
+// The eps term a BitLinear of fan-in k adds to sum_k v_k^2 so that its RMSNorm is
+// rsqrt(mean(a^2) + kBitLinearEps) exactly as the float model's (docs/numerics.md §5):
+//   not normed: E = eps * k * 2^(2j)
+//   normed:     E = eps * 2^(2j) * (norm_sum_sq * 2^-32 + norm_eps * k)   (needs k == norm_n)
+// eps = bitlinear_eps(). Throws std::invalid_argument if a normed block's n differs from k.
+Scale rmsnorm_eps_term(const BlockScale& block, int64_t k);
+// scale_from_double(kBitLinearEps).
+Scale bitlinear_eps();
+
 // The output scale of one BitLinear for one token (docs/numerics.md §5):
-//   S = C * m * rsqrt(ss), C = bitlinear_layer_scale(K, s_w, e_norm) (layer constant),
-//   m = max_k |v_k * w_norm_k|, ss = sum_k v_k^2.
-// Returns zero when m == 0 or ss == 0.
-Scale bitlinear_token_scale(Scale layer_c, uint64_t m, u128 ss);
+//   S = C * m * rsqrt(scale_add(ss, E)), C = bitlinear_layer_scale(K, s_w, e_norm) (layer
+//   constant), m = max_k |v_k * w_norm_k|, ss = sum_k v_k^2, E = rmsnorm_eps_term(block, K).
+// Returns zero when m == 0 (then every code is 0) or ss + E == 0.
+Scale bitlinear_token_scale(Scale layer_c, uint64_t m, u128 ss, Scale eps_term);
 
 // ---- Activation functions ----------------------------------------------------------------
 
@@ -199,12 +236,16 @@ Scale bitlinear_layer_scale(int64_t k, float s_w, int e_norm);
 
 // ---- Composite operations (what one neurocore pipeline does for one token) ----------------
 
-// A folded RMSNorm weight applied to a Q15.16 vector ahead of BitLinears: p_k = x_k * w_k in
-// int64 (|p_k| < 2^62), then normalize_block into v (the RMSNorm's own per-token scalar cancels in the
-// BitLinears that follow; docs/numerics.md §6).
-void apply_norm_weight(const int32_t* x, const int32_t* w, int64_t n, int32_t* v);
-// Element-wise product of two int32 vectors, then normalize_block (GLU and output-gate inputs).
-void product_block(const int32_t* a, const int32_t* b, int64_t n, int32_t* v);
+// A folded RMSNorm (weight mantissas w, exponent w_exp, eps) applied to a Q15.16 vector ahead of
+// BitLinears: p_k = x_k * w_k in int64 (|p_k| < 2^62), then normalize_block into v (the RMSNorm's
+// own per-token scalar cancels in the codes of the BitLinears that follow; docs/numerics.md §4).
+// Returns the block's scale {j = 16 + w_exp - shift, normed, sum_k x_k^2, n, eps} (§4a).
+BlockScale apply_norm_weight(const int32_t* x, const int32_t* w, int w_exp, Scale eps, int64_t n, int32_t* v);
+// Element-wise product of two blocks (a Q15.16 vector is the block {16}), then normalize_block
+// (GLU and output-gate inputs). Returns {j = a.j + b.j - shift}, normed as whichever input is.
+// Throws std::invalid_argument if both are normed.
+BlockScale product_block(const int32_t* a, const BlockScale& a_scale, const int32_t* b, const BlockScale& b_scale,
+                         int64_t n, int32_t* v);
 
 // Statistics of one BitLinear evaluation for one token (for counters and cross-checks).
 struct BitLinearStats {
@@ -216,10 +257,11 @@ struct BitLinearStats {
 // One BitLinear for one token (docs/numerics.md §5). v: k block-floating mantissas
 // (|v| <= 2^30); norm_mant: k int32 (|u| < 2^61); w_t: n x k ternary values row-major; y: n outputs in
 // Q15.16. Steps: u = v * norm_mant (int64); m = absmax(u); q = quantize_absmax(u, m);
-// acc = ternary_matvec(q, w_t); S = bitlinear_token_scale(C, m, sum_squares(v));
+// acc = ternary_matvec(q, w_t); S = bitlinear_token_scale(C, m, sum_squares(v), eps_term)
+// with eps_term = rmsnorm_eps_term(the block's scale, k);
 // y = requantize(acc, S). Optionally returns the int8 codes and int32 accumulators.
 BitLinearStats bitlinear_q16(const int32_t* v, int64_t k, int64_t n, const int32_t* norm_mant,
-                             const int8_t* w_t, Scale layer_c, int32_t* y,
+                             const int8_t* w_t, Scale layer_c, Scale eps_term, int32_t* y,
                              int8_t* codes_out = nullptr, int32_t* acc_out = nullptr);
 
 }  // namespace neurark::arch

@@ -98,6 +98,8 @@ struct ProgramOp {
   std::vector<int> tiles;                  // bitlinear: its row tiles
   int64_t in = 0, out = 0;                 // bitlinear: fan-in and rows
   Scale layer_c;                           // bitlinear: the layer scale (docs/numerics.md §5)
+  int norm_exp = 0;                        // norm_scale: exponent of the norm-weight mantissas, [0, 62]
+  Scale eps;                               // norm_scale: the RMSNorm's eps (§4a), a Scale in [2^-80, 1]
   bool bounded = false;                    // mlgru: the forget gate's lower bound applies
 };
 

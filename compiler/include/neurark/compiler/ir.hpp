@@ -127,7 +127,8 @@ struct Op {
   // BitLinear / bitlinear: shape and constants.
   int64_t in = 0, out = 0;
   arch::Scale layer_c;            // bitlinear: arch::bitlinear_layer_scale
-  int norm_exp = 0;               // bitlinear: exponent of the internal norm mantissas
+  int norm_exp = 0;               // bitlinear: exponent of the internal norm mantissas; norm_scale: of its own
+  arch::Scale eps;                // norm_scale: the RMSNorm's eps (scale_from_double(rms_norm_eps))
   float s_w = 0.0f;               // bitlinear: ternary weight scale (absmean), for ternary_rows
   std::vector<int32_t> row_nnz;   // bitlinear: non-zero ternary weights per output row
   bool bounded = false;           // mlgru: lower bound applied (every layer but the first)

@@ -34,6 +34,7 @@ struct IntBitLinear {
 
 struct IntLayer {
   std::vector<int32_t> attn_norm, g_norm, mlp_norm;  // folded pre-norm weight mantissas
+  int attn_norm_exp = 0, g_norm_exp = 0, mlp_norm_exp = 0;  // their exponents (the eps needs them)
   IntBitLinear i_proj, f_proj, g_proj, o_proj, gate_proj, down_proj;
   std::vector<int32_t> lower_bound_q24;               // [d]; empty: no bound (layer 0)
 };
@@ -44,6 +45,8 @@ struct IntModel {
   std::vector<int32_t> embeddings_q16;  // [V][d]
   std::vector<IntLayer> layers;
   std::vector<int32_t> final_norm;
+  int final_norm_exp = 0;
+  arch::Scale rms_norm_eps;             // scale_from_double(config.rms_norm_eps): the folded norms' eps
   IntBitLinear lm_head;
 
   // Prepares every constant from float weights. Throws neurark::Error (naming the tensor) if a
