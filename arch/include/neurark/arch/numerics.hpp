@@ -183,9 +183,9 @@ Scale bitlinear_token_scale(Scale layer_c, uint64_t m, u128 ss, Scale eps_term);
 // ---- Activation functions ----------------------------------------------------------------
 
 // Sigmoid LUT (docs/numerics.md §6): kSigmoidLutEntries = 1026 entries, entry i =
-// floor(sigmoid(i / 64) * 2^32 + 0.5) in UQ0.32 for i = 0..1025 (domain [0, 16) in 1/64 steps, plus
-// the two entries beyond 16 the quadratic interpolation of the last segments reads), built once
-// from double precision.
+// floor(sigmoid(i / 64) * 2^32 + 0.5) in UQ0.32 for i = 0..1025 (domain [0, 16] in 1/64 steps, plus
+// L[1025] = sigmoid(16 + 1/64), which the quadratic of the last segment reads), built once from
+// double precision.
 constexpr int kSigmoidLutSegments = 1024;
 constexpr int kSigmoidLutEntries = kSigmoidLutSegments + 2;
 constexpr int kSigmoidLutStepLog2 = 10;  // Q15.16 input: 2^10 units per 1/64 step
