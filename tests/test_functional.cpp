@@ -219,7 +219,7 @@ TEST_CASE("a malformed image program is refused with the field named", "[func][i
   CHECK_THROWS_WITH(open(), Contains("image program: malformed manifest") && Contains("schedule"));
   rewrite(b->image, bad, [](nlohmann::json& m) { m["format"] = "other"; });
   CHECK_THROWS_WITH(open(), Contains("format: \"other\", expected \"neurark-image\""));
-  rewrite(b->image, bad, [](nlohmann::json&) {}, "lut.sigmoid_q24");
+  rewrite(b->image, bad, [](nlohmann::json&) {}, "lut.sigmoid_q32");
   CHECK_THROWS_WITH(open(), Contains("differs from this build's sigmoid LUT"));
   rewrite(b->image, bad, [](nlohmann::json&) {}, "tile.0.weights",
           [](std::vector<uint8_t>& mem) { mem[3] = static_cast<uint8_t>((mem[3] & ~3u) | 2u); });
@@ -307,9 +307,9 @@ TEST_CASE("the image's program reads back field for field, and a malformed flow 
   rewrite(b->image, bad, [&](nlohmann::json& m) { m["ops"][ns].erase("eps"); });
   CHECK_THROWS_WITH(open(), Contains("eps"));
   rewrite(b->image, bad, [&](nlohmann::json& m) { m["numerics"] = 2; });
-  CHECK_THROWS_WITH(open(), Contains("numerics: 2, but this build computes revision 3"));
+  CHECK_THROWS_WITH(open(), Contains("numerics: 2, but this build computes revision 4"));
   rewrite(b->image, bad, [&](nlohmann::json& m) { m.erase("numerics"); });
-  CHECK_THROWS_WITH(open(), Contains("numerics: 1, but this build computes revision 3"));
+  CHECK_THROWS_WITH(open(), Contains("numerics: 1, but this build computes revision 4"));
   // A BitLinear without its norm constant (found by fuzz_image: std::out_of_range from the backend).
   rewrite(b->image, bad, [&](nlohmann::json& m) { m["ops"][bl]["consts"].erase("norm"); });
   CHECK_THROWS_WITH(open(), Contains(fmt::format("ops[{}].consts: no 'norm' for a bitlinear op", bl)));

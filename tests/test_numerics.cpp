@@ -181,22 +181,33 @@ TEST_CASE("requantize rounds half away and saturates", "[numerics]") {
 
 TEST_CASE("sigmoid LUT and SiLU", "[numerics]") {
   const auto& lut = sigmoid_lut();
-  CHECK(lut[0] == 1u << 23);          // sigma(0) = 0.5
-  CHECK(lut[64] == 12265128u);        // round(sigma(1) * 2^24) = round(12265127.68)
+  REQUIRE(lut.size() == 1026);
+  CHECK(lut[0] == 1u << 31);           // sigma(0) = 0.5 in UQ0.32
+  CHECK(lut[64] == 3139872687u);       // round(sigma(1) * 2^32)
+  CHECK(lut[1024] == 4294966813u);     // sigma(16)
+  CHECK(lut[1025] == 4294966820u);     // sigma(16 + 1/64), read by the last segments only
   CHECK(sigmoid_q24(0) == 1 << 23);
-  CHECK(sigmoid_q24(1 << 16) == 12265128);                 // z = 1.0 hits entry 64
+  CHECK(sigmoid_q24(1 << 16) == 12265128);                 // z = 1.0: round(3139872687 / 2^8)
   CHECK(sigmoid_q24(-(1 << 16)) == (1 << 24) - 12265128);  // symmetry
-  CHECK(sigmoid_q24(100 << 16) == static_cast<int32_t>(lut[1024]));  // saturates at z >= 16
-  CHECK(sigmoid_q24(std::numeric_limits<int32_t>::min()) == (1 << 24) - static_cast<int32_t>(lut[1024]));
-  // Interpolation: halfway between entries 0 and 1 (z = 1/128 = 512 in Q16).
-  CHECK(sigmoid_q24(512) == static_cast<int32_t>(lut[0] + ((lut[1] - lut[0]) + 1) / 2));
-  // Accuracy over the domain: within 4e-6 of the true sigmoid.
-  double worst = 0.0;
-  for (int32_t z = -(20 << 16); z <= (20 << 16); z += 977) {
-    const double exact = 1.0 / (1.0 + std::exp(-std::ldexp(z, -16)));
-    worst = std::max(worst, std::fabs(std::ldexp(sigmoid_q24(z), -24) - exact));
+  CHECK(sigmoid_q24(100 << 16) == (1 << 24) - 1);          // saturates at z >= 16
+  CHECK(sigmoid_q24(std::numeric_limits<int32_t>::min()) == 1);
+  // Quadratic interpolation, halfway between entries 0 and 1 (z = 1/128 = 512 in Q16, t = 1/2):
+  // L0 + D1 / 2 - D2 / 8, exactly L0 2^21 + 512 (D1 2^11 - 512 D2), rounded once by 2^29.
+  {
+    const int64_t l0 = lut[0], d1 = int64_t{lut[1]} - lut[0], d2 = int64_t{lut[2]} - 2 * int64_t{lut[1]} + lut[0];
+    const int64_t n = (l0 << 21) + 512 * ((d1 << 11) - 512 * d2);
+    CHECK(sigmoid_q24(512) == static_cast<int32_t>((n + (int64_t{1} << 28)) >> 29));
   }
-  CHECK(worst < 4e-6);
+  // Accuracy over every input magnitude below 2^21 (|z| < 32, both sides of the saturation at
+  // 16): within 6.02e-8 (about one UQ7.24 LSB, 5.96e-8) of the sigmoid in double precision.
+  double worst = 0.0;
+  for (int32_t a = 0; a < (1 << 21); ++a) {
+    const double exact = 1.0 / (1.0 + std::exp(-std::ldexp(a, -16)));
+    worst = std::max(worst, std::fabs(std::ldexp(sigmoid_q24(a), -24) - exact));
+    worst = std::max(worst, std::fabs(std::ldexp(sigmoid_q24(-a), -24) - (1.0 - exact)));
+  }
+  CHECK(worst < 7e-8);
+  CHECK(worst > 6e-8);  // 6.014e-8 at z = 1478 / 2^16: the bound docs/numerics.md §6 states
   CHECK(silu_q16(0) == 0);
   CHECK(silu_q16(1 << 16) == 47911);   // round(65536 * 12265128 / 2^24) = round(47910.66)
   CHECK(silu_q16(-(1 << 16)) == -17625); // -round(65536 * 4512088 / 2^24) = -round(17625.34)
@@ -246,11 +257,15 @@ TEST_CASE("requantize at the int32 edges", "[numerics]") {
 
 TEST_CASE("sigmoid at the edge of the LUT domain", "[numerics]") {
   const auto& lut = sigmoid_lut();
-  const int32_t below = (16 << 16) - 1;  // idx 1023, frac 1023
-  CHECK(sigmoid_q24(below) ==
-        static_cast<int32_t>(lut[1023] + ((lut[1024] - lut[1023]) * 1023 + 512) / 1024));
-  CHECK(sigmoid_q24(16 << 16) == 16777214);
-  CHECK(sigmoid_q24(-(16 << 16)) == 2);
+  const int32_t below = (16 << 16) - 1;  // idx 1023, frac 1023: reads L[1023], L[1024], L[1025]
+  const int64_t l0 = lut[1023], d1 = int64_t{lut[1024]} - lut[1023],
+                d2 = int64_t{lut[1025]} - 2 * int64_t{lut[1024]} + lut[1023];
+  const int64_t n = (l0 << 21) + 1023 * ((d1 << 11) + (1023 - 1024) * d2);
+  CHECK(sigmoid_q24(below) == static_cast<int32_t>((n + (int64_t{1} << 28)) >> 29));
+  CHECK(sigmoid_q24(below) == 16777214);
+  CHECK(sigmoid_q24(16 << 16) == 16777215);
+  CHECK(sigmoid_q24(-(16 << 16)) == 1);
+  CHECK(sigmoid_q24(-below) == 2);
 }
 
 TEST_CASE("sums of squares, products and the BitLinear token scale", "[numerics]") {

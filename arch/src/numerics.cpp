@@ -291,13 +291,13 @@ Scale bitlinear_token_scale(Scale layer_c, uint64_t m, u128 ss, Scale eps_term) 
 
 // ---- Activation functions ----------------------------------------------------------------
 
-const std::array<uint32_t, kSigmoidLutSegments + 1>& sigmoid_lut() {
-  static const std::array<uint32_t, kSigmoidLutSegments + 1> lut = [] {
-    std::array<uint32_t, kSigmoidLutSegments + 1> t{};
-    for (int i = 0; i <= kSigmoidLutSegments; ++i) {
+const std::array<uint32_t, kSigmoidLutEntries>& sigmoid_lut() {
+  static const std::array<uint32_t, kSigmoidLutEntries> lut = [] {
+    std::array<uint32_t, kSigmoidLutEntries> t{};
+    for (int i = 0; i < kSigmoidLutEntries; ++i) {
       const double x = static_cast<double>(i) / 64.0;
       const double s = 1.0 / (1.0 + std::exp(-x));
-      t[static_cast<std::size_t>(i)] = static_cast<uint32_t>(std::floor(s * 16777216.0 + 0.5));
+      t[static_cast<std::size_t>(i)] = static_cast<uint32_t>(std::floor(std::ldexp(s, kSigmoidLutFrac) + 0.5));
     }
     return t;
   }();
@@ -307,16 +307,22 @@ const std::array<uint32_t, kSigmoidLutSegments + 1>& sigmoid_lut() {
 int32_t sigmoid_q24(int32_t z_q16) {
   const auto& lut = sigmoid_lut();
   constexpr uint64_t kLimit = uint64_t{kSigmoidLutSegments} << kSigmoidLutStepLog2;  // 16.0
-  const uint64_t a = std::min(magnitude(z_q16), kLimit);
-  const auto idx = static_cast<std::size_t>(a >> kSigmoidLutStepLog2);
+  constexpr int kStep = kSigmoidLutStepLog2;
+  const uint64_t a = magnitude(z_q16);
   int64_t pos;
-  if (idx >= static_cast<std::size_t>(kSigmoidLutSegments)) {
-    pos = lut[kSigmoidLutSegments];
+  if (a >= kLimit) {
+    pos = kGateOne - 1;
   } else {
-    const auto frac = static_cast<int64_t>(a & ((uint64_t{1} << kSigmoidLutStepLog2) - 1));
-    const int64_t lo = lut[idx];
-    const int64_t hi = lut[idx + 1];
-    pos = lo + round_shift((hi - lo) * frac, kSigmoidLutStepLog2);
+    const auto idx = static_cast<std::size_t>(a >> kStep);
+    const auto frac = static_cast<int64_t>(a & ((uint64_t{1} << kStep) - 1));
+    const int64_t l0 = lut[idx], l1 = lut[idx + 1], l2 = lut[idx + 2];
+    const int64_t d1 = l1 - l0;            // |d1| < 2^32
+    const int64_t d2 = l2 - 2 * l1 + l0;   // |d2| < 2^34
+    // s = L0 + t D1 + t (t - 1) / 2 D2 with t = frac / 2^10, times 2^21 (exact, < 2^56 for any
+    // uint32 table): L0 2^21 + frac (D1 2^11 + (frac - 2^10) D2).
+    const int64_t inner = d1 * (int64_t{1} << (kStep + 1)) + (frac - (int64_t{1} << kStep)) * d2;
+    const int64_t n = l0 * (int64_t{1} << (2 * kStep + 1)) + frac * inner;
+    pos = round_shift(n, 2 * kStep + 1 + kSigmoidLutFrac - kGateFrac);
   }
   return static_cast<int32_t>(z_q16 < 0 ? kGateOne - pos : pos);
 }

@@ -197,10 +197,10 @@ Program Program::from_image(const Image& image, const ProgramChecks& checks) {
       throw bad("numerics", fmt::format("{}, but this build computes revision {} of docs/numerics.md: the image was "
                                         "compiled by another neurark; compile it again", numerics.dump(), kNumericsVersion));
     // The sigmoid LUT must be the one this build's arch/ computes with.
-    p.sigmoid_lut_blob = m.at("lut").at("sigmoid_q24").get<std::string>();
-    const auto lut = image.blob_as<uint32_t>(p.sigmoid_lut_blob, kSigmoidLutSegments + 1);
+    p.sigmoid_lut_blob = m.at("lut").at("sigmoid_q32").get<std::string>();
+    const auto lut = image.blob_as<uint32_t>(p.sigmoid_lut_blob, kSigmoidLutEntries);
     if (!std::equal(lut.begin(), lut.end(), sigmoid_lut().begin()))
-      throw bad("lut.sigmoid_q24", "differs from this build's sigmoid LUT (docs/numerics.md §8): the image was built for other numerics");
+      throw bad("lut.sigmoid_q32", "differs from this build's sigmoid LUT (docs/numerics.md §7): the image was built for other numerics");
     const int64_t cores = p.chip.total_cores();
     const auto check_core = [&](int c, const std::string& field) {
       if (c < 0 || c >= cores) throw bad(field, fmt::format("core {} outside the chip's {} neurocores", c, cores));
@@ -514,7 +514,7 @@ json Program::to_manifest() const {
     ops_j.push_back(j);
   }
   m["ops"] = ops_j;
-  m["lut"] = {{"sigmoid_q24", sigmoid_lut_blob}};
+  m["lut"] = {{"sigmoid_q32", sigmoid_lut_blob}};
   m["numerics"] = kNumericsVersion;
   json flows_j = json::array();
   for (const Flow& f : flows) {

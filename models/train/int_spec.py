@@ -285,12 +285,14 @@ class BitLinearQ:
 
 
 def _build_sigmoid_lut():
+    # §6 / §7: L[0..1025] in UQ0.32, L[i] = floor(sigma(i/64) * 2^32 + 0.5), sigma in double.
     L = []
-    for i in range(1025):
+    for i in range(1026):
         x = i / 64.0
         s = 1.0 / (1.0 + math.exp(-x))
-        L.append(math.floor(s * (1 << 24) + 0.5))
-    assert L[0] == 1 << 23 and L[64] == 12265128 and L[1024] == 16777214, (L[0], L[64], L[1024])
+        L.append(math.floor(s * (1 << 32) + 0.5))
+    assert (L[0], L[64], L[1024], L[1025]) == (1 << 31, 3139872687, 4294966813, 4294966820), \
+        (L[0], L[64], L[1024], L[1025])
     return np.array(L, dtype=np.int64)
 
 
@@ -298,14 +300,21 @@ SIG_LUT = _build_sigmoid_lut()
 
 
 def sigmoid_q24(z):
+    # §6: quadratic interpolation through L[idx], L[idx+1], L[idx+2], scaled by 2^21:
+    # N = L[idx] 2^21 + frac (D1 2^11 + (frac - 2^10) D2), 0 <= N < 2^54 (int64 exact),
+    # sigma+ = round_shift(N, 29); |z| >= 16 gives 2^24 - 1.
     z = np.asarray(z, np.int64)
-    a = np.minimum(np.abs(z), 1 << 20)
-    idx = np.minimum(a >> 10, 1023)
-    frac = a & 1023
-    lo = SIG_LUT[idx]
-    hi = SIG_LUT[idx + 1]
-    sp = lo + round_shift_np((hi - lo) * frac, 10)
-    sp = np.where(a == (1 << 20), SIG_LUT[1024], sp)
+    a = np.abs(z)                                  # int64: |INT32_MIN| = 2^31 is exact
+    sat = a >= (1 << 20)
+    idx = np.where(sat, 0, a >> 10)
+    frac = np.where(sat, 0, a & 1023)
+    l0 = SIG_LUT[idx]
+    l1 = SIG_LUT[idx + 1]
+    l2 = SIG_LUT[idx + 2]
+    d1 = l1 - l0
+    d2 = l2 - 2 * l1 + l0
+    n = l0 * (1 << 21) + frac * (d1 * (1 << 11) + (frac - (1 << 10)) * d2)
+    sp = np.where(sat, (1 << 24) - 1, round_shift_np(n, 29))
     return np.where(z >= 0, sp, (1 << 24) - sp)
 
 

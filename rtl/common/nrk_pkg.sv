@@ -99,17 +99,20 @@ package nrk_pkg;
   // Sigmoid table //
   ///////////////////
 
-  // arch::sigmoid_lut(): L[0..SigmoidLutSegments], entry i = sigmoid(i / 64) in UQ7.24; segment
-  // i covers |z| in [i, i + 1) * 2^SigmoidLutStepLog2 (Q15.16), |z| >= SigmoidRange saturates.
+  // arch::sigmoid_lut(): L[0..SigmoidLutEntries - 1] = L[0..1025], entry i = sigmoid(i / 64) in
+  // UQ0.32; segment i covers |z| in [i, i + 1) * 2^SigmoidLutStepLog2 (Q15.16) and reads L[i],
+  // L[i + 1], L[i + 2] (quadratic interpolation); |z| >= SigmoidRange saturates.
   localparam bit [31:0] SigmoidLutSegments = 1024;  // kSigmoidLutSegments
   localparam bit [31:0] SigmoidLutStepLog2 = 10;    // kSigmoidLutStepLog2
-  localparam bit [31:0] SigmoidLutEntries  = SigmoidLutSegments + 1;
+  localparam bit [31:0] SigmoidLutEntries  = SigmoidLutSegments + 2;  // kSigmoidLutEntries
+  localparam bit [31:0] SigmoidLutFrac     = 32;    // kSigmoidLutFrac: entries in UQ0.32
   localparam bit [31:0] SigmoidRange       = SigmoidLutSegments << SigmoidLutStepLog2;  // 16.0
 
   // The table's load port (lut_we_i, lut_waddr_i, lut_wdata_i of nrk_sigmoid_lut,
-  // nrk_activation and nrk_mlgru): one entry per cycle, image `lut.sigmoid_q24`.
-  typedef logic [10:0] sigmoid_idx_t;    // entry index 0..1024: $clog2(SigmoidLutEntries) bits
-  typedef logic [23:0] sigmoid_entry_t;  // every entry < 2^24 (unsigned)
+  // nrk_activation and nrk_mlgru): one entry per cycle, image `lut.sigmoid_q32`.
+  typedef logic [10:0] sigmoid_idx_t;    // entry index 0..1025: $clog2(SigmoidLutEntries) bits
+  typedef logic [9:0]  sigmoid_seg_t;    // segment index 0..1023 (a read)
+  typedef logic [31:0] sigmoid_entry_t;  // UQ0.32, every entry < 2^32 (unsigned)
 
   ///////////////////
   // Event packets //

@@ -22,7 +22,6 @@ void load_sigmoid_lut(Sim<Model>& sim) {
   const auto& lut = arch::sigmoid_lut();
   Model& m = sim.m();
   for (std::size_t i = 0; i < lut.size(); ++i) {
-    if (lut[i] >= (1u << 24)) throw std::logic_error("sigmoid LUT entry does not fit the RTL's 24 bits");
     m.lut_we_i = 1;
     m.lut_waddr_i = static_cast<uint16_t>(i);
     m.lut_wdata_i = lut[i];
@@ -35,10 +34,11 @@ void load_sigmoid_lut(Sim<Model>& sim) {
 // ---- nrk_activation -------------------------------------------------------------------------
 
 // Edge cases of docs/numerics.md §6: every table point (z = 1024 i), every segment midpoint
-// (frac = 512, where odd table differences round a tie), both signs, the |z| = 2^20 boundary
+// (frac = 512, t = 1/2) and its ends (frac = 1, 1023: the last segment reads L[1025]), both signs
+// (every segment offset mod 4 selects the table banks differently), the |z| = 2^20 boundary
 // (z >= 16 saturates), INT32 extremes (|INT32_MIN| = 2^31 in 33 bits), 0 and +-1, and SiLU
-// rounding ties of both signs: z = +-j 2^22 (j odd) lies in the saturated range, where sigma is
-// L[1024] or 2^24 - L[1024], both 2 mod 4, so z * sigma is an odd multiple of 2^23.
+// rounding ties of both signs: z = +-j 2^23 (j odd) lies in the saturated range, where sigma is
+// 2^24 - 1 or 1, both odd, so z * sigma is an odd multiple of 2^23.
 inline std::vector<int32_t> activation_edge_vectors() {
   std::vector<int32_t> v;
   for (int32_t i = 0; i <= 1024; ++i) {
@@ -51,9 +51,9 @@ inline std::vector<int32_t> activation_edge_vectors() {
   for (int32_t z : {0, 1, -1, (1 << 20) - 1, 1 << 20, (1 << 20) + 1, -((1 << 20) - 1), -(1 << 20),
                     -((1 << 20) + 1), kMin, kMin + 1, kMax, kMax - 1, 1 << 30, -(1 << 30)})
     v.push_back(z);
-  for (int32_t j = 1; j < 512; j += 2) {
-    v.push_back(j * (1 << 22));
-    v.push_back(-j * (1 << 22));
+  for (int32_t j = 1; j < 256; j += 2) {
+    v.push_back(j * (1 << 23));
+    v.push_back(-j * (1 << 23));
   }
   return v;
 }

@@ -401,10 +401,7 @@ void write_params(const std::filesystem::path& dir) {
 
 void write_lut(const std::filesystem::path& dir) {
   std::ofstream f(dir / "sigmoid_lut.hex");
-  for (uint32_t v : arch::sigmoid_lut()) {
-    if (v >= (1u << 24)) throw std::logic_error("sigmoid LUT entry does not fit the RTL's 24 bits");
-    f << hx(v, 24) << '\n';
-  }
+  for (uint32_t v : arch::sigmoid_lut()) f << hx(v, 32) << '\n';
   if (!f) throw std::runtime_error("cannot write " + (dir / "sigmoid_lut.hex").string());
 }
 

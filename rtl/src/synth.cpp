@@ -59,7 +59,7 @@ std::string configuration(const std::string& block, const RtlParams& p) {
                        grouped(param(p, "NumRows", 64)), param(p, "SramPortBits", 64),
                        bytes_text(param(p, "SramBytes", 65536)));
   if (block == "requantize") return "int32 accumulator x Scale -> Q15.16";
-  if (block == "activation") return "sigmoid (1,025-entry LUT as a macro) and SiLU";
+  if (block == "activation") return "sigmoid (1,026-entry UQ0.32 LUT as a macro, quadratic interpolation) and SiLU";
   if (block == "mlgru") return "MLGRU state update (one shared multiplier)";
   if (block == "norm_helper") return "sum of squares (79-bit) and absmax, block shift";
   if (block == "event_out") return "absmax quantizer, non-zero detect, event packets";
@@ -87,11 +87,13 @@ MacroInstance macro_of(const std::string& module, const std::string& instance, c
     m.words = params.count("Depth") ? params.at("Depth") : 8192;
     m.word_bits = params.count("WordWidth") ? params.at("WordWidth") : 64;
   } else if (module == "nrk_sigmoid_lut") {
-    // arch::sigmoid_lut()'s entries, 24 bits each (nrk_pkg::sigmoid_entry_t), in two banks.
+    // arch::sigmoid_lut()'s entries, 32 bits each (nrk_pkg::sigmoid_entry_t), in four banks
+    // (entry i in bank i mod 4).
     const auto entries = static_cast<int64_t>(arch::sigmoid_lut().size());
-    m.what = fmt::format("sigmoid LUT (two banks: {} + {} entries)", (entries + 1) / 2, entries / 2);
+    m.what = fmt::format("sigmoid LUT (four banks: {} + {} + {} + {} entries)", (entries + 3) / 4, (entries + 2) / 4,
+                         (entries + 1) / 4, entries / 4);
     m.words = entries;
-    m.word_bits = 24;
+    m.word_bits = 32;
   } else {
     throw Error("rtl: synthesis: no capacity known for the black box " + module);
   }

@@ -168,8 +168,8 @@ HardwareCost hardware_cost(const arch::ChipDescription& chip, const arch::Techno
          static_cast<double>(chip.core.input_fifo_depth * kEventBits));
   memory("output_fifo", fmt::format("{} events of {} bits", chip.core.output_fifo_depth, kEventBits),
          static_cast<double>(chip.core.output_fifo_depth * kEventBits));
-  memory("sigmoid_lut", fmt::format("{} entries of 32 bits", arch::kSigmoidLutSegments + 1),
-         static_cast<double>((arch::kSigmoidLutSegments + 1) * 32));
+  memory("sigmoid_lut", fmt::format("{} entries of 32 bits", arch::kSigmoidLutEntries),
+         static_cast<double>(arch::kSigmoidLutEntries * 32));
   double gateable_w = 0.0, always_w = 0.0, area = 0.0;
   for (const CostBlock& c : h.blocks) {
     area += c.area_um2;

@@ -2,20 +2,25 @@
 // nrk_activation: sigma = sigmoid_q24(z) and silu = silu_q16(z) of one Q15.16 value.
 //
 // Re-implements arch::sigmoid_q24 and arch::silu_q16 (docs/numerics.md §6):
-//   a = min(|z|, 2^20) (|z| in 32 bits unsigned: z = INT32_MIN gives 2^31)
-//   a = 2^20: s+ = L[1024]; else idx = a >> 10, frac = a & 1023,
-//             s+ = L[idx] + round_shift((L[idx+1] - L[idx]) * frac, 10)
+//   a = |z| (32 bits unsigned: z = INT32_MIN gives 2^31)
+//   a >= 2^20: s+ = 2^24 - 1; else seg = a >> 10, frac = a & 1023,
+//     D1 = L[seg+1] - L[seg], D2 = L[seg+2] - 2 L[seg+1] + L[seg] (table in UQ0.32),
+//     N  = L[seg] 2^21 + frac (D1 2^11 + (frac - 1024) D2)   (= 2^21 x Newton's quadratic)
+//     s+ = round_shift(N, 29)                                  (UQ0.32 x 2^21 -> UQ7.24)
 //   sigma = s+ for z >= 0, 2^24 - s+ for z < 0 (UQ7.24 in an int32)
 //   silu  = saturate_i32(round_shift(z * sigma, 24)) (Q15.16)
-// a = 2^20 is handled as idx = 1024, frac = 0, which gives L[1024] with the same formula. The
-// table difference is signed, so the block matches arch for any 24-bit table contents, not
-// only for the (increasing) sigmoid table.
 // Table: nrk_sigmoid_lut, loaded through lut_* (arch::sigmoid_lut(), the image's
-// lut.sigmoid_q24); load it before the first transaction.
-// Widths: z_i int32; table entries u24; L[i+1] - L[i] signed 25 bits; (diff * frac) signed 36;
-// s+ and sigma signed 27 (|sigma| < 2^26); z * sigma signed 64; sigma_o, silu_o int32.
+// lut.sigmoid_q32); load it before the first transaction.
+// Widths: z_i int32; table entries u32. The differences are kept at the widths the table
+// arch::sigmoid_lut() needs (docs/numerics.md §8), an exception to this directory's "exact for any
+// input" rule: the table is not an input but fixed data (a chip image carrying another table is
+// refused at load), and the narrow multipliers are the point of the block. D1 in [8, 16776875]:
+// signed 25 bits; D2 in [-100897, 1]: signed 18; frac - 1024 signed 11; (frac - 1024) D2
+// signed 29; inner = D1 2^11 + (frac - 1024) D2 in [15360, 2^36): signed 37; frac * inner
+// signed 48; N < 2^53 + 2^46: signed 55; s+ and sigma signed 27; z * sigma signed 64;
+// sigma_o, silu_o int32. Multipliers: 11 x 18 and 11 x 37 bits (was 25 x 11), 32 x 27 (SiLU).
 // Timing: 3-stage pipeline (table read | interpolation | SiLU product, saturation). Latency 3
-// cycles, throughput 1 per cycle.
+// cycles, throughput 1 per cycle. The interpolation stage holds the two multipliers in series.
 // Handshake: valid/ready on input and output; stalls without loss when out_ready_i is low.
 module nrk_activation (
   input  logic               clk_i,
@@ -43,57 +48,71 @@ module nrk_activation (
   assign accept      = in_valid_i && s1_ready;
   assign out_valid_o = v3_q;
 
-  // ---- Stage 0 -> 1: |z|, table index, table read ---------------------------------------
-  localparam bit [31:0] StepLog2 = nrk_pkg::SigmoidLutStepLog2;      // frac: a's low 10 bits
-  localparam bit [31:0] AWidth   = $clog2(nrk_pkg::SigmoidRange + 1);  // 21: index and frac
-  localparam bit [31:0] Range    = nrk_pkg::SigmoidRange;              // 2^20 (16.0)
+  // ---- Stage 0 -> 1: |z|, table segment, table read ------------------------------------
+  localparam bit [31:0] StepLog2 = nrk_pkg::SigmoidLutStepLog2;  // frac: a's low 10 bits
+  localparam bit [31:0] Range    = nrk_pkg::SigmoidRange;        // 2^20 (16.0)
 
-  logic [31:0]       z_mag;
-  logic [AWidth-1:0] a;        // min(|z|, 2^20)
+  logic [31:0] z_mag;
+  logic        sat;   // |z| >= 16
   assign z_mag = nrk_pkg::mag32(z_i);
-  assign a     = (z_mag >= Range) ? AWidth'(Range) : z_mag[AWidth-1:0];
+  assign sat   = z_mag >= Range;
 
-  nrk_pkg::sigmoid_entry_t lut_lo, lut_hi;
+  nrk_pkg::sigmoid_entry_t lut_l0, lut_l1, lut_l2;
   nrk_sigmoid_lut u_lut (
     .clk_i    (clk_i),
     .we_i     (lut_we_i),
     .waddr_i  (lut_waddr_i),
     .wdata_i  (lut_wdata_i),
     .rd_en_i  (accept),
-    .rd_idx_i (a[AWidth-1:StepLog2]),
-    .lo_o     (lut_lo),
-    .hi_o     (lut_hi)
+    .rd_seg_i (z_mag[19:10]),  // unused when sat
+    .l0_o     (lut_l0),
+    .l1_o     (lut_l1),
+    .l2_o     (lut_l2)
   );
 
   nrk_pkg::act_t       z1_q;
   logic [StepLog2-1:0] frac1_q;
+  logic                sat1_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       v1_q    <= 1'b0;
       z1_q    <= '0;
       frac1_q <= '0;
+      sat1_q  <= 1'b0;
     end else if (s1_ready) begin
       v1_q <= in_valid_i;
       if (in_valid_i) begin
         z1_q    <= z_i;
-        frac1_q <= a[StepLog2-1:0];
+        frac1_q <= z_mag[StepLog2-1:0];
+        sat1_q  <= sat;
       end
     end
   end
 
-  // ---- Stage 1 -> 2: interpolation ------------------------------------------------------
-  logic signed [24:0] diff;     // L[idx+1] - L[idx]
-  logic signed [35:0] dprod;    // diff * frac
-  logic signed [26:0] interp;   // round_shift(dprod, 10)
-  logic signed [26:0] pos;      // s+
+  // ---- Stage 1 -> 2: quadratic interpolation ----------------------------------------------
+  logic signed [24:0] d1;     // L[seg+1] - L[seg], computed modulo 2^25 (exact in range)
+  logic signed [17:0] d2;     // L[seg+2] - 2 L[seg+1] + L[seg], modulo 2^18 (exact in range)
+  logic signed [10:0] fm;     // frac - 1024, in [-1024, -1]
+  logic signed [28:0] p2;     // (frac - 1024) * D2
+  logic signed [36:0] inner;  // D1 2^11 + p2
+  logic signed [47:0] p1;     // frac * inner
+  logic signed [54:0] n;      // L[seg] 2^21 + p1
+  logic signed [26:0] interp; // round_shift(n, 29)
+  logic signed [26:0] pos;    // s+
   logic signed [26:0] sigma1;
-  assign diff  = $signed({1'b0, lut_hi}) - $signed({1'b0, lut_lo});
-  assign dprod = 36'(diff) * $signed(36'({1'b0, frac1_q}));
+  assign d1    = $signed(25'(lut_l1 - lut_l0));
+  assign d2    = $signed(18'(lut_l2 - {lut_l1[30:0], 1'b0} + lut_l0));
+  assign fm    = $signed({1'b1, frac1_q});  // frac - 1024 in 11-bit two's complement
+  assign p2    = 29'(fm) * 29'(d2);
+  assign inner = $signed({d1[24], d1, 11'b0}) + 37'(p2);
+  assign p1    = $signed(48'({1'b0, frac1_q})) * 48'(inner);
+  assign n     = $signed({2'b00, lut_l0, 21'b0}) + 55'(p1);
 
-  nrk_round_shift #(.InWidth(36), .Shift(StepLog2)) u_rs_interp (.val_i(dprod), .val_o(interp));
+  localparam bit [31:0] NShift = 2 * StepLog2 + 1 + nrk_pkg::SigmoidLutFrac - nrk_pkg::GateFrac;
+  nrk_round_shift #(.InWidth(55), .Shift(NShift)) u_rs_interp (.val_i(n), .val_o(interp));
 
   localparam logic signed [26:0] GateOne = 27'(nrk_pkg::GateOne);  // 2^24
-  assign pos    = $signed(27'({3'b000, lut_lo})) + interp;
+  assign pos    = sat1_q ? (GateOne - 27'sd1) : interp;
   assign sigma1 = z1_q[31] ? (GateOne - pos) : pos;
 
   nrk_pkg::act_t      z2_q;

@@ -1,52 +1,75 @@
 // SPDX-License-Identifier: Apache-2.0
-// nrk_sigmoid_lut: the sigmoid table L[0..1024] of arch::sigmoid_lut() (docs/numerics.md §6,
-// §7 "sigmoid LUT"), stored as two single-ported banks so that one read returns the pair
-// L[idx], L[idx + 1] that the linear interpolation of sigmoid_q24 needs.
+// nrk_sigmoid_lut: the sigmoid table L[0..1025] of arch::sigmoid_lut() (docs/numerics.md §6,
+// §7 "sigmoid LUT"), stored as four single-ported banks so that one read returns the three
+// consecutive entries L[seg], L[seg + 1], L[seg + 2] that the quadratic interpolation of
+// sigmoid_q24 needs.
 //
 // Contents are not built into the RTL: they are loaded through the write port (the chip image
-// carries them as `lut.sigmoid_q24`, docs/image-format.md); the harnesses load
-// arch::sigmoid_lut(). Even bank: E[j] = L[2j], j = 0..512; odd bank: O[j] = L[2j+1], j = 0..511.
-// Widths: entries unsigned 24 bits (every L[i] < 2^24); rd_idx_i 0..1024 (11 bits).
-// Timing: synchronous write; synchronous read, 1 cycle: lo_o = L[idx], hi_o = L[idx+1] are
-// registered when rd_en_i is high and hold otherwise. For idx = 1024, hi_o is unspecified (the
-// caller interpolates with frac = 0 there).
+// carries them as `lut.sigmoid_q32`, docs/image-format.md); the harnesses load
+// arch::sigmoid_lut(). Bank b holds B_b[j] = L[4j + b]: banks 0 and 1 j = 0..256 (257 entries),
+// banks 2 and 3 j = 0..255 (256 entries); 1026 in all.
+// A read of segment seg reads every bank once, bank b at j = (seg >> 2) + [b < seg mod 4] (the
+// entry of {seg .. seg + 3} in that bank); the fourth entry, seg + 3, is not used. Banks 2 and 3
+// have 8-bit addresses: the one address that would be 256 (bank 2 for seg = 1023, entry 1026) is
+// that unused fourth entry, and wraps to 0.
+// Widths: entries unsigned 32 bits (UQ0.32); waddr_i 0..1025 (11 bits); rd_seg_i 0..1023 (10 bits).
+// Timing: synchronous write; synchronous read, 1 cycle: l0_o = L[seg], l1_o = L[seg + 1],
+// l2_o = L[seg + 2] are registered when rd_en_i is high and hold otherwise.
 module nrk_sigmoid_lut (
   input  logic                    clk_i,
   // load port
   input  logic                    we_i,
-  input  nrk_pkg::sigmoid_idx_t   waddr_i,  // entry index 0..1024
+  input  nrk_pkg::sigmoid_idx_t   waddr_i,  // entry index 0..1025
   input  nrk_pkg::sigmoid_entry_t wdata_i,
   // read port
   input  logic                    rd_en_i,
-  input  nrk_pkg::sigmoid_idx_t   rd_idx_i, // segment index 0..1024
-  output nrk_pkg::sigmoid_entry_t lo_o,
-  output nrk_pkg::sigmoid_entry_t hi_o
+  input  nrk_pkg::sigmoid_seg_t   rd_seg_i, // segment index 0..1023
+  output nrk_pkg::sigmoid_entry_t l0_o,
+  output nrk_pkg::sigmoid_entry_t l1_o,
+  output nrk_pkg::sigmoid_entry_t l2_o
 );
-  nrk_pkg::sigmoid_entry_t even_mem [(nrk_pkg::SigmoidLutEntries + 1) / 2];  // 513
-  nrk_pkg::sigmoid_entry_t odd_mem  [nrk_pkg::SigmoidLutEntries / 2];        // 512
+  nrk_pkg::sigmoid_entry_t bank0_mem [257];  // L[0], L[4], ..., L[1024]
+  nrk_pkg::sigmoid_entry_t bank1_mem [257];  // L[1], L[5], ..., L[1025]
+  nrk_pkg::sigmoid_entry_t bank2_mem [256];  // L[2], L[6], ..., L[1022]
+  nrk_pkg::sigmoid_entry_t bank3_mem [256];  // L[3], L[7], ..., L[1023]
 
-  logic [9:0] j;            // idx >> 1, 0..512
-  logic [9:0] even_addr;    // j + idx[0]
-  logic [8:0] odd_addr;     // j (512 only for idx = 1024, where hi is not used: wraps to 0)
-  logic       odd_q;
+  logic [1:0] off;          // seg mod 4: the bank of L[seg]
+  logic [8:0] base;         // seg >> 2, 0..255
+  logic [8:0] addr0, addr1; // 0..256
+  logic [7:0] addr2, addr3; // 0..255 where used
+  assign off   = rd_seg_i[1:0];
+  assign base  = {1'b0, rd_seg_i[9:2]};
+  assign addr0 = base + 9'(off != 2'd0);
+  assign addr1 = base + 9'(off > 2'd1);
+  assign addr2 = base[7:0] + 8'(off > 2'd2);             // wraps only for the unused entry
+  assign addr3 = base[7:0];                              // bank 3 is never above seg mod 4
 
-  assign j         = rd_idx_i[10:1];
-  assign even_addr = j + 10'(rd_idx_i[0]);
-  assign odd_addr  = j[8:0];
+  logic unused_base;
+  assign unused_base = base[8];
 
-  nrk_pkg::sigmoid_entry_t even_q, odd_rd_q;
+  nrk_pkg::sigmoid_entry_t rd_q [4];  // rd_q[b]: the entry read from bank b
+  logic [1:0]              off_q;
 
   always_ff @(posedge clk_i) begin
-    if (we_i && !waddr_i[0] && waddr_i[10:1] <= 10'd512) even_mem[waddr_i[10:1]] <= wdata_i;
-    if (we_i && waddr_i[0] && !waddr_i[10]) odd_mem[waddr_i[9:1]] <= wdata_i;
+    if (we_i && waddr_i[1:0] == 2'd0 && waddr_i[10:2] <= 9'd256) bank0_mem[waddr_i[10:2]] <= wdata_i;
+    if (we_i && waddr_i[1:0] == 2'd1 && waddr_i[10:2] <= 9'd256) bank1_mem[waddr_i[10:2]] <= wdata_i;
+    if (we_i && waddr_i[1:0] == 2'd2 && !waddr_i[10]) bank2_mem[waddr_i[9:2]] <= wdata_i;
+    if (we_i && waddr_i[1:0] == 2'd3 && !waddr_i[10]) bank3_mem[waddr_i[9:2]] <= wdata_i;
     if (rd_en_i) begin
-      even_q   <= even_mem[even_addr];
-      odd_rd_q <= odd_mem[odd_addr];
-      odd_q    <= rd_idx_i[0];
+      rd_q[0] <= bank0_mem[addr0];
+      rd_q[1] <= bank1_mem[addr1];
+      rd_q[2] <= bank2_mem[addr2];
+      rd_q[3] <= bank3_mem[addr3];
+      off_q   <= off;
     end
   end
 
-  // idx even: L[2j] = E[j], L[2j+1] = O[j]; idx odd: L[2j+1] = O[j], L[2j+2] = E[j+1].
-  assign lo_o = odd_q ? odd_rd_q : even_q;
-  assign hi_o = odd_q ? even_q : odd_rd_q;
+  // L[seg + k] is in bank (seg + k) mod 4 (the sums in 2-bit wires: Icarus 11 would widen an
+  // index expression and read out of range).
+  logic [1:0] off1, off2;
+  assign off1 = off_q + 2'd1;
+  assign off2 = off_q + 2'd2;
+  assign l0_o = rd_q[off_q];
+  assign l1_o = rd_q[off1];
+  assign l2_o = rd_q[off2];
 endmodule

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // tb_lut_load.svh: the sigmoid table's load port (nrk_pkg::sigmoid_idx_t / sigmoid_entry_t, as
 // nrk_activation and nrk_mlgru declare it) and load_lut, which loads arch::sigmoid_lut()
-// (+lut=<file>, 1025 hex lines written by nrk_iverilog_vectors) through it, one entry per cycle;
+// (+lut=<file>, 1026 hex lines written by nrk_iverilog_vectors) through it, one entry per cycle;
 // the address and data are X while lut_we_i is low (+xidle=1). Included inside tb_activation /
 // tb_mlgru before the DUT (load_lut calls the testbench's check_outputs).
   logic                    lut_we_i;

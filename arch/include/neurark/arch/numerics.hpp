@@ -41,8 +41,9 @@ constexpr int32_t kActCodeMax = 127;        // absmax maps max|x| to +-127
 // The revision of docs/numerics.md this build computes; chip images record it ("numerics") and
 // are refused by a build of another revision (their constants would be read with other formats).
 // 1: int16 norm weights (until 2026-12-07). 2: int32 norm weights. 3: the RMSNorms' eps kept
-// (block scales, §4a).
-constexpr int kNumericsVersion = 3;
+// (block scales, §4a). 4: sigmoid_q24 by quadratic interpolation in a UQ0.32 table (within one
+// UQ7.24 LSB of the true sigmoid; the image's LUT is `lut.sigmoid_q32`).
+constexpr int kNumericsVersion = 4;
 // The eps of every BitLinear's own RMSNorm: 1e-6 whatever the config's rms_norm_eps says (the fused
 // kernel the released models ran does not pass the module's eps on; fusedbitnet.py, docs/model.md).
 constexpr double kBitLinearEps = 1e-6;
@@ -181,13 +182,19 @@ Scale bitlinear_token_scale(Scale layer_c, uint64_t m, u128 ss, Scale eps_term);
 
 // ---- Activation functions ----------------------------------------------------------------
 
-// Sigmoid LUT: kSigmoidLutSegments + 1 entries, entry i = round(sigmoid(i / 64) * 2^24) for
-// i = 0..1024 (domain [0, 16), 1/64 steps), built once from double precision.
+// Sigmoid LUT (docs/numerics.md §6): kSigmoidLutEntries = 1026 entries, entry i =
+// floor(sigmoid(i / 64) * 2^32 + 0.5) in UQ0.32 for i = 0..1025 (domain [0, 16] in 1/64 steps, plus
+// L[1025] = sigmoid(16 + 1/64), which the quadratic of the last segment reads), built once from
+// double precision.
 constexpr int kSigmoidLutSegments = 1024;
+constexpr int kSigmoidLutEntries = kSigmoidLutSegments + 2;
 constexpr int kSigmoidLutStepLog2 = 10;  // Q15.16 input: 2^10 units per 1/64 step
-const std::array<uint32_t, kSigmoidLutSegments + 1>& sigmoid_lut();
-// sigmoid(z) in UQ7.24 for z in Q15.16: linear interpolation in the LUT for |z| < 16,
-// sigma(-z) = 2^24 - sigma(z); |z| >= 16 saturates to L[1024] = 16777214 (or 2 for z <= -16).
+constexpr int kSigmoidLutFrac = 32;      // entries in UQ0.32
+const std::array<uint32_t, kSigmoidLutEntries>& sigmoid_lut();
+// sigmoid(z) in UQ7.24 for z in Q15.16: quadratic (Newton forward) interpolation through
+// L[idx], L[idx + 1], L[idx + 2] for |z| < 16, computed exactly and rounded once; |z| >= 16
+// saturates to 2^24 - 1 (1 for z <= -16); sigma(-z) = 2^24 - sigma(z). Within 6.02e-8 (1.01
+// UQ7.24 LSB) of the true sigmoid for every input.
 int32_t sigmoid_q24(int32_t z_q16);
 // SiLU(z) = z * sigmoid(z): Q15.16 in, Q15.16 out (round_shift by 24, saturated).
 int32_t silu_q16(int32_t z_q16);

@@ -160,7 +160,7 @@ struct Program {
   std::vector<RoutingTable> routing;
   std::vector<Phase> schedule;
   std::vector<CoreUse> cores;
-  std::string sigmoid_lut_blob = "lut.sigmoid_q24";
+  std::string sigmoid_lut_blob = "lut.sigmoid_q32";
   int logits = -1;                         // tensor id of the logits
   int64_t traffic_channel_hops_per_token = 0;  // the placement objective (estimates)
 

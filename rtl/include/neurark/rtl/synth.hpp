@@ -41,7 +41,7 @@ namespace neurark::rtl {
 struct MacroInstance {
   std::string module;    // "nrk_synapse_sram", "nrk_sigmoid_lut"
   std::string instance;  // its cell in the flattened netlist, e.g. "u_sram"
-  std::string what;      // "synapse SRAM", "sigmoid LUT (two banks: 513 + 512 entries)"
+  std::string what;      // "synapse SRAM", "sigmoid LUT (four banks: 257 + 257 + 256 + 256 entries)"
   int64_t words = 0;
   int64_t word_bits = 0;
   int64_t bits = 0;      // words x word_bits: the macro's capacity
