@@ -189,6 +189,11 @@ TEST_CASE("bad option values exit 1 naming the option, value and expectation", "
   r = run_cli("eval --model " + model + " --text " + tmp.file("one.txt"), tmp);
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.err, Catch::Contains("one.txt: 1 byte(s) to evaluate") && Catch::Contains("at least 2"));
+  r = run_cli("run --model " + model + " --chip " + neurark::test::source_dir() + "/arch/chips/default-4x4.yaml --prompt ab "
+              "--check-every 100001 --out " + tmp.file("never"), tmp);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Catch::Contains("--check-every: 100001 is out of range, expected 0 (no check) to 100000"));
+  CHECK_FALSE(std::filesystem::exists(tmp.file("never")));
 }
 
 TEST_CASE("generate is deterministic: greedy, and sampling with a seed", "[cli]") {

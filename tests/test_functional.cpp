@@ -20,6 +20,7 @@
 #include "neurark/arch/program.hpp"
 #include "neurark/compiler/passes.hpp"
 #include "neurark/models/checkpoint.hpp"
+#include "neurark/runs/model_source.hpp"
 #include "neurark/sim/backend.hpp"
 #include "neurark/sim/functional.hpp"
 #include "forged_images.hpp"
@@ -366,4 +367,117 @@ TEST_CASE("the image's program reads back field for field, and a malformed flow 
   CHECK_THROWS_WITH(open(), Contains("flows[0].channels: -4 outside"));
   rewrite(b->image, bad, [](nlohmann::json& m) { m["tiles"][0]["op"] = 0; });
   CHECK_THROWS_WITH(open(), Contains("ops[2].tiles: tile 0 does not belong to this op"));
+}
+
+namespace {
+
+// A chip backend that lies on purpose: logit 0 plus one at token `bad_logit_token`, or a recurrent
+// state with channel 0 of layer 0 off by 2^12 (1/256 in Q11.20) when asked after `bad_state_after` tokens.
+class Tampered final : public sim::Backend {
+ public:
+  Tampered(std::unique_ptr<sim::Backend> inner, int64_t bad_logit_token, int64_t bad_state_after)
+      : inner_(std::move(inner)), bad_logit_token_(bad_logit_token), bad_state_after_(bad_state_after) {}
+  std::string name() const override { return "tampered"; }
+  int64_t vocab_size() const override { return inner_->vocab_size(); }
+  void reset() override { inner_->reset(); }
+  const sim::Counters& counters() const override { return inner_->counters(); }
+  void step_q16(int32_t token, std::vector<int32_t>& logits_q16, sim::StepObservation* obs) override {
+    inner_->step_q16(token, logits_q16, obs);
+    if (tokens_++ == bad_logit_token_) logits_q16[0] += 1;
+  }
+  std::vector<std::vector<int32_t>> recurrent_state() const override {
+    std::vector<std::vector<int32_t>> h = inner_->recurrent_state();
+    if (tokens_ == bad_state_after_) h[0][0] += 1 << 12;
+    return h;
+  }
+
+ private:
+  std::unique_ptr<sim::Backend> inner_;
+  int64_t bad_logit_token_, bad_state_after_, tokens_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("cross_checked with check_every N: one token in N, each from the chip's own state", "[functional][cross_check]") {
+  const std::string model = test::source_dir() + "/tests/fixtures/tiny";
+  const std::string chip_path = test::source_dir() + "/tests/fixtures/tiny-3x2.yaml";
+  const runs::CompiledImage img = runs::compile_image(model, chip_path);
+  const models::HGRNBitWeights w = models::HGRNBitWeights::load(model);
+  const auto func = [&] { return sim::make_functional_backend(img.image, img.program); };
+  const auto tampered = [&](int64_t logit_token, int64_t state_after) {
+    return std::unique_ptr<sim::Backend>(std::make_unique<Tampered>(func(), logit_token, state_after));
+  };
+  std::vector<int32_t> tokens;
+  for (int i = 0; i < 12; ++i) tokens.push_back((i * 7 + 3) % static_cast<int32_t>(w.config.vocab_size));
+  // Runs `tokens`; "" if no difference was found, else the cross-check's message.
+  const auto run = [&](std::unique_ptr<sim::Backend> be, int64_t every, int64_t* compared = nullptr,
+                       std::vector<std::vector<int32_t>>* all_logits = nullptr) -> std::string {
+    auto checked = sim::cross_checked(std::move(be), sim::make_int_backend(w), every);
+    std::vector<int32_t> logits;
+    try {
+      for (int32_t t : tokens) {
+        checked->step_q16(t, logits, nullptr);
+        if (all_logits != nullptr) all_logits->push_back(logits);
+      }
+    } catch (const Error& e) {
+      return e.what();
+    }
+    if (compared != nullptr) *compared = checked->tokens_cross_checked();
+    return "";
+  };
+
+  SECTION("the functional backend's state is the reference's, and checking does not change what it computes") {
+    const std::vector<std::vector<int32_t>> ref_state = [&] {
+      auto ref = sim::make_int_backend(w);
+      std::vector<int32_t> l;
+      for (int32_t t : tokens) ref->step_q16(t, l, nullptr);
+      return ref->recurrent_state();
+    }();
+    auto f = func();
+    std::vector<int32_t> l;
+    for (int32_t t : tokens) f->step_q16(t, l, nullptr);
+    REQUIRE(ref_state.size() == static_cast<std::size_t>(w.config.num_hidden_layers));
+    CHECK(f->recurrent_state() == ref_state);
+    int64_t nonzero = 0;
+    for (const auto& h : ref_state)
+      for (int32_t v : h) nonzero += v != 0;
+    CHECK(nonzero > 0);  // a state worth comparing
+    std::vector<std::vector<int32_t>> every1, every5;
+    int64_t n1 = 0, n5 = 0;
+    CHECK(run(func(), 1, &n1, &every1).empty());
+    CHECK(run(func(), 5, &n5, &every5).empty());
+    CHECK(n1 == 12);
+    CHECK(n5 == 3);  // tokens 0, 5, 10
+    CHECK(every1 == every5);
+  }
+  SECTION("a difference on an unchecked token goes unseen; on a checked one it is named") {
+    int64_t n = 0;
+    CHECK(run(tampered(3, -1), 2, &n).empty());  // token 3 is not one of 0, 2, 4, ...
+    CHECK(n == 6);
+    const std::string msg = run(tampered(3, -1), 3);
+    CHECK_THAT(msg, Catch::Contains("differ at token 3, logit 0"));
+    CHECK_THAT(run(tampered(3, -1), 1), Catch::Contains("differ at token 3, logit 0"));
+  }
+  SECTION("the reference starts a checked token from the state the chip gives") {
+    // After 6 tokens the chip reports a wrong state, and token 6 is checked (N = 2, 3 or 6):
+    // the reference computes token 6 from that state, so its outputs differ from the chip's.
+    for (int64_t every : {2, 3, 6}) {
+      INFO("check_every " << every);
+      const std::string msg = run(tampered(-1, 6), every);
+      CHECK_THAT(msg, Catch::Contains("differ at token 6"));
+    }
+    // With N = 4, token 6 is not checked: the lie is never read (the reference runs tokens 4 and 8).
+    CHECK(run(tampered(-1, 6), 4).empty());
+  }
+  SECTION("the state after a checked token is compared") {
+    // The chip reports a wrong state right after token 4 (a checked token for N = 2 and 4): named.
+    for (int64_t every : {2, 4}) {
+      INFO("check_every " << every);
+      const std::string msg = run(tampered(-1, 5), every);
+      CHECK_THAT(msg, Catch::Contains("differ at token 4") && Catch::Contains("MLGRU state of layer 0 after the token, channel 0"));
+    }
+  }
+  SECTION("check_every below 1 is refused") {
+    CHECK_THROWS_AS(sim::cross_checked(func(), sim::make_int_backend(w), 0), std::invalid_argument);
+  }
 }

@@ -119,6 +119,32 @@ TEST_CASE("runs::run (systemc) gives the report neurark run writes", "[runs][sys
   CHECK(r.dram.bandwidth_use == 0.0);
 }
 
+TEST_CASE("runs::run --check-every: the same figures, the reference run on one token in N or not at all", "[runs][systemc]") {
+  runs::RunOptions o = options("systemc");
+  const runs::RunResult every = runs::run(o);
+  REQUIRE(every.tokens == 11);  // "ROMEO: " (7) + 5 generated - 1
+  nlohmann::json want = reports::run_report_json(every);
+  CHECK(want.at("cross_check") == nlohmann::json{{"reference", "int"}, {"check_every", 1}, {"tokens_compared", 11}, {"mismatches", 0}});
+  for (const int64_t n : {int64_t{4}, int64_t{0}}) {
+    INFO("check_every " << n);
+    o.check_every = n;
+    const runs::RunResult r = runs::run(o);
+    CHECK(r.check_every == n);
+    CHECK(r.tokens_compared == (n == 0 ? 0 : 3));  // tokens 0, 4, 8
+    CHECK(r.reference == (n == 0 ? "none" : "int"));
+    nlohmann::json got = reports::run_report_json(r);
+    CHECK(got.at("cross_check").at("check_every") == n);
+    CHECK(reports::cross_check_words(got.at("cross_check")) ==
+          (n == 0 ? "not checked (--check-every 0)" : "3 tokens compared (one in 4, each from the chip's own state), 0 mismatches"));
+    got.erase("cross_check");
+    nlohmann::json w = want;
+    w.erase("cross_check");
+    CHECK(got == w);  // every figure of the run, to the bit
+  }
+  o.check_every = -1;
+  CHECK_THROWS_WITH(runs::run(o), Catch::Contains("--check-every: -1 is out of range"));
+}
+
 TEST_CASE("runs::run (systemc): DRAM bandwidth use when weights stream from DRAM", "[runs][systemc]") {
   // The edge chip with DRAM (its 4 x 64 KB of SRAM cannot hold the model): tiles stream from DRAM.
   neurark_test::TempDir tmp;

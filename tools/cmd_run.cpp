@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // neurark run [--model DIR] [--chip CHIP.yaml] [--prompt TEXT | --trace FILE] [--max-new-tokens N]
 //             [--out DIR] [--trace-out FILE] [--record-core X,Y] [--vcd X,Y] [--rtl-cores all|X,Y ...]
-//             [--backend systemc|func]: the main job (runs::run) with its report folder.
+//             [--backend systemc|func] [--check-every N]: the main job (runs::run) with its report folder.
 #include <unistd.h>
 
 #include <ctime>
@@ -148,8 +148,13 @@ std::function<int()> add_run(CLI::App& sub) {
                                               "neurocore inside the SystemC model (accumulators checked; RTL vs model cycles "
                                               "in the report)");
   sub.add_option("--vcd", a->vcd, "X,Y: write a VCD waveform of that neurocore's interfaces into the report folder (core-X-Y.vcd)");
+  sub.add_option("--check-every", o.check_every,
+                 "N: check the chip against the integer reference on every token (1), on tokens 0, N, 2N, ... each "
+                 "computed by the reference from the chip's own state (N > 1: the reference runs one token in N), or "
+                 "not at all (0: the reference is not even built); the report says which")
+      ->capture_default_str();
   sub.add_option("--backend", o.backend, "systemc (timed) or func (untimed: counts and dynamic energy); both checked "
-                                         "against int on every token")
+                                         "against int (--check-every)")
       ->check(CLI::IsMember({"systemc", "func"}))->capture_default_str();
   sub.add_flag("--no-synthesis{false}", o.synthesize_logic,
                "Do not run Yosys for the area's logic: a chip whose RTL parameters differ from the default chip's is "

@@ -133,6 +133,15 @@ void IntReference::reset() {
             std::vector<int32_t>(static_cast<std::size_t>(model_.config.hidden_size), 0));
 }
 
+void IntReference::load_state_q20(const std::vector<std::vector<int32_t>>& h_q20) {
+  bool ok = h_q20.size() == h_.size();
+  for (std::size_t l = 0; ok && l < h_q20.size(); ++l) ok = h_q20[l].size() == h_[l].size();
+  if (!ok)
+    throw std::invalid_argument(fmt::format("IntReference::load_state_q20: expected {} layers of {} channels, got {} layers",
+                                            h_.size(), model_.config.hidden_size, h_q20.size()));
+  h_ = h_q20;
+}
+
 void IntReference::step(int32_t token, std::vector<float>& logits) {
   trace_ = IntStepTrace{};
   step_q16(token, logits_q16_, &trace_);

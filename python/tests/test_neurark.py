@@ -225,6 +225,21 @@ def test_run_systemc_equals_cli_report(cli, tmp_path, tiny, priced_chip):
     assert len(r.token_latency_s) == r.tokens
 
 
+def test_run_check_every_is_the_cli_option(cli, tmp_path, tiny, priced_chip):
+    r = neurark.run(tiny, priced_chip, prompt=PROMPT, max_new_tokens=4, backend="func", check_every=3, run_id="py")
+    out = tmp_path / "every3"
+    cli("run", "--model", tiny, "--chip", priced_chip, "--prompt", PROMPT, "--max-new-tokens", "4",
+        "--backend", "func", "--check-every", "3", "--out", str(out))
+    want = json.loads((out / "report.json").read_text())
+    assert without(r.report, "run_id") == without(want, "run_id")
+    assert r.check_every == 3 and r.reference == "int"
+    assert r.tokens_compared == want["cross_check"]["tokens_compared"] == (r.tokens + 2) // 3
+    none = neurark.run(tiny, priced_chip, prompt=PROMPT, max_new_tokens=4, backend="func", check_every=0)
+    assert none.reference == "none" and none.tokens_compared == 0
+    with pytest.raises(neurark.Error, match="--check-every: -2 is out of range"):
+        neurark.run(tiny, priced_chip, prompt=PROMPT, max_new_tokens=4, check_every=-2)
+
+
 @pytest.mark.systemc
 def test_chip_dict_run_equals_file_run(tiny, priced_chip):
     by_file = neurark.run(tiny, priced_chip, prompt=PROMPT, max_new_tokens=3).report

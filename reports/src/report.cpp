@@ -335,7 +335,7 @@ void write_run_report(const std::string& dir, const json& r, const std::vector<s
         "| tokens | {} | {} |\n| tokens/s at the chip clock | {:.1f} | {:.1f} |\n| energy per token | {:.3f} µJ | {:.3f} µJ |\n\n"
         "Time to first token {:.3f} ms; latency per generated token {:.2f} µs; average power {:.3f} mW.\n"
         "Per token: {:.0f} synaptic operations, {:.0f} events; activation sparsity {:.1f} %, weight sparsity {:.1f} %.\n"
-        "Cross-check against `{}`: {} tokens compared, {} mismatches.\n\n"
+        "Cross-check against `{}`: {}.\n\n"
         "Generated text (JSON string): {}\n",
         r.at("run_id").get<std::string>(), r.at("model").get<std::string>(), r.at("chip").at("name").get<std::string>(),
         r.at("chip").at("mesh")[0].get<int64_t>(), r.at("chip").at("mesh")[1].get<int64_t>(), num(r.at("chip"), "clock_hz") / 1e6,
@@ -343,8 +343,7 @@ void write_run_report(const std::string& dir, const json& r, const std::vector<s
         num(g, "tokens_per_s"), num(p, "energy_per_token_j") * 1e6, num(g, "energy_per_token_j") * 1e6,
         num(r, "time_to_first_token_s") * 1e3, num(r, "latency_per_token_s") * 1e6, num(r, "power_w") * 1e3, num(r, "sops_per_token"),
         num(r, "events_per_token"), 100 * num(r, "activation_sparsity"), 100 * num(r, "weight_sparsity"),
-        r.at("cross_check").at("reference").get<std::string>(), r.at("cross_check").at("tokens_compared").get<int64_t>(),
-        r.at("cross_check").at("mismatches").get<int64_t>(),
+        r.at("cross_check").at("reference").get<std::string>(), cross_check_words(r.at("cross_check")),
         json(r.at("generated_text").get<std::string>()).dump(-1, ' ', false, json::error_handler_t::replace));
     if (r.contains("timed") && !r.at("timed").get<bool>()) {
       // An untimed backend: no rates, latencies or power, and energy without leakage.
@@ -354,15 +353,14 @@ void write_run_report(const std::string& dir, const json& r, const std::vector<s
           "| | prompt (prefill) | generation |\n|---|---|---|\n"
           "| tokens | {} | {} |\n| dynamic energy per token | {:.3f} µJ | {:.3f} µJ |\n\n"
           "Per token: {:.0f} synaptic operations, {:.0f} events; activation sparsity {:.1f} %, weight sparsity {:.1f} %.\n"
-          "Cross-check against `{}`: {} tokens compared, {} mismatches.\n\n"
+          "Cross-check against `{}`: {}.\n\n"
           "Generated text (JSON string): {}\n",
           r.at("run_id").get<std::string>(), r.at("model").get<std::string>(), r.at("chip").at("name").get<std::string>(),
           r.at("chip").at("mesh")[0].get<int64_t>(), r.at("chip").at("mesh")[1].get<int64_t>(), r.at("backend").get<std::string>(),
           p.at("tokens").get<int64_t>(), g.at("tokens").get<int64_t>(), num(p, "energy_per_token_j") * 1e6,
           num(g, "energy_per_token_j") * 1e6, num(r, "sops_per_token"), num(r, "events_per_token"),
           100 * num(r, "activation_sparsity"), 100 * num(r, "weight_sparsity"),
-          r.at("cross_check").at("reference").get<std::string>(), r.at("cross_check").at("tokens_compared").get<int64_t>(),
-          r.at("cross_check").at("mismatches").get<int64_t>(),
+          r.at("cross_check").at("reference").get<std::string>(), cross_check_words(r.at("cross_check")),
           json(r.at("generated_text").get<std::string>()).dump(-1, ' ', false, json::error_handler_t::replace));
     }
     const bool timed = !r.contains("timed") || r.at("timed").get<bool>();
@@ -414,8 +412,7 @@ void write_run_report(const std::string& dir, const json& r, const std::vector<s
       row("neurocores holding tiles", fmt::format("{}", r.value("cores_used", int64_t{0})));
       row("energy of the whole run", fmt::format("{:.3f} µJ", num(r, "energy_j") * 1e6));
       row(fmt::format("cross-check against {}", r.at("cross_check").at("reference").get<std::string>()),
-          fmt::format("{} tokens compared, {} mismatches", r.at("cross_check").at("tokens_compared").get<int64_t>(),
-                      r.at("cross_check").at("mismatches").get<int64_t>()));
+          cross_check_words(r.at("cross_check")));
       t += "</table><p>Generated text:</p><pre>" +
            esc(json(r.at("generated_text").get<std::string>()).dump(-1, ' ', false, json::error_handler_t::replace)) +
            "</pre></section>";

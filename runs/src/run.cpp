@@ -57,6 +57,9 @@ void check_run_options(const RunOptions& o) {
   if (o.max_new_tokens < 2 || o.max_new_tokens > 100000)
     throw Error(fmt::format("--max-new-tokens: {} is out of range, expected 2 to 100000 (the first generated token comes "
                             "from the prompt's logits; generation is timed on the tokens fed back)", o.max_new_tokens));
+  if (o.check_every < 0 || o.check_every > 100000)
+    throw Error(fmt::format("--check-every: {} is out of range, expected 0 (no check) to 100000 (1: every token; N: "
+                            "tokens 0, N, 2N, ...)", o.check_every));
   const sim::BackendEntry& entry = sim::backend(o.backend);
   if (!entry.runs_image)
     throw Error(fmt::format("--backend {}: a run needs a chip backend ({})", o.backend, fmt::join(sim::backend_names(true), ", ")));
@@ -129,8 +132,10 @@ RunResult run(const RunOptions& o) {
   auto* dut = dynamic_cast<sim::Backend*>(made.get());
   if (dut == nullptr || (timed && timing == nullptr)) throw std::logic_error("run: not a chip backend");
   made.release();
-  std::unique_ptr<sim::Backend> lm =
-      sim::cross_checked(std::unique_ptr<sim::Backend>(dut), sim::make_int_backend(models::HGRNBitWeights::load(o.model_dir)));
+  // The integer reference it is checked against (none with check_every 0: then not even built).
+  std::unique_ptr<sim::Backend> lm(dut);
+  if (o.check_every > 0)
+    lm = sim::cross_checked(std::move(lm), sim::make_int_backend(models::HGRNBitWeights::load(o.model_dir)), o.check_every);
   const arch::EnergyTable* table = lm->energy_table();
   // Area and leakage of this design point at its operating supply (the energy table's, after DVFS).
   std::optional<HardwareCost> hw;
@@ -153,8 +158,10 @@ RunResult run(const RunOptions& o) {
       throw Error(fmt::format("{}: byte {} (value {}) is outside the model's vocabulary of {} tokens (vocab_size in {}/config.json); "
                               "this model reads bytes below {}", o.prompt_source, i, toks[i], lm->vocab_size(), o.model_dir,
                               lm->vocab_size()));
-  log_line(o, fmt::format("run: {} prompt tokens through the {} model (checked against int on every token)\n", toks.size(),
-                          o.backend));
+  log_line(o, fmt::format("run: {} prompt tokens through the {} model ({})\n", toks.size(), o.backend,
+                          o.check_every == 0   ? "not checked: --check-every 0"
+                          : o.check_every == 1 ? "checked against int on every token"
+                                               : fmt::format("checked against int on one token in {}, each from the chip's own state", o.check_every)));
   // The prompt is known: it flows through the layer pipeline with several tokens in flight.
   std::vector<float> logits;
   if (o.record_spans) timing->record_spans(true);
@@ -162,7 +169,7 @@ RunResult run(const RunOptions& o) {
   for (std::size_t i = 0; i < toks.size(); ++i) {
     lm->step(toks[i], logits);
     if ((i + 1) % 100 == 0 || i + 1 == toks.size())
-      log_line(o, fmt::format("\rrun: {}/{} prompt tokens computed and checked", i + 1, toks.size()));
+      log_line(o, fmt::format("\rrun: {}/{} prompt tokens computed{}", i + 1, toks.size(), o.check_every > 0 ? " and checked" : ""));
   }
   log_line(o, timed ? ", timing the pipeline ...\n" : "\n");
   if (timed) timing->end_prefill();
@@ -326,6 +333,8 @@ RunResult run(const RunOptions& o) {
                                : 0.0;
   r.hardware = hw;
   r.cores_used = cores_used;
+  r.reference = o.check_every > 0 ? "int" : "none";
+  r.check_every = o.check_every;
   r.tokens_compared = lm->tokens_cross_checked();
   if (o.record_spans) r.spans = timing->timing().spans;
   r.stages = static_cast<int>(program.model.num_hidden_layers) + 2;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // A backend checked against a reference on every token: see neurark/sim/backend.hpp.
+#include <algorithm>
 #include <map>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -13,12 +15,14 @@ namespace {
 
 class CrossChecked final : public Backend {
  public:
-  CrossChecked(std::unique_ptr<Backend> dut, std::unique_ptr<Backend> ref) : dut_(std::move(dut)), ref_(std::move(ref)) {}
+  CrossChecked(std::unique_ptr<Backend> dut, std::unique_ptr<Backend> ref, int64_t check_every)
+      : dut_(std::move(dut)), ref_(std::move(ref)), check_every_(check_every) {}
   std::string name() const override { return dut_->name(); }
   int64_t vocab_size() const override { return dut_->vocab_size(); }
   void reset() override {
     dut_->reset();
     ref_->reset();
+    ref_in_step_ = true;  // both at the zero state
   }
   const Counters& counters() const override { return dut_->counters(); }
   const arch::ChipDescription* chip() const override { return dut_->chip(); }
@@ -27,11 +31,26 @@ class CrossChecked final : public Backend {
   std::vector<int> cores_with_tiles() const override { return dut_->cores_with_tiles(); }
   int64_t tokens_cross_checked() const override { return compared_; }
 
+  std::vector<std::vector<int32_t>> recurrent_state() const override { return dut_->recurrent_state(); }
+
   void step_q16(int32_t token, std::vector<int32_t>& logits_q16, StepObservation* obs) override {
+    const int64_t t = tokens_++;
+    if (t % check_every_ != 0) {  // not checked: the reference does not run this token
+      dut_->step_q16(token, logits_q16, obs);
+      ref_in_step_ = false;
+      return;
+    }
+    if (!ref_in_step_) {  // the reference starts from the chip's state
+      std::vector<std::vector<int32_t>> h = dut_->recurrent_state();
+      if (h.empty())
+        throw Error(fmt::format("cross-check: {} cannot give its recurrent state, so it can only be checked on every token",
+                                dut_->name()));
+      ref_->load_recurrent_state(h);
+      ref_in_step_ = true;
+    }
     StepObservation a, b;
     dut_->step_q16(token, logits_q16, &a);
     ref_->step_q16(token, ref_logits_, &b);
-    const int64_t t = tokens_++;
     if (a.layer_out_q16.size() != b.layer_out_q16.size() || a.bitlinear_events.size() != b.bitlinear_events.size() ||
         logits_q16.size() != ref_logits_.size())
       throw Error(fmt::format("cross-check: {} and {} differ at token {} in shape: {} / {} layers, {} / {} BitLinears, "
@@ -75,6 +94,19 @@ class CrossChecked final : public Backend {
       if (k >= ref_logits_.size() || logits_q16[k] != ref_logits_[k])
         throw Error(fmt::format("cross-check: {} and {} differ at token {}, logit {}: expected {}, got {}", dut_->name(),
                                 ref_->name(), t, k, k < ref_logits_.size() ? ref_logits_[k] : 0, logits_q16[k]));
+    // The state the next token starts from (what an unchecked token would carry on unseen).
+    if (check_every_ > 1) {
+      const std::vector<std::vector<int32_t>> want = ref_->recurrent_state(), got = dut_->recurrent_state();
+      for (std::size_t l = 0; l < std::min(want.size(), got.size()); ++l)
+        for (std::size_t k = 0; k < std::min(want[l].size(), got[l].size()); ++k)
+          if (want[l][k] != got[l][k])
+            throw Error(fmt::format("cross-check: {} and {} differ at token {} (input {}), MLGRU state of layer {} after the "
+                                    "token, channel {}: expected {} ({}), got {}", dut_->name(), ref_->name(), t, token, l, k,
+                                    want[l][k], ref_->name(), got[l][k]));
+      if (want.size() != got.size())
+        throw Error(fmt::format("cross-check: {} and {} differ at token {} in the recurrent state: {} / {} layers (expected / got)",
+                                dut_->name(), ref_->name(), t, want.size(), got.size()));
+    }
     ++compared_;
     if (obs != nullptr) *obs = std::move(a);
   }
@@ -82,13 +114,16 @@ class CrossChecked final : public Backend {
  private:
   std::unique_ptr<Backend> dut_, ref_;
   std::vector<int32_t> ref_logits_;
+  int64_t check_every_ = 1;
   int64_t tokens_ = 0, compared_ = 0;
+  bool ref_in_step_ = true;  // the reference has run every token the dut has
 };
 
 }  // namespace
 
-std::unique_ptr<Backend> cross_checked(std::unique_ptr<Backend> dut, std::unique_ptr<Backend> reference) {
-  return std::make_unique<CrossChecked>(std::move(dut), std::move(reference));
+std::unique_ptr<Backend> cross_checked(std::unique_ptr<Backend> dut, std::unique_ptr<Backend> reference, int64_t check_every) {
+  if (check_every < 1) throw std::invalid_argument(fmt::format("cross_checked: check_every {} < 1", check_every));
+  return std::make_unique<CrossChecked>(std::move(dut), std::move(reference), check_every);
 }
 
 }  // namespace neurark::sim

@@ -83,6 +83,7 @@ class FunctionalBackend final : public Backend {
   const arch::EnergyTable* energy_table() const override { return has_energy_ ? &energy_ : nullptr; }
   const arch::TechnologyTable* cost_table() const override { return cost_ ? &*cost_ : nullptr; }
   std::vector<int> cores_with_tiles() const override { return cores_with_tiles_; }
+  std::vector<std::vector<int32_t>> recurrent_state() const override;
 
  private:
   [[noreturn]] void bad(const std::string& field, const std::string& what) const {
@@ -223,6 +224,22 @@ void FunctionalBackend::reset() {
     for (const Seg& s : tensors_[static_cast<std::size_t>(op.output)].segs)
       op.state.emplace_back(static_cast<std::size_t>(s.end - s.begin), 0);
   }
+}
+
+std::vector<std::vector<int32_t>> FunctionalBackend::recurrent_state() const {
+  // Each layer's MLGRU state, gathered from the neurocores that hold its channels' segments.
+  std::map<int, std::vector<int32_t>> by_layer;
+  for (const OpRT& op : ops_) {
+    if (op.kind != OpKind::kMlgru) continue;
+    const TensorRT& t = tensors_[static_cast<std::size_t>(op.output)];
+    std::vector<int32_t>& h = by_layer[op.layer];
+    h.assign(static_cast<std::size_t>(t.length), 0);
+    for (std::size_t si = 0; si < t.segs.size(); ++si)
+      std::copy(op.state[si].begin(), op.state[si].end(), h.begin() + t.segs[si].begin);
+  }
+  std::vector<std::vector<int32_t>> out;
+  for (auto& [layer, h] : by_layer) out.push_back(std::move(h));
+  return out;
 }
 
 void FunctionalBackend::send(int op, int src, int dst, int64_t flits) {

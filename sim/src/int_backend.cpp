@@ -15,6 +15,10 @@ void Backend::step(int32_t token, std::vector<float>& logits) {
     logits[i] = static_cast<float>(std::ldexp(static_cast<double>(scratch_logits_[i]), -16));
 }
 
+void Backend::load_recurrent_state(const std::vector<std::vector<int32_t>>&) {
+  throw std::logic_error(name() + ": cannot load a recurrent state");
+}
+
 arch::ActionCounts action_counts(const Counters& c, const arch::ChipDescription& chip) {
   arch::ActionCounts a;
   a.synaptic_ops = c.total.synaptic_ops;
@@ -105,6 +109,8 @@ class IntBackend final : public Backend {
   }
   const Counters& counters() const override { return counters_; }
   std::optional<double> weight_sparsity() const override { return ref_.weight_sparsity(); }
+  std::vector<std::vector<int32_t>> recurrent_state() const override { return ref_.state_q20(); }
+  void load_recurrent_state(const std::vector<std::vector<int32_t>>& h_q20) override { ref_.load_state_q20(h_q20); }
 
  private:
   models::IntReference ref_;

@@ -244,6 +244,7 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
   const arch::EnergyTable* energy_table() const override { return func_->energy_table(); }
   const arch::TechnologyTable* cost_table() const override { return func_->cost_table(); }
   std::vector<int> cores_with_tiles() const override { return func_->cores_with_tiles(); }
+  std::vector<std::vector<int32_t>> recurrent_state() const override { return func_->recurrent_state(); }
   const Timing& timing() const override { return timing_; }
   void record_spans(bool on) override { timing_.record_spans = on; }
   void close_waveform() override {

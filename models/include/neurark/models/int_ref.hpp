@@ -107,6 +107,11 @@ class IntReference : public LanguageModel {
   // Fraction of zero ternary weights over all BitLinears (static weight sparsity).
   double weight_sparsity() const;
   const std::vector<int32_t>& state_q20(std::size_t layer) const { return h_[layer]; }
+  // Every layer's MLGRU state h (Q11.20), [layer][d]: what the next token starts from.
+  const std::vector<std::vector<int32_t>>& state_q20() const { return h_; }
+  // Replaces it (a chip's state, to check the chip's next token from where the chip is). Throws
+  // std::invalid_argument unless h_q20 is [num_hidden_layers][hidden_size].
+  void load_state_q20(const std::vector<std::vector<int32_t>>& h_q20);
 
  private:
   IntModel model_;

@@ -40,6 +40,11 @@ void write_run_report(const std::string& dir, const runs::RunResult& result,
 void write_run_report(const std::string& dir, const nlohmann::json& report,
                       const std::vector<std::pair<std::string, std::string>>& extra_files = {});
 
+// A run's cross-check (report.json "cross_check") in words, for the reports: "431 tokens compared,
+// 0 mismatches"; with check_every N > 1 "44 tokens compared (one in 10, each from the chip's own
+// state), 0 mismatches"; with check_every 0 "not checked (--check-every 0)".
+std::string cross_check_words(const nlohmann::json& cross_check);
+
 // What `neurark run` prints after the generated text: chip, prefill, generation, power, per-token
 // activity, the cross-check, RTL co-simulation and where the report is (`report_dir`).
 std::string run_summary_text(const runs::RunResult& result, const std::string& report_dir);

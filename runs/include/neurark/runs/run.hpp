@@ -46,6 +46,9 @@ struct RunOptions {
   std::string prompt;                     // its bytes are the prompt's tokens; at least one
   std::string prompt_source = "--prompt"; // where the prompt came from, for messages ("--trace FILE")
   int64_t max_new_tokens = 32;            // generated greedily, 2 to 100,000
+  int64_t check_every = 1;                // against the integer reference: every token (1), tokens 0, N, 2N, ...
+                                          // each from the chip's own state (N > 1: the reference runs 1/N of the
+                                          // tokens), or none (0: no reference is built); 0 to 100,000
   std::string backend = "systemc";        // "systemc" (timed) or "func" (untimed: counts, dynamic energy)
   std::string run_id;                     // carried into the result
   bool record_spans = false;              // fill RunResult::spans (systemc: a Perfetto trace)
@@ -152,7 +155,8 @@ struct RunResult {
   std::vector<double> token_latency_s;    // per token fed (timed only)
   std::optional<HardwareCost> hardware;   // area and leakage (none without a cost table)
   std::optional<RtlCosimFigures> rtl_cosim;
-  std::string reference = "int";          // what every token was checked against
+  std::string reference = "int";          // what tokens were checked against ("none" with check_every 0)
+  int64_t check_every = 1;                // RunOptions::check_every
   int64_t tokens_compared = 0;
   std::vector<PhaseLatency> phase_latency;  // generation, per phase in schedule order (timed only)
   DramFigures dram;
@@ -162,14 +166,14 @@ struct RunResult {
 
 // The checks run() makes before any work, for callers that want them before their own (the
 // command line checks them before its report folder): the model and chip exist, max_new_tokens
-// in range, a chip backend, and the options that need systemc (--rtl-cores, --trace-out spans,
+// and check_every in range, a chip backend, and the options that need systemc (--rtl-cores, --trace-out spans,
 // --vcd) or the RTL in this build. Throws neurark::Error naming the option.
 void check_run_options(const RunOptions& options);
 
 // Runs the main job: compiles `model_dir` for the chip (placement seed 1), feeds the prompt
 // (pipelined through the layers on systemc), generates max_new_tokens greedily (argmax, lowest
-// index on ties; the last one chosen but not fed), every token checked against the integer
-// reference in lockstep, and prices the activity with the chip's energy table. Throws
+// index on ties; the last one chosen but not fed), tokens checked against the integer reference
+// as options.check_every says (sim::cross_checked), and prices the activity with the chip's energy table. Throws
 // neurark::Error for bad options (naming the option, e.g. "--max-new-tokens: ..."), a bad
 // checkpoint or chip, a model that does not fit, or the first mismatch against the reference.
 RunResult run(const RunOptions& options);

@@ -101,6 +101,14 @@ class Backend : public models::LanguageModel {
   // Fraction of zero ternary weights over all BitLinears, for backends that hold the whole
   // model's weights as such (the integer reference); none otherwise.
   virtual std::optional<double> weight_sparsity() const { return std::nullopt; }
+  // The recurrent state the next token starts from: each layer's MLGRU hidden state h in Q11.20,
+  // [layer][d] in channel order (HGRNBit carries nothing else from token to token). Empty for a
+  // backend that cannot give it.
+  virtual std::vector<std::vector<int32_t>> recurrent_state() const { return {}; }
+  // Replaces the recurrent state (same layout as recurrent_state()), for a reference that checks
+  // a chip from the chip's own state (sim::cross_checked with check_every > 1). Throws
+  // std::logic_error for a backend that cannot take it, std::invalid_argument for a wrong shape.
+  virtual void load_recurrent_state(const std::vector<std::vector<int32_t>>& h_q20);
 
  protected:
   std::vector<int32_t> scratch_logits_;
@@ -123,12 +131,19 @@ arch::ActionCounts action_counts(const Counters& c, const arch::ChipDescription&
 // rules without the network (router and link actions belong to links, see the run report).
 arch::ActionCounts core_action_counts(const UnitCounters& u, const arch::ChipDescription& chip);
 
-// A backend checked against a reference on every token: every op's output (when both give them,
-// in execution order), the residual stream after every layer, every BitLinear's event stream and
-// the logits must be equal, else neurark::Error names the first difference (token, op and its
-// kind or layer or BitLinear, channel, expected and actual value). Needs both to be bit-exact
-// integer backends.
-std::unique_ptr<Backend> cross_checked(std::unique_ptr<Backend> dut, std::unique_ptr<Backend> reference);
+// A backend checked against a reference: on every checked token, every op's output (when both
+// give them, in execution order), the residual stream after every layer, every BitLinear's event
+// stream, the logits and (when both give it) the recurrent state after the token must be equal,
+// else neurark::Error names the first difference (token, op and its kind or layer or BitLinear,
+// channel, expected and actual value). Needs both to be bit-exact integer backends.
+// check_every = 1 checks every token, the reference stepping in lockstep. check_every = N > 1
+// checks tokens 0, N, 2N, ... (counted from construction): the reference does not run
+// the tokens between, and starts each checked token from the dut's recurrent state (so each
+// check is of one token's computation from the chip's state, and the reference costs 1/N);
+// the dut must give its state (recurrent_state) and the reference take it. Throws
+// std::invalid_argument for check_every < 1.
+std::unique_ptr<Backend> cross_checked(std::unique_ptr<Backend> dut, std::unique_ptr<Backend> reference,
+                                       int64_t check_every = 1);
 
 // The integer reference behind the backend interface (name "int"; no per-core counters).
 std::unique_ptr<Backend> make_int_backend(const models::HGRNBitWeights& weights);
