@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // neurark run [--model DIR] [--chip CHIP.yaml] [--prompt TEXT | --trace FILE] [--max-new-tokens N]
 //             [--out DIR] [--trace-out FILE] [--record-core X,Y] [--vcd X,Y] [--rtl-cores all|X,Y ...]
-//             [--backend systemc|func] [--check-every N]: the main job (runs::run) with its report folder.
+//             [--backend systemc|func] [--streams N] [--check-every N]: the main job (runs::run) with its report folder.
 #include <unistd.h>
 
 #include <ctime>
@@ -148,6 +148,11 @@ std::function<int()> add_run(CLI::App& sub) {
                                               "neurocore inside the SystemC model (accumulators checked; RTL vs model cycles "
                                               "in the report)");
   sub.add_option("--vcd", a->vcd, "X,Y: write a VCD waveform of that neurocore's interfaces into the report folder (core-X-Y.vcd)");
+  sub.add_option("--streams", o.streams,
+                 "N independent sequences through the chip: the prompt is cut into N consecutive pieces, each stream "
+                 "generates --max-new-tokens, round robin, several in flight in the pipeline (1 to 4096; the chip keeps "
+                 "every stream's MLGRU state); per-stream and aggregate tokens/s in the report")
+      ->capture_default_str();
   sub.add_option("--check-every", o.check_every,
                  "N: check the chip against the integer reference on every token (1), on tokens 0, N, 2N, ... each "
                  "computed by the reference from the chip's own state (N > 1: the reference runs one token in N), or "

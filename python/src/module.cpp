@@ -420,6 +420,7 @@ PYBIND11_MODULE(neurark, m) {
             return r.hardware ? std::optional<double>(r.hardware->chip_leakage_w) : std::nullopt;
           }, "The chip's leakage power in W at its supply (None without a cost table).")
       .def_readonly("reference", &runs::RunResult::reference, "What tokens were checked against ('int', or 'none').")
+      .def_readonly("streams", &runs::RunResult::streams, "Independent sequences interleaved (run(streams=...)).")
       .def_readonly("check_every", &runs::RunResult::check_every, "run(check_every=...): 1 every token, N one in N, 0 none.")
       .def_readonly("tokens_compared", &runs::RunResult::tokens_compared)
       .def_readonly("stages", &runs::RunResult::stages, "Pipeline stages (embedding, layers, head).")
@@ -432,7 +433,7 @@ PYBIND11_MODULE(neurark, m) {
       });
   m.def("run", [](const py::object& model, const py::object& chip, const py::object& prompt, const py::object& prompt_file,
                   int64_t max_new_tokens, const std::string& backend, bool synthesize_logic, const std::string& run_id,
-                  bool progress, int64_t check_every) {
+                  bool progress, int64_t check_every, int64_t streams) {
         runs::RunOptions o;
         o.model_dir = path_arg(model, "model");
         const ChipArg c = chip_arg(chip);
@@ -440,6 +441,7 @@ PYBIND11_MODULE(neurark, m) {
         o.chip_text = c.text;
         o.max_new_tokens = max_new_tokens;
         o.check_every = check_every;
+        o.streams = streams;
         o.backend = backend;
         o.synthesize_logic = synthesize_logic;
         o.run_id = run_id;
@@ -449,13 +451,14 @@ PYBIND11_MODULE(neurark, m) {
         return runs::run(o);
       }, py::arg("model") = default_model, py::arg("chip") = default_chip, py::arg("prompt") = py::none(),
       py::arg("prompt_file") = py::none(), py::arg("max_new_tokens") = 32, py::arg("backend") = "systemc",
-      py::arg("synthesize_logic") = true, py::arg("run_id") = "", py::arg("progress") = false, py::arg("check_every") = 1,
+      py::arg("synthesize_logic") = true, py::arg("run_id") = "", py::arg("progress") = false, py::arg("check_every") = 1, py::arg("streams") = 1,
       "run(model=DEFAULT_MODEL, chip=DEFAULT_CHIP, prompt=None, prompt_file=None, max_new_tokens=32,\n"
-      "    backend='systemc', synthesize_logic=True, run_id='', progress=False, check_every=1) -> RunResult\n\n"
+      "    backend='systemc', synthesize_logic=True, run_id='', progress=False, check_every=1, streams=1) -> RunResult\n\n"
       "What `neurark run` does, without its report folder: compiles the model for the chip (path or dict;\n"
       "placement seed 1), feeds the prompt (str as UTF-8, or bytes; else the bytes of prompt_file, default\n"
       "DEFAULT_PROMPT_FILE), generates max_new_tokens greedily, tokens checked against the integer\n"
-      "reference as check_every says (`--check-every`: 1 every token, N one in N, 0 none), and prices the activity. backend: 'systemc' (timed) or 'func' (untimed). synthesize_logic:\n"
+      "reference as check_every says (`--check-every`: 1 every token, N one in N, 0 none), and prices the activity.\n"
+      "streams: `--streams` (the prompt cut into that many independent sequences, generated round robin). backend: 'systemc' (timed) or 'func' (untimed). synthesize_logic:\n"
       "as `--no-synthesis` when False. progress: the run's progress lines on sys.stderr. Raises neurark.Error\n"
       "with the command line's messages (they name its options, e.g. '--max-new-tokens: ...').");
   m.def("evaluate", [](const py::object& model, const py::object& text_file, const std::string& backend, const py::object& chip,

@@ -333,7 +333,7 @@ void write_run_report(const std::string& dir, const json& r, const std::vector<s
         "# neurark run {}\n\nModel `{}` on chip `{}` ({} x {} neurocores, {:.0f} MHz), backend `{}`.\n\n"
         "| | prompt (prefill) | generation |\n|---|---|---|\n"
         "| tokens | {} | {} |\n| tokens/s at the chip clock | {:.1f} | {:.1f} |\n| energy per token | {:.3f} µJ | {:.3f} µJ |\n\n"
-        "Time to first token {:.3f} ms; latency per generated token {:.2f} µs; average power {:.3f} mW.\n"
+        "Time to first token {:.3f} ms; latency per generated token {:.2f} µs{}; average power {:.3f} mW.\n"
         "Per token: {:.0f} synaptic operations, {:.0f} events; activation sparsity {:.1f} %, weight sparsity {:.1f} %.\n"
         "Cross-check against `{}`: {}.\n\n"
         "Generated text (JSON string): {}\n",
@@ -341,7 +341,12 @@ void write_run_report(const std::string& dir, const json& r, const std::vector<s
         r.at("chip").at("mesh")[0].get<int64_t>(), r.at("chip").at("mesh")[1].get<int64_t>(), num(r.at("chip"), "clock_hz") / 1e6,
         r.at("backend").get<std::string>(), p.at("tokens").get<int64_t>(), g.at("tokens").get<int64_t>(), num(p, "tokens_per_s"),
         num(g, "tokens_per_s"), num(p, "energy_per_token_j") * 1e6, num(g, "energy_per_token_j") * 1e6,
-        num(r, "time_to_first_token_s") * 1e3, num(r, "latency_per_token_s") * 1e6, num(r, "power_w") * 1e3, num(r, "sops_per_token"),
+        num(r, "time_to_first_token_s") * 1e3, num(r, "latency_per_token_s") * 1e6,
+        r.value("streams", int64_t{1}) == 1
+            ? std::string()
+            : fmt::format(" in each of {} interleaved streams ({:.1f} tokens/s each)", r.at("streams").get<int64_t>(),
+                          num(g, "tokens_per_s") / static_cast<double>(r.at("streams").get<int64_t>())),
+        num(r, "power_w") * 1e3, num(r, "sops_per_token"),
         num(r, "events_per_token"), 100 * num(r, "activation_sparsity"), 100 * num(r, "weight_sparsity"),
         r.at("cross_check").at("reference").get<std::string>(), cross_check_words(r.at("cross_check")),
         json(r.at("generated_text").get<std::string>()).dump(-1, ' ', false, json::error_handler_t::replace));
@@ -401,8 +406,16 @@ void write_run_report(const std::string& dir, const json& r, const std::vector<s
       };
       if (timed) {
         row("time to first token", fmt::format("{:.3f} ms", num(r, "time_to_first_token_s") * 1e3));
-        row("latency per generated token", fmt::format("{:.2f} µs ({:.0f} cycles)", num(r, "latency_per_token_s") * 1e6,
-                                                       num(r, "cycles_per_token")));
+        const int64_t streams = r.value("streams", int64_t{1});
+        if (streams == 1)
+          row("latency per generated token", fmt::format("{:.2f} µs ({:.0f} cycles)", num(r, "latency_per_token_s") * 1e6,
+                                                         num(r, "cycles_per_token")));
+        else {
+          row("streams", fmt::format("{} interleaved, {:.1f} tokens/s each", streams,
+                                     num(r.at("generation"), "tokens_per_s") / static_cast<double>(streams)));
+          row("latency between a stream's tokens", fmt::format("{:.2f} µs ({:.0f} cycles)", num(r, "latency_per_token_s") * 1e6,
+                                                               num(r, "cycles_per_token") * static_cast<double>(streams)));
+        }
         row("average power", fmt::format("{:.3f} mW", num(r, "power_w") * 1e3));
       }
       row("synaptic operations per token", fmt::format("{:.0f}", num(r, "sops_per_token")));

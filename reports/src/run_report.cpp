@@ -140,6 +140,16 @@ json phase_latency_json(const runs::RunResult& r) {
           {"bound_share", unit_share}};
 }
 
+json per_stream_json(const runs::RunResult& r) {
+  json out = json::array();
+  for (std::size_t s = 0; s < r.per_stream.size(); ++s) {
+    const runs::StreamFigures& f = r.per_stream[s];
+    out.push_back({{"stream", s}, {"prompt_tokens", f.prompt_tokens}, {"generated_text", f.generated_text},
+                   {"tokens_per_s", or_null(f.tokens_per_s)}});
+  }
+  return out;
+}
+
 json dram_json(const runs::RunResult& r) {
   return {{"present", r.dram.present}, {"bandwidth_bits_per_cycle", r.dram.bandwidth_bits_per_cycle},
           {"words_per_token", r.dram.words_per_token}, {"bits_per_token", r.dram.bits_per_token},
@@ -211,6 +221,8 @@ json run_report_json(const runs::RunResult& r) {
           {"dram", dram_json(r)},
           {"hardware_cost", hardware_json(r.hardware)},
           {"rtl_cosim", rtl_cosim_json(r.rtl_cosim)},
+          {"streams", r.streams},
+          {"per_stream", per_stream_json(r)},
           {"cross_check", {{"reference", r.reference}, {"check_every", r.check_every}, {"tokens_compared", r.tokens_compared},
                            {"mismatches", 0}}}};  // a mismatch stops the run before any report is written
 }
@@ -250,6 +262,7 @@ std::string run_summary_text(const runs::RunResult& r, const std::string& report
       "chip        {} ({} x {} neurocores, {:.0f} MHz, {} nm)\n"
       "prefill     {} tokens: {:.1f} tokens/s, {:.3f} µJ/token, time to first token {:.3f} ms (layers pipelined)\n"
       "generation  {} tokens: {:.1f} tokens/s, {:.2f} µs/token, {:.3f} µJ/token\n"
+      "{}"
       "power       {:.2f} mW average\n"
       "per token   {:.0f} synaptic ops, {:.0f} events; activation sparsity {:.1f} %, weight sparsity {:.1f} %\n"
       "checked     {}\n"
@@ -257,8 +270,14 @@ std::string run_summary_text(const runs::RunResult& r, const std::string& report
       "report      {}/report.html (and report.json, report.md)\n",
       r.chip.name, grid.width, grid.height, r.chip.clock_hz / 1e6, r.chip.technology_node_nm, r.prefill.tokens,
       r.prefill.tokens_per_s.value_or(0.0), r.prefill.energy_per_token_j * 1e6, r.time_to_first_token_s.value_or(0.0) * 1e3,
-      r.generation.tokens, r.generation.tokens_per_s.value_or(0.0), r.latency_per_token_s.value_or(0.0) * 1e6,
-      r.generation.energy_per_token_j * 1e6, r.power_w.value_or(0.0) * 1e3, r.sops_per_token, r.events_per_token,
+      r.generation.tokens, r.generation.tokens_per_s.value_or(0.0),
+      r.latency_per_token_s.value_or(0.0) * 1e6 / static_cast<double>(r.streams),
+      r.generation.energy_per_token_j * 1e6,
+      r.streams == 1 ? std::string()
+                     : fmt::format("streams     {} interleaved: {:.1f} tokens/s each, {:.2f} µs between a stream's tokens\n",
+                                   r.streams, r.generation.tokens_per_s.value_or(0.0) / static_cast<double>(r.streams),
+                                   r.latency_per_token_s.value_or(0.0) * 1e6),
+      r.power_w.value_or(0.0) * 1e3, r.sops_per_token, r.events_per_token,
       100 * r.activation_sparsity, 100 * r.weight_sparsity, checked,
       !r.rtl_cosim ? std::string()
                    : fmt::format("rtl         {} neurocores on the Verilated RTL, accumulators checked: {} RTL cycles, model "

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <stdexcept>
 
@@ -46,6 +47,28 @@ void log_line(const RunOptions& o, const std::string& s) {
   if (o.log) o.log(s);
 }
 
+// Several streams: every neurocore keeps each stream's MLGRU state (4 bytes per channel it holds)
+// in its state memory, next to what the compiler placed there for one. Throws neurark::Error
+// naming the first neurocore that cannot.
+void check_stream_state(const arch::Program& program, int64_t streams) {
+  std::map<int, int64_t> state_bytes;  // core -> one stream's MLGRU state
+  for (const arch::ProgramOp& op : program.ops)
+    if (op.kind == arch::OpKind::kMlgru)
+      for (const arch::ProgramSegment& seg : program.tensors[static_cast<std::size_t>(op.output)].segments)
+        state_bytes[seg.core] += 4 * (seg.end - seg.begin);
+  const arch::MeshGrid grid = program.grid();
+  for (const arch::CoreUse& u : program.cores) {
+    const auto it = state_bytes.find(u.core);
+    if (it == state_bytes.end()) continue;
+    const int64_t need = u.neuron_bytes + (streams - 1) * it->second, cap = program.chip.core.state_memory_bytes;
+    if (need > cap)
+      throw Error(fmt::format("--streams {}: neurocore {} ({},{}) holds {} B of MLGRU state per stream next to {} B placed for "
+                              "one stream; {} streams need {} B of its state memory, neurocore.state_memory_bytes of chip "
+                              "'{}' is {} B (fewer streams, or more state memory)", streams, u.core, grid.x(u.core),
+                              grid.y(u.core), it->second, u.neuron_bytes, streams, need, program.chip.name, cap));
+  }
+}
+
 }  // namespace
 
 void check_run_options(const RunOptions& o) {
@@ -57,6 +80,8 @@ void check_run_options(const RunOptions& o) {
   if (o.max_new_tokens < 2 || o.max_new_tokens > 100000)
     throw Error(fmt::format("--max-new-tokens: {} is out of range, expected 2 to 100000 (the first generated token comes "
                             "from the prompt's logits; generation is timed on the tokens fed back)", o.max_new_tokens));
+  if (o.streams < 1 || o.streams > 4096)
+    throw Error(fmt::format("--streams: {} is out of range, expected 1 to 4096", o.streams));
   if (o.check_every < 0 || o.check_every > 100000)
     throw Error(fmt::format("--check-every: {} is out of range, expected 0 (no check) to 100000 (1: every token; N: "
                             "tokens 0, N, 2N, ...)", o.check_every));
@@ -76,6 +101,9 @@ void check_run_options(const RunOptions& o) {
 RunResult run(const RunOptions& o) {
   check_run_options(o);
   if (o.prompt.empty()) throw Error(fmt::format("{}: empty, expected at least one byte of text", o.prompt_source));
+  if (static_cast<int64_t>(o.prompt.size()) < o.streams)
+    throw Error(fmt::format("--streams {}: {} has {} bytes; it is cut into {} consecutive prompts of at least one byte each",
+                            o.streams, o.prompt_source, o.prompt.size(), o.streams));
   const sim::BackendEntry& entry = sim::backend(o.backend);
   const bool timed = entry.timed;
   log_line(o, fmt::format("run: compiling {} for {} ...\n", o.model_dir, o.chip_path));
@@ -92,6 +120,7 @@ RunResult run(const RunOptions& o) {
   const auto holds_tiles = [&](int core) {
     return std::any_of(program.cores.begin(), program.cores.end(), [&](const arch::CoreUse& u) { return u.core == core; });
   };
+  if (o.streams > 1) check_stream_state(program, o.streams);
   sim::BackendInputs in;
   in.image = &compiled.image;
   in.program = &program;
@@ -162,28 +191,66 @@ RunResult run(const RunOptions& o) {
                           o.check_every == 0   ? "not checked: --check-every 0"
                           : o.check_every == 1 ? "checked against int on every token"
                                                : fmt::format("checked against int on one token in {}, each from the chip's own state", o.check_every)));
+  // Streams: the prompt cut into `streams` consecutive pieces, one per stream; each stream's
+  // recurrent state kept here while another runs (the chip holds them all in its state memory).
+  const int64_t ns = o.streams;
+  std::vector<std::vector<int32_t>> prompts(static_cast<std::size_t>(ns));
+  for (int64_t s = 0, at = 0; s < ns; ++s) {
+    const int64_t len = static_cast<int64_t>(toks.size()) / ns + (s < static_cast<int64_t>(toks.size()) % ns ? 1 : 0);
+    prompts[static_cast<std::size_t>(s)].assign(toks.begin() + at, toks.begin() + at + len);
+    at += len;
+  }
+  std::vector<std::vector<std::vector<int32_t>>> states;
+  if (ns > 1) {
+    states.assign(static_cast<std::size_t>(ns), lm->recurrent_state());  // all start from the zero state
+    if (timed) timing->set_streams(ns);
+  }
+  const auto enter = [&](int64_t s) {
+    if (ns > 1) lm->load_recurrent_state(states[static_cast<std::size_t>(s)]);
+  };
+  const auto leave = [&](int64_t s) {
+    if (ns > 1) states[static_cast<std::size_t>(s)] = lm->recurrent_state();
+  };
   // The prompt is known: it flows through the layer pipeline with several tokens in flight.
-  std::vector<float> logits;
+  std::vector<std::vector<float>> logits(static_cast<std::size_t>(ns));
   if (o.record_spans) timing->record_spans(true);
   if (timed) timing->begin_prefill();
-  for (std::size_t i = 0; i < toks.size(); ++i) {
-    lm->step(toks[i], logits);
-    if ((i + 1) % 100 == 0 || i + 1 == toks.size())
-      log_line(o, fmt::format("\rrun: {}/{} prompt tokens computed{}", i + 1, toks.size(), o.check_every > 0 ? " and checked" : ""));
+  int64_t fed = 0;
+  for (int64_t s = 0; s < ns; ++s) {
+    enter(s);
+    for (int32_t tok : prompts[static_cast<std::size_t>(s)]) {
+      lm->step(tok, logits[static_cast<std::size_t>(s)]);
+      if (++fed % 100 == 0 || fed == static_cast<int64_t>(toks.size()))
+        log_line(o, fmt::format("\rrun: {}/{} prompt tokens computed{}", fed, toks.size(), o.check_every > 0 ? " and checked" : ""));
+    }
+    leave(s);
   }
   log_line(o, timed ? ", timing the pipeline ...\n" : "\n");
   if (timed) timing->end_prefill();
   const sim::Counters at_prefill = lm->counters();
   const std::vector<sim::PhaseTotals> phases_at_prefill = timed ? timing->timing().phase_totals : std::vector<sim::PhaseTotals>{};
-  // Generation: greedy (argmax, lowest index on ties), each token fed back when chosen.
+  // Generation: greedy (argmax, lowest index on ties), each token fed back when chosen; the
+  // streams in turn, one token each.
   RunResult r;
+  std::vector<std::string> texts(static_cast<std::size_t>(ns));
   for (int64_t i = 0; i < o.max_new_tokens; ++i) {
-    const auto next = static_cast<int32_t>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-    r.generated_text.push_back(static_cast<char>(next < 256 ? next : '?'));
-    log_line(o, fmt::format("\rrun: {} prompt tokens, {}/{} generated", toks.size(), r.generated_text.size(), o.max_new_tokens));
-    if (i + 1 < o.max_new_tokens) lm->step(next, logits);
+    for (int64_t s = 0; s < ns; ++s) {
+      std::vector<float>& l = logits[static_cast<std::size_t>(s)];
+      const auto next = static_cast<int32_t>(std::max_element(l.begin(), l.end()) - l.begin());
+      texts[static_cast<std::size_t>(s)].push_back(static_cast<char>(next < 256 ? next : '?'));
+      if (i + 1 < o.max_new_tokens) {
+        enter(s);
+        lm->step(next, l);
+        leave(s);
+      }
+    }
+    log_line(o, ns == 1 ? fmt::format("\rrun: {} prompt tokens, {}/{} generated", toks.size(), i + 1, o.max_new_tokens)
+                        : fmt::format("\rrun: {} prompt tokens, {}/{} generated in each of {} streams", toks.size(), i + 1,
+                                      o.max_new_tokens, ns));
   }
+  if (timed) timing->flush();
   log_line(o, "\n");
+  r.generated_text = texts[0];
   // The last generated token was chosen but not fed: counters and cycles cover prompt + (N - 1).
   const sim::Counters& end = lm->counters();
   if (timed && static_cast<int64_t>(timing->timing().token_cycles.size()) != end.tokens)
@@ -226,7 +293,7 @@ RunResult run(const RunOptions& o) {
     r.generation.tokens_per_s = gen_cpt > 0 ? clock / gen_cpt : 0.0;
     r.cycles_per_token = gen_cpt;
     r.time_to_first_token_s = static_cast<double>(prefill_cycles) / clock;
-    r.latency_per_token_s = gen_cpt / clock;
+    r.latency_per_token_s = gen_cpt * static_cast<double>(ns) / clock;  // between a stream's tokens
     r.power_w = all_cycles > 0 ? (e_pre.total_pj + e_gen.total_pj) * 1e-12 / (static_cast<double>(all_cycles) / clock) : 0.0;
     for (int64_t c : cyc) r.token_latency_s.push_back(static_cast<double>(c) / clock);
   }
@@ -333,6 +400,14 @@ RunResult run(const RunOptions& o) {
                                : 0.0;
   r.hardware = hw;
   r.cores_used = cores_used;
+  r.streams = ns;
+  for (int64_t s = 0; s < ns; ++s) {
+    StreamFigures f;
+    f.prompt_tokens = static_cast<int64_t>(prompts[static_cast<std::size_t>(s)].size());
+    f.generated_text = texts[static_cast<std::size_t>(s)];
+    if (timed) f.tokens_per_s = *r.generation.tokens_per_s / static_cast<double>(ns);  // round robin: an equal share
+    r.per_stream.push_back(f);
+  }
   r.reference = o.check_every > 0 ? "int" : "none";
   r.check_every = o.check_every;
   r.tokens_compared = lm->tokens_cross_checked();

@@ -84,6 +84,7 @@ class FunctionalBackend final : public Backend {
   const arch::TechnologyTable* cost_table() const override { return cost_ ? &*cost_ : nullptr; }
   std::vector<int> cores_with_tiles() const override { return cores_with_tiles_; }
   std::vector<std::vector<int32_t>> recurrent_state() const override;
+  void load_recurrent_state(const std::vector<std::vector<int32_t>>& h_q20) override;
 
  private:
   [[noreturn]] void bad(const std::string& field, const std::string& what) const {
@@ -240,6 +241,26 @@ std::vector<std::vector<int32_t>> FunctionalBackend::recurrent_state() const {
   std::vector<std::vector<int32_t>> out;
   for (auto& [layer, h] : by_layer) out.push_back(std::move(h));
   return out;
+}
+
+void FunctionalBackend::load_recurrent_state(const std::vector<std::vector<int32_t>>& h_q20) {
+  // The inverse of recurrent_state(): each layer's h scattered to the segments that hold it.
+  std::map<int, OpRT*> by_layer;
+  for (OpRT& op : ops_)
+    if (op.kind == OpKind::kMlgru) by_layer[op.layer] = &op;
+  if (h_q20.size() != by_layer.size())
+    throw std::invalid_argument(fmt::format("func: load_recurrent_state: {} layers given, the image has {}", h_q20.size(),
+                                            by_layer.size()));
+  std::size_t l = 0;
+  for (auto& [layer, op] : by_layer) {
+    const TensorRT& t = tensors_[static_cast<std::size_t>(op->output)];
+    const std::vector<int32_t>& h = h_q20[l++];
+    if (static_cast<int64_t>(h.size()) != t.length)
+      throw std::invalid_argument(fmt::format("func: load_recurrent_state: layer {} has {} channels, {} given", layer, t.length,
+                                              h.size()));
+    for (std::size_t si = 0; si < t.segs.size(); ++si)
+      std::copy(h.begin() + t.segs[si].begin, h.begin() + t.segs[si].end, op->state[si].begin());
+  }
 }
 
 void FunctionalBackend::send(int op, int src, int dst, int64_t flits) {

@@ -128,17 +128,23 @@ struct Stage : sc_module {
   void run();
 };
 
-// The host: injects the tokens of a batch into the first stage.
+// The host: injects the tokens of a batch into the first stage, each once the token it depends
+// on (`after`: a generated token's stream's previous token; -1: none) has left the pipeline.
 struct Host : sc_module {
   sc_event go;
-  std::vector<int64_t> batch;
+  std::vector<std::pair<int64_t, int64_t>> batch;  // {token, after}
   sc_core::sc_fifo<int64_t>* out = nullptr;
+  int64_t done_through = -1;  // tokens up to this one have left the last stage
+  sc_event token_done;        // notified when one does
   SC_HAS_PROCESS(Host);
   explicit Host(sc_module_name name) : sc_module(name) { SC_THREAD(run); }
   void run() {
     for (;;) {
       wait(go);
-      for (int64_t t : batch) out->write(t);
+      for (const auto& [t, after] : batch) {
+        while (after > done_through) wait(token_done);
+        out->write(t);
+      }
     }
   }
 };
@@ -245,6 +251,7 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
   const arch::TechnologyTable* cost_table() const override { return func_->cost_table(); }
   std::vector<int> cores_with_tiles() const override { return func_->cores_with_tiles(); }
   std::vector<std::vector<int32_t>> recurrent_state() const override { return func_->recurrent_state(); }
+  void load_recurrent_state(const std::vector<std::vector<int32_t>>& h_q20) override { func_->load_recurrent_state(h_q20); }
   const Timing& timing() const override { return timing_; }
   void record_spans(bool on) override { timing_.record_spans = on; }
   void close_waveform() override {
@@ -259,15 +266,22 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     prefill_ = false;
     simulate();
   }
+  void set_streams(int64_t n) override {
+    if (n < 1) throw std::invalid_argument(fmt::format("systemc: set_streams({}): expected at least 1", n));
+    streams_ = n;
+  }
+  void flush() override { simulate(); }
 
   void step_q16(int32_t token, std::vector<int32_t>& logits_q16, StepObservation* obs) override {
     current_.clear();
     seen_layer_ = false;
     func_->step_q16(token, logits_q16, obs);  // values, phase by phase; on_phase records the work
     loads_[next_token_] = std::move(current_);
-    pending_.push_back(next_token_++);
-    // Generation: the next token depends on this one's logits; a prompt: a window at a time.
-    if (!prefill_ || pending_.size() >= kPrefillWindow) simulate();
+    // Generation: a token depends on its stream's previous one (whose logits chose it).
+    pending_.emplace_back(next_token_, prefill_ || streams_ == 1 ? int64_t{-1} : next_token_ - streams_);
+    ++next_token_;
+    // One stream's generation: timed token by token; a prompt, or several streams: a window at a time.
+    if ((!prefill_ && streams_ == 1) || pending_.size() >= kPrefillWindow) simulate();
   }
 
   // EventProbe: collects the events of the running events phase for the flit-level model, and
@@ -405,6 +419,8 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     timing_.cycles += now - last_done_cycles_;
     last_done_cycles_ = now;
     loads_.erase(t);
+    host_->done_through = t;
+    host_->token_done.notify(sc_core::SC_ZERO_TIME);
   }
 
  private:
@@ -413,7 +429,7 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     if (pending_.empty()) return;
     // Generation: a token enters when the previous one has left (its logits chose it).
     activate();  // another model may have run in this process since
-    host_->batch = pending_;
+    host_->batch = pending_;  // {token, after}
     pending_.clear();
     host_->go.notify(sc_core::SC_ZERO_TIME);
     sc_core::sc_start();  // until every stage is idle again
@@ -523,8 +539,9 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
   std::map<std::tuple<int, int, int>, std::size_t> phase_index_;  // {stage, op, kind} -> timing_.phase_totals
   bool seen_layer_ = false;
   std::map<int64_t, std::vector<PhaseLoad>> loads_;  // token -> its phases (until it leaves)
-  std::vector<int64_t> pending_;
+  std::vector<std::pair<int64_t, int64_t>> pending_;  // {token, the token it waits for (-1: none)}
   int64_t next_token_ = 0, last_done_cycles_ = 0;
+  int64_t streams_ = 1;
   bool prefill_ = false;
 };
 

@@ -46,6 +46,11 @@ struct RunOptions {
   std::string prompt;                     // its bytes are the prompt's tokens; at least one
   std::string prompt_source = "--prompt"; // where the prompt came from, for messages ("--trace FILE")
   int64_t max_new_tokens = 32;            // generated greedily, 2 to 100,000
+  int64_t streams = 1;                    // independent sequences interleaved through the pipeline, 1 to 4,096: the
+                                          // prompt is cut into this many consecutive pieces (at least one byte each),
+                                          // each stream's prompt is fed in turn, then each generates max_new_tokens,
+                                          // round robin (a token waits only for its own stream's previous one); the
+                                          // chip holds every stream's MLGRU state (its state memory must take them)
   int64_t check_every = 1;                // against the integer reference: every token (1), tokens 0, N, 2N, ...
                                           // each from the chip's own state (N > 1: the reference runs 1/N of the
                                           // tokens), or none (0: no reference is built); 0 to 100,000
@@ -133,17 +138,28 @@ struct DramFigures {
   std::optional<double> bandwidth_use;    // bits per token / (bandwidth x cycles per token); timed only
 };
 
+// One of several streams (RunOptions::streams).
+struct StreamFigures {
+  int64_t prompt_tokens = 0;
+  std::string generated_text;             // bytes (tokens >= 256 as '?')
+  std::optional<double> tokens_per_s;     // its generation rate at the chip clock (timed only)
+};
+
 struct RunResult {
   std::string run_id, backend, model_dir, chip_path;
   arch::ChipDescription chip;
   std::string energy_table;               // its name ("" if the chip names none)
   bool timed = false;                     // systemc: time, rates and leakage exist
-  int64_t prompt_tokens = 0;
-  std::string generated_text;             // bytes (tokens >= 256 as '?')
-  int64_t tokens = 0;                     // fed through the model: prompt + generated - 1
+  int64_t prompt_tokens = 0;              // all streams'
+  std::string generated_text;             // bytes (tokens >= 256 as '?'); stream 0's with several streams
+  int64_t tokens = 0;                     // fed through the model: prompt + streams x (generated - 1)
+  int64_t streams = 1;
+  std::vector<StreamFigures> per_stream;  // one per stream (also with one); generation rates add up to
+                                          // generation.tokens_per_s
   StageFigures prefill, generation;
   std::optional<double> cycles_per_token;  // generation, mean (timed only)
-  std::optional<double> time_to_first_token_s, latency_per_token_s, power_w;  // timed only
+  std::optional<double> time_to_first_token_s, latency_per_token_s, power_w;  // timed only; the latency is
+                                          // between two tokens of one stream (streams / generation tokens/s)
   double sops_per_token = 0.0, events_per_token = 0.0;    // over every token fed
   double activation_sparsity = 0.0, weight_sparsity = 0.0;
   int64_t cores_used = 0;                 // neurocores holding tiles (the others idle, or gated)

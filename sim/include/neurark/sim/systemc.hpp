@@ -118,6 +118,14 @@ class SystemCBackend : public Backend {
   // Records a PhaseSpan per stage, token and phase in timing().spans from now on.
   virtual void record_spans(bool on) = 0;
   virtual void end_prefill() = 0;
+  // Several independent streams through the chip (runs::RunOptions::streams), fed round robin in
+  // generation: a generated token t then waits for token t - n (the same stream's previous token,
+  // whose logits chose it) to leave the pipeline, not for t - 1, so up to n tokens are in flight.
+  // Tokens are timed in windows (as a prompt) instead of one by one; flush() times the rest. n = 1
+  // (the default) is one stream, timed token by token. Throws std::invalid_argument for n < 1.
+  virtual void set_streams(int64_t n) = 0;
+  // Times every token fed and not yet timed (needed before reading timing() with n > 1).
+  virtual void flush() = 0;
   // Closes the VCD waveform (SystemCOptions::vcd_core), flushing it; no-op without one.
   virtual void close_waveform() = 0;
 };
