@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checkpoint_fixtures.hpp"
+#include "neurark/arch/energy.hpp"
 #include "neurark/arch/error.hpp"
 #include "neurark/reports/report.hpp"
 #include "neurark/runs/eval.hpp"
@@ -217,6 +218,64 @@ TEST_CASE("runs::run --streams: independent sequences interleaved through the pi
   CHECK_THROWS_WITH(runs::run(o), Catch::Contains("--streams 4: neurocore") && Catch::Contains("state_memory_bytes of chip 'default-4x4' is 8192 B"));
   o.streams = 0;
   CHECK_THROWS_WITH(runs::run(o), Catch::Contains("--streams: 0 is out of range, expected 1 to 4096"));
+}
+
+TEST_CASE("runs::run on two chips: chip-to-chip links slow the network and cost their bits", "[runs][systemc]") {
+  // tiny-3x2 priced with the default energy table, as one chip of 3 x 2 and as two chips of 3 x 1
+  // (one above the other): the same grid and placement, so the same values and counts; the links
+  // between the rows are chip links in the second (64-cycle latency, 8-bit: 4 beats per flit).
+  const std::string src = test::source_dir();
+  const std::string base = test::slurp(src + "/tests/fixtures/tiny-3x2.yaml");  // 3 x 2, 32-bit flits, no energy table
+  std::string one = base, two = base;
+  const std::string table = "  node_nm: 22\n  energy_table: " + src + "/arch/energy/horowitz-45nm.yaml\n";
+  for (std::string* t : {&one, &two}) t->replace(t->find("  node_nm: 22\n"), 14, table);
+  two.replace(two.find("  height: 2"), 11, "  height: 1");
+  two += "multichip:\n  chips_x: 1\n  chips_y: 2\n  link_width_bits: 8\n  link_latency_cycles: 64\n";
+  runs::RunOptions o;
+  o.model_dir = src + "/tests/fixtures/tiny";
+  o.prompt = std::string("\x01\x05\x0b\x02\x13\x07", 6);  // the tiny model reads bytes below 20
+  o.max_new_tokens = 4;
+  o.synthesize_logic = false;
+  o.chip_path = "one-chip.yaml";
+  o.chip_text = one;
+  const runs::RunResult r1 = runs::run(o);
+  o.chip_path = "two-chips.yaml";
+  o.chip_text = two;
+  const runs::RunResult r2 = runs::run(o);
+  REQUIRE(r2.chip.multichip.chips_y == 2);
+  CHECK(r2.generated_text == r1.generated_text);
+  CHECK(r2.tokens_compared == r2.tokens);  // checked against int on every token
+  CHECK(r2.sops_per_token == r1.sops_per_token);
+  REQUIRE(r1.per_link.size() == r2.per_link.size());
+  int64_t chip_flits = 0;
+  for (std::size_t l = 0; l < r2.per_link.size(); ++l) {
+    const runs::LinkFigures& a = r1.per_link[l];
+    const runs::LinkFigures& b = r2.per_link[l];
+    CHECK(b.flits == a.flits);
+    CHECK_FALSE(a.chip_link);
+    CHECK(b.chip_link == (b.direction == arch::Direction::kNorth || b.direction == arch::Direction::kSouth));
+    if (b.chip_link) chip_flits += b.flits;
+  }
+  REQUIRE(chip_flits > 0);
+  // The network's energy: each chip-link flit costs 32 bits x chip_link_bit instead of a hop.
+  const arch::EnergyTable t = arch::EnergyTable::from_file(src + "/arch/energy/horowitz-45nm.yaml").at_supply(22, 0.0);
+  CHECK(r2.network.energy_j - r1.network.energy_j ==
+        Approx(static_cast<double>(chip_flits) * (32 * t.pj("chip_link_bit") - t.pj("link_flit_hop")) * 1e-12).epsilon(1e-9));
+  // Slower: every token's traffic between the rows waits the chip links' latency and beats.
+  CHECK(*r2.generation.cycles > *r1.generation.cycles);
+  CHECK(*r2.prefill.cycles > *r1.prefill.cycles);
+  // Per chip: the neurocores of rows 0 and 1, and the chip links apart, add up to the run's energy.
+  CHECK_FALSE(r1.multichip.has_value());
+  REQUIRE(r2.multichip.has_value());
+  REQUIRE(r2.multichip->per_chip.size() == 2);
+  CHECK(r2.multichip->chip_link_flits == chip_flits);
+  double chips_j = r2.multichip->chip_link_energy_j + r2.network.injection_energy_j, row0_j = 0.0;
+  for (const runs::ChipFigures& c : r2.multichip->per_chip) chips_j += c.energy_j;
+  CHECK(chips_j == Approx(r2.energy_j).epsilon(1e-9));
+  for (const runs::CoreFigures& c : r2.per_core) row0_j += c.y == 0 ? c.energy_j : 0.0;
+  CHECK(r2.multichip->per_chip[0].energy_j >= row0_j);
+  CHECK(r2.multichip->per_chip[0].cores_used + r2.multichip->per_chip[1].cores_used == r2.cores_used);
+  CHECK(r2.multichip->chip_link_energy_share == Approx(r2.multichip->chip_link_energy_j / r2.energy_j));
 }
 
 TEST_CASE("runs::run (systemc): DRAM bandwidth use when weights stream from DRAM", "[runs][systemc]") {

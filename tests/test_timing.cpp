@@ -219,6 +219,55 @@ TEST_CASE("timing: events phase, multi-flit packets serialize on the injection p
   CHECK(run({{0, 0, 1, 1, 1}, {0, 0, 2, 1, 1}}, row3(), 2).cycles == 10);
 }
 
+TEST_CASE("timing: chip-to-chip links: which links, their latency and beats", "[timing]") {
+  // Two chips of 2 x 1 neurocores side by side: a 4 x 1 system; link 1 -> 2 crosses the border.
+  arch::ChipDescription c;
+  c.mesh_width = 2;
+  c.mesh_height = 1;
+  c.multichip.chips_x = 2;
+  c.noc.link_width_bits = 64;
+  c.noc.link_latency_cycles = 1;
+  c.multichip.link_width_bits = 24;
+  c.multichip.link_latency_cycles = 50;
+  const arch::MeshGrid g = arch::MeshGrid::of(c);
+  CHECK(g.width == 4);
+  CHECK(g.chips() == 2);
+  CHECK(g.chip_of(1) == 0);
+  CHECK(g.chip_of(2) == 1);
+  CHECK_FALSE(g.chip_link(g.link_id(0, 1)));
+  CHECK(g.chip_link(g.link_id(1, 2)));
+  CHECK(g.chip_link(g.link_id(2, 1)));
+  const arch::LinkTiming on = arch::link_timing(c, g, g.link_id(2, 3)), across = arch::link_timing(c, g, g.link_id(1, 2));
+  CHECK(on.latency_cycles == 1);
+  CHECK(on.cycles_per_flit == 1);
+  CHECK(across.latency_cycles == 50);
+  CHECK(across.cycles_per_flit == 3);  // 64-bit flits over a 24-bit link: ceil(64 / 24) beats
+}
+
+TEST_CASE("timing: events phase over a chip-to-chip link: its latency and its beats", "[timing]") {
+  // row3 with link 1 -> 2 a chip link of latency 20 that sends a flit in 2 beats.
+  const arch::ChipDescription c = row3();
+  const auto run_chip = [&](const std::vector<Ev>& evs, int64_t* queue) {
+    std::vector<timing::LinkState> links(static_cast<std::size_t>(arch::MeshGrid::of(c).links()));
+    links[kEast1].latency_cycles = 20;
+    links[kEast1].cycles_per_flit = 2;
+    std::vector<int64_t> codes(3, 0);
+    for (const Ev& e : evs) codes[static_cast<std::size_t>(e.src)] = std::max(codes[static_cast<std::size_t>(e.src)], e.ready);
+    const timing::EventsPhaseResult r = timing::events_phase(traffic(evs), kWalks, codes, c, 1, links);
+    *queue = r.link_queue_cycles;
+    return r.cycles;
+  };
+  int64_t queue = 0;
+  // As "one event over two hops" (19), but the second link takes 20 cycles and its 2 beats add 1:
+  // router 1 sends at 6, the head is at router 2 at 6 + 20 + 1 = 27, delivered at 29, done at 39.
+  CHECK(run_chip({{0, 1, 1, 2, 10}}, &queue) == 39);
+  CHECK(queue == 0);
+  // Two events: the second reaches the chip link at 7 while the first holds it until 6 + 2 = 8:
+  // it waits 1 cycle, is at router 2 at 8 + 21 = 29, delivered at 31; done at 32 (the first, 29..30).
+  CHECK(run_chip({{0, 1, 1, 2, 1}, {0, 1, 2, 2, 1}}, &queue) == 32);
+  CHECK(queue == 1);
+}
+
 TEST_CASE("timing: phases of different stages share links", "[timing]") {
   std::vector<int64_t> until(12, 0);
   until[1] = 50;

@@ -20,7 +20,7 @@ using detail::Section;
 const std::vector<std::string>& energy_actions() {
   static const std::vector<std::string> names = {
       "synaptic_op", "accumulator_update", "sram_read_64b", "sram_write_64b", "neuron_op", "lut_read",
-      "fifo_push",   "fifo_pop",           "router_flit",   "link_flit_hop",  "dram_bit"};
+      "fifo_push",   "fifo_pop",           "router_flit",   "link_flit_hop",  "chip_link_bit", "dram_bit"};
   return names;
 }
 
@@ -95,7 +95,7 @@ EnergyTable EnergyTable::from_yaml_text(const std::string& text, const std::stri
     if (t.actions.count(a) == 0)
       throw Error(fmt::format("{}: actions: missing action '{}' (every table prices: synaptic_op, accumulator_update, "
                               "sram_read_64b, sram_write_64b, neuron_op, lut_read, fifo_push, fifo_pop, router_flit, "
-                              "link_flit_hop, dram_bit)", path, a));
+                              "link_flit_hop, chip_link_bit, dram_bit)", path, a));
   top.finish("format, version, name, description, technology, sources, scaling, actions");
   // Entries published at another node are brought to the table's node now.
   for (auto& [action, en] : t.actions) {
@@ -206,6 +206,7 @@ EnergyBreakdown energy(const ActionCounts& c, const EnergyTable& t, const ChipDe
   add("fifo_pop", static_cast<double>(c.fifo_pops) * t.pj("fifo_pop"));
   add("router_flit", static_cast<double>(c.router_flits) * t.pj("router_flit"));
   add("link_flit_hop", static_cast<double>(c.link_flit_hops) * t.pj("link_flit_hop"));
+  add("chip_link_bit", static_cast<double>(c.chip_link_bits) * t.pj("chip_link_bit"));
   add("dram_bit", static_cast<double>(c.dram_bits) * t.pj("dram_bit"));
   return b;
 }

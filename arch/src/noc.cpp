@@ -99,7 +99,26 @@ MeshGrid MeshGrid::of(const ChipDescription& chip) {
   g.height = chip.mesh_height * chip.multichip.chips_y;
   g.host_x = chip.host.attach_x;
   g.host_y = chip.host.attach_y;
+  g.chip_width = chip.mesh_width;
+  g.chip_height = chip.mesh_height;
   return g;
+}
+
+int MeshGrid::chip_of(int core) const {
+  const int64_t c = resolve(core);
+  if (chip_width <= 0 || chip_height <= 0) return 0;
+  return static_cast<int>((y(c) / chip_height) * chips_x() + x(c) / chip_width);
+}
+
+bool MeshGrid::chip_link(int id) const {
+  const LinkEnds e = link_ends(id);
+  return chip_of(e.from) != chip_of(e.to);
+}
+
+LinkTiming link_timing(const ChipDescription& chip, const MeshGrid& grid, int link_id) {
+  if (!grid.chip_link(link_id)) return {chip.noc.link_latency_cycles, 1};
+  const int64_t w = chip.multichip.link_width_bits;
+  return {chip.multichip.link_latency_cycles, (chip.noc.link_width_bits + w - 1) / w};
 }
 
 int64_t MeshGrid::hops(int a, int b) const {

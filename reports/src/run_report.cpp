@@ -140,6 +140,16 @@ json phase_latency_json(const runs::RunResult& r) {
           {"bound_share", unit_share}};
 }
 
+json multichip_json(const runs::RunResult& r) {
+  if (!r.multichip) return nullptr;
+  json chips = json::array();
+  for (const runs::ChipFigures& c : r.multichip->per_chip)
+    chips.push_back({{"chip", c.chip}, {"cores_used", c.cores_used}, {"energy_j", c.energy_j}});
+  return {{"chips", r.multichip->per_chip.size()}, {"per_chip", chips}, {"chip_link_flits", r.multichip->chip_link_flits},
+          {"chip_link_flits_per_token", r.multichip->chip_link_flits_per_token},
+          {"chip_link_energy_j", r.multichip->chip_link_energy_j}, {"chip_link_energy_share", r.multichip->chip_link_energy_share}};
+}
+
 json per_stream_json(const runs::RunResult& r) {
   json out = json::array();
   for (std::size_t s = 0; s < r.per_stream.size(); ++s) {
@@ -172,7 +182,8 @@ json run_report_json(const runs::RunResult& r) {
   json per_link = json::array();
   for (const runs::LinkFigures& l : r.per_link)
     per_link.push_back({{"from_core", l.from_core}, {"to_core", l.to_core}, {"direction", arch::to_string(l.direction)},
-                        {"flits", l.flits}, {"flits_per_token", l.flits_per_token}, {"load", l.load}, {"energy_j", l.energy_j}});
+                        {"flits", l.flits}, {"flits_per_token", l.flits_per_token}, {"load", l.load}, {"energy_j", l.energy_j},
+                        {"chip_link", l.chip_link}});
   return {{"format", "neurark-run-report"},
           {"version", 1},
           {"producer", arch::producer_json()},
@@ -221,6 +232,7 @@ json run_report_json(const runs::RunResult& r) {
           {"dram", dram_json(r)},
           {"hardware_cost", hardware_json(r.hardware)},
           {"rtl_cosim", rtl_cosim_json(r.rtl_cosim)},
+          {"multichip", multichip_json(r)},
           {"streams", r.streams},
           {"per_stream", per_stream_json(r)},
           {"cross_check", {{"reference", r.reference}, {"check_every", r.check_every}, {"tokens_compared", r.tokens_compared},
@@ -262,7 +274,7 @@ std::string run_summary_text(const runs::RunResult& r, const std::string& report
       "chip        {} ({} x {} neurocores, {:.0f} MHz, {} nm)\n"
       "prefill     {} tokens: {:.1f} tokens/s, {:.3f} µJ/token, time to first token {:.3f} ms (layers pipelined)\n"
       "generation  {} tokens: {:.1f} tokens/s, {:.2f} µs/token, {:.3f} µJ/token\n"
-      "{}"
+      "{}{}"
       "power       {:.2f} mW average\n"
       "per token   {:.0f} synaptic ops, {:.0f} events; activation sparsity {:.1f} %, weight sparsity {:.1f} %\n"
       "checked     {}\n"
@@ -277,6 +289,10 @@ std::string run_summary_text(const runs::RunResult& r, const std::string& report
                      : fmt::format("streams     {} interleaved: {:.1f} tokens/s each, {:.2f} µs between a stream's tokens\n",
                                    r.streams, r.generation.tokens_per_s.value_or(0.0) / static_cast<double>(r.streams),
                                    r.latency_per_token_s.value_or(0.0) * 1e6),
+      !r.multichip ? std::string()
+                   : fmt::format("chips       {}: {:.0f} flits per token over chip links, {:.1f} % of the energy\n",
+                                 r.multichip->per_chip.size(), r.multichip->chip_link_flits_per_token,
+                                 100 * r.multichip->chip_link_energy_share),
       r.power_w.value_or(0.0) * 1e3, r.sops_per_token, r.events_per_token,
       100 * r.activation_sparsity, 100 * r.weight_sparsity, checked,
       !r.rtl_cosim ? std::string()

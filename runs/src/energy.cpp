@@ -33,8 +33,10 @@ arch::EnergyBreakdown price_core(const sim::UnitCounters& activity, int64_t cycl
   return e;
 }
 
-double link_flit_pj(const arch::EnergyTable* table) {
-  return table != nullptr ? table->pj("link_flit_hop") + table->pj("router_flit") : 0.0;
+double link_flit_pj(const arch::EnergyTable* table, const arch::ChipDescription& chip, bool chip_link) {
+  if (table == nullptr) return 0.0;
+  return (chip_link ? static_cast<double>(chip.noc.link_width_bits) * table->pj("chip_link_bit") : table->pj("link_flit_hop")) +
+         table->pj("router_flit");
 }
 
 double injection_flit_pj(const arch::EnergyTable* table) { return table != nullptr ? table->pj("router_flit") : 0.0; }

@@ -328,7 +328,8 @@ RunResult run(const RunOptions& o) {
       f.flits = end.link_flits[l];
       f.flits_per_token = static_cast<double>(f.flits) / t;
       f.load = all_cycles > 0 ? static_cast<double>(f.flits) / static_cast<double>(all_cycles) : 0.0;
-      f.energy_j = static_cast<double>(f.flits) * link_flit_pj(table) * 1e-12;
+      f.chip_link = grid.chip_link(static_cast<int>(l));
+      f.energy_j = static_cast<double>(f.flits) * link_flit_pj(table, chip, f.chip_link) * 1e-12;
       r.per_link.push_back(f);
     }
   for (const LinkFigures& l : r.per_link) links_j += l.energy_j;
@@ -340,6 +341,23 @@ RunResult run(const RunOptions& o) {
   }
   r.network.injection_energy_j = static_cast<double>(end.flits) * injection_flit_pj(table) * 1e-12;
   r.network.energy_j = r.network.injection_energy_j + links_j;
+  if (grid.chips() > 1) {
+    MultichipFigures m;
+    m.per_chip.resize(static_cast<std::size_t>(grid.chips()));
+    for (std::size_t c = 0; c < m.per_chip.size(); ++c) m.per_chip[c].chip = static_cast<int>(c);
+    for (const CoreFigures& f : r.per_core) m.per_chip[static_cast<std::size_t>(grid.chip_of(f.core))].energy_j += f.energy_j;
+    for (int c : lm->cores_with_tiles()) ++m.per_chip[static_cast<std::size_t>(grid.chip_of(c))].cores_used;
+    for (const LinkFigures& l : r.per_link)
+      if (l.chip_link) {
+        m.chip_link_flits += l.flits;
+        m.chip_link_energy_j += l.energy_j;
+      } else {
+        m.per_chip[static_cast<std::size_t>(grid.chip_of(l.from_core))].energy_j += l.energy_j;
+      }
+    m.chip_link_flits_per_token = static_cast<double>(m.chip_link_flits) / t;
+    m.chip_link_energy_share = r.energy_j > 0.0 ? m.chip_link_energy_j / r.energy_j : 0.0;
+    r.multichip = m;
+  }
   // Co-simulated neurocores: the RTL's cycles next to the cycle-approximate model's.
   if (timed && !timing->timing().cosim.empty()) {
     RtlCosimFigures rc;

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "neurark/arch/noc.hpp"
 #include "neurark/models/int_ref.hpp"
 #include "neurark/sim/backend.hpp"
 
@@ -30,7 +31,14 @@ arch::ActionCounts action_counts(const Counters& c, const arch::ChipDescription&
   a.fifo_pushes = c.total.events_out + c.total.events_in;
   a.fifo_pops = c.total.events_out + c.total.events_in;
   a.router_flits = c.flits + c.flit_hops;
-  a.link_flit_hops = c.flit_hops;
+  // Flit-hops over chip-to-chip links are priced per bit instead (arch::MeshGrid::chip_link).
+  int64_t chip_flits = 0;
+  const arch::MeshGrid grid = arch::MeshGrid::of(chip);
+  if (grid.chips() > 1)
+    for (std::size_t l = 0; l < c.link_flits.size(); ++l)
+      if (c.link_flits[l] > 0 && grid.chip_link(static_cast<int>(l))) chip_flits += c.link_flits[l];
+  a.link_flit_hops = c.flit_hops - chip_flits;
+  a.chip_link_bits = chip_flits * chip.noc.link_width_bits;
   a.dram_bits = c.total.dram_words * chip.core.sram_port_bits;
   return a;
 }

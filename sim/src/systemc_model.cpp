@@ -158,10 +158,10 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     ctx_ = new sc_core::sc_simcontext();  // never deleted: SystemC offers no safe teardown
     activate();
     chip_ = program.chip;
-    if (chip_.multichip.chips_x * chip_.multichip.chips_y > 1)
-      throw Error(fmt::format("{}: chip '{}' has {} x {} chips; the SystemC model does not model chip-to-chip links yet "
-                              "(use --backend func for its values and counts)", image.path(), chip_.name,
-                              chip_.multichip.chips_x, chip_.multichip.chips_y));
+    if (chip_.multichip.chips_x * chip_.multichip.chips_y > 1 && chip_.noc.engine == arch::NocEngine::kFlit)
+      throw Error(fmt::format("{}: chip '{}' has {} x {} chips and noc.engine flit; the flit engine does not model chip-to-chip "
+                              "links yet (use noc.engine: analytic)", image.path(), chip_.name, chip_.multichip.chips_x,
+                              chip_.multichip.chips_y));
     func_ = make_functional_backend(image, program, [this](const PhaseInfo& info, const Counters& c) { on_phase(info, c); },
                                     this);
     timing_.clock_hz = chip_.clock_hz;
@@ -170,6 +170,16 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     timing_.core_busy_cycles.assign(n, 0);
     period_ = sc_time(1.0 / chip_.clock_hz, sc_core::SC_SEC);
     links_.assign(static_cast<std::size_t>(grid.links()), {});
+    // Chip-to-chip links: their latency and serialization (arch::link_timing).
+    link_cpf_.assign(static_cast<std::size_t>(grid.links()), 1);
+    for (int l = 0; l < static_cast<int>(grid.links()); ++l)
+      if (grid.chip_link(l)) {
+        const arch::LinkTiming lt = arch::link_timing(chip_, grid, l);
+        links_[static_cast<std::size_t>(l)].latency_cycles = lt.latency_cycles;
+        links_[static_cast<std::size_t>(l)].cycles_per_flit = lt.cycles_per_flit;
+        link_cpf_[static_cast<std::size_t>(l)] = lt.cycles_per_flit;
+        chip_links_ = true;
+      }
     for (std::size_t c = 0; c < n; ++c) {
       cores_.push_back(std::make_unique<Neurocore>(fmt::format("core_{}", c).c_str()));
       routers_.push_back(std::make_unique<Router>(fmt::format("router_{}", c).c_str(), &links_[arch::kDirections * c]));
@@ -216,6 +226,24 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
       for (int d : flow.dst_cores) depth = std::max(depth, grid.hops(flow.src_core, d));
       int64_t& cur = depth_[{flow.op, flow.kind}];
       cur = std::max(cur, depth);
+      // The chip links on the way to its farthest destination add their latency and beats
+      // beyond an on-chip hop's (value phases; events phases time every link themselves).
+      if (chip_links_) {
+        int64_t extra = 0;
+        for (int d : flow.dst_cores) {
+          int64_t e = 0;
+          for (const auto& [a, b] : arch::xy_tree(grid, flow.src_core, {d})) {
+            const int l = grid.link_id(grid.resolve(a), grid.resolve(b));
+            if (l >= 0 && grid.chip_link(l)) {
+              const arch::LinkTiming lt = arch::link_timing(chip_, grid, l);
+              e += lt.latency_cycles - chip_.noc.link_latency_cycles + lt.cycles_per_flit - 1;
+            }
+          }
+          extra = std::max(extra, e);
+        }
+        int64_t& x = chip_extra_[{flow.op, flow.kind}];
+        x = std::max(x, extra);
+      }
       walks_.push_back(program.walk_order(static_cast<int>(f)));
     }
     for (std::size_t c = 0; c < n; ++c) host_hops_ = std::max(host_hops_, grid.hops(static_cast<int>(c), arch::kHostCore));
@@ -368,7 +396,11 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
       // Links: traffic of phases running on other stages still queued on a link this phase uses
       // delays this phase by as much (the link serves flits in order, one per cycle).
       const auto now_cycle = static_cast<int64_t>(sc_core::sc_time_stamp() / period_ + 0.5);
-      const int64_t link_wait = timing::claim_links(link_until_, p.link_flits, now_cycle);
+      // (A chip link is busy `cycles_per_flit` cycles per flit.)
+      std::vector<std::pair<int, int64_t>> link_cycles;
+      if (chip_links_)
+        for (const auto& [l, f] : p.link_flits) link_cycles.emplace_back(l, f * link_cpf_[static_cast<std::size_t>(l)]);
+      const int64_t link_wait = timing::claim_links(link_until_, chip_links_ ? link_cycles : p.link_flits, now_cycle);
       const int64_t cyc = p.cycles + link_wait;
       timing_.link_wait_cycles += link_wait;
       int64_t traced_busy = 0;
@@ -471,7 +503,7 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     int64_t busiest = 0;
     for (std::size_t l = 0; l < now.link_flits.size(); ++l) {
       const int64_t f = now.link_flits[l] - last_.link_flits[l];
-      busiest = std::max(busiest, f);
+      busiest = std::max(busiest, f * link_cpf_[l]);  // the cycles the busiest link is occupied
       if (f > 0) p.link_flits.emplace_back(static_cast<int>(l), f);
     }
     if (events) {
@@ -488,6 +520,10 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     const auto d = depth_.find({info.op, moves});
     cost.mesh_cycles = timing::value_phase_mesh_cycles(info.kind, busiest, now.flits - last_.flits,
                                                        d == depth_.end() ? 0 : d->second, chip_);
+    if (chip_links_ && !events) {
+      const auto x = chip_extra_.find({info.op, moves});
+      if (x != chip_extra_.end()) cost.mesh_cycles += x->second;
+    }
     cost.host_cycles = timing::host_link_cycles(info.kind, now.flits - last_.flits, d == depth_.end() ? 0 : d->second, chip_);
     cost.barrier_cycles = timing::barrier_cycles(info.kind, host_hops_, chip_.noc);
     p.cycles = cost.cycles();
@@ -521,6 +557,9 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
   timing::EventTraffic ev_;
   int64_t event_flits_ = 1;
   std::vector<int64_t> link_until_;  // per directed link: the cycle its queued traffic is sent
+  std::vector<int64_t> link_cpf_;    // per directed link: cycles per flit (> 1 on a narrower chip link)
+  bool chip_links_ = false;          // the system has more than one chip
+  std::map<std::pair<int, arch::FlowKind>, int64_t> chip_extra_;  // (op, moves) -> chip links' extra route cycles
   std::unique_ptr<Backend> func_;
   arch::ChipDescription chip_;
   Timing timing_;

@@ -128,16 +128,19 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
       for (const auto& [l, u, v] : *walk) {
         int64_t d = node_t[static_cast<std::size_t>(u)] + R;
         LinkState& link = links[static_cast<std::size_t>(l)];
+        // A chip link (arch::link_timing): its own latency, and each flit sent in `cpf` beats.
+        const int64_t lat = link.latency_cycles >= 0 ? link.latency_cycles : Lk, cpf = link.cycles_per_flit;
         if (link.free_at > d) res.link_queue_cycles += link.free_at - d;
         d = std::max(d, link.free_at);
         link.flits_sent += F;
         // A buffer slot's credit comes back over the link and is usable the cycle after (the RTL
         // router's credit counter): the B-th previous flit's leave time + link latency + 1.
-        if (link.credits.size() >= B) d = std::max(d, link.credits[link.credits.size() - B] + Lk + 1);
-        link.free_at = d + F;
-        node_t[static_cast<std::size_t>(v)] = d + Lk;  // the head flit; the tail follows F - 1 cycles later
+        if (link.credits.size() >= B) d = std::max(d, link.credits[link.credits.size() - B] + lat + 1);
+        link.free_at = d + F * cpf;
+        // The head flit (after its beats on a chip link); the tail follows F - 1 cycles later.
+        node_t[static_cast<std::size_t>(v)] = d + lat + (cpf - 1);
         leave[static_cast<std::size_t>(v)] = node_t[static_cast<std::size_t>(v)];
-        dep.push_back(d);
+        dep.push_back(d + F * (cpf - 1));  // so that dep + F - 1 is when its tail has left
       }
     for (std::size_t k = e.d0; k < e.d1; ++k) {
       const auto d = static_cast<std::size_t>(traffic.deliveries[k].first);

@@ -76,7 +76,8 @@ struct ActionCounts {
   int64_t fifo_pushes = 0;         // event FIFO pushes (input and output)
   int64_t fifo_pops = 0;
   int64_t router_flits = 0;        // flits through a router
-  int64_t link_flit_hops = 0;      // flits over a link
+  int64_t link_flit_hops = 0;      // flits over an on-chip mesh link
+  int64_t chip_link_bits = 0;      // bits over chip-to-chip links (flits x noc.link_width_bits)
   int64_t dram_bits = 0;           // bits read from DRAM
 };
 

@@ -35,6 +35,7 @@ const char* to_string(Direction d);  // "east", "west", "south", "north"
 struct MeshGrid {
   int64_t width = 1, height = 1;
   int64_t host_x = 0, host_y = 0;
+  int64_t chip_width = 0, chip_height = 0;  // one chip's mesh (0: the whole grid is one chip)
 
   static MeshGrid of(const ChipDescription& chip);
   int64_t cores() const { return width * height; }
@@ -56,7 +57,27 @@ struct MeshGrid {
     Direction direction = Direction::kEast;
   };
   LinkEnds link_ends(int id) const;
+  // Chips: numbered row-major over the system (chip = cy * chips_x + cx). Every pair of facing
+  // border routers of neighbouring chips is joined by a chip-to-chip link (multichip.*), so the
+  // system is one mesh whose links across a chip border are chip links.
+  int64_t chips_x() const { return chip_width > 0 ? width / chip_width : 1; }
+  int64_t chips_y() const { return chip_height > 0 ? height / chip_height : 1; }
+  int64_t chips() const { return chips_x() * chips_y(); }
+  int chip_of(int core) const;
+  // Whether directed link `id` joins two chips (its ends lie on different chips).
+  bool chip_link(int id) const;
 };
+
+// How one directed link moves flits: the cycles from a flit's last bit entering it to its first
+// bit leaving (latency) and the cycles one noc.link_width_bits flit occupies it (serialization).
+// On a chip: {noc.link_latency_cycles, 1}. A chip link: {multichip.link_latency_cycles,
+// ceil(noc.link_width_bits / multichip.link_width_bits)}: a flit is sent over the narrower link in
+// that many beats (docs/chip-model.md, "Chip-to-chip links").
+struct LinkTiming {
+  int64_t latency_cycles = 0;
+  int64_t cycles_per_flit = 1;
+};
+LinkTiming link_timing(const ChipDescription& chip, const MeshGrid& grid, int link_id);
 
 // Dimension-ordered XY routing (X first, then Y; deadlock-free on a mesh), the compiler's route
 // pass's: the directed links {from core, to core} of the tree from `src` to every core of `dsts`

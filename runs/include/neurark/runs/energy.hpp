@@ -22,8 +22,9 @@ arch::EnergyBreakdown price(const sim::Counters& activity, int64_t cycles, const
 // (`leakage_w`, its share of the chip's) over `cycles`.
 arch::EnergyBreakdown price_core(const sim::UnitCounters& activity, int64_t cycles, const arch::ChipDescription& chip,
                                  const arch::EnergyTable* table, double leakage_w);
-// pJ per flit crossing a link: the link flit-hop and the router that sends it.
-double link_flit_pj(const arch::EnergyTable* table);
+// pJ per flit crossing a link: the link flit-hop and the router that sends it; over a
+// chip-to-chip link (`chip_link`), its bits (noc.link_width_bits x chip_link_bit) instead of the hop.
+double link_flit_pj(const arch::EnergyTable* table, const arch::ChipDescription& chip, bool chip_link);
 // pJ per flit entering the mesh: the first router it crosses.
 double injection_flit_pj(const arch::EnergyTable* table);
 

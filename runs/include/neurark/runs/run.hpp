@@ -94,7 +94,8 @@ struct LinkFigures {
   int64_t flits = 0;
   double flits_per_token = 0.0;
   double load = 0.0;                      // flits / run cycles
-  double energy_j = 0.0;                  // flits x (link flit-hop + router flit)
+  double energy_j = 0.0;                  // flits x (link flit-hop + router flit); chip links: bits x chip_link_bit
+  bool chip_link = false;                 // joins two chips (multichip)
 };
 
 struct NetworkFigures {
@@ -102,6 +103,20 @@ struct NetworkFigures {
   std::optional<int64_t> link_queue_cycles, fifo_stall_cycles, cross_stage_link_wait_cycles;  // timed only
   double injection_energy_j = 0.0;        // the router each flit enters the mesh through
   double energy_j = 0.0;                  // links + injection
+};
+
+// A system of several chips (multichip): per chip and over the chip-to-chip links.
+struct ChipFigures {
+  int chip = 0;                           // row-major over multichip.chips_x x chips_y
+  int64_t cores_used = 0;                 // its neurocores holding tiles
+  double energy_j = 0.0;                  // its neurocores' energy (actions and leakage) and its on-chip links'
+};
+struct MultichipFigures {
+  std::vector<ChipFigures> per_chip;
+  int64_t chip_link_flits = 0;            // flits over chip-to-chip links, the whole run
+  double chip_link_flits_per_token = 0.0;
+  double chip_link_energy_j = 0.0;        // those flits' bits and routers
+  double chip_link_energy_share = 0.0;    // of the run's energy
 };
 
 // Co-simulated neurocores (--rtl-cores): the RTL's cycles next to the model's.
@@ -168,6 +183,7 @@ struct RunResult {
   std::vector<CoreFigures> per_core;
   std::vector<LinkFigures> per_link;      // links that carried flits, by link id
   NetworkFigures network;
+  std::optional<MultichipFigures> multichip;  // more than one chip only
   std::vector<double> token_latency_s;    // per token fed (timed only)
   std::optional<HardwareCost> hardware;   // area and leakage (none without a cost table)
   std::optional<RtlCosimFigures> rtl_cosim;

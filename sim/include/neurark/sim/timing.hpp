@@ -102,6 +102,10 @@ struct LinkState {
   int64_t free_at = 0;
   std::deque<int64_t> credits;
   int64_t flits_sent = 0;  // over the whole run
+  // The link's own timing (arch::link_timing), set by the model for chip-to-chip links; a
+  // latency < 0 means noc.link_latency_cycles (an on-chip link). The analytic engine only.
+  int64_t latency_cycles = -1;
+  int64_t cycles_per_flit = 1;
   void clear_phase() {
     free_at = 0;
     credits.clear();
