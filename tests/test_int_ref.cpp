@@ -66,7 +66,7 @@ TEST_CASE("an all-zero weight tensor gives exactly zero outputs", "[int_ref]") {
   HGRNBitWeights w = HGRNBitWeights::load(test::default_model_dir());
   std::fill(w.lm_head.weight.begin(), w.lm_head.weight.end(), 0.0f);  // mean|W| = 0
   IntReference ref(w);
-  for (int8_t t : ref.model().lm_head.w_t) REQUIRE(t == 0);
+  for (int8_t t : ref.model().lm_head.unpacked()) REQUIRE(t == 0);
   std::vector<int32_t> logits;
   IntStepTrace trace;
   ref.step_q16('A', logits, &trace);

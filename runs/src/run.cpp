@@ -11,6 +11,7 @@
 
 #include "neurark/arch/error.hpp"
 #include "neurark/models/checkpoint.hpp"
+#include "neurark/models/int_ref.hpp"
 #include "neurark/runs/energy.hpp"
 #include "neurark/runs/model_source.hpp"
 #include "neurark/sim/event_recorder.hpp"
@@ -130,7 +131,7 @@ RunResult run(const RunOptions& o) {
   if (dut == nullptr || (timed && timing == nullptr)) throw std::logic_error("run: not a chip backend");
   made.release();
   std::unique_ptr<sim::Backend> lm =
-      sim::cross_checked(std::unique_ptr<sim::Backend>(dut), sim::make_int_backend(models::HGRNBitWeights::load(o.model_dir)));
+      sim::cross_checked(std::unique_ptr<sim::Backend>(dut), sim::make_int_backend(models::IntModel::load(o.model_dir)));
   const arch::EnergyTable* table = lm->energy_table();
   // Area and leakage of this design point at its operating supply (the energy table's, after DVFS).
   std::optional<HardwareCost> hw;
