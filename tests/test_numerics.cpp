@@ -455,3 +455,18 @@ TEST_CASE("round_shift's 64-bit path equals the 128-bit definition", "[numerics]
     REQUIRE(round_shift(v, s) == want);
   }
 }
+
+TEST_CASE("requantize's 64-bit path equals the 128-bit definition", "[numerics]") {
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 20000; ++i) {
+    const auto acc = static_cast<int32_t>(static_cast<uint32_t>(rng()) >> (rng() % 32));
+    const Scale s{static_cast<uint32_t>(rng() | (uint64_t{1} << 31)), -static_cast<int32_t>(rng() % 70)};
+    const u128 mag = static_cast<u128>(acc < 0 ? -static_cast<int64_t>(acc) : acc) * s.mant;
+    const int sh = -s.exp;
+    const u128 r = sh == 0 ? mag : (mag + (u128{1} << (sh - 1))) >> sh;
+    const int64_t signed_r = acc < 0 ? -static_cast<int64_t>(std::min<u128>(r, u128{1} << 40))
+                                     : static_cast<int64_t>(std::min<u128>(r, u128{1} << 40));
+    CAPTURE(acc, s.mant, s.exp);
+    REQUIRE(requantize(acc, s) == saturate_i32(signed_r));
+  }
+}

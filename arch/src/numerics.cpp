@@ -374,8 +374,14 @@ Scale scale_rsqrt(u128 v) {
 int32_t requantize(int32_t acc, Scale s) {
   if (acc == 0 || s.mant == 0) return 0;
   const uint64_t mag64 = magnitude(acc) * uint64_t{s.mant};  // < 2^63: no overflow in 64 bits
-  const u128 mag = mag64;
   const int64_t shift = -static_cast<int64_t>(s.exp);
+  constexpr uint64_t kMaxPos64 = std::numeric_limits<int32_t>::max();
+  if (shift > 0 && shift < 64) {  // the usual case, all in 64 bits: mag64 + 2^(shift-1) < 2^64
+    const uint64_t r64 = (mag64 + (uint64_t{1} << (shift - 1))) >> shift;  // half away from zero
+    if (acc > 0) return static_cast<int32_t>(std::min(r64, kMaxPos64));
+    return r64 > kMaxPos64 ? std::numeric_limits<int32_t>::min() : -static_cast<int32_t>(r64);
+  }
+  const u128 mag = mag64;
   u128 r;
   if (shift > 0) {
     // mag64 + 2^(shift-1) < 2^64 for shift <= 63; beyond, the result is 0 (mag64 < 2^63).

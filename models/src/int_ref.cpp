@@ -48,6 +48,18 @@ IntBitLinear prepare_bitlinear(const BitLinearWeights& w, const std::string& dir
   return bl;
 }
 
+bool IntBitLinear::operator==(const IntBitLinear& o) const {
+  return in == o.in && out == o.out && w_packed == o.w_packed && norm_mant == o.norm_mant && norm_exp == o.norm_exp &&
+         layer_c == o.layer_c && s_w == o.s_w && col_nnz == o.col_nnz;
+}
+
+bool IntLayer::operator==(const IntLayer& o) const {
+  return attn_norm == o.attn_norm && g_norm == o.g_norm && mlp_norm == o.mlp_norm && attn_norm_exp == o.attn_norm_exp &&
+         g_norm_exp == o.g_norm_exp && mlp_norm_exp == o.mlp_norm_exp && i_proj == o.i_proj && f_proj == o.f_proj &&
+         g_proj == o.g_proj && o_proj == o.o_proj && gate_proj == o.gate_proj && down_proj == o.down_proj &&
+         lower_bound_q24 == o.lower_bound_q24;
+}
+
 void IntBitLinear::unpack_row(int64_t o, int8_t* row) const {
   arch::ternary_unpack_row(w_packed.data() + o * arch::ternary_row_bytes(in), in, row);
 }

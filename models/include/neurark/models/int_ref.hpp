@@ -41,6 +41,7 @@ struct IntBitLinear {
   std::vector<int8_t> unpacked() const;
   // Bytes of the packed matrix.
   int64_t packed_bytes() const { return static_cast<int64_t>(w_packed.size()); }
+  bool operator==(const IntBitLinear& o) const;  // every constant bit for bit
 };
 
 struct IntLayer {
@@ -48,6 +49,7 @@ struct IntLayer {
   int attn_norm_exp = 0, g_norm_exp = 0, mlp_norm_exp = 0;  // their exponents (the eps needs them)
   IntBitLinear i_proj, f_proj, g_proj, o_proj, gate_proj, down_proj;
   std::vector<int32_t> lower_bound_q24;               // [d]; empty: no bound (layer 0)
+  bool operator==(const IntLayer& o) const;  // every constant bit for bit
 };
 
 // The prepared integer model (what a chip image will carry).
