@@ -20,6 +20,7 @@
 #include "neurark/arch/error.hpp"
 #include "neurark/models/checkpoint.hpp"
 #include "neurark/models/config.hpp"
+#include "neurark/models/int_ref.hpp"
 
 using Catch::Contains;
 using neurark::models::expected_tensors;
@@ -349,4 +350,59 @@ TEST_CASE("checkpoint: a directory that does not exist", "[checkpoint]") {
   write_text(dir.file("chip.yaml"), "format: neurark-chip\n");
   CHECK_THAT(error_message([&] { HGRNBitWeights::load(dir.file("chip.yaml")); }),
              Contains("chip description"));
+}
+
+namespace {
+
+void check_same_int_model(const neurark::models::IntModel& a, const neurark::models::IntModel& b) {
+  CHECK(a.embeddings_q16 == b.embeddings_q16);
+  CHECK(a.layers == b.layers);
+  CHECK(a.final_norm == b.final_norm);
+  CHECK(a.final_norm_exp == b.final_norm_exp);
+  CHECK(a.rms_norm_eps == b.rms_norm_eps);
+  CHECK(a.lm_head == b.lm_head);
+}
+
+// The message of the error IntModel::prepare(HGRNBitWeights::load(dir)) throws, and
+// IntModel::load(dir)'s.
+std::pair<std::string, std::string> int_model_errors(const TempDir& dir) {
+  using neurark::models::IntModel;
+  return {error_message([&] { IntModel::prepare(HGRNBitWeights::load(dir.path())); }),
+          error_message([&] { IntModel::load(dir.path()); })};
+}
+
+}  // namespace
+
+TEST_CASE("checkpoint: IntModel::load prepares what IntModel::prepare does, with its errors in its order",
+          "[checkpoint][int_ref]") {
+  using neurark::models::IntModel;
+  {
+    TempDir dir;
+    write_checkpoint(dir, kTinyConfig, fake_tensors(kTinyConfig));
+    check_same_int_model(IntModel::load(dir.path()), IntModel::prepare(HGRNBitWeights::load(dir.path())));
+  }
+  const auto errors_with = [&](const std::vector<std::pair<std::string, std::pair<std::size_t, float>>>& edits) {
+    TempDir dir;
+    std::vector<FakeTensor> ts = fake_tensors(kTinyConfig);
+    for (const auto& [name, at] : edits) by_name(ts, name).values.at(at.first) = at.second;
+    write_checkpoint(dir, kTinyConfig, ts);
+    return int_model_errors(dir);
+  };
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  // A non-finite value read last wins over a preparation error found first (load checks come first).
+  auto e = errors_with({{"model.embeddings.weight", {5, 1e6f}}, {"lm_head.norm.weight", {3, nan}}});
+  CHECK(e.first == e.second);
+  CHECK_THAT(e.second, Contains("'lm_head.norm.weight' element 3"));
+  // Among preparation errors, prepare's order: g_norm (read after o_proj) before o_proj's norm.
+  e = errors_with({{"model.layers.1.attn.o_proj.norm.weight", {2, 1e12f}}, {"model.layers.1.attn.g_norm.weight", {1, 1e12f}}});
+  CHECK(e.first == e.second);
+  CHECK_THAT(e.second, Contains("'model.layers.1.attn.g_norm.weight'"));
+  // The first bad embedding element, before every later error.
+  e = errors_with({{"model.embeddings.weight", {9, 1e6f}}, {"model.embeddings.weight", {100, -1e6f}},
+                   {"model.norm.weight", {0, 1e12f}}});
+  CHECK(e.first == e.second);
+  CHECK_THAT(e.second, Contains("[1, 1]"));
+  e = errors_with({{"model.layers.0.mlp.down_proj.norm.weight", {0, 1e12f}}, {"lm_head.norm.weight", {1, 1e12f}}});
+  CHECK(e.first == e.second);
+  CHECK_THAT(e.second, Contains("down_proj.norm.weight"));
 }

@@ -118,13 +118,14 @@ TEST_CASE("lower and fold give integer ops with the integer reference's constant
   const compiler::Op& i_proj = g.ops[2];
   std::vector<int8_t> rows;
   compiler::ternary_rows(g, i_proj, 0, i_proj.out, rows);
-  CHECK(rows == ref.layers[0].i_proj.w_t);
+  CHECK(rows == ref.layers[0].i_proj.unpacked());
   const compiler::Op& lm = g.ops.back();
   compiler::ternary_rows(g, lm, 3, 9, rows);
-  CHECK(rows == std::vector<int8_t>(ref.lm_head.w_t.begin() + 3 * lm.in, ref.lm_head.w_t.begin() + 9 * lm.in));
+  const std::vector<int8_t> lm_w = ref.lm_head.unpacked();
+  CHECK(rows == std::vector<int8_t>(lm_w.begin() + 3 * lm.in, lm_w.begin() + 9 * lm.in));
   for (int64_t r = 0; r < lm.out; ++r) {
     int32_t nz = 0;
-    for (int64_t k = 0; k < lm.in; ++k) nz += ref.lm_head.w_t[static_cast<std::size_t>(r * lm.in + k)] != 0;
+    for (int64_t k = 0; k < lm.in; ++k) nz += lm_w[static_cast<std::size_t>(r * lm.in + k)] != 0;
     CHECK(lm.row_nnz[static_cast<std::size_t>(r)] == nz);
   }
   CHECK(g.constants[static_cast<std::size_t>(i_proj.consts.at("norm"))].i32 == ref.layers[0].i_proj.norm_mant);

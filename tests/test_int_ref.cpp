@@ -66,7 +66,7 @@ TEST_CASE("an all-zero weight tensor gives exactly zero outputs", "[int_ref]") {
   HGRNBitWeights w = HGRNBitWeights::load(test::default_model_dir());
   std::fill(w.lm_head.weight.begin(), w.lm_head.weight.end(), 0.0f);  // mean|W| = 0
   IntReference ref(w);
-  for (int8_t t : ref.model().lm_head.w_t) REQUIRE(t == 0);
+  for (int8_t t : ref.model().lm_head.unpacked()) REQUIRE(t == 0);
   std::vector<int32_t> logits;
   IntStepTrace trace;
   ref.step_q16('A', logits, &trace);
@@ -148,5 +148,25 @@ TEST_CASE("weights the integer datapath cannot hold are refused at load, naming 
     const auto d = static_cast<std::size_t>(w.config.hidden_size);
     w.embeddings[7 * d + 2] = 40000.0f;  // beyond Q15.16
     CHECK_THROWS_WITH(IntModel::prepare(w), Contains("'model.embeddings.weight' [7, 2]") && Contains("Q15.16"));
+  }
+}
+
+TEST_CASE("IntReference::load (tensor by tensor) runs as the reference built from all floats", "[int_ref]") {
+  const HGRNBitWeights w = HGRNBitWeights::load(test::default_model_dir());
+  IntReference a(w);
+  IntReference b = IntReference::load(test::default_model_dir());
+  CHECK(a.model().embeddings_q16 == b.model().embeddings_q16);
+  CHECK(a.model().lm_head.w_packed == b.model().lm_head.w_packed);
+  // 2 bits per weight: ceil(fan-in / 4) bytes per row.
+  const HGRNBitConfig& c = w.config;
+  const int64_t d = c.hidden_size, I = c.intermediate_size;
+  CHECK(b.model().packed_weight_bytes() ==
+        c.num_hidden_layers * (4 * d * ((d + 3) / 4) + 2 * I * ((d + 3) / 4) + d * ((I + 3) / 4)) + c.vocab_size * ((d + 3) / 4));
+  CHECK(a.weight_sparsity() == b.weight_sparsity());
+  std::vector<int32_t> la, lb;
+  for (int32_t t : {'T', 'o', ' ', 'b', 'e'}) {
+    a.step_q16(t, la);
+    b.step_q16(t, lb);
+    REQUIRE(la == lb);
   }
 }

@@ -370,3 +370,103 @@ TEST_CASE("one MLGRU channel composes the gate, candidate, state update and SiLU
   CHECK(silu_q16(2 << 16) == 115448);
   CHECK(c == 692688);
 }
+
+TEST_CASE("packed ternary matvec equals ternary_matvec on every kernel", "[numerics]") {
+  std::mt19937_64 rng(13);
+  const std::vector<std::pair<int64_t, int64_t>> shapes = {{1, 1},   {3, 5},    {4, 1},   {7, 2},    {63, 3},
+                                                           {64, 4},  {127, 2},  {128, 3}, {129, 5},  {130, 1},
+                                                           {255, 7}, {256, 17}, {385, 9}, {1000, 4}, {2816, 3}};
+  for (const auto& [k, n] : shapes) {
+    std::vector<int8_t> q(static_cast<std::size_t>(k)), w(static_cast<std::size_t>(k * n));
+    for (int8_t& x : q) x = static_cast<int8_t>(static_cast<int>(rng() % 256) - 128);
+    for (int8_t& x : w) x = static_cast<int8_t>(static_cast<int>(rng() % 3) - 1);
+    if (k >= 2) q[0] = -128, q[1] = 127;  // the extreme codes
+    // Worst case rows: all +1 and all -1 against all -128 (|acc| = 128 k).
+    std::vector<int8_t> q_min(static_cast<std::size_t>(k), -128);
+    const std::vector<uint8_t> packed = ternary_pack(w.data(), k, n);
+    REQUIRE(static_cast<int64_t>(packed.size()) == n * ternary_row_bytes(k));
+    std::vector<int8_t> row(static_cast<std::size_t>(k));
+    for (int64_t o = 0; o < n; ++o) {
+      ternary_unpack_row(packed.data() + o * ternary_row_bytes(k), k, row.data());
+      REQUIRE(std::equal(row.begin(), row.end(), w.begin() + o * k));
+    }
+    std::vector<int8_t> w_pm(static_cast<std::size_t>(2 * k));
+    std::fill(w_pm.begin(), w_pm.begin() + k, int8_t{1});
+    std::fill(w_pm.begin() + k, w_pm.end(), int8_t{-1});
+    const std::vector<uint8_t> packed_pm = ternary_pack(w_pm.data(), k, 2);
+    for (TernaryKernel kern : {TernaryKernel::kAuto, TernaryKernel::kPortable, TernaryKernel::kAvx2}) {
+      if (!ternary_kernel_available(kern)) continue;
+      CAPTURE(k, n, static_cast<int>(kern));
+      std::vector<int32_t> want(static_cast<std::size_t>(n)), got(static_cast<std::size_t>(n), 7);
+      ternary_matvec(q.data(), w.data(), k, n, want.data());
+      ternary_matvec_packed(q.data(), packed.data(), k, n, got.data(), kern);
+      CHECK(got == want);
+      std::vector<int32_t> pm(2);
+      ternary_matvec_packed(q_min.data(), packed_pm.data(), k, 2, pm.data(), kern);
+      CHECK(pm[0] == -128 * k);
+      CHECK(pm[1] == 128 * k);
+    }
+  }
+  CHECK_THROWS_AS(ternary_pack(std::vector<int8_t>{2}.data(), 1, 1), std::invalid_argument);
+}
+
+TEST_CASE("AbsmaxQuantizer equals quantize_absmax bit for bit", "[numerics]") {
+  std::mt19937_64 rng(7);
+  std::vector<uint64_t> ms = {1, 2, 127, 253, 254, 255, 508, 1000003, (uint64_t{1} << 55) - 1, uint64_t{1} << 55,
+                              (uint64_t{1} << 61) - 1, (uint64_t{1} << 62) - 1};
+  for (int i = 0; i < 200; ++i) ms.push_back((rng() >> (rng() % 63)) | 1);
+  for (uint64_t m : ms) {
+    const AbsmaxQuantizer quantize(m);
+    std::vector<int64_t> us = {0, 1, -1, static_cast<int64_t>(m), -static_cast<int64_t>(m), static_cast<int64_t>(m / 2),
+                               -static_cast<int64_t>(m / 2)};
+    for (uint64_t j = 1; j <= 127; ++j) {  // both sides of every rounding threshold
+      const auto t = static_cast<int64_t>(static_cast<uint64_t>((static_cast<u128>(2 * j - 1) * m + 253) / 254));
+      for (int64_t d : {-1, 0, 1}) {
+        us.push_back(t + d);
+        us.push_back(-(t + d));
+      }
+    }
+    for (int i = 0; i < 50; ++i) us.push_back(static_cast<int64_t>(rng() % (m + 1)) * (rng() % 2 ? 1 : -1));
+    for (int64_t u : us) {
+      if (static_cast<uint64_t>(u < 0 ? -u : u) > m) continue;
+      CAPTURE(m, u);
+      REQUIRE(quantize(u) == quantize_absmax(u, m));
+    }
+  }
+  const AbsmaxQuantizer zero(0);
+  CHECK(zero(0) == 0);
+  CHECK(zero(12345) == 0);
+  CHECK(zero(-(int64_t{1} << 61)) == 0);
+  // Beyond m the magnitude is clamped to 127, as quantize_absmax does.
+  CHECK(AbsmaxQuantizer(10)(1000) == quantize_absmax(1000, 10));
+  CHECK(AbsmaxQuantizer(10)(-1000) == quantize_absmax(-1000, 10));
+}
+
+TEST_CASE("round_shift's 64-bit path equals the 128-bit definition", "[numerics]") {
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 20000; ++i) {
+    const int64_t v = static_cast<int64_t>(rng() >> (rng() % 64)) * (rng() % 2 ? 1 : -1);
+    const int s = static_cast<int>(rng() % 66);
+    const u128 mag = v < 0 ? static_cast<u128>(-static_cast<u128>(static_cast<uint64_t>(v))) & ~uint64_t{0}
+                           : static_cast<u128>(v);
+    const u128 r = s == 0 ? mag : (mag + (u128{1} << (s - 1))) >> s;
+    const int64_t want = s == 0 ? v : (v < 0 ? -static_cast<int64_t>(r) : static_cast<int64_t>(r));
+    CAPTURE(v, s);
+    REQUIRE(round_shift(v, s) == want);
+  }
+}
+
+TEST_CASE("requantize's 64-bit path equals the 128-bit definition", "[numerics]") {
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 20000; ++i) {
+    const auto acc = static_cast<int32_t>(static_cast<uint32_t>(rng()) >> (rng() % 32));
+    const Scale s{static_cast<uint32_t>(rng() | (uint64_t{1} << 31)), -static_cast<int32_t>(rng() % 70)};
+    const u128 mag = static_cast<u128>(acc < 0 ? -static_cast<int64_t>(acc) : acc) * s.mant;
+    const int sh = -s.exp;
+    const u128 r = sh == 0 ? mag : (mag + (u128{1} << (sh - 1))) >> sh;
+    const int64_t signed_r = acc < 0 ? -static_cast<int64_t>(std::min<u128>(r, u128{1} << 40))
+                                     : static_cast<int64_t>(std::min<u128>(r, u128{1} << 40));
+    CAPTURE(acc, s.mant, s.exp);
+    REQUIRE(requantize(acc, s) == saturate_i32(signed_r));
+  }
+}

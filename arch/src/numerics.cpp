@@ -8,6 +8,11 @@
 #include <limits>
 #include <stdexcept>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define NEURARK_HAVE_AVX2_KERNEL 1
+#endif
+
 namespace neurark::arch {
 
 namespace {
@@ -34,7 +39,12 @@ int64_t round_shift(int64_t v, int s) {
     return v;
   }
   if (s >= 128) return 0;  // |v| <= 2^63: v / 2^s < 2^-64 rounds to 0
-  const u128 mag = magnitude(v);
+  const uint64_t mag64 = magnitude(v);
+  if (s < 63 && mag64 < (uint64_t{1} << 62)) {  // mag + 2^(s-1) < 2^63: the same sum in 64 bits
+    const auto r = static_cast<int64_t>((mag64 + (uint64_t{1} << (s - 1))) >> s);
+    return v < 0 ? -r : r;
+  }
+  const u128 mag = mag64;
   const u128 r = (mag + (kOne128 << (s - 1))) >> s;  // half away from zero
   const auto r64 = static_cast<int64_t>(static_cast<uint64_t>(r));  // r < 2^63 for s >= 1
   return v < 0 ? -r64 : r64;
@@ -102,6 +112,147 @@ void ternary_matvec(const int8_t* q, const int8_t* w, int64_t k_in, int64_t n_ou
   }
 }
 
+// ---- Packed ternary matrices ---------------------------------------------------------------
+
+void ternary_pack(const int8_t* w, int64_t k_in, int64_t n_out, uint8_t* out) {
+  const int64_t rb = ternary_row_bytes(k_in);
+  for (int64_t o = 0; o < n_out; ++o) {
+    uint8_t* row = out + o * rb;
+    std::fill(row, row + rb, uint8_t{0});
+    for (int64_t k = 0; k < k_in; ++k)
+      row[k / 4] = static_cast<uint8_t>(row[k / 4] | static_cast<unsigned>(ternary_encode(w[o * k_in + k])) << (2 * (k % 4)));
+  }
+}
+
+std::vector<uint8_t> ternary_pack(const int8_t* w, int64_t k_in, int64_t n_out) {
+  std::vector<uint8_t> out(static_cast<std::size_t>(n_out * ternary_row_bytes(k_in)));
+  ternary_pack(w, k_in, n_out, out.data());
+  return out;
+}
+
+namespace {
+// The weight of a 2-bit code read as a two's complement number (00 0, 01 +1, 11 -1, 10 -2).
+inline int32_t code_weight(unsigned c) { return static_cast<int32_t>((c & 3u) ^ 2u) - 2; }
+}  // namespace
+
+void ternary_unpack_row(const uint8_t* row, int64_t k_in, int8_t* out) {
+  for (int64_t k = 0; k < k_in; ++k) out[k] = static_cast<int8_t>(code_weight(row[k / 4] >> (2 * (k % 4))));
+}
+
+namespace {
+
+// Portable kernel: per token, for each group g of 4 inputs, the 256 sums
+// T[g][b] = sum_i q[4g + i] * weight(code i of byte b) (|T| <= 1024, int16); a row is then one
+// lookup per packed byte. The padding inputs of the last group count as q = 0.
+void matvec_packed_portable(const int8_t* q, const uint8_t* w, int64_t k_in, int64_t n_out, int32_t* acc) {
+  const int64_t rb = ternary_row_bytes(k_in);
+  thread_local std::vector<int16_t> table;
+  table.resize(static_cast<std::size_t>(rb) * 256);
+  for (int64_t g = 0; g < rb; ++g) {
+    int16_t qi[4];
+    for (int64_t i = 0; i < 4; ++i) qi[i] = static_cast<int16_t>(4 * g + i < k_in ? q[4 * g + i] : 0);
+    int16_t lo[16], hi[16];  // codes 0-1 (bits 0-3) and codes 2-3 (bits 4-7)
+    for (unsigned b = 0; b < 16; ++b) {
+      lo[b] = static_cast<int16_t>(qi[0] * code_weight(b) + qi[1] * code_weight(b >> 2));
+      hi[b] = static_cast<int16_t>(qi[2] * code_weight(b) + qi[3] * code_weight(b >> 2));
+    }
+    int16_t* t = table.data() + g * 256;
+    for (unsigned h = 0; h < 16; ++h)
+      for (unsigned l = 0; l < 16; ++l) t[h * 16 + l] = static_cast<int16_t>(hi[h] + lo[l]);
+  }
+  const int16_t* t = table.data();
+  for (int64_t o = 0; o < n_out; ++o) {
+    const uint8_t* row = w + o * rb;
+    int32_t a0 = 0, a1 = 0;
+    int64_t g = 0;
+    for (; g + 1 < rb; g += 2) {
+      a0 += t[g * 256 + row[g]];
+      a1 += t[(g + 1) * 256 + row[g + 1]];
+    }
+    if (g < rb) a0 += t[g * 256 + row[g]];
+    acc[o] = a0 + a1;
+  }
+}
+
+#ifdef NEURARK_HAVE_AVX2_KERNEL
+// AVX2 kernel. A block of 128 inputs is 32 packed bytes; bit-slice i (bits 2i, 2i+1 of each byte)
+// holds the weights of inputs 4j + i, j = 0..31. Per token the codes are permuted to match:
+// qs[blk][i][j] = q[128 blk + 4j + i], and qa = |qs| as u8 (|-128| = 128 fits). Per slice:
+// w = ((x >> 2i) & 3 ^ 2) - 2 (the code as a signed weight), psignb(w, qs) = w * sign(q),
+// pmaddubsw(qa, that) = pairs of w * q in int16 (|.| <= 512; four slices summed <= 2048), pmaddwd
+// with ones widens to int32.
+__attribute__((target("avx2"))) void matvec_packed_avx2(const int8_t* q, const uint8_t* w, int64_t k_in,
+                                                        int64_t n_out, int32_t* acc) {
+  const int64_t rb = ternary_row_bytes(k_in);
+  const int64_t nblk = k_in / 128;
+  thread_local std::vector<int8_t> qs_buf;
+  thread_local std::vector<uint8_t> qa_buf;
+  qs_buf.resize(static_cast<std::size_t>(nblk * 128));
+  qa_buf.resize(static_cast<std::size_t>(nblk * 128));
+  for (int64_t b = 0; b < nblk; ++b)
+    for (int64_t i = 0; i < 4; ++i)
+      for (int64_t j = 0; j < 32; ++j) {
+        const int8_t c = q[128 * b + 4 * j + i];
+        const auto at = static_cast<std::size_t>(128 * b + 32 * i + j);
+        qs_buf[at] = c;
+        qa_buf[at] = static_cast<uint8_t>(c < 0 ? -static_cast<int>(c) : c);
+      }
+  const __m256i three = _mm256_set1_epi8(3), two = _mm256_set1_epi8(2);
+  const __m256i ones16 = _mm256_set1_epi16(1);
+  for (int64_t o = 0; o < n_out; ++o) {
+    const uint8_t* row = w + o * rb;
+    __m256i sum = _mm256_setzero_si256();
+    for (int64_t b = 0; b < nblk; ++b) {
+      const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + 32 * b));
+      const int8_t* qs = qs_buf.data() + 128 * b;
+      const uint8_t* qa = qa_buf.data() + 128 * b;
+      __m256i p16 = _mm256_setzero_si256();
+      for (int i = 0; i < 4; ++i) {
+        const __m256i sl = _mm256_and_si256(_mm256_srli_epi16(x, 2 * i), three);
+        const __m256i wt = _mm256_sub_epi8(_mm256_xor_si256(sl, two), two);
+        const __m256i s = _mm256_sign_epi8(wt, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + 32 * i)));
+        p16 = _mm256_add_epi16(p16, _mm256_maddubs_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(qa + 32 * i)), s));
+      }
+      sum = _mm256_add_epi32(sum, _mm256_madd_epi16(p16, ones16));
+    }
+    const __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(sum), _mm256_extracti128_si256(sum, 1));
+    const __m128i s2 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4e));
+    const __m128i s1 = _mm_add_epi32(s2, _mm_shuffle_epi32(s2, 0xb1));
+    int32_t a = _mm_cvtsi128_si32(s1);
+    for (int64_t k = 128 * nblk; k < k_in; ++k) a += q[k] * code_weight(row[k / 4] >> (2 * (k % 4)));
+    acc[o] = a;
+  }
+}
+
+bool cpu_has_avx2() {
+  static const bool has = __builtin_cpu_supports("avx2");
+  return has;
+}
+#endif
+
+}  // namespace
+
+bool ternary_kernel_available(TernaryKernel k) {
+  if (k != TernaryKernel::kAvx2) return true;
+#ifdef NEURARK_HAVE_AVX2_KERNEL
+  return cpu_has_avx2();
+#else
+  return false;
+#endif
+}
+
+void ternary_matvec_packed(const int8_t* q, const uint8_t* w_packed, int64_t k_in, int64_t n_out, int32_t* acc,
+                           TernaryKernel kernel) {
+  if (!ternary_kernel_available(kernel)) throw std::invalid_argument("ternary_matvec_packed: the AVX2 kernel needs a CPU with AVX2");
+#ifdef NEURARK_HAVE_AVX2_KERNEL
+  if (kernel == TernaryKernel::kAvx2 || (kernel == TernaryKernel::kAuto && cpu_has_avx2())) {
+    matvec_packed_avx2(q, w_packed, k_in, n_out, acc);
+    return;
+  }
+#endif
+  matvec_packed_portable(q, w_packed, k_in, n_out, acc);
+}
+
 // ---- Activation quantization --------------------------------------------------------------
 
 uint64_t absmax(const int64_t* u, int64_t n) {
@@ -122,6 +273,18 @@ int8_t quantize_absmax(int64_t u, uint64_t m) {
   const u128 q = (2 * u128{kActCodeMax} * mag + m) / (2 * u128{m});  // round half away
   const auto q8 = static_cast<int8_t>(std::min<u128>(q, kActCodeMax));
   return static_cast<int8_t>(u < 0 ? -q8 : q8);
+}
+
+AbsmaxQuantizer::AbsmaxQuantizer(uint64_t m) {
+  if (m == 0) {
+    t_.fill(~uint64_t{0});
+    t_[0] = 0;
+    return;
+  }
+  // ceil((2j - 1) m / 254) with m = 254 a + r: (2j - 1) a + ceil((2j - 1) r / 254), all < 2^64.
+  const uint64_t a = m / 254, r = m % 254;
+  for (uint64_t j = 1; j <= static_cast<uint64_t>(kActCodeMax); ++j)
+    t_[j] = (2 * j - 1) * a + ((2 * j - 1) * r + 253) / 254;
 }
 
 // ---- Block floating point -----------------------------------------------------------------
@@ -211,8 +374,14 @@ Scale scale_rsqrt(u128 v) {
 int32_t requantize(int32_t acc, Scale s) {
   if (acc == 0 || s.mant == 0) return 0;
   const uint64_t mag64 = magnitude(acc) * uint64_t{s.mant};  // < 2^63: no overflow in 64 bits
-  const u128 mag = mag64;
   const int64_t shift = -static_cast<int64_t>(s.exp);
+  constexpr uint64_t kMaxPos64 = std::numeric_limits<int32_t>::max();
+  if (shift > 0 && shift < 64) {  // the usual case, all in 64 bits: mag64 + 2^(shift-1) < 2^64
+    const uint64_t r64 = (mag64 + (uint64_t{1} << (shift - 1))) >> shift;  // half away from zero
+    if (acc > 0) return static_cast<int32_t>(std::min(r64, kMaxPos64));
+    return r64 > kMaxPos64 ? std::numeric_limits<int32_t>::min() : -static_cast<int32_t>(r64);
+  }
+  const u128 mag = mag64;
   u128 r;
   if (shift > 0) {
     // mag64 + 2^(shift-1) < 2^64 for shift <= 63; beyond, the result is 0 (mag64 < 2^63).
@@ -438,9 +607,11 @@ BlockScale product_block(const int32_t* a, const BlockScale& a_scale, const int3
   return out;
 }
 
-BitLinearStats bitlinear_q16(const int32_t* v, int64_t k, int64_t n, const int32_t* norm_mant,
-                             const int8_t* w_t, Scale layer_c, Scale eps_term, int32_t* y, int8_t* codes_out,
-                             int32_t* acc_out) {
+namespace {
+// bitlinear_q16 around either matvec: matvec(q, acc) computes the n accumulators.
+template <class Matvec>
+BitLinearStats bitlinear_with(const int32_t* v, int64_t k, int64_t n, const int32_t* norm_mant, Scale layer_c,
+                              Scale eps_term, int32_t* y, int8_t* codes_out, int32_t* acc_out, const Matvec& matvec) {
   thread_local std::vector<int64_t> ubuf;
   thread_local std::vector<int8_t> qbuf;
   thread_local std::vector<int32_t> abuf;
@@ -450,14 +621,30 @@ BitLinearStats bitlinear_q16(const int32_t* v, int64_t k, int64_t n, const int32
   BitLinearStats st;
   for (int64_t i = 0; i < k; ++i) u[i] = static_cast<int64_t>(v[i]) * norm_mant[i];
   st.absmax = absmax(u, k);
+  const AbsmaxQuantizer quantize(st.absmax);
   for (int64_t i = 0; i < k; ++i) {
-    q[i] = quantize_absmax(u[i], st.absmax);
+    q[i] = quantize(u[i]);
     st.nonzero_inputs += q[i] != 0;
   }
-  ternary_matvec(q, w_t, k, n, acc);
+  matvec(q, acc);
   st.token_scale = bitlinear_token_scale(layer_c, st.absmax, sum_squares(v, k), eps_term);
   for (int64_t o = 0; o < n; ++o) y[o] = requantize(acc[o], st.token_scale);
   return st;
+}
+}  // namespace
+
+BitLinearStats bitlinear_q16(const int32_t* v, int64_t k, int64_t n, const int32_t* norm_mant,
+                             const int8_t* w_t, Scale layer_c, Scale eps_term, int32_t* y, int8_t* codes_out,
+                             int32_t* acc_out) {
+  return bitlinear_with(v, k, n, norm_mant, layer_c, eps_term, y, codes_out, acc_out,
+                        [&](const int8_t* q, int32_t* acc) { ternary_matvec(q, w_t, k, n, acc); });
+}
+
+BitLinearStats bitlinear_q16_packed(const int32_t* v, int64_t k, int64_t n, const int32_t* norm_mant,
+                                    const uint8_t* w_packed, Scale layer_c, Scale eps_term, int32_t* y,
+                                    int8_t* codes_out, int32_t* acc_out) {
+  return bitlinear_with(v, k, n, norm_mant, layer_c, eps_term, y, codes_out, acc_out,
+                        [&](const int8_t* q, int32_t* acc) { ternary_matvec_packed(q, w_packed, k, n, acc); });
 }
 
 }  // namespace neurark::arch

@@ -3,13 +3,16 @@
 // docs/numerics.md §6.
 #include "neurark/models/int_ref.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <exception>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "neurark/arch/error.hpp"
 #include "neurark/models/float_ref.hpp"
+#include "neurark/models/safetensors.hpp"
 
 namespace neurark::models {
 
@@ -34,15 +37,37 @@ IntBitLinear prepare_bitlinear(const BitLinearWeights& w, const std::string& dir
   IntBitLinear bl;
   bl.in = t.in;
   bl.out = t.out;
-  bl.w_t = t.w_t;
+  bl.w_packed = arch::ternary_pack(t.w_t.data(), bl.in, bl.out);
   bl.s_w = t.s_w;
   bl.norm_mant = prepare_norm(w.norm, dir, name + ".norm.weight", &bl.norm_exp);
   bl.layer_c = arch::bitlinear_layer_scale(bl.in, bl.s_w, bl.norm_exp);
   bl.col_nnz.assign(static_cast<std::size_t>(bl.in), 0);
   for (int64_t o = 0; o < bl.out; ++o)
     for (int64_t k = 0; k < bl.in; ++k)
-      bl.col_nnz[static_cast<std::size_t>(k)] += bl.w_t[static_cast<std::size_t>(o * bl.in + k)] != 0;
+      bl.col_nnz[static_cast<std::size_t>(k)] += t.w_t[static_cast<std::size_t>(o * bl.in + k)] != 0;
   return bl;
+}
+
+bool IntBitLinear::operator==(const IntBitLinear& o) const {
+  return in == o.in && out == o.out && w_packed == o.w_packed && norm_mant == o.norm_mant && norm_exp == o.norm_exp &&
+         layer_c == o.layer_c && s_w == o.s_w && col_nnz == o.col_nnz;
+}
+
+bool IntLayer::operator==(const IntLayer& o) const {
+  return attn_norm == o.attn_norm && g_norm == o.g_norm && mlp_norm == o.mlp_norm && attn_norm_exp == o.attn_norm_exp &&
+         g_norm_exp == o.g_norm_exp && mlp_norm_exp == o.mlp_norm_exp && i_proj == o.i_proj && f_proj == o.f_proj &&
+         g_proj == o.g_proj && o_proj == o.o_proj && gate_proj == o.gate_proj && down_proj == o.down_proj &&
+         lower_bound_q24 == o.lower_bound_q24;
+}
+
+void IntBitLinear::unpack_row(int64_t o, int8_t* row) const {
+  arch::ternary_unpack_row(w_packed.data() + o * arch::ternary_row_bytes(in), in, row);
+}
+
+std::vector<int8_t> IntBitLinear::unpacked() const {
+  std::vector<int8_t> w(static_cast<std::size_t>(in * out));
+  for (int64_t o = 0; o < out; ++o) unpack_row(o, w.data() + o * in);
+  return w;
 }
 
 bool try_fixed(double v, int frac, int32_t* out) {
@@ -67,7 +92,7 @@ void run_bitlinear(const IntBitLinear& bl, const int32_t* v, const arch::BlockSc
                    IntStepTrace* trace, std::vector<int8_t>& codes) {
   codes.resize(static_cast<std::size_t>(bl.in));
   const arch::BitLinearStats st =
-      arch::bitlinear_q16(v, bl.in, bl.out, bl.norm_mant.data(), bl.w_t.data(), bl.layer_c,
+      arch::bitlinear_q16_packed(v, bl.in, bl.out, bl.norm_mant.data(), bl.w_packed.data(), bl.layer_c,
                           arch::rmsnorm_eps_term(block, bl.in), y, codes.data());
   if (trace != nullptr) {
     if (trace->record_codes) trace->bitlinear_codes.push_back(codes);
@@ -78,16 +103,133 @@ void run_bitlinear(const IntBitLinear& bl, const int32_t* v, const arch::BlockSc
   }
 }
 
+// Embedding values [first, first + n) (flat index into [V][d]) to Q15.16.
+void prepare_embeddings(const float* v, std::size_t first, std::size_t n, std::size_t d, const std::string& dir,
+                        int32_t* out) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t at = first + i;
+    out[i] = prepare_fixed(v[i], arch::kActFrac, fmt::format("{}: tensor 'model.embeddings.weight' [{}, {}]", dir, at / d, at % d));
+  }
+}
+
+// The error IntModel::prepare would throw first: preparation steps numbered in prepare's order
+// (key), the error of the smallest key kept.
+class FirstError {
+ public:
+  template <class F>
+  void run(int64_t key, const F& f) {
+    try {
+      f();
+    } catch (const Error&) {
+      if (!error_ || key < key_) {
+        key_ = key;
+        error_ = std::current_exception();
+      }
+    }
+  }
+  void rethrow() const {
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  int64_t key_ = 0;
+  std::exception_ptr error_;
+};
+
 }  // namespace
+
+IntModel IntModel::load(const std::string& dir) {
+  const Checkpoint ck = Checkpoint::open(dir);
+  const HGRNBitConfig& c = ck.config;
+  IntModel m;
+  m.config = c;
+  FirstError first;
+  const int64_t d = c.hidden_size, I = c.intermediate_size, L = c.num_hidden_layers;
+  // Reads in HGRNBitWeights::load's order (its non-finite errors come first); prepares as it goes.
+  {
+    const auto du = static_cast<std::size_t>(d);
+    const std::size_t total = static_cast<std::size_t>(c.vocab_size) * du;
+    m.embeddings_q16.resize(total);
+    const std::size_t slice = std::max<std::size_t>(du, (std::size_t{1} << 20) / std::max<std::size_t>(du, 1) * du);
+    std::vector<float> buf(std::min(slice, total));
+    for (std::size_t at = 0; at < total; at += slice) {
+      const std::size_t n = std::min(slice, total - at);
+      ck.read("model.embeddings.weight", at, n, buf.data());
+      first.run(0, [&] { prepare_embeddings(buf.data(), at, n, du, dir, m.embeddings_q16.data() + at); });
+    }
+  }
+  std::vector<std::vector<float>> lb(static_cast<std::size_t>(L));
+  if (c.use_lower_bound) lb = lower_bound_table(c, ck.read_all("model.lower_bounds"));
+  const auto bitlinear = [&](int64_t key, const std::string& name, int64_t in, int64_t out, IntBitLinear* bl) {
+    bool fan_in_ok = true;
+    first.run(key, [&] {
+      try {
+        check_bitlinear_fan_in(in, dir, name);
+      } catch (const Error&) {
+        fan_in_ok = false;
+        throw;
+      }
+    });
+    if (!fan_in_ok) {  // still read (and check) every value, as load does, without keeping them
+      for (const std::string& t : {name + ".weight", name + ".norm.weight"}) {
+        const uint64_t total = ck.store->find(t)->numel();
+        std::vector<float> buf(static_cast<std::size_t>(std::min<uint64_t>(total, uint64_t{1} << 20)));
+        for (uint64_t at = 0; at < total; at += buf.size())
+          ck.read(t, at, std::min<uint64_t>(buf.size(), total - at), buf.data());
+      }
+      return;
+    }
+    BitLinearWeights w;
+    w.in = in;
+    w.out = out;
+    w.weight = ck.read_all(name + ".weight");
+    w.norm = ck.read_all(name + ".norm.weight");
+    first.run(key, [&] { *bl = prepare_bitlinear(w, dir, name); });
+  };
+  const auto norm = [&](int64_t key, const std::string& tensor, std::vector<int32_t>* mant, int* exp) {
+    const std::vector<float> v = ck.read_all(tensor);
+    first.run(key, [&] { *mant = prepare_norm(v, dir, tensor, exp); });
+  };
+  m.layers.resize(static_cast<std::size_t>(L));
+  for (int64_t l = 0; l < L; ++l) {
+    IntLayer& Ly = m.layers[static_cast<std::size_t>(l)];
+    const std::string p = fmt::format("model.layers.{}.", l);
+    const int64_t key = 1 + 10 * l;  // + the step's place in prepare's order
+    norm(key + 0, p + "attn_norm.weight", &Ly.attn_norm, &Ly.attn_norm_exp);
+    bitlinear(key + 3, p + "attn.i_proj", d, d, &Ly.i_proj);
+    bitlinear(key + 4, p + "attn.f_proj", d, d, &Ly.f_proj);
+    bitlinear(key + 5, p + "attn.g_proj", d, d, &Ly.g_proj);
+    bitlinear(key + 6, p + "attn.o_proj", d, d, &Ly.o_proj);
+    norm(key + 1, p + "attn.g_norm.weight", &Ly.g_norm, &Ly.g_norm_exp);
+    norm(key + 2, p + "mlp_norm.weight", &Ly.mlp_norm, &Ly.mlp_norm_exp);
+    bitlinear(key + 7, p + "mlp.gate_proj", d, 2 * I, &Ly.gate_proj);
+    bitlinear(key + 8, p + "mlp.down_proj", I, d, &Ly.down_proj);
+    first.run(key + 9, [&] {
+      for (float v : lb[static_cast<std::size_t>(l)])
+        Ly.lower_bound_q24.push_back(prepare_fixed(v, arch::kGateFrac, dir + ": tensor 'model.lower_bounds'"));
+    });
+  }
+  norm(1 + 10 * L, "model.norm.weight", &m.final_norm, &m.final_norm_exp);
+  m.rms_norm_eps = arch::scale_from_double(c.rms_norm_eps);
+  bitlinear(2 + 10 * L, "lm_head", d, c.vocab_size, &m.lm_head);
+  first.rethrow();
+  return m;
+}
+
+int64_t IntModel::packed_weight_bytes() const {
+  int64_t bytes = lm_head.packed_bytes();
+  for (const IntLayer& Ly : layers)
+    for (const IntBitLinear* bl : {&Ly.i_proj, &Ly.f_proj, &Ly.g_proj, &Ly.o_proj, &Ly.gate_proj, &Ly.down_proj})
+      bytes += bl->packed_bytes();
+  return bytes;
+}
 
 IntModel IntModel::prepare(const HGRNBitWeights& w) {
   IntModel m;
   m.config = w.config;
   const auto d = static_cast<std::size_t>(w.config.hidden_size);
   m.embeddings_q16.resize(w.embeddings.size());
-  for (std::size_t i = 0; i < w.embeddings.size(); ++i)
-    m.embeddings_q16[i] = prepare_fixed(w.embeddings[i], arch::kActFrac,
-                                   fmt::format("{}: tensor 'model.embeddings.weight' [{}, {}]", w.dir, i / d, i % d));
+  prepare_embeddings(w.embeddings.data(), 0, w.embeddings.size(), d, w.dir, m.embeddings_q16.data());
   const std::vector<std::vector<float>> lb = lower_bound_table(w);
   for (std::size_t l = 0; l < w.layers.size(); ++l) {
     const LayerWeights& lw = w.layers[l];
@@ -119,8 +261,9 @@ IntReference::IntReference(IntModel model) : model_(std::move(model)) { reset();
 double IntReference::weight_sparsity() const {
   int64_t zeros = 0, total = 0;
   const auto count = [&](const IntBitLinear& bl) {
-    for (int8_t t : bl.w_t) zeros += t == 0;
-    total += static_cast<int64_t>(bl.w_t.size());
+    zeros += bl.in * bl.out;
+    for (int32_t nz : bl.col_nnz) zeros -= nz;
+    total += bl.in * bl.out;
   };
   for (const IntLayer& L : model_.layers)
     for (const IntBitLinear* bl : {&L.i_proj, &L.f_proj, &L.g_proj, &L.o_proj, &L.gate_proj, &L.down_proj}) count(*bl);

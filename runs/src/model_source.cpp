@@ -16,6 +16,7 @@
 #include "neurark/arch/error.hpp"
 #include "neurark/compiler/passes.hpp"
 #include "neurark/models/checkpoint.hpp"
+#include "neurark/models/int_ref.hpp"
 #include "neurark/sim/registry.hpp"
 
 namespace neurark::runs {
@@ -77,10 +78,16 @@ OpenedModel open_model(const ModelSource& src) {
       throw Error(fmt::format("--chip: the {} backend does not model a chip; use --backend {}", src.backend,
                               fmt::format("{}", fmt::join(sim::backend_names(true), " or "))));
     if (src.model_dir.empty()) throw Error(fmt::format("--model: required for --backend {}", src.backend));
-    const models::HGRNBitWeights w = models::HGRNBitWeights::load(src.model_dir);
-    warn_if_not_byte_level(w.config.vocab_size, src.model_dir);
-    in.weights = &w;
-    m.lm = entry.make(in);
+    if (entry.from_dir) {  // the integer reference reads the checkpoint tensor by tensor
+      in.model_dir = src.model_dir;
+      m.lm = entry.make(in);
+      warn_if_not_byte_level(m.lm->vocab_size(), src.model_dir);
+    } else {
+      const models::HGRNBitWeights w = models::HGRNBitWeights::load(src.model_dir);
+      warn_if_not_byte_level(w.config.vocab_size, src.model_dir);
+      in.weights = &w;
+      m.lm = entry.make(in);
+    }
     m.label = src.model_dir;
     m.backend = dynamic_cast<sim::Backend*>(m.lm.get());
     return m;
@@ -88,13 +95,13 @@ OpenedModel open_model(const ModelSource& src) {
   if (src.image_path.empty() == (src.chip_path.empty() && !src.chip_text))
     throw Error(fmt::format("--backend {}: give exactly one of --image IMAGE (a compiled chip image) or --chip FILE "
                             "(with --model: compile on the fly)", src.backend));
-  const auto finish = [&](std::unique_ptr<models::LanguageModel> lm, std::unique_ptr<models::HGRNBitWeights> ref) {
+  const auto finish = [&](std::unique_ptr<models::LanguageModel> lm, std::unique_ptr<models::IntModel> ref) {
     auto* be = dynamic_cast<sim::Backend*>(lm.get());
     m.timing = dynamic_cast<sim::SystemCBackend*>(lm.get());
     std::unique_ptr<sim::Backend> chip_be(be);
     lm.release();
     if (ref) {
-      chip_be = sim::cross_checked(std::move(chip_be), sim::make_int_backend(*ref));
+      chip_be = sim::cross_checked(std::move(chip_be), sim::make_int_backend(std::move(*ref)));
       m.checked = true;
     }
     m.backend = chip_be.get();
@@ -106,9 +113,9 @@ OpenedModel open_model(const ModelSource& src) {
     // With --model, the checkpoint the image was compiled from is the reference: every token is
     // checked against the integer reference (NVDLA-style cross-check mode); alone, the image runs
     // unchecked. The checkpoint is checked against the image before any model is built.
-    std::unique_ptr<models::HGRNBitWeights> ref;
+    std::unique_ptr<models::IntModel> ref;
     if (!src.model_dir.empty()) {
-      ref = std::make_unique<models::HGRNBitWeights>(models::HGRNBitWeights::load(src.model_dir));
+      ref = std::make_unique<models::IntModel>(models::IntModel::load(src.model_dir));
       const models::HGRNBitConfig& c = ref->config;
       for (const auto& [key, value, image_value] :
            {std::tuple<const char*, int64_t, int64_t>{"vocab_size", c.vocab_size, program.model.vocab_size},
@@ -133,8 +140,8 @@ OpenedModel open_model(const ModelSource& src) {
   in.image = &c.image;
   in.program = &c.program;
   std::unique_ptr<models::LanguageModel> lm = entry.make(in);
-  std::unique_ptr<models::HGRNBitWeights> ref;
-  if (entry.timed) ref = std::make_unique<models::HGRNBitWeights>(models::HGRNBitWeights::load(src.model_dir));
+  std::unique_ptr<models::IntModel> ref;
+  if (entry.timed) ref = std::make_unique<models::IntModel>(models::IntModel::load(src.model_dir));
   finish(std::move(lm), std::move(ref));
   m.label = src.model_dir;
   return m;

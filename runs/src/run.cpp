@@ -12,6 +12,7 @@
 
 #include "neurark/arch/error.hpp"
 #include "neurark/models/checkpoint.hpp"
+#include "neurark/models/int_ref.hpp"
 #include "neurark/runs/energy.hpp"
 #include "neurark/runs/model_source.hpp"
 #include "neurark/sim/event_recorder.hpp"
@@ -164,7 +165,7 @@ RunResult run(const RunOptions& o) {
   // The integer reference it is checked against (none with check_every 0: then not even built).
   std::unique_ptr<sim::Backend> lm(dut);
   if (o.check_every > 0)
-    lm = sim::cross_checked(std::move(lm), sim::make_int_backend(models::HGRNBitWeights::load(o.model_dir)), o.check_every);
+    lm = sim::cross_checked(std::move(lm), sim::make_int_backend(models::IntModel::load(o.model_dir)), o.check_every);
   const arch::EnergyTable* table = lm->energy_table();
   // Area and leakage of this design point at its operating supply (the energy table's, after DVFS).
   std::optional<HardwareCost> hw;

@@ -2,6 +2,7 @@
 // The integer reference behind the backend interface: see neurark/sim/backend.hpp.
 #include <cmath>
 #include <stdexcept>
+#include <utility>
 
 #include "neurark/arch/noc.hpp"
 #include "neurark/models/int_ref.hpp"
@@ -91,6 +92,7 @@ namespace {
 class IntBackend final : public Backend {
  public:
   explicit IntBackend(const models::HGRNBitWeights& w) : ref_(w) {}
+  explicit IntBackend(models::IntModel m) : ref_(std::move(m)) {}
   std::string name() const override { return "int"; }
   int64_t vocab_size() const override { return ref_.vocab_size(); }
   void reset() override { ref_.reset(); }
@@ -130,6 +132,10 @@ class IntBackend final : public Backend {
 
 std::unique_ptr<Backend> make_int_backend(const models::HGRNBitWeights& weights) {
   return std::make_unique<IntBackend>(weights);
+}
+
+std::unique_ptr<Backend> make_int_backend(models::IntModel model) {
+  return std::make_unique<IntBackend>(std::move(model));
 }
 
 }  // namespace neurark::sim

@@ -9,6 +9,7 @@
 
 #include "neurark/arch/error.hpp"
 #include "neurark/models/float_ref.hpp"
+#include "neurark/models/int_ref.hpp"
 
 namespace neurark::sim {
 
@@ -38,8 +39,10 @@ const std::vector<BackendEntry>& backends() {
        }},
       {"int", "bit-exact integer reference (arch/ numerics)", false, true, false,
        [](const BackendInputs& in) -> std::unique_ptr<models::LanguageModel> {
+         if (in.weights == nullptr && !in.model_dir.empty()) return make_int_backend(models::IntModel::load(in.model_dir));
          return make_int_backend(weights_of(in, "int"));
-       }},
+       },
+       true},
       {"func", "functional chip backend (the image interpreted event by event, untimed)", true, true, false,
        [](const BackendInputs& in) -> std::unique_ptr<models::LanguageModel> {
          need_image(in, "func");

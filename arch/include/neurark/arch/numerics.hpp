@@ -92,12 +92,67 @@ inline int32_t ternary_mac(int32_t acc, int8_t x, int8_t t) {
 // acc[o] = sum_k q[k] * w[o*k_in + k] over o < n_out (row-major ternary matrix).
 void ternary_matvec(const int8_t* q, const int8_t* w, int64_t k_in, int64_t n_out, int32_t* acc);
 
+// ---- Packed ternary matrices (2 bits per weight) ---------------------------------------------
+//
+// Layout: a row-major n_out x k_in matrix, each row ternary_row_bytes(k_in) = ceil(k_in / 4)
+// bytes, row o at byte o * ternary_row_bytes(k_in). Inside a row the synapse SRAM's encoding
+// (§2): weight k is the TernaryCode in bits [2 (k % 4) + 1 : 2 (k % 4)] of byte k / 4, lowest
+// bits first; the padding codes of a row's last byte are 00. (A chip tile stores the same codes
+// column-major, weight_memory.hpp; rows suit a matvec on a CPU.) A code read as a 2-bit two's
+// complement number is its weight (00 = 0, 01 = +1, 11 = -1), which is what makes the SIMD
+// decode cheap; the reserved code 10 (never written by ternary_pack) would count as -2.
+
+// Bytes of one packed row of k_in weights: ceil(k_in / 4).
+inline int64_t ternary_row_bytes(int64_t k_in) { return (k_in + 3) / 4; }
+// Packs the row-major ternary matrix w [n_out x k_in] (values in {-1, 0, 1}) into `out`
+// (n_out * ternary_row_bytes(k_in) bytes). Throws std::invalid_argument for another value.
+void ternary_pack(const int8_t* w, int64_t k_in, int64_t n_out, uint8_t* out);
+std::vector<uint8_t> ternary_pack(const int8_t* w, int64_t k_in, int64_t n_out);
+// Unpacks one packed row of k_in weights to int8 {-1, 0, 1} in out[0..k_in).
+void ternary_unpack_row(const uint8_t* row, int64_t k_in, int8_t* out);
+
+// The kernels behind ternary_matvec_packed (for tests and benchmarks): kAuto picks AVX2 when the
+// CPU has it, else the portable one; the binary itself stays baseline x86-64.
+enum class TernaryKernel : uint8_t { kAuto, kPortable, kAvx2 };
+// Whether `k` can run on this CPU (kAuto and kPortable always).
+bool ternary_kernel_available(TernaryKernel k);
+// The matvec of a packed matrix: acc[o] = sum_k q[k] * W[o][k] for o < n_out, W packed as above
+// (w_packed: n_out * ternary_row_bytes(k_in) bytes), q: k_in int8 codes (any value, -128
+// included). Bit-identical to ternary_matvec on the unpacked matrix for every kernel: every
+// product and partial sum is exact (|sum| <= 128 k_in < 2^31 for k_in <= 2^23). Kernels:
+//   portable: per token a table of the 256 partial sums of each group of 4 inputs (T-MAC), one
+//             int16 lookup per packed byte and row;
+//   avx2:     per token the codes are split into |q| (u8) and q, permuted within each block of
+//             128 inputs so that the 4 bit-slices of 32 packed bytes line up with them; per row
+//             and block 4 x (shift, mask, sign-extend, psignb, pmaddubsw), then pmaddwd into
+//             int32. Blocks of fewer than 128 inputs at a row's end are done scalar.
+// Throws std::invalid_argument if `kernel` is not available.
+void ternary_matvec_packed(const int8_t* q, const uint8_t* w_packed, int64_t k_in, int64_t n_out, int32_t* acc,
+                           TernaryKernel kernel = TernaryKernel::kAuto);
+
 // ---- Activation quantization (per token absmax) --------------------------------------------
 
 // max_k |u_k| of int64 values (|u_k| < 2^62).
 uint64_t absmax(const int64_t* u, int64_t n);
 // round_half_away(127 * u / m): the int8 code of u given the token's absmax m > 0; |u| <= m.
 int8_t quantize_absmax(int64_t u, uint64_t m);
+// quantize_absmax(u, m) for many u of one token, without a division per value: the code's
+// magnitude is the number of thresholds t_j = ceil((2j - 1) m / 254), j = 1..127, that |u|
+// reaches (|code| >= j exactly when 254 |u| >= (2j - 1) m), found by a 7-step binary search.
+// Bit-identical to quantize_absmax for every int64 u (|u| < 2^63) and every m, m == 0 included.
+class AbsmaxQuantizer {
+ public:
+  explicit AbsmaxQuantizer(uint64_t m);
+  int8_t operator()(int64_t u) const {
+    const uint64_t mag = u < 0 ? uint64_t{0} - static_cast<uint64_t>(u) : static_cast<uint64_t>(u);
+    unsigned c = 0;
+    for (unsigned step = 64; step != 0; step >>= 1) c += mag >= t_[c + step] ? step : 0u;
+    return static_cast<int8_t>(u < 0 ? -static_cast<int>(c) : static_cast<int>(c));
+  }
+
+ private:
+  std::array<uint64_t, kActCodeMax + 1> t_{};  // t_[0] = 0, t_[j] as above (all ~0 for m == 0)
+};
 
 // ---- Block floating point (BitLinear inputs) ---------------------------------------------
 
@@ -270,5 +325,10 @@ struct BitLinearStats {
 BitLinearStats bitlinear_q16(const int32_t* v, int64_t k, int64_t n, const int32_t* norm_mant,
                              const int8_t* w_t, Scale layer_c, Scale eps_term, int32_t* y,
                              int8_t* codes_out = nullptr, int32_t* acc_out = nullptr);
+// The same with the ternary matrix packed (w_packed: n x ternary_row_bytes(k) bytes, the layout
+// of ternary_pack), the matvec done by ternary_matvec_packed: bit-identical results.
+BitLinearStats bitlinear_q16_packed(const int32_t* v, int64_t k, int64_t n, const int32_t* norm_mant,
+                                    const uint8_t* w_packed, Scale layer_c, Scale eps_term, int32_t* y,
+                                    int8_t* codes_out = nullptr, int32_t* acc_out = nullptr);
 
 }  // namespace neurark::arch

@@ -21,15 +21,27 @@
 
 namespace neurark::models {
 
-// One BitLinear's integer constants.
+// One BitLinear's integer constants. The ternary matrix is held packed, 2 bits per weight in the
+// synapse SRAM's codes (arch::ternary_pack: row-major, ceil(in / 4) bytes per row, 4 weights per
+// byte lowest bits first): a quarter of int8, and the form the matvec reads fastest
+// (arch::ternary_matvec_packed decodes a 32-byte block of codes with 4 SIMD ops per 32 weights;
+// plus/minus bitplanes would need the same bytes and a costlier expansion of bits to bytes).
 struct IntBitLinear {
   int64_t in = 0, out = 0;
-  std::vector<int8_t> w_t;          // [out][in] ternary {-1, 0, 1}
+  std::vector<uint8_t> w_packed;    // [out][ceil(in / 4)] TernaryCode bytes
   std::vector<int32_t> norm_mant;   // [in] internal RMSNorm weight mantissas
   int norm_exp = 0;
   arch::Scale layer_c;              // arch::bitlinear_layer_scale(in, s_w, norm_exp)
   float s_w = 1.0f;                 // kept for reports only
   std::vector<int32_t> col_nnz;     // [in] non-zero weights per input column (SOP counts)
+
+  // Row o (< out) as int8 ternary values {-1, 0, 1}, in[0..in) written to `row`.
+  void unpack_row(int64_t o, int8_t* row) const;
+  // The whole matrix as int8 [out][in] row-major (in * out bytes: for tests and small models).
+  std::vector<int8_t> unpacked() const;
+  // Bytes of the packed matrix.
+  int64_t packed_bytes() const { return static_cast<int64_t>(w_packed.size()); }
+  bool operator==(const IntBitLinear& o) const;  // every constant bit for bit
 };
 
 struct IntLayer {
@@ -37,6 +49,7 @@ struct IntLayer {
   int attn_norm_exp = 0, g_norm_exp = 0, mlp_norm_exp = 0;  // their exponents (the eps needs them)
   IntBitLinear i_proj, f_proj, g_proj, o_proj, gate_proj, down_proj;
   std::vector<int32_t> lower_bound_q24;               // [d]; empty: no bound (layer 0)
+  bool operator==(const IntLayer& o) const;  // every constant bit for bit
 };
 
 // The prepared integer model (what a chip image will carry).
@@ -52,6 +65,15 @@ struct IntModel {
   // Prepares every constant from float weights. Throws neurark::Error (naming the tensor) if a
   // weight cannot be represented (non-finite, norm weight above 2^31 - 1, embedding beyond Q15.16).
   static IntModel prepare(const HGRNBitWeights& weights);
+  // prepare(HGRNBitWeights::load(dir)) without holding the checkpoint's floats: tensors are read
+  // one at a time (the embeddings in slices of rows), prepared and dropped, so the peak memory is
+  // the prepared model plus the largest BitLinear's float32 weights. The same constants, and the
+  // same neurark::Error for a bad checkpoint: load's checks and messages in load's order first
+  // (every tensor is read before a preparation error is reported), then prepare's first error
+  // in prepare's order.
+  static IntModel load(const std::string& dir);
+  // Bytes of all packed ternary matrices (the BitLinears' weights as the reference holds them).
+  int64_t packed_weight_bytes() const;
 };
 
 // Load-time preparation of single tensors (what IntModel::prepare does for each; the compiler's
@@ -86,6 +108,8 @@ class IntReference : public LanguageModel {
  public:
   explicit IntReference(const HGRNBitWeights& weights);
   explicit IntReference(IntModel model);
+  // From a checkpoint folder through IntModel::load (no float copy of the model held).
+  static IntReference load(const std::string& dir) { return IntReference(IntModel::load(dir)); }
 
   std::string name() const override { return "int"; }
   int64_t vocab_size() const override { return model_.config.vocab_size; }

@@ -18,6 +18,7 @@
 namespace neurark::models {
 
 struct HGRNBitWeights;
+struct IntModel;
 
 // A causal language model fed one token at a time.
 class LanguageModel {

@@ -147,5 +147,7 @@ std::unique_ptr<Backend> cross_checked(std::unique_ptr<Backend> dut, std::unique
 
 // The integer reference behind the backend interface (name "int"; no per-core counters).
 std::unique_ptr<Backend> make_int_backend(const models::HGRNBitWeights& weights);
+// The same from a prepared model (e.g. models::IntModel::load(dir), which holds no floats).
+std::unique_ptr<Backend> make_int_backend(models::IntModel model);
 
 }  // namespace neurark::sim

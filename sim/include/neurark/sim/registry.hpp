@@ -24,6 +24,9 @@ namespace neurark::sim {
 // program (chip backends), plus the chip backends' optional event probe and SystemC options.
 struct BackendInputs {
   const models::HGRNBitWeights* weights = nullptr;
+  // The checkpoint folder: what a backend with BackendEntry::from_dir builds itself from when
+  // `weights` is null (reading only the tensors it needs, one at a time).
+  std::string model_dir;
   const arch::Image* image = nullptr;
   const arch::Program* program = nullptr;
   EventProbe* probe = nullptr;       // must outlive the backend
@@ -37,6 +40,7 @@ struct BackendEntry {
   bool bit_exact = false;    // a sim::Backend whose integer logits and unit-boundary values are the int reference's
   bool timed = false;        // a SystemCBackend: cycles, tokens/s, leakage
   std::function<std::unique_ptr<models::LanguageModel>(const BackendInputs&)> make;
+  bool from_dir = false;     // a reference that can be built from BackendInputs::model_dir alone (no float weights held)
 };
 
 // Every backend, in a fixed order: float, int, func, systemc.
