@@ -65,6 +65,14 @@ TEST_CASE("chip presets load", "[chip]") {
   const ChipDescription lo = ChipDescription::from_file(preset("loihi2-like"));
   CHECK(lo.total_cores() == 128);
   CHECK(lo.core.synapse_sram_bytes == 131072);
+  // The 8-chip board: the same chip, 2 x 4 of them (1,024 neurocores, 128 MB of synapse memory).
+  const ChipDescription b = ChipDescription::from_file(preset("loihi2-board-8"));
+  CHECK(b.total_cores() == 1024);
+  CHECK(b.multichip.chips_x * b.multichip.chips_y == 8);
+  CHECK(b.total_synapse_sram_bytes() == 1024 * 131072LL);
+  CHECK(b.core.synapse_sram_bytes == lo.core.synapse_sram_bytes);
+  CHECK(b.mesh_width == lo.mesh_width);
+  CHECK(b.mesh_height == lo.mesh_height);
 }
 
 TEST_CASE("a minimal chip gets the documented defaults", "[chip]") {
