@@ -176,6 +176,33 @@ TEST_CASE("place never raises the traffic cost and is deterministic for a seed",
   for (int64_t u : used) CHECK(u <= chip.core.synapse_sram_bytes);
 }
 
+TEST_CASE("place keeps traffic off chip-to-chip links where it can", "[compiler][passes]") {
+  // The default chip as one 4 x 4 chip and as two 2 x 4 chips with slow links (50 cycles, 16 bits):
+  // the same grid, memories and first fit; only the second placement knows the chip border.
+  const auto one = preset("default-4x4");
+  auto two = one;
+  two.mesh_width = 2;
+  two.multichip.chips_x = 2;
+  two.multichip.link_width_bits = 16;
+  two.multichip.link_latency_cycles = 50;
+  // (50 + 4 - 1 - 1) extra cycles over a 3-cycle hop: 18 hops more per chip link crossed.
+  CHECK(compiler::chip_link_extra_hops(one) == 0);
+  CHECK(compiler::chip_link_extra_hops(two) == 18);
+  const compiler::Graph unaware = compile_until(bundled(), one, "place", 1);
+  const compiler::Graph aware = compile_until(bundled(), two, "place", 1);
+  CHECK(compiler::placement_cost(unaware) == compiler::traffic_cost(unaware));  // one chip: hops only
+  // The unaware placement's tiles on the two-chip system.
+  compiler::Graph as_two = aware;
+  REQUIRE(as_two.tiles.size() == unaware.tiles.size());
+  for (std::size_t t = 0; t < as_two.tiles.size(); ++t) as_two.tiles[t].core = unaware.tiles[t].core;
+  const auto crossing_channels = [](const compiler::Graph& g) {
+    return (compiler::placement_cost(g) - compiler::traffic_cost(g)) / compiler::chip_link_extra_hops(g.chip);
+  };
+  INFO("channels over chip links per token: aware " << crossing_channels(aware) << ", unaware " << crossing_channels(as_two));
+  CHECK(crossing_channels(aware) < crossing_channels(as_two));
+  CHECK(compiler::placement_cost(aware) < compiler::placement_cost(as_two));
+}
+
 TEST_CASE("route builds XY trees between mesh neighbours", "[compiler][passes]") {
   const compiler::Graph g = tiny_until("route");
   const arch::MeshGrid grid = arch::MeshGrid::of(g.chip);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Pass `place` — reads the partitioned graph (tiles with a first-fit core each, segments);
 // moves tiles between neurocores to minimize the estimated per-token traffic: the sum over
-// data movements of channels x mesh hops (XY distance), where data movements are input events
+// data movements of channels x mesh hops (XY distance; on several chips, each chip-to-chip link
+// crossed counts 1 + chip_link_extra_hops hops: placement_cost), where data movements are input events
 // (each segment of a BitLinear's input to every tile of that BitLinear, counted per destination),
 // second operands of element-wise ops (to where the output lives), embedding injection from the
 // host's attach point and logits readback to it.
@@ -12,7 +13,7 @@
 // kept only if the cost strictly drops. 20,000 + 400 x tiles proposals, capped at about 5e7 edge
 // re-costings (so many small tiles cannot make placement slow).
 // Guarantees: every tile on a core within the mesh; no neurocore over its SRAM or state memory;
-// cost never above the first-fit placement's; the same graph and seed give the same placement.
+// placement_cost never above the first-fit placement's; the same graph and seed give the same placement.
 #include <algorithm>
 #include <cstdlib>
 #include <random>
@@ -69,6 +70,27 @@ int64_t traffic_cost(const Graph& g) {
   return cost;
 }
 
+int64_t chip_link_extra_hops(const arch::ChipDescription& chip) {
+  if (chip.multichip.chips_x * chip.multichip.chips_y <= 1) return 0;
+  const int64_t w = chip.multichip.link_width_bits, beats = (chip.noc.link_width_bits + w - 1) / w;
+  const int64_t extra = chip.multichip.link_latency_cycles + beats - 1 - chip.noc.link_latency_cycles;
+  const int64_t hop = std::max<int64_t>(1, chip.noc.router_latency_cycles + chip.noc.link_latency_cycles);
+  return std::max<int64_t>(1, (extra + hop - 1) / hop);
+}
+
+int64_t placement_cost(const Graph& g) {
+  const arch::MeshGrid grid = arch::MeshGrid::of(g.chip);
+  const int64_t extra = chip_link_extra_hops(g.chip);
+  int64_t cost = 0;
+  for (const Edge& e : traffic_edges(g)) {
+    const int a = grid.resolve(core_of_tile(g, e.a)), b = grid.resolve(core_of_tile(g, e.b));
+    const int64_t crossings = std::llabs(grid.x(a) / grid.chip_width - grid.x(b) / grid.chip_width) +
+                              std::llabs(grid.y(a) / grid.chip_height - grid.y(b) / grid.chip_height);
+    cost += e.channels * (grid.hops(a, b) + extra * crossings);
+  }
+  return cost;
+}
+
 void place(Graph& g) {
   if (g.tiles.empty()) throw std::logic_error("place: run partition first");
   const std::vector<Edge> edges = traffic_edges(g);
@@ -91,19 +113,21 @@ void place(Graph& g) {
   const auto neuron_of = [&](int t) { return g.tiles[static_cast<std::size_t>(t)].neuron_bytes; };
   // Mesh coordinates of every core and of the host's attach point (index `cores`), precomputed.
   struct XY {
-    int64_t x = 0, y = 0;
+    int64_t x = 0, y = 0, cx = 0, cy = 0;  // mesh and chip coordinates
   };
   const arch::MeshGrid grid = arch::MeshGrid::of(g.chip);
+  const int64_t chip_extra = chip_link_extra_hops(g.chip);
   std::vector<XY> xy(static_cast<std::size_t>(cores) + 1);
-  for (int64_t c = 0; c < cores; ++c) xy[static_cast<std::size_t>(c)] = {grid.x(c), grid.y(c)};
-  xy[static_cast<std::size_t>(cores)] = {grid.host_x, grid.host_y};
+  for (int64_t c = 0; c < cores; ++c)
+    xy[static_cast<std::size_t>(c)] = {grid.x(c), grid.y(c), grid.x(c) / grid.chip_width, grid.y(c) / grid.chip_height};
+  xy[static_cast<std::size_t>(cores)] = {grid.host_x, grid.host_y, grid.host_x / grid.chip_width, grid.host_y / grid.chip_height};
   const auto where = [&](int t) -> const XY& {
     return xy[t == kHostCore ? static_cast<std::size_t>(cores) : static_cast<std::size_t>(g.tiles[static_cast<std::size_t>(t)].core)];
   };
   const auto edge_cost = [&](const Edge& ed) {
     const XY& p = where(ed.a);
     const XY& q = where(ed.b);
-    return ed.channels * (std::llabs(p.x - q.x) + std::llabs(p.y - q.y));
+    return ed.channels * (std::llabs(p.x - q.x) + std::llabs(p.y - q.y) + chip_extra * (std::llabs(p.cx - q.cx) + std::llabs(p.cy - q.cy)));
   };
   // Cost of the edges touching tiles `a` and `b` (b may be -1), each edge once.
   const auto local_cost = [&](int a, int b) {

@@ -52,7 +52,17 @@ struct CompileOptions {
 Graph compile_graph(std::shared_ptr<const models::Checkpoint> checkpoint, const arch::ChipDescription& chip,
                     const std::string& chip_text, const CompileOptions& options);
 
-// Estimated per-token event traffic (channels x hops) of a placed graph: the objective of place.
+// Estimated per-token event traffic (channels x hops) of a placed graph (the image's
+// traffic_channel_hops_per_token).
 int64_t traffic_cost(const Graph& g);
+// What a chip-to-chip link costs beyond an on-chip hop, in on-chip hops: 0 on one chip; else
+// max(1, ceil((multichip.link_latency_cycles + beats - 1 - noc.link_latency_cycles) /
+// (noc.router_latency_cycles + noc.link_latency_cycles))), beats = arch::link_timing's cycles per
+// flit: the extra cycles a flit spends on it, in hop times.
+int64_t chip_link_extra_hops(const arch::ChipDescription& chip);
+// The objective of place: traffic_cost with every chip-to-chip link an XY route crosses counted
+// as 1 + chip_link_extra_hops hops (equal to traffic_cost on one chip), so that placement keeps
+// traffic off the slow links where it can.
+int64_t placement_cost(const Graph& g);
 
 }  // namespace neurark::compiler
