@@ -58,7 +58,39 @@ runs::NocOptions options(const std::string& chip_path, runs::TrafficPattern p, s
   return o;
 }
 
+// A chip file written to the temp folder: preset `name` with its table paths made absolute and
+// `append` added (the caller removes it).
+std::string chip_copy(const std::string& name, const std::string& file, const std::string& append) {
+  std::string text = slurp(chip(name));
+  for (const std::string dir : {"energy", "technology"}) {
+    const std::string rel = "../" + dir + "/", abs = test::source_dir() + "/arch/" + dir + "/";
+    for (std::size_t at; (at = text.find(rel)) != std::string::npos;) text.replace(at, rel.size(), abs);
+  }
+  const std::string path = std::filesystem::temp_directory_path() / file;
+  std::ofstream(path) << text << append;
+  return path;
+}
+
 }  // namespace
+
+TEST_CASE("noc traffic: two chips: a chip link adds its latency and beats to the zero-load latency", "[noc]") {
+  // default-4x4 twice side by side (8 x 4), chip links of 32 bits (64-bit flits: 2 beats) and 20
+  // cycles against the mesh's R = 2, L = 1.
+  const std::string two = chip_copy("default-4x4", "neurark-noc-two-chips-zl.yaml",
+                                     "multichip:\n  chips_x: 2\n  link_width_bits: 32\n  link_latency_cycles: 20\n");
+  const runs::NocResult r = runs::noc_sweep(options(two, runs::TrafficPattern::kNeighbor, {0.05}));
+  std::filesystem::remove(two);
+  CHECK(r.mesh_width == 8);
+  CHECK(r.mesh_height == 4);
+  // Every pair alone, timed by the events engine, equals the formula: R + h (R + L) + F - 1 plus,
+  // per chip link crossed, (20 - L) + (2 - 1) = 20.
+  CHECK(r.calibration.zero_load_exact);
+  CHECK(r.calibration.local_cycles == 2);
+  // Farthest pair (0,0) -> (7,3): 10 hops, one chip link: 2 + 10 x 3 + 20 = 52 (F = 1).
+  REQUIRE(r.packet_flits == 1);
+  CHECK(r.calibration.cycles_per_hop == Approx((52.0 - 2.0) / 10.0));
+  CHECK_FALSE(r.rtl.has_value());  // no RTL mesh figures for several chips
+}
 
 TEST_CASE("noc traffic: zero-load latency is R + h (R + L) + F - 1, every pair, as the RTL mesh measures", "[noc]") {
   const arch::ChipDescription c = arch::ChipDescription::from_file(chip("default-4x4"));
@@ -228,17 +260,13 @@ TEST_CASE("noc traffic: bad options and meshes a pattern cannot take are refused
   o.hotspot_xy.reset();
   o.hotspot_fraction = 1.5;
   CHECK_THROWS_AS(runs::noc_sweep(o), Error);
-  // Two chips: not in the chip model yet.
+  // Two chips on the flit engine: it has no chip-to-chip links yet.
   {
-    std::string text = slurp(chip("default-4x4"));
-    for (const std::string dir : {"energy", "technology"}) {
-      const std::string rel = "../" + dir + "/", abs = test::source_dir() + "/arch/" + dir + "/";
-      for (std::size_t at; (at = text.find(rel)) != std::string::npos;) text.replace(at, rel.size(), abs);
-    }
-    const std::string two = std::filesystem::temp_directory_path() / "neurark-noc-two-chips.yaml";
-    std::ofstream(two) << text << "multichip:\n  chips_x: 2\n";
-    CHECK_THROWS_WITH(runs::noc_sweep(options(two, runs::TrafficPattern::kUniform, {0.1})),
-                      Catch::Contains("multichip.chips_x x chips_y = 2 x 1") && Catch::Contains("one chip"));
+    const std::string two = chip_copy("default-4x4", "neurark-noc-two-chips.yaml", "multichip:\n  chips_x: 2\n");
+    runs::NocOptions flit = options(two, runs::TrafficPattern::kUniform, {0.1});
+    flit.engine = arch::NocEngine::kFlit;
+    CHECK_THROWS_WITH(runs::noc_sweep(flit), Catch::Contains("multichip.chips_x x chips_y = 2 x 1") &&
+                                                 Catch::Contains("flit engine") && Catch::Contains("--engine analytic"));
     std::filesystem::remove(two);
   }
   // Transpose and bit-complement on a square power-of-two mesh run.

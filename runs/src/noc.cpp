@@ -76,10 +76,18 @@ struct Net {
   int64_t flits = 1;
   std::vector<std::vector<std::array<int, 3>>> walks;
   std::vector<int> flow_of;  // n * n, -1: not built yet
+  std::vector<sim::timing::LinkState> idle_links;  // every link at rest, chip links with their timing
 
   explicit Net(const arch::ChipDescription& c) : chip(c), grid(arch::MeshGrid::of(c)), n(static_cast<int>(grid.cores())) {
     flits = arch::packet_flits(arch::event_packet_bits(static_cast<int64_t>(n) * n), chip.noc.link_width_bits);
     flow_of.assign(static_cast<std::size_t>(n) * static_cast<std::size_t>(n), -1);
+    idle_links.assign(static_cast<std::size_t>(grid.links()), {});
+    for (int l = 0; l < static_cast<int>(grid.links()); ++l)
+      if (grid.chip_link(l)) {
+        const arch::LinkTiming lt = arch::link_timing(chip, grid, l);
+        idle_links[static_cast<std::size_t>(l)].latency_cycles = lt.latency_cycles;
+        idle_links[static_cast<std::size_t>(l)].cycles_per_flit = lt.cycles_per_flit;
+      }
   }
   int flow(int s, int d) {
     if (s == d) return -1;  // delivered through the local port, no link
@@ -90,8 +98,18 @@ struct Net {
     }
     return f;
   }
+  // A chip link on the way adds its latency and beats beyond an on-chip link's (the head flit).
   int64_t zero_load(int s, int d) const {
-    return sim::timing::route_latency_cycles(chip.noc, grid.hops(s, d)) + flits - 1;
+    int64_t extra = 0;
+    if (grid.chips() > 1)
+      for (const auto& [a, b] : arch::xy_tree(grid, s, {d})) {
+        const int l = grid.link_id(a, b);
+        if (grid.chip_link(l)) {
+          const arch::LinkTiming lt = arch::link_timing(chip, grid, l);
+          extra += lt.latency_cycles - chip.noc.link_latency_cycles + lt.cycles_per_flit - 1;
+        }
+      }
+    return sim::timing::route_latency_cycles(chip.noc, grid.hops(s, d)) + flits - 1 + extra;
   }
   // Adds a packet from s to d generated at `ready` (its sink spends `flits` cycles per packet).
   void add(sim::timing::EventTraffic& t, int s, int d, int64_t ready) {
@@ -100,7 +118,7 @@ struct Net {
     t.deliveries.emplace_back(d, flits);
   }
   sim::timing::EventsPhaseTimes run(const sim::timing::EventTraffic& t) const {
-    std::vector<sim::timing::LinkState> links(static_cast<std::size_t>(grid.links()));
+    std::vector<sim::timing::LinkState> links = idle_links;
     sim::timing::EventsPhaseTimes times;
     sim::timing::events_phase(t, walks, std::vector<int64_t>(static_cast<std::size_t>(n), 0), chip, flits, links, &times);
     return times;
@@ -285,7 +303,10 @@ NocCalibration noc_calibrate(const arch::ChipDescription& chip) {
   {  // Zero load: every pair alone (each packet generated after the previous one has left); above
      // 1,024 nodes, as the RTL harness on large meshes, the pairs from the four corners.
     sim::timing::EventTraffic t;
-    const int64_t gap = sim::timing::route_latency_cycles(chip.noc, net.grid.width + net.grid.height) + 2 * F + 4;
+    int64_t gap = sim::timing::route_latency_cycles(chip.noc, net.grid.width + net.grid.height) + 2 * F + 4;
+    if (net.grid.chips() > 1)  // chip links on the way: their latency and beats too
+      gap += (net.grid.chips_x() + net.grid.chips_y()) * (chip.multichip.link_latency_cycles + 2 * F *
+             ((chip.noc.link_width_bits + chip.multichip.link_width_bits - 1) / chip.multichip.link_width_bits));
     std::vector<int> sources;
     if (n <= 1024) {
       for (int s = 0; s < n; ++s) sources.push_back(s);
@@ -346,13 +367,14 @@ NocResult noc_sweep(const NocOptions& o) {
     throw Error(fmt::format("{}: noc.router_latency_cycles 0: the flit engine needs at least 1 (a flit is switched the cycle "
                             "after it enters its input FIFO, as in the RTL router)",
                             o.chip_path));
-  if (chip.multichip.chips_x != 1 || chip.multichip.chips_y != 1)
-    throw Error(fmt::format("{}: multichip.chips_x x chips_y = {} x {}: neurark noc models one chip, expected 1 x 1 (multi-chip "
-                            "systems are not in the chip model yet)",
+  if ((chip.multichip.chips_x != 1 || chip.multichip.chips_y != 1) && chip.noc.engine == arch::NocEngine::kFlit)
+    throw Error(fmt::format("{}: multichip.chips_x x chips_y = {} x {} with the flit engine: it does not model chip-to-chip "
+                            "links yet (use --engine analytic)",
                             o.chip_path, chip.multichip.chips_x, chip.multichip.chips_y));
-  if (chip.cores_per_chip() > kMaxNocCores)
-    throw Error(fmt::format("{}: mesh {} x {} = {} neurocores: neurark noc simulates at most {} (64 x 64)", o.chip_path,
-                            chip.mesh_width, chip.mesh_height, chip.cores_per_chip(), kMaxNocCores));
+  if (chip.total_cores() > kMaxNocCores)
+    throw Error(fmt::format("{}: {} x {} neurocores over all chips = {}: neurark noc simulates at most {} (64 x 64)", o.chip_path,
+                            chip.mesh_width * chip.multichip.chips_x, chip.mesh_height * chip.multichip.chips_y,
+                            chip.total_cores(), kMaxNocCores));
   Net net(chip);
   for (TrafficPattern p : o.patterns) check_pattern(net, p, o.chip_path);
   const int hot = hotspot_node(net, o, o.chip_path);

@@ -89,7 +89,8 @@ struct NocPatternResult {
 struct NocCalibration {
   int64_t local_cycles = 0;         // zero-load latency of a packet to its own node (local port)
   double cycles_per_hop = 0;        // (farthest pair's latency - local) / its hops
-  bool zero_load_exact = false;     // every pair's latency = route_latency_cycles(hops) + flits - 1
+  bool zero_load_exact = false;     // every pair's latency = route_latency_cycles(hops) + flits - 1 (+ each chip
+                                    // link's extra latency and beats on the way, several chips)
   double link_flits_per_cycle = 0;  // one stream over one link: flits / (last delivery - first injection + 1)
   double link_bound_flits = 0;      // the credit bound: min(1, buffer packets x flits / (router + 2 link + flits))
   double uniform_accepted_flits = 0;  // flits/cycle/node: deliveries / span / nodes, as the harness counts
