@@ -260,6 +260,11 @@ TEST_CASE("runs::run on two chips: chip-to-chip links slow the network and cost 
   }
   for (const runs::LinkFigures& a : r1.per_link) CHECK_FALSE(a.chip_link);
   REQUIRE(chip_flits > 0);  // the model spans both rows
+  // The flit engine has no chip links: refused, naming the chip file.
+  runs::RunOptions flit = o;
+  flit.chip_text = two + "";
+  flit.chip_text->replace(flit.chip_text->find("noc:\n"), 5, "noc:\n  engine: flit\n");
+  CHECK_THROWS_WITH(runs::run(flit), Catch::Contains("--chip two-chips.yaml: multichip 1 x 2 with noc.engine flit"));
   CHECK(r2.network.energy_j == Approx(network_pj * 1e-12).epsilon(1e-9));
   // Slower: every token's traffic between the rows waits the chip links' latency and beats.
   CHECK(*r2.generation.cycles > *r1.generation.cycles);

@@ -121,6 +121,9 @@ RunResult run(const RunOptions& o) {
   const auto holds_tiles = [&](int core) {
     return std::any_of(program.cores.begin(), program.cores.end(), [&](const arch::CoreUse& u) { return u.core == core; });
   };
+  if (timed && chip.noc.engine == arch::NocEngine::kFlit && chip.multichip.chips_x * chip.multichip.chips_y > 1)
+    throw Error(fmt::format("--chip {}: multichip {} x {} with noc.engine flit: the flit engine does not model chip-to-chip "
+                            "links yet (noc.engine: analytic does)", o.chip_path, chip.multichip.chips_x, chip.multichip.chips_y));
   if (o.streams > 1) check_stream_state(program, o.streams);
   sim::BackendInputs in;
   in.image = &compiled.image;
