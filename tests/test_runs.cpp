@@ -70,6 +70,20 @@ void check_figures(const runs::RunResult& r, const runs::RunOptions& o) {
   CHECK(r.hardware->chip_leakage_w > 0.0);
 }
 
+// A preset chip written into `tmp` with `from` replaced by `to`, `append` added and its table paths
+// made absolute.
+std::string preset_variant(const neurark_test::TempDir& tmp, const std::string& name, const std::string& from,
+                           const std::string& to, const std::string& append) {
+  const std::string src = test::source_dir();
+  std::string text = test::slurp(src + "/arch/chips/" + name + ".yaml") + append;
+  text.replace(text.find(from), from.size(), to);
+  for (const std::string dir : {"../energy/", "../technology/"})
+    text.replace(text.find(dir), dir.size(), src + "/arch/" + dir.substr(3));
+  const std::string chip = tmp.file(name + "-variant.yaml");
+  std::ofstream(chip) << text;
+  return chip;
+}
+
 }  // namespace
 
 TEST_CASE("runs::run (func) gives the report neurark run writes", "[runs]") {
@@ -150,12 +164,7 @@ TEST_CASE("runs::run --streams: independent sequences interleaved through the pi
   // The default chip with 64 KB of state memory per neurocore (8 KB holds two streams' MLGRU state).
   neurark_test::TempDir tmp;
   const std::string src = test::source_dir();
-  std::string text = test::slurp(src + "/arch/chips/default-4x4.yaml");
-  text.replace(text.find("state_memory_bytes: 8192"), 24, "state_memory_bytes: 65536");
-  for (const std::string dir : {"../energy/", "../technology/"})
-    text.replace(text.find(dir), dir.size(), src + "/arch/" + dir.substr(3));
-  const std::string chip = tmp.file("big-state.yaml");
-  std::ofstream(chip) << text;
+  const std::string chip = preset_variant(tmp, "default-4x4", "state_memory_bytes: 8192", "state_memory_bytes: 65536", "");
   runs::RunOptions o = options("systemc");
   o.chip_path = chip;
   o.synthesize_logic = false;
@@ -286,13 +295,8 @@ TEST_CASE("runs::run on two chips: chip-to-chip links slow the network and cost 
 TEST_CASE("runs::run (systemc): DRAM bandwidth use when weights stream from DRAM", "[runs][systemc]") {
   // The edge chip with DRAM (its 4 x 64 KB of SRAM cannot hold the model): tiles stream from DRAM.
   neurark_test::TempDir tmp;
-  const std::string src = test::source_dir();
-  std::string text = test::slurp(src + "/arch/chips/edge-2x2.yaml") + "dram:\n  present: true\n  bytes: 1073741824\n";
-  text.replace(text.find("state_memory_bytes: 4096"), 24, "state_memory_bytes: 16384");
-  for (const std::string dir : {"../energy/", "../technology/"})
-    text.replace(text.find(dir), dir.size(), src + "/arch/" + dir.substr(3));
-  const std::string chip = tmp.file("edge-dram.yaml");
-  std::ofstream(chip) << text;
+  const std::string chip = preset_variant(tmp, "edge-2x2", "state_memory_bytes: 4096", "state_memory_bytes: 16384",
+                                          "dram:\n  present: true\n  bytes: 1073741824\n");
   runs::RunOptions o = options("systemc");
   o.chip_path = chip;
   o.max_new_tokens = 3;

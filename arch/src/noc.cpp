@@ -115,10 +115,19 @@ bool MeshGrid::chip_link(int id) const {
   return chip_of(e.from) != chip_of(e.to);
 }
 
-LinkTiming link_timing(const ChipDescription& chip, const MeshGrid& grid, int link_id) {
-  if (!grid.chip_link(link_id)) return {chip.noc.link_latency_cycles, 1};
+LinkTiming chip_link_timing(const ChipDescription& chip) {
   const int64_t w = chip.multichip.link_width_bits;
   return {chip.multichip.link_latency_cycles, (chip.noc.link_width_bits + w - 1) / w};
+}
+
+LinkTiming link_timing(const ChipDescription& chip, const MeshGrid& grid, int link_id) {
+  if (!grid.chip_link(link_id)) return {chip.noc.link_latency_cycles, 1};
+  return chip_link_timing(chip);
+}
+
+int64_t chip_link_extra_cycles(const ChipDescription& chip) {
+  const LinkTiming lt = chip_link_timing(chip);
+  return lt.latency_cycles - chip.noc.link_latency_cycles + lt.cycles_per_flit - 1;
 }
 
 int64_t MeshGrid::hops(int a, int b) const {

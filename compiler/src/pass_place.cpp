@@ -72,8 +72,7 @@ int64_t traffic_cost(const Graph& g) {
 
 int64_t chip_link_extra_hops(const arch::ChipDescription& chip) {
   if (chip.multichip.chips_x * chip.multichip.chips_y <= 1) return 0;
-  const int64_t w = chip.multichip.link_width_bits, beats = (chip.noc.link_width_bits + w - 1) / w;
-  const int64_t extra = chip.multichip.link_latency_cycles + beats - 1 - chip.noc.link_latency_cycles;
+  const int64_t extra = arch::chip_link_extra_cycles(chip);
   const int64_t hop = std::max<int64_t>(1, chip.noc.router_latency_cycles + chip.noc.link_latency_cycles);
   return std::max<int64_t>(1, (extra + hop - 1) / hop);
 }

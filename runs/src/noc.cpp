@@ -104,10 +104,7 @@ struct Net {
     if (grid.chips() > 1)
       for (const auto& [a, b] : arch::xy_tree(grid, s, {d})) {
         const int l = grid.link_id(a, b);
-        if (grid.chip_link(l)) {
-          const arch::LinkTiming lt = arch::link_timing(chip, grid, l);
-          extra += lt.latency_cycles - chip.noc.link_latency_cycles + lt.cycles_per_flit - 1;
-        }
+        if (grid.chip_link(l)) extra += arch::chip_link_extra_cycles(chip);
       }
     return sim::timing::route_latency_cycles(chip.noc, grid.hops(s, d)) + flits - 1 + extra;
   }
@@ -305,8 +302,8 @@ NocCalibration noc_calibrate(const arch::ChipDescription& chip) {
     sim::timing::EventTraffic t;
     int64_t gap = sim::timing::route_latency_cycles(chip.noc, net.grid.width + net.grid.height) + 2 * F + 4;
     if (net.grid.chips() > 1)  // chip links on the way: their latency and beats too
-      gap += (net.grid.chips_x() + net.grid.chips_y()) * (chip.multichip.link_latency_cycles + 2 * F *
-             ((chip.noc.link_width_bits + chip.multichip.link_width_bits - 1) / chip.multichip.link_width_bits));
+      gap += (net.grid.chips_x() + net.grid.chips_y()) *
+             (chip.multichip.link_latency_cycles + 2 * F * arch::chip_link_timing(chip).cycles_per_flit);
     std::vector<int> sources;
     if (n <= 1024) {
       for (int s = 0; s < n; ++s) sources.push_back(s);

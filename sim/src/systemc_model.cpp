@@ -234,10 +234,7 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
           int64_t e = 0;
           for (const auto& [a, b] : arch::xy_tree(grid, flow.src_core, {d})) {
             const int l = grid.link_id(grid.resolve(a), grid.resolve(b));
-            if (l >= 0 && grid.chip_link(l)) {
-              const arch::LinkTiming lt = arch::link_timing(chip_, grid, l);
-              e += lt.latency_cycles - chip_.noc.link_latency_cycles + lt.cycles_per_flit - 1;
-            }
+            if (l >= 0 && grid.chip_link(l)) e += arch::chip_link_extra_cycles(chip_);
           }
           extra = std::max(extra, e);
         }

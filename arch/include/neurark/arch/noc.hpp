@@ -78,6 +78,11 @@ struct LinkTiming {
   int64_t cycles_per_flit = 1;
 };
 LinkTiming link_timing(const ChipDescription& chip, const MeshGrid& grid, int link_id);
+// A chip link's timing (what link_timing gives for one; also when the chip has a single chip).
+LinkTiming chip_link_timing(const ChipDescription& chip);
+// The cycles a chip link adds to a flit's head over an on-chip link: its latency minus
+// noc.link_latency_cycles, plus its beats minus one (route latencies, placement cost).
+int64_t chip_link_extra_cycles(const ChipDescription& chip);
 
 // Dimension-ordered XY routing (X first, then Y; deadlock-free on a mesh), the compiler's route
 // pass's: the directed links {from core, to core} of the tree from `src` to every core of `dsts`
