@@ -189,3 +189,35 @@ TEST_CASE("noc.engine and noc.watchdog_cycles are read and checked", "[chip]") {
                     Contains("c.yaml:16: noc.router_latency_cycles: value 0 is not valid, expected at least 1 with "
                              "noc.engine: flit"));
 }
+
+TEST_CASE("neurocore events: event_encoding and event_threshold, their errors, and the run/eval override", "[chip][events]") {
+  using neurark::arch::EventEncoding;
+  const ChipDescription plain = ChipDescription::from_yaml_text(kMinimal, "t.yaml");
+  CHECK(plain.core.events == neurark::arch::EventMode{});  // absolute, 0: the dense path
+  const ChipDescription sd = ChipDescription::from_yaml_text(
+      with("  accumulators: 64\n", "  accumulators: 64\n  event_encoding: sigma_delta\n  event_threshold: 3\n"), "t.yaml");
+  CHECK(sd.core.events.encoding == EventEncoding::kSigmaDelta);
+  CHECK(sd.core.events.threshold == 3);
+  CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with("  accumulators: 64\n", "  accumulators: 64\n  event_threshold: 255\n"),
+                                                    "c.yaml"),
+                    Contains("c.yaml:14:") && Contains("neurocore.event_threshold: value 255 is not valid, expected an integer in [0, 254]"));
+  CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with("  accumulators: 64\n", "  accumulators: 64\n  event_encoding: delta\n"),
+                                                    "c.yaml"),
+                    Contains("neurocore.event_encoding") && Contains("'delta'") && Contains("one of absolute | sigma_delta"));
+  // The override of run / eval: given fields replace the chip's, the others stay.
+  neurark::arch::EventOverride o;
+  CHECK(neurark::arch::chip_text_with_events(kMinimal, "t.yaml", o) == kMinimal);  // nothing given: the text itself
+  o.threshold = 5;
+  const std::string t5 = neurark::arch::chip_text_with_events(
+      with("  accumulators: 64\n", "  accumulators: 64\n  event_encoding: sigma_delta\n"), "t.yaml", o);
+  const ChipDescription c5 = ChipDescription::from_yaml_text(t5, "t.yaml");
+  CHECK(c5.core.events.encoding == EventEncoding::kSigmaDelta);  // kept from the chip
+  CHECK(c5.core.events.threshold == 5);
+  CHECK(c5.core.lanes == 4);
+  CHECK(c5.name == "t");
+  o.threshold = 300;
+  CHECK_THROWS_WITH(neurark::arch::chip_text_with_events(kMinimal, "t.yaml", o),
+                    Contains("--event-threshold: 300 is out of range, expected 0 to 254"));
+  o.threshold = -1;
+  CHECK_THROWS_WITH(o.check(), Contains("--event-threshold: -1 is out of range"));
+}

@@ -20,6 +20,7 @@
 #include "neurark/arch/program.hpp"
 #include "neurark/compiler/passes.hpp"
 #include "neurark/models/checkpoint.hpp"
+#include "neurark/models/int_ref.hpp"
 #include "neurark/runs/model_source.hpp"
 #include "neurark/sim/backend.hpp"
 #include "neurark/sim/functional.hpp"
@@ -385,9 +386,9 @@ class Tampered final : public sim::Backend {
     inner_->step_q16(token, logits_q16, obs);
     if (tokens_++ == bad_logit_token_) logits_q16[0] += 1;
   }
-  std::vector<std::vector<int32_t>> recurrent_state() const override {
-    std::vector<std::vector<int32_t>> h = inner_->recurrent_state();
-    if (tokens_ == bad_state_after_) h[0][0] += 1 << 12;
+  sim::RecurrentState recurrent_state() const override {
+    sim::RecurrentState h = inner_->recurrent_state();
+    if (tokens_ == bad_state_after_) h.h_q20[0][0] += 1 << 12;
     return h;
   }
 
@@ -427,7 +428,7 @@ TEST_CASE("cross_checked with check_every N: one token in N, each from the chip'
   };
 
   SECTION("the functional backend's state is the reference's, and checking does not change what it computes") {
-    const std::vector<std::vector<int32_t>> ref_state = [&] {
+    const sim::RecurrentState ref_state = [&] {
       auto ref = sim::make_int_backend(w);
       std::vector<int32_t> l;
       for (int32_t t : tokens) ref->step_q16(t, l, nullptr);
@@ -436,10 +437,11 @@ TEST_CASE("cross_checked with check_every N: one token in N, each from the chip'
     auto f = func();
     std::vector<int32_t> l;
     for (int32_t t : tokens) f->step_q16(t, l, nullptr);
-    REQUIRE(ref_state.size() == static_cast<std::size_t>(w.config.num_hidden_layers));
+    REQUIRE(ref_state.h_q20.size() == static_cast<std::size_t>(w.config.num_hidden_layers));
+    CHECK(ref_state.sent_codes.empty());  // absolute events keep no codes
     CHECK(f->recurrent_state() == ref_state);
     int64_t nonzero = 0;
-    for (const auto& h : ref_state)
+    for (const auto& h : ref_state.h_q20)
       for (int32_t v : h) nonzero += v != 0;
     CHECK(nonzero > 0);  // a state worth comparing
     std::vector<std::vector<int32_t>> every1, every5;
@@ -479,5 +481,145 @@ TEST_CASE("cross_checked with check_every N: one token in N, each from the chip'
   }
   SECTION("check_every below 1 is refused") {
     CHECK_THROWS_AS(sim::cross_checked(func(), sim::make_int_backend(w), 0), std::invalid_argument);
+  }
+}
+
+// ---- Events: thresholds and sigma-delta (docs/numerics.md §5b) --------------------------------
+
+namespace {
+
+arch::EventMode mode_of(arch::EventEncoding e, int32_t threshold) {
+  arch::EventMode m;
+  m.encoding = e;
+  m.threshold = threshold;
+  return m;
+}
+
+// The tiny fixture chip with its events set (and room for the sigma-delta state).
+std::string tiny_chip_with(const arch::EventMode& m) {
+  const std::string path = test::source_dir() + "/tests/fixtures/tiny-3x2.yaml";
+  std::string text = test::slurp(path);
+  text.replace(text.find("state_memory_bytes: 256"), 23, "state_memory_bytes: 1024");
+  arch::EventOverride o;
+  o.encoding = m.encoding;
+  o.threshold = m.threshold;
+  return arch::chip_text_with_events(text, path, o);
+}
+
+}  // namespace
+
+TEST_CASE("events: func equals the int reference under every event mode, tiles cut and tokens carried", "[func][events]") {
+  const std::string dir = test::source_dir() + "/tests/fixtures/tiny";
+  const auto w = open_ck(dir);
+  const std::vector<int32_t> tokens = random_tokens(300, 20, 11);
+  // Dense logits, to compare the theta = 0 modes with.
+  std::vector<std::vector<int32_t>> dense;
+  int64_t dense_events = 0, dense_sops = 0;
+  {
+    auto ref = int_backend(dir);
+    std::vector<int32_t> l;
+    for (int32_t t : tokens) {
+      ref->step_q16(t, l, nullptr);
+      dense.push_back(l);
+    }
+    dense_events = ref->counters().total.events_out;
+    dense_sops = ref->counters().total.synaptic_ops;
+  }
+  std::map<std::pair<arch::EventEncoding, int32_t>, std::pair<int64_t, int64_t>> events_of;  // -> events, SOPs
+  for (const auto& [enc, theta] : {std::pair{arch::EventEncoding::kSigmaDelta, 0}, {arch::EventEncoding::kAbsolute, 2},
+                                   {arch::EventEncoding::kSigmaDelta, 2}, {arch::EventEncoding::kSigmaDelta, 40}}) {
+    const arch::EventMode mode = mode_of(enc, theta);
+    INFO(arch::to_string(enc) << " threshold " << theta);
+    const std::string text = tiny_chip_with(mode);
+    const auto chip = arch::ChipDescription::from_yaml_text(text, "tiny-3x2 (events)");
+    REQUIRE(chip.core.events == mode);
+    const auto b = build(w, chip, text, fmt::format("events-{}-{}", arch::to_string(enc), theta));
+    auto func = sim::make_functional_backend(arch::Image::open(b->image));
+    auto ref = sim::make_int_backend(models::IntModel::load(dir), mode);
+    lockstep(*ref, *func, tokens);  // every event, residual, logit equal; counts equal
+    // The int reference alone, again: logits at theta = 0 are the dense ones bit for bit.
+    auto again = sim::make_int_backend(models::IntModel::load(dir), mode);
+    std::vector<int32_t> l;
+    bool same = true;
+    for (std::size_t t = 0; t < tokens.size(); ++t) {
+      again->step_q16(tokens[t], l, nullptr);
+      same = same && l == dense[t];
+    }
+    const int64_t events = again->counters().total.events_out, sops = again->counters().total.synaptic_ops;
+    if (theta == 0) {
+      CHECK(same);
+      CHECK(events != dense_events);  // sigma-delta sends changes, not codes: other events, same outputs
+    } else {
+      CHECK_FALSE(same);              // a threshold changes what is computed
+    }
+    events_of[{enc, theta}] = {events, sops};
+  }
+  // Absolute: a threshold sends fewer events than the dense path. Sigma-delta on random tokens
+  // through a random model: most codes change a lot from token to token, so it sends more events
+  // than the dense path (a change above 127 goes as two); the bundled model on text is measured
+  // in the next test.
+  using E = arch::EventEncoding;
+  CHECK(events_of.at({E::kAbsolute, 2}).first < dense_events);
+  CHECK(events_of.at({E::kAbsolute, 2}).second < dense_sops);
+  CHECK(events_of.at({E::kSigmaDelta, 0}).first > dense_events);
+}
+
+TEST_CASE("events: sigma-delta state is part of the recurrent state; check_every and streams carry it", "[func][events][cross_check]") {
+  const std::string dir = test::source_dir() + "/tests/fixtures/tiny";
+  const arch::EventMode mode = mode_of(arch::EventEncoding::kSigmaDelta, 1);
+  const std::string text = tiny_chip_with(mode);
+  const auto chip = arch::ChipDescription::from_yaml_text(text, "tiny-3x2 (events)");
+  const auto b = build(open_ck(dir), chip, text, "events-state");
+  const arch::Image img = arch::Image::open(b->image);
+  const arch::Program program = arch::Program::from_image(img);
+  std::vector<int32_t> tokens;
+  for (int i = 0; i < 12; ++i) tokens.push_back((i * 7 + 3) % 20);
+  const auto ref_model = [&] { return sim::make_int_backend(models::IntModel::load(dir), mode); };
+  auto ref = ref_model();
+  auto func = sim::make_functional_backend(img, program);
+  std::vector<int32_t> l;
+  for (int32_t t : tokens) {
+    ref->step_q16(t, l, nullptr);
+    func->step_q16(t, l, nullptr);
+  }
+  const sim::RecurrentState s = ref->recurrent_state();
+  REQUIRE(s.sent_codes.size() == 6 * 2 + 1);  // 6 BitLinears per layer, 2 layers, lm_head
+  int64_t sent = 0;
+  for (const auto& v : s.sent_codes)
+    for (int8_t q : v) sent += q != 0;
+  CHECK(sent > 0);
+  CHECK(func->recurrent_state() == s);
+
+  SECTION("check_every 3 passes, each checked token computed from the chip's state (sent codes included)") {
+    auto checked = sim::cross_checked(sim::make_functional_backend(img, program), ref_model(), 3);
+    for (int32_t t : tokens) checked->step_q16(t, l, nullptr);
+    CHECK(checked->tokens_cross_checked() == 4);
+  }
+  SECTION("a state loaded into the chip continues as the reference does (accumulators rebuilt from the sent codes)") {
+    auto f2 = sim::make_functional_backend(img, program);
+    f2->load_recurrent_state(s);
+    auto r2 = ref_model();
+    r2->load_recurrent_state(s);
+    lockstep(*r2, *f2, random_tokens(30, 20, 3));
+  }
+  SECTION("a wrong sent code is named") {
+    sim::RecurrentState bad = s;
+    bad.sent_codes[4][0] = static_cast<int8_t>(bad.sent_codes[4][0] == 5 ? 6 : 5);
+    auto f2 = sim::make_functional_backend(img, program);
+    f2->load_recurrent_state(bad);
+    auto r2 = ref_model();
+    r2->load_recurrent_state(s);
+    auto checked = sim::cross_checked(std::move(f2), std::move(r2), 1);
+    // BitLinear 4 is layer 0's gate_proj. Either input 0 sends a change (then it differs from the
+    // reference's: its events are named) or it sends none (then the accumulators, W times the sent
+    // codes, differ: its output is named).
+    CHECK_THROWS_WITH(checked->step_q16(tokens[0], l, nullptr),
+                      Contains("input events of BitLinear 4") || Contains("model.layers.0.mlp.gate_proj"));
+  }
+  SECTION("a state of the wrong shape is refused") {
+    sim::RecurrentState bad = s;
+    bad.sent_codes.pop_back();
+    CHECK_THROWS_AS(sim::make_functional_backend(img, program)->load_recurrent_state(bad), std::invalid_argument);
+    CHECK_THROWS_AS(ref_model()->load_recurrent_state(bad), std::invalid_argument);
   }
 }

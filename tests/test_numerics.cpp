@@ -470,3 +470,106 @@ TEST_CASE("requantize's 64-bit path equals the 128-bit definition", "[numerics]"
     REQUIRE(requantize(acc, s) == saturate_i32(signed_r));
   }
 }
+
+// ---- Events (docs/numerics.md §5b) ---------------------------------------------------------
+
+TEST_CASE("event_value and split_event_value, by hand", "[numerics][events]") {
+  EventMode abs2;
+  abs2.threshold = 2;
+  CHECK(event_value(EventMode{}, 0, nullptr) == 0);
+  CHECK(event_value(EventMode{}, -1, nullptr) == -1);
+  CHECK(event_value(abs2, 2, nullptr) == 0);   // |q| <= theta: nothing
+  CHECK(event_value(abs2, -2, nullptr) == 0);
+  CHECK(event_value(abs2, 3, nullptr) == 3);
+  CHECK(event_value(abs2, -127, nullptr) == -127);
+  EventMode sd;
+  sd.encoding = EventEncoding::kSigmaDelta;
+  sd.threshold = 3;
+  int8_t sent = 10;
+  CHECK(event_value(sd, 13, &sent) == 0);  // change 3 <= theta: nothing sent, state kept
+  CHECK(sent == 10);
+  CHECK(event_value(sd, 14, &sent) == 4);  // change 4: sent, state updated
+  CHECK(sent == 14);
+  CHECK(event_value(sd, -120, &sent) == -134);
+  CHECK(sent == -120);
+  sd.threshold = 0;
+  CHECK(event_value(sd, -120, &sent) == 0);  // no change, nothing even at theta 0
+  CHECK(event_value(sd, 127, &sent) == 247);
+  int8_t ev[2] = {0, 0};
+  CHECK(split_event_value(0, ev) == 0);
+  CHECK(split_event_value(-127, ev) == 1);
+  CHECK(ev[0] == -127);
+  CHECK(split_event_value(128, ev) == 2);
+  CHECK((ev[0] == 127 && ev[1] == 1));
+  CHECK(split_event_value(-254, ev) == 2);
+  CHECK((ev[0] == -127 && ev[1] == -127));
+  CHECK_THROWS_AS(split_event_value(255, ev), std::invalid_argument);
+  CHECK_THROWS_AS(split_event_value(-255, ev), std::invalid_argument);
+  for (int v = -254; v <= 254; ++v) {
+    const int n = split_event_value(v, ev);
+    CHECK(n == event_count(v));
+    CHECK((n == 0 ? 0 : ev[0] + (n == 2 ? ev[1] : 0)) == v);  // the events sum to the value
+  }
+  CHECK(std::string(to_string(EventEncoding::kSigmaDelta)) == "sigma_delta");
+}
+
+TEST_CASE("bitlinear under events: dense identical, sigma-delta at theta 0 identical token after token, "
+          "accumulators W times the sent codes", "[numerics][events]") {
+  std::mt19937_64 rng(77);
+  const int64_t k = 300, n = 37;
+  std::vector<int8_t> w(static_cast<std::size_t>(k * n));
+  for (int8_t& x : w) x = static_cast<int8_t>(static_cast<int>(rng() % 3) - 1);
+  const std::vector<uint8_t> packed = ternary_pack(w.data(), k, n);
+  std::vector<int32_t> norm(static_cast<std::size_t>(k));
+  for (int32_t& x : norm) x = static_cast<int32_t>(rng() % 4000000) + 1000;
+  const Scale c = scale_from_double(0.013), eps = scale_from_double(1e-3);
+  EventMode sd0, sd3, abs3;
+  sd0.encoding = sd3.encoding = EventEncoding::kSigmaDelta;
+  sd3.threshold = abs3.threshold = 3;
+  std::vector<int8_t> sent0(static_cast<std::size_t>(k), 0), sent3(static_cast<std::size_t>(k), 0);
+  std::vector<int32_t> v(static_cast<std::size_t>(k)), y(static_cast<std::size_t>(n)), y2(static_cast<std::size_t>(n)),
+      acc(static_cast<std::size_t>(n)), values(static_cast<std::size_t>(k));
+  std::vector<int8_t> q(static_cast<std::size_t>(k)), q2(static_cast<std::size_t>(k));
+  int64_t events_sd3 = 0, events_dense = 0;
+  for (int token = 0; token < 20; ++token) {
+    // Slowly varying inputs (what a recurrent model's activations look like token to token).
+    for (int64_t i = 0; i < k; ++i)
+      v[static_cast<std::size_t>(i)] = static_cast<int32_t>(std::lround(4e5 * std::sin(0.05 * i + 0.01 * token))) +
+                                       static_cast<int32_t>(rng() % 2000) - 1000;
+    const BitLinearStats dense = bitlinear_q16_packed(v.data(), k, n, norm.data(), packed.data(), c, eps, y.data(), q.data());
+    events_dense += dense.events;
+    CHECK(dense.events == dense.nonzero_inputs);
+    // Dense mode through the events entry point: the same bits.
+    BitLinearStats st = bitlinear_q16_packed_events(v.data(), k, n, norm.data(), packed.data(), c, eps, EventMode{}, nullptr,
+                                                    y2.data(), q2.data(), values.data());
+    CHECK(y2 == y);
+    CHECK(st.events == dense.events);
+    // Sigma-delta at theta 0: outputs identical; the sent codes are the codes.
+    st = bitlinear_q16_packed_events(v.data(), k, n, norm.data(), packed.data(), c, eps, sd0, sent0.data(), y2.data());
+    CHECK(y2 == y);
+    CHECK(sent0 == q);
+    // Sigma-delta at theta 3: accumulators = W times the sent codes, |code - sent| <= 3 everywhere.
+    st = bitlinear_q16_packed_events(v.data(), k, n, norm.data(), packed.data(), c, eps, sd3, sent3.data(), y2.data(), q2.data(),
+                                     values.data(), acc.data());
+    events_sd3 += st.events;
+    for (int64_t i = 0; i < k; ++i) CHECK(std::abs(q2[static_cast<std::size_t>(i)] - sent3[static_cast<std::size_t>(i)]) <= 3);
+    for (int64_t o = 0; o < n; ++o) {
+      int32_t want = 0;
+      for (int64_t i = 0; i < k; ++i) want += w[static_cast<std::size_t>(o * k + i)] * sent3[static_cast<std::size_t>(i)];
+      CHECK(acc[static_cast<std::size_t>(o)] == want);
+    }
+    // Absolute at theta 3: the matvec of the thresholded codes.
+    st = bitlinear_q16_packed_events(v.data(), k, n, norm.data(), packed.data(), c, eps, abs3, nullptr, y2.data(), q2.data(),
+                                     values.data(), acc.data());
+    int64_t nz = 0;
+    for (int64_t i = 0; i < k; ++i) {
+      const int8_t qi = q2[static_cast<std::size_t>(i)];
+      CHECK(values[static_cast<std::size_t>(i)] == (std::abs(qi) > 3 ? qi : 0));
+      nz += std::abs(qi) > 3;
+    }
+    CHECK(st.events == nz);
+  }
+  CHECK(events_sd3 < events_dense / 2);  // slowly varying inputs: far fewer changes than codes
+  CHECK_THROWS_AS(bitlinear_q16_packed_events(v.data(), k, n, norm.data(), packed.data(), c, eps, sd3, nullptr, y2.data()),
+                  std::invalid_argument);
+}

@@ -229,6 +229,44 @@ TEST_CASE("runs::run --streams: independent sequences interleaved through the pi
   CHECK_THROWS_WITH(runs::run(o), Catch::Contains("--streams: 0 is out of range, expected 1 to 4096"));
 }
 
+TEST_CASE("runs::run with sigma-delta events: streams and check-every carry each input's sent codes", "[runs][systemc][events]") {
+  neurark_test::TempDir tmp;
+  const std::string chip = preset_variant(tmp, "default-4x4", "state_memory_bytes: 8192", "state_memory_bytes: 65536", "");
+  runs::RunOptions o = options("systemc");
+  o.chip_path = chip;
+  o.synthesize_logic = false;
+  o.prompt = "ROMEO: what light";  // 17 bytes: streams of 6, 6, 5
+  o.max_new_tokens = 5;
+  o.events.encoding = arch::EventEncoding::kSigmaDelta;
+  o.events.threshold = 1;
+  o.streams = 3;
+  const runs::RunResult r = runs::run(o);
+  REQUIRE(r.per_stream.size() == 3);
+  CHECK(r.tokens_compared == r.tokens);  // every token of every stream checked against int (sigma-delta, theta 1)
+  CHECK(r.chip.core.events.threshold == 1);
+  const std::vector<std::string> pieces = {"ROMEO:", " what ", "light"};
+  for (std::size_t s = 0; s < 3; ++s) {
+    INFO("stream " << s);
+    runs::RunOptions alone = options("func");
+    alone.chip_path = chip;
+    alone.synthesize_logic = false;
+    alone.prompt = pieces[s];
+    alone.max_new_tokens = 5;
+    alone.events = o.events;
+    alone.check_every = 2;  // each checked token from the chip's state, sent codes included
+    const runs::RunResult a = runs::run(alone);
+    CHECK(a.tokens_compared == (a.tokens + 1) / 2);
+    CHECK(r.per_stream[s].generated_text == a.generated_text);
+  }
+  // The sigma-delta state per stream is counted against the state memory: 64 KB holds 3 streams,
+  // the default 8 KB not even one (the compiler says so).
+  o.chip_path = test::source_dir() + "/arch/chips/default-4x4.yaml";
+  CHECK_THROWS_WITH(runs::run(o), Catch::Contains("sigma-delta events' sent codes and accumulators"));
+  o.chip_path = chip;
+  o.streams = 17;
+  CHECK_THROWS_WITH(runs::run(o), Catch::Contains("--streams 17: neurocore") && Catch::Contains("of recurrent state per stream"));
+}
+
 TEST_CASE("runs::run on two chips: chip-to-chip links slow the network and cost their bits", "[runs][systemc]") {
   // tiny-3x2 priced with the default energy table, as one chip of 3 x 2 and as two chips of 3 x 1
   // (one above the other): the same grid, so the same values; the links between the rows are chip

@@ -3,6 +3,8 @@
 // timing and energy properties that must hold by construction, each asserted with numbers.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <algorithm>
 #include <functional>
@@ -15,6 +17,7 @@
 #include "neurark/arch/program.hpp"
 #include "neurark/compiler/passes.hpp"
 #include "neurark/models/checkpoint.hpp"
+#include "neurark/models/int_ref.hpp"
 #include "neurark/sim/backend.hpp"
 #include "neurark/sim/systemc.hpp"
 #include "test_paths.hpp"
@@ -396,4 +399,49 @@ TEST_CASE("co-simulation: a neurocore implementation replaces the lane-array rul
   CHECK_THROWS_WITH(run_with(1, 1, &broken), (Contains("co-simulation (fake): neurocore 5 differs from the functional model at token 0") ||
                                               Contains("co-simulation (fake): neurocore 6 differs from the functional model at token 0")) &&
                                                  Contains("accumulator row 0"));
+}
+
+TEST_CASE("events: the SystemC model under thresholds and sigma-delta, checked against int; fewer events, fewer cycles",
+          "[systemc][events]") {
+  const auto tokens = heldout_tokens(48);
+  const auto run_mode = [&](const std::string& tag, const char* encoding, int threshold, std::vector<int32_t>* last,
+                            sim::Counters* c) {
+    const std::string image = image_for(tag, [&](std::string& t) {
+      // Sigma-delta keeps each input's sent code and each row's accumulator: 16 KB of state
+      // memory per neurocore (8 KB is short); every mode compared on the same chip.
+      replace(t, "  state_memory_bytes: 8192\n", "  state_memory_bytes: 16384\n");
+      replace(t, "  activation_bits: 8\n",
+              fmt::format("  activation_bits: 8\n  event_encoding: {}\n  event_threshold: {}\n", encoding, threshold));
+    });
+    auto sc = sim::make_systemc_backend(arch::Image::open(image));
+    const sim::SystemCBackend* timing = sc.get();
+    arch::EventMode mode;
+    mode.encoding = std::string(encoding) == "sigma_delta" ? arch::EventEncoding::kSigmaDelta : arch::EventEncoding::kAbsolute;
+    mode.threshold = threshold;
+    auto checked = sim::cross_checked(std::move(sc), sim::make_int_backend(models::IntModel::prepare(weights()), mode));
+    std::vector<std::vector<int32_t>> all;
+    for (int32_t t : tokens) {
+      checked->step_q16(t, *last, nullptr);
+      all.push_back(*last);
+    }
+    *c = checked->counters();
+    CHECK(checked->tokens_cross_checked() == static_cast<int64_t>(tokens.size()));
+    return std::pair{timing->timing().cycles, all};
+  };
+  std::vector<int32_t> l;
+  sim::Counters dense_c, sd0_c, abs4_c, sd4_c;
+  const auto [dense_cycles, dense_logits] = run_mode("ev-dense", "absolute", 0, &l, &dense_c);
+  const auto [sd0_cycles, sd0_logits] = run_mode("ev-sd0", "sigma_delta", 0, &l, &sd0_c);
+  const auto [abs4_cycles, abs4_logits] = run_mode("ev-abs4", "absolute", 4, &l, &abs4_c);
+  const auto [sd4_cycles, sd4_logits] = run_mode("ev-sd4", "sigma_delta", 4, &l, &sd4_c);
+  // Sigma-delta at theta 0: the dense outputs bit for bit, through other events.
+  CHECK(sd0_logits == dense_logits);
+  CHECK(sd0_c.total.events_out != dense_c.total.events_out);
+  // Thresholds: fewer events and synaptic operations, and the time of the events phases falls.
+  CHECK(abs4_c.total.events_out * 10 < dense_c.total.events_out * 8);
+  CHECK(abs4_c.total.synaptic_ops < dense_c.total.synaptic_ops);
+  CHECK(abs4_cycles < dense_cycles);
+  CHECK(sd4_c.total.events_out < sd0_c.total.events_out);
+  CHECK(sd4_cycles < sd0_cycles);
+  CHECK(abs4_logits != dense_logits);
 }

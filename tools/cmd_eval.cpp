@@ -49,6 +49,7 @@ int run_eval(Args& a) {
 std::function<int()> add_eval(CLI::App& sub) {
   auto a = std::make_shared<Args>();
   add_model_source_options(sub, a->eval.source);
+  add_event_options(sub, a->eval.source.events);
   sub.add_option("--text", a->eval.text_path, "Text file (bytes are tokens)")->required();
   sub.add_option("--max-bytes", a->eval.max_bytes, "Evaluate only the first N bytes (0 = all)")->capture_default_str();
   sub.add_flag("--json", a->json, "Print one JSON object {bpb, bytes, tokens_per_s, ...}");

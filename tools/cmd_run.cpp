@@ -153,6 +153,7 @@ std::function<int()> add_run(CLI::App& sub) {
                  "generates --max-new-tokens, round robin, several in flight in the pipeline (1 to 4096; the chip keeps "
                  "every stream's MLGRU state); per-stream and aggregate tokens/s in the report")
       ->capture_default_str();
+  add_event_options(sub, o.events);
   sub.add_option("--check-every", o.check_every,
                  "N: check the chip against the integer reference on every token (1), on tokens 0, N, 2N, ... each "
                  "computed by the reference from the chip's own state (N > 1: the reference runs one token in N), or "

@@ -36,6 +36,8 @@ const std::vector<Command>& commands();
 extern const CLI::Validator kSeedText;
 // --model, --backend, --chip, --image of generate and eval into `src`.
 void add_model_source_options(CLI::App& sub, runs::ModelSource& src);
+// --event-encoding, --event-threshold of run and eval (docs/numerics.md §5b) into `events`.
+void add_event_options(CLI::App& sub, arch::EventOverride& events);
 // "X,Y": a neurocore by its mesh coordinates; throws neurark::Error naming `option`.
 runs::CoreXY parse_core_xy(const std::string& option, const std::string& value);
 // An --out report folder: `value` without trailing separators ("DIR/" names DIR), normalized;

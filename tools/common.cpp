@@ -41,6 +41,22 @@ void add_model_source_options(CLI::App& sub, runs::ModelSource& src) {
   sub.add_option("--image", src.image_path, "Chip backends: chip image to run (from neurark compile)");
 }
 
+void add_event_options(CLI::App& sub, arch::EventOverride& events) {
+  sub.add_option_function<std::string>(
+         "--event-encoding",
+         [&events](const std::string& v) {
+           events.encoding = v == "sigma_delta" ? arch::EventEncoding::kSigmaDelta : arch::EventEncoding::kAbsolute;
+         },
+         "Which activation codes send events, replacing the chip's neurocore.event_encoding: absolute (a code whose magnitude "
+         "exceeds the threshold) or sigma_delta (the change of a code since it last sent, when it exceeds the threshold; "
+         "accumulators kept between tokens). Default: the chip's (absolute); docs/numerics.md §5b")
+      ->check(CLI::IsMember({"absolute", "sigma_delta"}));
+  sub.add_option_function<int32_t>("--event-threshold", [&events](const int32_t& t) { events.threshold = t; },
+                                   "0 to 254: codes (absolute) or changes (sigma_delta) of at most this magnitude send no "
+                                   "event, replacing the chip's neurocore.event_threshold (default: the chip's, 0: the "
+                                   "dense path)");
+}
+
 std::string report_folder(const std::string& value, const std::string& what) {
   namespace fs = std::filesystem;
   std::string trim = value;

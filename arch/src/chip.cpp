@@ -102,8 +102,13 @@ ChipDescription ChipDescription::from_yaml_text(const std::string& text, const s
                           : WeightEncoding::kSparse;
   p.sparse_index_bits = core.integer("sparse_index_bits", 4, 32, p.sparse_index_bits);
   p.activation_bits = core.integer("activation_bits", 8, 8, p.activation_bits);
+  p.events.encoding = core.choice("event_encoding", {"absolute", "sigma_delta"}, "absolute") == "absolute"
+                          ? EventEncoding::kAbsolute
+                          : EventEncoding::kSigmaDelta;
+  p.events.threshold = static_cast<int32_t>(core.integer("event_threshold", 0, kEventThresholdMax, p.events.threshold));
   core.finish("lanes, synapse_sram_bytes, sram_port_bits, accumulators, state_memory_bytes, "
-              "input_fifo_depth, output_fifo_depth, weight_encoding, sparse_index_bits, activation_bits");
+              "input_fifo_depth, output_fifo_depth, weight_encoding, sparse_index_bits, activation_bits, "
+              "event_encoding, event_threshold");
 
   Section noc = top.section("noc", true);
   c.noc.link_width_bits = noc.integer("link_width_bits", 8, 4096, c.noc.link_width_bits, true);
@@ -176,7 +181,9 @@ std::string resolve_relative(const std::string& from, const std::string& path) {
   return (std::filesystem::path(from).parent_path() / p).lexically_normal().string();
 }
 
-ChipDescription ChipDescription::from_file(const std::string& path) {
+ChipDescription ChipDescription::from_file(const std::string& path) { return from_yaml_text(read_text(path), path); }
+
+std::string ChipDescription::read_text(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     throw Error(path + ": is a directory, expected a chip description file (YAML, e.g. arch/chips/default-4x4.yaml)");
@@ -186,7 +193,29 @@ ChipDescription ChipDescription::from_file(const std::string& path) {
   if (!in) throw Error(path + ": cannot open the chip description");
   std::stringstream ss;
   ss << in.rdbuf();
-  return from_yaml_text(ss.str(), path);
+  return ss.str();
+}
+
+void EventOverride::check() const {
+  if (threshold && (*threshold < 0 || *threshold > kEventThresholdMax))
+    throw Error(fmt::format("--event-threshold: {} is out of range, expected 0 to {} (an activation code, or under sigma_delta a "
+                            "change of one, of at most this magnitude sends no event; docs/numerics.md §5b)",
+                            *threshold, kEventThresholdMax));
+}
+
+std::string chip_text_with_events(const std::string& text, const std::string& path, const EventOverride& events) {
+  ChipDescription::from_yaml_text(text, path);  // the chip as given must be valid first (its errors name its lines)
+  events.check();
+  if (!events.any()) return text;
+  YAML::Node root = detail::load_yaml(text, path, "chip description");
+  if (events.encoding) root["neurocore"]["event_encoding"] = to_string(*events.encoding);
+  if (events.threshold) root["neurocore"]["event_threshold"] = *events.threshold;
+  YAML::Emitter e;
+  e << root;
+  std::string out = e.c_str();
+  out += "\n";
+  ChipDescription::from_yaml_text(out, path);  // and with the events (a threshold out of range is named)
+  return out;
 }
 
 }  // namespace neurark::arch

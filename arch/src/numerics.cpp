@@ -608,15 +608,19 @@ BlockScale product_block(const int32_t* a, const BlockScale& a_scale, const int3
 }
 
 namespace {
-// bitlinear_q16 around either matvec: matvec(q, acc) computes the n accumulators.
+// bitlinear_q16 around either matvec (matvec(q, acc) computes the n accumulators), under an
+// event mode: codes, each input's event value, the codes the accumulators have seen (at the
+// dense mode the codes themselves), one matvec of those.
 template <class Matvec>
-BitLinearStats bitlinear_with(const int32_t* v, int64_t k, int64_t n, const int32_t* norm_mant, Scale layer_c,
-                              Scale eps_term, int32_t* y, int8_t* codes_out, int32_t* acc_out, const Matvec& matvec) {
+BitLinearStats bitlinear_events_with(const int32_t* v, int64_t k, int64_t n, const int32_t* norm_mant, Scale layer_c,
+                                     Scale eps_term, const EventMode& mode, int8_t* sent, int32_t* y, int8_t* codes_out,
+                                     int32_t* values_out, int32_t* acc_out, const Matvec& matvec) {
   thread_local std::vector<int64_t> ubuf;
-  thread_local std::vector<int8_t> qbuf;
+  thread_local std::vector<int8_t> qbuf, ebuf;
   thread_local std::vector<int32_t> abuf;
   int64_t* u = scratch(ubuf, k);
   int8_t* q = codes_out != nullptr ? codes_out : scratch(qbuf, k);
+  int8_t* eff = scratch(ebuf, k);
   int32_t* acc = acc_out != nullptr ? acc_out : scratch(abuf, n);
   BitLinearStats st;
   for (int64_t i = 0; i < k; ++i) u[i] = static_cast<int64_t>(v[i]) * norm_mant[i];
@@ -625,8 +629,12 @@ BitLinearStats bitlinear_with(const int32_t* v, int64_t k, int64_t n, const int3
   for (int64_t i = 0; i < k; ++i) {
     q[i] = quantize(u[i]);
     st.nonzero_inputs += q[i] != 0;
+    const int32_t e = event_value(mode, q[i], sent != nullptr ? sent + i : nullptr);
+    if (values_out != nullptr) values_out[i] = e;
+    st.events += event_count(e);
+    eff[i] = mode.sigma_delta() ? sent[i] : static_cast<int8_t>(e);
   }
-  matvec(q, acc);
+  matvec(mode == EventMode{} ? q : eff, acc);
   st.token_scale = bitlinear_token_scale(layer_c, st.absmax, sum_squares(v, k), eps_term);
   for (int64_t o = 0; o < n; ++o) y[o] = requantize(acc[o], st.token_scale);
   return st;
@@ -636,15 +644,40 @@ BitLinearStats bitlinear_with(const int32_t* v, int64_t k, int64_t n, const int3
 BitLinearStats bitlinear_q16(const int32_t* v, int64_t k, int64_t n, const int32_t* norm_mant,
                              const int8_t* w_t, Scale layer_c, Scale eps_term, int32_t* y, int8_t* codes_out,
                              int32_t* acc_out) {
-  return bitlinear_with(v, k, n, norm_mant, layer_c, eps_term, y, codes_out, acc_out,
-                        [&](const int8_t* q, int32_t* acc) { ternary_matvec(q, w_t, k, n, acc); });
+  return bitlinear_events_with(v, k, n, norm_mant, layer_c, eps_term, EventMode{}, nullptr, y, codes_out, nullptr, acc_out,
+                               [&](const int8_t* q, int32_t* acc) { ternary_matvec(q, w_t, k, n, acc); });
 }
 
 BitLinearStats bitlinear_q16_packed(const int32_t* v, int64_t k, int64_t n, const int32_t* norm_mant,
                                     const uint8_t* w_packed, Scale layer_c, Scale eps_term, int32_t* y,
                                     int8_t* codes_out, int32_t* acc_out) {
-  return bitlinear_with(v, k, n, norm_mant, layer_c, eps_term, y, codes_out, acc_out,
-                        [&](const int8_t* q, int32_t* acc) { ternary_matvec_packed(q, w_packed, k, n, acc); });
+  return bitlinear_events_with(v, k, n, norm_mant, layer_c, eps_term, EventMode{}, nullptr, y, codes_out, nullptr, acc_out,
+                               [&](const int8_t* q, int32_t* acc) { ternary_matvec_packed(q, w_packed, k, n, acc); });
+}
+
+BitLinearStats bitlinear_q16_packed_events(const int32_t* v, int64_t k, int64_t n, const int32_t* norm_mant,
+                                           const uint8_t* w_packed, Scale layer_c, Scale eps_term,
+                                           const EventMode& mode, int8_t* sent, int32_t* y, int8_t* codes_out,
+                                           int32_t* values_out, int32_t* acc_out) {
+  if (mode.sigma_delta() && sent == nullptr)
+    throw std::invalid_argument("bitlinear_q16_packed_events: sigma-delta events need the inputs' sent codes");
+  return bitlinear_events_with(v, k, n, norm_mant, layer_c, eps_term, mode, sent, y, codes_out, values_out, acc_out,
+                               [&](const int8_t* q, int32_t* acc) { ternary_matvec_packed(q, w_packed, k, n, acc); });
+}
+
+const char* to_string(EventEncoding e) { return e == EventEncoding::kSigmaDelta ? "sigma_delta" : "absolute"; }
+
+int split_event_value(int32_t v, int8_t ev[2]) {
+  if (v > 2 * kActCodeMax || v < -2 * kActCodeMax) throw std::invalid_argument("split_event_value: |v| > 254");
+  if (v == 0) return 0;
+  if (v <= 127 && v >= -127) {
+    ev[0] = static_cast<int8_t>(v);
+    return 1;
+  }
+  const int32_t first = v > 0 ? 127 : -127;
+  ev[0] = static_cast<int8_t>(first);
+  ev[1] = static_cast<int8_t>(v - first);
+  return 2;
 }
 
 }  // namespace neurark::arch

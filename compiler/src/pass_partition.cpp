@@ -208,6 +208,12 @@ void assign_segments(Graph& g) {
     if (op.kind == arch::OpKind::kNormScale) charge(op.output, kNormMantBytes);
     if (op.kind == arch::OpKind::kMlgru) charge(op.output, op.bounded ? 8 : 4);
     if (op.kind == arch::OpKind::kBitLinear) charge(op.inputs[0].tensor, kNormMantBytes);
+    // Sigma-delta events (docs/numerics.md §5b): each input's last sent code (int8) where the
+    // input lives, and each row's accumulator (int32), kept from token to token.
+    if (op.kind == arch::OpKind::kBitLinear && g.chip.core.events.sigma_delta()) {
+      charge(op.inputs[0].tensor, 1);
+      charge(op.output, 4);
+    }
   }
 }
 
@@ -267,10 +273,12 @@ void partition(Graph& g) {
     const std::string state_msg = [&] {
       if (!state_short) return std::string();
       const int64_t need = min_state(unlimited);
-      return fmt::format("its channels need {} bytes of neuron state memory in all (MLGRU state and norm constants; "
+      return fmt::format("its channels need {} bytes of neuron state memory in all (MLGRU state and norm constants{}; "
                          "the largest tile's channels {} bytes), the chip has {} neurocores x {} bytes: "
                          "neurocore.state_memory_bytes: {} packs it{}",
-                         neuron_total, neuron_widest, cores, chip.core.state_memory_bytes, need,
+                         neuron_total,
+                         chip.core.events.sigma_delta() ? ", and sigma-delta events' sent codes and accumulators" : "",
+                         neuron_widest, cores, chip.core.state_memory_bytes, need,
                          need > chip.core.state_memory_bytes * 4 ? ", or use a larger mesh" : "");
     }();
     if (packs_with(sram, unlimited))  // SRAM (with DRAM, if any) is not what binds

@@ -87,19 +87,25 @@ int32_t prepare_fixed(double v, int frac, const std::string& what) {
 
 namespace {
 
-// One BitLinear evaluation with optional counters.
-void run_bitlinear(const IntBitLinear& bl, const int32_t* v, const arch::BlockScale& block, int32_t* y,
-                   IntStepTrace* trace, std::vector<int8_t>& codes) {
+// One BitLinear evaluation under the event mode (sent: the inputs' sigma-delta state, or null),
+// with optional counters.
+void run_bitlinear(const IntBitLinear& bl, const int32_t* v, const arch::BlockScale& block, const arch::EventMode& mode,
+                   int8_t* sent, int32_t* y, IntStepTrace* trace, std::vector<int8_t>& codes, std::vector<int32_t>& values) {
   codes.resize(static_cast<std::size_t>(bl.in));
+  values.resize(static_cast<std::size_t>(bl.in));
   const arch::BitLinearStats st =
-      arch::bitlinear_q16_packed(v, bl.in, bl.out, bl.norm_mant.data(), bl.w_packed.data(), bl.layer_c,
-                          arch::rmsnorm_eps_term(block, bl.in), y, codes.data());
+      arch::bitlinear_q16_packed_events(v, bl.in, bl.out, bl.norm_mant.data(), bl.w_packed.data(), bl.layer_c,
+                                        arch::rmsnorm_eps_term(block, bl.in), mode, sent, y, codes.data(), values.data());
   if (trace != nullptr) {
-    if (trace->record_codes) trace->bitlinear_codes.push_back(codes);
-    trace->events += st.nonzero_inputs;
+    if (trace->record_codes) {
+      trace->bitlinear_codes.push_back(codes);
+      trace->bitlinear_event_values.push_back(values);
+    }
+    trace->events += st.events;
     trace->activation_codes += bl.in;
     for (int64_t k = 0; k < bl.in; ++k)
-      if (codes[static_cast<std::size_t>(k)] != 0) trace->synaptic_ops += bl.col_nnz[static_cast<std::size_t>(k)];
+      trace->synaptic_ops += static_cast<int64_t>(arch::event_count(values[static_cast<std::size_t>(k)])) *
+                             bl.col_nnz[static_cast<std::size_t>(k)];
   }
 }
 
@@ -274,6 +280,31 @@ double IntReference::weight_sparsity() const {
 void IntReference::reset() {
   h_.assign(model_.layers.size(),
             std::vector<int32_t>(static_cast<std::size_t>(model_.config.hidden_size), 0));
+  sent_.clear();
+  if (!mode_.sigma_delta()) return;
+  for (const IntLayer& L : model_.layers)
+    for (const IntBitLinear* bl : {&L.i_proj, &L.f_proj, &L.g_proj, &L.o_proj, &L.gate_proj, &L.down_proj})
+      sent_.emplace_back(static_cast<std::size_t>(bl->in), 0);
+  sent_.emplace_back(static_cast<std::size_t>(model_.lm_head.in), 0);
+}
+
+void IntReference::set_event_mode(const arch::EventMode& mode) {
+  if (mode.threshold < 0 || mode.threshold > arch::kEventThresholdMax)
+    throw std::invalid_argument(fmt::format("IntReference::set_event_mode: threshold {} outside [0, {}]", mode.threshold,
+                                            arch::kEventThresholdMax));
+  mode_ = mode;
+  const std::vector<std::vector<int32_t>> h = h_;
+  reset();
+  h_ = h;
+}
+
+void IntReference::load_sent_codes(const std::vector<std::vector<int8_t>>& sent) {
+  bool ok = sent.size() == sent_.size();
+  for (std::size_t b = 0; ok && b < sent.size(); ++b) ok = sent[b].size() == sent_[b].size();
+  if (!ok)
+    throw std::invalid_argument(fmt::format("IntReference::load_sent_codes: expected {} BitLinears' sent codes ({}), got {}",
+                                            sent_.size(), arch::to_string(mode_.encoding), sent.size()));
+  sent_ = sent;
 }
 
 void IntReference::load_state_q20(const std::vector<std::vector<int32_t>>& h_q20) {
@@ -310,9 +341,13 @@ void IntReference::step_q16(int32_t token, std::vector<int32_t>& logits_q16, Int
   std::vector<int32_t> v(d), i(d), fz(d), g(d), sh(d), t1(d), o(d), r(d), gy(2 * inter), act(inter),
       va(inter), z(d);
   std::vector<int8_t> codes;
+  std::vector<int32_t> event_values;
+  std::size_t bitlinear = 0;  // execution order, the sigma-delta state's index
+  const auto sent = [&]() -> int8_t* { return mode_.sigma_delta() ? sent_[bitlinear++].data() : nullptr; };
   if (trace != nullptr) {
     trace->layer_out_q16.clear();
     trace->bitlinear_codes.clear();
+    trace->bitlinear_event_values.clear();
     trace->tensors.clear();
   }
   const bool rec = trace != nullptr && trace->record_tensors;
@@ -328,11 +363,11 @@ void IntReference::step_q16(int32_t token, std::vector<int32_t>& logits_q16, Int
     const arch::Scale eps = model_.rms_norm_eps;
     arch::BlockScale block = arch::apply_norm_weight(x.data(), L.attn_norm.data(), L.attn_norm_exp, eps, di, v.data());
     record(t + "attn_norm", v, d);
-    run_bitlinear(L.i_proj, v.data(), block, i.data(), trace, codes);
+    run_bitlinear(L.i_proj, v.data(), block, mode_, sent(), i.data(), trace, codes, event_values);
     record(t + "i", i, d);
-    run_bitlinear(L.f_proj, v.data(), block, fz.data(), trace, codes);
+    run_bitlinear(L.f_proj, v.data(), block, mode_, sent(), fz.data(), trace, codes, event_values);
     record(t + "f", fz, d);
-    run_bitlinear(L.g_proj, v.data(), block, g.data(), trace, codes);
+    run_bitlinear(L.g_proj, v.data(), block, mode_, sent(), g.data(), trace, codes, event_values);
     record(t + "g", g, d);
     const bool bounded = !L.lower_bound_q24.empty();
     for (std::size_t k = 0; k < d; ++k)
@@ -343,20 +378,20 @@ void IntReference::step_q16(int32_t token, std::vector<int32_t>& logits_q16, Int
     record(t + "gated_norm", t1, d);
     block = arch::product_block(t1.data(), gated_norm, sh.data(), arch::BlockScale{}, di, v.data());
     record(t + "gated", v, d);
-    run_bitlinear(L.o_proj, v.data(), block, o.data(), trace, codes);
+    run_bitlinear(L.o_proj, v.data(), block, mode_, sent(), o.data(), trace, codes, event_values);
     record(t + "o", o, d);
     for (std::size_t k = 0; k < d; ++k) r[k] = arch::add_sat_i32(o[k], x[k]);
     record(t + "r", r, d);
     // Channel mixer (GLU).
     block = arch::apply_norm_weight(r.data(), L.mlp_norm.data(), L.mlp_norm_exp, eps, di, v.data());
     record(t + "mlp_norm", v, d);
-    run_bitlinear(L.gate_proj, v.data(), block, gy.data(), trace, codes);
+    run_bitlinear(L.gate_proj, v.data(), block, mode_, sent(), gy.data(), trace, codes, event_values);
     record(t + "gate_up", gy, 2 * inter);
     for (std::size_t k = 0; k < inter; ++k) act[k] = arch::silu_q16(gy[k]);
     record(t + "swiglu_silu", act, inter);
     block = arch::product_block(act.data(), arch::BlockScale{}, gy.data() + inter, arch::BlockScale{}, ii, va.data());
     record(t + "swiglu", va, inter);
-    run_bitlinear(L.down_proj, va.data(), block, z.data(), trace, codes);
+    run_bitlinear(L.down_proj, va.data(), block, mode_, sent(), z.data(), trace, codes, event_values);
     record(t + "down", z, d);
     for (std::size_t k = 0; k < d; ++k) x[k] = arch::add_sat_i32(r[k], z[k]);
     record("x." + std::to_string(l + 1), x, d);
@@ -366,7 +401,7 @@ void IntReference::step_q16(int32_t token, std::vector<int32_t>& logits_q16, Int
       arch::apply_norm_weight(x.data(), model_.final_norm.data(), model_.final_norm_exp, model_.rms_norm_eps, di, v.data());
   record("final_norm", v, d);
   logits_q16.resize(static_cast<std::size_t>(cfg.vocab_size));
-  run_bitlinear(model_.lm_head, v.data(), final_block, logits_q16.data(), trace, codes);
+  run_bitlinear(model_.lm_head, v.data(), final_block, mode_, sent(), logits_q16.data(), trace, codes, event_values);
   record("logits", logits_q16, logits_q16.size());
 }
 

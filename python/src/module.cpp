@@ -95,6 +95,21 @@ void resolve_defaults() {
   default_prompt_file = arch::bundled_path(runs::kDefaultPromptFile, share);
 }
 
+// event_encoding / event_threshold arguments (None: not given), as --event-encoding /
+// --event-threshold take them; raises neurark.Error for another encoding.
+arch::EventOverride event_override(const py::object& encoding, const py::object& threshold) {
+  arch::EventOverride o;
+  if (!encoding.is_none()) {
+    const std::string e = py::cast<std::string>(encoding);
+    if (e != "absolute" && e != "sigma_delta")
+      throw Error(fmt::format("--event-encoding: '{}' is not an encoding, expected absolute or sigma_delta", e));
+    o.encoding = e == "absolute" ? arch::EventEncoding::kAbsolute : arch::EventEncoding::kSigmaDelta;
+  }
+  if (!threshold.is_none()) o.threshold = py::cast<int32_t>(threshold);
+  o.check();
+  return o;
+}
+
 // A chip argument: a chip file's path, or a dict holding a chip description (the document
 // read_chip returns, or one written by hand), serialized as JSON and read by the same reader
 // as a file (arch::ChipDescription::from_yaml_text: JSON is YAML flow syntax).
@@ -433,7 +448,8 @@ PYBIND11_MODULE(neurark, m) {
       });
   m.def("run", [](const py::object& model, const py::object& chip, const py::object& prompt, const py::object& prompt_file,
                   int64_t max_new_tokens, const std::string& backend, bool synthesize_logic, const std::string& run_id,
-                  bool progress, int64_t check_every, int64_t streams) {
+                  bool progress, int64_t check_every, int64_t streams, const py::object& event_encoding,
+                  const py::object& event_threshold) {
         runs::RunOptions o;
         o.model_dir = path_arg(model, "model");
         const ChipArg c = chip_arg(chip);
@@ -442,6 +458,7 @@ PYBIND11_MODULE(neurark, m) {
         o.max_new_tokens = max_new_tokens;
         o.check_every = check_every;
         o.streams = streams;
+        o.events = event_override(event_encoding, event_threshold);
         o.backend = backend;
         o.synthesize_logic = synthesize_logic;
         o.run_id = run_id;
@@ -452,18 +469,24 @@ PYBIND11_MODULE(neurark, m) {
       }, py::arg("model") = default_model, py::arg("chip") = default_chip, py::arg("prompt") = py::none(),
       py::arg("prompt_file") = py::none(), py::arg("max_new_tokens") = 32, py::arg("backend") = "systemc",
       py::arg("synthesize_logic") = true, py::arg("run_id") = "", py::arg("progress") = false, py::arg("check_every") = 1, py::arg("streams") = 1,
+      py::arg("event_encoding") = py::none(), py::arg("event_threshold") = py::none(),
       "run(model=DEFAULT_MODEL, chip=DEFAULT_CHIP, prompt=None, prompt_file=None, max_new_tokens=32,\n"
-      "    backend='systemc', synthesize_logic=True, run_id='', progress=False, check_every=1, streams=1) -> RunResult\n\n"
+      "    backend='systemc', synthesize_logic=True, run_id='', progress=False, check_every=1, streams=1,\n"
+      "    event_encoding=None, event_threshold=None) -> RunResult\n\n"
       "What `neurark run` does, without its report folder: compiles the model for the chip (path or dict;\n"
       "placement seed 1), feeds the prompt (str as UTF-8, or bytes; else the bytes of prompt_file, default\n"
       "DEFAULT_PROMPT_FILE), generates max_new_tokens greedily, tokens checked against the integer\n"
       "reference as check_every says (`--check-every`: 1 every token, N one in N, 0 none), and prices the activity.\n"
-      "streams: `--streams` (the prompt cut into that many independent sequences, generated round robin). backend: 'systemc' (timed) or 'func' (untimed). synthesize_logic:\n"
+      "streams: `--streams` (the prompt cut into that many independent sequences, generated round robin).\n"
+      "event_encoding ('absolute' | 'sigma_delta'), event_threshold (0 to 254): `--event-encoding`, `--event-threshold`\n"
+      "(None: the chip's). backend: 'systemc' (timed) or 'func' (untimed). synthesize_logic:\n"
       "as `--no-synthesis` when False. progress: the run's progress lines on sys.stderr. Raises neurark.Error\n"
       "with the command line's messages (they name its options, e.g. '--max-new-tokens: ...').");
   m.def("evaluate", [](const py::object& model, const py::object& text_file, const std::string& backend, const py::object& chip,
-                       const py::object& image, int64_t max_bytes) {
+                       const py::object& image, int64_t max_bytes, const py::object& event_encoding,
+                       const py::object& event_threshold) {
         runs::EvalOptions o;
+        o.source.events = event_override(event_encoding, event_threshold);
         o.source.model_dir = model.is_none() ? "" : path_arg(model, "model");
         o.source.backend = backend;
         if (!chip.is_none()) {
@@ -477,12 +500,14 @@ PYBIND11_MODULE(neurark, m) {
         return to_python(reports::eval_json(runs::eval(o)));
       }, py::arg("model") = default_model, py::arg("text_file") = default_prompt_file, py::arg("backend") = "int",
       py::arg("chip") = py::none(), py::arg("image") = py::none(), py::arg("max_bytes") = 0,
+      py::arg("event_encoding") = py::none(), py::arg("event_threshold") = py::none(),
       "evaluate(model=DEFAULT_MODEL, text_file=DEFAULT_PROMPT_FILE, backend='int', chip=None, image=None,\n"
-      "         max_bytes=0) -> dict\n\n"
+      "         max_bytes=0, event_encoding=None, event_threshold=None) -> dict\n\n"
       "Bits per byte of a text on any backend (BACKENDS: float and int run the checkpoint; the chip backends\n"
       "func and systemc run it compiled for `chip` (path or dict), or an `image`): what `neurark eval --json`\n"
       "prints ({\"model\", \"text\", \"backend\", \"bpb\", \"bytes\", \"tokens_per_s\", \"seconds\" (wall clock),\n"
-      "\"activity\": per-token events, energy (pJ), ...}). max_bytes: only the first N bytes (0: all).");
+      "\"activity\": per-token events, energy (pJ), ...}). max_bytes: only the first N bytes (0: all).\n"
+      "event_encoding, event_threshold: `--event-encoding`, `--event-threshold` (None: the chip's; int: the dense path).");
 
   // --- sweeps --------------------------------------------------------------------------------
   m.def("sweep", [](const py::object& space, const py::object& out, int jobs, const py::object& neurark_exe, bool progress) {

@@ -240,6 +240,32 @@ def test_run_check_every_is_the_cli_option(cli, tmp_path, tiny, priced_chip):
         neurark.run(tiny, priced_chip, prompt=PROMPT, max_new_tokens=4, check_every=-2)
 
 
+def test_events_are_the_cli_options(cli, tmp_path, tiny, priced_chip):
+    r = neurark.run(tiny, priced_chip, prompt=PROMPT, max_new_tokens=4, backend="func", event_threshold=2, run_id="py")
+    out = tmp_path / "theta2"
+    cli("run", "--model", tiny, "--chip", priced_chip, "--prompt", PROMPT, "--max-new-tokens", "4",
+        "--backend", "func", "--event-threshold", "2", "--out", str(out))
+    want = json.loads((out / "report.json").read_text())
+    assert without(r.report, "run_id") == without(want, "run_id")
+    assert want["chip"]["parameters"]["neurocore"]["event_threshold"] == 2
+    assert want["chip"]["parameters"]["neurocore"]["event_encoding"] == "absolute"
+    dense = neurark.run(tiny, priced_chip, prompt=PROMPT, max_new_tokens=4, backend="func")
+    assert r.events_per_token < dense.events_per_token
+    e = neurark.evaluate(max_bytes=200, event_encoding="sigma_delta", event_threshold=0)  # the bundled model
+    d = neurark.evaluate(max_bytes=200)
+    assert e["bpb"] == d["bpb"]  # sigma-delta at threshold 0: the dense outputs
+    assert e["activity"]["events_per_token"] != d["activity"]["events_per_token"]  # through other events
+    assert e["events"] == {"encoding": "sigma_delta", "threshold": 0} and d["events"]["threshold"] == 0
+    t = neurark.evaluate(max_bytes=200, event_threshold=4)
+    assert t["activity"]["activation_sparsity"] > d["activity"]["activation_sparsity"] + 0.1
+    with pytest.raises(neurark.Error, match="--event-threshold: 255 is out of range"):
+        neurark.run(tiny, priced_chip, prompt=PROMPT, max_new_tokens=4, event_threshold=255)
+    with pytest.raises(neurark.Error, match="--event-encoding: 'delta'"):
+        neurark.evaluate(tiny, event_encoding="delta")
+    with pytest.raises(neurark.Error, match="the float backend has no events"):
+        neurark.evaluate(tiny, backend="float", event_threshold=1)
+
+
 @pytest.mark.systemc
 def test_chip_dict_run_equals_file_run(tiny, priced_chip):
     by_file = neurark.run(tiny, priced_chip, prompt=PROMPT, max_new_tokens=3).report

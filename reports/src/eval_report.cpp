@@ -15,6 +15,7 @@ json eval_json(const runs::EvalRun& e) {
   json j = {{"model", e.label}, {"text", e.text_path}, {"backend", e.backend}, {"bpb", e.result.bits_per_byte},
             {"bytes", e.result.bytes}, {"tokens_per_s", e.result.tokens_per_s}, {"seconds", e.result.seconds},
             {"producer", arch::producer_json()}};
+  if (e.events) j["events"] = {{"encoding", arch::to_string(e.events->encoding)}, {"threshold", e.events->threshold}};
   if (!e.activity) return j;
   const runs::EvalActivity& a = *e.activity;
   json act = {{"events_per_token", a.events}, {"sops_per_token", a.synaptic_ops}, {"activation_sparsity", a.activation_sparsity}};
@@ -52,6 +53,9 @@ std::string eval_text(const runs::EvalRun& e) {
                               "speed     {:.0f} tokens/s ({:.1f} s)\n",
                               e.image ? "image" : "model", e.label, e.text_path, e.backend, e.result.bits_per_byte,
                               e.result.bytes, e.result.tokens_per_s, e.result.seconds);
+  if (e.events && !(*e.events == arch::EventMode{}))
+    o += fmt::format("events    {}, threshold {} (docs/numerics.md §5b)\n", arch::to_string(e.events->encoding),
+                     e.events->threshold);
   if (!e.activity) return o;
   const runs::EvalActivity& a = *e.activity;
   if (!a.chip && a.weight_sparsity)

@@ -83,7 +83,9 @@ json chip_parameters_json(const arch::ChipDescription& c) {
                          {"state_memory_bytes", c.core.state_memory_bytes}, {"input_fifo_depth", c.core.input_fifo_depth},
                          {"output_fifo_depth", c.core.output_fifo_depth},
                          {"weight_encoding", arch::to_string(c.core.weight_encoding)},
-                         {"sparse_index_bits", c.core.sparse_index_bits}, {"activation_bits", c.core.activation_bits}}},
+                         {"sparse_index_bits", c.core.sparse_index_bits}, {"activation_bits", c.core.activation_bits},
+                         {"event_encoding", arch::to_string(c.core.events.encoding)},
+                         {"event_threshold", c.core.events.threshold}}},
           {"noc", noc},
           {"host", {{"injection_bits_per_cycle", c.host.injection_bits_per_cycle},
                     {"readback_bits_per_cycle", c.host.readback_bits_per_cycle}, {"attach_x", c.host.attach_x},
@@ -254,6 +256,11 @@ void write_run_report(const std::string& dir, const runs::RunResult& result,
 
 std::string run_summary_text(const runs::RunResult& r, const std::string& report_dir) {
   const arch::MeshGrid grid = arch::MeshGrid::of(r.chip);
+  // The events line names a mode other than the dense path (docs/numerics.md §5b).
+  const arch::EventMode ev = r.chip.core.events;
+  const std::string events =
+      ev == arch::EventMode{} ? std::string("events")
+                              : fmt::format("events ({}, threshold {})", arch::to_string(ev.encoding), ev.threshold);
   const std::string checked =
       r.check_every == 0   ? "nothing: not checked against the integer reference (--check-every 0)"
       : r.check_every == 1 ? fmt::format("{} tokens against the integer reference, 0 mismatches", r.tokens_compared)
@@ -264,19 +271,19 @@ std::string run_summary_text(const runs::RunResult& r, const std::string& report
         "chip        {} ({} x {} neurocores, {} nm); func backend: untimed, dynamic energy only\n"
         "prefill     {} tokens: {:.3f} µJ/token dynamic\n"
         "generation  {} tokens: {:.3f} µJ/token dynamic\n"
-        "per token   {:.0f} synaptic ops, {:.0f} events; activation sparsity {:.1f} %, weight sparsity {:.1f} %\n"
+        "per token   {:.0f} synaptic ops, {:.0f} {}; activation sparsity {:.1f} %, weight sparsity {:.1f} %\n"
         "checked     {}\n"
         "report      {}/report.html (and report.json, report.md)\n",
         r.chip.name, grid.width, grid.height, r.chip.technology_node_nm, r.prefill.tokens,
         r.prefill.energy_per_token_j * 1e6, r.generation.tokens, r.generation.energy_per_token_j * 1e6, r.sops_per_token,
-        r.events_per_token, 100 * r.activation_sparsity, 100 * r.weight_sparsity, checked, report_dir);
+        r.events_per_token, events, 100 * r.activation_sparsity, 100 * r.weight_sparsity, checked, report_dir);
   return fmt::format(
       "chip        {} ({} x {} neurocores, {:.0f} MHz, {} nm)\n"
       "prefill     {} tokens: {:.1f} tokens/s, {:.3f} µJ/token, time to first token {:.3f} ms (layers pipelined)\n"
       "generation  {} tokens: {:.1f} tokens/s, {:.2f} µs/token, {:.3f} µJ/token\n"
       "{}{}"
       "power       {:.2f} mW average\n"
-      "per token   {:.0f} synaptic ops, {:.0f} events; activation sparsity {:.1f} %, weight sparsity {:.1f} %\n"
+      "per token   {:.0f} synaptic ops, {:.0f} {}; activation sparsity {:.1f} %, weight sparsity {:.1f} %\n"
       "checked     {}\n"
       "{}"
       "report      {}/report.html (and report.json, report.md)\n",
@@ -293,7 +300,7 @@ std::string run_summary_text(const runs::RunResult& r, const std::string& report
                    : fmt::format("chips       {}: {:.0f} flits per token over chip links, {:.1f} % of the energy\n",
                                  r.multichip->per_chip.size(), r.multichip->chip_link_flits_per_token,
                                  100 * r.multichip->chip_link_energy_share),
-      r.power_w.value_or(0.0) * 1e3, r.sops_per_token, r.events_per_token,
+      r.power_w.value_or(0.0) * 1e3, r.sops_per_token, r.events_per_token, events,
       100 * r.activation_sparsity, 100 * r.weight_sparsity, checked,
       !r.rtl_cosim ? std::string()
                    : fmt::format("rtl         {} neurocores on the Verilated RTL, accumulators checked: {} RTL cycles, model "

@@ -43,6 +43,7 @@ EvalRun eval(const EvalOptions& o) {
   r.checked = m.checked;
   r.result = models::evaluate(*m.lm, text, o.progress);
   const sim::Backend* be = m.backend;
+  if (be != nullptr) r.events = be->chip() != nullptr ? be->chip()->core.events : o.source.events.over(arch::EventMode{});
   if (be == nullptr || be->counters().tokens == 0) return r;
   const sim::Counters& c = be->counters();
   const double t = static_cast<double>(c.tokens);

@@ -70,7 +70,15 @@ OpenedModel open_model(const ModelSource& src) {
   const sim::BackendEntry& entry = sim::backend(src.backend);
   OpenedModel m;
   sim::BackendInputs in;
+  const auto events_text = [](const arch::EventMode& e) {
+    return fmt::format("{} events, threshold {}", arch::to_string(e.encoding), e.threshold);
+  };
+  src.events.check();
   if (!entry.runs_image) {
+    if (src.events.any() && !entry.bit_exact)
+      throw Error(fmt::format("--event-encoding / --event-threshold: the {} backend has no events (the int reference and "
+                              "the chip backends do)", src.backend));
+    in.events = src.events.over(arch::EventMode{});
     if (!src.image_path.empty())
       throw Error(fmt::format("--image: the {} backend runs a checkpoint; images run on --backend {}", src.backend,
                               fmt::format("{}", fmt::join(sim::backend_names(true), " or "))));
@@ -95,13 +103,14 @@ OpenedModel open_model(const ModelSource& src) {
   if (src.image_path.empty() == (src.chip_path.empty() && !src.chip_text))
     throw Error(fmt::format("--backend {}: give exactly one of --image IMAGE (a compiled chip image) or --chip FILE "
                             "(with --model: compile on the fly)", src.backend));
-  const auto finish = [&](std::unique_ptr<models::LanguageModel> lm, std::unique_ptr<models::IntModel> ref) {
+  const auto finish = [&](std::unique_ptr<models::LanguageModel> lm, std::unique_ptr<models::IntModel> ref,
+                          const arch::EventMode& events) {
     auto* be = dynamic_cast<sim::Backend*>(lm.get());
     m.timing = dynamic_cast<sim::SystemCBackend*>(lm.get());
     std::unique_ptr<sim::Backend> chip_be(be);
     lm.release();
     if (ref) {
-      chip_be = sim::cross_checked(std::move(chip_be), sim::make_int_backend(std::move(*ref)));
+      chip_be = sim::cross_checked(std::move(chip_be), sim::make_int_backend(std::move(*ref), events));
       m.checked = true;
     }
     m.backend = chip_be.get();
@@ -110,6 +119,10 @@ OpenedModel open_model(const ModelSource& src) {
   if (!src.image_path.empty()) {
     const arch::Image img = arch::Image::open(src.image_path);
     const arch::Program program = arch::Program::from_image(img);
+    if (const arch::EventMode want = src.events.over(program.chip.core.events); !(want == program.chip.core.events))
+      throw Error(fmt::format("--event-encoding / --event-threshold ({}): the image {} was compiled for {}; compile it again "
+                              "with the chip's neurocore.event_encoding / event_threshold set, or give --chip instead of "
+                              "--image", events_text(want), src.image_path, events_text(program.chip.core.events)));
     // With --model, the checkpoint the image was compiled from is the reference: every token is
     // checked against the integer reference (NVDLA-style cross-check mode); alone, the image runs
     // unchecked. The checkpoint is checked against the image before any model is built.
@@ -130,19 +143,23 @@ OpenedModel open_model(const ModelSource& src) {
     in.program = &program;
     std::unique_ptr<models::LanguageModel> lm = entry.make(in);
     if (lm->vocab_size() != 256) warn_if_not_byte_level(lm->vocab_size(), src.image_path);
-    finish(std::move(lm), std::move(ref));
+    finish(std::move(lm), std::move(ref), program.chip.core.events);
     m.label = src.image_path;
     return m;
   }
   if (src.model_dir.empty()) throw Error("--model: required with --chip (the model to compile)");
-  const CompiledImage c = compile_image(src.model_dir, src.chip_path, src.chip_text);
+  std::optional<std::string> chip_text = src.chip_text;
+  if (src.events.any())
+    chip_text = arch::chip_text_with_events(chip_text ? *chip_text : arch::ChipDescription::read_text(src.chip_path),
+                                            src.chip_path, src.events);
+  const CompiledImage c = compile_image(src.model_dir, src.chip_path, chip_text);
   warn_if_not_byte_level(c.program.model.vocab_size, src.model_dir);
   in.image = &c.image;
   in.program = &c.program;
   std::unique_ptr<models::LanguageModel> lm = entry.make(in);
   std::unique_ptr<models::IntModel> ref;
   if (entry.timed) ref = std::make_unique<models::IntModel>(models::IntModel::load(src.model_dir));
-  finish(std::move(lm), std::move(ref));
+  finish(std::move(lm), std::move(ref), c.program.chip.core.events);
   m.label = src.model_dir;
   return m;
 }

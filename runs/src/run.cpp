@@ -48,22 +48,30 @@ void log_line(const RunOptions& o, const std::string& s) {
   if (o.log) o.log(s);
 }
 
-// Several streams: every neurocore keeps each stream's MLGRU state (4 bytes per channel it holds)
-// in its state memory, next to what the compiler placed there for one. Throws neurark::Error
-// naming the first neurocore that cannot.
+// Several streams: every neurocore keeps each stream's recurrent state in its state memory, next
+// to what the compiler placed there for one: the MLGRU state (4 bytes per channel it holds) and,
+// under sigma-delta events, each BitLinear input's sent code (1 byte) and each output row's
+// accumulator (4 bytes). Throws neurark::Error naming the first neurocore that cannot.
 void check_stream_state(const arch::Program& program, int64_t streams) {
-  std::map<int, int64_t> state_bytes;  // core -> one stream's MLGRU state
-  for (const arch::ProgramOp& op : program.ops)
-    if (op.kind == arch::OpKind::kMlgru)
-      for (const arch::ProgramSegment& seg : program.tensors[static_cast<std::size_t>(op.output)].segments)
-        state_bytes[seg.core] += 4 * (seg.end - seg.begin);
+  std::map<int, int64_t> state_bytes;  // core -> one stream's recurrent state
+  const auto charge = [&](int tensor, int64_t bytes_per_channel) {
+    for (const arch::ProgramSegment& seg : program.tensors[static_cast<std::size_t>(tensor)].segments)
+      state_bytes[seg.core] += bytes_per_channel * (seg.end - seg.begin);
+  };
+  for (const arch::ProgramOp& op : program.ops) {
+    if (op.kind == arch::OpKind::kMlgru) charge(op.output, 4);
+    if (op.kind == arch::OpKind::kBitLinear && program.chip.core.events.sigma_delta()) {
+      charge(op.inputs[0].tensor, 1);
+      charge(op.output, 4);
+    }
+  }
   const arch::MeshGrid grid = program.grid();
   for (const arch::CoreUse& u : program.cores) {
     const auto it = state_bytes.find(u.core);
     if (it == state_bytes.end()) continue;
     const int64_t need = u.neuron_bytes + (streams - 1) * it->second, cap = program.chip.core.state_memory_bytes;
     if (need > cap)
-      throw Error(fmt::format("--streams {}: neurocore {} ({},{}) holds {} B of MLGRU state per stream next to {} B placed for "
+      throw Error(fmt::format("--streams {}: neurocore {} ({},{}) holds {} B of recurrent state per stream next to {} B placed for "
                               "one stream; {} streams need {} B of its state memory, neurocore.state_memory_bytes of chip "
                               "'{}' is {} B (fewer streams, or more state memory)", streams, u.core, grid.x(u.core),
                               grid.y(u.core), it->second, u.neuron_bytes, streams, need, program.chip.name, cap));
@@ -86,6 +94,7 @@ void check_run_options(const RunOptions& o) {
   if (o.check_every < 0 || o.check_every > 100000)
     throw Error(fmt::format("--check-every: {} is out of range, expected 0 (no check) to 100000 (1: every token; N: "
                             "tokens 0, N, 2N, ...)", o.check_every));
+  o.events.check();
   const sim::BackendEntry& entry = sim::backend(o.backend);
   if (!entry.runs_image)
     throw Error(fmt::format("--backend {}: a run needs a chip backend ({})", o.backend, fmt::join(sim::backend_names(true), ", ")));
@@ -108,7 +117,11 @@ RunResult run(const RunOptions& o) {
   const sim::BackendEntry& entry = sim::backend(o.backend);
   const bool timed = entry.timed;
   log_line(o, fmt::format("run: compiling {} for {} ...\n", o.model_dir, o.chip_path));
-  const CompiledImage compiled = compile_image(o.model_dir, o.chip_path, o.chip_text);
+  std::optional<std::string> chip_text = o.chip_text;
+  if (o.events.any())
+    chip_text = arch::chip_text_with_events(chip_text ? *chip_text : arch::ChipDescription::read_text(o.chip_path), o.chip_path,
+                                            o.events);
+  const CompiledImage compiled = compile_image(o.model_dir, o.chip_path, chip_text);
   warn_if_not_byte_level(compiled.program.model.vocab_size, o.model_dir);
   const arch::Program& program = compiled.program;
   const arch::MeshGrid grid = program.grid();
@@ -168,7 +181,8 @@ RunResult run(const RunOptions& o) {
   // The integer reference it is checked against (none with check_every 0: then not even built).
   std::unique_ptr<sim::Backend> lm(dut);
   if (o.check_every > 0)
-    lm = sim::cross_checked(std::move(lm), sim::make_int_backend(models::IntModel::load(o.model_dir)), o.check_every);
+    lm = sim::cross_checked(std::move(lm), sim::make_int_backend(models::IntModel::load(o.model_dir), chip.core.events),
+                            o.check_every);
   const arch::EnergyTable* table = lm->energy_table();
   // Area and leakage of this design point at its operating supply (the energy table's, after DVFS).
   std::optional<HardwareCost> hw;
@@ -204,7 +218,7 @@ RunResult run(const RunOptions& o) {
     prompts[static_cast<std::size_t>(s)].assign(toks.begin() + at, toks.begin() + at + len);
     at += len;
   }
-  std::vector<std::vector<std::vector<int32_t>>> states;
+  std::vector<sim::RecurrentState> states;
   if (ns > 1) {
     states.assign(static_cast<std::size_t>(ns), lm->recurrent_state());  // all start from the zero state
     if (timed) timing->set_streams(ns);

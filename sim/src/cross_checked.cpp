@@ -31,11 +31,11 @@ class CrossChecked final : public Backend {
   std::vector<int> cores_with_tiles() const override { return dut_->cores_with_tiles(); }
   int64_t tokens_cross_checked() const override { return compared_; }
 
-  std::vector<std::vector<int32_t>> recurrent_state() const override { return dut_->recurrent_state(); }
+  RecurrentState recurrent_state() const override { return dut_->recurrent_state(); }
   // Both take the state (several streams through one chip: the caller keeps each stream's state).
-  void load_recurrent_state(const std::vector<std::vector<int32_t>>& h_q20) override {
-    dut_->load_recurrent_state(h_q20);
-    ref_->load_recurrent_state(h_q20);
+  void load_recurrent_state(const RecurrentState& state) override {
+    dut_->load_recurrent_state(state);
+    ref_->load_recurrent_state(state);
     ref_in_step_ = true;
   }
 
@@ -47,7 +47,7 @@ class CrossChecked final : public Backend {
       return;
     }
     if (!ref_in_step_) {  // the reference starts from the chip's state
-      std::vector<std::vector<int32_t>> h = dut_->recurrent_state();
+      RecurrentState h = dut_->recurrent_state();
       if (h.empty())
         throw Error(fmt::format("cross-check: {} cannot give its recurrent state, so it can only be checked on every token",
                                 dut_->name()));
@@ -102,7 +102,8 @@ class CrossChecked final : public Backend {
                                 ref_->name(), t, k, k < ref_logits_.size() ? ref_logits_[k] : 0, logits_q16[k]));
     // The state the next token starts from (what an unchecked token would carry on unseen).
     {
-      const std::vector<std::vector<int32_t>> want = ref_->recurrent_state(), got = dut_->recurrent_state();
+      const RecurrentState ws = ref_->recurrent_state(), gs = dut_->recurrent_state();
+      const std::vector<std::vector<int32_t>>&want = ws.h_q20, &got = gs.h_q20;
       for (std::size_t l = 0; l < std::min(want.size(), got.size()); ++l)
         for (std::size_t k = 0; k < std::min(want[l].size(), got[l].size()); ++k)
           if (want[l][k] != got[l][k])
@@ -112,6 +113,16 @@ class CrossChecked final : public Backend {
       if (!got.empty() && want.size() != got.size())
         throw Error(fmt::format("cross-check: {} and {} differ at token {} in the recurrent state: {} / {} layers (expected / got)",
                                 dut_->name(), ref_->name(), t, want.size(), got.size()));
+      // Sigma-delta events: the code each BitLinear input last sent.
+      if (!gs.empty() && ws.sent_codes.size() != gs.sent_codes.size())
+        throw Error(fmt::format("cross-check: {} and {} differ at token {} in the sigma-delta state: {} / {} BitLinears "
+                                "(expected / got)", dut_->name(), ref_->name(), t, ws.sent_codes.size(), gs.sent_codes.size()));
+      for (std::size_t bl = 0; bl < gs.sent_codes.size(); ++bl)
+        for (std::size_t k = 0; k < std::min(ws.sent_codes[bl].size(), gs.sent_codes[bl].size()); ++k)
+          if (ws.sent_codes[bl][k] != gs.sent_codes[bl][k])
+            throw Error(fmt::format("cross-check: {} and {} differ at token {} (input {}), sigma-delta state of BitLinear {} "
+                                    "after the token, input {}: expected code {} ({}), got {}", dut_->name(), ref_->name(), t,
+                                    token, bl, k, ws.sent_codes[bl][k], ref_->name(), gs.sent_codes[bl][k]));
     }
     ++compared_;
     if (obs != nullptr) *obs = std::move(a);

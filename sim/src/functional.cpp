@@ -65,6 +65,7 @@ struct OpRT {
   arch::Scale eps;                    // norm_scale
   int64_t in = 0, out = 0;
   int bitlinear_index = -1;
+  std::vector<int8_t> sent;           // bitlinear, sigma-delta events: the code each input last sent
   // Per token.
   uint64_t max_abs = 0;
   u128 sum_sq = 0;
@@ -83,8 +84,8 @@ class FunctionalBackend final : public Backend {
   const arch::EnergyTable* energy_table() const override { return has_energy_ ? &energy_ : nullptr; }
   const arch::TechnologyTable* cost_table() const override { return cost_ ? &*cost_ : nullptr; }
   std::vector<int> cores_with_tiles() const override { return cores_with_tiles_; }
-  std::vector<std::vector<int32_t>> recurrent_state() const override;
-  void load_recurrent_state(const std::vector<std::vector<int32_t>>& h_q20) override;
+  RecurrentState recurrent_state() const override;
+  void load_recurrent_state(const RecurrentState& state) override;
 
  private:
   [[noreturn]] void bad(const std::string& field, const std::string& what) const {
@@ -94,6 +95,8 @@ class FunctionalBackend final : public Backend {
   void send(int op, int src, int dst, int64_t flits);  // counts flits over the flow's tree
   int64_t value_flits(int64_t values) const { return arch::value_packet_flits(values, chip_.noc.link_width_bits); }
   void run_phase(const Phase& ph, int32_t token, StepObservation* obs);
+  // Tile t's accumulators set to W_tile times op's sent codes (sigma-delta state loaded).
+  void rebuild_accumulators(const OpRT& op, int t);
 
   std::string path_;
   PhaseObserver observer_;
@@ -101,6 +104,7 @@ class FunctionalBackend final : public Backend {
   PhaseInfo info_;                              // the running phase (for the probe)
   std::vector<int64_t> phase_codes_;            // per core: codes quantized in this events phase
   arch::ChipDescription chip_;
+  arch::EventMode events_;                      // chip_.core.events
   arch::EnergyTable energy_;
   bool has_energy_ = false;
   std::optional<arch::TechnologyTable> cost_;
@@ -129,6 +133,7 @@ FunctionalBackend::FunctionalBackend(const arch::Image& image, const arch::Progr
   // needs and reads the constants it computes with from the blobs.
   const arch::Program& p = program;
   chip_ = p.chip;
+  events_ = chip_.core.events;
   cores_ = chip_.total_cores();
   if (p.energy_table) {
     energy_ = *p.energy_table;
@@ -219,7 +224,9 @@ FunctionalBackend::FunctionalBackend(const arch::Image& image, const arch::Progr
 }
 
 void FunctionalBackend::reset() {
+  for (TileRT& tl : tiles_) std::fill(tl.acc.begin(), tl.acc.end(), 0);
   for (OpRT& op : ops_) {
+    if (op.kind == OpKind::kBitLinear && events_.sigma_delta()) op.sent.assign(static_cast<std::size_t>(op.in), 0);
     if (op.kind != OpKind::kMlgru) continue;
     op.state.clear();
     for (const Seg& s : tensors_[static_cast<std::size_t>(op.output)].segs)
@@ -227,10 +234,13 @@ void FunctionalBackend::reset() {
   }
 }
 
-std::vector<std::vector<int32_t>> FunctionalBackend::recurrent_state() const {
-  // Each layer's MLGRU state, gathered from the neurocores that hold its channels' segments.
+RecurrentState FunctionalBackend::recurrent_state() const {
+  // Each layer's MLGRU state, gathered from the neurocores that hold its channels' segments; under
+  // sigma-delta events each BitLinear's sent codes (held where its input's segments live).
   std::map<int, std::vector<int32_t>> by_layer;
+  RecurrentState out;
   for (const OpRT& op : ops_) {
+    if (op.kind == OpKind::kBitLinear && events_.sigma_delta()) out.sent_codes.push_back(op.sent);
     if (op.kind != OpKind::kMlgru) continue;
     const TensorRT& t = tensors_[static_cast<std::size_t>(op.output)];
     std::vector<int32_t>& h = by_layer[op.layer];
@@ -238,28 +248,59 @@ std::vector<std::vector<int32_t>> FunctionalBackend::recurrent_state() const {
     for (std::size_t si = 0; si < t.segs.size(); ++si)
       std::copy(op.state[si].begin(), op.state[si].end(), h.begin() + t.segs[si].begin);
   }
-  std::vector<std::vector<int32_t>> out;
-  for (auto& [layer, h] : by_layer) out.push_back(std::move(h));
+  for (auto& [layer, h] : by_layer) out.h_q20.push_back(std::move(h));
   return out;
 }
 
-void FunctionalBackend::load_recurrent_state(const std::vector<std::vector<int32_t>>& h_q20) {
-  // The inverse of recurrent_state(): each layer's h scattered to the segments that hold it.
+void FunctionalBackend::load_recurrent_state(const RecurrentState& state) {
+  // The inverse of recurrent_state(): each layer's h scattered to the segments that hold it; the
+  // sent codes to their BitLinears, whose persistent accumulators are rebuilt from them.
   std::map<int, OpRT*> by_layer;
-  for (OpRT& op : ops_)
+  std::vector<OpRT*> bitlinears;
+  for (OpRT& op : ops_) {
     if (op.kind == OpKind::kMlgru) by_layer[op.layer] = &op;
-  if (h_q20.size() != by_layer.size())
-    throw std::invalid_argument(fmt::format("func: load_recurrent_state: {} layers given, the image has {}", h_q20.size(),
+    if (op.kind == OpKind::kBitLinear && events_.sigma_delta()) bitlinears.push_back(&op);
+  }
+  if (state.h_q20.size() != by_layer.size())
+    throw std::invalid_argument(fmt::format("func: load_recurrent_state: {} layers given, the image has {}", state.h_q20.size(),
                                             by_layer.size()));
+  if (state.sent_codes.size() != bitlinears.size())
+    throw std::invalid_argument(fmt::format("func: load_recurrent_state: sent codes of {} BitLinears given, the image's "
+                                            "{} events need {}", state.sent_codes.size(), arch::to_string(events_.encoding),
+                                            bitlinears.size()));
+  for (std::size_t b = 0; b < bitlinears.size(); ++b)
+    if (static_cast<int64_t>(state.sent_codes[b].size()) != bitlinears[b]->in)
+      throw std::invalid_argument(fmt::format("func: load_recurrent_state: BitLinear {} has {} inputs, {} sent codes given", b,
+                                              bitlinears[b]->in, state.sent_codes[b].size()));
   std::size_t l = 0;
   for (auto& [layer, op] : by_layer) {
     const TensorRT& t = tensors_[static_cast<std::size_t>(op->output)];
-    const std::vector<int32_t>& h = h_q20[l++];
+    const std::vector<int32_t>& h = state.h_q20[l++];
     if (static_cast<int64_t>(h.size()) != t.length)
       throw std::invalid_argument(fmt::format("func: load_recurrent_state: layer {} has {} channels, {} given", layer, t.length,
                                               h.size()));
     for (std::size_t si = 0; si < t.segs.size(); ++si)
       std::copy(h.begin() + t.segs[si].begin, h.begin() + t.segs[si].end, op->state[si].begin());
+  }
+  for (std::size_t b = 0; b < bitlinears.size(); ++b) {
+    bitlinears[b]->sent = state.sent_codes[b];
+    for (int t : bitlinears[b]->tiles) rebuild_accumulators(*bitlinears[b], t);
+  }
+}
+
+void FunctionalBackend::rebuild_accumulators(const OpRT& op, int t) {
+  TileRT& tl = tiles_[static_cast<std::size_t>(t)];
+  std::fill(tl.acc.begin(), tl.acc.end(), 0);
+  const arch::NeurocoreParams& cp = chip_.core;
+  for (int64_t k = 0; k < op.in; ++k) {
+    const int8_t q = op.sent[static_cast<std::size_t>(k)];
+    if (q == 0) continue;
+    try {
+      arch::accumulate_event(cp.weight_encoding, tl.mem.data(), static_cast<int64_t>(tl.mem.size()), tl.r1 - tl.r0, op.in,
+                             cp.sparse_index_bits, cp.sram_port_bits, k, q, tl.acc.data());
+    } catch (const std::invalid_argument& e) {
+      bad(fmt::format("tiles[{}]", t), fmt::format("malformed weight memory: {}", e.what()));
+    }
   }
 }
 
@@ -380,50 +421,61 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
         if (x0 >= x1) continue;
         const auto tree = event_tree_.find({ph.op, s.core});
         const auto flow = event_flow_.find({ph.op, s.core});
+        int8_t split[2];
         for (int64_t c = x0; c < x1; ++c) {
           const int8_t q = arch::quantize_absmax(s.wide[static_cast<std::size_t>(c - x0)], op.max_abs);
           ++counters_.activation_codes;
           ++core_ctr(s.core).codes;
           const int64_t code_index = probe_ != nullptr ? phase_codes_[static_cast<std::size_t>(s.core)]++ : 0;
-          if (q == 0) continue;
           const int64_t k = c - in.offset;
-          if (rec != nullptr) rec->push_back({static_cast<int32_t>(k), q});
-          if (probe_ != nullptr) probe_->event_out(info_, s.core, flow == event_flow_.end() ? -1 : flow->second, k, q, code_index);
-          ++core_ctr(s.core).events_out;
-          ++tot.events_out;
-          counters_.flits += event_flits_;
-          if (tree != event_tree_.end()) {
-            for (int l : tree->second) counters_.link_flits[static_cast<std::size_t>(l)] += event_flits_;
-            counters_.flit_hops += event_flits_ * static_cast<int64_t>(tree->second.size());
+          // What the input sends (numerics.md §5b); sigma-delta: its sent code read, compared and
+          // (on an event) written where the input lives, one neuron-unit op.
+          int8_t* sent = events_.sigma_delta() ? &op.sent[static_cast<std::size_t>(k)] : nullptr;
+          if (sent != nullptr) {
+            ++core_ctr(s.core).neuron_ops;
+            ++tot.neuron_ops;
           }
-          for (int t : op.tiles) {
-            TileRT& tl = tiles_[static_cast<std::size_t>(t)];
-            arch::EventCost cost;
-            try {
-              cost = arch::accumulate_event(cp.weight_encoding, tl.mem.data(), static_cast<int64_t>(tl.mem.size()),
-                                            tl.r1 - tl.r0, op.in, cp.sparse_index_bits, cp.sram_port_bits, k, q, tl.acc.data());
-            } catch (const std::invalid_argument& e) {
-              bad(fmt::format("tiles[{}]", t), fmt::format("malformed weight memory: {}", e.what()));
+          const int n_events = arch::split_event_value(arch::event_value(events_, q, sent), split);
+          for (int ei = 0; ei < n_events; ++ei) {
+            const int8_t ev = split[ei];
+            if (rec != nullptr) rec->push_back({static_cast<int32_t>(k), ev});
+            if (probe_ != nullptr) probe_->event_out(info_, s.core, flow == event_flow_.end() ? -1 : flow->second, k, ev, code_index);
+            ++core_ctr(s.core).events_out;
+            ++tot.events_out;
+            counters_.flits += event_flits_;
+            if (tree != event_tree_.end()) {
+              for (int l : tree->second) counters_.link_flits[static_cast<std::size_t>(l)] += event_flits_;
+              counters_.flit_hops += event_flits_ * static_cast<int64_t>(tree->second.size());
             }
-            UnitCounters& cc = core_ctr(tl.core);
-            const int64_t lc = arch::event_accumulate_cycles(cp.weight_encoding, tl.r1 - tl.r0, k, cost, cp.lanes, cp.sram_port_bits);
-            if (probe_ != nullptr) probe_->event_in(info_, tl.core, t, k, q, cost, lc);
-            ++cc.events_in;
-            ++tot.events_in;
-            cc.synaptic_ops += cost.synaptic_ops;
-            tot.synaptic_ops += cost.synaptic_ops;
-            cc.lane_cycles += lc;
-            tot.lane_cycles += lc;
-            if (arch::event_sram_port_bound(cp.weight_encoding, tl.r1 - tl.r0, cost, cp.lanes, cp.sram_port_bits)) {
-              cc.sram_port_cycles += lc;
-              tot.sram_port_cycles += lc;
+            for (int t : op.tiles) {
+              TileRT& tl = tiles_[static_cast<std::size_t>(t)];
+              arch::EventCost cost;
+              try {
+                cost = arch::accumulate_event(cp.weight_encoding, tl.mem.data(), static_cast<int64_t>(tl.mem.size()),
+                                              tl.r1 - tl.r0, op.in, cp.sparse_index_bits, cp.sram_port_bits, k, ev, tl.acc.data());
+              } catch (const std::invalid_argument& e) {
+                bad(fmt::format("tiles[{}]", t), fmt::format("malformed weight memory: {}", e.what()));
+              }
+              UnitCounters& cc = core_ctr(tl.core);
+              const int64_t lc = arch::event_accumulate_cycles(cp.weight_encoding, tl.r1 - tl.r0, k, cost, cp.lanes, cp.sram_port_bits);
+              if (probe_ != nullptr) probe_->event_in(info_, tl.core, t, k, ev, cost, lc);
+              ++cc.events_in;
+              ++tot.events_in;
+              cc.synaptic_ops += cost.synaptic_ops;
+              tot.synaptic_ops += cost.synaptic_ops;
+              cc.lane_cycles += lc;
+              tot.lane_cycles += lc;
+              if (arch::event_sram_port_bound(cp.weight_encoding, tl.r1 - tl.r0, cost, cp.lanes, cp.sram_port_bits)) {
+                cc.sram_port_cycles += lc;
+                tot.sram_port_cycles += lc;
+              }
+              if (cp.weight_encoding == arch::WeightEncoding::kPacked2) {
+                cc.synaptic_skips += (tl.r1 - tl.r0) - cost.synaptic_ops;
+                tot.synaptic_skips += (tl.r1 - tl.r0) - cost.synaptic_ops;
+              }
+              (tl.in_dram ? cc.dram_words : cc.sram_words) += cost.sram_words;
+              (tl.in_dram ? tot.dram_words : tot.sram_words) += cost.sram_words;
             }
-            if (cp.weight_encoding == arch::WeightEncoding::kPacked2) {
-              cc.synaptic_skips += (tl.r1 - tl.r0) - cost.synaptic_ops;
-              tot.synaptic_skips += (tl.r1 - tl.r0) - cost.synaptic_ops;
-            }
-            (tl.in_dram ? cc.dram_words : cc.sram_words) += cost.sram_words;
-            (tl.in_dram ? tot.dram_words : tot.sram_words) += cost.sram_words;
           }
         }
       }
@@ -445,10 +497,13 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
         if (probe_ != nullptr) probe_->accumulators(info_, tl.core, t, tl.acc.data(), tl.r1 - tl.r0);
         for (int64_t r = 0; r < tl.r1 - tl.r0; ++r) {
           seg->val[static_cast<std::size_t>(r)] = arch::requantize(tl.acc[static_cast<std::size_t>(r)], S);
-          tl.acc[static_cast<std::size_t>(r)] = 0;
+          if (!events_.sigma_delta()) tl.acc[static_cast<std::size_t>(r)] = 0;  // sigma-delta: they persist (§5b)
         }
-        core_ctr(tl.core).neuron_ops += tl.r1 - tl.r0;
-        tot.neuron_ops += tl.r1 - tl.r0;
+        // Sigma-delta: the tile's accumulators kept for the next token (one more neuron-unit
+        // access per row: they are swapped through the state memory with the tile).
+        const int64_t per_row = events_.sigma_delta() ? 2 : 1;
+        core_ctr(tl.core).neuron_ops += per_row * (tl.r1 - tl.r0);
+        tot.neuron_ops += per_row * (tl.r1 - tl.r0);
       }
       return;
     }

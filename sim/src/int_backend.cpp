@@ -17,7 +17,7 @@ void Backend::step(int32_t token, std::vector<float>& logits) {
     logits[i] = static_cast<float>(std::ldexp(static_cast<double>(scratch_logits_[i]), -16));
 }
 
-void Backend::load_recurrent_state(const std::vector<std::vector<int32_t>>&) {
+void Backend::load_recurrent_state(const RecurrentState&) {
   throw std::logic_error(name() + ": cannot load a recurrent state");
 }
 
@@ -110,17 +110,23 @@ class IntBackend final : public Backend {
     obs->tensors.clear();
     for (auto& [name, values] : trace_.tensors) obs->tensors.push_back({name, "", "", std::move(values)});
     obs->bitlinear_events.clear();
-    for (const std::vector<int8_t>& codes : trace_.bitlinear_codes) {
+    for (const std::vector<int32_t>& values : trace_.bitlinear_event_values) {
       std::vector<Event> ev;
-      for (std::size_t k = 0; k < codes.size(); ++k)
-        if (codes[k] != 0) ev.push_back({static_cast<int32_t>(k), codes[k]});
+      int8_t split[2];
+      for (std::size_t k = 0; k < values.size(); ++k)
+        for (int e = 0, n = arch::split_event_value(values[k], split); e < n; ++e)
+          ev.push_back({static_cast<int32_t>(k), split[e]});
       obs->bitlinear_events.push_back(std::move(ev));
     }
   }
   const Counters& counters() const override { return counters_; }
   std::optional<double> weight_sparsity() const override { return ref_.weight_sparsity(); }
-  std::vector<std::vector<int32_t>> recurrent_state() const override { return ref_.state_q20(); }
-  void load_recurrent_state(const std::vector<std::vector<int32_t>>& h_q20) override { ref_.load_state_q20(h_q20); }
+  RecurrentState recurrent_state() const override { return {ref_.state_q20(), ref_.sent_codes()}; }
+  void load_recurrent_state(const RecurrentState& state) override {
+    ref_.load_state_q20(state.h_q20);
+    ref_.load_sent_codes(state.sent_codes);
+  }
+  void set_event_mode(const arch::EventMode& mode) { ref_.set_event_mode(mode); }
 
  private:
   models::IntReference ref_;
@@ -136,6 +142,12 @@ std::unique_ptr<Backend> make_int_backend(const models::HGRNBitWeights& weights)
 
 std::unique_ptr<Backend> make_int_backend(models::IntModel model) {
   return std::make_unique<IntBackend>(std::move(model));
+}
+
+std::unique_ptr<Backend> make_int_backend(models::IntModel model, const arch::EventMode& events) {
+  auto b = std::make_unique<IntBackend>(std::move(model));
+  b->set_event_mode(events);
+  return b;
 }
 
 }  // namespace neurark::sim

@@ -39,8 +39,9 @@ const std::vector<BackendEntry>& backends() {
        }},
       {"int", "bit-exact integer reference (arch/ numerics)", false, true, false,
        [](const BackendInputs& in) -> std::unique_ptr<models::LanguageModel> {
-         if (in.weights == nullptr && !in.model_dir.empty()) return make_int_backend(models::IntModel::load(in.model_dir));
-         return make_int_backend(weights_of(in, "int"));
+         if (in.weights == nullptr && !in.model_dir.empty())
+           return make_int_backend(models::IntModel::load(in.model_dir), in.events);
+         return make_int_backend(models::IntModel::prepare(weights_of(in, "int")), in.events);
        },
        true},
       {"func", "functional chip backend (the image interpreted event by event, untimed)", true, true, false,

@@ -275,8 +275,8 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
   const arch::EnergyTable* energy_table() const override { return func_->energy_table(); }
   const arch::TechnologyTable* cost_table() const override { return func_->cost_table(); }
   std::vector<int> cores_with_tiles() const override { return func_->cores_with_tiles(); }
-  std::vector<std::vector<int32_t>> recurrent_state() const override { return func_->recurrent_state(); }
-  void load_recurrent_state(const std::vector<std::vector<int32_t>>& h_q20) override { func_->load_recurrent_state(h_q20); }
+  RecurrentState recurrent_state() const override { return func_->recurrent_state(); }
+  void load_recurrent_state(const RecurrentState& state) override { func_->load_recurrent_state(state); }
   const Timing& timing() const override { return timing_; }
   void record_spans(bool on) override { timing_.record_spans = on; }
   void close_waveform() override {

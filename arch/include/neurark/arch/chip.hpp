@@ -13,7 +13,10 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+
+#include "neurark/arch/numerics.hpp"
 
 namespace neurark::arch {
 
@@ -39,6 +42,8 @@ struct NeurocoreParams {
   WeightEncoding weight_encoding = WeightEncoding::kPacked2;
   int64_t sparse_index_bits = 16;        // bits per non-zero weight in sparse encoding (+1 sign)
   int64_t activation_bits = 8;           // event payload width (int8 codes)
+  EventMode events;                      // which codes send events: event_encoding (absolute |
+                                         // sigma_delta) and event_threshold (0 to 254), numerics.md §5b
 };
 
 struct NocParams {
@@ -110,6 +115,31 @@ struct ChipDescription {
   // expected) on any violation; never returns a partially valid description.
   static ChipDescription from_file(const std::string& path);
   static ChipDescription from_yaml_text(const std::string& text, const std::string& path);
+  // The text of a chip file, unparsed. Throws neurark::Error for a folder, a non-regular file or
+  // one that cannot be opened.
+  static std::string read_text(const std::string& path);
 };
+
+// A change to a chip's events (`run` / `eval` --event-encoding, --event-threshold): the fields
+// given replace the chip's, the others stay.
+struct EventOverride {
+  std::optional<EventEncoding> encoding;
+  std::optional<int32_t> threshold;
+  bool any() const { return encoding.has_value() || threshold.has_value(); }
+  // Throws neurark::Error "--event-threshold: V is out of range, expected 0 to 254" for a
+  // threshold outside [0, kEventThresholdMax] (option names: what run and eval call them).
+  void check() const;
+  EventMode over(EventMode base) const {
+    if (encoding) base.encoding = *encoding;
+    if (threshold) base.threshold = *threshold;
+    return base;
+  }
+};
+
+// The chip description `text` (read as if from file `path`) with its neurocore's events changed
+// by `events` (neurocore.event_encoding, neurocore.event_threshold): what `run` and `eval` compile
+// for. The text is re-emitted by yaml-cpp (comments are not kept); unchanged if !events.any().
+// Throws neurark::Error as from_yaml_text does, for the text given or for the values set.
+std::string chip_text_with_events(const std::string& text, const std::string& path, const EventOverride& events);
 
 }  // namespace neurark::arch

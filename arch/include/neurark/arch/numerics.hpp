@@ -154,6 +154,44 @@ class AbsmaxQuantizer {
   std::array<uint64_t, kActCodeMax + 1> t_{};  // t_[0] = 0, t_[j] as above (all ~0 for m == 0)
 };
 
+// ---- Events: which activation codes a BitLinear input sends (docs/numerics.md §5b) -----------
+
+// How a BitLinear input turns its int8 codes into events (a chip's neurocore.event_encoding):
+//   absolute:    code q is sent when |q| > theta (theta = 0: every non-zero code, the dense path);
+//   sigma_delta: the change d = q - s since the code s last sent on that input is sent when
+//                |d| > theta, and then s = q; the receiving accumulators are not cleared between
+//                tokens, so they hold W s (s = 0 after reset). At theta = 0, s = q after every
+//                token and the outputs are bit-identical to the dense path.
+enum class EventEncoding : uint8_t { kAbsolute, kSigmaDelta };
+const char* to_string(EventEncoding e);  // "absolute", "sigma_delta"
+constexpr int32_t kEventThresholdMax = 254;  // |d| <= 254 for codes in [-127, 127]
+struct EventMode {
+  EventEncoding encoding = EventEncoding::kAbsolute;
+  int32_t threshold = 0;  // theta, 0 to kEventThresholdMax
+  bool operator==(const EventMode& o) const { return encoding == o.encoding && threshold == o.threshold; }
+  bool sigma_delta() const { return encoding == EventEncoding::kSigmaDelta; }
+};
+
+// What input code q sends this token (0: nothing): absolute, q if |q| > theta; sigma-delta,
+// d = q - *sent if |d| > theta (then *sent = q), else 0 (*sent kept). `sent` is the input's
+// sigma-delta state (read and written only for sigma_delta; may be null for absolute).
+inline int32_t event_value(const EventMode& mode, int8_t q, int8_t* sent) {
+  if (mode.encoding == EventEncoding::kAbsolute) return (q > mode.threshold || q < -mode.threshold) ? q : 0;
+  const int32_t d = static_cast<int32_t>(q) - *sent;
+  if (d <= mode.threshold && d >= -mode.threshold) return 0;
+  *sent = q;
+  return d;
+}
+// The int8 events (payload activation_bits = 8) that carry value v (|v| <= 254) to the
+// accumulators, in this order: none for 0; v itself for |v| <= 127; else sign(v) * 127, then
+// v - sign(v) * 127 (a change of more than 127 goes as two events on the same channel; their
+// sum is v, so the accumulators are exact). Returns the count (0, 1 or 2); writes ev[0..count).
+// Throws std::invalid_argument for |v| > 254 (absmax codes are in [-127, 127], so a change is
+// at most 254 in magnitude).
+int split_event_value(int32_t v, int8_t ev[2]);
+// The count split_event_value gives (0, 1 or 2), for |v| <= 254.
+inline int event_count(int32_t v) { return v == 0 ? 0 : (v <= 127 && v >= -127 ? 1 : 2); }
+
 // ---- Block floating point (BitLinear inputs) ---------------------------------------------
 
 // Normalizes int64 values to int32 mantissas sharing one shift: s = max(0, bit_length(max|p|)
@@ -311,7 +349,8 @@ BlockScale product_block(const int32_t* a, const BlockScale& a_scale, const int3
 
 // Statistics of one BitLinear evaluation for one token (for counters and cross-checks).
 struct BitLinearStats {
-  int64_t nonzero_inputs = 0;   // activation codes != 0 (events)
+  int64_t nonzero_inputs = 0;   // activation codes != 0
+  int64_t events = 0;           // events sent (split_event_value counts; dense: nonzero_inputs)
   uint64_t absmax = 0;          // m
   Scale token_scale;            // S
 };
@@ -330,5 +369,15 @@ BitLinearStats bitlinear_q16(const int32_t* v, int64_t k, int64_t n, const int32
 BitLinearStats bitlinear_q16_packed(const int32_t* v, int64_t k, int64_t n, const int32_t* norm_mant,
                                     const uint8_t* w_packed, Scale layer_c, Scale eps_term, int32_t* y,
                                     int8_t* codes_out = nullptr, int32_t* acc_out = nullptr);
+// The same under an event mode (§5b): the matvec is of the codes the accumulators have seen,
+// q' = event-filtered codes (absolute: q if |q| > theta else 0; sigma-delta: the sent codes
+// s after this token's update, sent[0..k) the input's state, read and written). At the dense
+// mode (absolute, theta 0) identical to bitlinear_q16_packed. values_out (k entries, optional)
+// gets each input's event_value; effective_out (k, optional) gets q'.
+BitLinearStats bitlinear_q16_packed_events(const int32_t* v, int64_t k, int64_t n, const int32_t* norm_mant,
+                                           const uint8_t* w_packed, Scale layer_c, Scale eps_term,
+                                           const EventMode& mode, int8_t* sent, int32_t* y,
+                                           int8_t* codes_out = nullptr, int32_t* values_out = nullptr,
+                                           int32_t* acc_out = nullptr);
 
 }  // namespace neurark::arch

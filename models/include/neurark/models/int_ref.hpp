@@ -93,10 +93,13 @@ bool try_fixed(double v, int frac, int32_t* out);
 struct IntStepTrace {
   std::vector<std::vector<int32_t>> layer_out_q16;  // residual stream after each layer
   int64_t synaptic_ops = 0;       // non-zero activation code x non-zero weight pairs
-  int64_t events = 0;             // non-zero activation codes entering BitLinears
+  int64_t events = 0;             // events entering BitLinears (dense mode: non-zero codes)
   int64_t activation_codes = 0;   // all activation codes entering BitLinears
-  bool record_codes = false;      // set to fill bitlinear_codes
+  bool record_codes = false;      // set to fill bitlinear_codes and bitlinear_event_values
   std::vector<std::vector<int8_t>> bitlinear_codes;  // [BitLinear in execution order][fan-in]
+  // What each input sent (arch::event_value under the event mode; dense: the code itself; 0:
+  // nothing), [BitLinear in execution order][fan-in]; arch::split_event_value gives its events.
+  std::vector<std::vector<int32_t>> bitlinear_event_values;
   // Set to fill `tensors`: every integer op's output in execution order, named as the
   // compiler's lowered graph names its tensors (x.0, layers.L.attn_norm, layers.L.i, ... x.L+1,
   // final_norm, logits), for comparisons at every op boundary (sim::cross_checked).
@@ -137,9 +140,22 @@ class IntReference : public LanguageModel {
   // std::invalid_argument unless h_q20 is [num_hidden_layers][hidden_size].
   void load_state_q20(const std::vector<std::vector<int32_t>>& h_q20);
 
+  // Which activation codes send events (docs/numerics.md §5b; default: absolute, theta 0, the
+  // dense path). Setting it clears the sigma-delta state (every input's sent code to 0). Throws
+  // std::invalid_argument for a threshold outside [0, arch::kEventThresholdMax].
+  void set_event_mode(const arch::EventMode& mode);
+  const arch::EventMode& event_mode() const { return mode_; }
+  // Sigma-delta state: the code each BitLinear input last sent, [BitLinear in execution order:
+  // per layer i, f, g, o, gate, down; then lm_head][fan-in]; empty unless sigma-delta.
+  const std::vector<std::vector<int8_t>>& sent_codes() const { return sent_; }
+  // Replaces it; throws std::invalid_argument for another shape.
+  void load_sent_codes(const std::vector<std::vector<int8_t>>& sent);
+
  private:
   IntModel model_;
   std::vector<std::vector<int32_t>> h_;
+  arch::EventMode mode_;
+  std::vector<std::vector<int8_t>> sent_;  // sigma-delta: per BitLinear, per input
   std::vector<int32_t> logits_q16_;
   IntStepTrace trace_;
   Activity activity_;

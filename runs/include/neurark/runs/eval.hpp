@@ -47,6 +47,8 @@ struct EvalRun {
   models::EvalResult result;
   std::optional<EvalActivity> activity;
   double clock_hz = 0.0;               // systemc: the chip's
+  std::optional<arch::EventMode> events;  // which codes sent events (docs/numerics.md §5b): the int
+                                          // reference's, or the chip's; none for float
 };
 
 // Reads at most max_bytes (0 = all) of a regular text file; names the file in every error and

@@ -22,6 +22,11 @@ struct ModelSource {
   std::string chip_path;        // chip backends: compile model_dir for this chip (placement seed 1)
   std::optional<std::string> chip_text;  // the chip itself, read as if from file chip_path (RunOptions::chip_text)
   std::string image_path;       // chip backends: run this image
+  // Which activation codes send events (docs/numerics.md §5b), changing the chip's neurocore
+  // event_encoding / event_threshold (fields not given stay): int runs with it (from the dense
+  // path); a chip backend given --chip compiles the chip with it; an image must have been
+  // compiled with it; float refuses it.
+  arch::EventOverride events;
 };
 
 struct OpenedModel {
@@ -33,6 +38,7 @@ struct OpenedModel {
 };
 
 // Builds the model `src` names. A reference backend needs model_dir and neither chip nor image;
+// a chip backend's reference computes with the image's chip's events;
 // a chip backend needs exactly one of image_path and chip_path. systemc compiled from model_dir
 // is checked against the integer reference on every token (sim::cross_checked), and so is an
 // image given with model_dir (whose shape must be the image's); an image alone runs unchecked.

@@ -54,6 +54,8 @@ struct RunOptions {
   int64_t check_every = 1;                // against the integer reference: every token (1), tokens 0, N, 2N, ...
                                           // each from the chip's own state (N > 1: the reference runs 1/N of the
                                           // tokens), or none (0: no reference is built); 0 to 100,000
+  arch::EventOverride events;             // changes the chip's neurocore.event_encoding / event_threshold
+                                          // (docs/numerics.md §5b); the fields not given stay the chip's
   std::string backend = "systemc";        // "systemc" (timed) or "func" (untimed: counts, dynamic energy)
   std::string run_id;                     // carried into the result
   bool record_spans = false;              // fill RunResult::spans (systemc: a Perfetto trace)

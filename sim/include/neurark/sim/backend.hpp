@@ -29,7 +29,8 @@ struct HGRNBitWeights;
 
 namespace neurark::sim {
 
-// An input event of a BitLinear: channel k carries the non-zero int8 activation code q.
+// An input event of a BitLinear: channel k carries the non-zero int8 payload q (the activation
+// code, or under sigma-delta events a change of it: arch::event_value, arch::split_event_value).
 struct Event {
   int32_t channel = 0;
   int8_t q = 0;
@@ -49,6 +50,17 @@ struct StepObservation {
   std::vector<std::vector<int32_t>> layer_out_q16;  // [layer][d] residual stream after each layer
   std::vector<std::vector<Event>> bitlinear_events;  // [BitLinear in execution order] sorted by channel
   std::vector<TensorObservation> tensors;            // every op's output, in execution order
+};
+
+// What a token leaves for the next (HGRNBit carries nothing else): each layer's MLGRU hidden
+// state h in Q11.20, [layer][d] in channel order, and under sigma-delta events the code each
+// BitLinear input last sent, [BitLinear in execution order][fan-in] (empty otherwise; the
+// accumulators that persist between tokens hold W times these codes, docs/numerics.md §5b).
+struct RecurrentState {
+  std::vector<std::vector<int32_t>> h_q20;
+  std::vector<std::vector<int8_t>> sent_codes;
+  bool operator==(const RecurrentState& o) const { return h_q20 == o.h_q20 && sent_codes == o.sent_codes; }
+  bool empty() const { return h_q20.empty() && sent_codes.empty(); }
 };
 
 // Activity of one neurocore (or the totals).
@@ -101,14 +113,14 @@ class Backend : public models::LanguageModel {
   // Fraction of zero ternary weights over all BitLinears, for backends that hold the whole
   // model's weights as such (the integer reference); none otherwise.
   virtual std::optional<double> weight_sparsity() const { return std::nullopt; }
-  // The recurrent state the next token starts from: each layer's MLGRU hidden state h in Q11.20,
-  // [layer][d] in channel order (HGRNBit carries nothing else from token to token). Empty for a
-  // backend that cannot give it.
-  virtual std::vector<std::vector<int32_t>> recurrent_state() const { return {}; }
+  // The recurrent state the next token starts from (RecurrentState). Empty for a backend that
+  // cannot give it.
+  virtual RecurrentState recurrent_state() const { return {}; }
   // Replaces the recurrent state (same layout as recurrent_state()), for a reference that checks
-  // a chip from the chip's own state (sim::cross_checked with check_every > 1). Throws
-  // std::logic_error for a backend that cannot take it, std::invalid_argument for a wrong shape.
-  virtual void load_recurrent_state(const std::vector<std::vector<int32_t>>& h_q20);
+  // a chip from the chip's own state (sim::cross_checked with check_every > 1) or a chip that
+  // runs several streams. Throws std::logic_error for a backend that cannot take it,
+  // std::invalid_argument for a wrong shape.
+  virtual void load_recurrent_state(const RecurrentState& state);
 
  protected:
   std::vector<int32_t> scratch_logits_;
@@ -149,5 +161,9 @@ std::unique_ptr<Backend> cross_checked(std::unique_ptr<Backend> dut, std::unique
 std::unique_ptr<Backend> make_int_backend(const models::HGRNBitWeights& weights);
 // The same from a prepared model (e.g. models::IntModel::load(dir), which holds no floats).
 std::unique_ptr<Backend> make_int_backend(models::IntModel model);
+// The same with an event mode (docs/numerics.md §5b): the reference a chip compiled with
+// neurocore.event_encoding / event_threshold is checked against. Throws std::invalid_argument
+// for a threshold outside [0, arch::kEventThresholdMax].
+std::unique_ptr<Backend> make_int_backend(models::IntModel model, const arch::EventMode& events);
 
 }  // namespace neurark::sim

@@ -31,6 +31,8 @@ struct BackendInputs {
   const arch::Program* program = nullptr;
   EventProbe* probe = nullptr;       // must outlive the backend
   SystemCOptions systemc;
+  arch::EventMode events;            // int: which codes send events (docs/numerics.md §5b); chip
+                                     // backends take their image's chip's
 };
 
 struct BackendEntry {
