@@ -877,3 +877,45 @@ TEST_CASE("run --rtl-cores on a non-default chip (tiny-3x2, the tiny model): the
   CHECK_FALSE(fs::exists(tmp.file("b")));
 }
 #endif
+
+TEST_CASE("sparsity: a point per event mode, the dense one equal to eval, a report folder with its plot; bad options exit 1",
+          "[cli][events]") {
+  neurark_test::TempDir tmp;
+  const std::string model = neurark::test::default_model_dir(), text = neurark::test::heldout_path();
+  const std::string out = tmp.file("sp"), chip = neurark::test::source_dir() + "/arch/chips/default-4x4.yaml";
+  const Run r = run_cli("sparsity --model " + model + " --chip " + chip + " --text " + text + " --max-bytes 120 --thresholds 0,3 --backend func "
+                        "--no-weight-encodings --json --out " + out, tmp);
+  REQUIRE(r.exit_code == 0);
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  REQUIRE(j.at("points").size() == 4);  // absolute 0, 3; sigma_delta 0, 3
+  const nlohmann::json& dense = j.at("points")[0];
+  CHECK(dense.at("encoding") == "absolute");
+  CHECK(dense.at("threshold") == 0);
+  // Independently: the integer reference's bpb of the same bytes (the chip's is the same integers).
+  const Run e = run_cli("eval --model " + model + " --text " + text + " --max-bytes 120 --json", tmp);
+  REQUIRE(e.exit_code == 0);
+  CHECK(dense.at("bpb").get<double>() == nlohmann::json::parse(e.out).at("bpb").get<double>());
+  const nlohmann::json& t3 = j.at("points")[1];
+  CHECK(t3.at("activation_sparsity").get<double>() > dense.at("activation_sparsity").get<double>() + 0.1);
+  CHECK(t3.at("events_per_token").get<double>() < dense.at("events_per_token").get<double>());
+  CHECK(t3.at("dynamic_energy_per_token_j").get<double>() < dense.at("dynamic_energy_per_token_j").get<double>());
+  // Sigma-delta's state does not fit the default chip's 8 KB per neurocore: said, not an error.
+  CHECK_FALSE(j.at("points")[2].at("fits").get<bool>());
+  CHECK_THAT(j.at("points")[2].at("reason").get<std::string>(), Catch::Contains("sigma-delta events' sent codes"));
+  CHECK(fs::exists(out + "/sparsity.json"));
+  CHECK_THAT(slurp(out + "/sparsity.svg"), Catch::Contains("<polyline") && Catch::Contains("sigma_delta events: do not fit the chip"));
+  CHECK_THAT(slurp(out + "/sparsity.md"), Catch::Contains("| absolute | 3 |"));
+  for (const auto& [args, msg] : std::vector<std::pair<std::string, std::string>>{
+           {"--thresholds 2,1", "--thresholds: 1 after 2, expected ascending values"},
+           {"--thresholds 0,x", "--thresholds 0,x: 'x' is not a threshold"},
+           {"--thresholds 300", "is not a threshold, expected integers from 0 to 254"},
+           {"--encodings absolute,delta", "'delta' is not an event encoding"},
+           {"--backend int", "--backend int: expected a chip backend"}}) {
+    INFO(args);
+    const Run bad = run_cli("sparsity --model " + model + " --chip " + chip + " --text " + text + " --max-bytes 50 " + args + " --out " +
+                            tmp.file("bad"), tmp);
+    CHECK(bad.exit_code == 1);
+    CHECK_THAT(bad.err, Catch::Contains(msg));
+    CHECK_FALSE(fs::exists(tmp.file("bad")));
+  }
+}

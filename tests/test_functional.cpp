@@ -564,7 +564,7 @@ TEST_CASE("events: func equals the int reference under every event mode, tiles c
   CHECK(events_of.at({E::kSigmaDelta, 0}).first > dense_events);
 }
 
-TEST_CASE("events: sigma-delta state is part of the recurrent state; check_every and streams carry it", "[func][events][cross_check]") {
+TEST_CASE("events: sigma-delta state is part of the recurrent state, carried by check_every and state loads", "[func][events][cross_check]") {
   const std::string dir = test::source_dir() + "/tests/fixtures/tiny";
   const arch::EventMode mode = mode_of(arch::EventEncoding::kSigmaDelta, 1);
   const std::string text = tiny_chip_with(mode);

@@ -401,7 +401,7 @@ TEST_CASE("co-simulation: a neurocore implementation replaces the lane-array rul
                                                  Contains("accumulator row 0"));
 }
 
-TEST_CASE("events: the SystemC model under thresholds and sigma-delta, checked against int; fewer events, fewer cycles",
+TEST_CASE("events: the SystemC model under thresholds and sigma-delta, checked against int, fewer events, fewer cycles",
           "[systemc][events]") {
   const auto tokens = heldout_tokens(48);
   const auto run_mode = [&](const std::string& tag, const char* encoding, int threshold, std::vector<int32_t>* last,

@@ -14,6 +14,7 @@ std::function<int()> add_run(CLI::App& sub);
 std::function<int()> add_verify_rtl(CLI::App& sub);
 std::function<int()> add_sweep(CLI::App& sub);
 std::function<int()> add_noc(CLI::App& sub);
+std::function<int()> add_sparsity(CLI::App& sub);
 std::function<int()> add_synth_checkpoint(CLI::App& sub);
 
 const std::vector<Command>& commands() {
@@ -33,6 +34,8 @@ const std::vector<Command>& commands() {
                 "report; local or Slurm, resumable", add_sweep},
       {"noc", "The network on its own: the chip model's mesh under synthetic traffic (uniform, transpose, bit-complement, "
               "hotspot, neighbor); latency and accepted throughput against offered load, vs the RTL mesh", add_noc},
+      {"sparsity", "What event sparsity costs: bits per byte, events, energy and tokens/s for event thresholds and "
+                   "sigma-delta events on a chip, with the accuracy / energy plot", add_sparsity},
       {"verify-rtl", "Run the RTL block harnesses (Verilator) against arch/: per block, vectors compared, mismatches, "
                      "cycles; exit 1 on any mismatch", add_verify_rtl},
       {"synth-checkpoint", "Write an HF checkpoint with random weights of realistic statistics", add_synth_checkpoint},

@@ -203,19 +203,40 @@ void EventOverride::check() const {
                             *threshold, kEventThresholdMax));
 }
 
-std::string chip_text_with_events(const std::string& text, const std::string& path, const EventOverride& events) {
+std::string chip_text_with(const std::string& text, const std::string& path,
+                           const std::vector<std::pair<std::string, std::string>>& values) {
   ChipDescription::from_yaml_text(text, path);  // the chip as given must be valid first (its errors name its lines)
-  events.check();
-  if (!events.any()) return text;
+  if (values.empty()) return text;
   YAML::Node root = detail::load_yaml(text, path, "chip description");
-  if (events.encoding) root["neurocore"]["event_encoding"] = to_string(*events.encoding);
-  if (events.threshold) root["neurocore"]["event_threshold"] = *events.threshold;
+  for (const auto& [key, value] : values) {
+    std::vector<std::string> parts;
+    for (std::size_t at = 0;;) {
+      const std::size_t dot = key.find('.', at);
+      parts.push_back(key.substr(at, dot == std::string::npos ? std::string::npos : dot - at));
+      if (dot == std::string::npos) break;
+      at = dot + 1;
+    }
+    YAML::Node n = root;
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+      if (!n[parts[i]] || !n[parts[i]].IsMap()) n[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      n.reset(n[parts[i]]);  // yaml-cpp: assignment would overwrite the node itself
+    }
+    n[parts.back()] = YAML::Load(value);
+  }
   YAML::Emitter e;
   e << root;
   std::string out = e.c_str();
   out += "\n";
-  ChipDescription::from_yaml_text(out, path);  // and with the events (a threshold out of range is named)
+  ChipDescription::from_yaml_text(out, path);  // and with the values set (one out of range is named)
   return out;
+}
+
+std::string chip_text_with_events(const std::string& text, const std::string& path, const EventOverride& events) {
+  events.check();
+  std::vector<std::pair<std::string, std::string>> values;
+  if (events.encoding) values.emplace_back("neurocore.event_encoding", to_string(*events.encoding));
+  if (events.threshold) values.emplace_back("neurocore.event_threshold", std::to_string(*events.threshold));
+  return chip_text_with(text, path, values);
 }
 
 }  // namespace neurark::arch

@@ -15,6 +15,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "neurark/arch/numerics.hpp"
 
@@ -141,5 +143,10 @@ struct EventOverride {
 // for. The text is re-emitted by yaml-cpp (comments are not kept); unchanged if !events.any().
 // Throws neurark::Error as from_yaml_text does, for the text given or for the values set.
 std::string chip_text_with_events(const std::string& text, const std::string& path, const EventOverride& events);
+// The chip description `text` (read as if from `path`) with keys set: each {key path, value},
+// e.g. {"neurocore.weight_encoding", "sparse"}, the value read as a YAML scalar; re-emitted by
+// yaml-cpp. Throws neurark::Error as from_yaml_text does, for the text given or the result.
+std::string chip_text_with(const std::string& text, const std::string& path,
+                           const std::vector<std::pair<std::string, std::string>>& values);
 
 }  // namespace neurark::arch

@@ -24,6 +24,7 @@
 #include "neurark/runs/fidelity.hpp"
 #include "neurark/runs/noc.hpp"
 #include "neurark/runs/run.hpp"
+#include "neurark/runs/sparsity.hpp"
 
 namespace neurark::reports {
 
@@ -75,6 +76,15 @@ void write_noc_report(const std::string& dir, const runs::NocResult& result);
 // Two plots side by side, a line per pattern: mean packet latency (cycles, log axis) and accepted
 // throughput (flits/cycle/node) against offered load (flits/cycle/node), from noc.json.
 std::string svg_noc(const nlohmann::json& noc);
+
+// `neurark sparsity --out DIR`: writes sparsity.json (runs::sparsity_json), sparsity.md
+// (runs::sparsity_markdown) and sparsity.svg (svg_sparsity) into `dir` (created; must not exist or
+// be empty) through a temporary folder renamed at the end. Throws neurark::Error.
+void write_sparsity_report(const std::string& dir, const runs::SparsityResult& result);
+// Two plots side by side, a line per event encoding: bits per byte against energy per token (each
+// point labelled with its threshold) and activation sparsity (%) against the threshold, from
+// sparsity.json.
+std::string svg_sparsity(const nlohmann::json& sparsity);
 
 // `text` with <, >, & and " escaped for HTML and SVG.
 std::string html_escape(const std::string& text);
