@@ -783,6 +783,31 @@ TEST_CASE("run --rtl-cores: the Verilated neurocore inside the SystemC model, sa
   bad = run_cli(base + " --backend func --rtl-cores all --out " + tmp.file("b"), tmp);
   CHECK(bad.exit_code == 1);
   CHECK_THAT(bad.err, Catch::Contains("--rtl-cores: needs --backend systemc"));
+  // Sigma-delta events (docs/numerics.md §5b): every neurocore on the RTL, accumulators kept from
+  // token to token through the readout, checked at every tile and token. The default chip with
+  // 16 KB of state memory (8 KB cannot hold the sent codes and accumulators).
+  std::string chip = slurp(src + "/arch/chips/default-4x4.yaml");
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"state_memory_bytes: 8192", "state_memory_bytes: 16384"},
+                                 {"../energy/", src + "/arch/energy/"}, {"../technology/", src + "/arch/technology/"}}) {
+    const auto at = chip.find(from);
+    REQUIRE(at != std::string::npos);
+    chip.replace(at, from.size(), to);
+  }
+  std::ofstream(tmp.file("sd.yaml")) << chip;
+  const std::string sd_base = "run --model " + neurark::test::default_model_dir() + " --chip " + tmp.file("sd.yaml") +
+                              " --prompt 'ROMEO: ' --max-new-tokens 4 --event-encoding sigma_delta --event-threshold 1 "
+                              "--no-synthesis --rtl-cores all";
+  const Run sd = run_cli(sd_base + " --out " + tmp.file("sd"), tmp);
+  INFO(sd.err);
+  REQUIRE(sd.exit_code == 0);
+  const auto s = nlohmann::json::parse(slurp(tmp.file("sd") + "/report.json"));
+  CHECK(s.at("cross_check").at("mismatches") == 0);
+  CHECK(s.at("cross_check").at("tokens_compared") == 10);
+  CHECK(s.at("chip").at("parameters").at("neurocore").at("event_encoding") == "sigma_delta");
+  for (const auto& core : s.at("rtl_cosim").at("cores")) CHECK(core.at("accumulator_checks").get<int64_t>() >= 10);
+  bad = run_cli(sd_base + " --streams 2 --out " + tmp.file("b"), tmp);
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.err, Catch::Contains("persistent accumulators are not swapped between streams yet"));
 }
 
 // Models built on demand for a non-default chip go to the build folder's cache (next to the CLI),
@@ -878,7 +903,7 @@ TEST_CASE("run --rtl-cores on a non-default chip (tiny-3x2, the tiny model): the
 }
 #endif
 
-TEST_CASE("sparsity: a point per event mode, the dense one equal to eval, a report folder with its plot; bad options exit 1",
+TEST_CASE("sparsity: a point per event mode, the dense one equal to eval, a report folder with its plot, bad options exit 1",
           "[cli][events]") {
   neurark_test::TempDir tmp;
   const std::string model = neurark::test::default_model_dir(), text = neurark::test::heldout_path();
@@ -910,7 +935,8 @@ TEST_CASE("sparsity: a point per event mode, the dense one equal to eval, a repo
            {"--thresholds 0,x", "--thresholds 0,x: 'x' is not a threshold"},
            {"--thresholds 300", "is not a threshold, expected integers from 0 to 254"},
            {"--encodings absolute,delta", "'delta' is not an event encoding"},
-           {"--backend int", "--backend int: expected a chip backend"}}) {
+           {"--backend int", "--backend int: expected a chip backend"},
+           {"--model " + model, "--model: a checkpoint folder is given twice"}}) {
     INFO(args);
     const Run bad = run_cli("sparsity --model " + model + " --chip " + chip + " --text " + text + " --max-bytes 50 " + args + " --out " +
                             tmp.file("bad"), tmp);
@@ -918,4 +944,16 @@ TEST_CASE("sparsity: a point per event mode, the dense one equal to eval, a repo
     CHECK_THAT(bad.err, Catch::Contains(msg));
     CHECK_FALSE(fs::exists(tmp.file("bad")));
   }
+  // Two models: a curve each, bpb against the first one's dense point.
+  const std::string sparse = neurark::test::source_dir() + "/models/zoo/shakespeare-d256-l4-sparse";
+  const Run two = run_cli("sparsity --model " + model + " --model " + sparse + " --chip " + chip + " --text " + text +
+                          " --max-bytes 120 --thresholds 0,9 --encodings absolute --backend func --no-weight-encodings --json", tmp);
+  REQUIRE(two.exit_code == 0);
+  const nlohmann::json k = nlohmann::json::parse(two.out);
+  REQUIRE(k.at("points").size() == 4);
+  CHECK(k.at("models").size() == 2);
+  CHECK(k.at("points")[2].at("model") == sparse);
+  CHECK(k.at("points")[0].at("bpb") == dense.at("bpb"));
+  const double sparse0 = k.at("points")[2].at("bpb").get<double>();
+  CHECK(k.at("points")[2].at("bpb_vs_dense").get<double>() == Approx(sparse0 / dense.at("bpb").get<double>() - 1.0));
 }

@@ -170,3 +170,25 @@ TEST_CASE("IntReference::load (tensor by tensor) runs as the reference built fro
     REQUIRE(la == lb);
   }
 }
+
+TEST_CASE("the bundled sparse model meets issue 15's goal in the integer reference: >= 50 % sparsity, <= 2 % bpb over dense",
+          "[int_ref][slow][events]") {
+  // The whole held-out text, state carried, as both model cards measure (the goal is on it: on a
+  // 30,000-byte prefix the sparse model is +2.19 %).
+  const std::string text = read_file(test::heldout_path(), std::string::npos);
+  IntReference dense = IntReference::load(test::default_model_dir());
+  IntReference sparse = IntReference::load(test::source_dir() + "/models/zoo/shakespeare-d256-l4-sparse");
+  arch::EventMode theta9;
+  theta9.threshold = 9;  // what it was trained for (its card)
+  sparse.set_event_mode(theta9);
+  const EvalResult d = evaluate(dense, text), s = evaluate(sparse, text);
+  const auto sparsity = [](const IntReference& r) {
+    return 1.0 - static_cast<double>(r.activity().events) / static_cast<double>(r.activity().activation_codes);
+  };
+  INFO("dense bpb " << d.bits_per_byte << " sparsity " << sparsity(dense) << "; sparse bpb " << s.bits_per_byte << " sparsity "
+                    << sparsity(sparse));
+  CHECK(s.bytes == 111539);
+  CHECK(sparsity(dense) < 0.13);
+  CHECK(sparsity(sparse) >= 0.50);
+  CHECK(s.bits_per_byte <= 1.02 * d.bits_per_byte);
+}

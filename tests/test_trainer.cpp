@@ -44,4 +44,22 @@ TEST_CASE("trainer smoke run exports a checkpoint the C++ side reproduces", "[.t
   const auto d = neurark::test::compare_golden(ref, SafetensorsFile::open(golden));
   CHECK(d.prompts == 4);
   CHECK(d.max_abs_error <= 1e-4);
+
+  // Sparsity-aware fine-tuning from it (issue 15): the threshold in the forward pass, the
+  // starting checkpoint measured at theta 0 and at the threshold, more zero codes at the threshold.
+  const std::string sparse = tmp.file("sparse");
+  const std::string cmd2 = "OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 " + neurark::test::source_dir() +
+                           "/models/train/train.py --init " + out + " --out " + sparse +
+                           " --act-threshold 6 --steps 4 --batch 4 --seq 32 --threads 1 --heldout-limit 2000 --log-every 2"
+                           " > " + tmp.file("log2.txt") + " 2>&1";
+  INFO("fine-tuning log in " << tmp.file("log2.txt"));
+  REQUIRE(std::system(cmd2.c_str()) == 0);
+  std::ifstream sf2(sparse + "/train_summary.json");
+  const auto s2 = nlohmann::json::parse(sf2);
+  CHECK(s2.at("act_threshold") == 6);
+  CHECK(s2.at("init").at("heldout_bpb_exact").get<double>() == summary.at("heldout_bpb_exact").get<double>());
+  CHECK(s2.at("init").at("heldout_act_sparsity_at_threshold").get<double>() >
+        s2.at("init").at("heldout_act_sparsity").get<double>());
+  CHECK(s2.at("heldout_act_sparsity").get<double>() > summary.at("heldout_act_sparsity").get<double>());
+  CHECK(HGRNBitWeights::load(sparse).config.hidden_size == 64);
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// neurark sparsity [--model DIR] [--chip CHIP.yaml] --text FILE [--max-bytes N] [--encodings E,E]
+// neurark sparsity [--model DIR ...] [--chip CHIP.yaml] --text FILE [--max-bytes N] [--encodings E,E]
 //                  [--thresholds T,T,...] [--backend systemc|func] [--no-weight-encodings] [--out DIR] [--json]:
 // what event thresholds and sigma-delta events cost in accuracy and buy in energy (runs::sparsity).
 #include <iostream>
@@ -37,6 +37,7 @@ std::vector<std::string> split_commas(const std::string& text) {
 
 int run_sparsity(Args& a) {
   runs::SparsityOptions& o = a.o;
+  if (o.model_dirs.empty()) o.model_dirs.push_back(arch::bundled_path(runs::kDefaultModel));
   o.encodings.clear();
   for (const std::string& e : split_commas(a.encodings)) {
     if (e == "absolute") o.encodings.push_back(arch::EventEncoding::kAbsolute);
@@ -72,12 +73,13 @@ int run_sparsity(Args& a) {
 
 std::function<int()> add_sparsity(CLI::App& sub) {
   auto a = std::make_shared<Args>();
-  a->o.model_dir = arch::bundled_path(runs::kDefaultModel);
+
   a->o.chip_path = arch::bundled_path(runs::kDefaultChip);
   sub.footer("Each point compiles the model for the chip with neurocore.event_encoding / event_threshold set and evaluates "
              "the text on the chip backend, checked against the integer reference on every token (docs/numerics.md §5b). "
              "A mode whose state does not fit the chip is listed with the reason.");
-  sub.add_option("--model", a->o.model_dir, "Checkpoint folder")->capture_default_str();
+  sub.add_option("--model", a->o.model_dirs, "Checkpoint folder; several (--model A --model B): a curve each, bpb against "
+                                             "the first one's dense point (default " + std::string(runs::kDefaultModel) + ")");
   sub.add_option("--chip", a->o.chip_path, "Chip description (its events are replaced per point)")->capture_default_str();
   sub.add_option("--text", a->o.text_path, "Text file to evaluate (bytes are tokens), e.g. data/tinyshakespeare/heldout.txt")
       ->required();

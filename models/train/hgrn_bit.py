@@ -132,8 +132,35 @@ def weight_scale(w, exact):
 BITLINEAR_EPS = 1e-6
 
 
+class ActStats:
+    """Activation statistics shared by every BitLinear of a model (see set_act_stats).
+
+    zeros / codes: int8 input codes that are 0 after the threshold / all codes, counted per
+    BitLinear (a vector read by i_proj, f_proj and g_proj counts three times), as the chip's
+    events. penalty / penalty_codes: the activation penalty's sum, |x_hat| / max|x_hat| per
+    code, of the last forward pass in training mode (None when not collected)."""
+
+    def __init__(self, penalty=False):
+        self.zeros = 0
+        self.codes = 0
+        self.collect_penalty = penalty
+        self.penalty = None
+        self.penalty_codes = 0
+
+    def sparsity(self):
+        return self.zeros / self.codes if self.codes else 0.0
+
+    def reset_penalty(self):
+        self.penalty = None
+        self.penalty_codes = 0
+
+
 class BitLinear(nn.Module):
-    """FusedBitLinear: RMSNorm(in) -> int8 absmax per token, ternary absmean per tensor."""
+    """FusedBitLinear: RMSNorm(in) -> int8 absmax per token, ternary absmean per tensor.
+
+    act_threshold theta (int >= 0, the chip's activation threshold): a code with |q| <= theta
+    becomes 0 (no event); the dequantization scale stays max|x_hat| / 127. theta = 0 is the
+    plain model (the comparison is then skipped, so the arithmetic is unchanged)."""
 
     def __init__(self, k, n, eps=BITLINEAR_EPS):
         super().__init__()
@@ -141,13 +168,28 @@ class BitLinear(nn.Module):
         self.weight = nn.Parameter(torch.empty(n, k))
         self.norm = RMSNorm(k, BITLINEAR_EPS)
         nn.init.xavier_uniform_(self.weight, gain=2 ** -2.5)
+        self.act_threshold = 0
+        self.act_stats = None
 
     def forward(self, x):
         exact = not self.training
         xh = self.norm(x)
-        s_x = 127.0 / xh.abs().amax(-1, keepdim=True).clamp(min=1e-5)
+        amax = xh.abs().amax(-1, keepdim=True).clamp(min=1e-5)
+        s_x = 127.0 / amax
         v = xh * s_x
         q = round_half_away(v).clamp(-128, 127)
+        if self.act_threshold > 0:
+            q = torch.where(q.abs() <= self.act_threshold, torch.zeros_like(q), q)
+        st = self.act_stats
+        if st is not None:
+            st.zeros += int((q == 0).sum())
+            st.codes += q.numel()
+            if st.collect_penalty and not exact:
+                # L1 of the codes relative to the token's absmax, differentiable in x_hat
+                # (and through the max); in [0, 1] per code.
+                pen = (xh.abs() / amax).sum()
+                st.penalty = pen if st.penalty is None else st.penalty + pen
+                st.penalty_codes += q.numel()
         s_w = weight_scale(self.weight, exact)
         u = self.weight * s_w
         t = torch.round(u).clamp(-1, 1)
@@ -260,6 +302,22 @@ class HGRNBitForCausalLM(nn.Module):
         self.lower_bounds = nn.Parameter(torch.zeros(cfg.num_hidden_layers, d))
         self.lm_head = BitLinear(d, cfg.vocab_size, eps)
 
+    def bitlinears(self):
+        return [m for m in self.modules() if isinstance(m, BitLinear)]
+
+    def set_act_threshold(self, theta):
+        """The chip's activation threshold, global over every BitLinear (lm_head included)."""
+        theta = int(theta)
+        if theta < 0:
+            raise ValueError(f"activation threshold must be >= 0, got {theta}")
+        for m in self.bitlinears():
+            m.act_threshold = theta
+
+    def set_act_stats(self, stats):
+        """Count codes (and collect the activation penalty) into `stats`, or stop (None)."""
+        for m in self.bitlinears():
+            m.act_stats = stats
+
     def lower_bound_table(self):
         """softmax over layers, cumsum, minus layer 0: float64 then float32 in exact mode."""
         lbp = self.lower_bounds if self.training else self.lower_bounds.double()
@@ -305,17 +363,26 @@ class HGRNBitForCausalLM(nn.Module):
                 p.copy_(tensors[key].to(p.dtype).view_as(p))
 
 
-def bits_per_byte(model, data, state=None, block=4096):
-    """Mean -log2 p(next byte) over `data` (1-D uint8 tensor), one stream, state carried."""
+def bits_per_byte(model, data, state=None, block=4096, stats=None):
+    """Mean -log2 p(next byte) over `data` (1-D uint8 tensor), one stream, state carried.
+
+    With `stats` (an ActStats), the BitLinear input codes of the run are counted into it
+    (the model's threshold applies as it is set)."""
     model.eval()
     total = 0.0
     count = 0
-    with torch.no_grad():
-        for s in range(0, len(data) - 1, block):
-            x = data[s:min(s + block, len(data) - 1)].long().unsqueeze(0)
-            y = data[s + 1:s + 1 + x.shape[1]].long()
-            logits, state = model(x, state)
-            lp = torch.log_softmax(logits[0].double(), -1)
-            total += -lp.gather(1, y.unsqueeze(1)).sum().item()
-            count += y.numel()
+    if stats is not None:
+        model.set_act_stats(stats)
+    try:
+        with torch.no_grad():
+            for s in range(0, len(data) - 1, block):
+                x = data[s:min(s + block, len(data) - 1)].long().unsqueeze(0)
+                y = data[s + 1:s + 1 + x.shape[1]].long()
+                logits, state = model(x, state)
+                lp = torch.log_softmax(logits[0].double(), -1)
+                total += -lp.gather(1, y.unsqueeze(1)).sum().item()
+                count += y.numel()
+    finally:
+        if stats is not None:
+            model.set_act_stats(None)
     return total / count / math.log(2), count

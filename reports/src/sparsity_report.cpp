@@ -65,12 +65,18 @@ std::string axes(const Frame& f, const std::string& heading, const std::string& 
 }  // namespace
 
 std::string svg_sparsity(const json& j) {
-  // Points that fit, by encoding (file order).
-  std::vector<std::string> encodings;
+  // Points that fit, by curve: model and encoding (file order); a curve's name says the model
+  // when there are several.
+  const bool several = j.at("models").size() > 1;
+  const auto curve_of = [&](const json& p) {
+    const std::string e = p.at("encoding").get<std::string>() + " events";
+    return several ? fs::path(p.at("model").get<std::string>()).filename().string() + ", " + e : e;
+  };
+  std::vector<std::string> encodings;  // curves
   std::map<std::string, std::vector<const json*>> by_enc;
   for (const json& p : j.at("points")) {
     if (!p.at("fits").get<bool>()) continue;
-    const std::string e = p.at("encoding").get<std::string>();
+    const std::string e = curve_of(p);
     if (!by_enc.count(e)) encodings.push_back(e);
     by_enc[e].push_back(&p);
   }
@@ -106,7 +112,9 @@ std::string svg_sparsity(const json& j) {
                               R"(font-family="sans-serif" font-size="11">)",
                               W, H);
   s += fmt::format(R"(<text x="4" y="16" font-weight="bold" font-size="13">{}</text>)",
-                   html_escape(fmt::format("neurark sparsity: {} on {}, {} bytes of {}", j.at("model").get<std::string>(),
+                   html_escape(fmt::format("neurark sparsity: {} on {}, {} bytes of {}",
+                                           several ? fmt::format("{} models", j.at("models").size())
+                                                   : j.at("models")[0].get<std::string>(),
                                            j.at("chip").at("name").get<std::string>(), j.at("bytes").get<int64_t>(),
                                            j.at("text").get<std::string>())));
   s += axes(a, "Accuracy against energy (labels: threshold)", dynamic_only ? "µJ/token (dynamic)" : "µJ/token (dynamic + leakage)",
@@ -126,20 +134,27 @@ std::string svg_sparsity(const json& j) {
     }
     s += fmt::format(R"(<polyline fill="none" stroke="{}" stroke-width="1.5" points="{}"/>)", colour, la);
     s += fmt::format(R"(<polyline fill="none" stroke="{}" stroke-width="1.5" points="{}"/>)", colour, lb);
-    const double lx = 70 + 220.0 * static_cast<double>(i), ly = a.h + 14;
+    const double lx = 70 + 420.0 * static_cast<double>(i % 2), ly = a.h + 14 + 20.0 * static_cast<double>(i / 2);
     s += fmt::format(R"(<line x1="{0:.1f}" y1="{1:.1f}" x2="{2:.1f}" y2="{1:.1f}" stroke="{3}" stroke-width="2"/>)", lx, ly, lx + 24,
                      colour);
-    s += fmt::format(R"(<text x="{:.1f}" y="{:.1f}">{} events</text>)", lx + 30, ly + 4, html_escape(encodings[i]));
+    s += fmt::format(R"(<text x="{:.1f}" y="{:.1f}">{}</text>)", lx + 30, ly + 4, html_escape(encodings[i]));
   }
   // Encodings with no point that fits the chip: said under the plots.
   std::size_t n = encodings.size();
   for (const json& p : j.at("points")) {
-    const std::string e = p.at("encoding").get<std::string>();
+    const std::string e = curve_of(p);
     if (by_enc.count(e)) continue;
     by_enc[e] = {};
-    s += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" fill="#666">{} events: do not fit the chip (sparsity.md says why)</text>)",
-                     70 + 220.0 * static_cast<double>(n++), a.h + 18, html_escape(e));
+    s += fmt::format(R"(<text x="{:.1f}" y="{:.1f}" fill="#666">{}: do not fit the chip (sparsity.md says why)</text>)",
+                     70 + 420.0 * static_cast<double>(n % 2), a.h + 18 + 20.0 * static_cast<double>(n / 2), html_escape(e));
+    ++n;
   }
+  const double height = a.h + 30 + 20.0 * static_cast<double>((n + 1) / 2);
+  const auto at = s.find(fmt::format("height=\"{:.0f}\"", H));
+  if (at != std::string::npos) s.replace(at, fmt::format("height=\"{:.0f}\"", H).size(), fmt::format("height=\"{:.0f}\"", height));
+  const auto vb = s.find(fmt::format("viewBox=\"0 0 {:.0f} {:.0f}\"", W, H));
+  if (vb != std::string::npos)
+    s.replace(vb, fmt::format("viewBox=\"0 0 {:.0f} {:.0f}\"", W, H).size(), fmt::format("viewBox=\"0 0 {:.0f} {:.0f}\"", W, height));
   return s + "</svg>\n";
 }
 

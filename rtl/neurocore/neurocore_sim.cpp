@@ -353,7 +353,7 @@ std::vector<int64_t> NeurocoreSim::run_events(int tile, const std::vector<std::p
   return out;
 }
 
-std::vector<int32_t> NeurocoreSim::take_accumulators(int tile) {
+std::vector<int32_t> NeurocoreSim::take_accumulators(int tile, bool keep) {
   Impl& s = *impl_;
   Impl::Tile& t = s.find(tile, "take_accumulators");
   std::vector<int32_t> acc(static_cast<std::size_t>(t.rows), 0);
@@ -365,6 +365,10 @@ std::vector<int32_t> NeurocoreSim::take_accumulators(int tile) {
     for (std::size_t r = 0; r < acc.size(); ++r)
       acc[r] = static_cast<int32_t>(static_cast<uint32_t>(acc[r]) + t.saved[r]);
     t.saved.clear();
+  }
+  if (keep) {
+    t.saved.resize(acc.size());
+    for (std::size_t r = 0; r < acc.size(); ++r) t.saved[r] = static_cast<uint32_t>(acc[r]);
   }
   return acc;
 }

@@ -97,6 +97,18 @@ TEST_CASE("neurocore RTL: NeurocoreSim interface", "[rtl]") {
   for (int32_t v : a) CHECK(v == 5 + 128 + 1);
   CHECK(s.take_accumulators(42) == std::vector<int32_t>(64, 0));
   CHECK(s.take_accumulators(7) == std::vector<int32_t>{3});
+  // Sigma-delta events (docs/numerics.md §5b): take with keep leaves the accumulators to the next
+  // token's changes, across a spill too: 5 + 1, then -2 more (a change), then 7 more.
+  CHECK(s.run_events(42, {{0, 5}, {1, -1}}).size() == 2);
+  CHECK(s.take_accumulators(42, true) == std::vector<int32_t>(64, 6));
+  s.run_events(42, {{0, -2}});
+  CHECK(s.take_accumulators(42, true) == std::vector<int32_t>(64, 4));
+  s.run_events(42, {{1, -7}});
+  s.run_events(7, {{0, 1}});  // spills tile 42's fresh partial sums
+  CHECK(s.take_accumulators(42, true) == std::vector<int32_t>(64, 11));
+  CHECK(s.take_accumulators(42) == std::vector<int32_t>(64, 11));  // without keep: cleared after
+  CHECK(s.take_accumulators(42) == std::vector<int32_t>(64, 0));
+  CHECK(s.take_accumulators(7) == std::vector<int32_t>{1});
   CHECK(s.run_events(7, {}).empty());
   CHECK_THROWS_AS(s.run_events(8, {{0, 1}}), neurark::Error);
   CHECK_THROWS_AS(s.run_events(42, {{2, 1}}), neurark::Error);

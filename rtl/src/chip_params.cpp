@@ -43,7 +43,6 @@ const char* const kSram = "a power of two, at least sram_port_bits / 8, at most 
 const char* const kFifo = "at least 2";
 const char* const kEnc = "packed2 (the lane array decodes 2-bit codes)";
 const char* const kAct = "8 (int8 event payload)";
-const char* const kEvents = "absolute (the RTL neurocore clears its accumulators at readout; sigma-delta events need them kept)";
 const char* const kFlowCtl = "credit";
 const char* const kRouterLat = "at least 1";
 const char* const kLink = "at least 24 + the flow field: 32 (8 flow bits, up to 256 flows), more with more flows";
@@ -127,7 +126,6 @@ ChipRtl chip_rtl(const arch::ChipDescription& chip, int64_t flows) {
   if (c.weight_encoding != arch::WeightEncoding::kPacked2)
     limit("neurocore", "neurocore.weight_encoding", arch::to_string(c.weight_encoding), kEnc);
   if (c.activation_bits != 8) limit("neurocore", "neurocore.activation_bits", std::to_string(c.activation_bits), kAct);
-  if (c.events.sigma_delta()) limit("neurocore", "neurocore.event_encoding", arch::to_string(c.events.encoding), kEvents);
   const bool lanes_ok = pow2(c.lanes) && c.lanes >= 4 && c.lanes <= kMaxLanes;
   if (!lanes_ok) limit("neurocore", "neurocore.lanes", std::to_string(c.lanes), kLanes);
   if (!pow2(c.sram_port_bits) || c.sram_port_bits < 8 || c.sram_port_bits < 2 * c.lanes)
@@ -182,7 +180,6 @@ ChipRtl chip_rtl(const arch::ChipDescription& chip, int64_t flows) {
 std::vector<RtlLimit> rtl_supported_ranges() {
   return {{"neurocore", "neurocore.weight_encoding", "", kEnc},
           {"neurocore", "neurocore.activation_bits", "", kAct},
-          {"neurocore", "neurocore.event_encoding", "", kEvents},
           {"neurocore", "neurocore.lanes", "", kLanes},
           {"neurocore", "neurocore.sram_port_bits", "", kPort},
           {"neurocore", "neurocore.accumulators", "", kAcc},

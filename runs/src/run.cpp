@@ -29,7 +29,7 @@ namespace {
 // The Verilated RTL neurocore behind the SystemC model's co-simulation hook (--rtl-cores).
 class RtlCoreCosim final : public sim::CoreCosim {
  public:
-  explicit RtlCoreCosim(const arch::ChipDescription& chip) : core_(chip) {}
+  explicit RtlCoreCosim(const arch::ChipDescription& chip) : core_(chip), keep_(chip.core.events.sigma_delta()) {}
   std::string name() const override { return core_.name(); }
   void load_tile(int tile, const std::vector<uint8_t>& memory, int64_t rows, int64_t k) override {
     core_.load_tile(tile, memory, rows, k);
@@ -37,10 +37,11 @@ class RtlCoreCosim final : public sim::CoreCosim {
   std::vector<int64_t> run_events(int tile, const std::vector<std::pair<int64_t, int8_t>>& events) override {
     return core_.run_events(tile, events);
   }
-  std::vector<int32_t> take_accumulators(int tile) override { return core_.take_accumulators(tile); }
+  std::vector<int32_t> take_accumulators(int tile) override { return core_.take_accumulators(tile, keep_); }
 
  private:
   rtl::NeurocoreSim core_;
+  bool keep_ = false;  // sigma-delta events: accumulators persist from token to token
 };
 #endif
 
@@ -137,6 +138,10 @@ RunResult run(const RunOptions& o) {
   if (timed && chip.noc.engine == arch::NocEngine::kFlit && chip.multichip.chips_x * chip.multichip.chips_y > 1)
     throw Error(fmt::format("--chip {}: multichip {} x {} with noc.engine flit: the flit engine does not model chip-to-chip "
                             "links yet (noc.engine: analytic does)", o.chip_path, chip.multichip.chips_x, chip.multichip.chips_y));
+  if ((o.rtl_all_cores || !o.rtl_cores.empty()) && o.streams > 1 && chip.core.events.sigma_delta())
+    throw Error(fmt::format("--rtl-cores with --streams {} and sigma_delta events (chip '{}'): the RTL neurocores' persistent "
+                            "accumulators are not swapped between streams yet (one stream, or absolute events)",
+                            o.streams, chip.name));
   if (o.streams > 1) check_stream_state(program, o.streams);
   sim::BackendInputs in;
   in.image = &compiled.image;

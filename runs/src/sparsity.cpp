@@ -3,9 +3,11 @@
 #include "neurark/runs/sparsity.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "neurark/arch/error.hpp"
 #include "neurark/runs/eval.hpp"
@@ -26,6 +28,9 @@ bool is_not_fit(const Error& e) { return std::string(e.what()).find("model does 
 }  // namespace
 
 SparsityResult sparsity(const SparsityOptions& o) {
+  if (o.model_dirs.empty()) throw Error("--model: none given, expected at least one checkpoint folder");
+  if (std::set<std::string>(o.model_dirs.begin(), o.model_dirs.end()).size() != o.model_dirs.size())
+    throw Error("--model: a checkpoint folder is given twice");
   if (o.thresholds.empty()) throw Error("--thresholds: empty, expected at least one threshold (0 to 254)");
   for (std::size_t i = 0; i < o.thresholds.size(); ++i) {
     const int32_t t = o.thresholds[i];
@@ -45,19 +50,21 @@ SparsityResult sparsity(const SparsityOptions& o) {
   const arch::ChipDescription chip = arch::ChipDescription::from_yaml_text(chip_text, o.chip_path);
 
   SparsityResult r;
-  r.model_dir = o.model_dir;
+  r.model_dirs = o.model_dirs;
   r.chip_name = chip.name;
   r.chip_path = o.chip_path;
   r.text_path = o.text_path;
   r.backend = o.backend;
-  const std::size_t total = o.encodings.size() * o.thresholds.size();
+  const std::size_t total = o.model_dirs.size() * o.encodings.size() * o.thresholds.size();
+  for (const std::string& model : o.model_dirs)
   for (arch::EventEncoding enc : o.encodings) {
     std::string not_fit;  // the state a mode needs does not depend on its threshold
     for (int32_t theta : o.thresholds) {
       SparsityPoint p;
+      p.model_dir = model;
       p.mode.encoding = enc;
       p.mode.threshold = theta;
-      log_line(o, fmt::format("sparsity: point {}/{}: {} events, threshold {} ...\n", r.points.size() + 1, total,
+      log_line(o, fmt::format("sparsity: point {}/{}: {}, {} events, threshold {} ...\n", r.points.size() + 1, total, model,
                               arch::to_string(enc), theta));
       if (!not_fit.empty()) {
         p.fits = false;
@@ -66,7 +73,7 @@ SparsityResult sparsity(const SparsityOptions& o) {
         continue;
       }
       EvalOptions eo;
-      eo.source.model_dir = o.model_dir;
+      eo.source.model_dir = model;
       eo.source.backend = o.backend;
       eo.source.chip_path = o.chip_path;
       eo.source.chip_text = chip_text;
@@ -117,7 +124,7 @@ SparsityResult sparsity(const SparsityOptions& o) {
                                      {"neurocore.event_encoding", "absolute"},
                                      {"neurocore.event_threshold", "0"}});
         try {
-          img = compile_image(o.model_dir, o.chip_path, text);
+          img = compile_image(o.model_dirs.front(), o.chip_path, text);
           row.synapse_sram_bytes = sram;
         } catch (const Error& err) {
           if (!is_not_fit(err)) throw;
@@ -126,7 +133,7 @@ SparsityResult sparsity(const SparsityOptions& o) {
       if (!img) continue;  // does not fit even with 1,024 x the SRAM: no row
       for (const arch::ProgramTile& t : img->program.tiles) row.weight_bytes += t.weight_bytes;
       EvalOptions eo;
-      eo.source.model_dir = o.model_dir;
+      eo.source.model_dir = o.model_dirs.front();
       eo.source.backend = "func";
       eo.source.chip_path = o.chip_path;
       eo.source.chip_text = text;
@@ -143,7 +150,7 @@ SparsityResult sparsity(const SparsityOptions& o) {
   }
   {
     EvalOptions eo;  // the static weight sparsity, from the integer reference (one byte pair)
-    eo.source.model_dir = o.model_dir;
+    eo.source.model_dir = o.model_dirs.front();
     eo.source.backend = "int";
     eo.text_path = o.text_path;
     eo.max_bytes = 2;
@@ -155,12 +162,13 @@ SparsityResult sparsity(const SparsityOptions& o) {
 
 nlohmann::json sparsity_json(const SparsityResult& r) {
   using nlohmann::json;
-  std::optional<double> dense_bpb;
+  std::optional<double> dense_bpb;  // the first model's dense point
   for (const SparsityPoint& p : r.points)
-    if (p.fits && p.mode == arch::EventMode{}) dense_bpb = p.bpb;
+    if (p.fits && p.mode == arch::EventMode{} && p.model_dir == r.model_dirs.front() && !dense_bpb) dense_bpb = p.bpb;
   json points = json::array();
   for (const SparsityPoint& p : r.points) {
-    json j = {{"encoding", arch::to_string(p.mode.encoding)}, {"threshold", p.mode.threshold}, {"fits", p.fits}};
+    json j = {{"model", p.model_dir}, {"encoding", arch::to_string(p.mode.encoding)}, {"threshold", p.mode.threshold},
+              {"fits", p.fits}};
     if (!p.fits) {
       j["reason"] = p.not_fit_reason;
     } else {
@@ -183,28 +191,32 @@ nlohmann::json sparsity_json(const SparsityResult& r) {
     we.push_back({{"encoding", arch::to_string(w.encoding)}, {"weight_bytes", w.weight_bytes},
                   {"synapse_sram_bytes", w.synapse_sram_bytes}, {"sram_words_per_token", w.sram_words_per_token},
                   {"sram_read_energy_per_token_j", w.sram_read_energy_per_token_j}, {"sops_per_token", w.sops_per_token}});
-  return {{"model", r.model_dir}, {"chip", {{"name", r.chip_name}, {"file", r.chip_path}}}, {"text", r.text_path},
+  return {{"models", r.model_dirs}, {"chip", {{"name", r.chip_name}, {"file", r.chip_path}}}, {"text", r.text_path},
           {"backend", r.backend}, {"bytes", r.bytes}, {"weight_sparsity", r.weight_sparsity}, {"points", points},
           {"weight_encodings", we}};
 }
 
 std::string sparsity_markdown(const SparsityResult& r) {
   const nlohmann::json j = sparsity_json(r);
-  std::string s = fmt::format("# What event sparsity costs: {} on {}\n\n", r.model_dir, r.chip_name);
+  std::string s = fmt::format("# What event sparsity costs: {} on {}\n\n", fmt::join(r.model_dirs, " and "), r.chip_name);
   s += fmt::format("Text `{}` ({} bytes predicted), backend {} ({}), events and thresholds of docs/numerics.md §5b.\n\n",
                    r.text_path, r.bytes, r.backend,
                    r.backend == "systemc" ? "every token checked against the integer reference" : "untimed");
-  s += "| encoding | threshold | bpb | vs dense | activation sparsity | events/token | SOPs/token | µJ/token | tokens/s |\n"
-       "|---|---|---|---|---|---|---|---|---|\n";
+  if (r.model_dirs.size() > 1)
+    s += fmt::format("\"vs dense\": against {} with absolute events at threshold 0.\n\n", r.model_dirs.front());
+  s += "| model | encoding | threshold | bpb | vs dense | activation sparsity | events/token | SOPs/token | µJ/token | tokens/s |\n"
+       "|---|---|---|---|---|---|---|---|---|---|\n";
   for (const nlohmann::json& p : j.at("points")) {
+    const std::string model = std::filesystem::path(p.at("model").get<std::string>()).filename().string();
     if (!p.at("fits").get<bool>()) {
-      s += fmt::format("| {} | {} | does not fit the chip | | | | | | |\n", p.at("encoding").get<std::string>(),
+      s += fmt::format("| {} | {} | {} | does not fit the chip | | | | | | |\n", model, p.at("encoding").get<std::string>(),
                        p.at("threshold").get<int>());
       continue;
     }
     const double e = p.contains("energy_per_token_j") ? p.at("energy_per_token_j").get<double>()
                                                        : p.at("dynamic_energy_per_token_j").get<double>();
-    s += fmt::format("| {} | {} | {:.4f} | {} | {:.1f} % | {:.0f} | {:.0f} | {:.3f}{} | {} |\n", p.at("encoding").get<std::string>(),
+    s += fmt::format("| {} | {} | {} | {:.4f} | {} | {:.1f} % | {:.0f} | {:.0f} | {:.3f}{} | {} |\n", model,
+                     p.at("encoding").get<std::string>(),
                      p.at("threshold").get<int>(), p.at("bpb").get<double>(),
                      p.contains("bpb_vs_dense") ? fmt::format("{:+.2f} %", 100 * p.at("bpb_vs_dense").get<double>()) : "",
                      100 * p.at("activation_sparsity").get<double>(), p.at("events_per_token").get<double>(),
@@ -214,9 +226,10 @@ std::string sparsity_markdown(const SparsityResult& r) {
   std::set<std::string> reasons;
   for (const SparsityPoint& p : r.points)
     if (!p.fits && reasons.insert(p.not_fit_reason).second)
-      s += fmt::format("\n{} events do not fit: {}\n", arch::to_string(p.mode.encoding), p.not_fit_reason);
+      s += fmt::format("\n{} events ({}) do not fit: {}\n", arch::to_string(p.mode.encoding), p.model_dir, p.not_fit_reason);
   if (!r.weight_encodings.empty()) {
-    s += fmt::format("\n## Weight memories at {:.1f} % zero weights (dense events)\n\n", 100 * r.weight_sparsity);
+    s += fmt::format("\n## Weight memories of {} at {:.1f} % zero weights (dense events)\n\n", r.model_dirs.front(),
+                     100 * r.weight_sparsity);
     s += "| weight encoding | synapse bytes | SRAM per neurocore compiled for | SRAM words/token | SRAM read µJ/token |\n"
          "|---|---|---|---|---|\n";
     for (const WeightEncodingRow& w : r.weight_encodings)

@@ -73,8 +73,13 @@ class NeurocoreSim {  // one Verilated nrk_neurocore
   // a reserved weight code 10 was met (the RTL's err flag; the tile's accumulators are cleared).
   std::vector<int64_t> run_events(int tile, const std::vector<std::pair<int64_t, int8_t>>& events);
   // The tile's accumulators [rows] after its events, then cleared (a hardware readout when the
-  // tile's accumulators are in the RTL). Throws neurark::Error for an unknown tile.
-  std::vector<int32_t> take_accumulators(int tile);
+  // tile's accumulators are in the RTL). keep: they persist instead (sigma-delta events,
+  // docs/numerics.md §5b): read out the same way (the hardware clears them) and kept in C++ as a
+  // spill is, so the tile's next events add to them (the RTL has one accumulator set and no
+  // restore port: a persistent tile's partial sums are swapped through the state memory, and
+  // their sum with the fresh ones is formed here, as for spills). Throws neurark::Error for an
+  // unknown tile.
+  std::vector<int32_t> take_accumulators(int tile, bool keep = false);
   int64_t cycles() const;  // clock cycles simulated so far
   std::string name() const;  // "rtl nrk_neurocore (16 lanes, 1024 accumulators, ...)"
   const NeurocoreRtlParams& params() const;  // the Verilated parameters

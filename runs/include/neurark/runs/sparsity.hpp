@@ -24,7 +24,7 @@
 namespace neurark::runs {
 
 struct SparsityOptions {
-  std::string model_dir;                  // checkpoint folder
+  std::vector<std::string> model_dirs;    // checkpoint folders: a curve each (e.g. a dense and a sparse model)
   std::string chip_path;                  // chip description (its events are replaced per point)
   std::string text_path;                  // evaluated text (bytes are tokens)
   int64_t max_bytes = 4000;               // its first bytes (0: all)
@@ -35,8 +35,9 @@ struct SparsityOptions {
   std::function<void(const std::string&)> log;  // progress lines
 };
 
-// One event mode on the chip.
+// One event mode on the chip for one model.
 struct SparsityPoint {
+  std::string model_dir;
   arch::EventMode mode;
   bool fits = true;
   std::string not_fit_reason;             // the compiler's message when !fits
@@ -49,7 +50,7 @@ struct SparsityPoint {
   int64_t tokens_checked = 0;             // against the integer reference
 };
 
-// One weight encoding at the dense mode.
+// One weight encoding at the dense mode (the first model).
 struct WeightEncodingRow {
   arch::WeightEncoding encoding = arch::WeightEncoding::kPacked2;
   int64_t weight_bytes = 0;               // synapse memory of every tile
@@ -60,10 +61,11 @@ struct WeightEncodingRow {
 };
 
 struct SparsityResult {
-  std::string model_dir, chip_name, chip_path, text_path, backend;
+  std::vector<std::string> model_dirs;
+  std::string chip_name, chip_path, text_path, backend;
   int64_t bytes = 0;                      // predicted bytes per point
-  double weight_sparsity = 0.0;           // zero ternary weights / all
-  std::vector<SparsityPoint> points;      // encodings in the order given, thresholds ascending
+  double weight_sparsity = 0.0;           // the first model's zero ternary weights / all
+  std::vector<SparsityPoint> points;      // models, then encodings in the order given, thresholds ascending
   std::vector<WeightEncodingRow> weight_encodings;
 };
 
@@ -72,8 +74,8 @@ struct SparsityResult {
 // point with fits = false, not an error.
 SparsityResult sparsity(const SparsityOptions& options);
 
-// sparsity.json: {"model", "chip", "text", "backend", "bytes", "weight_sparsity", "points": [{"encoding",
-// "threshold", "fits", "reason" | "bpb", "bpb_vs_dense", "activation_sparsity", "events_per_token",
+// sparsity.json: {"models", "chip", "text", "backend", "bytes", "weight_sparsity", "points": [{"model",
+// "encoding", "threshold", "fits", "reason" | "bpb", "bpb_vs_dense" (against the first model's dense point), "activation_sparsity", "events_per_token",
 // "sops_per_token", "sram_words_per_token", "neuron_ops_per_token", "dynamic_energy_per_token_j",
 // "energy_per_token_j", "tokens_per_s", "tokens_checked"}], "weight_encodings": [{"encoding",
 // "weight_bytes", "synapse_sram_bytes", "sram_words_per_token", "sram_read_energy_per_token_j",

@@ -53,7 +53,8 @@ class CoreCosim {
   // Applies input events {channel, q} to the tile's accumulators, in order; returns each
   // event's cycles (from its acceptance to the next event's, back to back).
   virtual std::vector<int64_t> run_events(int tile, const std::vector<std::pair<int64_t, int8_t>>& events) = 0;
-  // The tile's accumulators [rows], then clears them (requantization reads and resets them).
+  // The tile's accumulators [rows], then clears them (requantization reads and resets them); under
+  // sigma-delta events (the chip's neurocore.event_encoding) they persist to the next token.
   virtual std::vector<int32_t> take_accumulators(int tile) = 0;
 };
 
