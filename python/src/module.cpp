@@ -39,6 +39,7 @@
 #include "neurark/reports/report.hpp"
 #include "neurark/runs/eval.hpp"
 #include "neurark/runs/run.hpp"
+#include "neurark/runs/sparsity.hpp"
 #include "neurark/sim/registry.hpp"
 #include "neurark/sweeps/result.hpp"
 #include "neurark/sweeps/runner.hpp"
@@ -508,6 +509,40 @@ PYBIND11_MODULE(neurark, m) {
       "prints ({\"model\", \"text\", \"backend\", \"bpb\", \"bytes\", \"tokens_per_s\", \"seconds\" (wall clock),\n"
       "\"activity\": per-token events, energy (pJ), ...}). max_bytes: only the first N bytes (0: all).\n"
       "event_encoding, event_threshold: `--event-encoding`, `--event-threshold` (None: the chip's; int: the dense path).");
+
+  m.def("sparsity", [](const py::object& models, const py::object& chip, const py::object& text_file, int64_t max_bytes,
+                       const std::vector<std::string>& encodings, const std::vector<int32_t>& thresholds,
+                       const std::string& backend, bool weight_encodings, bool progress) {
+        runs::SparsityOptions o;
+        if (py::isinstance<py::str>(models) || !py::isinstance<py::sequence>(models)) {
+          o.model_dirs.push_back(path_arg(models, "models"));
+        } else {
+          for (const py::handle& h : models) o.model_dirs.push_back(path_arg(py::reinterpret_borrow<py::object>(h), "models"));
+        }
+        o.chip_path = path_arg(chip, "chip");
+        o.text_path = path_arg(text_file, "text_file");
+        o.max_bytes = max_bytes;
+        o.encodings.clear();
+        for (const std::string& e : encodings) {
+          if (e != "absolute" && e != "sigma_delta")
+            throw Error(fmt::format("--encodings: '{}' is not an event encoding, expected absolute or sigma_delta", e));
+          o.encodings.push_back(e == "absolute" ? arch::EventEncoding::kAbsolute : arch::EventEncoding::kSigmaDelta);
+        }
+        o.thresholds = thresholds;
+        o.backend = backend;
+        o.weight_encodings = weight_encodings;
+        o.log = progress_sink(progress);
+        return to_python(runs::sparsity_json(runs::sparsity(o)));
+      }, py::arg("models") = default_model, py::arg("chip") = default_chip, py::arg("text_file") = default_prompt_file,
+      py::arg("max_bytes") = 4000, py::arg("encodings") = std::vector<std::string>{"absolute", "sigma_delta"},
+      py::arg("thresholds") = std::vector<int32_t>{0, 1, 2, 3, 4, 6, 8}, py::arg("backend") = "systemc",
+      py::arg("weight_encodings") = true, py::arg("progress") = false,
+      "sparsity(models=DEFAULT_MODEL, chip=DEFAULT_CHIP, text_file=DEFAULT_PROMPT_FILE, max_bytes=4000,\n"
+      "         encodings=['absolute', 'sigma_delta'], thresholds=[0, 1, 2, 3, 4, 6, 8], backend='systemc',\n"
+      "         weight_encodings=True, progress=False) -> dict\n\n"
+      "What `neurark sparsity --json` prints: per model (a path or a list of paths) and event mode, bpb, its change\n"
+      "from the first model's dense point, activation sparsity, events, SOPs, energy and tokens/s on the chip\n"
+      "(docs/numerics.md §5b); modes that do not fit the chip with the reason; packed vs sparse-index weights.");
 
   // --- sweeps --------------------------------------------------------------------------------
   m.def("sweep", [](const py::object& space, const py::object& out, int jobs, const py::object& neurark_exe, bool progress) {

@@ -266,6 +266,19 @@ def test_events_are_the_cli_options(cli, tmp_path, tiny, priced_chip):
         neurark.evaluate(tiny, backend="float", event_threshold=1)
 
 
+def test_sparsity_is_the_cli_command(cli, tmp_path):
+    args = dict(max_bytes=100, encodings=["absolute"], thresholds=[0, 4], backend="func", weight_encodings=False)
+    r = neurark.sparsity(**args)
+    cli("sparsity", "--model", neurark.DEFAULT_MODEL, "--chip", neurark.DEFAULT_CHIP, "--text", neurark.DEFAULT_PROMPT_FILE,
+        "--max-bytes", "100", "--encodings", "absolute", "--thresholds", "0,4", "--backend", "func",
+        "--no-weight-encodings", "--out", str(tmp_path / "sp"))
+    want = json.loads((tmp_path / "sp" / "sparsity.json").read_text())
+    assert r == want
+    assert r["points"][1]["activation_sparsity"] > r["points"][0]["activation_sparsity"]
+    with pytest.raises(neurark.Error, match="--thresholds: 2 after 4"):
+        neurark.sparsity(**dict(args, thresholds=[4, 2]))
+
+
 @pytest.mark.systemc
 def test_chip_dict_run_equals_file_run(tiny, priced_chip):
     by_file = neurark.run(tiny, priced_chip, prompt=PROMPT, max_new_tokens=3).report

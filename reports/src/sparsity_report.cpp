@@ -106,7 +106,7 @@ std::string svg_sparsity(const json& j) {
   pad(a.lo_y, a.hi_y);
   b.lo_y = 0;
   b.hi_y = 100;
-  if (!(b.hi_x > 0)) b.hi_x = 1;  // thresholds on the ticks: 0 to the largest
+  b.hi_x = 4.0 * std::max(1.0, std::ceil(b.hi_x / 4.0));  // 5 ticks on whole thresholds: 0 to a multiple of 4
   const double W = 920, H = a.h + 30;
   std::string s = fmt::format(R"(<svg xmlns="http://www.w3.org/2000/svg" width="{0:.0f}" height="{1:.0f}" viewBox="0 0 {0:.0f} {1:.0f}" )"
                               R"(font-family="sans-serif" font-size="11">)",
