@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -25,9 +26,10 @@ std::vector<BlockHarness> neurocore_harnesses() {
   BlockHarness h;
   h.name = "neurocore";
   h.description =
-      "nrk_neurocore (input FIFO, tile table, lane array, readout through the requantizer) through NeurocoreSim: "
-      "accumulators vs arch::accumulate_event, readout vs arch::requantize, per-event cycles vs "
-      "neurocore_event_cycles; random cores, edge cases, event-trace replay";
+      "nrk_neurocore (input FIFO, tile table, lane array, readout through the requantizer, preload) through "
+      "NeurocoreSim: accumulators vs arch::accumulate_event (on top of preloaded values), readout vs "
+      "arch::requantize, per-event cycles vs neurocore_event_cycles, preloads; random cores, edge cases, "
+      "event-trace replay";
   h.run = [](const VerifyOptions& o) {
     std::vector<BlockResult> out;
     out.push_back(neurocore::run_random(o));
@@ -107,6 +109,19 @@ Events random_events(Rng& rng, int64_t k, int64_t n) {
   return ev;
 }
 
+// Random int32 accumulators that `events` events of |q| <= 128 cannot take past int32 (arch's
+// int32 sums do not wrap): uniform over that range, sometimes exactly at its ends, 0 or -1.
+std::vector<int32_t> random_acc(Rng& rng, int64_t rows, int64_t events) {
+  const int64_t margin = 128 * events;
+  const int64_t lo = int64_t{INT32_MIN} + margin, hi = int64_t{INT32_MAX} - margin;
+  std::vector<int32_t> acc(static_cast<std::size_t>(rows));
+  for (auto& a : acc) {
+    const int64_t r = rng.range(0, 19);
+    a = static_cast<int32_t>(r == 0 ? lo : r == 1 ? hi : r == 2 ? 0 : r == 3 ? -1 : rng.range(lo, hi));
+  }
+  return acc;
+}
+
 arch::Scale random_scale(Rng& rng) {
   if (rng.chance(0.05)) return arch::Scale{0, 0};
   return arch::Scale{static_cast<uint32_t>(0x80000000u | (rng.bits() & 0x7fffffffu)),
@@ -128,6 +143,7 @@ class Bench {
   NeurocoreSim& sim() { return sim_; }
   const NeurocoreRtlParams& params() const { return p_; }
   int64_t k(int id) const { return tiles_.at(id).k; }
+  int64_t rows(int id) const { return tiles_.at(id).rows; }
 
   void set_scale(arch::Scale s) {
     scale_ = s;
@@ -158,6 +174,17 @@ class Bench {
   void run(int id, const Events& ev, const std::vector<int64_t>* trace_sops = nullptr,
            const std::vector<int64_t>* trace_cycles = nullptr) {
     Tile& t = tiles_.at(id);
+    // Where the tile's accumulators are: another resident tile is spilled (saved), this tile's
+    // saved ones are preloaded into the RTL (rows cycles when the core is idle, as it is here).
+    if (!ev.empty() && resident_ != id) {
+      if (resident_ >= 0) tiles_.at(resident_).saved = true;
+      if (t.saved) {
+        ++want_preloads_;
+        want_preload_cycles_ += t.rows;
+        t.saved = false;
+      }
+      resident_ = id;
+    }
     std::vector<int64_t> want_sops(ev.size(), 0);
     int64_t first_throw = -1;
     for (std::size_t i = 0; i < ev.size(); ++i) {
@@ -184,6 +211,8 @@ class Bench {
                                  : std::string(", arch::accumulate_event accepts every event"));
       });
       t.acc.assign(t.acc.size(), 0);  // the RTL clears the tile after the error
+      if (resident_ == id) resident_ = -1;
+      check_preloads(id);
       return;
     }
     if (first_throw >= 0) {
@@ -194,6 +223,7 @@ class Bench {
       t.acc.assign(t.acc.size(), 0);
       return;
     }
+    check_preloads(id);
     const std::vector<int64_t>& sops = sim_.last_sops();
     const std::vector<int64_t>& words = sim_.last_words();
     if (got.size() != ev.size() || sops.size() != ev.size() || words.size() != ev.size()) {
@@ -224,10 +254,21 @@ class Bench {
     for (int64_t c : got) event_cycles_ += c;
   }
 
-  // Takes tile `id`'s accumulators; compares them with arch's (and the trace's, if given).
-  void take(int id, const std::vector<int32_t>* trace_acc = nullptr) {
+  // Sets tile `id`'s saved accumulators (NeurocoreSim::set_accumulators): arch's start from them,
+  // the RTL's are preloaded with them before the tile's next events.
+  void preload(int id, const std::vector<int32_t>& acc) {
     Tile& t = tiles_.at(id);
-    const std::vector<int32_t> got = sim_.take_accumulators(id);
+    sim_.set_accumulators(id, acc);
+    t.acc = acc;
+    t.saved = true;
+    if (resident_ == id) resident_ = -1;
+  }
+
+  // Takes tile `id`'s accumulators; compares them with arch's (and the trace's, if given). keep:
+  // they persist (sigma-delta events): arch's stay, the RTL's are preloaded again.
+  void take(int id, const std::vector<int32_t>* trace_acc = nullptr, bool keep = false) {
+    Tile& t = tiles_.at(id);
+    const std::vector<int32_t> got = sim_.take_accumulators(id, keep);
     std::string diff;
     if (got.size() != t.acc.size())
       diff = std::to_string(got.size()) + " accumulators, expected " + std::to_string(t.acc.size());
@@ -239,8 +280,12 @@ class Bench {
         diff = "row " + std::to_string(r) + ": " + std::to_string(got[r]) + " (as arch), the trace recorded " +
                (r < trace_acc->size() ? std::to_string((*trace_acc)[r]) : std::string("nothing"));
     }
-    chk_.check(diff.empty(), [&] { return where(id) + ": take_accumulators: " + diff; });
-    t.acc.assign(t.acc.size(), 0);
+    chk_.check(diff.empty(), [&] {
+      return where(id) + ": take_accumulators" + (keep ? std::string(" (keep)") : std::string()) + ": " + diff;
+    });
+    if (resident_ == id) resident_ = -1;
+    t.saved = keep;
+    if (!keep) t.acc.assign(t.acc.size(), 0);
   }
 
   // A call that must throw neurark::Error whose message holds `needle`.
@@ -264,13 +309,25 @@ class Bench {
   }
 
   int64_t event_cycles() const { return event_cycles_; }
+  int64_t preloads() const { return want_preloads_; }
 
  private:
   struct Tile {
     int64_t rows = 0, k = 0, base = 0;
     std::vector<uint8_t> mem;
-    std::vector<int32_t> acc;  // arch's accumulators since the last take
+    std::vector<int32_t> acc;  // arch's accumulators since the last take (or the preloaded ones)
+    bool saved = false;        // the sim holds them outside the RTL (spilled, kept or set)
   };
+
+  // NeurocoreSim preloaded exactly the tiles whose accumulators were outside the RTL when their
+  // events came, each in rows cycles.
+  void check_preloads(int id) {
+    const NeurocoreSim::Stats& st = sim_.stats();
+    chk_.check(st.preloads == want_preloads_ && st.preload_cycles == want_preload_cycles_, [&] {
+      return where(id) + ": " + std::to_string(st.preloads) + " preloads in " + std::to_string(st.preload_cycles) +
+             " cycles, expected " + std::to_string(want_preloads_) + " in " + std::to_string(want_preload_cycles_);
+    });
+  }
 
   std::string where(int id) const {
     const Tile& t = tiles_.at(id);
@@ -298,6 +355,8 @@ class Bench {
   std::map<int, Tile> tiles_;
   int64_t next_base_ = 0;
   int64_t event_cycles_ = 0;
+  int resident_ = -1;  // the tile whose accumulators are in the RTL
+  int64_t want_preloads_ = 0, want_preload_cycles_ = 0;
 };
 
 
@@ -371,6 +430,8 @@ BlockResult run_random(const VerifyOptions& o) {
       if (order.size() > 1 && rng.chance(0.3)) order.push_back(order.front());
       for (int id : order) {
         const int64_t n = rng.chance(0.1) ? rng.range(64, 400) : rng.range(1, 120);
+        // A preload of random int32 values (a state memory's partial sums), sometimes.
+        if (rng.chance(0.2)) b.preload(id, random_acc(rng, b.rows(id), 8000));  // 6 phases x 2 runs x 400 events, kept
         b.run(id, random_events(rng, b.k(id), n));
         left -= n;
       }
@@ -382,7 +443,8 @@ BlockResult run_random(const VerifyOptions& o) {
           }
       }
       std::shuffle(taken.begin(), taken.end(), rng.gen());
-      for (int id : taken) b.take(id);
+      // Sometimes kept (sigma-delta events): the next phase's events add to them, after a preload.
+      for (int id : taken) b.take(id, nullptr, rng.chance(0.25));
     }
   }
   return chk.result();
@@ -502,6 +564,57 @@ BlockResult run_edge_cases(const VerifyOptions& o) {
     b.run(10, random_events(rng, ka, 3));
     b.take(10);
   }
+  {  // Preloads (sigma-delta events, docs/numerics.md §5b): random int32 values set into every
+     // accumulator, events on top, kept from token to token and across spills (a spilled tile's
+     // RTL sum is preloaded back); a take before any event returns them as set (no preload); each
+     // preload takes rows cycles (Bench checks the count and cycles after every run).
+    const int64_t ra = p.accumulators, rb = std::min<int64_t>(37, p.accumulators);
+    const int64_t s = fit_divisor(p, {{ra, 24}, {rb, 50}});
+    const int64_t ka = std::max<int64_t>(1, 24 / s), kb = std::max<int64_t>(1, 50 / s);
+    Bench b(chk, chip, "preloads", random_scale(rng));
+    b.sim().set_readout_stall(0.3, o.seed + 1);
+    b.load(40, ra, ka, pack(random_weights(rng, ra, ka, 0.7), ra, ka));
+    b.load(41, rb, kb, pack(random_weights(rng, rb, kb, 0.7), rb, kb));
+    b.preload(40, random_acc(rng, ra, 1000));
+    b.take(40, nullptr, true);                // no events: as set, no preload
+    b.run(40, columns(ka, -128));             // preload 1, then every column
+    b.take(40, nullptr, true);                // kept (the RTL's sum)
+    b.run(40, random_events(rng, ka, 60));    // preload 2
+    b.preload(41, random_acc(rng, rb, 1000));
+    b.run(41, random_events(rng, kb, 80));    // spills 40, preload 3
+    b.run(40, random_events(rng, ka, 30));    // spills 41, preload 4 (40's spilled sum)
+    b.take(41, nullptr, true);                // spilled, no events since: as it is, kept
+    b.take(40);
+    b.run(41, random_events(rng, kb, 20));    // preload 5
+    b.preload(41, random_acc(rng, rb, 1000)); // discards the live sum (a readout)
+    b.run(41, random_events(rng, kb, 20));    // preload 6
+    b.take(41);
+    b.run(41, random_events(rng, kb, 5));     // nothing saved: no preload
+    b.take(41);
+    b.expect(b.sim().stats().preloads == 6 && b.preloads() == 6,
+             "preloads: " + std::to_string(b.sim().stats().preloads) + ", expected 6");
+  }
+  {  // Preloaded extremes: INT32_MAX and INT32_MIN on rows of zero weights stay as they are under
+     // q = -128 events; a one-row tile.
+    const int64_t rz = std::min<int64_t>(24, p.accumulators);
+    Bench b(chk, chip, "preload extremes", random_scale(rng));
+    b.load(50, rz, 4, pack(std::vector<int8_t>(static_cast<std::size_t>(rz * 4), 0), rz, 4));
+    std::vector<int32_t> ext(static_cast<std::size_t>(rz));
+    for (std::size_t r = 0; r < ext.size(); ++r) ext[r] = r % 2 == 0 ? INT32_MAX : INT32_MIN;
+    b.preload(50, ext);
+    b.run(50, columns(4, -128));
+    b.take(50, nullptr, true);
+    b.run(50, columns(4, 127));
+    b.take(50);
+    if (b.fits(pb)) {
+      b.load(51, 1, 3, pack({1, -1, 0}, 1, 3));
+      b.preload(51, {-5});
+      b.run(51, Events{{0, 7}, {1, -128}, {2, 9}});
+      b.take(51, nullptr, true);
+      b.run(51, Events{{1, 1}});
+      b.take(51);
+    }
+  }
   {  // Small and ragged tiles at every column offset; q = 0; all-zero columns (a new core when
      // the SRAM or the tile slots are full, as they never are on the default chip).
     std::unique_ptr<Bench> b = std::make_unique<Bench>(chk, chip, "small tiles", random_scale(rng));
@@ -570,6 +683,9 @@ BlockResult run_edge_cases(const VerifyOptions& o) {
     b.expect_error("a memory of the wrong size", [&] { s.load_tile(8, std::vector<uint8_t>(7), rw, 4); },
                    "memory holds 7 bytes, a packed2 tile of " + std::to_string(rw) + " x 4 has " +
                        std::to_string(arch::packed2_tile_bytes(rw, 4)));
+    b.expect_error("set_accumulators on an unknown tile", [&] { s.set_accumulators(6, {1}); }, "unknown tile 6");
+    b.expect_error("set_accumulators of the wrong size", [&] { s.set_accumulators(5, std::vector<int32_t>(3)); },
+                   "has " + std::to_string(r5) + " rows, 3 accumulators given");
     b.run(5, random_events(rng, 10, 10));
     b.take(5);
     b.expect(s.stats().events == 20, "events counted: " + std::to_string(s.stats().events) + ", expected 20");

@@ -53,7 +53,8 @@ struct NeurocorePorts {
   X(sram_wdata_i) X(ev_valid_i) X(ev_ready_o) X(ev_slot_i) X(ev_col_i) X(ev_q_i) X(fifo_count_o) X(issue_o) X(done_o) \
   X(done_sops_o) X(done_words_o) X(acc_live_o) X(acc_slot_o) X(err_code_o) X(err_event_o) X(ro_valid_i)             \
   X(ro_ready_o) X(ro_slot_i) X(ro_scale_mant_i) X(ro_scale_exp_i) X(acc_valid_o) X(acc_ready_i) X(acc_row_o)        \
-  X(acc_data_o) X(acc_y_o) X(acc_last_o)
+  X(acc_data_o) X(acc_y_o) X(acc_last_o) X(pl_valid_i) X(pl_ready_o) X(pl_slot_i) X(pl_row_i) X(pl_data_i)      \
+  X(pl_last_i)
 #define NRK_NC_DECLARE(name) Port name;
   NRK_NC_PORTS(NRK_NC_DECLARE)
 #undef NRK_NC_DECLARE
@@ -69,7 +70,9 @@ struct NeurocoreSim::Impl {
   struct Tile {
     int slot = 0;
     int64_t rows = 0, k = 0, base = 0;
-    std::vector<uint32_t> saved;  // accumulators spilled from the RTL (empty: none)
+    // Accumulators read out of the RTL and kept (a spill, or take_accumulators with keep): the
+    // state memory's copy, preloaded into the RTL before the tile's next events (empty: none).
+    std::vector<uint32_t> saved;
   };
 
   NeurocoreRtlParams p;
@@ -172,13 +175,50 @@ struct NeurocoreSim::Impl {
     return acc;
   }
 
-  // The resident tile's accumulators move to C++ (added to what it has there).
+  // The resident tile's accumulators move to C++ (its saved ones were preloaded into the RTL
+  // before its events, so the readout holds the whole sum).
   void spill() {
     Tile& t = tiles.at(resident);
     const std::vector<int32_t> acc = readout(resident, t, true);
-    if (t.saved.empty()) t.saved.assign(acc.size(), 0);
-    for (std::size_t r = 0; r < acc.size(); ++r) t.saved[r] += static_cast<uint32_t>(acc[r]);
+    if (!t.saved.empty()) throw Error(prefix() + "internal: a resident tile has saved accumulators");
+    t.saved.assign(acc.size(), 0);
+    for (std::size_t r = 0; r < acc.size(); ++r) t.saved[r] = static_cast<uint32_t>(acc[r]);
     resident = -1;
+  }
+
+  // Restores the saved accumulators of `tile` into the RTL through the preload port (rows 0 ..
+  // rows - 1, one per cycle; the RTL's accumulators must be clear): its events then add to them
+  // in RTL, and the tile is resident.
+  void preload(int tile, Tile& t) {
+    const int64_t start = cycles;
+    m.acc_ready_i = 0;
+    m.pl_slot_i = static_cast<uint64_t>(t.slot);
+    int64_t row = 0, quiet = 0;
+    while (row < t.rows) {
+      m.pl_valid_i = 1;
+      m.pl_row_i = static_cast<uint64_t>(row);
+      m.pl_data_i = t.saved[static_cast<std::size_t>(row)];
+      m.pl_last_i = row + 1 == t.rows;
+      settle();
+      const bool go = m.pl_ready_o != 0;
+      tick();
+      if (go) {
+        ++row;
+        quiet = 0;
+      } else if (++quiet > kWatchdog) {
+        throw Error(prefix() + "internal: the preload of tile " + std::to_string(tile) + " stopped at row " +
+                    std::to_string(row));
+      }
+    }
+    m.pl_valid_i = 0;
+    m.pl_last_i = 0;
+    settle();
+    if (!m.acc_live_o || static_cast<int>(m.acc_slot_o.get()) != t.slot)
+      throw Error(prefix() + "internal: tile " + std::to_string(tile) + " does not own the accumulators after its preload");
+    ++stats.preloads;
+    stats.preload_cycles += cycles - start;
+    t.saved.clear();
+    resident = tile;
   }
 };
 
@@ -292,6 +332,7 @@ std::vector<int64_t> NeurocoreSim::run_events(int tile, const std::vector<std::p
   s.last_words.clear();
   if (events.empty()) return {};
   if (s.resident >= 0 && s.resident != tile) s.spill();
+  if (s.resident != tile && !t.saved.empty()) s.preload(tile, t);  // kept or spilled partial sums
 
   NeurocorePorts& m = s.m;
   const std::size_t n = events.size();
@@ -340,7 +381,8 @@ std::vector<int64_t> NeurocoreSim::run_events(int tile, const std::vector<std::p
   for (int64_t c : out) s.stats.event_cycles += c;
 
   if (first_err >= 0) {
-    // The tile's accumulators are not meaningful any more: clear them (and the flag).
+    // The tile's accumulators (preloaded ones included) are not meaningful any more: clear them
+    // (and the flag).
     s.readout(tile, t, false);
     s.resident = -1;
     t.saved.clear();
@@ -358,19 +400,33 @@ std::vector<int32_t> NeurocoreSim::take_accumulators(int tile, bool keep) {
   Impl::Tile& t = s.find(tile, "take_accumulators");
   std::vector<int32_t> acc(static_cast<std::size_t>(t.rows), 0);
   if (s.resident == tile) {
+    // The RTL's sum: the preloaded (kept or spilled) accumulators and the events since.
     acc = s.readout(tile, t, false);
     s.resident = -1;
+  } else if (!t.saved.empty()) {
+    // No events since they were saved: the saved ones, as they are.
+    for (std::size_t r = 0; r < acc.size(); ++r) acc[r] = static_cast<int32_t>(t.saved[r]);
   }
-  if (!t.saved.empty()) {
-    for (std::size_t r = 0; r < acc.size(); ++r)
-      acc[r] = static_cast<int32_t>(static_cast<uint32_t>(acc[r]) + t.saved[r]);
-    t.saved.clear();
-  }
+  t.saved.clear();
   if (keep) {
     t.saved.resize(acc.size());
     for (std::size_t r = 0; r < acc.size(); ++r) t.saved[r] = static_cast<uint32_t>(acc[r]);
   }
   return acc;
+}
+
+void NeurocoreSim::set_accumulators(int tile, const std::vector<int32_t>& acc) {
+  Impl& s = *impl_;
+  Impl::Tile& t = s.find(tile, "set_accumulators");
+  if (static_cast<int64_t>(acc.size()) != t.rows)
+    throw Error(prefix() + "set_accumulators: tile " + std::to_string(tile) + " has " + std::to_string(t.rows) +
+                " rows, " + std::to_string(acc.size()) + " accumulators given");
+  if (s.resident == tile) {
+    s.readout(tile, t, false);  // discarded: the RTL clears them
+    s.resident = -1;
+  }
+  t.saved.assign(acc.size(), 0);
+  for (std::size_t r = 0; r < acc.size(); ++r) t.saved[r] = static_cast<uint32_t>(acc[r]);
 }
 
 }  // namespace neurark::rtl

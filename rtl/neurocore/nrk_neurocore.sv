@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // nrk_neurocore: the synaptic side of a neurocore: input event FIFO, tile table, lane array with
-// its synapse SRAM, accumulator readout (raw and requantized) and clear.
+// its synapse SRAM, accumulator readout (raw and requantized) and clear, accumulator preload.
 //
 // Re-implements, per event, arch::accumulate_event for WeightEncoding::kPacked2
 // (arch/weight_memory.hpp) through nrk_lane_array, and on the readout path arch::requantize
@@ -14,21 +14,35 @@
 //     ev_ready_o = not full, from registers only). An event written in cycle c is at the head in
 //     cycle c + 1. The head goes to the lane array when it accepts (issue_o); an event naming a
 //     free slot or a column >= the slot's k is dropped instead and sets err_event_o.
-//   - nrk_lane_array (+ nrk_synapse_sram): NumLanes lanes, NumAccumulators int32 accumulators,
-//     one SramPortBits read per cycle. done_o pulses per finished event with its synaptic
+//   - nrk_lane_array (+ nrk_synapse_sram, AccWrite = 1): NumLanes lanes, NumAccumulators int32
+//     accumulators with a write port (the preload), one SramPortBits read per cycle. done_o pulses per finished event with its synaptic
 //     operations and SRAM words; err_code_o is the lane array's sticky reserved-code (10) flag.
 //   - One accumulator set, owned by one slot at a time (acc_live_o, acc_slot_o): the first event
-//     issued after a clear makes its slot the owner; an event of another slot waits at the FIFO
-//     head until a readout has cleared the accumulators (nrk_lane_array has no row offset, so the
-//     slots cannot have accumulator regions of their own).
+//     issued after a clear, or the first row of a preload, makes its slot the owner; an event of
+//     another slot waits at the FIFO head until a readout has cleared the accumulators
+//     (nrk_lane_array has no row offset, so the slots cannot have accumulator regions of their
+//     own).
 //   - Readout (ro_valid_i / ro_ready_o, ro_slot_i, scale): streams rows 0 .. rows(ro_slot_i) - 1
 //     through nrk_requantize (S = {ro_scale_mant_i, ro_scale_exp_i}) to acc_valid_o / acc_ready_i
 //     with acc_row_o, the raw int32 acc_data_o, the requantized acc_y_o and acc_last_o, then
 //     clears the accumulators, err_code_o and err_event_o (the clear happens in the cycle the
 //     last row enters the requantizer). A free slot reads no rows and only clears. The rows read
 //     are the owner's: read the owning slot (or any slot while acc_live_o is low: zeros).
-//     ro_ready_o is high when no event is in flight, none issues this cycle and no readout is
-//     reading; no event issues while a readout reads.
+//     ro_ready_o is high when no event is in flight, none issues this cycle, no readout is
+//     reading and no preload is streaming; no event issues while a readout reads.
+//   - Preload (pl_valid_i / pl_ready_o, pl_slot_i, pl_row_i, pl_data_i, pl_last_i): a stream of
+//     rows, one per cycle, each setting accumulator pl_row_i to the int32 pl_data_i through
+//     nrk_lane_array's write port: a tile's saved partial sums (sigma-delta events,
+//     docs/numerics.md §5b, or a spill) restored before its next events, which add to them. The
+//     first row is accepted when no event is in flight, none issues this cycle, no readout is
+//     reading or requested (ro_valid_i low: a readout goes first) and the accumulators are clear
+//     or already pl_slot_i's; it makes pl_slot_i the owner (acc_live_o, acc_slot_o: pl_slot_i of
+//     the first row counts, the later rows' is ignored). Until the row with pl_last_i is accepted,
+//     pl_ready_o stays high, no event issues and no readout starts (a gap with pl_valid_i low
+//     holds them off). A row replaces the accumulator's value (preload a slot before its events:
+//     what its events had added to that row is lost); rows not written stay as they were (zero
+//     after a clear). Rows are any of 0 .. NumAccumulators - 1 in any order; a readout reads the
+//     slot's rows 0 .. rows - 1. A preload changes neither err_code_o nor err_event_o.
 // Timing (FIFO fed ahead of the lane array): an event issued in cycle a has its last lane step in
 //   cycle a + T, where the next event issues (back to back), and done_o in cycle a + T + 1, with
 //     T = 2 + S if b mod (NumLanes / 4) = 0, else T = 1 + S + W;  S = ceil(rows / NumLanes),
@@ -38,6 +52,9 @@
 //   first when the column does not start on a lane-step boundary: rtl/neurocore/README.md).
 //   A readout accepted in cycle c reads row i in cycle c + 1 + i and presents it at acc_valid_o
 //   from cycle c + 3 + i (acc_ready_i high).
+//   A preload of n rows whose first row is accepted in cycle c (rows back to back) writes its
+//   last row in cycle c + n - 1: n cycles; acc_data_o of a readout, and an event issued, from
+//   cycle c + n on see the rows (the first event can issue in cycle c + n).
 // Widths: q int8, accumulators int32 (AccWidth of nrk_lane_array), scale mantissa u32, exponent
 //   int32, requantized y int32. Parameters: NumLanes a power of two >= 4; NumAccumulators a
 //   multiple of NumLanes; SramPortBits a power of two >= 8; SramBytes a power of two, a multiple
@@ -95,6 +112,13 @@ module nrk_neurocore #(
   input  logic [SlotWidth-1:0]                   ro_slot_i,
   input  logic [31:0]                            ro_scale_mant_i,
   input  logic signed [31:0]                     ro_scale_exp_i,
+  // preload stream
+  input  logic                                   pl_valid_i,
+  output logic                                   pl_ready_o,
+  input  logic [SlotWidth-1:0]                   pl_slot_i,   // the first row's counts
+  input  logic [RowIdxWidth-1:0]                 pl_row_i,
+  input  logic signed [31:0]                     pl_data_i,
+  input  logic                                   pl_last_i,
   // readout stream
   output logic                                   acc_valid_o,
   input  logic                                   acc_ready_i,
@@ -163,11 +187,11 @@ module nrk_neurocore #(
   logic                                   h_ok, may_issue, lane_valid, lane_ready, issue, drop;
   logic                                   live_q;
   logic [SlotWidth-1:0]                   owner_q, cfg_slot;
-  logic                                   ro_busy_q;
+  logic                                   ro_busy_q, pl_busy_q;
 
   assign {h_slot, h_col, h_q} = fifo_q[rptr_q];
   assign h_ok       = tt_valid_q[h_slot] && ({1'b0, h_col} < tt_k_q[h_slot]);
-  assign may_issue  = (count_q != '0) && !ro_busy_q && (!live_q || (owner_q == h_slot));
+  assign may_issue  = (count_q != '0) && !ro_busy_q && !pl_busy_q && (!live_q || (owner_q == h_slot));
   assign lane_valid = may_issue && h_ok;
   assign drop       = may_issue && !h_ok;
   assign issue      = lane_valid && lane_ready;
@@ -178,7 +202,7 @@ module nrk_neurocore #(
   assign cfg_slot   = live_q ? owner_q : h_slot;
 
   // ---- Lane array ----------------------------------------------------------------------------
-  logic                   lane_done, acc_clear;
+  logic                   lane_done, acc_clear, pl_go;
   logic [RowIdxWidth-1:0] acc_rd_row;
   logic signed [31:0]     acc_rd_data;
 
@@ -188,7 +212,8 @@ module nrk_neurocore #(
     .AccWidth     (32),
     .SramPortBits (SramPortBits),
     .SramBytes    (SramBytes),
-    .ColWidth     (ColWidth)
+    .ColWidth     (ColWidth),
+    .AccWrite     (1)
   ) u_lanes (
     .clk_i         (clk_i),
     .rst_ni        (rst_ni),
@@ -205,6 +230,9 @@ module nrk_neurocore #(
     .acc_clear_i   (acc_clear),
     .acc_rd_row_i  (acc_rd_row),
     .acc_rd_data_o (acc_rd_data),
+    .acc_wr_valid_i(pl_go),
+    .acc_wr_row_i  (pl_row_i),
+    .acc_wr_data_i (pl_data_i),
     .sram_we_i     (sram_we_i),
     .sram_waddr_i  (sram_waddr_i),
     .sram_wdata_i  (sram_wdata_i)
@@ -223,7 +251,7 @@ module nrk_neurocore #(
   logic [31:0]          ro_mant_q;
   logic signed [31:0]   ro_exp_q;
 
-  assign ro_ready_o  = !ro_busy_q && lane_idle && !issue;
+  assign ro_ready_o  = !ro_busy_q && !pl_busy_q && lane_idle && !issue;
   assign ro_go       = ro_valid_i && ro_ready_o;
   assign rq_in_valid = ro_busy_q && (ro_row_q != ro_rows_q);
   assign rq_in       = rq_in_valid && rq_in_ready;
@@ -231,12 +259,20 @@ module nrk_neurocore #(
   assign acc_clear   = ro_busy_q && ((ro_rows_q == '0) || (rq_in && ro_last));
   assign acc_rd_row  = RowIdxWidth'(ro_row_q);
 
+  // ---- Preload -----------------------------------------------------------------------------
+  // The first row waits as a readout command does (and lets a requested readout go first); the
+  // rows after it are taken every cycle they come.
+  assign pl_ready_o = pl_busy_q || (!ro_busy_q && !ro_valid_i && lane_idle && !issue &&
+                                    (!live_q || (owner_q == pl_slot_i)));
+  assign pl_go      = pl_valid_i && pl_ready_o;
+
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       live_q      <= 1'b0;
       owner_q     <= '0;
       inflight_q  <= '0;
       ro_busy_q   <= 1'b0;
+      pl_busy_q   <= 1'b0;
       ro_row_q    <= '0;
       ro_rows_q   <= '0;
       ro_mant_q   <= '0;
@@ -249,6 +285,13 @@ module nrk_neurocore #(
         owner_q <= h_slot;
       end
       if (drop) err_event_o <= 1'b1;
+      if (pl_go) begin
+        pl_busy_q <= !pl_last_i;
+        if (!pl_busy_q) begin   // the first row: pl_slot_i owns the accumulators
+          live_q  <= 1'b1;
+          owner_q <= pl_slot_i;
+        end
+      end
       if (ro_go) begin
         ro_busy_q <= 1'b1;
         ro_row_q  <= '0;

@@ -16,6 +16,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "neurark/arch/error.hpp"
@@ -109,6 +110,19 @@ TEST_CASE("neurocore RTL: NeurocoreSim interface", "[rtl]") {
   CHECK(s.take_accumulators(42) == std::vector<int32_t>(64, 11));  // without keep: cleared after
   CHECK(s.take_accumulators(42) == std::vector<int32_t>(64, 0));
   CHECK(s.take_accumulators(7) == std::vector<int32_t>{1});
+  // The kept accumulators went back into the RTL through the preload port before each of the two
+  // later runs of tile 42 (64 rows, one per cycle); the sums were formed in RTL.
+  CHECK(s.stats().preloads == 2);
+  CHECK(s.stats().preload_cycles == 2 * 64);
+  // Accumulators set from outside (a state memory's copy): preloaded before the next events.
+  s.set_accumulators(7, {2147483000});
+  CHECK(s.take_accumulators(7, true) == std::vector<int32_t>{2147483000});  // no events: as set
+  CHECK(s.stats().preloads == 2);
+  s.run_events(7, {{0, 127}});
+  CHECK(s.stats().preloads == 3);
+  CHECK(s.stats().preload_cycles == 2 * 64 + 1);
+  CHECK(s.take_accumulators(7) == std::vector<int32_t>{2147483127});
+  CHECK_THROWS_WITH(s.set_accumulators(7, {1, 2}), Catch::Contains("tile 7 has 1 rows, 2 accumulators given"));
   CHECK(s.run_events(7, {}).empty());
   CHECK_THROWS_AS(s.run_events(8, {{0, 1}}), neurark::Error);
   CHECK_THROWS_AS(s.run_events(42, {{2, 1}}), neurark::Error);
@@ -151,7 +165,7 @@ TEST_CASE("neurocore RTL: drops, the owner rule and free-slot readouts (raw mode
     Port clk_i, rst_ni, tt_we_i, tt_slot_i, tt_base_i, tt_rows_i, tt_k_i, sram_we_i, sram_waddr_i, sram_wdata_i,
         ev_valid_i, ev_ready_o, ev_slot_i, ev_col_i, ev_q_i, fifo_count_o, err_event_o, acc_live_o, acc_slot_o,
         ro_valid_i, ro_ready_o, ro_slot_i, ro_scale_mant_i, ro_scale_exp_i, acc_ready_i, acc_valid_o, acc_row_o,
-        acc_y_o, acc_last_o, acc_data_o;
+        acc_y_o, acc_last_o, acc_data_o, pl_valid_i, pl_ready_o, pl_slot_i, pl_row_i, pl_data_i, pl_last_i;
     void eval() { model->eval(); }
   } m;
   m.model = neurark::rtl::VerilatedModel::open(
@@ -172,7 +186,10 @@ TEST_CASE("neurocore RTL: drops, the owner rule and free-slot readouts (raw mode
            {&m.ro_scale_mant_i, "ro_scale_mant_i"}, {&m.ro_scale_exp_i, "ro_scale_exp_i"},
            {&m.acc_ready_i, "acc_ready_i"}, {&m.acc_valid_o, "acc_valid_o"},
            {&m.acc_row_o, "acc_row_o"},   {&m.acc_y_o, "acc_y_o"},
-           {&m.acc_last_o, "acc_last_o"}, {&m.acc_data_o, "acc_data_o"}})
+           {&m.acc_last_o, "acc_last_o"}, {&m.acc_data_o, "acc_data_o"},
+           {&m.pl_valid_i, "pl_valid_i"}, {&m.pl_ready_o, "pl_ready_o"},
+           {&m.pl_slot_i, "pl_slot_i"},   {&m.pl_row_i, "pl_row_i"},
+           {&m.pl_data_i, "pl_data_i"},   {&m.pl_last_i, "pl_last_i"}})
     *port = m.model->port(name);
   auto tick = [&] {
     m.eval();
@@ -236,27 +253,36 @@ TEST_CASE("neurocore RTL: drops, the owner rule and free-slot readouts (raw mode
   CHECK(m.acc_live_o);
   CHECK(m.acc_slot_o == 0);
   CHECK(m.fifo_count_o == 1);
-  // Read slot 0 out (scale 1.0): rows 0..3 = +3, last on row 3; then slot 1's event runs.
-  m.ro_valid_i = 1;
-  m.ro_slot_i = 0;
-  m.ro_scale_mant_i = 0x80000000u;
-  m.ro_scale_exp_i = static_cast<uint32_t>(-31);
-  m.acc_ready_i = 1;
-  m.eval();
-  REQUIRE(m.ro_ready_o);
-  tick();
-  m.ro_valid_i = 0;
-  std::vector<int32_t> got;
-  for (int i = 0; i < 10 && got.size() < 4; ++i) {
+  // A readout of 4 rows of `slot` (scale 1.0): the raw values in row order, last on row 3, and
+  // the requantized ones in ys.
+  std::vector<int32_t> ys;
+  auto read4 = [&](int slot) {
+    m.ro_valid_i = 1;
+    m.ro_slot_i = static_cast<uint64_t>(slot);
+    m.ro_scale_mant_i = 0x80000000u;
+    m.ro_scale_exp_i = static_cast<uint32_t>(-31);
+    m.acc_ready_i = 1;
     m.eval();
-    if (m.acc_valid_o) {
-      CHECK(static_cast<int>(m.acc_row_o.get()) == static_cast<int>(got.size()));
-      CHECK(static_cast<int32_t>(m.acc_y_o.get()) == 3);
-      CHECK((m.acc_last_o != 0) == (got.size() == 3));
-      got.push_back(static_cast<int32_t>(m.acc_data_o.get()));
-    }
+    REQUIRE(m.ro_ready_o);
     tick();
-  }
+    m.ro_valid_i = 0;
+    std::vector<int32_t> rows;
+    ys.clear();
+    for (int i = 0; i < 10 && rows.size() < 4; ++i) {
+      m.eval();
+      if (m.acc_valid_o) {
+        CHECK(static_cast<int>(m.acc_row_o.get()) == static_cast<int>(rows.size()));
+        CHECK((m.acc_last_o != 0) == (rows.size() == 3));
+        rows.push_back(static_cast<int32_t>(m.acc_data_o.get()));
+        ys.push_back(static_cast<int32_t>(m.acc_y_o.get()));
+      }
+      tick();
+    }
+    return rows;
+  };
+  // Read slot 0 out: rows 0..3 = +3; then slot 1's event runs.
+  const std::vector<int32_t> got = read4(0);
+  CHECK(ys == std::vector<int32_t>{3, 3, 3, 3});
   CHECK(got == std::vector<int32_t>{3, 3, 3, 3});
   run(20);
   m.eval();
@@ -279,6 +305,56 @@ TEST_CASE("neurocore RTL: drops, the owner rule and free-slot readouts (raw mode
   m.eval();
   CHECK_FALSE(m.acc_live_o);
   CHECK(m.ro_ready_o);
+  // Preload: slot 1's rows 3, 1, 0 (row 2 not written: 0), one per cycle; the first row makes
+  // slot 1 the owner; no readout while the stream runs; a readout request goes first.
+  m.pl_slot_i = 1;
+  m.pl_row_i = 3;
+  m.pl_data_i = static_cast<uint32_t>(-1000);
+  m.pl_last_i = 0;
+  m.ro_valid_i = 1;
+  m.pl_valid_i = 1;
+  m.eval();
+  CHECK_FALSE(m.pl_ready_o);  // a readout is requested
+  m.ro_valid_i = 0;
+  m.eval();
+  REQUIRE(m.pl_ready_o);
+  tick();
+  m.eval();
+  CHECK(m.acc_live_o);
+  CHECK(m.acc_slot_o == 1);
+  CHECK_FALSE(m.ro_ready_o);  // the stream is open
+  m.pl_valid_i = 0;           // a gap: held open
+  tick();
+  m.eval();
+  CHECK_FALSE(m.ro_ready_o);
+  CHECK(m.pl_ready_o);
+  for (auto [row, v, last] : std::vector<std::tuple<int, int32_t, bool>>{{1, 2147483640, false}, {0, -2147483647 - 1, true}}) {
+    m.pl_valid_i = 1;
+    m.pl_slot_i = 5;  // ignored after the first row
+    m.pl_row_i = static_cast<uint64_t>(row);
+    m.pl_data_i = static_cast<uint32_t>(v);
+    m.pl_last_i = last;
+    m.eval();
+    REQUIRE(m.pl_ready_o);
+    tick();
+  }
+  m.pl_valid_i = 0;
+  m.pl_last_i = 0;
+  m.eval();
+  CHECK(m.acc_slot_o == 1);
+  CHECK(m.ro_ready_o);
+  // A preload of another slot waits while slot 1 owns the accumulators.
+  m.pl_slot_i = 0;
+  m.pl_valid_i = 1;
+  m.eval();
+  CHECK_FALSE(m.pl_ready_o);
+  m.pl_valid_i = 0;
+  // Slot 1's event (column 0: every weight -1, q = -7) adds 7 to every row, on the preloaded values.
+  push(1, 0, -7);
+  run(20);
+  CHECK(read4(1) == std::vector<int32_t>{-2147483647 - 1 + 7, 2147483647, 7, -993});
+  m.eval();
+  CHECK_FALSE(m.acc_live_o);
 }
 
 // ---- RTL at any chip's parameters (neurark/rtl/chip_params.hpp, build.hpp, model.hpp) ----------

@@ -36,8 +36,17 @@
 //   configuration, held while events run. acc_clear_i (use while no event is in flight) zeroes
 //   every accumulator and err_invalid_o in one cycle. acc_rd_row_i /
 //   acc_rd_data_o read one accumulator combinationally. sram_* loads the SRAM (word address).
+// Accumulator write port (AccWrite = 1; the preload of nrk_neurocore, sigma-delta events:
+//   docs/numerics.md §5b): acc_wr_valid_i sets accumulator acc_wr_row_i to acc_wr_data_i (int32,
+//   AccWidth bits) in one cycle, one row per cycle, through the lane of that row (bank
+//   acc_wr_row_i % NumLanes): acc_rd_data_o shows it from the next cycle, and events accepted
+//   after it add to it. Use it while no event is in flight (ev_ready_o high and no lane step: as
+//   acc_clear_i) and not in the cycle of acc_clear_i; a written row replaces the value the row
+//   had (written rows count as live until the next clear). With AccWrite = 0 (the default: the
+//   lane array of the area table, rtl/blocks.json) the port is not built and its inputs are
+//   unused.
 // Parameters: NumLanes a power of two >= 4; NumRows a multiple of NumLanes; SramPortBits a power
-//   of two >= 8; SramBytes a power of two, a multiple of SramPortBits / 8.
+//   of two >= 8; SramBytes a power of two, a multiple of SramPortBits / 8; AccWrite 0 or 1.
 module nrk_lane_array #(
   parameter bit [31:0] NumLanes      = 16,
   parameter bit [31:0] NumRows       = 64,     // accumulators (max rows of a tile)
@@ -46,6 +55,8 @@ module nrk_lane_array #(
   parameter bit [31:0] SramBytes     = 65536,
   // event column (channel field)
   parameter bit [31:0] ColWidth      = nrk_pkg::EventChanWidth,
+  // 1: the accumulator write port acc_wr_* is built
+  parameter bit [31:0] AccWrite      = 0,
   // derived, not to be overridden
   parameter bit [31:0] PortBytes     = SramPortBits / 8,
   parameter bit [31:0] NumWords      = SramBytes / PortBytes,
@@ -73,6 +84,9 @@ module nrk_lane_array #(
   input  logic                                   acc_clear_i,
   input  logic [RowIdxWidth-1:0]                 acc_rd_row_i,
   output logic signed [AccWidth-1:0]             acc_rd_data_o,
+  input  logic                                   acc_wr_valid_i, // AccWrite only: set one row
+  input  logic [RowIdxWidth-1:0]                 acc_wr_row_i,
+  input  logic signed [AccWidth-1:0]             acc_wr_data_i,
   // SRAM load port
   input  logic                                   sram_we_i,
   input  logic [WordAddrWidth-1:0]               sram_waddr_i,
@@ -255,12 +269,44 @@ module nrk_lane_array #(
   logic [NumLanes*AccWidth-1:0] rd_word;                 // every bank's entry at rd_grp
   assign rd_grp = GrpW'(acc_rd_row_i >> LanesLog2);
 
+  // The write port (AccWrite) shares each lane's write path: the written row's lane takes the
+  // port's group and data instead of the lane step's (no event is in flight then).
+  logic [NumLanes-1:0]  wr_hit;                  // lane l is written by the port this cycle
+  logic [GrpW-1:0]      wr_grp;                  // acc_wr_row_i / NumLanes
+  if (AccWrite != 0) begin : g_wr
+    logic [RowIdxWidth-1:0] wr_lane;             // acc_wr_row_i % NumLanes
+    assign wr_lane = acc_wr_row_i & RowIdxWidth'(NumLanes - 1);
+    assign wr_grp  = GrpW'(acc_wr_row_i >> LanesLog2);
+    for (genvar l = 0; l < NumLanes; l++) begin : g_hit
+      assign wr_hit[l] = acc_wr_valid_i && (wr_lane == RowIdxWidth'(l));
+    end
+  end else begin : g_no_wr
+    // No write port: its inputs (and the constant hit and group) are not used.
+    logic unused_wr;
+    assign wr_hit    = '0;
+    assign wr_grp    = '0;
+    assign unused_wr = ^{acc_wr_valid_i, acc_wr_row_i, acc_wr_data_i, wr_hit, wr_grp};
+  end
+
   for (genvar l = 0; l < NumLanes; l++) begin : g_bank
     logic [AccWidth-1:0] bank_q [Groups];
     logic [Groups-1:0]   live_q;
 
+    logic                we;
+    logic [GrpW-1:0]     waddr;
+    logic [AccWidth-1:0] wdata;
+    if (AccWrite != 0) begin : g_wr_path
+      assign we    = lane_we[l] || wr_hit[l];
+      assign waddr = wr_hit[l] ? wr_grp : grp_q;
+      assign wdata = wr_hit[l] ? acc_wr_data_i : lane_new[l*AccWidth +: AccWidth];
+    end else begin : g_lane_path
+      assign we    = lane_we[l];
+      assign waddr = grp_q;
+      assign wdata = lane_new[l*AccWidth +: AccWidth];
+    end
+
     always_ff @(posedge clk_i) begin
-      if (lane_we[l]) bank_q[grp_q] <= lane_new[l*AccWidth +: AccWidth];
+      if (we) bank_q[waddr] <= wdata;
     end
 
     always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -268,8 +314,8 @@ module nrk_lane_array #(
         live_q <= '0;
       end else if (acc_clear_i) begin
         live_q <= '0;
-      end else if (lane_we[l]) begin
-        live_q[grp_q] <= 1'b1;
+      end else if (we) begin
+        live_q[waddr] <= 1'b1;
       end
     end
 

@@ -32,11 +32,17 @@ module tb_lane_array;
   logic signed [31:0]  acc_rd_data_o;
   logic [WaddrW-1:0]   sram_waddr_i;
   logic [PortBits-1:0] sram_wdata_i;
+  // The accumulator write port (nrk_neurocore's preload) is built (AccWrite, as in the neurocore)
+  // and held idle: the events go through its shared write path.
+  logic                acc_wr_valid_i;
+  logic [RidxW-1:0]    acc_wr_row_i;
+  logic signed [31:0]  acc_wr_data_i;
+  assign {acc_wr_valid_i, acc_wr_row_i, acc_wr_data_i} = '0;
 
-  nrk_lane_array #(.NumLanes(Lanes), .NumRows(Rows), .SramPortBits(PortBits), .SramBytes(SramB)) dut (
+  nrk_lane_array #(.NumLanes(Lanes), .NumRows(Rows), .SramPortBits(PortBits), .SramBytes(SramB), .AccWrite(1)) dut (
     .clk_i, .rst_ni, .rows_i, .tile_base_i, .ev_valid_i, .ev_ready_o, .ev_col_i, .ev_q_i, .done_valid_o,
-    .done_sops_o, .done_words_o, .err_invalid_o, .acc_clear_i, .acc_rd_row_i, .acc_rd_data_o, .sram_we_i,
-    .sram_waddr_i, .sram_wdata_i
+    .done_sops_o, .done_words_o, .err_invalid_o, .acc_clear_i, .acc_rd_row_i, .acc_rd_data_o, .acc_wr_valid_i,
+    .acc_wr_row_i, .acc_wr_data_i, .sram_we_i, .sram_waddr_i, .sram_wdata_i
   );
 
   task automatic check_outputs;

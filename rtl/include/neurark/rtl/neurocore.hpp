@@ -9,15 +9,21 @@
 //
 // NeurocoreSim loads tiles (packed2 images, arch/weight_memory.hpp) word-aligned into the
 // synapse SRAM, one tile-table slot each; runs a tile's input events back to back through the
-// input FIFO and reports each event's cycles; reads a tile's accumulators out and clears them.
+// input FIFO and reports each event's cycles; reads a tile's accumulators out and clears them;
+// restores a tile's saved accumulators into the RTL through the preload port.
 // Values follow arch::accumulate_event (the harness "neurocore" checks them against it).
 //
 // Accumulators: the RTL has one accumulator set (nrk_lane_array has no row offset), owned by
 // one tile slot at a time. When a tile's events start while another tile's accumulators are
 // live, NeurocoreSim reads the other tile's accumulators out through the readout port (the
-// hardware clears them) and keeps them in C++; take_accumulators() adds what the tile still has
-// in the RTL. These spill readouts take clock cycles (counted in cycles() and stats()), not in
-// the per-event cycles run_events() returns.
+// hardware clears them: a spill) and keeps them in C++, as a state memory would. When a tile
+// with saved accumulators (spilled, or kept by take_accumulators(tile, true)) gets events again,
+// NeurocoreSim first writes them back into the RTL through nrk_neurocore's preload port (one row
+// per cycle, the tile's slot becomes the owner), so its events add to them in RTL and
+// take_accumulators() returns what the RTL read out: the sum is formed in RTL, never in C++.
+// Spill readouts and preloads take clock cycles (counted in cycles() and stats(): readouts,
+// spills, readout_cycles, preloads, preload_cycles), not in the per-event cycles run_events()
+// returns.
 #pragma once
 
 #include <cstdint>
@@ -68,18 +74,24 @@ class NeurocoreSim {  // one Verilated nrk_neurocore
   // SRAM is full or every tile slot is used (params().tile_slots).
   void load_tile(int tile, const std::vector<uint8_t>& memory, int64_t rows, int64_t k);
   // Applies events {column, q} to the tile's accumulators, in order, fed to the input FIFO
-  // back to back; returns each event's cycles (neurocore_event_cycles). Throws neurark::Error
+  // back to back; returns each event's cycles (neurocore_event_cycles). Before them, another
+  // tile's live accumulators are spilled and the tile's saved ones (if any) preloaded (rows
+  // cycles, stats().preloads). Throws neurark::Error
   // for an unknown tile or a column outside [0, k) (before any event runs), and after the run if
   // a reserved weight code 10 was met (the RTL's err flag; the tile's accumulators are cleared).
   std::vector<int64_t> run_events(int tile, const std::vector<std::pair<int64_t, int8_t>>& events);
   // The tile's accumulators [rows] after its events, then cleared (a hardware readout when the
-  // tile's accumulators are in the RTL). keep: they persist instead (sigma-delta events,
-  // docs/numerics.md §5b): read out the same way (the hardware clears them) and kept in C++ as a
-  // spill is, so the tile's next events add to them (the RTL has one accumulator set and no
-  // restore port: a persistent tile's partial sums are swapped through the state memory, and
-  // their sum with the fresh ones is formed here, as for spills). Throws neurark::Error for an
-  // unknown tile.
+  // tile's accumulators are in the RTL; the saved ones as they are when the tile had no events
+  // since they were saved). keep: they persist instead (sigma-delta events, docs/numerics.md
+  // §5b): read out the same way (the hardware clears them) and kept in C++ as a spill is (the
+  // state-memory swap), then preloaded into the RTL before the tile's next events, which the
+  // RTL adds to them. Throws neurark::Error for an unknown tile.
   std::vector<int32_t> take_accumulators(int tile, bool keep = false);
+  // Sets the tile's saved accumulators to `acc` [rows] (a state memory's copy, any int32 values):
+  // preloaded into the RTL before the tile's next events, which add to them; a take before any
+  // event returns them as they are. Accumulators of the tile live in the RTL are discarded first
+  // (a readout clears them). Throws neurark::Error for an unknown tile or acc.size() != rows.
+  void set_accumulators(int tile, const std::vector<int32_t>& acc);
   int64_t cycles() const;  // clock cycles simulated so far
   std::string name() const;  // "rtl nrk_neurocore (16 lanes, 1024 accumulators, ...)"
   const NeurocoreRtlParams& params() const;  // the Verilated parameters
@@ -93,6 +105,8 @@ class NeurocoreSim {  // one Verilated nrk_neurocore
     int64_t readouts = 0;          // hardware readouts (take_accumulators and spills)
     int64_t spills = 0;            // of which spills (another tile's events came)
     int64_t readout_cycles = 0;    // cycles of all readouts, command to last row
+    int64_t preloads = 0;          // preloads of saved accumulators (kept or spilled) into the RTL
+    int64_t preload_cycles = 0;    // their cycles, first row offered to last row written (rows each)
     int64_t fifo_full_cycles = 0;  // cycles an event waited because the input FIFO was full
     int64_t fifo_max = 0;          // largest input FIFO occupancy seen
   };
