@@ -211,8 +211,8 @@ void assign_segments(Graph& g) {
     // Sigma-delta events (docs/numerics.md §5b): each input's last sent code (int8) where the
     // input lives, and each row's accumulator (int32), kept from token to token.
     if (op.kind == arch::OpKind::kBitLinear && g.chip.core.events.sigma_delta()) {
-      charge(op.inputs[0].tensor, 1);
-      charge(op.output, 4);
+      charge(op.inputs[0].tensor, arch::kSigmaDeltaSentCodeBytes);
+      charge(op.output, arch::kSigmaDeltaAccumulatorBytes);
     }
   }
 }

@@ -62,8 +62,8 @@ void check_stream_state(const arch::Program& program, int64_t streams) {
   for (const arch::ProgramOp& op : program.ops) {
     if (op.kind == arch::OpKind::kMlgru) charge(op.output, 4);
     if (op.kind == arch::OpKind::kBitLinear && program.chip.core.events.sigma_delta()) {
-      charge(op.inputs[0].tensor, 1);
-      charge(op.output, 4);
+      charge(op.inputs[0].tensor, arch::kSigmaDeltaSentCodeBytes);
+      charge(op.output, arch::kSigmaDeltaAccumulatorBytes);
     }
   }
   const arch::MeshGrid grid = program.grid();

@@ -189,6 +189,11 @@ inline int32_t event_value(const EventMode& mode, int8_t q, int8_t* sent) {
 // Throws std::invalid_argument for |v| > 254 (absmax codes are in [-127, 127], so a change is
 // at most 254 in magnitude).
 int split_event_value(int32_t v, int8_t ev[2]);
+// State memory sigma-delta events keep from token to token: per BitLinear input its last sent
+// code (int8), per BitLinear output row its accumulator (int32). The compiler charges them to the
+// neurocores holding the input and output segments; `run --streams` counts them per stream.
+constexpr int64_t kSigmaDeltaSentCodeBytes = 1;
+constexpr int64_t kSigmaDeltaAccumulatorBytes = 4;
 // The count split_event_value gives (0, 1 or 2), for |v| <= 254.
 inline int event_count(int32_t v) { return v == 0 ? 0 : (v <= 127 && v >= -127 ? 1 : 2); }
 
