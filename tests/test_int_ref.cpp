@@ -155,8 +155,22 @@ TEST_CASE("IntReference::load (tensor by tensor) runs as the reference built fro
   const HGRNBitWeights w = HGRNBitWeights::load(test::default_model_dir());
   IntReference a(w);
   IntReference b = IntReference::load(test::default_model_dir());
-  CHECK(a.model().embeddings_q16 == b.model().embeddings_q16);
+  // The lean form keeps no embedding table: each row is read from the checkpoint, the same bits.
+  CHECK(b.model().embeddings_q16.empty());
+  CHECK(b.model().embedding_source != nullptr);
+  {
+    const auto d = static_cast<std::size_t>(w.config.hidden_size);
+    std::vector<int32_t> row(d);
+    bool rows_equal = true;
+    for (int32_t t = 0; t < w.config.vocab_size; ++t) {
+      b.model().embedding_row(t, row.data());
+      rows_equal = rows_equal && std::equal(row.begin(), row.end(), a.model().embeddings_q16.begin() + static_cast<std::ptrdiff_t>(t * d));
+    }
+    CHECK(rows_equal);
+  }
   CHECK(a.model().lm_head.w_packed == b.model().lm_head.w_packed);
+  CHECK(a.model().lm_head.col_nnz == b.model().lm_head.col_nnz);
+  CHECK(a.model().lm_head.s_w == b.model().lm_head.s_w);
   // 2 bits per weight: ceil(fan-in / 4) bytes per row.
   const HGRNBitConfig& c = w.config;
   const int64_t d = c.hidden_size, I = c.intermediate_size;

@@ -28,7 +28,8 @@ TEST_CASE("tile sizes by hand", "[weight_memory]") {
 
 TEST_CASE("accumulating events equals ternary_matvec, both encodings", "[weight_memory]") {
   std::mt19937_64 rng(42);
-  for (const int64_t rows : {1, 3, 4, 7, 33}) {
+  // Row counts below, at and above the 32-row steps of the vectorized packed2 column (and its tail).
+  for (const int64_t rows : {1, 3, 4, 7, 32, 33, 64, 100, 517}) {
     for (const int64_t k : {1, 5, 16}) {
       std::vector<int8_t> w(static_cast<std::size_t>((rows + 2) * k));  // tile = rows [1, rows + 1)
       for (int8_t& x : w) x = static_cast<int8_t>(static_cast<int>(rng() % 3) - 1);
@@ -44,12 +45,12 @@ TEST_CASE("accumulating events equals ternary_matvec, both encodings", "[weight_
       for (const auto enc : {arch::WeightEncoding::kPacked2, arch::WeightEncoding::kSparse}) {
         std::vector<uint8_t> mem;
         if (enc == arch::WeightEncoding::kPacked2) arch::write_packed2_tile(w.data(), k, 1, rows + 1, mem);
-        else arch::write_sparse_tile(w.data(), k, 1, rows + 1, 6, mem);
+        else arch::write_sparse_tile(w.data(), k, 1, rows + 1, 10, mem);
         std::vector<int32_t> acc(static_cast<std::size_t>(rows), 0);
         int64_t sops = 0;
         for (int64_t c = 0; c < k; ++c) {
           if (q[static_cast<std::size_t>(c)] == 0) continue;
-          sops += arch::accumulate_event(enc, mem.data(), static_cast<int64_t>(mem.size()), rows, k, 6, 32, c,
+          sops += arch::accumulate_event(enc, mem.data(), static_cast<int64_t>(mem.size()), rows, k, 10, 32, c,
                                          q[static_cast<std::size_t>(c)], acc.data())
                       .synaptic_ops;
         }
@@ -68,6 +69,23 @@ TEST_CASE("malformed weight memories are refused", "[weight_memory]") {
                   std::invalid_argument);
   CHECK_THROWS_AS(arch::accumulate_event(arch::WeightEncoding::kPacked2, mem.data(), 1, 4, 2, 0, 32, 0, 1, acc),
                   std::invalid_argument);  // wrong size for 2 columns
+  // The invalid code at every row of a 70-row column: in the 32-row steps and in the tail.
+  for (int64_t bad_row = 0; bad_row < 70; ++bad_row) {
+    std::vector<uint8_t> col(18, 0b01010101);  // 70 rows of +1 (the last byte's two unused fields too)
+    col[static_cast<std::size_t>(bad_row / 4)] =
+        static_cast<uint8_t>((col[static_cast<std::size_t>(bad_row / 4)] & ~(3u << (2 * (bad_row % 4)))) | (2u << (2 * (bad_row % 4))));
+    std::vector<int32_t> a70(70, 0);
+    INFO("row " << bad_row);
+    CHECK_THROWS_AS(arch::accumulate_event(arch::WeightEncoding::kPacked2, col.data(), 18, 70, 1, 0, 32, 0, 1, a70.data()),
+                    std::invalid_argument);
+  }
+  {  // Fields past the tile's last row are not weights: neither counted nor checked.
+    std::vector<uint8_t> col(18, 0b01010101);
+    col[17] = 0b10100101;  // rows 68, 69: +1; past the end: 10 10
+    std::vector<int32_t> a70(70, 0);
+    CHECK(arch::accumulate_event(arch::WeightEncoding::kPacked2, col.data(), 18, 70, 1, 0, 32, 0, -3, a70.data()).synaptic_ops == 70);
+    CHECK(a70 == std::vector<int32_t>(70, -3));
+  }
   CHECK_THROWS_AS(arch::accumulate_event(arch::WeightEncoding::kPacked2, mem.data(), 1, 4, 1, 0, 32, 1, 1, acc),
                   std::invalid_argument);  // column outside the fan-in
   // Sparse: a pointer table claiming more entries than the payload holds.

@@ -407,41 +407,35 @@ Image::Image(Image&& other) noexcept
       file_bytes_(other.file_bytes_),
       blobs_(std::move(other.blobs_)),
       data_(other.data_),
-      mapped_bytes_(other.mapped_bytes_) {
+      mapping_(std::move(other.mapping_)) {
   other.data_ = nullptr;
-  other.mapped_bytes_ = 0;
 }
 
 Image& Image::operator=(Image&& other) noexcept {
   if (this != &other) {
-    unmap();
     path_ = std::move(other.path_);
     manifest_ = std::move(other.manifest_);
     checksum_ = other.checksum_;
     file_bytes_ = other.file_bytes_;
     blobs_ = std::move(other.blobs_);
     data_ = other.data_;
-    mapped_bytes_ = other.mapped_bytes_;
+    mapping_ = std::move(other.mapping_);
     other.data_ = nullptr;
-    other.mapped_bytes_ = 0;
   }
   return *this;
 }
 
-Image::~Image() { unmap(); }
-
-void Image::unmap() noexcept {
-  if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), mapped_bytes_);
-  data_ = nullptr;
-  mapped_bytes_ = 0;
-}
+Image::~Image() = default;
 
 Image Image::open(const std::string& path) {
   Image img;  // owns the mapping from here on, so every throw below unmaps it
   img.path_ = path;
   const Mapping m = map_file(path);
   img.data_ = m.data;
-  img.mapped_bytes_ = m.bytes;
+  if (m.data != nullptr) {  // unmapped when the last holder (this Image, or a mapping() handle) lets go
+    const std::size_t bytes = m.bytes;
+    img.mapping_ = std::shared_ptr<const void>(m.data, [bytes](const void* p) { ::munmap(const_cast<void*>(p), bytes); });
+  }
   const uint8_t* d = m.data;
   const uint64_t size = m.bytes;
 
@@ -580,9 +574,10 @@ std::pair<const uint8_t*, std::size_t> Image::blob(const std::string& name) cons
 }
 
 template <class T>
-std::vector<T> Image::blob_as(const std::string& name, int64_t expected_count) const {
+const T* Image::blob_view(const std::string& name, int64_t expected_count) const {
   static_assert(std::is_integral_v<T> && !std::is_same_v<T, bool> && sizeof(T) <= 8,
-                "blob_as reads int8/uint8/int16/uint16/int32/uint32/int64/uint64");
+                "blob_view reads int8/uint8/int16/uint16/int32/uint32/int64/uint64");
+  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "images are little-endian: read in place on a little-endian host");
   const auto [p, bytes] = blob(name);
   if (bytes % sizeof(T) != 0)
     throw Error(fmt::format("{}: blob '{}' holds {} bytes, not a whole number of {} values ({} bytes each)",
@@ -591,9 +586,13 @@ std::vector<T> Image::blob_as(const std::string& name, int64_t expected_count) c
   if (expected_count >= 0 && static_cast<uint64_t>(expected_count) != count)
     throw Error(fmt::format("{}: blob '{}' holds {} {} values, expected {}", path_, name, count,
                             type_name<T>(), expected_count));
-  std::vector<T> out(count);
-  if (count > 0) std::memcpy(out.data(), p, bytes);
-  return out;
+  return reinterpret_cast<const T*>(p);  // 64-byte aligned in a page-aligned mapping
+}
+
+template <class T>
+std::vector<T> Image::blob_as(const std::string& name, int64_t expected_count) const {
+  const T* p = blob_view<T>(name, expected_count);
+  return std::vector<T>(p, p + blob(name).second / sizeof(T));
 }
 
 template std::vector<int8_t> Image::blob_as<int8_t>(const std::string&, int64_t) const;
@@ -604,6 +603,14 @@ template std::vector<int32_t> Image::blob_as<int32_t>(const std::string&, int64_
 template std::vector<uint32_t> Image::blob_as<uint32_t>(const std::string&, int64_t) const;
 template std::vector<int64_t> Image::blob_as<int64_t>(const std::string&, int64_t) const;
 template std::vector<uint64_t> Image::blob_as<uint64_t>(const std::string&, int64_t) const;
+template const int8_t* Image::blob_view<int8_t>(const std::string&, int64_t) const;
+template const uint8_t* Image::blob_view<uint8_t>(const std::string&, int64_t) const;
+template const int16_t* Image::blob_view<int16_t>(const std::string&, int64_t) const;
+template const uint16_t* Image::blob_view<uint16_t>(const std::string&, int64_t) const;
+template const int32_t* Image::blob_view<int32_t>(const std::string&, int64_t) const;
+template const uint32_t* Image::blob_view<uint32_t>(const std::string&, int64_t) const;
+template const int64_t* Image::blob_view<int64_t>(const std::string&, int64_t) const;
+template const uint64_t* Image::blob_view<uint64_t>(const std::string&, int64_t) const;
 
 namespace {
 

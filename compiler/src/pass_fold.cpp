@@ -27,35 +27,6 @@ namespace neurark::compiler {
 
 namespace {
 
-// Streams a tensor's values in order, a few at a time, through a bounded buffer.
-class Stream {
- public:
-  Stream(const models::Checkpoint& ck, std::string name, uint64_t n) : ck_(ck), name_(std::move(name)), n_(n) {}
-  // The next k (<= 64) values.
-  const float* next(std::size_t k) {
-    if (pos_ + k > end_) refill();
-    const float* p = buf_.data() + pos_;
-    pos_ += k;
-    return p;
-  }
-
- private:
-  void refill() {
-    const std::size_t keep = end_ - pos_;
-    std::copy(buf_.begin() + static_cast<std::ptrdiff_t>(pos_), buf_.begin() + static_cast<std::ptrdiff_t>(end_), buf_.begin());
-    const uint64_t n = std::min<uint64_t>(buf_.size() - keep, n_ - read_);
-    ck_.read(name_, read_, n, buf_.data() + keep);
-    read_ += n;
-    pos_ = 0;
-    end_ = keep + static_cast<std::size_t>(n);
-  }
-  const models::Checkpoint& ck_;
-  std::string name_;
-  uint64_t n_, read_ = 0;
-  std::vector<float> buf_ = std::vector<float>(std::size_t{1} << 20);
-  std::size_t pos_ = 0, end_ = 0;
-};
-
 // Norm-weight mantissas (int32, docs/numerics.md §7).
 Constant make_i32(std::string name, std::vector<int32_t> v) {
   Constant c;
@@ -76,7 +47,7 @@ void fold_bitlinear(Graph& g, Op& op) {
                             "accumulators hold exactly", ck.dir, op.name, op.in));
   const std::string wname = op.source.at("weight");
   const auto n = static_cast<uint64_t>(op.out * op.in);
-  Stream pass1(ck, wname, n);
+  models::TensorStream pass1(ck, wname, n);
   const double mean_abs = n == 0 ? 0.0
                                  : models::sum_abs_pairwise(static_cast<std::size_t>(n), [&](std::size_t k) {
                                      return pass1.next(k);

@@ -2,6 +2,7 @@
 // models/src/checkpoint.cpp: loading an HGRNBit checkpoint (see checkpoint.hpp).
 #include "neurark/models/checkpoint.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <set>
@@ -169,6 +170,23 @@ void Checkpoint::read(const std::string& name, uint64_t first, uint64_t count, f
                               out[i]));
     }
   }
+}
+
+const float* TensorStream::next(std::size_t k) {
+  if (pos_ + k > end_) refill();
+  const float* p = buf_.data() + pos_;
+  pos_ += k;
+  return p;
+}
+
+void TensorStream::refill() {
+  const std::size_t keep = end_ - pos_;
+  std::copy(buf_.begin() + static_cast<std::ptrdiff_t>(pos_), buf_.begin() + static_cast<std::ptrdiff_t>(end_), buf_.begin());
+  const uint64_t n = std::min<uint64_t>(buf_.size() - keep, n_ - read_);
+  ck_.read(name_, read_, n, buf_.data() + keep);
+  read_ += n;
+  pos_ = 0;
+  end_ = keep + static_cast<std::size_t>(n);
 }
 
 std::vector<float> Checkpoint::read_all(const std::string& name) const {

@@ -114,7 +114,8 @@ void prepare_embeddings(const float* v, std::size_t first, std::size_t n, std::s
                         int32_t* out) {
   for (std::size_t i = 0; i < n; ++i) {
     const std::size_t at = first + i;
-    out[i] = prepare_fixed(v[i], arch::kActFrac, fmt::format("{}: tensor 'model.embeddings.weight' [{}, {}]", dir, at / d, at % d));
+    if (!try_fixed(v[i], arch::kActFrac, &out[i]))  // prepare_fixed's error, its message formatted only when needed
+      prepare_fixed(v[i], arch::kActFrac, fmt::format("{}: tensor 'model.embeddings.weight' [{}, {}]", dir, at / d, at % d));
   }
 }
 
@@ -145,27 +146,30 @@ class FirstError {
 }  // namespace
 
 IntModel IntModel::load(const std::string& dir) {
-  const Checkpoint ck = Checkpoint::open(dir);
-  const HGRNBitConfig& c = ck.config;
+  const auto ck = std::make_shared<const Checkpoint>(Checkpoint::open(dir));
+  const HGRNBitConfig& c = ck->config;
   IntModel m;
   m.config = c;
   FirstError first;
   const int64_t d = c.hidden_size, I = c.intermediate_size, L = c.num_hidden_layers;
   // Reads in HGRNBitWeights::load's order (its non-finite errors come first); prepares as it goes.
+  // The embedding table is checked here (every value read and converted) and not kept: its rows
+  // are read from the checkpoint's mapping when a token needs them (embedding_row).
   {
     const auto du = static_cast<std::size_t>(d);
     const std::size_t total = static_cast<std::size_t>(c.vocab_size) * du;
-    m.embeddings_q16.resize(total);
     const std::size_t slice = std::max<std::size_t>(du, (std::size_t{1} << 20) / std::max<std::size_t>(du, 1) * du);
     std::vector<float> buf(std::min(slice, total));
+    std::vector<int32_t> q(buf.size());
     for (std::size_t at = 0; at < total; at += slice) {
       const std::size_t n = std::min(slice, total - at);
-      ck.read("model.embeddings.weight", at, n, buf.data());
-      first.run(0, [&] { prepare_embeddings(buf.data(), at, n, du, dir, m.embeddings_q16.data() + at); });
+      ck->read("model.embeddings.weight", at, n, buf.data());
+      first.run(0, [&] { prepare_embeddings(buf.data(), at, n, du, dir, q.data()); });
     }
+    m.embedding_source = ck;
   }
   std::vector<std::vector<float>> lb(static_cast<std::size_t>(L));
-  if (c.use_lower_bound) lb = lower_bound_table(c, ck.read_all("model.lower_bounds"));
+  if (c.use_lower_bound) lb = lower_bound_table(c, ck->read_all("model.lower_bounds"));
   const auto bitlinear = [&](int64_t key, const std::string& name, int64_t in, int64_t out, IntBitLinear* bl) {
     bool fan_in_ok = true;
     first.run(key, [&] {
@@ -178,22 +182,51 @@ IntModel IntModel::load(const std::string& dir) {
     });
     if (!fan_in_ok) {  // still read (and check) every value, as load does, without keeping them
       for (const std::string& t : {name + ".weight", name + ".norm.weight"}) {
-        const uint64_t total = ck.store->find(t)->numel();
+        const uint64_t total = ck->store->find(t)->numel();
         std::vector<float> buf(static_cast<std::size_t>(std::min<uint64_t>(total, uint64_t{1} << 20)));
         for (uint64_t at = 0; at < total; at += buf.size())
-          ck.read(t, at, std::min<uint64_t>(buf.size(), total - at), buf.data());
+          ck->read(t, at, std::min<uint64_t>(buf.size(), total - at), buf.data());
       }
       return;
     }
-    BitLinearWeights w;
-    w.in = in;
-    w.out = out;
-    w.weight = ck.read_all(name + ".weight");
-    w.norm = ck.read_all(name + ".norm.weight");
-    first.run(key, [&] { *bl = prepare_bitlinear(w, dir, name); });
+    // The weights streamed twice (mean |W| in prepare_bitlinear's summation order, then a slice of
+    // rows at a time ternarized and packed): the float matrix is never held whole.
+    const std::string wname = name + ".weight";
+    const auto n = static_cast<uint64_t>(in) * static_cast<uint64_t>(out);
+    TensorStream pass1(*ck, wname, n);
+    const double mean_abs = n == 0 ? 0.0 : sum_abs_pairwise(static_cast<std::size_t>(n), [&](std::size_t k) {
+      return pass1.next(k);
+    }) / static_cast<double>(n);
+    IntBitLinear t;
+    t.in = in;
+    t.out = out;
+    t.s_w = arch::ternary_scale(mean_abs);
+    const int64_t row_bytes = arch::ternary_row_bytes(in);
+    t.w_packed.resize(static_cast<std::size_t>(out * row_bytes));
+    t.col_nnz.assign(static_cast<std::size_t>(in), 0);
+    const int64_t chunk_rows = std::max<int64_t>(1, (int64_t{1} << 20) / std::max<int64_t>(1, in));
+    std::vector<float> rows;
+    std::vector<int8_t> codes;
+    for (int64_t r0 = 0; r0 < out; r0 += chunk_rows) {
+      const int64_t r1 = std::min(out, r0 + chunk_rows);
+      rows.resize(static_cast<std::size_t>((r1 - r0) * in));
+      codes.resize(rows.size());
+      ck->read(wname, static_cast<uint64_t>(r0 * in), rows.size(), rows.data());
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        codes[i] = arch::ternarize(rows[i], t.s_w);
+        t.col_nnz[i % static_cast<std::size_t>(in)] += codes[i] != 0;
+      }
+      arch::ternary_pack(codes.data(), in, r1 - r0, t.w_packed.data() + r0 * row_bytes);
+    }
+    const std::vector<float> norm_w = ck->read_all(name + ".norm.weight");
+    first.run(key, [&] {
+      t.norm_mant = prepare_norm(norm_w, dir, name + ".norm.weight", &t.norm_exp);
+      t.layer_c = arch::bitlinear_layer_scale(t.in, t.s_w, t.norm_exp);
+      *bl = std::move(t);
+    });
   };
   const auto norm = [&](int64_t key, const std::string& tensor, std::vector<int32_t>* mant, int* exp) {
-    const std::vector<float> v = ck.read_all(tensor);
+    const std::vector<float> v = ck->read_all(tensor);
     first.run(key, [&] { *mant = prepare_norm(v, dir, tensor, exp); });
   };
   m.layers.resize(static_cast<std::size_t>(L));
@@ -220,6 +253,20 @@ IntModel IntModel::load(const std::string& dir) {
   bitlinear(2 + 10 * L, "lm_head", d, c.vocab_size, &m.lm_head);
   first.rethrow();
   return m;
+}
+
+void IntModel::embedding_row(int32_t token, int32_t* out) const {
+  const auto d = static_cast<std::size_t>(config.hidden_size);
+  if (!embeddings_q16.empty()) {
+    std::copy_n(embeddings_q16.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(token) * d), d, out);
+    return;
+  }
+  if (!embedding_source) throw std::logic_error("IntModel::embedding_row: no embedding table and no checkpoint to read it from");
+  std::vector<float> row(d);
+  embedding_source->read("model.embeddings.weight", static_cast<uint64_t>(token) * d, d, row.data());
+  for (std::size_t k = 0; k < d; ++k)
+    if (!try_fixed(row[k], arch::kActFrac, out + k))  // every value passed prepare_fixed at load
+      throw std::logic_error(fmt::format("IntModel::embedding_row: {}: embedding [{}, {}] changed since load", embedding_source->dir, token, k));
 }
 
 int64_t IntModel::packed_weight_bytes() const {
@@ -336,8 +383,8 @@ void IntReference::step_q16(int32_t token, std::vector<int32_t>& logits_q16, Int
   const auto inter = static_cast<std::size_t>(cfg.intermediate_size);
   const auto di = static_cast<int64_t>(d);
   const auto ii = static_cast<int64_t>(inter);
-  std::vector<int32_t> x(model_.embeddings_q16.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(token) * d),
-                         model_.embeddings_q16.begin() + static_cast<std::ptrdiff_t>((static_cast<std::size_t>(token) + 1) * d));
+  std::vector<int32_t> x(d);
+  model_.embedding_row(token, x.data());
   std::vector<int32_t> v(d), i(d), fz(d), g(d), sh(d), t1(d), o(d), r(d), gy(2 * inter), act(inter),
       va(inter), z(d);
   std::vector<int8_t> codes;

@@ -44,16 +44,18 @@ CompiledImage compile_image(const std::string& model_dir, const std::string& chi
                             const std::optional<std::string>& chip_text) {
   const arch::ChipDescription chip =
       chip_text ? arch::ChipDescription::from_yaml_text(*chip_text, chip_path) : arch::ChipDescription::from_file(chip_path);
-  const auto ck = std::make_shared<const models::Checkpoint>(models::Checkpoint::open(model_dir));
-  compiler::CompileOptions opt;  // placement seed 1, as `neurark compile`
-  const compiler::Graph g = compiler::compile_graph(ck, chip, chip_text ? *chip_text : read_file(chip_path), opt);
   // The image goes to a private temporary file, removed as soon as it is mapped (and those that
   // killed processes left are removed first).
   namespace fs = std::filesystem;
   arch::remove_stale_temporaries(fs::temp_directory_path().string());
   const fs::path tmp = fs::temp_directory_path() / fmt::format("neurark-{}-{}.nimg", ::getpid(),
       std::chrono::steady_clock::now().time_since_epoch().count());
-  compiler::emit(g, tmp.string());
+  {  // the checkpoint's mapping and the compiled graph are let go before the image is mapped
+    const auto ck = std::make_shared<const models::Checkpoint>(models::Checkpoint::open(model_dir));
+    compiler::CompileOptions opt;  // placement seed 1, as `neurark compile`
+    const compiler::Graph g = compiler::compile_graph(ck, chip, chip_text ? *chip_text : read_file(chip_path), opt);
+    compiler::emit(g, tmp.string());
+  }
   try {
     arch::Image img = arch::Image::open(tmp.string());
     fs::remove(tmp);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -122,7 +123,19 @@ RunResult run(const RunOptions& o) {
   if (o.events.any())
     chip_text = arch::chip_text_with_events(chip_text ? *chip_text : arch::ChipDescription::read_text(o.chip_path), o.chip_path,
                                             o.events);
-  const CompiledImage compiled = compile_image(o.model_dir, o.chip_path, chip_text);
+  // The integer reference the run is checked against loads on a second thread while the model
+  // compiles (none with check_every 0): both read the checkpoint, neither depends on the other.
+  std::future<models::IntModel> reference;
+  if (o.check_every > 0)
+    reference = std::async(std::launch::async, [dir = o.model_dir] { return models::IntModel::load(dir); });
+  const CompiledImage compiled = [&] {
+    try {
+      return compile_image(o.model_dir, o.chip_path, chip_text);
+    } catch (...) {
+      if (reference.valid()) reference.wait();  // the compile's error is the one reported
+      throw;
+    }
+  }();
   warn_if_not_byte_level(compiled.program.model.vocab_size, o.model_dir);
   const arch::Program& program = compiled.program;
   const arch::MeshGrid grid = program.grid();
@@ -186,8 +199,7 @@ RunResult run(const RunOptions& o) {
   // The integer reference it is checked against (none with check_every 0: then not even built).
   std::unique_ptr<sim::Backend> lm(dut);
   if (o.check_every > 0)
-    lm = sim::cross_checked(std::move(lm), sim::make_int_backend(models::IntModel::load(o.model_dir), chip.core.events),
-                            o.check_every);
+    lm = sim::cross_checked(std::move(lm), sim::make_int_backend(reference.get(), chip.core.events), o.check_every);
   const arch::EnergyTable* table = lm->energy_table();
   // Area and leakage of this design point at its operating supply (the energy table's, after DVFS).
   std::optional<HardwareCost> hw;

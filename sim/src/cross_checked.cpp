@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // A backend checked against a reference on every token: see neurark/sim/backend.hpp.
 #include <algorithm>
+#include <future>
 #include <map>
+#include <memory>
 #include <stdexcept>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <fmt/format.h>
 
 #include "neurark/arch/error.hpp"
@@ -54,9 +58,19 @@ class CrossChecked final : public Backend {
       ref_->load_recurrent_state(h);
       ref_in_step_ = true;
     }
+    // The reference steps on a worker thread while the chip steps here (they share nothing; the
+    // chip's SystemC kernel stays on this thread); the comparison waits for both.
     StepObservation a, b;
-    dut_->step_q16(token, logits_q16, &a);
-    ref_->step_q16(token, ref_logits_, &b);
+    std::packaged_task<void()> ref_step([&] { ref_->step_q16(token, ref_logits_, &b); });
+    std::future<void> ref_done = ref_step.get_future();
+    boost::asio::post(worker_, std::move(ref_step));
+    try {
+      dut_->step_q16(token, logits_q16, &a);
+    } catch (...) {
+      ref_done.wait();  // it writes b and ref_logits_: let it finish before they go
+      throw;
+    }
+    ref_done.get();  // the reference's own error, if it threw
     if (a.layer_out_q16.size() != b.layer_out_q16.size() || a.bitlinear_events.size() != b.bitlinear_events.size() ||
         logits_q16.size() != ref_logits_.size())
       throw Error(fmt::format("cross-check: {} and {} differ at token {} in shape: {} / {} layers, {} / {} BitLinears, "
@@ -130,6 +144,7 @@ class CrossChecked final : public Backend {
 
  private:
   std::unique_ptr<Backend> dut_, ref_;
+  boost::asio::thread_pool worker_{1};  // runs the reference's steps
   std::vector<int32_t> ref_logits_;
   int64_t check_every_ = 1;
   int64_t tokens_ = 0, compared_ = 0;

@@ -46,7 +46,8 @@ struct TileRT {
   int64_t r0 = 0, r1 = 0;
   int core = -1;
   bool in_dram = false;
-  std::vector<uint8_t> mem;
+  const uint8_t* mem = nullptr;  // the tile's weight memory, read in place in the image's mapping
+  int64_t mem_bytes = 0;
   std::vector<int32_t> acc;
 };
 
@@ -114,7 +115,8 @@ class FunctionalBackend final : public Backend {
   std::vector<OpRT> ops_;
   std::vector<TileRT> tiles_;
   std::vector<Phase> schedule_;
-  std::vector<int32_t> embeddings_;
+  const int32_t* embeddings_ = nullptr;         // [vocab][hidden] Q15.16, read in place in the image's mapping
+  std::shared_ptr<const void> mapping_;         // keeps the image's mapping (tile memories, embeddings) alive
   int64_t hidden_ = 0;
   int logits_ = -1;
   std::vector<int> layer_out_;                 // tensor id of each layer's output
@@ -128,7 +130,7 @@ class FunctionalBackend final : public Backend {
 
 FunctionalBackend::FunctionalBackend(const arch::Image& image, const arch::Program& program, PhaseObserver observer,
                                      EventProbe* probe)
-    : path_(image.path()), observer_(std::move(observer)), probe_(probe) {
+    : path_(image.path()), observer_(std::move(observer)), probe_(probe), mapping_(image.mapping()) {
   // The program is validated (arch::Program::from_image); this copies what the interpreter
   // needs and reads the constants it computes with from the blobs.
   const arch::Program& p = program;
@@ -153,7 +155,8 @@ FunctionalBackend::FunctionalBackend(const arch::Image& image, const arch::Progr
     tl.core = pt.core;
     tl.in_dram = pt.in_dram;
     const auto [data, bytes] = image.blob(pt.blob);
-    tl.mem.assign(data, data + bytes);
+    tl.mem = data;
+    tl.mem_bytes = static_cast<int64_t>(bytes);
     tl.acc.assign(static_cast<std::size_t>(pt.rows()), 0);
     tiles_.push_back(std::move(tl));
   }
@@ -183,7 +186,7 @@ FunctionalBackend::FunctionalBackend(const arch::Image& image, const arch::Progr
     op.tiles = po.tiles;
     const auto n_out = tensors_[static_cast<std::size_t>(op.output)].length;
     if (op.kind == OpKind::kEmbed) {
-      embeddings_ = image.blob_as<int32_t>(po.consts.at("table"), vocab_ * hidden_);
+      embeddings_ = image.blob_view<int32_t>(po.consts.at("table"), vocab_ * hidden_);
     } else if (op.kind == OpKind::kNormScale) {
       op.norm = image.blob_as<int32_t>(po.consts.at("norm_weight"), n_out);
       op.norm_exp = po.norm_exp;
@@ -296,7 +299,7 @@ void FunctionalBackend::rebuild_accumulators(const OpRT& op, int t) {
     const int8_t q = op.sent[static_cast<std::size_t>(k)];
     if (q == 0) continue;
     try {
-      arch::accumulate_event(cp.weight_encoding, tl.mem.data(), static_cast<int64_t>(tl.mem.size()), tl.r1 - tl.r0, op.in,
+      arch::accumulate_event(cp.weight_encoding, tl.mem, tl.mem_bytes, tl.r1 - tl.r0, op.in,
                              cp.sparse_index_bits, cp.sram_port_bits, k, q, tl.acc.data());
     } catch (const std::invalid_argument& e) {
       bad(fmt::format("tiles[{}]", t), fmt::format("malformed weight memory: {}", e.what()));
@@ -337,7 +340,7 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
   switch (ph.kind) {
     case PhaseKind::kInject:
       for (Seg& s : out.segs) {
-        const int32_t* row = embeddings_.data() + static_cast<int64_t>(token) * hidden_;
+        const int32_t* row = embeddings_ + static_cast<int64_t>(token) * hidden_;
         std::copy(row + s.begin, row + s.end, s.val.begin());
         send(ph.op, kHostCore, s.core, value_flits(s.end - s.begin));
       }
@@ -451,7 +454,7 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
               TileRT& tl = tiles_[static_cast<std::size_t>(t)];
               arch::EventCost cost;
               try {
-                cost = arch::accumulate_event(cp.weight_encoding, tl.mem.data(), static_cast<int64_t>(tl.mem.size()),
+                cost = arch::accumulate_event(cp.weight_encoding, tl.mem, tl.mem_bytes,
                                               tl.r1 - tl.r0, op.in, cp.sparse_index_bits, cp.sram_port_bits, k, ev, tl.acc.data());
               } catch (const std::invalid_argument& e) {
                 bad(fmt::format("tiles[{}]", t), fmt::format("malformed weight memory: {}", e.what()));

@@ -72,7 +72,7 @@ class ImageWriter {
 };
 
 // A validated, read-only image, memory-mapped: blob() points into the mapping, which lives as
-// long as the Image (moving an Image keeps the pointers valid).
+// long as the Image or a mapping() handle (moving an Image keeps the pointers valid).
 // Removes the temporary files of every ImageWriter that has not finished. Async-signal-safe (it
 // only calls unlink): the command line calls it from its SIGINT / SIGTERM / SIGHUP handler, so an
 // interrupted compile leaves no partial file behind.
@@ -120,6 +120,15 @@ class Image {
   // of sizeof(T), or `expected_count` >= 0 and the number of values differs.
   template <class T>
   std::vector<T> blob_as(const std::string& name, int64_t expected_count = -1) const;
+  // The same values read in place: a pointer into the mapping (blob_as's checks and errors; the
+  // file is little-endian, so is the host: checked at compile time). Valid while the mapping lives.
+  template <class T>
+  const T* blob_view(const std::string& name, int64_t expected_count = -1) const;
+
+  // Keeps the mapping alive: blob() and blob_view() pointers stay valid while any copy of this
+  // handle lives, after the Image is gone (the functional backend reads its tile memories and
+  // embedding table in place and holds one). Null for a moved-from Image.
+  std::shared_ptr<const void> mapping() const { return mapping_; }
 
  private:
   struct BlobRange {
@@ -127,7 +136,6 @@ class Image {
     uint64_t bytes = 0;
   };
   Image() = default;
-  void unmap() noexcept;
 
   std::string path_;
   nlohmann::json manifest_;
@@ -135,7 +143,7 @@ class Image {
   uint64_t file_bytes_ = 0;
   std::map<std::string, BlobRange> blobs_;
   const uint8_t* data_ = nullptr;  // the whole file, mmap'ed read-only (nullptr once moved from)
-  std::size_t mapped_bytes_ = 0;
+  std::shared_ptr<const void> mapping_;  // owns data_: munmap when the last holder goes
 };
 
 // blob_as is instantiated (in image.cpp) for exactly these element types.
@@ -147,5 +155,13 @@ extern template std::vector<int32_t> Image::blob_as<int32_t>(const std::string&,
 extern template std::vector<uint32_t> Image::blob_as<uint32_t>(const std::string&, int64_t) const;
 extern template std::vector<int64_t> Image::blob_as<int64_t>(const std::string&, int64_t) const;
 extern template std::vector<uint64_t> Image::blob_as<uint64_t>(const std::string&, int64_t) const;
+extern template const int8_t* Image::blob_view<int8_t>(const std::string&, int64_t) const;
+extern template const uint8_t* Image::blob_view<uint8_t>(const std::string&, int64_t) const;
+extern template const int16_t* Image::blob_view<int16_t>(const std::string&, int64_t) const;
+extern template const uint16_t* Image::blob_view<uint16_t>(const std::string&, int64_t) const;
+extern template const int32_t* Image::blob_view<int32_t>(const std::string&, int64_t) const;
+extern template const uint32_t* Image::blob_view<uint32_t>(const std::string&, int64_t) const;
+extern template const int64_t* Image::blob_view<int64_t>(const std::string&, int64_t) const;
+extern template const uint64_t* Image::blob_view<uint64_t>(const std::string&, int64_t) const;
 
 }  // namespace neurark::arch

@@ -12,9 +12,11 @@
 // All values are converted to float32 on load (bf16/f16/i8 exactly).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "neurark/models/config.hpp"
@@ -58,6 +60,25 @@ struct Checkpoint {
   // read are released afterwards (TensorStore::read_f32_range).
   void read(const std::string& name, uint64_t first, uint64_t count, float* out) const;
   std::vector<float> read_all(const std::string& name) const;
+};
+
+// A tensor's values in order, a few at a time, through a bounded buffer of 2^20 floats (the
+// first pass of a streamed ternarization: mean |W| by models::sum_abs_pairwise without the
+// tensor in memory). Reads with Checkpoint::read (its errors).
+class TensorStream {
+ public:
+  // Streams the first n values of tensor `name` of `ck` (which must outlive the stream).
+  TensorStream(const Checkpoint& ck, std::string name, uint64_t n) : ck_(ck), name_(std::move(name)), n_(n) {}
+  // The next k values (k <= 2^20; at most n in all).
+  const float* next(std::size_t k);
+
+ private:
+  void refill();
+  const Checkpoint& ck_;
+  std::string name_;
+  uint64_t n_, read_ = 0;
+  std::vector<float> buf_ = std::vector<float>(std::size_t{1} << 20);
+  std::size_t pos_ = 0, end_ = 0;
 };
 
 struct HGRNBitWeights {

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,7 +56,10 @@ struct IntLayer {
 // The prepared integer model (what a chip image will carry).
 struct IntModel {
   HGRNBitConfig config;
-  std::vector<int32_t> embeddings_q16;  // [V][d]
+  std::vector<int32_t> embeddings_q16;  // [V][d]; empty in load's lean form (see embedding_source)
+  // load's lean form: the checkpoint (memory-mapped) whose embedding rows are converted to
+  // Q15.16 when a token needs them; every value was checked at load. Null after prepare.
+  std::shared_ptr<const Checkpoint> embedding_source;
   std::vector<IntLayer> layers;
   std::vector<int32_t> final_norm;
   int final_norm_exp = 0;
@@ -66,12 +70,16 @@ struct IntModel {
   // weight cannot be represented (non-finite, norm weight above 2^31 - 1, embedding beyond Q15.16).
   static IntModel prepare(const HGRNBitWeights& weights);
   // prepare(HGRNBitWeights::load(dir)) without holding the checkpoint's floats: tensors are read
-  // one at a time (the embeddings in slices of rows), prepared and dropped, so the peak memory is
-  // the prepared model plus the largest BitLinear's float32 weights. The same constants, and the
+  // one at a time, each BitLinear's weights streamed twice (mean |W|, then ternarized and packed a
+  // slice of rows at a time), so the peak memory is the packed model plus a few MB; the embedding
+  // table is checked and left in the checkpoint (embedding_source, rows read per token). The same constants, and the
   // same neurark::Error for a bad checkpoint: load's checks and messages in load's order first
   // (every tensor is read before a preparation error is reported), then prepare's first error
   // in prepare's order.
   static IntModel load(const std::string& dir);
+  // Row `token` (0 <= token < V) of the Q15.16 embedding table, d values to out: from
+  // embeddings_q16, or read and converted from embedding_source. Bit-identical either way.
+  void embedding_row(int32_t token, int32_t* out) const;
   // Bytes of all packed ternary matrices (the BitLinears' weights as the reference holds them).
   int64_t packed_weight_bytes() const;
 };

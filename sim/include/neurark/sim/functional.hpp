@@ -59,7 +59,9 @@ struct EventProbe {
 // Builds the functional backend from an opened image and its program (parsed by the first
 // overload with arch::Program::from_image, whose errors it throws: neurark::Error naming the
 // image and the manifest field of a program it cannot run), or a constant blob of the wrong size.
-// `probe`, if given, must outlive the backend.
+// The tile weight memories and the embedding table are read in place in the image's mapping (the
+// backend holds Image::mapping(), so `image` itself may go); `probe`, if given, must outlive the
+// backend.
 std::unique_ptr<Backend> make_functional_backend(const arch::Image& image, PhaseObserver observer = {},
                                                  EventProbe* probe = nullptr);
 std::unique_ptr<Backend> make_functional_backend(const arch::Image& image, const arch::Program& program,
