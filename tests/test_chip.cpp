@@ -73,6 +73,14 @@ TEST_CASE("chip presets load", "[chip]") {
   CHECK(b.core.synapse_sram_bytes == lo.core.synapse_sram_bytes);
   CHECK(b.mesh_width == lo.mesh_width);
   CHECK(b.mesh_height == lo.mesh_height);
+  // The 48-chip stack: the same chip again, 6 x 8 of them (6,144 neurocores, 768 MB).
+  const ChipDescription st = ChipDescription::from_file(preset("loihi2-stack-48"));
+  CHECK(st.total_cores() == 6144);
+  CHECK(st.multichip.chips_x * st.multichip.chips_y == 48);
+  CHECK(st.total_synapse_sram_bytes() == 6144 * 131072LL);
+  CHECK(st.core.synapse_sram_bytes == lo.core.synapse_sram_bytes);
+  CHECK(st.multichip.link_width_bits == b.multichip.link_width_bits);
+  CHECK(st.multichip.link_latency_cycles == b.multichip.link_latency_cycles);
 }
 
 TEST_CASE("a minimal chip gets the documented defaults", "[chip]") {

@@ -130,7 +130,7 @@ TEST_CASE("malformed energy tables name file, key and expectation", "[energy]") 
 }
 
 TEST_CASE("every chip preset's energy table loads and scales to the chip's node", "[energy]") {
-  for (const char* name : {"edge-2x2", "default-4x4", "large-16x16", "loihi2-like", "loihi2-board-8"}) {
+  for (const char* name : {"edge-2x2", "default-4x4", "large-16x16", "loihi2-like", "loihi2-board-8", "loihi2-stack-48"}) {
     const std::string path = test::source_dir() + "/arch/chips/" + name + ".yaml";
     const arch::ChipDescription chip = arch::ChipDescription::from_file(path);
     INFO(name);
