@@ -62,6 +62,42 @@ TEST_CASE("accumulating events equals ternary_matvec, both encodings", "[weight_
   }
 }
 
+TEST_CASE("a phase's packed2 events applied together leave what event-by-event accumulation does", "[weight_memory]") {
+  std::mt19937_64 rng(7);
+  for (const int64_t rows : {1, 5, 31, 32, 70, 256, 517}) {
+    const int64_t k = 9;
+    std::vector<int8_t> w(static_cast<std::size_t>(rows * k));
+    for (int8_t& x : w) x = static_cast<int8_t>(static_cast<int>(rng() % 3) - 1);
+    for (int64_t r = 0; r < rows; ++r) w[static_cast<std::size_t>(r * k + 3)] = -1;  // column 3: all -1
+    std::vector<uint8_t> mem;
+    arch::write_packed2_tile(w.data(), k, 0, rows, mem);
+    // 600 events (more than the 255 one int16 partial sum holds): random columns and codes, and
+    // runs of the extreme -128 on the all -1 column (+128 per event per row).
+    std::vector<int64_t> cols;
+    std::vector<int8_t> qs;
+    for (int e = 0; e < 600; ++e) {
+      const bool extreme = e % 3 != 0;
+      cols.push_back(extreme ? 3 : static_cast<int64_t>(rng() % k));
+      qs.push_back(extreme ? int8_t{-128} : static_cast<int8_t>(static_cast<int>(rng() % 256) - 128));
+    }
+    std::vector<int32_t> one_by_one(static_cast<std::size_t>(rows), 5), together(static_cast<std::size_t>(rows), 5);
+    int64_t sops_one = 0, sops_cost = 0;
+    for (std::size_t e = 0; e < cols.size(); ++e) {
+      sops_one += arch::accumulate_event(arch::WeightEncoding::kPacked2, mem.data(), static_cast<int64_t>(mem.size()), rows, k, 0,
+                                         32, cols[e], qs[e], one_by_one.data()).synaptic_ops;
+      sops_cost += arch::packed2_event_cost(mem.data(), static_cast<int64_t>(mem.size()), rows, k, 32, cols[e]).synaptic_ops;
+    }
+    arch::accumulate_packed2_events(mem.data(), rows, cols.data(), qs.data(), static_cast<int64_t>(cols.size()), together.data());
+    INFO("rows " << rows);
+    CHECK(together == one_by_one);
+    CHECK(sops_cost == sops_one);
+    // Independently: the column-3 run alone is 400 events of -128 on -1 weights.
+    int64_t expect_row0 = 5;
+    for (std::size_t e = 0; e < cols.size(); ++e) expect_row0 += static_cast<int64_t>(qs[e]) * w[static_cast<std::size_t>(cols[e])];
+    CHECK(together[0] == expect_row0);
+  }
+}
+
 TEST_CASE("malformed weight memories are refused", "[weight_memory]") {
   std::vector<uint8_t> mem = {0b00100000};  // row 2 holds the invalid code 10
   int32_t acc[4] = {0, 0, 0, 0};
@@ -78,6 +114,11 @@ TEST_CASE("malformed weight memories are refused", "[weight_memory]") {
     INFO("row " << bad_row);
     CHECK_THROWS_AS(arch::accumulate_event(arch::WeightEncoding::kPacked2, col.data(), 18, 70, 1, 0, 32, 0, 1, a70.data()),
                     std::invalid_argument);
+    // The valid rows were updated before the error (as the RTL lane array does); the bad one not.
+    std::vector<int32_t> want(70, 1);
+    want[static_cast<std::size_t>(bad_row)] = 0;
+    CHECK(a70 == want);
+    CHECK_THROWS_AS(arch::packed2_event_cost(col.data(), 18, 70, 1, 32, 0), std::invalid_argument);
   }
   {  // Fields past the tile's last row are not weights: neither counted nor checked.
     std::vector<uint8_t> col(18, 0b01010101);

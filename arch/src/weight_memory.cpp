@@ -18,8 +18,6 @@ namespace neurark::arch {
 
 namespace {
 
-// A packed2 column's bytes, 8 at a time: its non-zero weights (the low bit of a 2-bit field is set
-// for +1 (01) and -1 (11)) and whether any field holds the invalid code 10.
 // The set bits of x, all in even positions (SWAR: no popcnt instruction assumed).
 int64_t count_even_bits(uint64_t x) {
   x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
@@ -27,7 +25,9 @@ int64_t count_even_bits(uint64_t x) {
   return static_cast<int64_t>((x * 0x0101010101010101ull) >> 56);
 }
 
-int64_t packed2_column_scan(const uint8_t* c, int64_t bytes, bool* invalid) {
+// The first `bytes` bytes of a packed2 column, 8 at a time: its non-zero weights (the low bit of
+// a 2-bit field is set for +1 (01) and -1 (11)) and whether any field holds the invalid code 10.
+int64_t packed2_column_scan_portable(const uint8_t* c, int64_t bytes, bool* invalid) {
   constexpr uint64_t kLow = 0x5555555555555555ull;
   uint64_t bad = 0;
   int64_t nonzero = 0, b = 0;
@@ -46,60 +46,104 @@ int64_t packed2_column_scan(const uint8_t* c, int64_t bytes, bool* invalid) {
   return nonzero;
 }
 
-// acc[r] += q * w[r] for the weights of `full` packed2 bytes (rows 0 .. 4 full): exactly the
-// ternary add / subtract / skip (w in {-1, 0, 1}; the invalid code 10 counts as -2: the caller
-// throws). Returns the non-zero weights met; *invalid says whether a code 10 was met.
-int64_t packed2_column_mac_portable(const uint8_t* c, int64_t full, int32_t q, int32_t* acc, bool* invalid) {
-  const int64_t nonzero = packed2_column_scan(c, full, invalid);
-  for (int64_t r = 0; r < 4 * full; ++r) {
+// acc[r] += q * w[r] for rows [r0, r1) of a packed2 column: exactly the ternary add / subtract /
+// skip (w in {-1, 0, 1}: 01 -> 1, 11 -> 1 - 2; the column was checked for the code 10).
+void packed2_rows_mac_portable(const uint8_t* c, int64_t r0, int64_t r1, int32_t q, int32_t* acc) {
+  for (int64_t r = r0; r < r1; ++r) {
     const int32_t code = (c[r >> 2] >> (2 * (r & 3))) & 3;
     acc[r] += q * ((code & 1) - (code & 2));
   }
-  return nonzero;
 }
 
 #ifdef NEURARK_HAVE_AVX2_COLUMN
-// The same with AVX2, 32 rows (8 bytes) a step: each byte copied to the four lanes of its rows
-// (pshufb), each lane's 2-bit field tested (low bit: non-zero, high bit: negative), w = 2 hi - lo
-// as int8 in {-1, 0, 1}, widened to int32 and applied as psignd(q, w) = q * w; the non-zero
-// weights counted from the low-bit mask, a code 10 seen as a high bit without its low bit.
-__attribute__((target("avx2,popcnt"))) int64_t packed2_column_mac_avx2(const uint8_t* c, int64_t full, int32_t q,
-                                                                       int32_t* acc, bool* invalid) {
-  const __m256i spread = _mm256_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3,  //
-                                          4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7);
-  const __m256i lo_bit = _mm256_set1_epi32(0x40100401), hi_bit = _mm256_set1_epi32(static_cast<int>(0x80200802u));
-  const __m256i qv = _mm256_set1_epi32(q);
+bool column_avx2() {
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+  return has;
+}
+
+// The scan with AVX2, 32 bytes (128 weights) a step: bit j of every byte moved to the byte's sign
+// (a 16-bit shift left by 7 - j) and counted with movemask + popcnt; a code 10 is a high bit
+// without its low bit.
+__attribute__((target("avx2,popcnt"))) int64_t packed2_column_scan_avx2(const uint8_t* c, int64_t bytes, bool* invalid) {
+  const __m256i low = _mm256_set1_epi8(0x55);
   __m256i bad = _mm256_setzero_si256();
   int64_t nonzero = 0, b = 0;
-  for (; b + 8 <= full; b += 8) {
-    long long eight = 0;
-    std::memcpy(&eight, c + b, 8);
-    const __m256i rep = _mm256_shuffle_epi8(_mm256_set1_epi64x(eight), spread);
-    const __m256i lo = _mm256_cmpeq_epi8(_mm256_and_si256(rep, lo_bit), lo_bit);
-    const __m256i hi = _mm256_cmpeq_epi8(_mm256_and_si256(rep, hi_bit), hi_bit);
-    const __m256i w = _mm256_sub_epi8(_mm256_add_epi8(hi, hi), lo);
-    nonzero += _mm_popcnt_u32(static_cast<unsigned>(_mm256_movemask_epi8(lo)));
-    bad = _mm256_or_si256(bad, _mm256_andnot_si256(lo, hi));
-    const __m128i w0 = _mm256_castsi256_si128(w), w1 = _mm256_extracti128_si256(w, 1);
-    auto* a = reinterpret_cast<__m256i*>(acc + 4 * b);
-    _mm256_storeu_si256(a + 0, _mm256_add_epi32(_mm256_loadu_si256(a + 0), _mm256_sign_epi32(qv, _mm256_cvtepi8_epi32(w0))));
-    _mm256_storeu_si256(a + 1, _mm256_add_epi32(_mm256_loadu_si256(a + 1),
-                                                _mm256_sign_epi32(qv, _mm256_cvtepi8_epi32(_mm_srli_si128(w0, 8)))));
-    _mm256_storeu_si256(a + 2, _mm256_add_epi32(_mm256_loadu_si256(a + 2), _mm256_sign_epi32(qv, _mm256_cvtepi8_epi32(w1))));
-    _mm256_storeu_si256(a + 3, _mm256_add_epi32(_mm256_loadu_si256(a + 3),
-                                                _mm256_sign_epi32(qv, _mm256_cvtepi8_epi32(_mm_srli_si128(w1, 8)))));
+  for (; b + 32 <= bytes; b += 32) {
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c + b));
+    nonzero += _mm_popcnt_u32(static_cast<unsigned>(_mm256_movemask_epi8(_mm256_slli_epi16(x, 7)))) +
+               _mm_popcnt_u32(static_cast<unsigned>(_mm256_movemask_epi8(_mm256_slli_epi16(x, 5)))) +
+               _mm_popcnt_u32(static_cast<unsigned>(_mm256_movemask_epi8(_mm256_slli_epi16(x, 3)))) +
+               _mm_popcnt_u32(static_cast<unsigned>(_mm256_movemask_epi8(_mm256_slli_epi16(x, 1))));
+    bad = _mm256_or_si256(bad, _mm256_and_si256(_mm256_andnot_si256(x, _mm256_srli_epi16(x, 1)), low));
   }
   bool tail_invalid = false;
-  nonzero += packed2_column_mac_portable(c + b, full - b, q, acc + 4 * b, &tail_invalid);
+  nonzero += packed2_column_scan_portable(c + b, bytes - b, &tail_invalid);
   *invalid = tail_invalid || !_mm256_testz_si256(bad, bad);
   return nonzero;
 }
 
-bool column_avx2() {
-  static const bool has = __builtin_cpu_supports("avx2");
-  return has;
+// acc[r] += part[r] for the int16 partial sums of rows [0, 32 blocks); part zeroed.
+__attribute__((target("avx2"))) void drain_partial_sums_avx2(__m256i* part, int64_t blocks, int32_t* acc) {
+  for (int64_t h = 0; h < 2 * blocks; ++h) {
+    const __m256i p = _mm256_loadu_si256(part + h);
+    auto* a = reinterpret_cast<__m256i*>(acc + 16 * h);
+    _mm256_storeu_si256(a, _mm256_add_epi32(_mm256_loadu_si256(a), _mm256_cvtepi16_epi32(_mm256_castsi256_si128(p))));
+    _mm256_storeu_si256(a + 1, _mm256_add_epi32(_mm256_loadu_si256(a + 1), _mm256_cvtepi16_epi32(_mm256_extracti128_si256(p, 1))));
+    _mm256_storeu_si256(part + h, _mm256_setzero_si256());
+  }
+}
+
+// n checked events applied to rows [0, 32 blocks) with AVX2: per event and 32 rows (8 bytes),
+// each byte copied to the four lanes of its rows (pshufb), each lane's 2-bit field tested (low
+// bit: non-zero, high bit: negative), w = 2 hi - lo as int8 in {-1, 0, 1}, widened to int16 and
+// applied as psignw(q, w) = q * w to int16 partial sums; |q| <= 128, so 255 events sum to at most
+// 32,640 and fit: every 255 events, and at the end, the partial sums are added to acc.
+__attribute__((target("avx2"))) void packed2_events_mac_avx2(const uint8_t* mem, int64_t col_bytes, int64_t blocks,
+                                                             const int64_t* cols, const int8_t* q, int64_t n, int32_t* acc) {
+  const __m256i spread = _mm256_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3,  //
+                                          4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7);
+  const __m256i lo_bit = _mm256_set1_epi32(0x40100401), hi_bit = _mm256_set1_epi32(static_cast<int>(0x80200802u));
+  thread_local std::vector<int16_t> part_buf;  // [32 blocks] int16 partial sums
+  part_buf.assign(static_cast<std::size_t>(32 * blocks), 0);
+  auto* part = reinterpret_cast<__m256i*>(part_buf.data());  // two 16-row halves per block (unaligned access)
+  for (int64_t e = 0; e < n; ++e) {
+    if (e > 0 && e % 255 == 0) drain_partial_sums_avx2(part, blocks, acc);
+    const uint8_t* c = mem + cols[e] * col_bytes;
+    const __m256i qv = _mm256_set1_epi16(q[e]);
+    for (int64_t blk = 0; blk < blocks; ++blk) {
+      long long eight = 0;
+      std::memcpy(&eight, c + 8 * blk, 8);
+      const __m256i rep = _mm256_shuffle_epi8(_mm256_set1_epi64x(eight), spread);
+      const __m256i lo = _mm256_cmpeq_epi8(_mm256_and_si256(rep, lo_bit), lo_bit);
+      const __m256i hi = _mm256_cmpeq_epi8(_mm256_and_si256(rep, hi_bit), hi_bit);
+      const __m256i w = _mm256_sub_epi8(_mm256_add_epi8(hi, hi), lo);
+      __m256i* p = part + 2 * blk;
+      _mm256_storeu_si256(p, _mm256_add_epi16(_mm256_loadu_si256(p), _mm256_sign_epi16(qv, _mm256_cvtepi8_epi16(_mm256_castsi256_si128(w)))));
+      _mm256_storeu_si256(p + 1, _mm256_add_epi16(_mm256_loadu_si256(p + 1),
+                                                  _mm256_sign_epi16(qv, _mm256_cvtepi8_epi16(_mm256_extracti128_si256(w, 1)))));
+    }
+  }
+  drain_partial_sums_avx2(part, blocks, acc);
 }
 #endif
+
+// The non-zero weights of a packed2 column c of `rows` rows (the fields of rows in the tile:
+// not the unused fields of a partial last byte), and whether any holds the invalid code 10.
+int64_t packed2_column_nonzero(const uint8_t* c, int64_t rows, bool* invalid) {
+  const int64_t full = rows / 4;
+#ifdef NEURARK_HAVE_AVX2_COLUMN
+  int64_t nonzero = column_avx2() ? packed2_column_scan_avx2(c, full, invalid) : packed2_column_scan_portable(c, full, invalid);
+#else
+  int64_t nonzero = packed2_column_scan_portable(c, full, invalid);
+#endif
+  for (int64_t r = 4 * full; r < rows; ++r) {
+    const auto code = static_cast<TernaryCode>((c[r / 4] >> (2 * (r % 4))) & 3u);
+    *invalid = *invalid || code == TernaryCode::kInvalid;
+    nonzero += code == TernaryCode::kPlus || code == TernaryCode::kMinus;
+  }
+  return nonzero;
+}
+
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -167,29 +211,18 @@ EventCost accumulate_event(WeightEncoding enc, const uint8_t* mem, int64_t bytes
   if (col < 0 || col >= k) throw std::invalid_argument("event column " + std::to_string(col) + " outside the tile's fan-in");
   EventCost cost;
   if (enc == WeightEncoding::kPacked2) {
-    const int64_t col_bytes = ceil_div(rows, 4);
     if (bytes != packed2_tile_bytes(rows, k)) throw std::invalid_argument("packed2 tile memory has the wrong size");
-    const uint8_t* c = mem + col * col_bytes;
-    const int64_t full = rows / 4;
-    // Whole bytes (rows 0 .. 4 full), then the rows of the last, partial byte.
+    const uint8_t* c = mem + col * ceil_div(rows, 4);
     bool invalid = false;
-#ifdef NEURARK_HAVE_AVX2_COLUMN
-    int64_t sops = column_avx2() ? packed2_column_mac_avx2(c, full, q, acc, &invalid)
-                                 : packed2_column_mac_portable(c, full, q, acc, &invalid);
-#else
-    int64_t sops = packed2_column_mac_portable(c, full, q, acc, &invalid);
-#endif
-    for (int64_t r = 4 * full; r < rows; ++r) {
-      const auto code = static_cast<TernaryCode>((c[r / 4] >> (2 * (r % 4))) & 3u);
-      if (code == TernaryCode::kInvalid) {
-        invalid = true;
-      } else if (code != TernaryCode::kZero) {
-        acc[r] = ternary_mac(acc[r], q, ternary_decode(code));
-        ++sops;
+    cost.synaptic_ops = packed2_column_nonzero(c, rows, &invalid);
+    if (invalid) {  // the valid rows are updated (as the RTL lane array does), then the error
+      for (int64_t r = 0; r < rows; ++r) {
+        const auto code = static_cast<TernaryCode>((c[r / 4] >> (2 * (r % 4))) & 3u);
+        if (code == TernaryCode::kPlus || code == TernaryCode::kMinus) acc[r] = ternary_mac(acc[r], q, ternary_decode(code));
       }
+      throw std::invalid_argument("packed2 tile memory holds the invalid ternary code 10");
     }
-    if (invalid) throw std::invalid_argument("packed2 tile memory holds the invalid ternary code 10");
-    cost.synaptic_ops = sops;
+    accumulate_packed2_events(mem, rows, &col, &q, 1, acc);
     cost.sram_words = packed2_column_words(rows, col, port_bits);
     return cost;
   }
@@ -215,6 +248,31 @@ EventCost accumulate_event(WeightEncoding enc, const uint8_t* mem, int64_t bytes
   }
   cost.sram_words = 1 + ceil_div((p1 - p0) * width, port_bits);  // pointer pair, then the entries
   return cost;
+}
+
+EventCost packed2_event_cost(const uint8_t* mem, int64_t bytes, int64_t rows, int64_t k, int64_t port_bits, int64_t col) {
+  if (col < 0 || col >= k) throw std::invalid_argument("event column " + std::to_string(col) + " outside the tile's fan-in");
+  if (bytes != packed2_tile_bytes(rows, k)) throw std::invalid_argument("packed2 tile memory has the wrong size");
+  bool invalid = false;
+  EventCost cost;
+  cost.synaptic_ops = packed2_column_nonzero(mem + col * ceil_div(rows, 4), rows, &invalid);
+  if (invalid) throw std::invalid_argument("packed2 tile memory holds the invalid ternary code 10");
+  cost.sram_words = packed2_column_words(rows, col, port_bits);
+  return cost;
+}
+
+void accumulate_packed2_events(const uint8_t* mem, int64_t rows, const int64_t* cols, const int8_t* q, int64_t n,
+                               int32_t* acc) {
+  const int64_t col_bytes = ceil_div(rows, 4);
+  int64_t vector_rows = 0;  // rows done 32 at a time
+#ifdef NEURARK_HAVE_AVX2_COLUMN
+  if (column_avx2() && rows >= 32) {
+    packed2_events_mac_avx2(mem, col_bytes, rows / 32, cols, q, n, acc);
+    vector_rows = rows / 32 * 32;
+  }
+#endif
+  if (vector_rows < rows)
+    for (int64_t e = 0; e < n; ++e) packed2_rows_mac_portable(mem + cols[e] * col_bytes, vector_rows, rows, q[e], acc);
 }
 
 int64_t packed2_column_words(int64_t rows, int64_t col, int64_t port_bits) {

@@ -104,6 +104,8 @@ class FunctionalBackend final : public Backend {
   EventProbe* probe_ = nullptr;
   PhaseInfo info_;                              // the running phase (for the probe)
   std::vector<int64_t> phase_codes_;            // per core: codes quantized in this events phase
+  std::vector<int64_t> event_cols_;             // packed2: the events phase's events (input channel, code)
+  std::vector<int8_t> event_codes_;
   arch::ChipDescription chip_;
   arch::EventMode events_;                      // chip_.core.events
   arch::EnergyTable energy_;
@@ -419,6 +421,9 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
       if (rec != nullptr) rec->clear();
       const arch::NeurocoreParams& cp = chip_.core;
       if (probe_ != nullptr) phase_codes_.assign(static_cast<std::size_t>(cores_), 0);
+      const bool packed2 = cp.weight_encoding == arch::WeightEncoding::kPacked2;
+      event_cols_.clear();  // packed2: the phase's events (every tile of the BitLinear gets each)
+      event_codes_.clear();
       for (Seg& s : tensors_[static_cast<std::size_t>(in.tensor)].segs) {
         const int64_t x0 = std::max(in.offset, s.begin), x1 = std::min(in.offset + in.length, s.end);
         if (x0 >= x1) continue;
@@ -442,6 +447,10 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
           for (int ei = 0; ei < n_events; ++ei) {
             const int8_t ev = split[ei];
             if (rec != nullptr) rec->push_back({static_cast<int32_t>(k), ev});
+            if (packed2) {
+              event_cols_.push_back(k);
+              event_codes_.push_back(ev);
+            }
             if (probe_ != nullptr) probe_->event_out(info_, s.core, flow == event_flow_.end() ? -1 : flow->second, k, ev, code_index);
             ++core_ctr(s.core).events_out;
             ++tot.events_out;
@@ -453,9 +462,10 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
             for (int t : op.tiles) {
               TileRT& tl = tiles_[static_cast<std::size_t>(t)];
               arch::EventCost cost;
-              try {
-                cost = arch::accumulate_event(cp.weight_encoding, tl.mem, tl.mem_bytes,
-                                              tl.r1 - tl.r0, op.in, cp.sparse_index_bits, cp.sram_port_bits, k, ev, tl.acc.data());
+              try {  // packed2: the cost and the check now, the sums for all the phase's events at its end
+                cost = packed2 ? arch::packed2_event_cost(tl.mem, tl.mem_bytes, tl.r1 - tl.r0, op.in, cp.sram_port_bits, k)
+                               : arch::accumulate_event(cp.weight_encoding, tl.mem, tl.mem_bytes, tl.r1 - tl.r0, op.in,
+                                                        cp.sparse_index_bits, cp.sram_port_bits, k, ev, tl.acc.data());
               } catch (const std::invalid_argument& e) {
                 bad(fmt::format("tiles[{}]", t), fmt::format("malformed weight memory: {}", e.what()));
               }
@@ -482,6 +492,14 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
           }
         }
       }
+      // The sums: every tile's accumulators after all the phase's events (integer adds: the
+      // order does not change them; a probe reads them at the requantize phase).
+      if (packed2)
+        for (int t : op.tiles) {
+          TileRT& tl = tiles_[static_cast<std::size_t>(t)];
+          arch::accumulate_packed2_events(tl.mem, tl.r1 - tl.r0, event_cols_.data(), event_codes_.data(),
+                                          static_cast<int64_t>(event_cols_.size()), tl.acc.data());
+        }
       return;
     }
     case PhaseKind::kRequantize: {

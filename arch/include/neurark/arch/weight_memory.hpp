@@ -72,4 +72,14 @@ bool event_sram_port_bound(WeightEncoding enc, int64_t rows, const EventCost& co
 EventCost accumulate_event(WeightEncoding enc, const uint8_t* mem, int64_t bytes, int64_t rows, int64_t k,
                            int64_t index_bits, int64_t port_bits, int64_t col, int8_t q, int32_t* acc);
 
+// accumulate_event on a packed2 tile in two steps, so that a tile's events of a phase can be
+// applied together: the event's cost and the memory's check (accumulate_event's EventCost and
+// its errors), nothing applied ...
+EventCost packed2_event_cost(const uint8_t* mem, int64_t bytes, int64_t rows, int64_t k, int64_t port_bits, int64_t col);
+// ... and n events (columns cols[e], int8 codes q[e]), each checked by packed2_event_cost, applied
+// to acc[0..rows): what n accumulate_event calls leave (integer sums, exact in any order; with
+// AVX2, up to 255 events are summed in int16 before they are added to acc).
+void accumulate_packed2_events(const uint8_t* mem, int64_t rows, const int64_t* cols, const int8_t* q, int64_t n,
+                               int32_t* acc);
+
 }  // namespace neurark::arch
