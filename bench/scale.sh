@@ -8,8 +8,9 @@
 #   run --check-every 0   the SystemC model alone
 #   eval --backend int / --backend float on the same bytes (the references side by side)
 # and prints the ratios, all measured in this run: simulated tokens per wall-second (checked and
-# alone), the check's cost (wall x), synaptic operations simulated per wall-second, int / float
-# speed, peak RSS / packed bytes (ternary weights at 2 bits, Q15.16 embeddings at 4 bytes).
+# alone; whole process, and the run's own split of setup and tokens from its log), the check's
+# cost (wall x), synaptic operations simulated per wall-second, int / float speed, peak RSS /
+# packed bytes (ternary weights at 2 bits, Q15.16 embeddings at 4 bytes).
 #   bench/scale.sh MODEL [CHIP] [PROMPT_BYTES] [NEW_TOKENS]   (from the repository root; NEURARK=path overrides build/neurark)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,6 +55,10 @@ for every, name in ((1, "run1"), (0, "run0")):
     wall, rss = t[name]
     print(f"scale: run --check-every {every}: {wall:.1f} s wall ({tokens / wall:.2f} simulated tokens per wall-second incl. compile), "
           f"peak RSS {rss / 1024:.0f} MB = {rss * 1024 / packed:.2f} x the packed weights ({packed / 1e6:.1f} MB)")
+for every, name in ((1, "run1"), (0, "run0")):  # the run's own split: setup, then the tokens (its log's wall-time line)
+    line = [l for l in open(f"{work}/{name}.err").read().replace("\r", "\n").splitlines() if l.startswith("run: wall time")]
+    if line:
+        print(f"scale: run --check-every {every}: {line[-1][len('run: '):]}")
 print(f"scale: checking every token costs {t['run1'][0] / t['run0'][0]:.2f} x the wall time, "
       f"{t['run1'][1] / t['run0'][1]:.2f} x the peak RSS of the unchecked run")
 print(f"scale: synaptic operations simulated per wall-second (checked run, compile included): {sops / t['run1'][0] / 1e6:.1f} M")

@@ -3,6 +3,7 @@
 #include "neurark/runs/run.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <future>
 #include <map>
@@ -118,6 +119,7 @@ RunResult run(const RunOptions& o) {
                             o.streams, o.prompt_source, o.prompt.size(), o.streams));
   const sim::BackendEntry& entry = sim::backend(o.backend);
   const bool timed = entry.timed;
+  const auto wall_start = std::chrono::steady_clock::now();  // for the log's wall times (never in the report)
   log_line(o, fmt::format("run: compiling {} for {} ...\n", o.model_dir, o.chip_path));
   std::optional<std::string> chip_text = o.chip_text;
   if (o.events.any())
@@ -222,6 +224,7 @@ RunResult run(const RunOptions& o) {
       throw Error(fmt::format("{}: byte {} (value {}) is outside the model's vocabulary of {} tokens (vocab_size in {}/config.json); "
                               "this model reads bytes below {}", o.prompt_source, i, toks[i], lm->vocab_size(), o.model_dir,
                               lm->vocab_size()));
+  const auto wall_tokens = std::chrono::steady_clock::now();
   log_line(o, fmt::format("run: {} prompt tokens through the {} model ({})\n", toks.size(), o.backend,
                           o.check_every == 0   ? "not checked: --check-every 0"
                           : o.check_every == 1 ? "checked against int on every token"
@@ -285,6 +288,16 @@ RunResult run(const RunOptions& o) {
   }
   if (timed) timing->flush();
   log_line(o, "\n");
+  {  // Simulation speed, for a person: wall time is not a figure of the chip and stays out of the report.
+    const auto wall_end = std::chrono::steady_clock::now();
+    const double setup_s = std::chrono::duration<double>(wall_tokens - wall_start).count();
+    const double tokens_s = std::chrono::duration<double>(wall_end - wall_tokens).count();
+    const int64_t stepped = lm->counters().tokens;
+    log_line(o, fmt::format("run: wall time {:.1f} s to compile{}, {:.1f} s for {} tokens ({:.2f} simulated tokens per wall-second{})\n",
+                            setup_s, o.check_every > 0 ? " and load the reference" : "", tokens_s, stepped,
+                            tokens_s > 0 ? static_cast<double>(stepped) / tokens_s : 0.0,
+                            o.check_every == 1 ? ", each checked" : o.check_every > 1 ? fmt::format(", one in {} checked", o.check_every) : ""));
+  }
   r.generated_text = texts[0];
   // The last generated token was chosen but not fed: counters and cycles cover prompt + (N - 1).
   const sim::Counters& end = lm->counters();

@@ -98,8 +98,27 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
   const auto D = static_cast<std::size_t>(std::max<int64_t>(1, chip.core.input_fifo_depth));
   const std::size_t n = codes_per_core.size();
   EventsPhaseResult res;
-  std::vector<int64_t> src_free(n, 0), core_free(n, 0), node_t(n, 0), leave(n, 0);
-  std::vector<std::deque<int64_t>> fifo_starts(n);
+  // Per-core scratch, kept between phases (a chip of thousands of neurocores runs about a
+  // thousand events phases per token: allocating a FIFO per core each time cost more than the
+  // phase); zeroed here, and only the FIFOs this phase used are emptied at the end.
+  struct Scratch {
+    std::vector<int64_t> src_free, core_free, node_t, leave;
+    std::vector<std::deque<int64_t>> fifo_starts;
+    std::vector<std::size_t> fifos_used;
+  };
+  thread_local Scratch scratch;
+  for (std::vector<int64_t>* v : {&scratch.src_free, &scratch.core_free, &scratch.node_t, &scratch.leave}) v->assign(n, 0);
+  if (scratch.fifo_starts.size() < n) scratch.fifo_starts.resize(n);
+  std::vector<int64_t>&src_free = scratch.src_free, &core_free = scratch.core_free, &node_t = scratch.node_t,
+  &leave = scratch.leave;
+  std::vector<std::deque<int64_t>>& fifo_starts = scratch.fifo_starts;
+  struct EmptyFifos {  // also when a phase throws: the next one starts from empty FIFOs
+    Scratch& s;
+    ~EmptyFifos() {
+      for (std::size_t d : s.fifos_used) s.fifo_starts[d].clear();
+      s.fifos_used.clear();
+    }
+  } empty_fifos{scratch};
   for (LinkState& l : links) l.clear_phase();
   // Injection: one packet at a time per source, when its code is ready.
   const std::vector<EventTraffic::Event>& events = traffic.events;
@@ -146,6 +165,7 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
       const auto d = static_cast<std::size_t>(traffic.deliveries[k].first);
       const int64_t arrive = (d == src ? inj[i] : node_t[d]) + R + (F - 1);
       std::deque<int64_t>& fs = fifo_starts[d];
+      if (fs.empty()) scratch.fifos_used.push_back(d);
       int64_t in_fifo = arrive;
       if (fs.size() >= D) in_fifo = std::max(in_fifo, fs[fs.size() - D]);  // a FIFO slot frees when an event starts
       res.fifo_stall_cycles += in_fifo - arrive;
