@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <fstream>
 #include <iterator>
@@ -149,6 +150,13 @@ TEST_CASE("weights the integer datapath cannot hold are refused at load, naming 
     w.embeddings[7 * d + 2] = 40000.0f;  // beyond Q15.16
     CHECK_THROWS_WITH(IntModel::prepare(w), Contains("'model.embeddings.weight' [7, 2]") && Contains("Q15.16"));
   }
+}
+
+TEST_CASE("IntModel::load stops when cancelled, and not otherwise", "[int_ref]") {
+  std::atomic<bool> cancel{true};
+  CHECK_THROWS_WITH(IntModel::load(test::default_model_dir(), &cancel), Catch::Contains("loading cancelled"));
+  cancel = false;
+  CHECK(IntModel::load(test::default_model_dir(), &cancel).layers.size() == IntModel::load(test::default_model_dir()).layers.size());
 }
 
 TEST_CASE("IntReference::load (tensor by tensor) runs as the reference built from all floats", "[int_ref]") {

@@ -44,6 +44,7 @@ std::string version_text() {
 
 int main(int argc, char** argv) {
   for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, on_fatal_signal);
+  ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);  // here, before any thread (the SystemC model reads it)
   try {
     neurark::arch::installed_data_dir();  // a bad $NEURARK_DATA_DIR, before the commands' defaults read it
   } catch (const neurark::Error& e) {

@@ -145,7 +145,10 @@ class FirstError {
 
 }  // namespace
 
-IntModel IntModel::load(const std::string& dir) {
+IntModel IntModel::load(const std::string& dir, const std::atomic<bool>* cancel) {
+  const auto check_cancel = [&] {
+    if (cancel != nullptr && cancel->load()) throw Error(fmt::format("{}: integer reference: loading cancelled", dir));
+  };
   const auto ck = std::make_shared<const Checkpoint>(Checkpoint::open(dir));
   const HGRNBitConfig& c = ck->config;
   IntModel m;
@@ -171,6 +174,7 @@ IntModel IntModel::load(const std::string& dir) {
   std::vector<std::vector<float>> lb(static_cast<std::size_t>(L));
   if (c.use_lower_bound) lb = lower_bound_table(c, ck->read_all("model.lower_bounds"));
   const auto bitlinear = [&](int64_t key, const std::string& name, int64_t in, int64_t out, IntBitLinear* bl) {
+    check_cancel();
     bool fan_in_ok = true;
     first.run(key, [&] {
       try {

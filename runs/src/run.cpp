@@ -3,6 +3,7 @@
 #include "neurark/runs/run.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <future>
@@ -127,17 +128,22 @@ RunResult run(const RunOptions& o) {
                                             o.events);
   // The integer reference the run is checked against loads on a second thread while the model
   // compiles (none with check_every 0): both read the checkpoint, neither depends on the other.
+  // Whatever stops the run before the reference is taken cancels its load (the future's
+  // destructor waits for the thread, which stops at its next tensor).
+  std::atomic<bool> cancel_reference{false};
   std::future<models::IntModel> reference;
-  if (o.check_every > 0)
-    reference = std::async(std::launch::async, [dir = o.model_dir] { return models::IntModel::load(dir); });
-  const CompiledImage compiled = [&] {
-    try {
-      return compile_image(o.model_dir, o.chip_path, chip_text);
-    } catch (...) {
-      if (reference.valid()) reference.wait();  // the compile's error is the one reported
-      throw;
+  struct CancelUntaken {
+    std::atomic<bool>& cancel;
+    std::future<models::IntModel>& future;
+    ~CancelUntaken() {
+      if (future.valid()) cancel = true;
     }
-  }();
+  };
+  if (o.check_every > 0)
+    reference = std::async(std::launch::async,
+                           [dir = o.model_dir, &cancel_reference] { return models::IntModel::load(dir, &cancel_reference); });
+  const CancelUntaken cancel_untaken{cancel_reference, reference};  // destroyed before the future: cancels, then it waits
+  const CompiledImage compiled = compile_image(o.model_dir, o.chip_path, chip_text);  // its error is the one reported
   warn_if_not_byte_level(compiled.program.model.vocab_size, o.model_dir);
   const arch::Program& program = compiled.program;
   const arch::MeshGrid grid = program.grid();

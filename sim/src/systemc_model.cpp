@@ -153,7 +153,9 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
  public:
   SystemCModel(const arch::Image& image, const arch::Program& program, EventProbe* user_probe, const SystemCOptions& opt)
       : user_probe_(user_probe), vcd_core_(opt.vcd_core) {
-    ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+    // Written only if unset: `neurark` sets it in main() before any thread starts (a run loads its
+    // reference on a second thread, and setenv racing a getenv there is undefined).
+    if (::getenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE") == nullptr) ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
     // A fresh simulation context: SystemC allows no new modules once a simulation has run.
     ctx_ = new sc_core::sc_simcontext();  // never deleted: SystemC offers no safe teardown
     activate();

@@ -68,7 +68,9 @@ bool event_sram_port_bound(WeightEncoding enc, int64_t rows, const EventCost& co
 
 // Applies input event (column `col`, int8 code `q`) to accumulators acc[0..rows) of a tile
 // whose memory is `mem` (`bytes` long) with fan-in `k`. Throws std::invalid_argument if the
-// memory is malformed (a code 10, a pointer or row out of range): images are checked data.
+// memory is malformed (a code 10, a pointer or row out of range): images are checked data. A
+// packed2 column holding a code 10 updates its valid rows first, then throws (as the RTL lane
+// array, rtl/datapath/sv/nrk_lane_array.sv, applies the valid rows and flags the error).
 EventCost accumulate_event(WeightEncoding enc, const uint8_t* mem, int64_t bytes, int64_t rows, int64_t k,
                            int64_t index_bits, int64_t port_bits, int64_t col, int8_t q, int32_t* acc);
 

@@ -10,6 +10,7 @@
 // and the RTL must match bit for bit.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -76,7 +77,9 @@ struct IntModel {
   // same neurark::Error for a bad checkpoint: load's checks and messages in load's order first
   // (every tensor is read before a preparation error is reported), then prepare's first error
   // in prepare's order.
-  static IntModel load(const std::string& dir);
+  // `cancel`, if given, is polled between tensors: once true, load stops with neurark::Error
+  // ("... loading cancelled") (a run whose compile failed does not wait for its reference).
+  static IntModel load(const std::string& dir, const std::atomic<bool>* cancel = nullptr);
   // Row `token` (0 <= token < V) of the Q15.16 embedding table, d values to out: from
   // embeddings_q16, or read and converted from embedding_source. Bit-identical either way.
   void embedding_row(int32_t token, int32_t* out) const;

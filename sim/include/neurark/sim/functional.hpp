@@ -7,7 +7,9 @@
 // which channels), the flows' multicast trees and the schedule. Each token runs the schedule's
 // phases in order; in each phase every listed core does its part with arch/ arithmetic only:
 // partial reductions sent to the controller, events (k, q) quantized where the input lives and
-// delivered to every tile of the BitLinear (arch::accumulate_event on the tile's memory),
+// delivered to every tile of the BitLinear (packed2: arch::packed2_event_cost per event and tile,
+// the phase's events then applied per tile by arch::accumulate_packed2_events; sparse tiles:
+// arch::accumulate_event per event),
 // requantization, MLGRU / SiLU / products / residual adds on the cores holding the channels,
 // second operands fetched from the cores that hold them. Counters: synaptic operations, events,
 // SRAM words, neuron ops, values moved, flits and flit-hops per directed link.
