@@ -7,6 +7,7 @@
 
 #include "neurark/arch/chip.hpp"
 #include "neurark/arch/error.hpp"
+#include "neurark/arch/noc.hpp"
 #include "test_paths.hpp"
 
 using neurark::Error;
@@ -196,6 +197,28 @@ TEST_CASE("noc.engine and noc.watchdog_cycles are read and checked", "[chip]") {
   CHECK_THROWS_WITH(ChipDescription::from_yaml_text(with(noc, "  router_latency_cycles: 0\n  engine: flit\n"), "c.yaml"),
                     Contains("c.yaml:16: noc.router_latency_cycles: value 0 is not valid, expected at least 1 with "
                              "noc.engine: flit"));
+}
+
+TEST_CASE("multichip.buffer_depth_flits: a chip link's input buffer, noc.buffer_depth_flits unless given", "[chip]") {
+  const std::string two = std::string(kMinimal) + "  buffer_depth_flits: 6\nmultichip:\n  chips_x: 2\n";
+  CHECK(ChipDescription::from_yaml_text(kMinimal, "c.yaml").multichip.buffer_depth_flits == 4);
+  const ChipDescription d = ChipDescription::from_yaml_text(two, "c.yaml");
+  CHECK(d.multichip.buffer_depth_flits == 6);
+  const ChipDescription g = ChipDescription::from_yaml_text(two + "  buffer_depth_flits: 64\n", "c.yaml");
+  CHECK(g.multichip.buffer_depth_flits == 64);
+  CHECK(g.noc.buffer_depth_flits == 6);
+  // arch::link_timing gives each link its buffer: the chip link (core 2 -> 3 crosses chips 0 and 1) its own.
+  const neurark::arch::MeshGrid grid = neurark::arch::MeshGrid::of(g);
+  CHECK(neurark::arch::link_timing(g, grid, grid.link_id(2, 3)).buffer_depth_flits == 64);
+  CHECK(neurark::arch::link_timing(g, grid, grid.link_id(1, 2)).buffer_depth_flits == 6);
+  CHECK_THROWS_WITH(ChipDescription::from_yaml_text(two + "  buffer_depth_flits: 0\n", "c.yaml"),
+                    Contains("c.yaml:20: multichip.buffer_depth_flits: value 0 is not valid, expected an integer in [1, 65536]"));
+  // A chip link's credit round trip R + 2 x 5000 + beats (1) + 1 = 10,003 cycles: the default watchdog of 10,000 cycles
+  // would stop a working network.
+  CHECK_THROWS_WITH(ChipDescription::from_yaml_text(two + "  link_latency_cycles: 5000\n", "c.yaml"),
+                    Contains("c.yaml:20: multichip.link_latency_cycles: value 5000 is not valid") &&
+                        Contains("= 10003 cycles) is shorter than noc.watchdog_cycles 10000"));
+  CHECK(ChipDescription::from_yaml_text(two + "  link_latency_cycles: 4998\n", "c.yaml").multichip.link_latency_cycles == 4998);
 }
 
 TEST_CASE("neurocore events: event_encoding and event_threshold, their errors, and the run/eval override", "[chip][events]") {

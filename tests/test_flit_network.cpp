@@ -66,7 +66,7 @@ struct Traffic {
     t.deliveries.emplace_back(dst, lane_cycles);
   }
   timing::EventsPhaseTimes run(const arch::ChipDescription& c, int64_t flits = 1, timing::EventsPhaseResult* res = nullptr) {
-    std::vector<timing::LinkState> links(static_cast<std::size_t>(grid.links()));
+    std::vector<timing::LinkState> links = timing::idle_links(c);  // chip links with their timing
     timing::EventsPhaseTimes times;
     const timing::EventsPhaseResult r = timing::events_phase(
         t, walks, std::vector<int64_t>(static_cast<std::size_t>(grid.cores()), 0), c, flits, links, &times);
@@ -137,6 +137,47 @@ TEST_CASE("flit engine: one stream over one link moves B flits per credit round 
     for (int i = 0; i < 1000; ++i) tr.add(0, 1, 0);
     CHECK(tr.run(c).deliver_cycles.back() == 1002);
   }
+}
+
+TEST_CASE("flit engine: a chip link adds its latency and beats, and moves B flits per credit round trip R + 2 L + beats",
+          "[noc][flit]") {
+  // default-4x4 twice side by side (8 x 4), chip links 32 bits wide (a 64-bit flit in 2 beats),
+  // 20 cycles: router 3's east output is the chip link to router 4. A flit injected in 0 is
+  // switched in 1, its last beat reaches router 4 in 1 + R + 20 + 1 = 24 (ready), it is switched to
+  // the local port there and out in 25 = route_latency(1 hop) 5 + (20 - L) + (2 - 1). The link sends
+  // a flit every 2 cycles (1, 3, 5, 7); the fifth waits for the first one's credit: it left router
+  // 4's west FIFO in 24 and is back over the link in 24 + 20, usable in 45 = 1 + R + 2 x 20 + 2.
+  std::string text = test::slurp(default_chip());
+  text += "multichip:\n  chips_x: 2\n  link_width_bits: 32\n  link_latency_cycles: 20\n";
+  arch::ChipDescription c = arch::ChipDescription::from_yaml_text(text, default_chip());
+  c.noc.engine = arch::NocEngine::kFlit;
+  REQUIRE(c.multichip.buffer_depth_flits == 4);  // noc.buffer_depth_flits when the file does not give it
+  arch::ChipDescription analytic = c;
+  analytic.noc.engine = arch::NocEngine::kAnalytic;
+  const std::vector<int64_t> expected = {25, 27, 29, 31, 69, 71, 73, 75};
+  for (const arch::ChipDescription* chip : {&c, &analytic}) {
+    CAPTURE(chip->noc.engine == arch::NocEngine::kFlit);
+    Traffic tr(*chip);
+    for (int i = 0; i < 8; ++i) tr.add(3, 4, 0);
+    timing::EventsPhaseResult res;
+    CHECK(tr.run(*chip, 1, &res).deliver_cycles == expected);
+    CHECK(res.cycles == 76);
+  }
+  // Deep enough buffers (multichip.buffer_depth_flits 32 >= a round trip of 44 cycles / 2 beats)
+  // hide the latency: a flit every 2 beats, on both engines.
+  arch::ChipDescription deep = arch::ChipDescription::from_yaml_text(text + "  buffer_depth_flits: 32\n", default_chip());
+  REQUIRE(deep.multichip.buffer_depth_flits == 32);
+  for (arch::NocEngine e : {arch::NocEngine::kFlit, arch::NocEngine::kAnalytic}) {
+    deep.noc.engine = e;
+    Traffic tr(deep);
+    for (int i = 0; i < 8; ++i) tr.add(3, 4, 0);
+    CHECK(tr.run(deep).deliver_cycles == std::vector<int64_t>{25, 27, 29, 31, 33, 35, 37, 39});
+  }
+  // A three-flit packet over the chip link: the head as above, its flits 2 beats apart from then on.
+  CHECK(one_packet(c, 3, 4, 3) == 25 + 2 * 2);
+  // Across the chip and on: (0,0) -> (7,3), 10 hops, one chip link: 2 + 10 x 3 + 20 = 52.
+  CHECK(one_packet(c, 0, 31) == 52);
+  CHECK(one_packet(analytic, 0, 31) == 52);
 }
 
 TEST_CASE("flit engine: a head flit waiting for a full input FIFO blocks the flits behind it", "[noc][flit]") {

@@ -143,13 +143,25 @@ ChipDescription ChipDescription::from_yaml_text(const std::string& text, const s
     c.multichip.chips_y = mc.integer("chips_y", 1, 64, 1);
     c.multichip.link_width_bits = mc.integer("link_width_bits", 1, 4096, c.multichip.link_width_bits);
     c.multichip.link_latency_cycles = mc.integer("link_latency_cycles", 0, 1 << 20, c.multichip.link_latency_cycles);
-    mc.finish("chips_x, chips_y, link_width_bits, link_latency_cycles");
+    c.multichip.buffer_depth_flits = mc.integer("buffer_depth_flits", 1, 1 << 16, c.noc.buffer_depth_flits);
+    mc.finish("chips_x, chips_y, link_width_bits, link_latency_cycles, buffer_depth_flits");
+    // A chip link's credit round trip, as the on-chip one above (its flits take their beats).
+    const int64_t beats = (c.noc.link_width_bits + c.multichip.link_width_bits - 1) / c.multichip.link_width_bits;
+    const int64_t chip_round_trip = c.noc.router_latency_cycles + 2 * c.multichip.link_latency_cycles + beats + 1;
+    if (c.total_cores() > c.cores_per_chip() && c.noc.watchdog_cycles <= chip_round_trip)
+      mc.fail(mc.child("link_latency_cycles", false), "multichip.link_latency_cycles",
+              std::to_string(c.multichip.link_latency_cycles),
+              fmt::format("a chip link whose credit round trip (noc.router_latency_cycles + 2 x link_latency_cycles + beats "
+                          "+ 1 = {} cycles) is shorter than noc.watchdog_cycles {} (a working network can stay that long "
+                          "without moving a flit: raise noc.watchdog_cycles)",
+                          chip_round_trip, c.noc.watchdog_cycles));
     if (c.total_cores() > kMaxCores)
       mc.fail(mc.node(), "multichip", fmt::format("{} x {} chips of {} x {} neurocores = {} neurocores", c.multichip.chips_x,
                                                   c.multichip.chips_y, c.mesh_width, c.mesh_height, c.total_cores()),
               fmt::format("at most {} neurocores in a system (the simulators hold per-core state)", kMaxCores));
   } else {
     top.child("multichip", false);
+    c.multichip.buffer_depth_flits = c.noc.buffer_depth_flits;
   }
 
   Section host = top.section("host", false);

@@ -117,11 +117,11 @@ bool MeshGrid::chip_link(int id) const {
 
 LinkTiming chip_link_timing(const ChipDescription& chip) {
   const int64_t w = chip.multichip.link_width_bits;
-  return {chip.multichip.link_latency_cycles, (chip.noc.link_width_bits + w - 1) / w};
+  return {chip.multichip.link_latency_cycles, (chip.noc.link_width_bits + w - 1) / w, chip.multichip.buffer_depth_flits};
 }
 
 LinkTiming link_timing(const ChipDescription& chip, const MeshGrid& grid, int link_id) {
-  if (!grid.chip_link(link_id)) return {chip.noc.link_latency_cycles, 1};
+  if (!grid.chip_link(link_id)) return {chip.noc.link_latency_cycles, 1, chip.noc.buffer_depth_flits};
   return chip_link_timing(chip);
 }
 

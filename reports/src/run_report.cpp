@@ -74,6 +74,10 @@ json chip_parameters_json(const arch::ChipDescription& c) {
     noc["engine"] = arch::to_string(c.noc.engine);
     noc["watchdog_cycles"] = c.noc.watchdog_cycles;
   }
+  json multichip = {{"chips_x", c.multichip.chips_x}, {"chips_y", c.multichip.chips_y},
+                    {"link_width_bits", c.multichip.link_width_bits}, {"link_latency_cycles", c.multichip.link_latency_cycles}};
+  // A chip link's buffer only where there are chip links: a one-chip run's report stays as it was.
+  if (c.multichip.chips_x * c.multichip.chips_y > 1) multichip["buffer_depth_flits"] = c.multichip.buffer_depth_flits;
   return {{"mesh", {{"width", c.mesh_width}, {"height", c.mesh_height}}},
           {"clock_hz", c.clock_hz},
           {"technology", {{"node_nm", c.technology_node_nm}, {"voltage_v", c.voltage_v}, {"energy_table", c.energy_table},
@@ -92,9 +96,7 @@ json chip_parameters_json(const arch::ChipDescription& c) {
                     {"attach_y", c.host.attach_y}}},
           {"dram", {{"present", c.dram.present}, {"bytes", c.dram.bytes},
                     {"bandwidth_bits_per_cycle", c.dram.bandwidth_bits_per_cycle}, {"latency_cycles", c.dram.latency_cycles}}},
-          {"multichip", {{"chips_x", c.multichip.chips_x}, {"chips_y", c.multichip.chips_y},
-                         {"link_width_bits", c.multichip.link_width_bits},
-                         {"link_latency_cycles", c.multichip.link_latency_cycles}}},
+          {"multichip", multichip},
           {"power", {{"gate_unused_cores", c.power.gate_unused_cores}}}};
 }
 

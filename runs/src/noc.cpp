@@ -81,13 +81,7 @@ struct Net {
   explicit Net(const arch::ChipDescription& c) : chip(c), grid(arch::MeshGrid::of(c)), n(static_cast<int>(grid.cores())) {
     flits = arch::packet_flits(arch::event_packet_bits(static_cast<int64_t>(n) * n), chip.noc.link_width_bits);
     flow_of.assign(static_cast<std::size_t>(n) * static_cast<std::size_t>(n), -1);
-    idle_links.assign(static_cast<std::size_t>(grid.links()), {});
-    for (int l = 0; l < static_cast<int>(grid.links()); ++l)
-      if (grid.chip_link(l)) {
-        const arch::LinkTiming lt = arch::link_timing(chip, grid, l);
-        idle_links[static_cast<std::size_t>(l)].latency_cycles = lt.latency_cycles;
-        idle_links[static_cast<std::size_t>(l)].cycles_per_flit = lt.cycles_per_flit;
-      }
+    idle_links = sim::timing::idle_links(chip);
   }
   int flow(int s, int d) {
     if (s == d) return -1;  // delivered through the local port, no link
@@ -364,10 +358,6 @@ NocResult noc_sweep(const NocOptions& o) {
     throw Error(fmt::format("{}: noc.router_latency_cycles 0: the flit engine needs at least 1 (a flit is switched the cycle "
                             "after it enters its input FIFO, as in the RTL router)",
                             o.chip_path));
-  if ((chip.multichip.chips_x != 1 || chip.multichip.chips_y != 1) && chip.noc.engine == arch::NocEngine::kFlit)
-    throw Error(fmt::format("{}: multichip.chips_x x chips_y = {} x {} with the flit engine: it does not model chip-to-chip "
-                            "links yet (use --engine analytic)",
-                            o.chip_path, chip.multichip.chips_x, chip.multichip.chips_y));
   if (chip.total_cores() > kMaxNocCores)
     throw Error(fmt::format("{}: {} x {} neurocores over all chips = {}: neurark noc simulates at most {} (64 x 64)", o.chip_path,
                             chip.mesh_width * chip.multichip.chips_x, chip.mesh_height * chip.multichip.chips_y,

@@ -156,9 +156,6 @@ RunResult run(const RunOptions& o) {
   const auto holds_tiles = [&](int core) {
     return std::any_of(program.cores.begin(), program.cores.end(), [&](const arch::CoreUse& u) { return u.core == core; });
   };
-  if (timed && chip.noc.engine == arch::NocEngine::kFlit && chip.multichip.chips_x * chip.multichip.chips_y > 1)
-    throw Error(fmt::format("--chip {}: multichip {} x {} with noc.engine flit: the flit engine does not model chip-to-chip "
-                            "links yet (noc.engine: analytic does)", o.chip_path, chip.multichip.chips_x, chip.multichip.chips_y));
   if ((o.rtl_all_cores || !o.rtl_cores.empty()) && o.streams > 1 && chip.core.events.sigma_delta())
     throw Error(fmt::format("--rtl-cores with --streams {} and sigma_delta events (chip '{}'): the RTL neurocores' persistent "
                             "accumulators are not swapped between streams yet (one stream, or absolute events)",

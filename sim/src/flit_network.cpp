@@ -52,6 +52,7 @@ struct Output {
   Credits credits;
   int rr = 0;       // round robin: the input with the highest priority
   int locked = -1;  // a multi-flit packet's input holds this output until its tail passes
+  int64_t free_at = 0;  // a chip link sends a flit in beats: the next one goes from this cycle
 };
 
 struct Router {
@@ -88,8 +89,14 @@ class FlitNetwork {
     sinks_.resize(n);
     sources_.resize(n);
     for (std::size_t r = 0; r < n; ++r) {
-      for (int o = 0; o < kRouterPorts; ++o)
-        routers_[r].out[o].credits.usable = o == kLocal ? chip.core.input_fifo_depth * F_ : chip.noc.buffer_depth_flits;
+      for (int o = 0; o < kRouterPorts; ++o) {
+        int64_t depth = chip.core.input_fifo_depth * F_;
+        if (o != kLocal) {
+          const int64_t d = links_[arch::kDirections * r + static_cast<std::size_t>(o)].buffer_depth_flits;
+          depth = d >= 0 ? d : chip.noc.buffer_depth_flits;
+        }
+        routers_[r].out[static_cast<std::size_t>(o)].credits.usable = depth;
+      }
       sources_[r].credits.usable = chip.noc.buffer_depth_flits;
     }
     for (std::size_t i = 0; i < t_.events.size(); ++i) sources_[static_cast<std::size_t>(t_.events[i].src)].events.push_back(i);
@@ -105,6 +112,7 @@ class FlitNetwork {
     int64_t now = 0, last_progress = 0;
     while (busy()) {
       cycle_stalls_ = 0;
+      cycle_link_waits_ = 0;
       bool progress = inject(now);
       for (std::size_t r = 0; r < routers_.size(); ++r) progress = switch_router(r, now) || progress;
       progress = start_events(now) || progress;
@@ -122,6 +130,7 @@ class FlitNetwork {
       if (next == kNever) break;  // nothing left that can move (cannot happen with busy())
       if (lanes) last_progress = next - 1;  // a lane array is busy until then
       res_.fifo_stall_cycles += cycle_stalls_ * (next - now - 1);
+      res_.link_queue_cycles += cycle_link_waits_ * (next - now - 1);
       now = next;
     }
     res_.cycles = end_;
@@ -187,6 +196,13 @@ class FlitNetwork {
     return moved;
   }
 
+  // A link's latency and the cycles a flit occupies it (arch::link_timing, as `links` carry it).
+  int64_t latency(int l) const {
+    const int64_t lat = links_[static_cast<std::size_t>(l)].latency_cycles;
+    return lat >= 0 ? lat : L_;
+  }
+  int64_t beats(int l) const { return links_[static_cast<std::size_t>(l)].cycles_per_flit; }
+
   // The input whose head flit output o grants in cycle `now` (round robin), or -1.
   int arbitrate(const Router& rt, const Output& out, int o, int64_t now, int* requests) const {
     int winner = -1;
@@ -213,6 +229,11 @@ class FlitNetwork {
       int requests = 0;
       const int i = arbitrate(rt, out, o, now, &requests);
       if (i < 0) continue;
+      if (out.free_at > now) {  // a chip link still sending the beats of its last flit
+        cycle_link_waits_ += requests;
+        res_.link_queue_cycles += requests;
+        continue;
+      }
       if (out.credits.at(now) == 0) {
         if (o == kLocal) {
           cycle_stalls_ += requests;
@@ -226,6 +247,7 @@ class FlitNetwork {
       out.rr = (i + 1) % kRouterPorts;
       out.locked = F_ > 1 && f.index < F_ - 1 ? i : -1;
       f.remaining = static_cast<uint8_t>(f.remaining & ~(1u << o));
+      if (o != kLocal) out.free_at = now + beats(arch::kDirections * static_cast<int>(r) + o);
       forward(static_cast<int>(r), o, f, now);
       moved = true;
     }
@@ -241,7 +263,8 @@ class FlitNetwork {
   }
 
   // Output o of router r sends flit f in cycle `now`: over its link into the neighbour's input
-  // FIFO, or (local) out of the router into the neurocore's input FIFO.
+  // FIFO (a chip link: its latency, and its last beat cycles_per_flit - 1 cycles after the
+  // first), or (local) out of the router into the neurocore's input FIFO.
   void forward(int r, int o, const Flit& f, int64_t now) {
     if (o == kLocal) {
       if (f.index == F_ - 1) deliver(f.event, r, now + R_ - 1);
@@ -251,7 +274,7 @@ class FlitNetwork {
     const int v = grid_.link_ends(l).to;
     ++links_[static_cast<std::size_t>(l)].flits_sent;
     routers_[static_cast<std::size_t>(v)].in[static_cast<std::size_t>(opposite(o))].push_back(
-        {f.event, f.index, now + R_ + L_, out_mask(f.event, v)});
+        {f.event, f.index, now + R_ + latency(l) + beats(l) - 1, out_mask(f.event, v)});
     ++in_flight_;
   }
 
@@ -263,7 +286,9 @@ class FlitNetwork {
       return;
     }
     const int up = grid_.link_ends(arch::kDirections * r + i).to;  // the neighbour in direction i
-    routers_[static_cast<std::size_t>(up)].out[static_cast<std::size_t>(opposite(i))].credits.coming.emplace_back(now + L_ + 1, 1);
+    const int l = arch::kDirections * up + opposite(i);             // the link the flit came over
+    routers_[static_cast<std::size_t>(up)].out[static_cast<std::size_t>(opposite(i))].credits.coming.emplace_back(
+        now + latency(l) + 1, 1);
   }
 
   // Event e's tail entered core c's input FIFO at cycle `arrive`.
@@ -315,6 +340,7 @@ class FlitNetwork {
       for (int p = 0; p < kRouterPorts; ++p) {
         if (!rt.in[static_cast<std::size_t>(p)].empty()) later(rt.in[static_cast<std::size_t>(p)].front().ready);
         for (const auto& [c, n] : rt.out[static_cast<std::size_t>(p)].credits.coming) later(c);
+        later(rt.out[static_cast<std::size_t>(p)].free_at);
       }
     for (const Source& s : sources_) {
       if (!s.events.empty()) later(t_.events[s.events.front()].ready);
@@ -344,6 +370,7 @@ class FlitNetwork {
   int64_t in_flight_ = 0;     // flits in input FIFOs or on links
   int64_t end_ = 0;           // the last injection, arrival or lane-array finish
   int64_t cycle_stalls_ = 0;  // this cycle's head flits waiting for an input-FIFO credit
+  int64_t cycle_link_waits_ = 0;  // this cycle's head flits waiting for a chip link's beats
   EventsPhaseResult res_;
 };
 

@@ -160,10 +160,6 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     ctx_ = new sc_core::sc_simcontext();  // never deleted: SystemC offers no safe teardown
     activate();
     chip_ = program.chip;
-    if (chip_.multichip.chips_x * chip_.multichip.chips_y > 1 && chip_.noc.engine == arch::NocEngine::kFlit)
-      throw Error(fmt::format("{}: chip '{}' has {} x {} chips and noc.engine flit; the flit engine does not model chip-to-chip "
-                              "links yet (use noc.engine: analytic)", image.path(), chip_.name, chip_.multichip.chips_x,
-                              chip_.multichip.chips_y));
     func_ = make_functional_backend(image, program, [this](const PhaseInfo& info, const Counters& c) { on_phase(info, c); },
                                     this);
     timing_.clock_hz = chip_.clock_hz;
@@ -171,17 +167,11 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     const auto n = static_cast<std::size_t>(grid.cores());
     timing_.core_busy_cycles.assign(n, 0);
     period_ = sc_time(1.0 / chip_.clock_hz, sc_core::SC_SEC);
-    links_.assign(static_cast<std::size_t>(grid.links()), {});
-    // Chip-to-chip links: their latency and serialization (arch::link_timing).
+    // Chip-to-chip links: their latency, serialization and buffers (arch::link_timing).
+    links_ = timing::idle_links(chip_);
     link_cpf_.assign(static_cast<std::size_t>(grid.links()), 1);
-    for (int l = 0; l < static_cast<int>(grid.links()); ++l)
-      if (grid.chip_link(l)) {
-        const arch::LinkTiming lt = arch::link_timing(chip_, grid, l);
-        links_[static_cast<std::size_t>(l)].latency_cycles = lt.latency_cycles;
-        links_[static_cast<std::size_t>(l)].cycles_per_flit = lt.cycles_per_flit;
-        link_cpf_[static_cast<std::size_t>(l)] = lt.cycles_per_flit;
-        chip_links_ = true;
-      }
+    for (std::size_t l = 0; l < links_.size(); ++l) link_cpf_[l] = links_[l].cycles_per_flit;
+    chip_links_ = grid.chips() > 1;
     for (std::size_t c = 0; c < n; ++c) {
       cores_.push_back(std::make_unique<Neurocore>(fmt::format("core_{}", c).c_str()));
       routers_.push_back(std::make_unique<Router>(fmt::format("router_{}", c).c_str(), &links_[arch::kDirections * c]));

@@ -94,7 +94,9 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
                                         const std::vector<int64_t>& codes_per_core, const arch::ChipDescription& chip,
                                         int64_t event_flits, std::vector<LinkState>& links, EventsPhaseTimes* times) {
   const int64_t R = chip.noc.router_latency_cycles, Lk = chip.noc.link_latency_cycles, F = event_flits;
-  const auto B = static_cast<std::size_t>(std::max<int64_t>(1, chip.noc.buffer_depth_flits / F));
+  // Buffer slots (packets) of an input port: noc.buffer_depth_flits / F, a chip link's its own.
+  const auto slots = [F](int64_t depth_flits) { return static_cast<std::size_t>(std::max<int64_t>(1, depth_flits / F)); };
+  const std::size_t B = slots(chip.noc.buffer_depth_flits);
   const auto D = static_cast<std::size_t>(std::max<int64_t>(1, chip.core.input_fifo_depth));
   const std::size_t n = codes_per_core.size();
   EventsPhaseResult res;
@@ -149,12 +151,13 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
         LinkState& link = links[static_cast<std::size_t>(l)];
         // A chip link (arch::link_timing): its own latency, and each flit sent in `cpf` beats.
         const int64_t lat = link.latency_cycles >= 0 ? link.latency_cycles : Lk, cpf = link.cycles_per_flit;
+        const std::size_t Bl = link.buffer_depth_flits >= 0 ? slots(link.buffer_depth_flits) : B;
         if (link.free_at > d) res.link_queue_cycles += link.free_at - d;
         d = std::max(d, link.free_at);
         link.flits_sent += F;
         // A buffer slot's credit comes back over the link and is usable the cycle after (the RTL
         // router's credit counter): the B-th previous flit's leave time + link latency + 1.
-        if (link.credits.size() >= B) d = std::max(d, link.credits[link.credits.size() - B] + lat + 1);
+        if (link.credits.size() >= Bl) d = std::max(d, link.credits[link.credits.size() - Bl] + lat + 1);
         link.free_at = d + F * cpf;
         // The head flit (after its beats on a chip link); the tail follows F - 1 cycles later.
         node_t[static_cast<std::size_t>(v)] = d + lat + (cpf - 1);
@@ -186,7 +189,8 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
       for (const auto& [l, u, v] : *walk) {
         std::deque<int64_t>& cr = links[static_cast<std::size_t>(l)].credits;
         cr.push_back(leave[static_cast<std::size_t>(v)]);
-        if (cr.size() > B) cr.pop_front();
+        const LinkState& ls = links[static_cast<std::size_t>(l)];
+        if (cr.size() > (ls.buffer_depth_flits >= 0 ? slots(ls.buffer_depth_flits) : B)) cr.pop_front();
       }
     }
     end = std::max(end, inj[i] + F);
@@ -194,6 +198,21 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
   for (std::size_t c = 0; c < n; ++c) end = std::max(end, codes_per_core[c]);
   res.cycles = end;
   return res;
+}
+
+std::vector<LinkState> idle_links(const arch::ChipDescription& chip) {
+  const arch::MeshGrid grid = arch::MeshGrid::of(chip);
+  std::vector<LinkState> links(static_cast<std::size_t>(grid.links()));
+  if (grid.chips() > 1)
+    for (int l = 0; l < static_cast<int>(grid.links()); ++l)
+      if (grid.chip_link(l)) {
+        const arch::LinkTiming lt = arch::link_timing(chip, grid, l);
+        LinkState& s = links[static_cast<std::size_t>(l)];
+        s.latency_cycles = lt.latency_cycles;
+        s.cycles_per_flit = lt.cycles_per_flit;
+        s.buffer_depth_flits = lt.buffer_depth_flits;
+      }
+  return links;
 }
 
 int64_t claim_links(std::vector<int64_t>& queued_until, const std::vector<std::pair<int, int64_t>>& link_flits, int64_t now) {

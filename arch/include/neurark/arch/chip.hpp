@@ -63,6 +63,10 @@ struct MultiChipParams {
   int64_t chips_y = 1;
   int64_t link_width_bits = 32;          // chip-to-chip link
   int64_t link_latency_cycles = 20;
+  // Flits the input port at the far end of a chip link buffers (its upstream output's credits);
+  // when the chip file does not give it, noc.buffer_depth_flits. A link of latency L and depth B
+  // moves at most B flits per credit round trip (about 2 L cycles): deep buffers hide long links.
+  int64_t buffer_depth_flits = 4;
 };
 
 struct HostParams {

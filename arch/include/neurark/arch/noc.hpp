@@ -69,13 +69,16 @@ struct MeshGrid {
 };
 
 // How one directed link moves flits: the cycles from a flit's last bit entering it to its first
-// bit leaving (latency) and the cycles one noc.link_width_bits flit occupies it (serialization).
-// On a chip: {noc.link_latency_cycles, 1}. A chip link: {multichip.link_latency_cycles,
-// ceil(noc.link_width_bits / multichip.link_width_bits)}: a flit is sent over the narrower link in
-// that many beats (docs/chip-model.md, "Chip-to-chip links").
+// bit leaving (latency), the cycles one noc.link_width_bits flit occupies it (serialization) and
+// the flits the input port at its far end buffers (its sender's credits).
+// On a chip: {noc.link_latency_cycles, 1, noc.buffer_depth_flits}. A chip link:
+// {multichip.link_latency_cycles, ceil(noc.link_width_bits / multichip.link_width_bits),
+// multichip.buffer_depth_flits}: a flit is sent over the narrower link in that many beats
+// (docs/chip-model.md, "Chip-to-chip links").
 struct LinkTiming {
   int64_t latency_cycles = 0;
   int64_t cycles_per_flit = 1;
+  int64_t buffer_depth_flits = 4;
 };
 LinkTiming link_timing(const ChipDescription& chip, const MeshGrid& grid, int link_id);
 // A chip link's timing (what link_timing gives for one; also when the chip has a single chip).

@@ -143,8 +143,7 @@ struct SystemCOptions {
 };
 
 // Builds the SystemC model of the image's chip (a fresh SystemC simulation context; one model
-// runs at a time per process). Throws neurark::Error as make_functional_backend does, and for a
-// multi-chip design on noc.engine flit (the flit engine has no chip-to-chip links yet). The first overload parses the
+// runs at a time per process). Throws neurark::Error as make_functional_backend does. The first overload parses the
 // image's program (arch::Program::from_image). `probe`, if given (e.g. a CoreEventRecorder),
 // sees every event and must outlive the model.
 std::unique_ptr<SystemCBackend> make_systemc_backend(const arch::Image& image, EventProbe* probe = nullptr,

@@ -102,15 +102,21 @@ struct LinkState {
   int64_t free_at = 0;
   std::deque<int64_t> credits;
   int64_t flits_sent = 0;  // over the whole run
-  // The link's own timing (arch::link_timing), set by the model for chip-to-chip links; a
-  // latency < 0 means noc.link_latency_cycles (an on-chip link). The analytic engine only.
+  // The link's own timing (arch::link_timing), set for chip-to-chip links (idle_links below); a
+  // latency < 0 means noc.link_latency_cycles and a depth < 0 noc.buffer_depth_flits (an on-chip
+  // link). Both engines read them.
   int64_t latency_cycles = -1;
   int64_t cycles_per_flit = 1;
+  int64_t buffer_depth_flits = -1;
   void clear_phase() {
     free_at = 0;
     credits.clear();
   }
 };
+
+// Every directed link of the chip's mesh (arch::MeshGrid::of(chip).links() of them) at rest, its
+// chip-to-chip links carrying their arch::link_timing.
+std::vector<LinkState> idle_links(const arch::ChipDescription& chip);
 
 // An events phase's traffic in the order the functional interpreter produced it: per event its
 // source core, flow (-1: all its tiles are on the source), the cycle its code is quantized and
