@@ -100,6 +100,10 @@ class FlitNetwork {
       sources_[r].credits.usable = chip.noc.buffer_depth_flits;
     }
     for (std::size_t i = 0; i < t_.events.size(); ++i) sources_[static_cast<std::size_t>(t_.events[i].src)].events.push_back(i);
+    for (std::size_t r = 0; r < n; ++r)
+      if (!sources_[r].events.empty()) pending_sources_.push_back(static_cast<int>(r));
+    router_on_.assign(n, 0);
+    sink_on_.assign(n, 0);
     for (const EventTraffic::Event& e : t_.events)
       if (e.flow >= 0) route_masks(e.flow);
     if (times_ != nullptr) {
@@ -114,8 +118,12 @@ class FlitNetwork {
       cycle_stalls_ = 0;
       cycle_link_waits_ = 0;
       bool progress = inject(now);
-      for (std::size_t r = 0; r < routers_.size(); ++r) progress = switch_router(r, now) || progress;
+      // Only routers holding flits can switch (a flit written this cycle is ready the next at the
+      // earliest, so the order in which routers take their cycle does not matter).
+      for (std::size_t k = 0, end = active_routers_.size(); k < end; ++k)
+        progress = switch_router(static_cast<std::size_t>(active_routers_[k]), now) || progress;
       progress = start_events(now) || progress;
+      retire(now);
       if (progress) {
         last_progress = now;
         ++now;
@@ -138,13 +146,47 @@ class FlitNetwork {
   }
 
  private:
-  bool busy() const {
-    if (in_flight_ > 0) return true;
-    for (const Source& s : sources_)
-      if (!s.events.empty()) return true;
-    for (const Sink& s : sinks_)
-      if (!s.fifo.empty()) return true;
-    return false;
+  bool busy() const { return in_flight_ > 0 || !pending_sources_.empty() || queued_events_ > 0; }
+
+  // Routers holding flits and sinks holding events or busy are kept in lists: a chip of a
+  // thousand neurocores has a few dozen busy at a time, and every cycle visits only those.
+  void activate_router(int r) {
+    if (router_on_[static_cast<std::size_t>(r)] == 0) {
+      router_on_[static_cast<std::size_t>(r)] = 1;
+      active_routers_.push_back(r);
+    }
+  }
+  void activate_sink(int c) {
+    if (sink_on_[static_cast<std::size_t>(c)] == 0) {
+      sink_on_[static_cast<std::size_t>(c)] = 1;
+      active_sinks_.push_back(c);
+    }
+  }
+  // Drops from the lists the routers whose FIFOs are empty, the sinks with nothing queued that are
+  // idle from `now` on, and the sources that sent every event (each list keeps its order).
+  void retire(int64_t now) {
+    std::size_t w = 0;
+    for (int r : active_routers_) {
+      const Router& rt = routers_[static_cast<std::size_t>(r)];
+      if (std::all_of(rt.in.begin(), rt.in.end(), [](const std::deque<Flit>& q) { return q.empty(); }))
+        router_on_[static_cast<std::size_t>(r)] = 0;
+      else
+        active_routers_[w++] = r;
+    }
+    active_routers_.resize(w);
+    w = 0;
+    for (int c : active_sinks_) {
+      const Sink& sk = sinks_[static_cast<std::size_t>(c)];
+      if (sk.fifo.empty() && sk.free_at <= now)
+        sink_on_[static_cast<std::size_t>(c)] = 0;
+      else
+        active_sinks_[w++] = c;
+    }
+    active_sinks_.resize(w);
+    w = 0;
+    for (int src : pending_sources_)
+      if (!sources_[static_cast<std::size_t>(src)].events.empty()) pending_sources_[w++] = src;
+    pending_sources_.resize(w);
   }
 
   // The direction bits of flow f's tree at each router, {router, bits} sorted by router.
@@ -177,13 +219,15 @@ class FlitNetwork {
   // when the event's code is ready and the source holds a credit.
   bool inject(int64_t now) {
     bool moved = false;
-    for (std::size_t s = 0; s < sources_.size(); ++s) {
+    for (const int si : pending_sources_) {
+      const auto s = static_cast<std::size_t>(si);
       Source& src = sources_[s];
       if (src.events.empty()) continue;
       const std::size_t e = src.events.front();
       if (t_.events[e].ready > now || src.credits.at(now) == 0) continue;
       --src.credits.usable;
       routers_[s].in[kLocal].push_back({e, src.sent, now + 1, out_mask(e, static_cast<int>(s))});
+      activate_router(si);
       ++in_flight_;
       moved = true;
       if (src.sent == 0 && times_ != nullptr) times_->inject_cycles[e] = now;
@@ -203,32 +247,34 @@ class FlitNetwork {
   }
   int64_t beats(int l) const { return links_[static_cast<std::size_t>(l)].cycles_per_flit; }
 
-  // The input whose head flit output o grants in cycle `now` (round robin), or -1.
-  int arbitrate(const Router& rt, const Output& out, int o, int64_t now, int* requests) const {
-    int winner = -1;
-    *requests = 0;
-    for (int k = 0; k < kRouterPorts; ++k) {
-      const int i = (out.rr + k) % kRouterPorts;
-      if (out.locked >= 0 && out.locked != i) continue;
-      const std::deque<Flit>& q = rt.in[static_cast<std::size_t>(i)];
-      if (q.empty() || q.front().ready > now || (q.front().remaining & (1u << o)) == 0) continue;
-      ++*requests;
-      if (winner < 0) winner = i;
-    }
-    return winner;
-  }
-
   // One cycle of router r: every output grants one requesting head flit (when it holds a
-  // credit), then the head flits every output of their route has taken leave their FIFOs.
+  // credit), round robin from the input after its last winner, then the head flits every output
+  // of their route has taken leave their FIFOs. The requests are read once per cycle: a grant
+  // clears only its own output's bit of the flit's route, so it cannot change another's request.
   bool switch_router(std::size_t r, int64_t now) {
     Router& rt = routers_[r];
+    std::array<unsigned, kRouterPorts> want{};  // per output: the inputs whose ready head flit requests it
+    bool any = false;
+    for (int i = 0; i < kRouterPorts; ++i) {
+      const std::deque<Flit>& q = rt.in[static_cast<std::size_t>(i)];
+      if (q.empty() || q.front().ready > now) continue;
+      any = true;
+      for (int o = 0; o < kRouterPorts; ++o)
+        if ((q.front().remaining & (1u << o)) != 0) want[static_cast<std::size_t>(o)] |= 1u << i;
+    }
+    if (!any) return false;
     bool moved = false;
-    if (std::all_of(rt.in.begin(), rt.in.end(), [](const std::deque<Flit>& q) { return q.empty(); })) return false;
     for (int o = 0; o < kRouterPorts; ++o) {
       Output& out = rt.out[static_cast<std::size_t>(o)];
-      int requests = 0;
-      const int i = arbitrate(rt, out, o, now, &requests);
-      if (i < 0) continue;
+      unsigned mask = want[static_cast<std::size_t>(o)];
+      if (out.locked >= 0) mask &= 1u << out.locked;  // a multi-flit packet holds the output
+      if (mask == 0) continue;
+      // The number of requesting inputs (a table: the baseline x86-64 build has no popcount instruction).
+      static constexpr std::array<int8_t, 1u << kRouterPorts> kBits = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+                                                                       1, 2, 2, 3, 2, 3, 3, 4, 2, 3, 3, 4, 3, 4, 4, 5};
+      const int requests = kBits[mask];
+      int i = out.rr;
+      while ((mask & (1u << i)) == 0) i = i + 1 == kRouterPorts ? 0 : i + 1;
       if (out.free_at > now) {  // a chip link still sending the beats of its last flit
         cycle_link_waits_ += requests;
         res_.link_queue_cycles += requests;
@@ -244,7 +290,7 @@ class FlitNetwork {
       res_.link_queue_cycles += requests - 1;
       Flit& f = rt.in[static_cast<std::size_t>(i)].front();
       --out.credits.usable;
-      out.rr = (i + 1) % kRouterPorts;
+      out.rr = i + 1 == kRouterPorts ? 0 : i + 1;
       out.locked = F_ > 1 && f.index < F_ - 1 ? i : -1;
       f.remaining = static_cast<uint8_t>(f.remaining & ~(1u << o));
       if (o != kLocal) out.free_at = now + beats(arch::kDirections * static_cast<int>(r) + o);
@@ -275,6 +321,7 @@ class FlitNetwork {
     ++links_[static_cast<std::size_t>(l)].flits_sent;
     routers_[static_cast<std::size_t>(v)].in[static_cast<std::size_t>(opposite(o))].push_back(
         {f.event, f.index, now + R_ + latency(l) + beats(l) - 1, out_mask(f.event, v)});
+    activate_router(v);
     ++in_flight_;
   }
 
@@ -294,6 +341,8 @@ class FlitNetwork {
   // Event e's tail entered core c's input FIFO at cycle `arrive`.
   void deliver(std::size_t e, int c, int64_t arrive) {
     sinks_[static_cast<std::size_t>(c)].fifo.emplace_back(e, arrive);
+    ++queued_events_;
+    activate_sink(c);
     const EventTraffic::Event& ev = t_.events[e];
     if (times_ != nullptr)
       for (std::size_t k = ev.d0; k < ev.d1; ++k)
@@ -305,11 +354,13 @@ class FlitNetwork {
   // event's slot (its flits' credits) is returned the cycle after, usable the next.
   bool start_events(int64_t now) {
     bool started = false;
-    for (std::size_t c = 0; c < sinks_.size(); ++c) {
+    for (const int ci : active_sinks_) {
+      const auto c = static_cast<std::size_t>(ci);
       Sink& s = sinks_[c];
       if (s.fifo.empty() || s.free_at > now || s.fifo.front().second > now) continue;
       const std::size_t e = s.fifo.front().first;
       s.fifo.pop_front();
+      --queued_events_;
       int64_t cycles = 0;
       const EventTraffic::Event& ev = t_.events[e];
       for (std::size_t k = ev.d0; k < ev.d1; ++k)
@@ -323,8 +374,8 @@ class FlitNetwork {
   }
 
   bool lanes_busy(int64_t now) const {
-    for (const Sink& s : sinks_)
-      if (s.free_at > now) return true;
+    for (const int c : active_sinks_)
+      if (sinks_[static_cast<std::size_t>(c)].free_at > now) return true;
     return false;
   }
 
@@ -336,17 +387,21 @@ class FlitNetwork {
     const auto later = [&](int64_t c) {
       if (c > now) next = std::min(next, c);
     };
-    for (const Router& rt : routers_)
+    // Inactive routers hold no flit, so a credit arriving there changes nothing yet.
+    for (const int r : active_routers_)
       for (int p = 0; p < kRouterPorts; ++p) {
+        const Router& rt = routers_[static_cast<std::size_t>(r)];
         if (!rt.in[static_cast<std::size_t>(p)].empty()) later(rt.in[static_cast<std::size_t>(p)].front().ready);
         for (const auto& [c, n] : rt.out[static_cast<std::size_t>(p)].credits.coming) later(c);
         later(rt.out[static_cast<std::size_t>(p)].free_at);
       }
-    for (const Source& s : sources_) {
+    for (const int si : pending_sources_) {
+      const Source& s = sources_[static_cast<std::size_t>(si)];
       if (!s.events.empty()) later(t_.events[s.events.front()].ready);
       for (const auto& [c, n] : s.credits.coming) later(c);
     }
-    for (const Sink& s : sinks_) {
+    for (const int c : active_sinks_) {
+      const Sink& s = sinks_[static_cast<std::size_t>(c)];
       later(s.free_at);
       if (!s.fifo.empty()) later(s.fifo.front().second);
     }
@@ -367,6 +422,9 @@ class FlitNetwork {
   std::vector<Sink> sinks_;
   std::vector<Source> sources_;
   std::map<int, std::vector<std::pair<int, uint8_t>>> masks_;  // flow -> route_masks
+  std::vector<int> active_routers_, active_sinks_, pending_sources_;  // see activate_router
+  std::vector<uint8_t> router_on_, sink_on_;                           // membership of the first two
+  int64_t queued_events_ = 0;  // events in the neurocores' input FIFOs
   int64_t in_flight_ = 0;     // flits in input FIFOs or on links
   int64_t end_ = 0;           // the last injection, arrival or lane-array finish
   int64_t cycle_stalls_ = 0;  // this cycle's head flits waiting for an input-FIFO credit
