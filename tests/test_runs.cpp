@@ -334,6 +334,21 @@ TEST_CASE("runs::run on two chips: chip-to-chip links slow the network and cost 
   CHECK(r2.multichip->per_chip[0].energy_j >= row0_j);
   CHECK(r2.multichip->per_chip[0].cores_used + r2.multichip->per_chip[1].cores_used == r2.cores_used);
   CHECK(r2.multichip->chip_link_energy_share == Approx(r2.multichip->chip_link_energy_j / r2.energy_j));
+  // Time: every phase timed again with its chip links as on-chip links; the slow links add cycles.
+  REQUIRE(r2.multichip->chip_link_phase_cycles.has_value());
+  CHECK(*r2.multichip->chip_link_phase_cycles > 0);
+  CHECK(*r2.multichip->chip_link_time_share > 0.0);
+  CHECK(*r2.multichip->chip_link_time_share < 1.0);
+  // Chip links exactly like the mesh's (32 bits, this chip's 1-cycle latency, its buffers) add nothing.
+  runs::RunOptions same = o;
+  same.chip_text = two;
+  const std::string slow = "  link_width_bits: 8\n  link_latency_cycles: 64\n";
+  same.chip_text->replace(same.chip_text->find(slow), slow.size(), "  link_width_bits: 32\n  link_latency_cycles: 1\n");
+  const runs::RunResult rs = runs::run(same);
+  REQUIRE(rs.multichip.has_value());
+  CHECK(rs.chip.multichip.link_latency_cycles == rs.chip.noc.link_latency_cycles);
+  CHECK(rs.multichip->chip_link_phase_cycles == int64_t{0});
+  CHECK(rs.multichip->chip_link_time_share == 0.0);
 }
 
 TEST_CASE("runs::run (systemc): DRAM bandwidth use when weights stream from DRAM", "[runs][systemc]") {

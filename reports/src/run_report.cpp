@@ -151,7 +151,9 @@ json multichip_json(const runs::RunResult& r) {
     chips.push_back({{"chip", c.chip}, {"cores_used", c.cores_used}, {"energy_j", c.energy_j}});
   return {{"chips", r.multichip->per_chip.size()}, {"per_chip", chips}, {"chip_link_flits", r.multichip->chip_link_flits},
           {"chip_link_flits_per_token", r.multichip->chip_link_flits_per_token},
-          {"chip_link_energy_j", r.multichip->chip_link_energy_j}, {"chip_link_energy_share", r.multichip->chip_link_energy_share}};
+          {"chip_link_energy_j", r.multichip->chip_link_energy_j}, {"chip_link_energy_share", r.multichip->chip_link_energy_share},
+          {"chip_link_phase_cycles", or_null(r.multichip->chip_link_phase_cycles)},
+          {"chip_link_time_share", or_null(r.multichip->chip_link_time_share)}};
 }
 
 json per_stream_json(const runs::RunResult& r) {
@@ -299,9 +301,12 @@ std::string run_summary_text(const runs::RunResult& r, const std::string& report
                                    r.streams, r.generation.tokens_per_s.value_or(0.0) / static_cast<double>(r.streams),
                                    r.latency_per_token_s.value_or(0.0) * 1e6),
       !r.multichip ? std::string()
-                   : fmt::format("chips       {}: {:.0f} flits per token over chip links, {:.1f} % of the energy\n",
+                   : fmt::format("chips       {}: {:.0f} flits per token over chip links, {:.1f} % of the energy{}\n",
                                  r.multichip->per_chip.size(), r.multichip->chip_link_flits_per_token,
-                                 100 * r.multichip->chip_link_energy_share),
+                                 100 * r.multichip->chip_link_energy_share,
+                                 r.multichip->chip_link_time_share
+                                     ? fmt::format(", {:.1f} % of the phases' cycles", 100 * *r.multichip->chip_link_time_share)
+                                     : std::string()),
       r.power_w.value_or(0.0) * 1e3, r.sops_per_token, r.events_per_token, events,
       100 * r.activation_sparsity, 100 * r.weight_sparsity, checked,
       !r.rtl_cosim ? std::string()

@@ -407,6 +407,12 @@ RunResult run(const RunOptions& o) {
       }
     m.chip_link_flits_per_token = static_cast<double>(m.chip_link_flits) / t;
     m.chip_link_energy_share = r.energy_j > 0.0 ? m.chip_link_energy_j / r.energy_j : 0.0;
+    if (timed) {
+      const sim::Timing& tm = timing->timing();
+      m.chip_link_phase_cycles = tm.chip_link_cycles;
+      m.chip_link_time_share =
+          tm.phase_cycles > 0 ? static_cast<double>(tm.chip_link_cycles) / static_cast<double>(tm.phase_cycles) : 0.0;
+    }
     r.multichip = m;
   }
   // Co-simulated neurocores: the RTL's cycles next to the cycle-approximate model's.

@@ -61,6 +61,7 @@ struct PhaseLoad {
   int64_t cycles = 0;                // the phase's duration (slowest unit + barrier)
   timing::BoundUnit bound = timing::BoundUnit::kNoc;  // timing::PhaseCost::bound
   int64_t bound_cycles = 0;          // the cycles of its term
+  int64_t chip_link_cycles = 0;      // several chips: what the chip links add to `cycles` (Timing)
   std::vector<std::pair<int, int64_t>> cores;       // {neurocore, busy cycles} of the cores it uses
   std::vector<std::pair<int, int64_t>> link_flits;  // directed links the phase uses, flits on each
   CoreDelta traced;                  // the VCD core's activity in this phase
@@ -172,6 +173,7 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     link_cpf_.assign(static_cast<std::size_t>(grid.links()), 1);
     for (std::size_t l = 0; l < links_.size(); ++l) link_cpf_[l] = links_[l].cycles_per_flit;
     chip_links_ = grid.chips() > 1;
+    if (chip_links_) onchip_links_.assign(links_.size(), {});
     for (std::size_t c = 0; c < n; ++c) {
       cores_.push_back(std::make_unique<Neurocore>(fmt::format("core_{}", c).c_str()));
       routers_.push_back(std::make_unique<Router>(fmt::format("router_{}", c).c_str(), &links_[arch::kDirections * c]));
@@ -420,6 +422,8 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
         traced->show();
       }
       timing_.phase_kind_cycles[p.kind] += cyc;
+      timing_.phase_cycles += cyc;
+      timing_.chip_link_cycles += p.chip_link_cycles;
       // Attribution only: a wait for other stages' traffic longer than the bound term is the NoC's.
       const timing::BoundUnit bound = link_wait > p.bound_cycles ? timing::BoundUnit::kNoc : p.bound;
       const auto key = std::make_tuple(st, p.op, static_cast<int>(p.kind));
@@ -489,18 +493,24 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
       codes[c] = work.codes;
       if (events) dram_stream = std::max(dram_stream, timing::dram_stream_cycles(chip_, work.dram_words));
     }
-    int64_t busiest = 0;
+    int64_t busiest = 0, busiest_flits = 0;
     for (std::size_t l = 0; l < now.link_flits.size(); ++l) {
       const int64_t f = now.link_flits[l] - last_.link_flits[l];
       busiest = std::max(busiest, f * link_cpf_[l]);  // the cycles the busiest link is occupied
+      busiest_flits = std::max(busiest_flits, f);
       if (f > 0) p.link_flits.emplace_back(static_cast<int>(l), f);
     }
+    // Several chips: the phase is timed a second time with every chip link timed as an on-chip
+    // link (its latency, one beat, the mesh's buffers); the difference is what the chip links add.
+    timing::PhaseCost onchip;
     if (events) {
       if (!cosim_.empty()) run_cosim_events();
       const timing::EventsPhaseResult r = timing::events_phase(ev_, walks_, codes, chip_, event_flits_, links_);
       timing_.link_queue_cycles += r.link_queue_cycles;
       timing_.fifo_stall_cycles += r.fifo_stall_cycles;
       cost.event_cycles = r.cycles + dram_stream;
+      if (chip_links_)
+        onchip.event_cycles = timing::events_phase(ev_, walks_, codes, chip_, event_flits_, onchip_links_).cycles + dram_stream;
     }
     ev_.clear();
     const arch::FlowKind moves = events ? arch::FlowKind::kEvents
@@ -516,6 +526,13 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     cost.host_cycles = timing::host_link_cycles(info.kind, now.flits - last_.flits, d == depth_.end() ? 0 : d->second, chip_);
     cost.barrier_cycles = timing::barrier_cycles(info.kind, host_hops_, chip_.noc);
     p.cycles = cost.cycles();
+    if (chip_links_) {
+      onchip.core_cycles = cost.core_cycles;
+      onchip.mesh_cycles = timing::value_phase_mesh_cycles(info.kind, busiest_flits, now.flits - last_.flits,
+                                                           d == depth_.end() ? 0 : d->second, chip_);
+      onchip.barrier_cycles = cost.barrier_cycles;
+      p.chip_link_cycles = std::max<int64_t>(0, p.cycles - onchip.cycles());
+    }
     std::tie(p.bound, p.bound_cycles) = cost.bound();
     if (vcd_core_ >= 0) {
       const UnitCounters& a = now.per_core[static_cast<std::size_t>(vcd_core_)];
@@ -543,6 +560,7 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
   sc_core::sc_trace_file* vcd_ = nullptr;
   std::vector<std::vector<std::array<int, 3>>> walks_;  // per flow: {link id, from, to}, parents first
   std::vector<timing::LinkState> links_;                // per directed link (the routers' output links)
+  std::vector<timing::LinkState> onchip_links_;         // the same links all timed as on-chip ones
   timing::EventTraffic ev_;
   int64_t event_flits_ = 1;
   std::vector<int64_t> link_until_;  // per directed link: the cycle its queued traffic is sent

@@ -119,6 +119,11 @@ struct MultichipFigures {
   double chip_link_flits_per_token = 0.0;
   double chip_link_energy_j = 0.0;        // those flits' bits and routers
   double chip_link_energy_share = 0.0;    // of the run's energy
+  // Timed runs: what the chip links add to the phases' cycles (sim::Timing::chip_link_cycles) and
+  // its share of all phases' cycles (summed over stages and tokens, so overlapped work counts once
+  // per phase, not once per wall cycle).
+  std::optional<int64_t> chip_link_phase_cycles;
+  std::optional<double> chip_link_time_share;
 };
 
 // Co-simulated neurocores (--rtl-cores): the RTL's cycles next to the model's.

@@ -104,6 +104,12 @@ struct Timing {
   int64_t link_queue_cycles = 0;   // events phases: flit-cycles spent waiting for a busy link
   int64_t fifo_stall_cycles = 0;   // events phases: event-cycles waiting for room in an input FIFO
   int64_t link_wait_cycles = 0;    // phases delayed by other stages' traffic on their links
+  int64_t phase_cycles = 0;        // Σ over every phase run (all stages, all tokens) of its cycles
+  // Several chips: Σ over every phase run of the cycles its chip-to-chip links add to it, i.e. its
+  // cycles minus those of the same phase timed with every chip link as an on-chip link (latency
+  // noc.link_latency_cycles, one beat per flit, noc.buffer_depth_flits); 0 on one chip. Waits for
+  // other stages' traffic (link_wait_cycles) are not in either.
+  int64_t chip_link_cycles = 0;
   std::vector<CosimCycles> cosim;  // per co-simulated neurocore (SystemCOptions::cosim_cores)
   bool record_spans = false;                  // set to fill `spans`
   std::vector<PhaseSpan> spans;
