@@ -14,6 +14,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "neurark/arch/error.hpp"
+#include "neurark/arch/noc.hpp"
 #include "neurark/arch/yaml_section.hpp"
 
 namespace neurark::arch {
@@ -146,7 +147,7 @@ ChipDescription ChipDescription::from_yaml_text(const std::string& text, const s
     c.multichip.buffer_depth_flits = mc.integer("buffer_depth_flits", 1, 1 << 16, c.noc.buffer_depth_flits);
     mc.finish("chips_x, chips_y, link_width_bits, link_latency_cycles, buffer_depth_flits");
     // A chip link's credit round trip, as the on-chip one above (its flits take their beats).
-    const int64_t beats = (c.noc.link_width_bits + c.multichip.link_width_bits - 1) / c.multichip.link_width_bits;
+    const int64_t beats = chip_link_timing(c).cycles_per_flit;
     const int64_t chip_round_trip = c.noc.router_latency_cycles + 2 * c.multichip.link_latency_cycles + beats + 1;
     if (c.total_cores() > c.cores_per_chip() && c.noc.watchdog_cycles <= chip_round_trip)
       mc.fail(mc.child("link_latency_cycles", false), "multichip.link_latency_cycles",

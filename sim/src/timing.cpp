@@ -97,6 +97,7 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
   // Buffer slots (packets) of an input port: noc.buffer_depth_flits / F, a chip link's its own.
   const auto slots = [F](int64_t depth_flits) { return static_cast<std::size_t>(std::max<int64_t>(1, depth_flits / F)); };
   const std::size_t B = slots(chip.noc.buffer_depth_flits);
+  const auto link_slots = [&](const LinkState& ls) { return ls.buffer_depth_flits >= 0 ? slots(ls.buffer_depth_flits) : B; };
   const auto D = static_cast<std::size_t>(std::max<int64_t>(1, chip.core.input_fifo_depth));
   const std::size_t n = codes_per_core.size();
   EventsPhaseResult res;
@@ -151,7 +152,7 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
         LinkState& link = links[static_cast<std::size_t>(l)];
         // A chip link (arch::link_timing): its own latency, and each flit sent in `cpf` beats.
         const int64_t lat = link.latency_cycles >= 0 ? link.latency_cycles : Lk, cpf = link.cycles_per_flit;
-        const std::size_t Bl = link.buffer_depth_flits >= 0 ? slots(link.buffer_depth_flits) : B;
+        const std::size_t Bl = link_slots(link);
         if (link.free_at > d) res.link_queue_cycles += link.free_at - d;
         d = std::max(d, link.free_at);
         link.flits_sent += F;
@@ -187,10 +188,9 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
         if (u != src) leave[u] = std::max(leave[u], dep[j] + F - 1);  // its tail has left
       }
       for (const auto& [l, u, v] : *walk) {
-        std::deque<int64_t>& cr = links[static_cast<std::size_t>(l)].credits;
-        cr.push_back(leave[static_cast<std::size_t>(v)]);
-        const LinkState& ls = links[static_cast<std::size_t>(l)];
-        if (cr.size() > (ls.buffer_depth_flits >= 0 ? slots(ls.buffer_depth_flits) : B)) cr.pop_front();
+        LinkState& ls = links[static_cast<std::size_t>(l)];
+        ls.credits.push_back(leave[static_cast<std::size_t>(v)]);
+        if (ls.credits.size() > link_slots(ls)) ls.credits.pop_front();
       }
     }
     end = std::max(end, inj[i] + F);
