@@ -9,7 +9,8 @@
 #   eval --backend int / --backend float on the same bytes (the references side by side)
 # and prints the ratios, all measured in this run: simulated tokens per wall-second (checked and
 # alone; whole process, and the run's own split of setup and tokens from its log), the check's
-# cost (wall x), synaptic operations simulated per wall-second, int / float speed, peak RSS /
+# cost (wall x), the SystemC model's time per token as a multiple of the integer reference's,
+# synaptic operations simulated per wall-second, int / float speed, peak RSS /
 # packed bytes (ternary weights at 2 bits, Q15.16 embeddings at 4 bytes).
 #   bench/scale.sh MODEL [CHIP] [PROMPT_BYTES] [NEW_TOKENS]   (from the repository root; NEURARK=path overrides build/neurark)
 set -euo pipefail
@@ -62,6 +63,13 @@ for every, name in ((1, "run1"), (0, "run0")):  # the run's own split: setup, th
 print(f"scale: checking every token costs {t['run1'][0] / t['run0'][0]:.2f} x the wall time, "
       f"{t['run1'][1] / t['run0'][1]:.2f} x the peak RSS of the unchecked run")
 print(f"scale: synaptic operations simulated per wall-second (checked run, compile included): {sops / t['run1'][0] / 1e6:.1f} M")
+for every, name in ((1, "run1"), (0, "run0")):  # the SystemC model's token time against the integer reference's
+    line = [l for l in open(f"{work}/{name}.err").read().replace("\r", "\n").splitlines() if l.startswith("run: wall time")]
+    if line and every == 0:
+        per_wall_s = float(line[-1].split(" tokens (")[1].split(" simulated")[0])
+        ms_run, ms_int = 1e3 / per_wall_s, 1e3 / ev['int']['tokens_per_s']
+        print(f"scale: SystemC model alone {ms_run:.1f} ms per token, integer reference {ms_int:.1f} ms per token on the same "
+              f"bytes: {ms_run / ms_int:.2f} x")
 print(f"scale: references on {ev['int']['bytes']} bytes: int {ev['int']['tokens_per_s']:.1f} tokens/s, float "
       f"{ev['float']['tokens_per_s']:.1f} tokens/s, int / float = {ev['int']['tokens_per_s'] / ev['float']['tokens_per_s']:.2f}; "
       f"peak RSS int {t['int'][1] / 1024:.0f} MB, float {t['float'][1] / 1024:.0f} MB")

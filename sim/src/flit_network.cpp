@@ -481,7 +481,6 @@ void FlitNetwork::stuck(int64_t now) const {
 EventsPhaseResult flit_events_phase(const EventTraffic& traffic, const std::vector<std::vector<std::array<int, 3>>>& walks,
                                     const std::vector<int64_t>& codes_per_core, const arch::ChipDescription& chip,
                                     int64_t event_flits, std::vector<LinkState>& links, EventsPhaseTimes* times) {
-  for (LinkState& l : links) l.clear_phase();
   EventsPhaseResult res = FlitNetwork(traffic, walks, chip, event_flits, links, times).run();
   for (int64_t c : codes_per_core) res.cycles = std::max(res.cycles, c);
   return res;

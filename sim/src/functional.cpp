@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -49,6 +50,16 @@ struct TileRT {
   const uint8_t* mem = nullptr;  // the tile's weight memory, read in place in the image's mapping
   int64_t mem_bytes = 0;
   std::vector<int32_t> acc;
+  // packed2: what an event on each column costs (its column scanned on the first event to it,
+  // that scan's checks included; synaptic_ops < 0: not yet). A column's cost depends only on the
+  // tile's codes and the chip, so later events read it here instead of scanning again.
+  struct ColumnCost {
+    int32_t synaptic_ops = -1;
+    int32_t sram_words = 0;
+    int32_t lane_cycles = 0;
+    bool sram_port_bound = false;
+  };
+  std::vector<ColumnCost> column_costs;
 };
 
 struct OpRT {
@@ -96,6 +107,22 @@ class FunctionalBackend final : public Backend {
   void send(int op, int src, int dst, int64_t flits);  // counts flits over the flow's tree
   int64_t value_flits(int64_t values) const { return arch::value_packet_flits(values, chip_.noc.link_width_bits); }
   void run_phase(const Phase& ph, int32_t token, StepObservation* obs);
+  // Core c's counters, the core noted as changed in this phase (info_.cores).
+  UnitCounters& core_ctr(int c) {
+    if (core_mark_[static_cast<std::size_t>(c)] != phase_mark_) {
+      core_mark_[static_cast<std::size_t>(c)] = phase_mark_;
+      info_.cores.push_back(c);
+    }
+    return counters_.per_core[static_cast<std::size_t>(c)];
+  }
+  // Adds flits to link l's count, the link noted as changed in this phase (info_.links).
+  void add_link_flits(int l, int64_t flits) {
+    if (link_mark_[static_cast<std::size_t>(l)] != phase_mark_) {
+      link_mark_[static_cast<std::size_t>(l)] = phase_mark_;
+      info_.links.push_back(l);
+    }
+    counters_.link_flits[static_cast<std::size_t>(l)] += flits;
+  }
   // Tile t's accumulators set to W_tile times op's sent codes (sigma-delta state loaded).
   void rebuild_accumulators(const OpRT& op, int t);
 
@@ -127,6 +154,8 @@ class FunctionalBackend final : public Backend {
   std::map<std::tuple<int, int, int>, std::vector<int>> value_tree_;  // (op, src, dst) -> link ids
   int64_t event_flits_ = 1;
   Counters counters_;
+  std::vector<uint64_t> core_mark_, link_mark_;  // the phase that last changed a core's / link's counters
+  uint64_t phase_mark_ = 0;                       // phases run so far
   std::vector<int32_t> logits_buf_;
 };
 
@@ -225,6 +254,8 @@ FunctionalBackend::FunctionalBackend(const arch::Image& image, const arch::Progr
   schedule_ = p.schedule;
   counters_.per_core.assign(static_cast<std::size_t>(cores_), {});
   counters_.link_flits.assign(static_cast<std::size_t>(grid.links()), 0);
+  core_mark_.assign(counters_.per_core.size(), 0);
+  link_mark_.assign(counters_.link_flits.size(), 0);
   reset();
 }
 
@@ -313,7 +344,7 @@ void FunctionalBackend::send(int op, int src, int dst, int64_t flits) {
   auto it = value_tree_.find({op, src, dst});
   counters_.flits += flits;
   if (it == value_tree_.end()) return;
-  for (int l : it->second) counters_.link_flits[static_cast<std::size_t>(l)] += flits;
+  for (int l : it->second) add_link_flits(l, flits);
   counters_.flit_hops += flits * static_cast<int64_t>(it->second.size());
 }
 
@@ -326,7 +357,7 @@ void FunctionalBackend::fetch(const Operand& o, int64_t b, int64_t e, int dst_co
     if (x0 >= x1) continue;
     std::memcpy(out + (x0 - lo), s.val.data() + (x0 - s.begin), static_cast<std::size_t>(x1 - x0) * sizeof(int32_t));
     if (s.core != dst_core) {
-      counters_.per_core[static_cast<std::size_t>(s.core)].values_out += x1 - x0;
+      core_ctr(s.core).values_out += x1 - x0;
       counters_.total.values_out += x1 - x0;
       send(op, s.core, dst_core, value_flits(x1 - x0));
     }
@@ -337,7 +368,6 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
   OpRT& op = ops_[static_cast<std::size_t>(ph.op)];
   TensorRT& out = tensors_[static_cast<std::size_t>(op.output)];
   UnitCounters& tot = counters_.total;
-  const auto core_ctr = [&](int c) -> UnitCounters& { return counters_.per_core[static_cast<std::size_t>(c)]; };
   std::vector<int32_t> a, b;
   switch (ph.kind) {
     case PhaseKind::kInject:
@@ -456,21 +486,39 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
             ++tot.events_out;
             counters_.flits += event_flits_;
             if (tree != event_tree_.end()) {
-              for (int l : tree->second) counters_.link_flits[static_cast<std::size_t>(l)] += event_flits_;
+              for (int l : tree->second) add_link_flits(l, event_flits_);
               counters_.flit_hops += event_flits_ * static_cast<int64_t>(tree->second.size());
             }
             for (int t : op.tiles) {
               TileRT& tl = tiles_[static_cast<std::size_t>(t)];
               arch::EventCost cost;
-              try {  // packed2: the cost and the check now, the sums for all the phase's events at its end
-                cost = packed2 ? arch::packed2_event_cost(tl.mem, tl.mem_bytes, tl.r1 - tl.r0, op.in, cp.sram_port_bits, k)
-                               : arch::accumulate_event(cp.weight_encoding, tl.mem, tl.mem_bytes, tl.r1 - tl.r0, op.in,
-                                                        cp.sparse_index_bits, cp.sram_port_bits, k, ev, tl.acc.data());
-              } catch (const std::invalid_argument& e) {
-                bad(fmt::format("tiles[{}]", t), fmt::format("malformed weight memory: {}", e.what()));
+              int64_t lc = 0;
+              bool port_bound = false;
+              TileRT::ColumnCost* cc_cached = nullptr;
+              if (packed2) {  // packed2: the cost and the check now, the sums for all the phase's events at its end
+                if (tl.column_costs.empty()) tl.column_costs.resize(static_cast<std::size_t>(op.in));
+                cc_cached = &tl.column_costs[static_cast<std::size_t>(k)];
+              }
+              if (cc_cached != nullptr && cc_cached->synaptic_ops >= 0) {
+                cost = {cc_cached->synaptic_ops, cc_cached->sram_words};
+                lc = cc_cached->lane_cycles;
+                port_bound = cc_cached->sram_port_bound;
+              } else {
+                try {
+                  cost = packed2 ? arch::packed2_event_cost(tl.mem, tl.mem_bytes, tl.r1 - tl.r0, op.in, cp.sram_port_bits, k)
+                                 : arch::accumulate_event(cp.weight_encoding, tl.mem, tl.mem_bytes, tl.r1 - tl.r0, op.in,
+                                                          cp.sparse_index_bits, cp.sram_port_bits, k, ev, tl.acc.data());
+                } catch (const std::invalid_argument& e) {
+                  bad(fmt::format("tiles[{}]", t), fmt::format("malformed weight memory: {}", e.what()));
+                }
+                lc = arch::event_accumulate_cycles(cp.weight_encoding, tl.r1 - tl.r0, k, cost, cp.lanes, cp.sram_port_bits);
+                port_bound = arch::event_sram_port_bound(cp.weight_encoding, tl.r1 - tl.r0, cost, cp.lanes, cp.sram_port_bits);
+                constexpr int64_t kMax = std::numeric_limits<int32_t>::max();
+                if (cc_cached != nullptr && cost.synaptic_ops <= kMax && cost.sram_words <= kMax && lc <= kMax)
+                  *cc_cached = {static_cast<int32_t>(cost.synaptic_ops), static_cast<int32_t>(cost.sram_words),
+                                static_cast<int32_t>(lc), port_bound};
               }
               UnitCounters& cc = core_ctr(tl.core);
-              const int64_t lc = arch::event_accumulate_cycles(cp.weight_encoding, tl.r1 - tl.r0, k, cost, cp.lanes, cp.sram_port_bits);
               if (probe_ != nullptr) probe_->event_in(info_, tl.core, t, k, ev, cost, lc);
               ++cc.events_in;
               ++tot.events_in;
@@ -478,7 +526,7 @@ void FunctionalBackend::run_phase(const Phase& ph, int32_t token, StepObservatio
               tot.synaptic_ops += cost.synaptic_ops;
               cc.lane_cycles += lc;
               tot.lane_cycles += lc;
-              if (arch::event_sram_port_bound(cp.weight_encoding, tl.r1 - tl.r0, cost, cp.lanes, cp.sram_port_bits)) {
+              if (port_bound) {
                 cc.sram_port_cycles += lc;
                 tot.sram_port_cycles += lc;
               }
@@ -577,13 +625,24 @@ void FunctionalBackend::step_q16(int32_t token, std::vector<int32_t>& logits_q16
     obs->bitlinear_events.assign(static_cast<std::size_t>(n), {});
   }
   for (std::size_t i = 0; i < schedule_.size(); ++i) {
+    ++phase_mark_;
+    info_.cores.clear();
+    info_.links.clear();
     if (observer_ || probe_ != nullptr) {
       const OpRT& op = ops_[static_cast<std::size_t>(schedule_[i].op)];
-      info_ = {static_cast<int>(i), schedule_[i].kind, schedule_[i].op, op.name, op.layer};
+      info_.index = static_cast<int>(i);
+      info_.kind = schedule_[i].kind;
+      info_.op = schedule_[i].op;
+      info_.op_name = op.name;
+      info_.layer = op.layer;
       info_.token = counters_.tokens;
     }
     run_phase(schedule_[i], token, obs);
-    if (observer_) observer_(info_, counters_);
+    if (observer_) {
+      std::sort(info_.cores.begin(), info_.cores.end());
+      std::sort(info_.links.begin(), info_.links.end());
+      observer_(info_, counters_);
+    }
   }
   ++counters_.tokens;
   logits_q16 = logits_buf_;

@@ -32,10 +32,8 @@ using sc_core::sc_module_name;
 using sc_core::sc_time;
 
 // A mesh router: it owns its four output links (east, west, south, north; link id = 4 x core +
-// direction, arch::MeshGrid), each with the cycle it is free again and the credit record of the
-// next router's input buffer (timing::LinkState, stored in the model's link vector so that the
-// flit-level rule timing::events_phase can walk any link of a tree). Times are cycles from the
-// running events phase's start.
+// direction, arch::MeshGrid), each with its timing and the flits it has sent (timing::LinkState,
+// stored in the model's link vector so that timing::events_phase can walk any link of a tree).
 struct Router : sc_module {
   timing::LinkState* out_links = nullptr;  // [arch::kDirections]
   Router(sc_module_name name, timing::LinkState* links) : sc_module(name), out_links(links) {}
@@ -236,6 +234,9 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
         x = std::max(x, extra);
       }
       walks_.push_back(program.walk_order(static_cast<int>(f)));
+      bool crosses = false;
+      for (const auto& step : walks_.back()) crosses = crosses || (chip_links_ && grid.chip_link(step[0]));
+      flow_crosses_chips_.push_back(crosses);
     }
     for (std::size_t c = 0; c < n; ++c) host_hops_ = std::max(host_hops_, grid.hops(static_cast<int>(c), arch::kHostCore));
     event_flits_ = program.event_flits();
@@ -477,40 +478,59 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     if (info.layer >= 0) seen_layer_ = true;
     p.stage = info.layer >= 0 ? info.layer + 1 : (seen_layer_ ? layers_ + 1 : 0);
     const bool events = info.kind == arch::PhaseKind::kEvents;
+    // Only the cores and links the phase changed (info.cores, info.links) have work; every other
+    // core's cycles are 0, which neither the phase's maximum nor its first busiest core needs.
     const std::size_t n = now.per_core.size();
-    cost.core_cycles.assign(n, 0);
-    std::vector<int64_t> codes(n, 0);
+    codes_.resize(n, 0);
     int64_t dram_stream = 0;  // tiles in DRAM: the longest stream, on top of the network
-    int64_t busiest_core_cycles = -1;
-    for (std::size_t c = 0; c < n; ++c) {
+    int64_t busiest_core_cycles = 0;
+    int busiest_core = -1;
+    for (const int ci : info.cores) {
+      const auto c = static_cast<std::size_t>(ci);
       const UnitCounters work = counters_delta(now.per_core[c], last_.per_core[c]);
-      cost.core_cycles[c] = timing::core_phase_cycles(info.kind, work, chip_);
-      if (cost.core_cycles[c] > busiest_core_cycles) {  // the first of the busiest
-        busiest_core_cycles = cost.core_cycles[c];
+      const int64_t cycles = timing::core_phase_cycles(info.kind, work, chip_);
+      cost.core_cycles.push_back(cycles);
+      if (cycles > busiest_core_cycles) {  // the first of the busiest
+        busiest_core_cycles = cycles;
+        busiest_core = ci;
         cost.core_bound = timing::core_phase_bound(info.kind, work, chip_);
       }
-      if (cost.core_cycles[c] > 0) p.cores.emplace_back(static_cast<int>(c), cost.core_cycles[c]);
-      codes[c] = work.codes;
+      if (cycles > 0) p.cores.emplace_back(ci, cycles);
+      codes_[c] = work.codes;
       if (events) dram_stream = std::max(dram_stream, timing::dram_stream_cycles(chip_, work.dram_words));
     }
+    if (busiest_core < 0 && n > 0)  // no core busy: the first core's (zero) work names the bound
+      cost.core_bound = timing::core_phase_bound(info.kind, counters_delta(now.per_core[0], last_.per_core[0]), chip_);
     int64_t busiest = 0, busiest_flits = 0;
-    for (std::size_t l = 0; l < now.link_flits.size(); ++l) {
+    for (const int li : info.links) {
+      const auto l = static_cast<std::size_t>(li);
       const int64_t f = now.link_flits[l] - last_.link_flits[l];
       busiest = std::max(busiest, f * link_cpf_[l]);  // the cycles the busiest link is occupied
       busiest_flits = std::max(busiest_flits, f);
-      if (f > 0) p.link_flits.emplace_back(static_cast<int>(l), f);
+      if (f > 0) p.link_flits.emplace_back(li, f);
     }
     // Several chips: the phase is timed a second time with every chip link timed as an on-chip
     // link (its latency, one beat, the mesh's buffers); the difference is what the chip links add.
     timing::PhaseCost onchip;
     if (events) {
       if (!cosim_.empty()) run_cosim_events();
-      const timing::EventsPhaseResult r = timing::events_phase(ev_, walks_, codes, chip_, event_flits_, links_);
+      const timing::EventsPhaseResult r = timing::events_phase(ev_, walks_, codes_, chip_, event_flits_, links_);
       timing_.link_queue_cycles += r.link_queue_cycles;
       timing_.fifo_stall_cycles += r.fifo_stall_cycles;
       cost.event_cycles = r.cycles + dram_stream;
-      if (chip_links_)
-        onchip.event_cycles = timing::events_phase(ev_, walks_, codes, chip_, event_flits_, onchip_links_).cycles + dram_stream;
+      if (chip_links_) {
+        // Timed again only if an event crosses a chip link: otherwise both timings walk the same
+        // links with the same timing, and give the same cycles.
+        bool crosses = false;
+        for (const timing::EventTraffic::Event& e : ev_.events)
+          if (e.flow >= 0 && flow_crosses_chips_[static_cast<std::size_t>(e.flow)]) {
+            crosses = true;
+            break;
+          }
+        onchip.event_cycles =
+            crosses ? timing::events_phase(ev_, walks_, codes_, chip_, event_flits_, onchip_links_).cycles + dram_stream
+                    : cost.event_cycles;
+      }
     }
     ev_.clear();
     const arch::FlowKind moves = events ? arch::FlowKind::kEvents
@@ -541,7 +561,17 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
                   a.sram_words - b.sram_words};
     }
     current_.push_back(std::move(p));
-    last_ = now;
+    // last_ = now, copying only what the phase changed.
+    for (const int c : info.cores) {
+      last_.per_core[static_cast<std::size_t>(c)] = now.per_core[static_cast<std::size_t>(c)];
+      codes_[static_cast<std::size_t>(c)] = 0;
+    }
+    for (const int l : info.links) last_.link_flits[static_cast<std::size_t>(l)] = now.link_flits[static_cast<std::size_t>(l)];
+    last_.tokens = now.tokens;
+    last_.activation_codes = now.activation_codes;
+    last_.total = now.total;
+    last_.flits = now.flits;
+    last_.flit_hops = now.flit_hops;
   }
 
   sc_core::sc_simcontext* ctx_ = nullptr;
@@ -559,6 +589,7 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
   int vcd_core_ = -1;
   sc_core::sc_trace_file* vcd_ = nullptr;
   std::vector<std::vector<std::array<int, 3>>> walks_;  // per flow: {link id, from, to}, parents first
+  std::vector<bool> flow_crosses_chips_;                 // per flow: its tree takes a chip link
   std::vector<timing::LinkState> links_;                // per directed link (the routers' output links)
   std::vector<timing::LinkState> onchip_links_;         // the same links all timed as on-chip ones
   timing::EventTraffic ev_;
@@ -580,6 +611,7 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
   std::map<std::pair<int, arch::FlowKind>, int64_t> depth_;
   int64_t host_hops_ = 0;
   Counters last_;
+  std::vector<int64_t> codes_;  // per core: codes quantized in the running phase (0 outside it)
   std::vector<PhaseLoad> current_;
   std::vector<std::string> op_names_;  // the program's ops, by index
   std::map<std::tuple<int, int, int>, std::size_t> phase_index_;  // {stage, op, kind} -> timing_.phase_totals

@@ -95,71 +95,107 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
                                         int64_t event_flits, std::vector<LinkState>& links, EventsPhaseTimes* times) {
   const int64_t R = chip.noc.router_latency_cycles, Lk = chip.noc.link_latency_cycles, F = event_flits;
   // Buffer slots (packets) of an input port: noc.buffer_depth_flits / F, a chip link's its own.
-  const auto slots = [F](int64_t depth_flits) { return static_cast<std::size_t>(std::max<int64_t>(1, depth_flits / F)); };
-  const std::size_t B = slots(chip.noc.buffer_depth_flits);
-  const auto link_slots = [&](const LinkState& ls) { return ls.buffer_depth_flits >= 0 ? slots(ls.buffer_depth_flits) : B; };
-  const auto D = static_cast<std::size_t>(std::max<int64_t>(1, chip.core.input_fifo_depth));
+  const auto slots = [F](int64_t depth_flits) { return static_cast<uint32_t>(std::max<int64_t>(1, depth_flits / F)); };
+  const uint32_t B = slots(chip.noc.buffer_depth_flits);
+  const auto D = static_cast<uint32_t>(std::max<int64_t>(1, chip.core.input_fifo_depth));
   const std::size_t n = codes_per_core.size();
   EventsPhaseResult res;
-  // Per-core scratch, kept between phases (a chip of thousands of neurocores runs about a
-  // thousand events phases per token: allocating a FIFO per core each time cost more than the
-  // phase); zeroed here, and only the FIFOs this phase used are emptied at the end.
+  // Scratch kept between phases (a chip of thousands of neurocores runs about a thousand events
+  // phases per token, most of them touching a few of its cores and links): a core's or link's
+  // state belongs to this phase when its stamp is this phase's, and is reset on first use, so a
+  // phase costs what its events walk, not the chip's size. The last B credits of a link (the
+  // times its last B packets left the next router's buffer) and the last D starts of a core's
+  // input FIFO are rings in `pool`, allocated on first use in the phase.
+  struct CoreState {
+    uint64_t stamp = 0;
+    int64_t src_free = 0, core_free = 0;
+    uint32_t fifo_off = 0, fifo_head = 0;  // ring of the last D event starts: the oldest (next to go) at fifo_head
+    bool fifo_full = false;                // D starts recorded
+  };
+  struct LinkPhase {
+    uint64_t stamp = 0;
+    int64_t free_at = 0;
+    int32_t latency_cycles = 0, cycles_per_flit = 1;  // the link's (LinkState), read once per phase
+    uint32_t ring_off = 0, ring_size = 0, head = 0;  // the oldest credit (next to go) at head
+    bool full = false;                               // ring_size credits recorded
+  };
   struct Scratch {
-    std::vector<int64_t> src_free, core_free, node_t, leave;
-    std::vector<std::deque<int64_t>> fifo_starts;
-    std::vector<std::size_t> fifos_used;
+    uint64_t stamp = 0;
+    std::vector<CoreState> cores;
+    std::vector<LinkPhase> links;
+    std::vector<int64_t> node_t, leave, pool, inj, dep;
+    std::vector<uint32_t> order;
   };
   thread_local Scratch scratch;
-  for (std::vector<int64_t>* v : {&scratch.src_free, &scratch.core_free, &scratch.node_t, &scratch.leave}) v->assign(n, 0);
-  if (scratch.fifo_starts.size() < n) scratch.fifo_starts.resize(n);
-  std::vector<int64_t>&src_free = scratch.src_free, &core_free = scratch.core_free, &node_t = scratch.node_t,
-  &leave = scratch.leave;
-  std::vector<std::deque<int64_t>>& fifo_starts = scratch.fifo_starts;
-  struct EmptyFifos {  // also when a phase throws: the next one starts from empty FIFOs
-    Scratch& s;
-    ~EmptyFifos() {
-      for (std::size_t d : s.fifos_used) s.fifo_starts[d].clear();
-      s.fifos_used.clear();
+  const uint64_t stamp = ++scratch.stamp;
+  if (scratch.cores.size() < n) scratch.cores.resize(n);
+  if (scratch.node_t.size() < n) {
+    scratch.node_t.resize(n);
+    scratch.leave.resize(n);
+  }
+  if (scratch.links.size() < links.size()) scratch.links.resize(links.size());
+  std::vector<int64_t>&node_t = scratch.node_t, &leave = scratch.leave, &pool = scratch.pool;
+  pool.clear();
+  const auto core = [&](std::size_t c) -> CoreState& {
+    CoreState& s = scratch.cores[c];
+    if (s.stamp != stamp) {
+      s = {stamp, 0, 0, static_cast<uint32_t>(pool.size()), 0, false};
+      pool.resize(pool.size() + D);
     }
-  } empty_fifos{scratch};
-  for (LinkState& l : links) l.clear_phase();
+    return s;
+  };
+  const auto link_phase = [&](std::size_t l) -> LinkPhase& {
+    LinkPhase& s = scratch.links[l];
+    if (s.stamp != stamp) {
+      const LinkState& ls = links[l];
+      const uint32_t size = ls.buffer_depth_flits >= 0 ? slots(ls.buffer_depth_flits) : B;
+      // A chip link (arch::link_timing): its own latency, and each flit sent in `cycles_per_flit` beats.
+      const int64_t lat = ls.latency_cycles >= 0 ? ls.latency_cycles : Lk;
+      s = {stamp, 0, static_cast<int32_t>(lat), static_cast<int32_t>(ls.cycles_per_flit), static_cast<uint32_t>(pool.size()),
+           size, 0, false};
+      pool.resize(pool.size() + size);
+    }
+    return s;
+  };
   // Injection: one packet at a time per source, when its code is ready.
   const std::vector<EventTraffic::Event>& events = traffic.events;
-  std::vector<int64_t> inj(events.size());
+  std::vector<int64_t>& inj = scratch.inj;
+  inj.resize(events.size());
   for (std::size_t i = 0; i < events.size(); ++i) {
-    int64_t& port = src_free[static_cast<std::size_t>(events[i].src)];
+    int64_t& port = core(static_cast<std::size_t>(events[i].src)).src_free;
     inj[i] = std::max(events[i].ready, port);
     port = inj[i] + F;
   }
-  std::vector<std::size_t> order(events.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return inj[a] < inj[b]; });
+  std::vector<uint32_t>& order = scratch.order;
+  order.resize(events.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<uint32_t>(i);
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return inj[a] < inj[b]; });
   if (times != nullptr) {
     times->inject_cycles = inj;
     times->deliver_cycles.assign(traffic.deliveries.size(), 0);
   }
   int64_t end = 0;
-  std::vector<int64_t> dep;
-  for (std::size_t i : order) {
+  std::vector<int64_t>& dep = scratch.dep;
+  for (const uint32_t i : order) {
     const EventTraffic::Event& e = events[i];
     const std::vector<std::array<int, 3>>* walk = e.flow >= 0 ? &walks[static_cast<std::size_t>(e.flow)] : nullptr;
     const auto src = static_cast<std::size_t>(e.src);
+    // node_t and leave need no reset: a tree's root is set here and every other node of the walk
+    // when its link is walked, before anything reads it.
     node_t[src] = inj[i];
     dep.clear();
     if (walk != nullptr)
       for (const auto& [l, u, v] : *walk) {
         int64_t d = node_t[static_cast<std::size_t>(u)] + R;
-        LinkState& link = links[static_cast<std::size_t>(l)];
-        // A chip link (arch::link_timing): its own latency, and each flit sent in `cpf` beats.
-        const int64_t lat = link.latency_cycles >= 0 ? link.latency_cycles : Lk, cpf = link.cycles_per_flit;
-        const std::size_t Bl = link_slots(link);
-        if (link.free_at > d) res.link_queue_cycles += link.free_at - d;
-        d = std::max(d, link.free_at);
-        link.flits_sent += F;
+        LinkPhase& lp = link_phase(static_cast<std::size_t>(l));
+        const int64_t lat = lp.latency_cycles, cpf = lp.cycles_per_flit;
+        if (lp.free_at > d) res.link_queue_cycles += lp.free_at - d;
+        d = std::max(d, lp.free_at);
         // A buffer slot's credit comes back over the link and is usable the cycle after (the RTL
-        // router's credit counter): the B-th previous flit's leave time + link latency + 1.
-        if (link.credits.size() >= Bl) d = std::max(d, link.credits[link.credits.size() - Bl] + lat + 1);
-        link.free_at = d + F * cpf;
+        // router's credit counter): the B-th previous packet's leave time + link latency + 1
+        // (the oldest entry of the link's ring once B packets have been sent).
+        if (lp.full) d = std::max(d, pool[lp.ring_off + lp.head] + lat + 1);
+        lp.free_at = d + F * cpf;
         // The head flit (after its beats on a chip link); the tail follows F - 1 cycles later.
         node_t[static_cast<std::size_t>(v)] = d + lat + (cpf - 1);
         leave[static_cast<std::size_t>(v)] = node_t[static_cast<std::size_t>(v)];
@@ -168,18 +204,21 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
     for (std::size_t k = e.d0; k < e.d1; ++k) {
       const auto d = static_cast<std::size_t>(traffic.deliveries[k].first);
       const int64_t arrive = (d == src ? inj[i] : node_t[d]) + R + (F - 1);
-      std::deque<int64_t>& fs = fifo_starts[d];
-      if (fs.empty()) scratch.fifos_used.push_back(d);
+      CoreState& cs = core(d);
       int64_t in_fifo = arrive;
-      if (fs.size() >= D) in_fifo = std::max(in_fifo, fs[fs.size() - D]);  // a FIFO slot frees when an event starts
+      // A FIFO slot frees when an event starts: the D-th previous start (the ring's oldest).
+      if (cs.fifo_full) in_fifo = std::max(in_fifo, pool[cs.fifo_off + cs.fifo_head]);
       res.fifo_stall_cycles += in_fifo - arrive;
       if (times != nullptr) times->deliver_cycles[k] = in_fifo;
-      const int64_t start = std::max(in_fifo, core_free[d]);
-      core_free[d] = start + traffic.deliveries[k].second;
-      fs.push_back(start);
-      if (fs.size() > D) fs.pop_front();
+      const int64_t start = std::max(in_fifo, cs.core_free);
+      cs.core_free = start + traffic.deliveries[k].second;
+      pool[cs.fifo_off + cs.fifo_head] = start;
+      if (++cs.fifo_head == D) {
+        cs.fifo_head = 0;
+        cs.fifo_full = true;
+      }
       leave[d] = std::max(leave[d], in_fifo);
-      end = std::max(end, core_free[d]);
+      end = std::max(end, cs.core_free);
     }
     // The flit leaves each router's buffer when every branch of its fork has taken it.
     if (walk != nullptr) {
@@ -188,9 +227,13 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
         if (u != src) leave[u] = std::max(leave[u], dep[j] + F - 1);  // its tail has left
       }
       for (const auto& [l, u, v] : *walk) {
-        LinkState& ls = links[static_cast<std::size_t>(l)];
-        ls.credits.push_back(leave[static_cast<std::size_t>(v)]);
-        if (ls.credits.size() > link_slots(ls)) ls.credits.pop_front();
+        LinkPhase& lp = scratch.links[static_cast<std::size_t>(l)];  // stamped above
+        links[static_cast<std::size_t>(l)].flits_sent += F;
+        pool[lp.ring_off + lp.head] = leave[static_cast<std::size_t>(v)];
+        if (++lp.head == lp.ring_size) {
+          lp.head = 0;
+          lp.full = true;
+        }
       }
     }
     end = std::max(end, inj[i] + F);

@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "neurark/arch/image.hpp"
 #include "neurark/arch/program.hpp"
@@ -36,6 +37,10 @@ struct PhaseInfo {
   std::string op_name;
   int layer = -1;
   int64_t token = 0;  // tokens stepped before this one since the backend was built
+  // The neurocores whose per-core counters and the directed links whose flit counts the phase
+  // changed, each once, ascending (every other core's and link's counters are as before it: an
+  // observer need not look at them).
+  std::vector<int> cores, links;
 };
 // Called after every phase of every token with the backend's cumulative counters.
 using PhaseObserver = std::function<void(const PhaseInfo&, const Counters&)>;

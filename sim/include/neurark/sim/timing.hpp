@@ -10,7 +10,6 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <utility>
 #include <vector>
 
@@ -74,10 +73,10 @@ BoundUnit core_phase_bound(arch::PhaseKind kind, const UnitCounters& work, const
 // The host link's term of value_phase_mesh_cycles (0 but for inject and readback).
 int64_t host_link_cycles(arch::PhaseKind kind, int64_t phase_flits, int64_t depth_hops, const arch::ChipDescription& chip);
 
-// The cost of one phase: busy cycles of each neurocore (0: not used), the mesh (value packets),
-// the events network, and the barrier. It lasts as long as its slowest unit, then the barrier.
+// The cost of one phase: busy cycles of the neurocores it used, the mesh (value packets), the
+// events network, and the barrier. It lasts as long as its slowest unit, then the barrier.
 struct PhaseCost {
-  std::vector<int64_t> core_cycles;
+  std::vector<int64_t> core_cycles;  // per neurocore with work in the phase (any order; the others are idle)
   int64_t mesh_cycles = 0;
   int64_t event_cycles = 0;
   int64_t barrier_cycles = 1;
@@ -95,12 +94,10 @@ struct PhaseCost {
   std::pair<BoundUnit, int64_t> bound() const;
 };
 
-// One directed mesh link in an events phase, as its router holds it: the cycle it is free again
-// and the credit record of the next router's input buffer (when the last flits sent left that
-// buffer, oldest first). Times are cycles from the phase's start; clear_phase() resets them.
+// One directed mesh link as both event engines read it: its timing and the flits it has carried.
+// (The state of a link within one events phase, when it is free again and its credits, belongs
+// to the engine timing the phase.)
 struct LinkState {
-  int64_t free_at = 0;
-  std::deque<int64_t> credits;
   int64_t flits_sent = 0;  // over the whole run
   // The link's own timing (arch::link_timing), set for chip-to-chip links (idle_links below); a
   // latency < 0 means noc.link_latency_cycles and a depth < 0 noc.buffer_depth_flits (an on-chip
@@ -108,10 +105,6 @@ struct LinkState {
   int64_t latency_cycles = -1;
   int64_t cycles_per_flit = 1;
   int64_t buffer_depth_flits = -1;
-  void clear_phase() {
-    free_at = 0;
-    credits.clear();
-  }
 };
 
 // Every directed link of the chip's mesh (arch::MeshGrid::of(chip).links() of them) at rest, its
