@@ -221,6 +221,48 @@ TEST_CASE("multichip.buffer_depth_flits: a chip link's input buffer, noc.buffer_
   CHECK(ChipDescription::from_yaml_text(two + "  link_latency_cycles: 4998\n", "c.yaml").multichip.link_latency_cycles == 4998);
 }
 
+TEST_CASE("multichip.ports_per_edge: which border routers share which chip-to-chip port", "[chip]") {
+  // kMinimal is a 3 x 2 mesh: 2 x 2 chips of it (6 x 4), each edge facing a chip has 2 (east, west)
+  // or 3 (south, north) border routers.
+  const std::string four = std::string(kMinimal) + "multichip:\n  chips_x: 2\n  chips_y: 2\n";
+  const ChipDescription none = ChipDescription::from_yaml_text(four, "c.yaml");
+  CHECK(none.multichip.ports_per_edge == 0);
+  const neurark::arch::MeshGrid grid = neurark::arch::MeshGrid::of(none);
+  CHECK(neurark::arch::chip_link_ports(none, grid) == 0);
+  CHECK(neurark::arch::link_timing(none, grid, grid.link_id(2, 3)).port == -1);  // its own link
+  const ChipDescription one = ChipDescription::from_yaml_text(four + "  ports_per_edge: 1\n", "c.yaml");
+  CHECK(neurark::arch::chip_link_ports(one, grid) == 4 * 4 * 1);
+  // Chip 0's east edge: routers 2 (y 0) and 8 (y 1) share port (chip 0 x 4 + east 0) x 1 + 0 = 0;
+  // chip 1's west edge (3 -> 2, 9 -> 8): port (1 x 4 + west 1) = 5; chip 0's south edge, routers 12..14
+  // (y 1 -> 2): port (0 x 4 + south 2) = 2; on-chip links have none.
+  CHECK(neurark::arch::link_timing(one, grid, grid.link_id(2, 3)).port == 0);
+  CHECK(neurark::arch::link_timing(one, grid, grid.link_id(8, 9)).port == 0);
+  CHECK(neurark::arch::link_timing(one, grid, grid.link_id(3, 2)).port == 5);
+  CHECK(neurark::arch::link_timing(one, grid, grid.link_id(9, 8)).port == 5);
+  for (int x : {0, 1, 2}) CHECK(neurark::arch::link_timing(one, grid, grid.link_id(6 + x, 12 + x)).port == 2);
+  CHECK(neurark::arch::link_timing(one, grid, grid.link_id(1, 2)).port == -1);
+  // Two ports per edge: the east edge's routers one each (i x 2 / 2), the south edge's 0 -> port 0,
+  // 1 and 2 -> port 1 (i x 2 / 3 = 0, 0, 1: routers 0 and 1 share the first).
+  const ChipDescription two = ChipDescription::from_yaml_text(four + "  ports_per_edge: 2\n", "c.yaml");
+  CHECK(neurark::arch::link_timing(two, grid, grid.link_id(2, 3)).port == 0);
+  CHECK(neurark::arch::link_timing(two, grid, grid.link_id(8, 9)).port == 1);
+  CHECK(neurark::arch::link_timing(two, grid, grid.link_id(6, 12)).port == 2 * 2 + 0);
+  CHECK(neurark::arch::link_timing(two, grid, grid.link_id(7, 13)).port == 2 * 2 + 0);
+  CHECK(neurark::arch::link_timing(two, grid, grid.link_id(8, 14)).port == 2 * 2 + 1);
+  // More ports than an edge facing a chip has routers: refused, naming the field, value and limit.
+  CHECK_THROWS_WITH(ChipDescription::from_yaml_text(four + "  ports_per_edge: 3\n", "c.yaml"),
+                    Contains("c.yaml:20: multichip.ports_per_edge: value 3 is not valid, expected at most the 2 border "
+                             "routers of a chip edge that faces another chip (mesh.height 2)"));
+  // Side by side only: the east and west edges (2 routers) are the only ones facing a chip.
+  CHECK_THROWS_WITH(ChipDescription::from_yaml_text(std::string(kMinimal) + "multichip:\n  chips_y: 2\n  ports_per_edge: 4\n", "c.yaml"),
+                    Contains("multichip.ports_per_edge: value 4 is not valid, expected at most the 3 border routers") &&
+                        Contains("(mesh.width 3)"));
+  CHECK(ChipDescription::from_yaml_text(std::string(kMinimal) + "multichip:\n  chips_y: 2\n  ports_per_edge: 3\n", "c.yaml")
+            .multichip.ports_per_edge == 3);
+  CHECK_THROWS_WITH(ChipDescription::from_yaml_text(four + "  ports_per_edge: 0\n", "c.yaml"),
+                    Contains("multichip.ports_per_edge: value 0 is not valid, expected an integer in [1, 4096]"));
+}
+
 TEST_CASE("neurocore events: event_encoding and event_threshold, their errors, and the run/eval override", "[chip][events]") {
   using neurark::arch::EventEncoding;
   const ChipDescription plain = ChipDescription::from_yaml_text(kMinimal, "t.yaml");

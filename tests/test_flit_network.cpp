@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <filesystem>
 #include <memory>
@@ -178,6 +179,58 @@ TEST_CASE("flit engine: a chip link adds its latency and beats, and moves B flit
   // Across the chip and on: (0,0) -> (7,3), 10 hops, one chip link: 2 + 10 x 3 + 20 = 52.
   CHECK(one_packet(c, 0, 31) == 52);
   CHECK(one_packet(analytic, 0, 31) == 52);
+}
+
+TEST_CASE("a chip-to-chip port shared by several border routers sends one flit at a time for them, on both engines",
+          "[noc][flit]") {
+  // The two default-4x4 chips above (32-bit chip links: 2 beats, 20 cycles). Routers 3, 11, 19 and
+  // 27 (x 3, y 0..3) face chip 1 east. One packet 3 -> 4 and one 11 -> 12, both injected in 0:
+  // on links of their own both are out in 25 (the case above). Sharing one port, router 3 (the
+  // lower index) sends in cycle 1, its 2 beats hold the port until 3, and router 11 sends then:
+  // its packet is out 2 cycles later, in 27.
+  const std::string text = test::slurp(default_chip()) + "multichip:\n  chips_x: 2\n  link_width_bits: 32\n  link_latency_cycles: 20\n";
+  const auto chip = [&](const std::string& extra, arch::NocEngine e) {
+    arch::ChipDescription c = arch::ChipDescription::from_yaml_text(text + extra, default_chip());
+    c.noc.engine = e;
+    return c;
+  };
+  for (arch::NocEngine e : {arch::NocEngine::kFlit, arch::NocEngine::kAnalytic}) {
+    CAPTURE(e == arch::NocEngine::kFlit);
+    const auto deliver = [&](const std::string& extra, int second_src) {
+      const arch::ChipDescription c = chip(extra, e);
+      Traffic tr(c);
+      tr.add(3, 4, 0);
+      tr.add(second_src, second_src + 1, 0);
+      return tr.run(c).deliver_cycles;
+    };
+    CHECK(deliver("", 11) == std::vector<int64_t>{25, 25});
+    CHECK(deliver("  ports_per_edge: 4\n", 11) == std::vector<int64_t>{25, 25});  // a port per router: as without ports
+    CHECK(deliver("  ports_per_edge: 1\n", 11) == std::vector<int64_t>{25, 27});
+    // Two ports: routers 3 and 11 (y 0, 1) share the first, 19 (y 2) has the second with 27.
+    CHECK(deliver("  ports_per_edge: 2\n", 11) == std::vector<int64_t>{25, 27});
+    CHECK(deliver("  ports_per_edge: 2\n", 19) == std::vector<int64_t>{25, 25});
+    // The port serves only one direction: a packet west (12 -> 11) alongside 3 -> 4 does not wait.
+    const arch::ChipDescription c = chip("  ports_per_edge: 1\n", e);
+    Traffic tr(c);
+    tr.add(3, 4, 0);
+    tr.add(12, 11, 0);
+    CHECK(tr.run(c).deliver_cycles == std::vector<int64_t>{25, 25});
+  }
+  // A stream of 8 packets from each of routers 3 and 11 through one port: 16 flits of 2 beats
+  // take the port 32 cycles, so the last is out no earlier than 25 + 30 = 55; the 4-flit chip-link
+  // buffers (a 44-cycle credit round trip per link, 8 flits in flight over the two) bound it too.
+  for (arch::NocEngine e : {arch::NocEngine::kFlit, arch::NocEngine::kAnalytic}) {
+    CAPTURE(e == arch::NocEngine::kFlit);
+    const arch::ChipDescription c = chip("  ports_per_edge: 1\n  buffer_depth_flits: 32\n", e);
+    Traffic tr(c);
+    for (int i = 0; i < 8; ++i) {
+      tr.add(3, 4, 0);
+      tr.add(11, 12, 0);
+    }
+    const std::vector<int64_t> got = tr.run(c).deliver_cycles;
+    CHECK(*std::max_element(got.begin(), got.end()) == 55);
+    CHECK(*std::min_element(got.begin(), got.end()) == 25);
+  }
 }
 
 TEST_CASE("flit engine: a head flit waiting for a full input FIFO blocks the flits behind it", "[noc][flit]") {

@@ -349,6 +349,32 @@ TEST_CASE("runs::run on two chips: chip-to-chip links slow the network and cost 
   CHECK(rs.chip.multichip.link_latency_cycles == rs.chip.noc.link_latency_cycles);
   CHECK(rs.multichip->chip_link_phase_cycles == int64_t{0});
   CHECK(rs.multichip->chip_link_time_share == 0.0);
+  // Chip-to-chip ports (multichip.ports_per_edge): three ports per edge (one per border router) are
+  // the run without ports to the cycle; so is one port per edge of 3 routers each way here, since
+  // this model's traffic between the rows takes one link each way (0 -> 3 and 4 -> 1): no two links
+  // share a port (the engines' tests time a shared port by hand). On both engines.
+  for (const char* engine : {"", "  engine: flit\n"}) {
+    CAPTURE(engine);
+    runs::RunOptions ported = o;
+    std::string text = two;
+    text.replace(text.find("noc:\n"), 5, std::string("noc:\n") + engine);
+    const runs::RunResult plain = engine[0] == '\0' ? r2 : rf;
+    ported.chip_text = text + "  ports_per_edge: 3\n";
+    const runs::RunResult p3 = runs::run(ported);
+    CHECK(*p3.generation.cycles == *plain.generation.cycles);
+    CHECK(*p3.prefill.cycles == *plain.prefill.cycles);
+    ported.chip_text = text + "  ports_per_edge: 1\n";
+    const runs::RunResult p1 = runs::run(ported);
+    CHECK(p1.generated_text == plain.generated_text);
+    CHECK(p1.tokens_compared == p1.tokens);
+    CHECK(p1.sops_per_token == plain.sops_per_token);
+    CHECK(p1.network.energy_j == plain.network.energy_j);
+    CHECK(p1.multichip->chip_link_flits == plain.multichip->chip_link_flits);
+    for (const runs::LinkFigures& l : p1.per_link)
+      if (l.chip_link && l.flits > 0) CHECK(((l.from_core == 0 && l.to_core == 3) || (l.from_core == 4 && l.to_core == 1)));
+    CHECK(*p1.generation.cycles == *plain.generation.cycles);
+    CHECK(*p1.prefill.cycles == *plain.prefill.cycles);
+  }
 }
 
 TEST_CASE("runs::run (systemc): DRAM bandwidth use when weights stream from DRAM", "[runs][systemc]") {

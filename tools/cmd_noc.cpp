@@ -98,7 +98,8 @@ int run_noc(Args& a) {
 std::function<int()> add_noc(CLI::App& sub) {
   auto a = std::make_shared<Args>();
   sub.footer("The network rules are the SystemC model's (sim::timing::events_phase, called from a plain C++ traffic "
-             "driver); one chip only: multi-chip systems are not in the chip model yet. docs/noc.md.");
+             "driver); a multi-chip system is one mesh whose border-crossing links are chip links (multichip.*). "
+             "docs/noc.md.");
   sub.add_option("--chip", a->chip, "Chip description (its mesh and noc parameters)")->capture_default_str();
   sub.add_option("--pattern", a->patterns,
                  "uniform | transpose (square mesh) | bit-complement (sides powers of two) | hotspot | neighbor | all")

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -145,7 +146,14 @@ ChipDescription ChipDescription::from_yaml_text(const std::string& text, const s
     c.multichip.link_width_bits = mc.integer("link_width_bits", 1, 4096, c.multichip.link_width_bits);
     c.multichip.link_latency_cycles = mc.integer("link_latency_cycles", 0, 1 << 20, c.multichip.link_latency_cycles);
     c.multichip.buffer_depth_flits = mc.integer("buffer_depth_flits", 1, 1 << 16, c.noc.buffer_depth_flits);
-    mc.finish("chips_x, chips_y, link_width_bits, link_latency_cycles, buffer_depth_flits");
+    c.multichip.ports_per_edge = mc.integer("ports_per_edge", 1, 4096, 0);
+    mc.finish("chips_x, chips_y, link_width_bits, link_latency_cycles, buffer_depth_flits, ports_per_edge");
+    // Ports share an edge's border routers: at most one per router of every edge facing a chip.
+    for (const auto& [chips, edge, what] : {std::tuple{c.multichip.chips_x, c.mesh_height, "mesh.height"},
+                                            std::tuple{c.multichip.chips_y, c.mesh_width, "mesh.width"}})
+      if (chips > 1 && c.multichip.ports_per_edge > edge)
+        mc.fail(mc.child("ports_per_edge", false), "multichip.ports_per_edge", std::to_string(c.multichip.ports_per_edge),
+                fmt::format("at most the {} border routers of a chip edge that faces another chip ({} {})", edge, what, edge));
     // A chip link's credit round trip, as the on-chip one above (its flits take their beats).
     const int64_t beats = chip_link_timing(c).cycles_per_flit;
     const int64_t chip_round_trip = c.noc.router_latency_cycles + 2 * c.multichip.link_latency_cycles + beats + 1;

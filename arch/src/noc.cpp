@@ -122,7 +122,21 @@ LinkTiming chip_link_timing(const ChipDescription& chip) {
 
 LinkTiming link_timing(const ChipDescription& chip, const MeshGrid& grid, int link_id) {
   if (!grid.chip_link(link_id)) return {chip.noc.link_latency_cycles, 1, chip.noc.buffer_depth_flits};
-  return chip_link_timing(chip);
+  LinkTiming t = chip_link_timing(chip);
+  const int64_t ports = chip.multichip.ports_per_edge;
+  if (ports > 0) {
+    const MeshGrid::LinkEnds e = grid.link_ends(link_id);
+    const bool across_x = e.direction == Direction::kEast || e.direction == Direction::kWest;
+    const int64_t along = across_x ? grid.y(e.from) % grid.chip_height : grid.x(e.from) % grid.chip_width;
+    const int64_t edge = across_x ? grid.chip_height : grid.chip_width;
+    const int64_t edge_id = grid.chip_of(e.from) * int64_t{kDirections} + static_cast<int64_t>(e.direction);
+    t.port = static_cast<int>(edge_id * ports + along * ports / edge);
+  }
+  return t;
+}
+
+int64_t chip_link_ports(const ChipDescription& chip, const MeshGrid& grid) {
+  return grid.chips() > 1 ? grid.chips() * kDirections * chip.multichip.ports_per_edge : 0;
 }
 
 int64_t chip_link_extra_cycles(const ChipDescription& chip) {

@@ -78,6 +78,7 @@ json chip_parameters_json(const arch::ChipDescription& c) {
                     {"link_width_bits", c.multichip.link_width_bits}, {"link_latency_cycles", c.multichip.link_latency_cycles}};
   // A chip link's buffer only where there are chip links: a one-chip run's report stays as it was.
   if (c.multichip.chips_x * c.multichip.chips_y > 1) multichip["buffer_depth_flits"] = c.multichip.buffer_depth_flits;
+  if (c.multichip.ports_per_edge > 0) multichip["ports_per_edge"] = c.multichip.ports_per_edge;  // as the chip file gives it
   return {{"mesh", {{"width", c.mesh_width}, {"height", c.mesh_height}}},
           {"clock_hz", c.clock_hz},
           {"technology", {{"node_nm", c.technology_node_nm}, {"voltage_v", c.voltage_v}, {"energy_table", c.energy_table},

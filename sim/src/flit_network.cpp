@@ -53,6 +53,7 @@ struct Output {
   int rr = 0;       // round robin: the input with the highest priority
   int locked = -1;  // a multi-flit packet's input holds this output until its tail passes
   int64_t free_at = 0;  // a chip link sends a flit in beats: the next one goes from this cycle
+  int port = -1;        // a chip link sharing a chip-to-chip port (LinkState::port): the port's free_at counts
 };
 
 struct Router {
@@ -92,8 +93,11 @@ class FlitNetwork {
       for (int o = 0; o < kRouterPorts; ++o) {
         int64_t depth = chip.core.input_fifo_depth * F_;
         if (o != kLocal) {
-          const int64_t d = links_[arch::kDirections * r + static_cast<std::size_t>(o)].buffer_depth_flits;
-          depth = d >= 0 ? d : chip.noc.buffer_depth_flits;
+          const LinkState& ls = links_[arch::kDirections * r + static_cast<std::size_t>(o)];
+          depth = ls.buffer_depth_flits >= 0 ? ls.buffer_depth_flits : chip.noc.buffer_depth_flits;
+          routers_[r].out[static_cast<std::size_t>(o)].port = ls.port;
+          if (ls.port >= 0 && static_cast<std::size_t>(ls.port) >= port_free_at_.size())
+            port_free_at_.resize(static_cast<std::size_t>(ls.port) + 1, 0);
         }
         routers_[r].out[static_cast<std::size_t>(o)].credits.usable = depth;
       }
@@ -119,7 +123,9 @@ class FlitNetwork {
       cycle_link_waits_ = 0;
       bool progress = inject(now);
       // Only routers holding flits can switch (a flit written this cycle is ready the next at the
-      // earliest, so the order in which routers take their cycle does not matter).
+      // earliest, so the order in which routers take their cycle does not matter, but for a
+      // chip-to-chip port shared by several routers: they take it in router index order).
+      if (!port_free_at_.empty()) std::sort(active_routers_.begin(), active_routers_.end());
       for (std::size_t k = 0, end = active_routers_.size(); k < end; ++k)
         progress = switch_router(static_cast<std::size_t>(active_routers_[k]), now) || progress;
       progress = start_events(now) || progress;
@@ -275,7 +281,8 @@ class FlitNetwork {
       const int requests = kBits[mask];
       int i = out.rr;
       while ((mask & (1u << i)) == 0) i = i + 1 == kRouterPorts ? 0 : i + 1;
-      if (out.free_at > now) {  // a chip link still sending the beats of its last flit
+      int64_t& free_at = out.port >= 0 ? port_free_at_[static_cast<std::size_t>(out.port)] : out.free_at;
+      if (free_at > now) {  // a chip link (or its port) still sending the beats of its last flit
         cycle_link_waits_ += requests;
         res_.link_queue_cycles += requests;
         continue;
@@ -293,7 +300,7 @@ class FlitNetwork {
       out.rr = i + 1 == kRouterPorts ? 0 : i + 1;
       out.locked = F_ > 1 && f.index < F_ - 1 ? i : -1;
       f.remaining = static_cast<uint8_t>(f.remaining & ~(1u << o));
-      if (o != kLocal) out.free_at = now + beats(arch::kDirections * static_cast<int>(r) + o);
+      if (o != kLocal) free_at = now + beats(arch::kDirections * static_cast<int>(r) + o);
       forward(static_cast<int>(r), o, f, now);
       moved = true;
     }
@@ -395,6 +402,7 @@ class FlitNetwork {
         for (const auto& [c, n] : rt.out[static_cast<std::size_t>(p)].credits.coming) later(c);
         later(rt.out[static_cast<std::size_t>(p)].free_at);
       }
+    for (const int64_t f : port_free_at_) later(f);
     for (const int si : pending_sources_) {
       const Source& s = sources_[static_cast<std::size_t>(si)];
       if (!s.events.empty()) later(t_.events[s.events.front()].ready);
@@ -421,6 +429,7 @@ class FlitNetwork {
   std::vector<Router> routers_;
   std::vector<Sink> sinks_;
   std::vector<Source> sources_;
+  std::vector<int64_t> port_free_at_;  // per chip-to-chip port (LinkState::port): free from this cycle
   std::map<int, std::vector<std::pair<int, uint8_t>>> masks_;  // flow -> route_masks
   std::vector<int> active_routers_, active_sinks_, pending_sources_;  // see activate_router
   std::vector<uint8_t> router_on_, sink_on_;                           // membership of the first two

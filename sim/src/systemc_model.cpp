@@ -170,6 +170,11 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     links_ = timing::idle_links(chip_);
     link_cpf_.assign(static_cast<std::size_t>(grid.links()), 1);
     for (std::size_t l = 0; l < links_.size(); ++l) link_cpf_[l] = links_[l].cycles_per_flit;
+    // What a link's flits occupy: the link, or (beyond the links' ids) the chip-to-chip port it shares.
+    link_sender_.resize(links_.size());
+    for (std::size_t l = 0; l < links_.size(); ++l)
+      link_sender_[l] = links_[l].port >= 0 ? static_cast<int>(links_.size()) + links_[l].port : static_cast<int>(l);
+    port_cycles_.assign(static_cast<std::size_t>(arch::chip_link_ports(chip_, grid)), 0);
     chip_links_ = grid.chips() > 1;
     if (chip_links_) onchip_links_.assign(links_.size(), {});
     for (std::size_t c = 0; c < n; ++c) {
@@ -257,7 +262,7 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
       it->second->load_tile(static_cast<int>(t), std::vector<uint8_t>(data, data + bytes), tile.rows(),
                             program.ops[static_cast<std::size_t>(tile.op)].in);
     }
-    link_until_.assign(static_cast<std::size_t>(grid.links()), 0);
+    link_until_.assign(static_cast<std::size_t>(grid.links() + arch::chip_link_ports(chip_, grid)), 0);
     last_ = func_->counters();
     sc_core::sc_start(sc_core::SC_ZERO_TIME);  // elaborate; processes wait for their events
   }
@@ -391,7 +396,8 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
       // (A chip link is busy `cycles_per_flit` cycles per flit.)
       std::vector<std::pair<int, int64_t>> link_cycles;
       if (chip_links_)
-        for (const auto& [l, f] : p.link_flits) link_cycles.emplace_back(l, f * link_cpf_[static_cast<std::size_t>(l)]);
+        for (const auto& [l, f] : p.link_flits)
+          link_cycles.emplace_back(link_sender_[static_cast<std::size_t>(l)], f * link_cpf_[static_cast<std::size_t>(l)]);
       const int64_t link_wait = timing::claim_links(link_until_, chip_links_ ? link_cycles : p.link_flits, now_cycle);
       const int64_t cyc = p.cycles + link_wait;
       timing_.link_wait_cycles += link_wait;
@@ -505,10 +511,14 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
     for (const int li : info.links) {
       const auto l = static_cast<std::size_t>(li);
       const int64_t f = now.link_flits[l] - last_.link_flits[l];
-      busiest = std::max(busiest, f * link_cpf_[l]);  // the cycles the busiest link is occupied
+      // The cycles the busiest link (or chip-to-chip port: its links' flits one after another) is occupied.
+      if (links_[l].port >= 0) busiest = std::max(busiest, port_cycles_[static_cast<std::size_t>(links_[l].port)] += f * link_cpf_[l]);
+      else busiest = std::max(busiest, f * link_cpf_[l]);
       busiest_flits = std::max(busiest_flits, f);
       if (f > 0) p.link_flits.emplace_back(li, f);
     }
+    for (const int li : info.links)
+      if (links_[static_cast<std::size_t>(li)].port >= 0) port_cycles_[static_cast<std::size_t>(links_[static_cast<std::size_t>(li)].port)] = 0;
     // Several chips: the phase is timed a second time with every chip link timed as an on-chip
     // link (its latency, one beat, the mesh's buffers); the difference is what the chip links add.
     timing::PhaseCost onchip;
@@ -596,6 +606,8 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
   int64_t event_flits_ = 1;
   std::vector<int64_t> link_until_;  // per directed link: the cycle its queued traffic is sent
   std::vector<int64_t> link_cpf_;    // per directed link: cycles per flit (> 1 on a narrower chip link)
+  std::vector<int> link_sender_;     // per directed link: its id, or links + its chip-to-chip port (link_until_'s index)
+  std::vector<int64_t> port_cycles_;  // per chip-to-chip port: cycles occupied in the running phase (0 outside it)
   bool chip_links_ = false;          // the system has more than one chip
   std::map<std::pair<int, arch::FlowKind>, int64_t> chip_extra_;  // (op, moves) -> chip links' extra route cycles
   std::unique_ptr<Backend> func_;

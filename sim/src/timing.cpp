@@ -116,13 +116,19 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
     uint64_t stamp = 0;
     int64_t free_at = 0;
     int32_t latency_cycles = 0, cycles_per_flit = 1;  // the link's (LinkState), read once per phase
+    int32_t port = -1;                                // its chip-to-chip port (LinkState::port)
     uint32_t ring_off = 0, ring_size = 0, head = 0;  // the oldest credit (next to go) at head
     bool full = false;                               // ring_size credits recorded
+  };
+  struct PortPhase {  // a chip-to-chip port shared by several links: when it is free again
+    uint64_t stamp = 0;
+    int64_t free_at = 0;
   };
   struct Scratch {
     uint64_t stamp = 0;
     std::vector<CoreState> cores;
     std::vector<LinkPhase> links;
+    std::vector<PortPhase> ports;
     std::vector<int64_t> node_t, leave, pool, inj, dep;
     std::vector<uint32_t> order;
   };
@@ -151,11 +157,17 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
       const uint32_t size = ls.buffer_depth_flits >= 0 ? slots(ls.buffer_depth_flits) : B;
       // A chip link (arch::link_timing): its own latency, and each flit sent in `cycles_per_flit` beats.
       const int64_t lat = ls.latency_cycles >= 0 ? ls.latency_cycles : Lk;
-      s = {stamp, 0, static_cast<int32_t>(lat), static_cast<int32_t>(ls.cycles_per_flit), static_cast<uint32_t>(pool.size()),
-           size, 0, false};
+      s = {stamp, 0, static_cast<int32_t>(lat), static_cast<int32_t>(ls.cycles_per_flit), ls.port,
+           static_cast<uint32_t>(pool.size()), size, 0, false};
       pool.resize(pool.size() + size);
     }
     return s;
+  };
+  const auto port_free_at = [&](std::size_t p) -> int64_t& {
+    if (scratch.ports.size() <= p) scratch.ports.resize(p + 1);
+    PortPhase& s = scratch.ports[p];
+    if (s.stamp != stamp) s = {stamp, 0};
+    return s.free_at;
   };
   // Injection: one packet at a time per source, when its code is ready.
   const std::vector<EventTraffic::Event>& events = traffic.events;
@@ -189,13 +201,15 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
         int64_t d = node_t[static_cast<std::size_t>(u)] + R;
         LinkPhase& lp = link_phase(static_cast<std::size_t>(l));
         const int64_t lat = lp.latency_cycles, cpf = lp.cycles_per_flit;
-        if (lp.free_at > d) res.link_queue_cycles += lp.free_at - d;
-        d = std::max(d, lp.free_at);
+        // The sender: the link itself, or the chip-to-chip port it shares with other links.
+        int64_t& free_at = lp.port >= 0 ? port_free_at(static_cast<std::size_t>(lp.port)) : lp.free_at;
+        if (free_at > d) res.link_queue_cycles += free_at - d;
+        d = std::max(d, free_at);
         // A buffer slot's credit comes back over the link and is usable the cycle after (the RTL
         // router's credit counter): the B-th previous packet's leave time + link latency + 1
         // (the oldest entry of the link's ring once B packets have been sent).
         if (lp.full) d = std::max(d, pool[lp.ring_off + lp.head] + lat + 1);
-        lp.free_at = d + F * cpf;
+        free_at = d + F * cpf;
         // The head flit (after its beats on a chip link); the tail follows F - 1 cycles later.
         node_t[static_cast<std::size_t>(v)] = d + lat + (cpf - 1);
         leave[static_cast<std::size_t>(v)] = node_t[static_cast<std::size_t>(v)];
@@ -254,6 +268,7 @@ std::vector<LinkState> idle_links(const arch::ChipDescription& chip) {
         s.latency_cycles = lt.latency_cycles;
         s.cycles_per_flit = lt.cycles_per_flit;
         s.buffer_depth_flits = lt.buffer_depth_flits;
+        s.port = lt.port;
       }
   return links;
 }

@@ -67,6 +67,11 @@ struct MultiChipParams {
   // when the chip file does not give it, noc.buffer_depth_flits. A link of latency L and depth B
   // moves at most B flits per credit round trip (about 2 L cycles): deep buffers hide long links.
   int64_t buffer_depth_flits = 4;
+  // Chip-to-chip ports per chip edge that faces another chip, each way: the border routers of that
+  // edge share them, router i of the edge's E sending through port floor(i x ports_per_edge / E),
+  // one flit at a time in its beats (docs/chip-model.md, "Chip-to-chip links"). 0 (the chip file
+  // does not give it): every border router has its own chip link.
+  int64_t ports_per_edge = 0;
 };
 
 struct HostParams {

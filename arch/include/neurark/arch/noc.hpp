@@ -74,13 +74,20 @@ struct MeshGrid {
 // On a chip: {noc.link_latency_cycles, 1, noc.buffer_depth_flits}. A chip link:
 // {multichip.link_latency_cycles, ceil(noc.link_width_bits / multichip.link_width_bits),
 // multichip.buffer_depth_flits}: a flit is sent over the narrower link in that many beats
-// (docs/chip-model.md, "Chip-to-chip links").
+// (docs/chip-model.md, "Chip-to-chip links"). With multichip.ports_per_edge, a chip link also
+// names the port its flits go through: (chip x 4 + direction) x ports_per_edge + floor(i x
+// ports_per_edge / E) for the i-th of the E border routers of that chip edge (i counted along
+// the edge: y within the chip for east and west, x for south and north); the chip links sharing
+// a port send one flit at a time between them.
 struct LinkTiming {
   int64_t latency_cycles = 0;
   int64_t cycles_per_flit = 1;
   int64_t buffer_depth_flits = 4;
+  int port = -1;  // the chip-to-chip port (index < chip_link_ports); -1: an on-chip link, or no ports_per_edge
 };
 LinkTiming link_timing(const ChipDescription& chip, const MeshGrid& grid, int link_id);
+// Port indices link_timing can give: chips x 4 x multichip.ports_per_edge (0 without ports).
+int64_t chip_link_ports(const ChipDescription& chip, const MeshGrid& grid);
 // A chip link's timing (what link_timing gives for one; also when the chip has a single chip).
 LinkTiming chip_link_timing(const ChipDescription& chip);
 // The cycles a chip link adds to a flit's head over an on-chip link: its latency minus

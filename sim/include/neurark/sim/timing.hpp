@@ -105,6 +105,9 @@ struct LinkState {
   int64_t latency_cycles = -1;
   int64_t cycles_per_flit = 1;
   int64_t buffer_depth_flits = -1;
+  // The chip-to-chip port the link sends through (arch::LinkTiming::port): links naming the same
+  // port send one flit at a time between them. -1: the link sends on its own.
+  int port = -1;
 };
 
 // Every directed link of the chip's mesh (arch::MeshGrid::of(chip).links() of them) at rest, its
