@@ -120,8 +120,8 @@ struct NocResult {
 };
 
 // Runs every pattern at every rate (and the calibration). Throws neurark::Error for bad options
-// (check_noc_options), a chip file that does not load, a multi-chip system (one chip only), a mesh
-// of more than 4,096 neurocores, more than 2^24 packets at one rate (warm-up and window), or a
+// (check_noc_options), a chip file that does not load, a mesh of more than 4,096 neurocores (over
+// all its chips), more than 2^24 packets at one rate (warm-up and window), or a
 // pattern the mesh cannot take (transpose: width != height; bit-complement: a side not a power of
 // two), naming the chip file, the field, its value and what was expected. Deterministic: the
 // same options give the same numbers, bit for bit.
