@@ -64,7 +64,7 @@ TEST_CASE("accumulating events equals ternary_matvec, both encodings", "[weight_
 
 TEST_CASE("a phase's packed2 events applied together leave what event-by-event accumulation does", "[weight_memory]") {
   std::mt19937_64 rng(7);
-  for (const int64_t rows : {1, 5, 31, 32, 70, 256, 517}) {
+  for (const int64_t rows : {1, 5, 31, 32, 70, 100, 160, 256, 517}) {  // AVX2: 0 to 16 blocks of 32, groups of 4 and 1 to 3
     const int64_t k = 9;
     std::vector<int8_t> w(static_cast<std::size_t>(rows * k));
     for (int8_t& x : w) x = static_cast<int8_t>(static_cast<int>(rng() % 3) - 1);

@@ -82,48 +82,97 @@ __attribute__((target("avx2,popcnt"))) int64_t packed2_column_scan_avx2(const ui
   return nonzero;
 }
 
-// acc[r] += part[r] for the int16 partial sums of rows [0, 32 blocks); part zeroed.
-__attribute__((target("avx2"))) void drain_partial_sums_avx2(__m256i* part, int64_t blocks, int32_t* acc) {
-  for (int64_t h = 0; h < 2 * blocks; ++h) {
-    const __m256i p = _mm256_loadu_si256(part + h);
-    auto* a = reinterpret_cast<__m256i*>(acc + 16 * h);
-    _mm256_storeu_si256(a, _mm256_add_epi32(_mm256_loadu_si256(a), _mm256_cvtepi16_epi32(_mm256_castsi256_si128(p))));
-    _mm256_storeu_si256(a + 1, _mm256_add_epi32(_mm256_loadu_si256(a + 1), _mm256_cvtepi16_epi32(_mm256_extracti128_si256(p, 1))));
-    _mm256_storeu_si256(part + h, _mm256_setzero_si256());
-  }
-}
-
-// n checked events applied to rows [0, 32 blocks) with AVX2: per event and 32 rows (8 bytes),
-// each byte copied to the four lanes of its rows (pshufb), each lane's 2-bit field tested (low
-// bit: non-zero, high bit: negative), w = 2 hi - lo as int8 in {-1, 0, 1}, widened to int16 and
-// applied as psignw(q, w) = q * w to int16 partial sums; |q| <= 128, so 255 events sum to at most
-// 32,640 and fit: every 255 events, and at the end, the partial sums are added to acc.
-__attribute__((target("avx2"))) void packed2_events_mac_avx2(const uint8_t* mem, int64_t col_bytes, int64_t blocks,
-                                                             const int64_t* cols, const int8_t* q, int64_t n, int32_t* acc) {
+// 32 rows of one packed2 column (8 bytes at c) as int8 {-1, 0, 1}: each byte copied to the four
+// lanes of its rows (pshufb), each lane's 2-bit field tested (low bit: non-zero, high bit:
+// negative), w = 2 hi - lo.
+__attribute__((target("avx2"), always_inline)) inline __m256i packed2_weights32_avx2(const uint8_t* c,
+                                                                                     std::size_t bytes = 8) {
   const __m256i spread = _mm256_setr_epi8(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3,  //
                                           4, 4, 4, 4, 5, 5, 5, 5, 6, 6, 6, 6, 7, 7, 7, 7);
   const __m256i lo_bit = _mm256_set1_epi32(0x40100401), hi_bit = _mm256_set1_epi32(static_cast<int>(0x80200802u));
-  thread_local std::vector<int16_t> part_buf;  // [32 blocks] int16 partial sums
-  part_buf.assign(static_cast<std::size_t>(32 * blocks), 0);
-  auto* part = reinterpret_cast<__m256i*>(part_buf.data());  // two 16-row halves per block (unaligned access)
-  for (int64_t e = 0; e < n; ++e) {
-    if (e > 0 && e % 255 == 0) drain_partial_sums_avx2(part, blocks, acc);
-    const uint8_t* c = mem + cols[e] * col_bytes;
-    const __m256i qv = _mm256_set1_epi16(q[e]);
-    for (int64_t blk = 0; blk < blocks; ++blk) {
-      long long eight = 0;
-      std::memcpy(&eight, c + 8 * blk, 8);
-      const __m256i rep = _mm256_shuffle_epi8(_mm256_set1_epi64x(eight), spread);
-      const __m256i lo = _mm256_cmpeq_epi8(_mm256_and_si256(rep, lo_bit), lo_bit);
-      const __m256i hi = _mm256_cmpeq_epi8(_mm256_and_si256(rep, hi_bit), hi_bit);
-      const __m256i w = _mm256_sub_epi8(_mm256_add_epi8(hi, hi), lo);
-      __m256i* p = part + 2 * blk;
-      _mm256_storeu_si256(p, _mm256_add_epi16(_mm256_loadu_si256(p), _mm256_sign_epi16(qv, _mm256_cvtepi8_epi16(_mm256_castsi256_si128(w)))));
-      _mm256_storeu_si256(p + 1, _mm256_add_epi16(_mm256_loadu_si256(p + 1),
-                                                  _mm256_sign_epi16(qv, _mm256_cvtepi8_epi16(_mm256_extracti128_si256(w, 1)))));
+  long long eight = 0;  // fewer bytes (a tile's last rows): the missing fields read as code 00, weight 0
+  std::memcpy(&eight, c, bytes);
+  const __m256i rep = _mm256_shuffle_epi8(_mm256_set1_epi64x(eight), spread);
+  const __m256i lo = _mm256_cmpeq_epi8(_mm256_and_si256(rep, lo_bit), lo_bit);
+  const __m256i hi = _mm256_cmpeq_epi8(_mm256_and_si256(rep, hi_bit), hi_bit);
+  return _mm256_sub_epi8(_mm256_add_epi8(hi, hi), lo);
+}
+
+// a[0..32) += the int16 partial sums of 32 rows held as rows 0-7 and 16-23 in lo, 8-15 and 24-31 in hi.
+__attribute__((target("avx2"), always_inline)) inline void drain_rows32_avx2(__m256i lo, __m256i hi, int32_t* a) {
+  const __m256i parts[4] = {_mm256_cvtepi16_epi32(_mm256_castsi256_si128(lo)), _mm256_cvtepi16_epi32(_mm256_castsi256_si128(hi)),
+                            _mm256_cvtepi16_epi32(_mm256_extracti128_si256(lo, 1)),
+                            _mm256_cvtepi16_epi32(_mm256_extracti128_si256(hi, 1))};
+  for (int k = 0; k < 4; ++k) {
+    auto* p = reinterpret_cast<__m256i*>(a + 8 * k);
+    _mm256_storeu_si256(p, _mm256_add_epi32(_mm256_loadu_si256(p), parts[k]));
+  }
+}
+
+// n checked events applied to a tile's rows with AVX2, two events at a time and four blocks of 32
+// rows (8 bytes of a column) at a time, the partial sums in registers. Per event and block: the
+// weights (packed2_weights32_avx2) given q's sign (psignb); the two events' weights interleaved
+// row by row (punpck, within each 128-bit lane: rows 0-7 and 16-23 in one register, 8-15 and
+// 24-31 in the other) and multiplied by |q0|, |q1|
+// as unsigned bytes and summed in pairs (pmaddubsw): |q0 w0 + q1 w1| <= 256, so 127 pairs sum to
+// at most 32,512 and fit int16: every 127 pairs, and at the end, the partial sums are added to
+// acc. An odd last event is paired with a zero code (it adds nothing). Integer sums: the same
+// bits as event-by-event accumulation, in any order. (Rows a padding field of the last byte
+// stands for are computed and dropped, whatever the field holds.)
+//
+// The events on rows [32 g0, 32 (g0 + NB)): NB blocks whose partial sums stay in registers. With
+// tail_rows > 0 (NB = 1), the block is a tile's last tail_rows < 32 rows: its column bytes are
+// read as far as they go and only those rows are added to acc.
+template <int NB>
+__attribute__((target("avx2"))) void packed2_events_mac_group_avx2(const uint8_t* mem, int64_t col_bytes, int64_t g0,
+                                                                   const int64_t* cols, const int8_t* q, int64_t n, int32_t* acc,
+                                                                   int64_t tail_rows = 0) {
+  const auto bytes = static_cast<std::size_t>(tail_rows > 0 ? (tail_rows + 3) / 4 : 8);
+  alignas(32) int32_t tail_acc[32] = {};
+  int32_t* out = tail_rows > 0 ? tail_acc : acc + 32 * g0;
+  constexpr int64_t kDrainPairs = 127;
+  __m256i sum_lo[NB], sum_hi[NB];
+  for (int b = 0; b < NB; ++b) sum_lo[b] = sum_hi[b] = _mm256_setzero_si256();
+  int64_t pairs = 0;
+  for (int64_t e = 0; e < n; e += 2) {
+    const bool two = e + 1 < n;
+    const int8_t q0 = q[e], q1 = two ? q[e + 1] : int8_t{0};
+    const uint8_t* c0 = mem + cols[e] * col_bytes + 8 * g0;
+    const uint8_t* c1 = mem + cols[two ? e + 1 : e] * col_bytes + 8 * g0;
+    const auto a0 = static_cast<uint16_t>(q0 < 0 ? -q0 : q0), a1 = static_cast<uint16_t>(q1 < 0 ? -q1 : q1);
+    const __m256i absq = _mm256_set1_epi16(static_cast<int16_t>(static_cast<uint16_t>(a0 | (a1 << 8))));
+    const __m256i s0 = _mm256_set1_epi8(q0), s1 = _mm256_set1_epi8(q1);
+    for (int b = 0; b < NB; ++b) {
+      const __m256i w0 = _mm256_sign_epi8(packed2_weights32_avx2(c0 + 8 * b, bytes), s0);
+      const __m256i w1 = _mm256_sign_epi8(packed2_weights32_avx2(c1 + 8 * b, bytes), s1);
+      sum_lo[b] = _mm256_add_epi16(sum_lo[b], _mm256_maddubs_epi16(absq, _mm256_unpacklo_epi8(w0, w1)));
+      sum_hi[b] = _mm256_add_epi16(sum_hi[b], _mm256_maddubs_epi16(absq, _mm256_unpackhi_epi8(w0, w1)));
+    }
+    if (++pairs == kDrainPairs) {
+      for (int b = 0; b < NB; ++b) {
+        drain_rows32_avx2(sum_lo[b], sum_hi[b], out + 32 * b);
+        sum_lo[b] = sum_hi[b] = _mm256_setzero_si256();
+      }
+      pairs = 0;
     }
   }
-  drain_partial_sums_avx2(part, blocks, acc);
+  for (int b = 0; b < NB; ++b) drain_rows32_avx2(sum_lo[b], sum_hi[b], out + 32 * b);
+  for (int64_t r = 0; r < tail_rows; ++r) acc[32 * g0 + r] += tail_acc[r];
+}
+
+// All rows [0, rows) of a tile (rows / 32 blocks, then the last rows % 32).
+__attribute__((target("avx2"))) void packed2_events_mac_avx2(const uint8_t* mem, int64_t col_bytes, int64_t rows,
+                                                             const int64_t* cols, const int8_t* q, int64_t n, int32_t* acc) {
+  const int64_t blocks = rows / 32;
+  if (rows % 32 != 0) packed2_events_mac_group_avx2<1>(mem, col_bytes, blocks, cols, q, n, acc, rows % 32);
+  int64_t g0 = 0;
+  for (; g0 + 4 <= blocks; g0 += 4) packed2_events_mac_group_avx2<4>(mem, col_bytes, g0, cols, q, n, acc);
+  switch (blocks - g0) {
+    case 3: packed2_events_mac_group_avx2<3>(mem, col_bytes, g0, cols, q, n, acc); break;
+    case 2: packed2_events_mac_group_avx2<2>(mem, col_bytes, g0, cols, q, n, acc); break;
+    case 1: packed2_events_mac_group_avx2<1>(mem, col_bytes, g0, cols, q, n, acc); break;
+    default: break;
+  }
 }
 #endif
 
@@ -264,15 +313,13 @@ EventCost packed2_event_cost(const uint8_t* mem, int64_t bytes, int64_t rows, in
 void accumulate_packed2_events(const uint8_t* mem, int64_t rows, const int64_t* cols, const int8_t* q, int64_t n,
                                int32_t* acc) {
   const int64_t col_bytes = ceil_div(rows, 4);
-  int64_t vector_rows = 0;  // rows done 32 at a time
 #ifdef NEURARK_HAVE_AVX2_COLUMN
-  if (column_avx2() && rows >= 32) {
-    packed2_events_mac_avx2(mem, col_bytes, rows / 32, cols, q, n, acc);
-    vector_rows = rows / 32 * 32;
+  if (column_avx2()) {
+    packed2_events_mac_avx2(mem, col_bytes, rows, cols, q, n, acc);
+    return;
   }
 #endif
-  if (vector_rows < rows)
-    for (int64_t e = 0; e < n; ++e) packed2_rows_mac_portable(mem + cols[e] * col_bytes, vector_rows, rows, q[e], acc);
+  for (int64_t e = 0; e < n; ++e) packed2_rows_mac_portable(mem + cols[e] * col_bytes, 0, rows, q[e], acc);
 }
 
 int64_t packed2_column_words(int64_t rows, int64_t col, int64_t port_bits) {

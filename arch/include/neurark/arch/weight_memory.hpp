@@ -80,7 +80,7 @@ EventCost accumulate_event(WeightEncoding enc, const uint8_t* mem, int64_t bytes
 EventCost packed2_event_cost(const uint8_t* mem, int64_t bytes, int64_t rows, int64_t k, int64_t port_bits, int64_t col);
 // ... and n events (columns cols[e], int8 codes q[e]), each checked by packed2_event_cost, applied
 // to acc[0..rows): what n accumulate_event calls leave (integer sums, exact in any order; with
-// AVX2, up to 255 events are summed in int16 before they are added to acc).
+// AVX2, two events at a time, up to 254 events are summed in int16 before they are added to acc).
 void accumulate_packed2_events(const uint8_t* mem, int64_t rows, const int64_t* cols, const int8_t* q, int64_t n,
                                int32_t* acc);
 
