@@ -132,7 +132,8 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
     std::vector<int64_t> node_t, leave, pool, inj, dep;
     std::vector<uint32_t> order;
   };
-  thread_local Scratch scratch;
+  thread_local Scratch tls_scratch;
+  Scratch& scratch = tls_scratch;  // one thread-local lookup, not one per use in the loops below
   const uint64_t stamp = ++scratch.stamp;
   if (scratch.cores.size() < n) scratch.cores.resize(n);
   if (scratch.node_t.size() < n) {
@@ -140,10 +141,15 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
     scratch.leave.resize(n);
   }
   if (scratch.links.size() < links.size()) scratch.links.resize(links.size());
-  std::vector<int64_t>&node_t = scratch.node_t, &leave = scratch.leave, &pool = scratch.pool;
+  // Raw pointers into the scratch that does not grow during the phase (the pool does).
+  int64_t* const node_t = scratch.node_t.data();
+  int64_t* const leave = scratch.leave.data();
+  CoreState* const cores = scratch.cores.data();
+  LinkPhase* const link_phases = scratch.links.data();
+  std::vector<int64_t>& pool = scratch.pool;
   pool.clear();
   const auto core = [&](std::size_t c) -> CoreState& {
-    CoreState& s = scratch.cores[c];
+    CoreState& s = cores[c];
     if (s.stamp != stamp) {
       s = {stamp, 0, 0, static_cast<uint32_t>(pool.size()), 0, false};
       pool.resize(pool.size() + D);
@@ -151,7 +157,7 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
     return s;
   };
   const auto link_phase = [&](std::size_t l) -> LinkPhase& {
-    LinkPhase& s = scratch.links[l];
+    LinkPhase& s = link_phases[l];
     if (s.stamp != stamp) {
       const LinkState& ls = links[l];
       const uint32_t size = ls.buffer_depth_flits >= 0 ? slots(ls.buffer_depth_flits) : B;
@@ -241,7 +247,7 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
         if (u != src) leave[u] = std::max(leave[u], dep[j] + F - 1);  // its tail has left
       }
       for (const auto& [l, u, v] : *walk) {
-        LinkPhase& lp = scratch.links[static_cast<std::size_t>(l)];  // stamped above
+        LinkPhase& lp = link_phases[static_cast<std::size_t>(l)];  // stamped above
         links[static_cast<std::size_t>(l)].flits_sent += F;
         pool[lp.ring_off + lp.head] = leave[static_cast<std::size_t>(v)];
         if (++lp.head == lp.ring_size) {
