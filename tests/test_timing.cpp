@@ -199,6 +199,24 @@ TEST_CASE("timing: events phase, a full input FIFO stalls the event behind it", 
   CHECK(r.cycles == 36);
 }
 
+TEST_CASE("timing: events phase, FIFOs and buffers as deep as the chip format allows, and deliveries off the tree", "[timing]") {
+  // The largest input FIFO (2^20 events) and chip-link buffer (2^16 flits) the chip format takes:
+  // the engine keeps only what the phase pushes (a few events here), and the FIFO never fills: the
+  // case above without its stall (the events start at 6, 16, 26: done in 36 with no stall cycle).
+  arch::ChipDescription c = row3();
+  c.core.input_fifo_depth = int64_t{1} << 20;
+  const timing::EventsPhaseResult r = run({{0, 0, 1, 1, 10}, {0, 0, 2, 1, 10}, {0, 0, 3, 1, 10}}, c);
+  CHECK(r.fifo_stall_cycles == 0);
+  CHECK(r.cycles == 36);
+  std::vector<timing::LinkState> links(static_cast<std::size_t>(arch::MeshGrid::of(c).links()));
+  links[kEast0].buffer_depth_flits = int64_t{1} << 16;
+  CHECK(timing::events_phase(traffic({{0, 0, 1, 1, 10}}), kWalks, {1, 0, 0}, c, 1, links).cycles == 16);
+  // An event delivered to a core its flow's tree does not reach (flow 0 ends at core 1) is a
+  // program whose flows and tiles disagree: refused, naming both cores and the flow.
+  CHECK_THROWS_WITH(run({{0, 0, 1, 2, 10}}, c),
+                    Catch::Contains("an event of core 0 is delivered to core 2, which its flow 0 does not reach"));
+}
+
 TEST_CASE("timing: events phase, credits: a 1-flit buffer holds the next packet back", "[timing]") {
   arch::ChipDescription c = row3();
   // Two events 0 -> 2 ready at 1 and 2, fast destination (1 cycle each).

@@ -6,6 +6,10 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
+#include "neurark/arch/error.hpp"
+
 namespace neurark::sim::timing {
 
 int64_t dram_stream_cycles(const arch::ChipDescription& chip, int64_t words) {
@@ -97,7 +101,7 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
   // Buffer slots (packets) of an input port: noc.buffer_depth_flits / F, a chip link's its own.
   const auto slots = [F](int64_t depth_flits) { return static_cast<uint32_t>(std::max<int64_t>(1, depth_flits / F)); };
   const uint32_t B = slots(chip.noc.buffer_depth_flits);
-  const auto D = static_cast<uint32_t>(std::max<int64_t>(1, chip.core.input_fifo_depth));
+  const auto D = static_cast<std::size_t>(std::max<int64_t>(1, chip.core.input_fifo_depth));
   const std::size_t n = codes_per_core.size();
   EventsPhaseResult res;
   // Scratch kept between phases (a chip of thousands of neurocores runs about a thousand events
@@ -105,20 +109,38 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
   // state belongs to this phase when its stamp is this phase's, and is reset on first use, so a
   // phase costs what its events walk, not the chip's size. The last B credits of a link (the
   // times its last B packets left the next router's buffer) and the last D starts of a core's
-  // input FIFO are rings in `pool`, allocated on first use in the phase.
+  // input FIFO are kept in a vector per link and core that grows with what the phase pushes
+  // (never beyond B or D, whatever those are) and is then used as a ring.
+  struct Ring {  // the last `size` values pushed; `oldest()` valid once `full`
+    std::vector<int64_t> v;
+    std::size_t head = 0;  // once full: the oldest (the next to be replaced)
+    bool full = false;
+    void reset() {
+      v.clear();
+      head = 0;
+      full = false;
+    }
+    int64_t oldest() const { return v[head]; }
+    void push(int64_t x, std::size_t size) {
+      if (!full) {
+        v.push_back(x);
+        full = v.size() == size;
+        return;
+      }
+      v[head] = x;
+      if (++head == size) head = 0;
+    }
+  };
   struct CoreState {
     uint64_t stamp = 0;
     int64_t src_free = 0, core_free = 0;
-    uint32_t fifo_off = 0, fifo_head = 0;  // ring of the last D event starts: the oldest (next to go) at fifo_head
-    bool fifo_full = false;                // D starts recorded
   };
   struct LinkPhase {
     uint64_t stamp = 0;
     int64_t free_at = 0;
     int32_t latency_cycles = 0, cycles_per_flit = 1;  // the link's (LinkState), read once per phase
     int32_t port = -1;                                // its chip-to-chip port (LinkState::port)
-    uint32_t ring_off = 0, ring_size = 0, head = 0;  // the oldest credit (next to go) at head
-    bool full = false;                               // ring_size credits recorded
+    uint32_t ring_size = 0;                           // its input buffer's slots (packets)
   };
   struct PortPhase {  // a chip-to-chip port shared by several links: when it is free again
     uint64_t stamp = 0;
@@ -129,30 +151,39 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
     std::vector<CoreState> cores;
     std::vector<LinkPhase> links;
     std::vector<PortPhase> ports;
-    std::vector<int64_t> node_t, leave, pool, inj, dep;
+    std::vector<Ring> fifo_starts, credits;  // per core, per link
+    std::vector<int64_t> node_t, leave, inj, dep;
+    std::vector<uint64_t> node_event;        // per core: the event whose walk last set node_t
+    uint64_t event = 0;                      // events walked so far (all phases)
     std::vector<uint32_t> order;
   };
   thread_local Scratch tls_scratch;
   Scratch& scratch = tls_scratch;  // one thread-local lookup, not one per use in the loops below
   const uint64_t stamp = ++scratch.stamp;
-  if (scratch.cores.size() < n) scratch.cores.resize(n);
-  if (scratch.node_t.size() < n) {
+  if (scratch.cores.size() < n) {
+    scratch.cores.resize(n);
+    scratch.fifo_starts.resize(n);
     scratch.node_t.resize(n);
     scratch.leave.resize(n);
+    scratch.node_event.resize(n);
   }
-  if (scratch.links.size() < links.size()) scratch.links.resize(links.size());
-  // Raw pointers into the scratch that does not grow during the phase (the pool does).
+  if (scratch.links.size() < links.size()) {
+    scratch.links.resize(links.size());
+    scratch.credits.resize(links.size());
+  }
+  // Raw pointers into the scratch, which does not grow during the phase.
   int64_t* const node_t = scratch.node_t.data();
   int64_t* const leave = scratch.leave.data();
+  uint64_t* const node_event = scratch.node_event.data();
   CoreState* const cores = scratch.cores.data();
   LinkPhase* const link_phases = scratch.links.data();
-  std::vector<int64_t>& pool = scratch.pool;
-  pool.clear();
+  Ring* const fifo_starts = scratch.fifo_starts.data();
+  Ring* const credits = scratch.credits.data();
   const auto core = [&](std::size_t c) -> CoreState& {
     CoreState& s = cores[c];
     if (s.stamp != stamp) {
-      s = {stamp, 0, 0, static_cast<uint32_t>(pool.size()), 0, false};
-      pool.resize(pool.size() + D);
+      s = {stamp, 0, 0};
+      fifo_starts[c].reset();
     }
     return s;
   };
@@ -163,9 +194,8 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
       const uint32_t size = ls.buffer_depth_flits >= 0 ? slots(ls.buffer_depth_flits) : B;
       // A chip link (arch::link_timing): its own latency, and each flit sent in `cycles_per_flit` beats.
       const int64_t lat = ls.latency_cycles >= 0 ? ls.latency_cycles : Lk;
-      s = {stamp, 0, static_cast<int32_t>(lat), static_cast<int32_t>(ls.cycles_per_flit), ls.port,
-           static_cast<uint32_t>(pool.size()), size, 0, false};
-      pool.resize(pool.size() + size);
+      s = {stamp, 0, static_cast<int32_t>(lat), static_cast<int32_t>(ls.cycles_per_flit), ls.port, size};
+      credits[l].reset();
     }
     return s;
   };
@@ -199,8 +229,11 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
     const std::vector<std::array<int, 3>>* walk = e.flow >= 0 ? &walks[static_cast<std::size_t>(e.flow)] : nullptr;
     const auto src = static_cast<std::size_t>(e.src);
     // node_t and leave need no reset: a tree's root is set here and every other node of the walk
-    // when its link is walked, before anything reads it.
+    // when its link is walked, before anything reads it (node_event says which event set it: a
+    // delivery to a core its flow's tree does not reach is a malformed program, refused).
+    const uint64_t eid = ++scratch.event;
     node_t[src] = inj[i];
+    node_event[src] = eid;
     dep.clear();
     if (walk != nullptr)
       for (const auto& [l, u, v] : *walk) {
@@ -214,29 +247,31 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
         // A buffer slot's credit comes back over the link and is usable the cycle after (the RTL
         // router's credit counter): the B-th previous packet's leave time + link latency + 1
         // (the oldest entry of the link's ring once B packets have been sent).
-        if (lp.full) d = std::max(d, pool[lp.ring_off + lp.head] + lat + 1);
+        const Ring& cr = credits[static_cast<std::size_t>(l)];
+        if (cr.full) d = std::max(d, cr.oldest() + lat + 1);
         free_at = d + F * cpf;
         // The head flit (after its beats on a chip link); the tail follows F - 1 cycles later.
         node_t[static_cast<std::size_t>(v)] = d + lat + (cpf - 1);
+        node_event[static_cast<std::size_t>(v)] = eid;
         leave[static_cast<std::size_t>(v)] = node_t[static_cast<std::size_t>(v)];
         dep.push_back(d + F * (cpf - 1));  // so that dep + F - 1 is when its tail has left
       }
     for (std::size_t k = e.d0; k < e.d1; ++k) {
       const auto d = static_cast<std::size_t>(traffic.deliveries[k].first);
+      if (node_event[d] != eid)
+        throw Error(fmt::format("events phase: an event of core {} is delivered to core {}, which its flow {} does not "
+                                "reach (the program's flows and tiles disagree)", e.src, d, e.flow));
       const int64_t arrive = (d == src ? inj[i] : node_t[d]) + R + (F - 1);
       CoreState& cs = core(d);
+      Ring& fifo = fifo_starts[d];
       int64_t in_fifo = arrive;
       // A FIFO slot frees when an event starts: the D-th previous start (the ring's oldest).
-      if (cs.fifo_full) in_fifo = std::max(in_fifo, pool[cs.fifo_off + cs.fifo_head]);
+      if (fifo.full) in_fifo = std::max(in_fifo, fifo.oldest());
       res.fifo_stall_cycles += in_fifo - arrive;
       if (times != nullptr) times->deliver_cycles[k] = in_fifo;
       const int64_t start = std::max(in_fifo, cs.core_free);
       cs.core_free = start + traffic.deliveries[k].second;
-      pool[cs.fifo_off + cs.fifo_head] = start;
-      if (++cs.fifo_head == D) {
-        cs.fifo_head = 0;
-        cs.fifo_full = true;
-      }
+      fifo.push(start, D);
       leave[d] = std::max(leave[d], in_fifo);
       end = std::max(end, cs.core_free);
     }
@@ -247,13 +282,9 @@ EventsPhaseResult analytic_events_phase(const EventTraffic& traffic, const std::
         if (u != src) leave[u] = std::max(leave[u], dep[j] + F - 1);  // its tail has left
       }
       for (const auto& [l, u, v] : *walk) {
-        LinkPhase& lp = link_phases[static_cast<std::size_t>(l)];  // stamped above
         links[static_cast<std::size_t>(l)].flits_sent += F;
-        pool[lp.ring_off + lp.head] = leave[static_cast<std::size_t>(v)];
-        if (++lp.head == lp.ring_size) {
-          lp.head = 0;
-          lp.full = true;
-        }
+        credits[static_cast<std::size_t>(l)].push(leave[static_cast<std::size_t>(v)],
+                                                  link_phases[static_cast<std::size_t>(l)].ring_size);  // stamped above
       }
     }
     end = std::max(end, inj[i] + F);
