@@ -124,8 +124,15 @@ class FlitNetwork {
       bool progress = inject(now);
       // Only routers holding flits can switch (a flit written this cycle is ready the next at the
       // earliest, so the order in which routers take their cycle does not matter, but for a
-      // chip-to-chip port shared by several routers: they take it in router index order).
-      if (!port_free_at_.empty()) std::sort(active_routers_.begin(), active_routers_.end());
+      // chip-to-chip port shared by several routers: the first to ask in a cycle takes it, and the
+      // routers ask in index order starting from now mod N, a priority that rotates with time so
+      // that none of them waits for ever).
+      if (!port_free_at_.empty()) {
+        std::sort(active_routers_.begin(), active_routers_.end());
+        const int first = static_cast<int>(now % static_cast<int64_t>(routers_.size()));
+        std::rotate(active_routers_.begin(), std::lower_bound(active_routers_.begin(), active_routers_.end(), first),
+                    active_routers_.end());
+      }
       for (std::size_t k = 0, end = active_routers_.size(); k < end; ++k)
         progress = switch_router(static_cast<std::size_t>(active_routers_[k]), now) || progress;
       progress = start_events(now) || progress;
