@@ -190,6 +190,55 @@ TEST_CASE("every event travels on its own BitLinear's flow from its source core"
   CHECK(probe.seen.size() > 1);  // several events flows in use, each named correctly
 }
 
+TEST_CASE("a phase names exactly the cores and links whose counters it changed", "[func]") {
+  // The SystemC model looks only at PhaseInfo::cores and links after each phase and copies only
+  // those (sim::copy_changed_counters): checked here against whole snapshots, phase by phase.
+  const std::string dir = test::source_dir() + "/tests/fixtures/tiny";
+  const std::string chip_path = test::source_dir() + "/tests/fixtures/tiny-3x2.yaml";
+  const auto b = build(open_ck(dir), arch::ChipDescription::from_file(chip_path), test::slurp(chip_path), "changed");
+  const arch::Image img = arch::Image::open(b->image);
+  sim::Counters last, partial;
+  int64_t phases = 0, named_cores = 0, named_links = 0;
+  const auto observe = [&](const sim::PhaseInfo& info, const sim::Counters& now) {
+    if (last.per_core.empty()) last = partial = sim::Counters{0, 0, {}, std::vector<sim::UnitCounters>(now.per_core.size()), 0, 0,
+                                                               std::vector<int64_t>(now.link_flits.size(), 0)};
+    ++phases;
+    CHECK(std::is_sorted(info.cores.begin(), info.cores.end()));
+    CHECK(std::is_sorted(info.links.begin(), info.links.end()));
+    const sim::Counters d = sim::counters_delta(now, last);
+    for (std::size_t c = 0; c < now.per_core.size(); ++c) {
+      const bool named = std::find(info.cores.begin(), info.cores.end(), static_cast<int>(c)) != info.cores.end();
+      const sim::UnitCounters& u = d.per_core[c];
+      const bool changed = u.synaptic_ops || u.synaptic_skips || u.events_out || u.events_in || u.sram_words || u.dram_words ||
+                           u.neuron_ops || u.lut_reads || u.values_out || u.reductions || u.codes || u.lane_cycles ||
+                           u.sram_port_cycles;
+      CHECK(changed == named);
+      named_cores += named;
+    }
+    for (std::size_t l = 0; l < now.link_flits.size(); ++l) {
+      const bool named = std::find(info.links.begin(), info.links.end(), static_cast<int>(l)) != info.links.end();
+      CHECK((d.link_flits[l] != 0) == named);
+      named_links += named;
+    }
+    sim::copy_changed_counters(partial, now, info.cores, info.links);
+    const sim::Counters z = sim::counters_delta(now, partial);
+    CHECK(z.tokens == 0);
+    CHECK(z.activation_codes == 0);
+    CHECK(z.flits == 0);
+    CHECK(z.flit_hops == 0);
+    CHECK(z.total.synaptic_ops == 0);
+    for (const sim::UnitCounters& u : z.per_core) CHECK((u.synaptic_ops == 0 && u.neuron_ops == 0 && u.codes == 0 && u.values_out == 0));
+    for (int64_t f : z.link_flits) CHECK(f == 0);
+    last = now;
+  };
+  auto func = sim::make_functional_backend(img, arch::Program::from_image(img), observe);
+  std::vector<int32_t> logits;
+  for (int32_t t : random_tokens(3, 20, 4)) func->step_q16(t, logits, nullptr);
+  CHECK(phases > 0);
+  CHECK(named_cores > 0);
+  CHECK(named_links > 0);
+}
+
 TEST_CASE("func equals int when weights stream from DRAM", "[func]") {
   const auto w = open_ck(test::default_model_dir());
   const std::string chip_path = test::source_dir() + "/arch/chips/edge-2x2.yaml";

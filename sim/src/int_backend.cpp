@@ -62,6 +62,16 @@ UnitCounters counters_delta(const UnitCounters& a, const UnitCounters& b) {
   return d;
 }
 
+void copy_changed_counters(Counters& to, const Counters& from, const std::vector<int>& cores, const std::vector<int>& links) {
+  to.tokens = from.tokens;
+  to.activation_codes = from.activation_codes;
+  to.total = from.total;
+  for (const int c : cores) to.per_core[static_cast<std::size_t>(c)] = from.per_core[static_cast<std::size_t>(c)];
+  to.flits = from.flits;
+  to.flit_hops = from.flit_hops;
+  for (const int l : links) to.link_flits[static_cast<std::size_t>(l)] = from.link_flits[static_cast<std::size_t>(l)];
+}
+
 Counters counters_delta(const Counters& a, const Counters& b) {
   const bool empty_b = b.per_core.empty() && b.link_flits.empty() && b.tokens == 0;
   if (!empty_b && (a.per_core.size() != b.per_core.size() || a.link_flits.size() != b.link_flits.size()))

@@ -512,13 +512,14 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
       const auto l = static_cast<std::size_t>(li);
       const int64_t f = now.link_flits[l] - last_.link_flits[l];
       // The cycles the busiest link (or chip-to-chip port: its links' flits one after another) is occupied.
-      if (links_[l].port >= 0) busiest = std::max(busiest, port_cycles_[static_cast<std::size_t>(links_[l].port)] += f * link_cpf_[l]);
+      const int port = links_[l].port;
+      if (port >= 0) busiest = std::max(busiest, port_cycles_[static_cast<std::size_t>(port)] += f * link_cpf_[l]);
       else busiest = std::max(busiest, f * link_cpf_[l]);
       busiest_flits = std::max(busiest_flits, f);
       if (f > 0) p.link_flits.emplace_back(li, f);
     }
-    for (const int li : info.links)
-      if (links_[static_cast<std::size_t>(li)].port >= 0) port_cycles_[static_cast<std::size_t>(links_[static_cast<std::size_t>(li)].port)] = 0;
+    for (const int li : info.links)  // port_cycles_ back to 0 for the next phase
+      if (const int port = links_[static_cast<std::size_t>(li)].port; port >= 0) port_cycles_[static_cast<std::size_t>(port)] = 0;
     // Several chips: the phase is timed a second time with every chip link timed as an on-chip
     // link (its latency, one beat, the mesh's buffers); the difference is what the chip links add.
     timing::PhaseCost onchip;
@@ -571,17 +572,8 @@ class SystemCModel final : public SystemCBackend, public EventProbe {
                   a.sram_words - b.sram_words};
     }
     current_.push_back(std::move(p));
-    // last_ = now, copying only what the phase changed.
-    for (const int c : info.cores) {
-      last_.per_core[static_cast<std::size_t>(c)] = now.per_core[static_cast<std::size_t>(c)];
-      codes_[static_cast<std::size_t>(c)] = 0;
-    }
-    for (const int l : info.links) last_.link_flits[static_cast<std::size_t>(l)] = now.link_flits[static_cast<std::size_t>(l)];
-    last_.tokens = now.tokens;
-    last_.activation_codes = now.activation_codes;
-    last_.total = now.total;
-    last_.flits = now.flits;
-    last_.flit_hops = now.flit_hops;
+    copy_changed_counters(last_, now, info.cores, info.links);  // last_ = now, only what the phase changed
+    for (const int c : info.cores) codes_[static_cast<std::size_t>(c)] = 0;
   }
 
   sc_core::sc_simcontext* ctx_ = nullptr;

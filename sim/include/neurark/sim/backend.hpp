@@ -131,6 +131,10 @@ class Backend : public models::LanguageModel {
 Counters counters_delta(const Counters& a, const Counters& b);
 // The same for one unit's counters: a - b, field by field.
 UnitCounters counters_delta(const UnitCounters& a, const UnitCounters& b);
+// to = from, copying only the per-core counters of `cores` and the link counts of `links` (every
+// other core's and link's equal in both: e.g. PhaseInfo::cores and links after a phase) and every
+// whole-backend field. Both snapshots of the same backend (same sizes; not checked).
+void copy_changed_counters(Counters& to, const Counters& from, const std::vector<int>& cores, const std::vector<int>& links);
 
 // The actions behind a backend's counters (docs/energy-model.md): synaptic operations and
 // skips, accumulator updates (one per synaptic operation), SRAM words, neuron ops (plus one per
